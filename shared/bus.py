@@ -1,0 +1,106 @@
+"""NATS and JetStream helpers: connecting, the PORTFOLIO stream, and durable pull consumers."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+from shared.logs import get_logger
+from shared.settings import ConfigError, Settings
+
+log = get_logger(__name__)
+
+DUPLICATE_WINDOW_SECONDS = 300.0
+"""Window in which JetStream drops a re-published Nats-Msg-Id; must outlast a relay restart."""
+MAX_DELIVER = 5
+"""A message that failed this many times goes to the consumer's dead-letter table."""
+ACK_WAIT_SECONDS = 30.0
+
+
+async def connect(url: str, *, name: str, initial_attempts: int = 10) -> NATS:
+    """Connect, then reconnect forever: a NATS outage pauses work, it never stops a service.
+
+    Only the very first connection is bounded, so a wrong NATS_URL fails at start with one line.
+    """
+    if urlsplit(url).scheme not in ("nats", "tls") or not urlsplit(url).hostname:
+        raise ConfigError(f"NATS_URL={url!r} is not a valid URL: expected something like nats://host:4222")
+
+    async def on_disconnect() -> None:
+        log.warning("nats disconnected; reconnecting")
+
+    async def on_reconnect() -> None:
+        log.info("nats reconnected")
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats error", error=str(exc))
+
+    last_error: Exception | None = None
+    for _ in range(initial_attempts):
+        try:
+            client: NATS = await nats.connect(
+                servers=[url],
+                name=name,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+                disconnected_cb=on_disconnect,
+                reconnected_cb=on_reconnect,
+                error_cb=on_error,
+            )
+            return client
+        except (OSError, TimeoutError, nats.errors.NoServersError) as exc:
+            last_error = exc
+            await asyncio.sleep(0.5)
+    raise ConfigError(
+        f"cannot reach NATS at {url} ({last_error!r}); check NATS_URL, or unset it to use the embedded server"
+    )
+
+
+def stream_subjects(settings: Settings) -> list[str]:
+    return [settings.subject_for("portfolio.>"), settings.subject_for("weeknotes.>")]
+
+
+async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
+    """Create or update the stream. File storage, full history kept (CDPS's scale is small)."""
+    config = StreamConfig(
+        name=settings.stream_name,
+        subjects=stream_subjects(settings),
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        max_age=0,
+    )
+    try:
+        await js.stream_info(settings.stream_name)
+    except NotFoundError:
+        await js.add_stream(config)
+        return
+    await js.update_stream(config)
+
+
+async def ensure_durable_consumer(js: JetStreamContext, settings: Settings, consumer: str) -> str:
+    """A durable pull consumer shared by every replica of a service; returns its name."""
+    durable = settings.durable_name(consumer)
+    config = ConsumerConfig(
+        durable_name=durable,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        max_deliver=MAX_DELIVER,
+        ack_wait=ACK_WAIT_SECONDS,
+        max_ack_pending=10_000,
+    )
+    await js.add_consumer(settings.stream_name, config)
+    return durable

@@ -1,0 +1,155 @@
+"""A durable JetStream pull consumer that applies events to PostgreSQL, batch by batch.
+
+Each batch is applied in one transaction together with the consumer's stream position, then
+every message is acked explicitly. Handlers must be idempotent (they see redeliveries) and
+order-tolerant (ignore an ``aggregate_seq`` they have already passed). A message that keeps
+failing goes to the service's ``dead_letters`` table with the reason after ``MAX_DELIVER``
+attempts, and is acked so that it never blocks the stream.
+
+The service's schema needs ``consumer_state`` and ``dead_letters`` tables (see its migrations).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import asyncpg
+import msgspec
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from prometheus_client import Counter
+
+from shared.bus import MAX_DELIVER, ensure_durable_consumer
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+from shared.events import Envelope, decode
+from shared.logs import get_logger
+from shared.settings import Settings
+
+log = get_logger(__name__)
+
+Handler = Callable[["Conn", Envelope], Awaitable[None]]
+
+APPLIED = Counter("cdps_consumer_applied_total", "Events applied by a consumer", ["consumer"])
+DEAD = Counter("cdps_consumer_dead_letters_total", "Events sent to the dead-letter table", ["consumer"])
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        pool: asyncpg.Pool,
+        js: JetStreamContext,
+        settings: Settings,
+        handler: Handler,
+        batch_size: int = 200,
+    ):
+        self.name = name
+        self._pool = pool
+        self._js = js
+        self._settings = settings
+        self._handler = handler
+        self._batch_size = batch_size
+
+    async def run(self, stop: asyncio.Event) -> None:
+        durable = await ensure_durable_consumer(self._js, self._settings, self.name)
+        sub = await self._js.pull_subscribe_bind(durable=durable, stream=self._settings.stream_name)
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(self._batch_size, timeout=1)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except nats.errors.Error as exc:
+                log.warning("consumer fetch failed; retrying", consumer=self.name, error=repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1)
+                continue
+            # A batch that is being applied is finished before shutdown: we check `stop` only here.
+            await self.apply(msgs)
+
+    async def apply(self, msgs: list[Msg]) -> None:
+        try:
+            await self._apply_together(msgs)
+        except (
+            asyncpg.PostgresError,
+            msgspec.ValidationError,
+            msgspec.DecodeError,
+            ValueError,
+            KeyError,
+            TypeError,
+        ):
+            # One bad message must not hold back the good ones: apply them one by one.
+            for msg in msgs:
+                await self._apply_alone(msg)
+            return
+        for msg in msgs:
+            await msg.ack()
+
+    async def _apply_together(self, msgs: list[Msg]) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            for msg in msgs:
+                await self._handler(conn, decode(msg.data))
+            await self._record_position(conn, max(m.metadata.sequence.stream for m in msgs))
+        APPLIED.labels(self.name).inc(len(msgs))
+
+    async def _apply_alone(self, msg: Msg) -> None:
+        try:
+            await self._apply_together([msg])
+        except (
+            asyncpg.PostgresError,
+            msgspec.ValidationError,
+            msgspec.DecodeError,
+            ValueError,
+            KeyError,
+            TypeError,
+        ) as exc:
+            attempts = msg.metadata.num_delivered
+            if attempts < MAX_DELIVER:
+                log.warning(
+                    "event failed; will be redelivered", consumer=self.name, attempt=attempts, error=repr(exc)
+                )
+                await msg.nak(delay=min(2.0**attempts, 30.0))
+                return
+            await self._dead_letter(msg, exc)
+        await msg.ack()
+
+    async def _dead_letter(self, msg: Msg, exc: Exception) -> None:
+        log.error(
+            "event dead-lettered",
+            consumer=self.name,
+            error=repr(exc),
+            stream_seq=msg.metadata.sequence.stream,
+        )
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """INSERT INTO dead_letters (consumer, stream_seq, subject, payload, reason)
+                   VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, stream_seq) DO NOTHING""",
+                self.name,
+                msg.metadata.sequence.stream,
+                msg.subject,
+                msg.data.decode("utf-8", "replace"),
+                repr(exc),
+            )
+            await self._record_position(conn, msg.metadata.sequence.stream)
+        DEAD.labels(self.name).inc()
+
+    async def _record_position(self, conn: Conn, stream_seq: int) -> None:
+        await conn.execute(
+            """INSERT INTO consumer_state (consumer, stream_seq) VALUES ($1, $2)
+               ON CONFLICT (consumer) DO UPDATE
+               SET stream_seq = GREATEST(consumer_state.stream_seq, EXCLUDED.stream_seq),
+                   updated_at = now()""",
+            self.name,
+            stream_seq,
+        )
+
+
+async def indexed_position(pool: asyncpg.Pool, consumer: str) -> int:
+    value = await pool.fetchval("SELECT stream_seq FROM consumer_state WHERE consumer = $1", consumer)
+    return int(value or 0)

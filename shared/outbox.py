@@ -1,0 +1,179 @@
+"""The transactional outbox and its relay to JetStream.
+
+A service writes its state change and the event row in one transaction (:func:`append`). The
+relay publishes every committed, unpublished event with ``Nats-Msg-Id`` = event id, waits for
+JetStream's ack, then marks the row published.
+
+Why the relay selects ``published_at IS NULL`` instead of "everything after the last position":
+positions come from a sequence taken *before* commit, so a transaction that commits late would
+leave a hole behind the relay's position and be skipped for ever. Reading every unpublished row
+cannot skip it. Per-aggregate order holds because writers of one aggregate serialise on its row
+lock, so a later ``aggregate_seq`` always has a later position and a later commit.
+
+Several relays (one per portfolio replica) take a transaction-scoped advisory lock; only the
+holder publishes, so events go out in position order and are never interleaved by two relays.
+A relay killed between JetStream's ack and marking the row re-publishes on restart, and
+JetStream's duplicate window drops the copy: each event is stored in the stream exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+import asyncpg
+import nats.errors
+from nats.js import JetStreamContext
+from prometheus_client import Counter, Gauge
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+from shared.events import Actor, Envelope, encode
+from shared.logs import get_logger
+from shared.settings import Settings
+
+log = get_logger(__name__)
+
+NOTIFY_CHANNEL = "cdps_outbox"
+BATCH_SIZE = 500
+
+PUBLISHED = Counter("cdps_outbox_published_total", "Events published by the outbox relay")
+PENDING = Gauge("cdps_outbox_pending", "Committed events not yet published (last seen by the relay)")
+
+
+async def append(conn: Conn, envelope: Envelope) -> int:
+    """Write the event in the caller's transaction; returns its position (the outbox sequence)."""
+    position: int = await conn.fetchval(
+        """
+        INSERT INTO events (id, type, version, occurred_at, actor_id, actor_role,
+                            aggregate_id, aggregate_seq, partner_id, data)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        RETURNING position
+        """,
+        envelope.id,
+        envelope.type,
+        envelope.version,
+        envelope.occurred_at,
+        envelope.actor.id,
+        envelope.actor.role,
+        envelope.aggregate_id,
+        envelope.aggregate_seq,
+        envelope.partner_id,
+        envelope.data,
+    )
+    # Delivered only at commit, so the relay never wakes for a transaction that rolls back.
+    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+    return position
+
+
+def envelope_from_row(row: asyncpg.Record) -> Envelope:
+    return Envelope(
+        id=row["id"],
+        type=row["type"],
+        version=row["version"],
+        occurred_at=row["occurred_at"],
+        actor=Actor(id=row["actor_id"], role=row["actor_role"]),
+        aggregate_id=row["aggregate_id"],
+        aggregate_seq=row["aggregate_seq"],
+        partner_id=row["partner_id"],
+        data=row["data"],
+    )
+
+
+class Relay:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, js: JetStreamContext, settings: Settings, schema: str):
+        self._pool = pool
+        self._dsn = dsn
+        self._js = js
+        self._settings = settings
+        self._lock_key = f"cdps.outbox.{schema}"
+        self._wake = asyncio.Event()
+
+    async def publish_pending(self) -> int:
+        """Publish committed, unpublished events until none is left; returns how many."""
+        total = 0
+        while True:
+            published = await self._publish_batch()
+            total += published
+            if published < BATCH_SIZE:
+                return total
+
+    async def _publish_batch(self) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", self._lock_key):
+                return 0  # another replica's relay is publishing; it will see our rows too
+            rows = await conn.fetch(
+                "SELECT * FROM events WHERE published_at IS NULL ORDER BY position LIMIT $1",
+                BATCH_SIZE,
+            )
+            PENDING.set(len(rows))
+            done: list[int] = []
+            try:
+                for row in rows:
+                    await self._publish(envelope_from_row(row))
+                    done.append(row["position"])
+            finally:
+                # Mark what JetStream acknowledged even if a later publish failed.
+                if done:
+                    await conn.execute(
+                        "UPDATE events SET published_at = now() WHERE position = ANY($1::bigint[])", done
+                    )
+                    PUBLISHED.inc(len(done))
+            return len(done)
+
+    async def _publish(self, envelope: Envelope) -> None:
+        await self._js.publish(
+            self._settings.subject_for(envelope.type),
+            encode(envelope),
+            stream=self._settings.stream_name,
+            headers={"Nats-Msg-Id": str(envelope.id)},
+            timeout=5,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish on every NOTIFY, and poll as well: a dropped LISTEN connection goes unnoticed."""
+        listener: asyncpg.Connection | None = None
+        try:
+            while not stop.is_set():
+                if listener is None or listener.is_closed():
+                    listener = await self._listen()
+                self._wake.clear()
+                try:
+                    await self.publish_pending()
+                except (
+                    OSError,
+                    TimeoutError,
+                    asyncpg.PostgresError,
+                    asyncpg.InterfaceError,
+                    nats.errors.Error,
+                ) as exc:
+                    # NATS or PostgreSQL is away; the rows stay unpublished and we try again.
+                    log.warning("relay could not publish; will retry", error=repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wait(stop), self._settings.relay_poll_seconds)
+        finally:
+            if listener is not None and not listener.is_closed():
+                await listener.close()
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        wake = asyncio.ensure_future(self._wake.wait())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({wake, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            wake.cancel()
+            stopped.cancel()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        """A dedicated connection for LISTEN: a pooled one would be handed to other work."""
+        try:
+            conn: asyncpg.Connection = await asyncpg.connect(self._dsn, timeout=5)
+            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            log.warning("relay cannot LISTEN yet; polling", error=repr(exc))
+            return None
+        return conn
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()

@@ -38,8 +38,11 @@ async def connect(url: str, *, name: str, initial_attempts: int = 10) -> NATS:
     if urlsplit(url).scheme not in ("nats", "tls") or not urlsplit(url).hostname:
         raise ConfigError(f"NATS_URL={url!r} is not a valid URL: expected something like nats://host:4222")
 
+    clients: list[NATS] = []
+
     async def on_disconnect() -> None:
-        log.warning("nats disconnected; reconnecting")
+        if clients and not (clients[0].is_closed or clients[0].is_draining):
+            log.warning("nats disconnected; reconnecting")
 
     async def on_reconnect() -> None:
         log.info("nats reconnected")
@@ -60,6 +63,7 @@ async def connect(url: str, *, name: str, initial_attempts: int = 10) -> NATS:
                 reconnected_cb=on_reconnect,
                 error_cb=on_error,
             )
+            clients.append(client)
             return client
         except (OSError, TimeoutError, nats.errors.NoServersError) as exc:
             last_error = exc

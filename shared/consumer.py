@@ -60,6 +60,14 @@ class EventConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         durable = await ensure_durable_consumer(self._js, self._settings, self.name)
         sub = await self._js.pull_subscribe_bind(durable=durable, stream=self._settings.stream_name)
+        try:
+            await self._consume(sub, stop)
+        finally:
+            # Without this, draining the connection waits out its whole timeout on the pull inbox.
+            with contextlib.suppress(nats.errors.Error):
+                await sub.unsubscribe()
+
+    async def _consume(self, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(self._batch_size, timeout=1)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import nats.errors
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -70,8 +71,10 @@ async def stop_runtime(runtime: Runtime, tasks: Sequence[asyncio.Task[None]]) ->
                 await asyncio.wait_for(task, timeout=10)
             except TimeoutError:
                 log.warning("background task did not stop in time; cancelled")
-    with contextlib.suppress(Exception):
-        await runtime.nc.drain()
+    try:
+        await asyncio.wait_for(runtime.nc.drain(), timeout=5)
+    except (TimeoutError, nats.errors.Error):
+        await runtime.nc.close()
     await runtime.pool.close()
 
 

@@ -1,0 +1,115 @@
+"""The `cdps` command: run the whole product, one service, migrations, seeding and the mail sink."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import get_args
+
+from litestar import Litestar
+
+from shared import bus, db
+from shared.embedded import port_is_free
+from shared.logs import configure_logging
+from shared.service import require
+from shared.settings import ConfigError, ServiceName, Settings, load_settings
+
+SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
+
+
+def app_factory(name: ServiceName) -> Callable[[Settings], Litestar]:
+    if name == "portfolio":
+        from services.portfolio.app import create_app
+    elif name == "search":
+        from services.search.app import create_app
+    elif name == "notifier":
+        from services.notifier.app import create_app
+    else:
+        from web.app import create_app
+    return create_app
+
+
+def migration_folders() -> dict[str, Path]:
+    from services.notifier.app import MIGRATIONS as notifier
+    from services.portfolio.app import MIGRATIONS as portfolio
+    from services.search.app import MIGRATIONS as search
+
+    return {"portfolio": portfolio, "search": search, "notifier": notifier}
+
+
+async def migrate_all(dsn: str) -> None:
+    for schema, folder in migration_folders().items():
+        await db.migrate(dsn, schema, folder)
+
+
+async def preflight(settings: Settings) -> None:
+    """Reach PostgreSQL and NATS before serving, so a bad URL is one clear line, not a traceback."""
+    conn = await db.connect(require(settings.database_url, "DATABASE_URL"))
+    await conn.close()
+    nc = await bus.connect(require(settings.nats_url, "NATS_URL"), name="cdps-preflight", initial_attempts=3)
+    await nc.close()
+
+
+def serve(name: ServiceName, settings: Settings) -> None:
+    import uvicorn
+
+    port = settings.port_of(name)
+    if not port_is_free(settings.host, port):
+        variable = f"CDPS_{name.upper()}_PORT"
+        raise ConfigError(f"port {port} ({variable}) is in use: stop what listens there or set {variable}")
+    asyncio.run(preflight(settings))
+    app = app_factory(name)(settings)
+    config = uvicorn.Config(
+        app, host=settings.host, port=port, log_config=None, access_log=False,
+        lifespan="on", timeout_graceful_shutdown=15,
+    )  # fmt: skip
+    uvicorn.Server(config).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cdps", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the whole product on embedded servers (development)")
+    serve_cmd = commands.add_parser("serve", help="run one service")
+    serve_cmd.add_argument("service", choices=SERVICES)
+    commands.add_parser("migrate", help="apply every service's migrations to DATABASE_URL")
+    sink = commands.add_parser("mail-sink", help="development SMTP sink that shows mail on a web page")
+    sink.add_argument("--smtp-port", type=int, required=True)
+    sink.add_argument("--http-port", type=int, required=True)
+    seed = commands.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", required=True, help="the bilingual demo portfolio")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+        configure_logging(settings, args.command if args.command != "serve" else args.service)
+        if args.command == "run":
+            from services.devstack import run_stack
+
+            return run_stack(settings)
+        if args.command == "serve":
+            serve(args.service, settings)
+        elif args.command == "migrate":
+            asyncio.run(migrate_all(require(settings.database_url, "DATABASE_URL")))
+        elif args.command == "mail-sink":
+            from services.mailsink import run_sink
+
+            asyncio.run(run_sink(settings, args.smtp_port, args.http_port))
+        elif args.command == "seed":
+            from services.portfolio.demo import seed_demo
+
+            count = asyncio.run(seed_demo(require(settings.database_url, "DATABASE_URL")))
+            print(f"demo portfolio loaded: {count} projects")
+    except ConfigError as exc:
+        print(f"cdps: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""`cdps run`: the whole product on one machine, for development and demos.
+
+Starts what is not configured (embedded PostgreSQL, embedded NATS, the mail sink), migrates,
+loads the demo portfolio the first time, then runs the four services as child processes. Ctrl-C
+(or SIGTERM) stops the services first, then the servers: nothing is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import asyncpg
+
+from services.cli import SERVICES, migrate_all
+from shared.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port, port_is_free
+from shared.settings import ConfigError, Settings
+
+DATABASE = "cdps"
+
+
+async def ensure_database(admin_dsn: str) -> str:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
+            await conn.execute(f"CREATE DATABASE {DATABASE}")
+    finally:
+        await conn.close()
+    return admin_dsn.rsplit("/", 1)[0] + f"/{DATABASE}"
+
+
+def check_ports(settings: Settings) -> None:
+    wanted = {f"CDPS_{name.upper()}_PORT": settings.port_of(name) for name in SERVICES}
+    if settings.smtp_url is None:
+        wanted["CDPS_SMTP_SINK_PORT"] = settings.smtp_sink_port
+    for variable, port in wanted.items():
+        if not port_is_free(settings.host, port):
+            raise ConfigError(
+                f"port {port} ({variable}) is in use: stop what listens there or set {variable}"
+            )
+
+
+def wait_ready(urls: dict[str, str], children: list[subprocess.Popen[bytes]], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(urls)
+    while pending and time.monotonic() < deadline:
+        for child in children:
+            if child.poll() is not None:
+                raise ConfigError(f"{child.args!r} exited with code {child.returncode}")
+        for name, url in list(pending.items()):
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        del pending[name]
+            except OSError:
+                pass
+        time.sleep(0.2)
+    if pending:
+        raise ConfigError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+
+
+def run_stack(settings: Settings) -> int:
+    check_ports(settings)
+    data = settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, CDPS_DATA_DIR=str(data), CDPS_SECRET_KEY=settings.secret_key)
+    children: list[subprocess.Popen[bytes]] = []
+    postgres: EmbeddedPostgres | None = None
+    nats: EmbeddedNats | None = None
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    def spawn(*args: str) -> subprocess.Popen[bytes]:
+        # Own session: a Ctrl-C reaches only us, and we stop the children in the right order.
+        child = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *args],
+            env=env, preexec_fn=die_with_parent, start_new_session=True,
+        )  # fmt: skip
+        children.append(child)
+        return child
+
+    try:
+        if settings.database_url is None:
+            postgres = EmbeddedPostgres(data / "postgres")
+            env["DATABASE_URL"] = asyncio.run(ensure_database(postgres.start()))
+            print(f"PostgreSQL (embedded)  {env['DATABASE_URL']}")
+        if settings.nats_url is None:
+            nats = EmbeddedNats(data / "nats")
+            env["NATS_URL"] = nats.start()
+            print(f"NATS JetStream (embedded)  {env['NATS_URL']}")
+        if settings.smtp_url is None:
+            smtp_port = free_port()
+            env["SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"
+            spawn("mail-sink", "--smtp-port", str(smtp_port), "--http-port", str(settings.smtp_sink_port))
+            print(f"Mail sink  {env['SMTP_URL']}  (read it at http://127.0.0.1:{settings.smtp_sink_port})")
+        asyncio.run(migrate_all(env["DATABASE_URL"]))
+        marker = data / "demo-loaded"
+        if not marker.exists():
+            subprocess.run([sys.executable, "-m", "services.cli", "seed", "--demo"], env=env, check=True)
+            marker.touch()
+        for name in SERVICES:
+            spawn("serve", name)
+        urls: dict[str, str] = {name: f"http://{settings.host}:{settings.port_of(name)}" for name in SERVICES}
+        wait_ready(urls, children)
+        print(f"\nCDPS portfolio is running: {urls['web']}\n(Ctrl-C stops everything)\n", flush=True)
+        while not stopping:
+            if any(child.poll() is not None for child in children):
+                print("a service stopped unexpectedly; stopping everything", file=sys.stderr)
+                return 1
+            time.sleep(0.3)
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if nats is not None:
+            nats.stop()
+        if postgres is not None:
+            postgres.stop()
+        print("stopped", file=sys.stderr)

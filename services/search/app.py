@@ -1,0 +1,33 @@
+"""The search service: a read model of the stream and the query API over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+
+from services.search.api import search
+from services.search.consumer import CONSUMER, apply_event
+from shared.consumer import EventConsumer
+from shared.http import EXCEPTION_HANDLERS
+from shared.service import OPERATIONS, Runtime, lifespan
+from shared.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def run_indexer(runtime: Runtime) -> None:
+    consumer = EventConsumer(
+        name=CONSUMER, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=apply_event
+    )
+    await consumer.run(runtime.stop)
+
+
+def create_app(settings: Settings) -> Litestar:
+    return Litestar(
+        route_handlers=[search, *OPERATIONS],
+        lifespan=[lifespan("search", settings, MIGRATIONS, background=[run_indexer])],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="CDPS search", version="1.0.0", path="/api/v1/schema"),
+    )

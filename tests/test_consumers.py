@@ -1,0 +1,122 @@
+"""Consumers are idempotent and order-tolerant, and a poison message never blocks the stream."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+
+from services.notifier.app import MIGRATIONS as NOTIFIER_MIGRATIONS
+from services.notifier.consumer import apply_event as notify
+from services.search.app import MIGRATIONS as SEARCH_MIGRATIONS
+from services.search.consumer import apply_event as index
+from shared.bus import MAX_DELIVER
+from shared.consumer import EventConsumer, Handler
+from shared.events import Actor, Envelope, ProjectCreated, encode, make_envelope
+from shared.service import Runtime, start_runtime, stop_runtime
+from shared.settings import Settings
+from tests.helpers import eventually
+
+LEAD = Actor(id="lead-1", role="lead")
+
+
+def created(aggregate_id: uuid.UUID, seq: int = 1, title: str = "Digital tax returns") -> Envelope:
+    data = ProjectCreated(
+        slug="tax", title_en=title, title_cy="Ffurflenni treth", summary_en="", summary_cy="",
+        partner_id=None, phase="discovery", health="green", visibility="public",
+    )  # fmt: skip
+    return make_envelope(data, actor=LEAD, aggregate_id=aggregate_id, aggregate_seq=seq, partner_id=None)
+
+
+async def publish(runtime: Runtime, envelope: Envelope, *, msg_id: str | None = None) -> None:
+    await runtime.js.publish(
+        runtime.settings.subject_for(envelope.type),
+        encode(envelope),
+        # A fresh Nats-Msg-Id per call: these tests want JetStream to store the duplicate too,
+        # as it would after the duplicate window (or from a misbehaving producer).
+        headers={"Nats-Msg-Id": msg_id or str(uuid.uuid4())},
+    )
+
+
+async def consuming(runtime: Runtime, name: str, handler: Handler) -> asyncio.Task[None]:
+    consumer = EventConsumer(
+        name=name, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=handler,
+        retry_base_seconds=0.05,
+    )  # fmt: skip
+    return asyncio.create_task(consumer.run(runtime.stop))
+
+
+@pytest.fixture
+async def search(settings: Settings) -> AsyncIterator[Runtime]:
+    runtime = await start_runtime("search", settings, SEARCH_MIGRATIONS)
+    task = await consuming(runtime, "search", index)
+    yield runtime
+    await stop_runtime(runtime, [task])
+
+
+@pytest.fixture
+async def notifier(settings: Settings) -> AsyncIterator[Runtime]:
+    runtime = await start_runtime("notifier", settings, NOTIFIER_MIGRATIONS)
+    await runtime.pool.execute(
+        "INSERT INTO subscriptions (id, email, language, confirmed) VALUES ($1, 'ann@example.org', 'both', true)",
+        uuid.uuid4(),
+    )
+    task = await consuming(runtime, "notifier", notify)
+    yield runtime
+    await stop_runtime(runtime, [task])
+
+
+async def applied_up_to(runtime: Runtime, consumer: str, stream_seq: int) -> bool:
+    position = await runtime.pool.fetchval(
+        "SELECT stream_seq FROM consumer_state WHERE consumer = $1", consumer
+    )
+    return position is not None and position >= stream_seq
+
+
+async def test_a_duplicate_event_is_indexed_once(search: Runtime) -> None:
+    event = created(uuid.uuid4())
+    await publish(search, event)
+    await publish(search, event)
+    await eventually(lambda: applied_up_to(search, "search", 2))
+    assert await search.pool.fetchval("SELECT count(*) FROM documents") == 1
+
+
+async def test_an_older_aggregate_seq_arriving_late_does_not_overwrite_a_newer_one(search: Runtime) -> None:
+    aggregate = uuid.uuid4()
+    await publish(search, created(aggregate, seq=2, title="Newer title"))
+    await publish(search, created(aggregate, seq=1, title="Older title"))
+    await eventually(lambda: applied_up_to(search, "search", 2))
+    row = await search.pool.fetchrow("SELECT title_en, aggregate_seq FROM documents WHERE id = $1", aggregate)
+    assert row is not None and (row["title_en"], row["aggregate_seq"]) == ("Newer title", 2)
+
+
+async def test_a_duplicate_event_makes_one_delivery_per_recipient(notifier: Runtime) -> None:
+    event = created(uuid.uuid4())
+    for _ in range(3):
+        await publish(notifier, event)
+    await eventually(lambda: applied_up_to(notifier, "notifier", 3))
+    assert await notifier.pool.fetchval("SELECT count(*) FROM deliveries") == 1
+
+
+async def test_a_poison_message_is_dead_lettered_with_its_reason_and_later_events_still_flow(
+    search: Runtime,
+) -> None:
+    poison = msgspec.structs.replace(created(uuid.uuid4()), data={"slug": 42})  # data of the wrong shape
+    await publish(search, poison)
+    good = created(uuid.uuid4())
+    await publish(search, good)
+
+    async def dead_letter() -> str | None:
+        reason: str | None = await search.pool.fetchval("SELECT reason FROM dead_letters")
+        return reason
+
+    reason = await eventually(dead_letter, timeout=60)
+    assert "slug" in reason
+    assert await search.pool.fetchval("SELECT count(*) FROM documents WHERE id = $1", good.aggregate_id) == 1
+    await eventually(lambda: applied_up_to(search, "search", 2))
+    info = await search.js.consumer_info(search.settings.stream_name, search.settings.durable_name("search"))
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+    assert MAX_DELIVER > 1  # it was retried before being given up on

@@ -1,0 +1,88 @@
+"""The thin slice, end to end, with all four services running as real processes.
+
+A lead creates a project through the portfolio API; search indexes it from the stream; the
+notifier emails a subscriber through a real SMTP server; the web home page lists the project.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import httpx
+
+from tests.helpers import auth, eventually
+from tests.stack import Inbox, Stack
+
+
+async def test_every_service_answers_healthz_and_readyz(stack: Stack) -> None:
+    async with httpx.AsyncClient() as client:
+        for url in stack.urls.values():
+            assert (await client.get(f"{url}/healthz")).status_code == 200
+            assert (await client.get(f"{url}/readyz")).json() == {"database": "ok", "nats": "ok"}
+
+
+async def test_a_created_project_is_searchable_emailed_and_listed(stack: Stack, inbox: Inbox) -> None:
+    lead = auth(stack.settings, "lead")
+    async with httpx.AsyncClient(timeout=10) as client:
+        subscribed = await client.post(
+            f"{stack.urls['notifier']}/api/v1/subscriptions",
+            json={"email": "stakeholder@example.org", "language": "both"},
+            headers=lead,
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        created = await client.post(
+            f"{stack.urls['portfolio']}/api/v1/projects",
+            json={
+                "slug": "schools-mis",
+                "title_en": "Schools management information discovery",
+                "title_cy": "Darganfod gwybodaeth reoli ysgolion",
+                "summary_en": "What schools need from their next system",
+            },
+            headers=lead,
+        )
+        assert created.status_code == 201, created.text
+        project_id = created.json()["id"]
+
+        async def found() -> bool:
+            hits = (await client.get(f"{stack.urls['search']}/api/v1/search", params={"q": "schools"})).json()
+            return any(hit["id"] == project_id for hit in hits["items"])
+
+        await eventually(found)
+
+        async def emailed() -> list[EmailMessage]:
+            return [m for m in inbox.messages if "Schools management" in str(m["Subject"])]
+
+        [message] = await eventually(emailed)
+        assert message["To"] == "stakeholder@example.org"
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None
+        text = body.get_content()
+        assert text.index("Darganfod gwybodaeth") < text.index("Schools management")  # Welsh first
+
+        home = await client.get(f"{stack.urls['web']}/", params={"lang": "en"})
+        assert home.status_code == 200
+        assert "Schools management information discovery" in home.text
+        fragment = await client.get(
+            f"{stack.urls['web']}/search", params={"q": "schools"}, headers={"HX-Request": "true"}
+        )
+        assert "<mark>" in fragment.text and "<html" not in fragment.text
+
+
+async def test_writes_need_a_lead_and_bad_input_gets_a_bilingual_error_naming_the_field(stack: Stack) -> None:
+    async with httpx.AsyncClient() as client:
+        url = f"{stack.urls['portfolio']}/api/v1/projects"
+        anonymous = await client.post(url, json={"slug": "x1", "title_en": "a", "title_cy": "b"})
+        assert anonymous.status_code == 401
+        partner = await client.post(
+            url,
+            json={"slug": "x1", "title_en": "a", "title_cy": "b"},
+            headers=auth(stack.settings, "partner"),
+        )
+        assert partner.status_code == 403
+        bad = await client.post(
+            url, json={"slug": "Not A Slug", "title_en": "a", "title_cy": "b"}, headers=auth(stack.settings)
+        )
+        assert bad.status_code == 422
+        [error] = bad.json()["errors"]
+        assert error["field"] == "slug"
+        assert error["message_en"] and error["message_cy"] and error["message_en"] != error["message_cy"]

@@ -1,0 +1,122 @@
+"""`cdps run` (what `make run` calls): brings everything up, stops everything, reuses its data,
+and a bad configuration ends with one clear line instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.embedded import free_port, port_is_free
+
+SERVICES = ("web", "portfolio", "search", "notifier")
+
+
+def run_env(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "SMTP_URL")}
+    env.update({f"CDPS_{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env.update(CDPS_DATA_DIR=str(data_dir), CDPS_SMTP_SINK_PORT=str(free_port()))
+    return env
+
+
+def cdps(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def processes_using(data_dir: Path) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                environ = (proc / "environ").read_bytes()
+            except OSError:
+                continue
+            if str(data_dir) in cmdline or str(data_dir).encode() in environ:
+                found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+def start_and_stop(data_dir: Path) -> str:
+    ports = {name: free_port() for name in SERVICES}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "run"], env=run_env(data_dir, ports),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    output = []
+    try:
+        assert runner.stdout is not None
+        for line in runner.stdout:
+            output.append(line)
+            if "CDPS portfolio is running" in line:
+                break
+        else:
+            pytest.fail("cdps run ended before it was ready:\n" + "".join(output))
+        for name, port in ports.items():
+            assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200, name
+        home = httpx.get(f"http://127.0.0.1:{ports['web']}/?lang=en").text
+        runner.send_signal(signal.SIGINT)  # what Ctrl-C does
+        rest, _ = runner.communicate(timeout=60)
+        output.append(rest)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert runner.returncode == 0, "".join(output)
+    for port in ports.values():
+        assert port_is_free("127.0.0.1", port)
+    deadline = time.monotonic() + 10
+    while processes_using(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_using(data_dir) == []
+    return home
+
+
+def test_run_starts_everything_stops_cleanly_and_a_second_run_reuses_the_data(tmp_path: Path) -> None:
+    first = start_and_stop(tmp_path)
+    assert "Digital land transaction tax returns" in first  # the demo portfolio
+    second = start_and_stop(tmp_path)
+    assert second.count("Digital land transaction tax returns") == 1  # same data, not loaded twice
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "NATS_URL": "nats://127.0.0.1:1"},
+         "cannot reach PostgreSQL"),
+        ({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "NATS_URL": "localhost:4222"}, "NATS_URL"),
+    ],
+)  # fmt: skip
+def test_bad_configuration_is_one_clear_line(
+    tmp_path: Path, variables: dict[str, str], expected: str
+) -> None:
+    env = dict(os.environ, CDPS_DATA_DIR=str(tmp_path), CDPS_PORTFOLIO_PORT=str(free_port()), **variables)
+    result = cdps("serve", "portfolio", env=env)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_port_in_use_is_named(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = dict(os.environ, CDPS_DATA_DIR=str(tmp_path), CDPS_WEB_PORT=str(port))
+        result = cdps("run", env=env)
+    assert result.returncode == 2
+    assert f"port {port} (CDPS_WEB_PORT) is in use" in result.stderr
+    assert "Traceback" not in result.stderr

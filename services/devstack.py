@@ -40,9 +40,7 @@ def check_ports(settings: Settings) -> None:
         wanted["CDPS_SMTP_SINK_PORT"] = settings.smtp_sink_port
     for variable, port in wanted.items():
         if not port_is_free(settings.host, port):
-            raise ConfigError(
-                f"port {port} ({variable}) is in use: stop what listens there or set {variable}"
-            )
+            raise ConfigError(f"port {port} ({variable}) is in use: stop what listens there or set {variable}")
 
 
 def wait_ready(urls: dict[str, str], children: list[subprocess.Popen[bytes]], timeout: float = 90) -> None:

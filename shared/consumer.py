@@ -121,9 +121,7 @@ class EventConsumer:
         ) as exc:
             attempts = msg.metadata.num_delivered
             if attempts < MAX_DELIVER:
-                log.warning(
-                    "event failed; will be redelivered", consumer=self.name, attempt=attempts, error=repr(exc)
-                )
+                log.warning("event failed; will be redelivered", consumer=self.name, attempt=attempts, error=repr(exc))
                 await msg.nak(delay=min(self._retry_base_seconds * 2.0 ** (attempts - 1), 30.0))
                 return
             await self._dead_letter(msg, exc)

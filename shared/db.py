@@ -62,9 +62,7 @@ async def migrate(dsn: str, schema: str, folder: Path) -> list[int]:
                 " version integer PRIMARY KEY, name text NOT NULL,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            done = {
-                r["version"] for r in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')
-            }
+            done = {r["version"] for r in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')}
             for migration in load_migrations(folder):
                 if migration.version in done:
                     continue

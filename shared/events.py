@@ -38,21 +38,163 @@ class EventData(msgspec.Struct, frozen=True, kw_only=True):
     version: ClassVar[int] = 1
 
 
+State = Literal["active", "paused", "stopped"]
+PartnerKind = Literal["health", "local_authority", "national_body", "third_sector", "other"]
+EngagementKind = Literal["catalyst_project", "discovery_support", "training", "advice", "assessment", "other"]
+
+
+class PartnerSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A partner organisation as it stands after the event."""
+
+    slug: str
+    name_en: str
+    name_cy: str
+    kind: PartnerKind
+    website: str | None
+    active: bool
+
+
+class ProjectSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A project as it stands after the event. Every project event carries one, so a consumer
+    that sees events out of order only has to keep the snapshot with the highest aggregate_seq."""
+
+    slug: str
+    partner_id: uuid.UUID | None
+    title_en: str
+    title_cy: str
+    summary_en: str
+    summary_cy: str
+    lead_id: str | None
+    phase: Phase
+    state: State
+    health: Health
+    health_reason: str
+    tags: list[str]
+    visibility: Visibility
+    start_date: dt.date | None
+
+
+class PartnerRegistered(EventData, frozen=True, kw_only=True):
+    """CDPS started working with a new partner organisation."""
+
+    type: ClassVar[str] = "portfolio.partner.registered"
+    aggregate: ClassVar[str] = "partner"
+    partner: PartnerSnapshot
+
+
+class PartnerUpdated(EventData, frozen=True, kw_only=True):
+    """A partner's details were corrected or it became (in)active."""
+
+    type: ClassVar[str] = "portfolio.partner.updated"
+    aggregate: ClassVar[str] = "partner"
+    partner: PartnerSnapshot
+    changed: list[str]
+
+
 class ProjectCreated(EventData, frozen=True, kw_only=True):
     """A delivery lead started tracking a project with a partner."""
 
     type: ClassVar[str] = "portfolio.project.created"
     aggregate: ClassVar[str] = "project"
-    slug: str
-    title_en: str
-    title_cy: str
+    project: ProjectSnapshot
+
+
+class ProjectUpdated(EventData, frozen=True, kw_only=True):
+    """A project's descriptive fields (title, summary, tags, visibility, lead, ...) were edited."""
+
+    type: ClassVar[str] = "portfolio.project.updated"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    changed: list[str]
+
+
+class ProjectPhaseChanged(EventData, frozen=True, kw_only=True):
+    """A project moved phase, went back, stopped, was reopened, paused or resumed."""
+
+    type: ClassVar[str] = "portfolio.project.phase_changed"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    kind: Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
+    from_phase: Phase
+    to_phase: Phase
+    from_state: State
+    to_state: State
+    effective: dt.date
+    reason: str
+    assessment: Literal["met", "not_met"] | None = None
+    assessment_url: str | None = None
+
+
+class ProjectHealthChanged(EventData, frozen=True, kw_only=True):
+    """A project's RAG health changed, with the reason."""
+
+    type: ClassVar[str] = "portfolio.project.health_changed"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    from_health: Health
+    to_health: Health
+    reason: str
+
+
+class ProjectUpdatePosted(EventData, frozen=True, kw_only=True):
+    """A delivery lead posted a dated note on a project (these feed the weeknotes)."""
+
+    type: ClassVar[str] = "portfolio.project.update_posted"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    update_id: uuid.UUID
+    posted_on: dt.date
+    body_en: str
+    body_cy: str
+
+
+class EngagementRecorded(EventData, frozen=True, kw_only=True):
+    """CDPS recorded an engagement with a partner."""
+
+    type: ClassVar[str] = "portfolio.engagement.recorded"
+    aggregate: ClassVar[str] = "engagement"
+    partner_id: uuid.UUID
+    project_id: uuid.UUID | None
+    kind: EngagementKind
     summary_en: str
     summary_cy: str
+    started_on: dt.date
+    ended_on: dt.date | None
+
+
+class SupportRequested(EventData, frozen=True, kw_only=True):
+    """Someone asked CDPS for help through the public form. Holds personal data (the contact):
+    only staff-facing consumers may show it."""
+
+    type: ClassVar[str] = "portfolio.support.requested"
+    aggregate: ClassVar[str] = "support_request"
+    organisation: str
+    contact_name: str
+    contact_email: str
+    language: Literal["cy", "en"]
+    need: str
+    urgency: Literal["low", "medium", "high"]
+
+
+class SupportTriaged(EventData, frozen=True, kw_only=True):
+    """Staff turned a support request into an engagement, or declined it with a reason."""
+
+    type: ClassVar[str] = "portfolio.support.triaged"
+    aggregate: ClassVar[str] = "support_request"
+    outcome: Literal["accepted", "declined"]
+    reason: str
+    engagement_id: uuid.UUID | None
+
+
+class PersonAdded(EventData, frozen=True, kw_only=True):
+    """A delivery lead or partner contact was added (no email address: the stream is kept for ever)."""
+
+    type: ClassVar[str] = "portfolio.person.added"
+    aggregate: ClassVar[str] = "person"
+    name: str
+    kind: Literal["lead", "partner_contact"]
     partner_id: uuid.UUID | None
-    phase: Phase
-    health: Health
-    visibility: Visibility
-    tags: list[str] = []
+    language: Literal["cy", "en", "both"]
 
 
 class Envelope(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,7 +223,22 @@ class UnknownEvent(Exception):
     """An event type this code does not know (e.g. from a newer producer)."""
 
 
-CATALOGUE: dict[str, type[EventData]] = {cls.type: cls for cls in (ProjectCreated,)}
+CATALOGUE: dict[str, type[EventData]] = {
+    cls.type: cls
+    for cls in (
+        PartnerRegistered,
+        PartnerUpdated,
+        ProjectCreated,
+        ProjectUpdated,
+        ProjectPhaseChanged,
+        ProjectHealthChanged,
+        ProjectUpdatePosted,
+        EngagementRecorded,
+        SupportRequested,
+        SupportTriaged,
+        PersonAdded,
+    )
+}
 
 
 def new_event_id() -> uuid.UUID:

@@ -26,11 +26,13 @@ class FieldError(msgspec.Struct, frozen=True):
     message_cy: str
 
 
-class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
+class ErrorBody(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     status: int
     message_en: str
     message_cy: str
     errors: list[FieldError] = []
+    code: str | None = None
+    """A stable, machine-readable reason where one helps (e.g. a refused phase change)."""
 
 
 class ApiError(Exception):
@@ -38,20 +40,25 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, message_en: str, message_cy: str, errors: list[FieldError] | None = None):
+    def __init__(
+        self,
+        message_en: str,
+        message_cy: str,
+        errors: list[FieldError] | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message_en)
         self.message_en = message_en
         self.message_cy = message_cy
         self.errors = errors or []
+        self.code = code
 
 
 class Invalid(ApiError):
     status = HTTP_422_UNPROCESSABLE_ENTITY
 
     def __init__(self, errors: list[FieldError]):
-        super().__init__(
-            "Check the highlighted fields", "Gwiriwch y meysydd sydd wedi'u hamlygu", errors=errors
-        )
+        super().__init__("Check the highlighted fields", "Gwiriwch y meysydd sydd wedi'u hamlygu", errors=errors)
 
 
 class Conflict(ApiError):
@@ -114,6 +121,15 @@ def welsh(message: str) -> str:
 _PATH = re.compile(r" - at `\$\.?(.*)`$")
 
 
+def split_validation_message(message: str, default_field: str = "body") -> tuple[str, str]:
+    """(field, message) from msgspec's 'message - at `$.field`' or '... field `name`' forms."""
+    match = _PATH.search(message)
+    if match:
+        return match[1].split("[")[0] or default_field, message[: match.start()]
+    named = re.search(r"field `(.+?)`", message)
+    return (named[1] if named else default_field), message
+
+
 def field_errors_from_validation(exc: ValidationException) -> list[FieldError]:
     """Litestar reports msgspec's first error as 'message - at `$.field`'; name the field."""
     extra: Any = exc.extra
@@ -134,15 +150,17 @@ def field_errors_from_validation(exc: ValidationException) -> list[FieldError]:
     return errors
 
 
-def _body(status: int, message_en: str, message_cy: str, errors: list[FieldError]) -> Response[ErrorBody]:
+def _body(
+    status: int, message_en: str, message_cy: str, errors: list[FieldError], code: str | None = None
+) -> Response[ErrorBody]:
     return Response(
-        ErrorBody(status=status, message_en=message_en, message_cy=message_cy, errors=errors),
+        ErrorBody(status=status, message_en=message_en, message_cy=message_cy, errors=errors, code=code),
         status_code=status,
     )
 
 
 def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorBody]:
-    return _body(exc.status, exc.message_en, exc.message_cy, exc.errors)
+    return _body(exc.status, exc.message_en, exc.message_cy, exc.errors, exc.code)
 
 
 def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:

@@ -43,9 +43,7 @@ BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 def require(value: str | None, variable: str) -> str:
     if not value:
-        raise ConfigError(
-            f"{variable} is not set: run `cdps run` for the embedded servers, or set {variable}"
-        )
+        raise ConfigError(f"{variable} is not set: run `cdps run` for the embedded servers, or set {variable}")
     return value
 
 

@@ -102,9 +102,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         for name, default in (("web", 8000), ("portfolio", 8001), ("search", 8002), ("notifier", 8003))
     }
     return Settings(
-        database_url=_url(
-            env, "DATABASE_URL", ("postgres", "postgresql"), "postgresql://user:pass@host:5432/db"
-        ),
+        database_url=_url(env, "DATABASE_URL", ("postgres", "postgresql"), "postgresql://user:pass@host:5432/db"),
         nats_url=_url(env, "NATS_URL", ("nats", "tls"), "nats://host:4222"),
         smtp_url=_url(env, "SMTP_URL", ("smtp", "smtps"), "smtp://user:pass@host:587"),
         secret_key=env.get("CDPS_SECRET_KEY") or _development_secret(data_dir),

@@ -6,11 +6,11 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from nats.js import JetStreamContext
 
-from shared.events import Envelope, Role, decode
+from shared.events import Actor, Envelope, ProjectCreated, ProjectSnapshot, Role, decode, make_envelope
 from shared.identity import Identity, sign
 from shared.settings import Settings
 
@@ -49,3 +49,21 @@ async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last value {value!r})")
         await asyncio.sleep(0.05)
+
+
+def snapshot(**overrides: Any) -> ProjectSnapshot:
+    """A project snapshot for events made by hand in tests."""
+    fields: dict[str, Any] = {
+        "slug": "tax-returns", "partner_id": None, "title_en": "Digital tax returns", "title_cy": "Ffurflenni treth",
+        "summary_en": "", "summary_cy": "", "lead_id": "lead-1", "phase": "discovery", "state": "active",
+        "health": "green", "health_reason": "", "tags": [], "visibility": "public", "start_date": None,
+    }  # fmt: skip
+    fields.update(overrides)
+    return ProjectSnapshot(**fields)
+
+
+def project_created(aggregate_id: uuid.UUID, seq: int = 1, **overrides: Any) -> Envelope:
+    return make_envelope(
+        ProjectCreated(project=snapshot(**overrides)), actor=Actor(id="lead-1", role="lead"),
+        aggregate_id=aggregate_id, aggregate_seq=seq, partner_id=overrides.get("partner_id"),
+    )  # fmt: skip

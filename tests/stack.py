@@ -71,9 +71,7 @@ def wait_ready(stack: Stack, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     for name, url in stack.urls.items():
         while True:
-            assert stack.processes[name].poll() is None, (
-                f"{name} exited with {stack.processes[name].returncode}"
-            )
+            assert stack.processes[name].poll() is None, f"{name} exited with {stack.processes[name].returncode}"
             try:
                 if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                     break

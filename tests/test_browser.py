@@ -54,9 +54,7 @@ async def create_project(stack: Stack, slug: str, title_en: str, title_cy: str) 
         assert response.status_code == 201, response.text
 
 
-async def test_search_as_you_type_shows_results_without_reloading_the_page(
-    stack: Stack, browser: Browser
-) -> None:
+async def test_search_as_you_type_shows_results_without_reloading_the_page(stack: Stack, browser: Browser) -> None:
     await create_project(stack, "browser-forms", "Accessible forms toolkit", "Pecyn ffurflenni hygyrch")
     page = await browser.new_page()
     await page.goto(f"{stack.urls['web']}/?lang=en")
@@ -69,9 +67,7 @@ async def test_search_as_you_type_shows_results_without_reloading_the_page(
     await page.screenshot(path=SCREENSHOTS / "home-search-en.png", full_page=True)
 
 
-async def test_search_works_with_javascript_off_and_the_page_speaks_welsh(
-    stack: Stack, browser: Browser
-) -> None:
+async def test_search_works_with_javascript_off_and_the_page_speaks_welsh(stack: Stack, browser: Browser) -> None:
     await create_project(stack, "browser-cloud", "Cloud hosting guidance", "Canllawiau cynnal yn y cwmwl")
     context = await browser.new_context(java_script_enabled=False)
     page = await context.new_page()

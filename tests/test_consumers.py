@@ -15,20 +15,14 @@ from services.search.app import MIGRATIONS as SEARCH_MIGRATIONS
 from services.search.consumer import apply_event as index
 from shared.bus import MAX_DELIVER
 from shared.consumer import EventConsumer, Handler
-from shared.events import Actor, Envelope, ProjectCreated, encode, make_envelope
+from shared.events import Envelope, encode
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
-from tests.helpers import eventually
-
-LEAD = Actor(id="lead-1", role="lead")
+from tests.helpers import eventually, project_created
 
 
 def created(aggregate_id: uuid.UUID, seq: int = 1, title: str = "Digital tax returns") -> Envelope:
-    data = ProjectCreated(
-        slug="tax", title_en=title, title_cy="Ffurflenni treth", summary_en="", summary_cy="",
-        partner_id=None, phase="discovery", health="green", visibility="public",
-    )  # fmt: skip
-    return make_envelope(data, actor=LEAD, aggregate_id=aggregate_id, aggregate_seq=seq, partner_id=None)
+    return project_created(aggregate_id, seq, title_en=title)
 
 
 async def publish(runtime: Runtime, envelope: Envelope, *, msg_id: str | None = None) -> None:
@@ -70,9 +64,7 @@ async def notifier(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 async def applied_up_to(runtime: Runtime, consumer: str, stream_seq: int) -> bool:
-    position = await runtime.pool.fetchval(
-        "SELECT stream_seq FROM consumer_state WHERE consumer = $1", consumer
-    )
+    position = await runtime.pool.fetchval("SELECT stream_seq FROM consumer_state WHERE consumer = $1", consumer)
     return position is not None and position >= stream_seq
 
 
@@ -104,7 +96,7 @@ async def test_a_duplicate_event_makes_one_delivery_per_recipient(notifier: Runt
 async def test_a_poison_message_is_dead_lettered_with_its_reason_and_later_events_still_flow(
     search: Runtime,
 ) -> None:
-    poison = msgspec.structs.replace(created(uuid.uuid4()), data={"slug": 42})  # data of the wrong shape
+    poison = msgspec.structs.replace(created(uuid.uuid4()), data={"project": {"slug": 42}})  # data of the wrong shape
     await publish(search, poison)
     good = created(uuid.uuid4())
     await publish(search, good)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from shared.catalogue import asyncapi, render_markdown
 from shared.events import CATALOGUE
 
 ROOT = Path(__file__).parent.parent
@@ -13,6 +15,12 @@ def test_the_event_catalogue_documents_every_event_type() -> None:
     catalogue = (ROOT / "docs" / "events.md").read_text()
     missing = [event_type for event_type in CATALOGUE if f"`{event_type}`" not in catalogue]
     assert missing == []
+
+
+def test_the_generated_catalogue_and_asyncapi_document_are_up_to_date() -> None:
+    """Regenerate with `python -m shared.catalogue` when this fails."""
+    assert (ROOT / "docs" / "events.md").read_text() == render_markdown()
+    assert json.loads((ROOT / "docs" / "asyncapi.json").read_text()) == json.loads(json.dumps(asyncapi()))
 
 
 def test_the_readme_names_the_two_commands_and_ci_runs_the_test_command() -> None:

@@ -11,9 +11,7 @@ from shared.db import load_migrations, migrate
 from tests.conftest import create_database, drop_database
 
 
-async def test_replicas_starting_together_apply_each_migration_once(
-    servers: tuple[str, str], tmp_path: Path
-) -> None:
+async def test_replicas_starting_together_apply_each_migration_once(servers: tuple[str, str], tmp_path: Path) -> None:
     (tmp_path / "0001_first.sql").write_text("CREATE TABLE a (id int);")
     (tmp_path / "0002_second.sql").write_text("INSERT INTO a VALUES (1);")
     dsn = await create_database(servers[0], "template1")

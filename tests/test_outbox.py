@@ -15,11 +15,11 @@ from services.portfolio import store
 from services.portfolio.app import MIGRATIONS
 from services.portfolio.domain import NewProject
 from shared import outbox
-from shared.events import Actor, ProjectCreated, make_envelope
+from shared.events import Actor
 from shared.outbox import Relay
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
-from tests.helpers import stream_events
+from tests.helpers import project_created, stream_events
 
 LEAD = Actor(id="lead-1", role="lead")
 
@@ -36,11 +36,7 @@ def project(slug: str) -> NewProject:
 
 
 def event_for(aggregate_id: uuid.UUID, seq: int) -> outbox.Envelope:
-    data = ProjectCreated(
-        slug=f"p-{seq}", title_en="t", title_cy="t", summary_en="", summary_cy="", partner_id=None,
-        phase="discovery", health="green", visibility="public",
-    )  # fmt: skip
-    return make_envelope(data, actor=LEAD, aggregate_id=aggregate_id, aggregate_seq=seq, partner_id=None)
+    return project_created(aggregate_id, seq, slug=f"p-{seq}")
 
 
 async def test_creating_a_project_stores_the_row_and_one_event_with_the_actor(runtime: Runtime) -> None:
@@ -86,10 +82,7 @@ async def test_relay_publishes_each_event_once_even_when_restarted_before_markin
     for row in await runtime.pool.fetch("SELECT * FROM events ORDER BY position"):
         await relay._publish(outbox.envelope_from_row(row))
     # ... is restarted and publishes everything again.
-    assert (
-        await Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, "portfolio").publish_pending()
-        == 5
-    )
+    assert await Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, "portfolio").publish_pending() == 5
     published = await stream_events(runtime.js, runtime.settings)
     assert len(published) == 5
     assert len({e.id for e in published}) == 5
@@ -138,9 +131,7 @@ async def test_fifty_writers_and_two_relays_publish_every_event_once_in_order_pe
                 await asyncio.sleep(random.uniform(0, 0.02))
 
     relays = [
-        asyncio.create_task(
-            Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, "portfolio").run(stop)
-        )
+        asyncio.create_task(Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, "portfolio").run(stop))
         for _ in range(2)
     ]
     await asyncio.gather(*(writer(n) for n in range(50)))

@@ -99,9 +99,7 @@ def test_run_starts_everything_stops_cleanly_and_a_second_run_reuses_the_data(tm
         ({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "NATS_URL": "localhost:4222"}, "NATS_URL"),
     ],
 )  # fmt: skip
-def test_bad_configuration_is_one_clear_line(
-    tmp_path: Path, variables: dict[str, str], expected: str
-) -> None:
+def test_bad_configuration_is_one_clear_line(tmp_path: Path, variables: dict[str, str], expected: str) -> None:
     env = dict(os.environ, CDPS_DATA_DIR=str(tmp_path), CDPS_PORTFOLIO_PORT=str(free_port()), **variables)
     result = cdps("serve", "portfolio", env=env)
     assert result.returncode == 2

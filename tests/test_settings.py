@@ -35,9 +35,7 @@ def test_without_a_secret_key_a_development_key_is_kept_across_restarts(tmp_path
         ("CDPS_LOG_FORMAT", "xml", "CDPS_LOG_FORMAT"),
     ],
 )
-def test_a_malformed_setting_is_named_in_the_error(
-    tmp_path: Path, variable: str, value: str, named: str
-) -> None:
+def test_a_malformed_setting_is_named_in_the_error(tmp_path: Path, variable: str, value: str, named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         load_settings({"CDPS_DATA_DIR": str(tmp_path), variable: value})
 

@@ -17,9 +17,7 @@ async def apply_event(conn: Conn, envelope: Envelope) -> None:
     if envelope.type not in CATALOGUE:
         return
     event = envelope.payload()
-    subscribers = await conn.fetch(
-        "SELECT email, language FROM subscriptions WHERE confirmed AND scope = 'portfolio'"
-    )
+    subscribers = await conn.fetch("SELECT email, language FROM subscriptions WHERE confirmed AND scope = 'portfolio'")
     for subscriber in subscribers:
         message = message_for(event, subscriber["language"])
         if message is None:

@@ -72,8 +72,7 @@ async def send_due(runtime: Runtime, smtp: SmtpTarget, batch: int = 50) -> int:
                 await _record_failure(conn, row, exc)
                 continue
             await conn.execute(
-                "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = now() "
-                "WHERE id = $1",
+                "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1",
                 row["id"],
             )
             SENT.inc()

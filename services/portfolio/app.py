@@ -1,4 +1,4 @@
-"""The portfolio service: source of truth for partners and projects, and the outbox relay."""
+"""The portfolio service: source of truth for partners, projects and engagements, and the outbox relay."""
 
 from __future__ import annotations
 
@@ -6,14 +6,31 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.types import ControllerRouterHandler
 
-from services.portfolio.api import ProjectsController
+from services.portfolio.routes import records
+from services.portfolio.routes.common import STORE_ERRORS
+from services.portfolio.routes.partners import PartnersController
+from services.portfolio.routes.projects import ProjectsController
 from shared.http import EXCEPTION_HANDLERS
 from shared.outbox import Relay
 from shared.service import OPERATIONS, Runtime, lifespan
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+ROUTES: list[ControllerRouterHandler] = [
+    ProjectsController,
+    PartnersController,
+    records.record_engagement,
+    records.list_engagements,
+    records.request_support,
+    records.list_support_requests,
+    records.triage,
+    records.add_person,
+    records.list_people,
+    records.import_csv,
+]
 
 
 async def run_relay(runtime: Runtime) -> None:
@@ -23,8 +40,8 @@ async def run_relay(runtime: Runtime) -> None:
 
 def create_app(settings: Settings) -> Litestar:
     return Litestar(
-        route_handlers=[ProjectsController, *OPERATIONS],
+        route_handlers=[*ROUTES, *OPERATIONS],
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[run_relay])],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **STORE_ERRORS},
         openapi_config=OpenAPIConfig(title="CDPS portfolio", version="1.0.0", path="/api/v1/schema"),
     )

@@ -1,4 +1,8 @@
-"""Portfolio rules and the shapes the API accepts and returns. Pure: no I/O here."""
+"""Portfolio shapes (what the API accepts and returns) and small pure rules. No I/O here.
+
+Phase rules live in ``phases.py``. Inputs are msgspec Structs that reject unknown fields, so a
+typo in a field name is an error naming that field, never a silently ignored value.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,11 @@ import uuid
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from shared.events import Health, Phase, Visibility
+from shared.events import EngagementKind, Health, PartnerKind, Phase, State, Visibility
 
-PHASES: tuple[Phase, ...] = ("discovery", "alpha", "beta", "live", "retired")
-
-CHALLENGE_AREAS = (
+CHALLENGE_AREAS: tuple[str, ...] = (
     "skills-and-staffing",
     "shared-platforms",
     "cloud",
@@ -38,11 +41,56 @@ Tag = Literal[
 ]
 
 Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 Summary = Annotated[str, msgspec.Meta(max_length=4000)]
+Body = Annotated[str, msgspec.Meta(max_length=10000)]
+Reason = Annotated[str, msgspec.Meta(max_length=2000)]
+Url = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^https?://[^\s/$.?#][^\s]*$")]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=10)]
+Language = Literal["cy", "en", "both"]
 
 
-class NewProject(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every request body."""
+
+
+# Partners ---------------------------------------------------------------------------------------
+
+
+class NewPartner(Input, kw_only=True):
+    slug: Slug
+    name_en: Name
+    name_cy: Name
+    kind: PartnerKind
+    website: Url | None = None
+    active: bool = True
+
+
+class PartnerChanges(Input, kw_only=True):
+    name_en: Name | UnsetType = UNSET
+    name_cy: Name | UnsetType = UNSET
+    kind: PartnerKind | UnsetType = UNSET
+    website: Url | UnsetType | None = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class Partner(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    slug: str
+    name_en: str
+    name_cy: str
+    kind: PartnerKind
+    website: str | None
+    active: bool
+    version: int
+
+
+# Projects ---------------------------------------------------------------------------------------
+
+
+class NewProject(Input, kw_only=True):
     """What a delivery lead sends to start tracking a project."""
 
     slug: Slug
@@ -51,11 +99,40 @@ class NewProject(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     summary_en: Summary = ""
     summary_cy: Summary = ""
     partner_id: uuid.UUID | None = None
+    lead_id: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     phase: Phase = "discovery"
     health: Health = "green"
+    health_reason: Reason = ""
     visibility: Visibility = "public"
-    tags: Annotated[list[Tag], msgspec.Meta(max_length=10)] = []
+    tags: Tags = []
     start_date: dt.date | None = None
+
+
+class ProjectChanges(Input, kw_only=True):
+    """Descriptive fields a lead may edit. Phase and health have their own endpoints and rules."""
+
+    title_en: Title | UnsetType = UNSET
+    title_cy: Title | UnsetType = UNSET
+    summary_en: Summary | UnsetType = UNSET
+    summary_cy: Summary | UnsetType = UNSET
+    partner_id: uuid.UUID | UnsetType | None = UNSET
+    lead_id: Annotated[str, msgspec.Meta(max_length=100)] | UnsetType | None = UNSET
+    visibility: Visibility | UnsetType = UNSET
+    tags: Tags | UnsetType = UNSET
+    start_date: dt.date | UnsetType | None = UNSET
+
+
+class HealthChange(Input, kw_only=True):
+    health: Health
+    reason: Reason
+
+
+class NewUpdate(Input, kw_only=True):
+    body_en: Body
+    body_cy: Body
+    posted_on: dt.date | None = None
+    health: Health | None = None
+    health_reason: Reason = ""
 
 
 class Project(msgspec.Struct, kw_only=True):
@@ -68,7 +145,7 @@ class Project(msgspec.Struct, kw_only=True):
     summary_cy: str
     lead_id: str | None
     phase: Phase
-    state: str
+    state: State
     health: Health
     health_reason: str
     tags: list[str]
@@ -79,6 +156,114 @@ class Project(msgspec.Struct, kw_only=True):
     updated_at: dt.datetime
 
 
+class Update(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    posted_on: dt.date
+    author_id: str
+    body_en: str
+    body_cy: str
+    health: Health | None
+
+
+class HistoryEntry(msgspec.Struct, kw_only=True):
+    seq: int
+    type: str
+    occurred_at: dt.datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, object]
+
+
+class ProjectFilters(msgspec.Struct, kw_only=True):
+    partner: uuid.UUID | None = None
+    phase: Phase | None = None
+    state: State | None = None
+    health: Health | None = None
+    tag: Tag | None = None
+    lead: str | None = None
+
+
+# Engagements, support requests, people ---------------------------------------------------------
+
+
+class NewEngagement(Input, kw_only=True):
+    partner_id: uuid.UUID
+    kind: EngagementKind
+    summary_en: Summary
+    summary_cy: Summary
+    started_on: dt.date
+    ended_on: dt.date | None = None
+    project_id: uuid.UUID | None = None
+    contacts: Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)] = []
+
+
+class Engagement(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    project_id: uuid.UUID | None
+    kind: EngagementKind
+    summary_en: str
+    summary_cy: str
+    started_on: dt.date
+    ended_on: dt.date | None
+    contacts: list[uuid.UUID]
+
+
+class NewSupportRequest(Input, kw_only=True):
+    """The public form that replaces the PDF."""
+
+    organisation: Name
+    contact_name: Name
+    contact_email: Email
+    language: Literal["cy", "en"] = "cy"
+    need: Annotated[str, msgspec.Meta(min_length=10, max_length=5000)]
+    urgency: Literal["low", "medium", "high"] = "medium"
+
+
+class Triage(Input, kw_only=True):
+    outcome: Literal["accepted", "declined"]
+    reason: Reason = ""
+    engagement: NewEngagement | None = None
+
+
+class SupportRequest(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    organisation: str
+    contact_name: str
+    contact_email: str
+    language: str
+    need: str
+    urgency: str
+    status: str
+    reason: str
+    engagement_id: uuid.UUID | None
+    created_at: dt.datetime
+
+
+class NewPerson(Input, kw_only=True):
+    name: Name
+    email: Email
+    kind: Literal["lead", "partner_contact"]
+    partner_id: uuid.UUID | None = None
+    language: Language = "both"
+
+
+class Person(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    email: str
+    kind: str
+    partner_id: uuid.UUID | None
+    language: str
+
+
 class Page(msgspec.Struct, kw_only=True):
     items: list[Project]
     next_cursor: str | None = None
+
+
+def changed_fields(before: dict[str, object], changes: msgspec.Struct) -> dict[str, object]:
+    """The fields of ``changes`` that were given (null clears a field) and differ from ``before``."""
+    given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not UNSET}
+    return {k: v for k, v in given.items() if before.get(k) != v}

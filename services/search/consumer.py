@@ -18,6 +18,7 @@ async def apply_event(conn: Conn, envelope: Envelope) -> None:
         return  # an event from a newer producer: nothing to index yet
     event = envelope.payload()
     if isinstance(event, ProjectCreated):
+        project = event.project
         await conn.execute(
             """
             INSERT INTO documents (id, kind, slug, partner_id, visibility, title_en, title_cy,
@@ -31,7 +32,7 @@ async def apply_event(conn: Conn, envelope: Envelope) -> None:
                 aggregate_seq = EXCLUDED.aggregate_seq, occurred_at = EXCLUDED.occurred_at
             WHERE documents.aggregate_seq < EXCLUDED.aggregate_seq
             """,
-            envelope.aggregate_id, event.slug, event.partner_id, event.visibility, event.title_en,
-            event.title_cy, event.summary_en, event.summary_cy, event.phase, event.health,
-            event.tags, envelope.aggregate_seq, envelope.occurred_at,
+            envelope.aggregate_id, project.slug, project.partner_id, project.visibility, project.title_en,
+            project.title_cy, project.summary_en, project.summary_cy, project.phase, project.health,
+            project.tags, envelope.aggregate_seq, envelope.occurred_at,
         )  # fmt: skip

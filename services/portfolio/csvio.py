@@ -1,0 +1,71 @@
+"""CSV export of the portfolio and CSV import of partners and projects.
+
+An import is all or nothing: every bad row is reported with its line number and field, and if
+there is one, nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+import msgspec
+
+from services.portfolio.domain import NewPartner, NewProject, Project
+from shared.http import split_validation_message, welsh
+
+EXPORT_COLUMNS = (
+    "id", "slug", "title_en", "title_cy", "partner_id", "lead_id", "phase", "state", "health",
+    "health_reason", "tags", "visibility", "start_date", "summary_en", "summary_cy", "version",
+)  # fmt: skip
+LIST_COLUMNS = {"tags"}
+
+Row = TypeVar("Row", NewPartner, NewProject)
+
+
+class RowError(msgspec.Struct, frozen=True):
+    line: int
+    field: str
+    message_en: str
+    message_cy: str
+
+
+def projects_to_csv(projects: Iterable[Project]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for project in projects:
+        values = msgspec.structs.asdict(project)
+        writer.writerow(
+            [";".join(values[c]) if c in LIST_COLUMNS else ("" if values[c] is None else values[c])
+             for c in EXPORT_COLUMNS]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowError]]:
+    """Rows of ``kind`` with their line numbers, and every error found (line 1 is the header)."""
+    reader = csv.DictReader(io.StringIO(text))
+    known = set(kind.__struct_fields__)
+    errors: list[RowError] = []
+    unknown = [c for c in reader.fieldnames or [] if c not in known]
+    if reader.fieldnames is None:
+        return [], [RowError(1, "header", "The file is empty", "Mae'r ffeil yn wag")]
+    if unknown:
+        return [], [RowError(1, c, f"Unknown column {c!r}", f"Colofn anhysbys {c!r}") for c in unknown]
+    rows: list[tuple[int, Row]] = []
+    for record in reader:
+        line = reader.line_num
+        values: dict[str, Any] = {k: v for k, v in record.items() if v not in ("", None)}
+        for column in LIST_COLUMNS & values.keys():
+            values[column] = [part.strip() for part in str(values[column]).split(";") if part.strip()]
+        if "active" in values:
+            values["active"] = str(values["active"]).strip().lower() in ("true", "yes", "1", "ie")
+        try:
+            rows.append((line, msgspec.convert(values, kind, strict=False)))
+        except msgspec.ValidationError as exc:
+            field, message = split_validation_message(str(exc), "row")
+            errors.append(RowError(line, field, message, welsh(message)))
+    return rows, errors

@@ -1,0 +1,310 @@
+"""The rules for moving a project between phases, as pure functions (no I/O, no clock).
+
+Why: these rules are what people argue about ("may a beta go back to discovery?"), so they live in
+one short place, readable in a sitting and checked by property-based tests over every phase, state
+and request. The API calls :func:`decide` and maps :class:`Refused` to HTTP 409; the web pages call
+:func:`allowed_actions` to offer only what can work. Each refusal has a stable ``code`` and wording in
+English and Welsh, so no caller invents its own. ``today`` is a parameter: the rules never read a clock.
+
+Decisions beyond the brief:
+
+- ``advance`` without ``to_phase`` means the next phase. ``go_back`` names its target and may go back
+  any number of phases (a service can be sent back to discovery), with a reason.
+- A retired or stopped project accepts only ``reopen``, with a reason: a stopped one becomes active
+  in the same phase, a retired one becomes live and active.
+- A paused project cannot change phase but can be resumed or stopped (a pause may end in a stop).
+- ``stop``, ``pause``, ``resume`` and ``reopen`` take no ``to_phase``; giving one is refused, not ignored.
+- Any request may carry an assessment; only ``not_met`` on ``advance`` is refused (a failed assessment
+  is a fine reason to go back or stop). A blank assessment link counts as none.
+- Checks run in order: what the state forbids, then the move, then the evidence (link, then dates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, TypeAlias, assert_never
+from urllib.parse import urlsplit
+
+import msgspec
+
+from shared.events import Phase, State
+
+Kind = Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
+AssessmentOutcome = Literal["met", "not_met"]
+RefusalCode = Literal[
+    "skips_a_phase", "not_forward", "not_backward", "target_required", "unexpected_phase", "same_phase",
+    "reason_required", "project_stopped", "project_retired", "project_paused", "already_paused",
+    "not_paused", "not_stopped", "assessment_not_met", "bad_assessment_link", "future_date", "before_start",
+]  # fmt: skip
+
+PHASE_ORDER: tuple[Phase, ...] = ("discovery", "alpha", "beta", "live", "retired")
+STATES: tuple[State, ...] = ("active", "paused", "stopped")
+KINDS: tuple[Kind, ...] = ("advance", "go_back", "stop", "reopen", "pause", "resume")
+PHASE_NAMES_CY: dict[Phase, str] = {
+    "discovery": "darganfod",
+    "alpha": "alffa",
+    "beta": "beta",
+    "live": "byw",
+    "retired": "wedi ymddeol",
+}
+
+
+class ProjectStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a project is now: all the rules need to know about it."""
+
+    phase: Phase
+    state: State = "active"
+    start_date: dt.date | None = None
+
+
+class Transition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A request to change a project's phase or state, as a delivery lead sends it."""
+
+    kind: Kind
+    effective: dt.date
+    to_phase: Phase | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    assessment: AssessmentOutcome | None = None
+    assessment_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class Accepted(msgspec.Struct, frozen=True, kw_only=True):
+    """The request is allowed: the project's new phase and state, with the tidied request details."""
+
+    kind: Kind
+    from_phase: Phase
+    from_state: State
+    new_phase: Phase
+    new_state: State
+    effective: dt.date
+    reason: str
+    assessment: AssessmentOutcome | None
+    assessment_url: str | None
+
+
+class Refused(msgspec.Struct, frozen=True, kw_only=True):
+    """The request is not allowed: a stable code and the explanation in English and Welsh."""
+
+    code: RefusalCode
+    message_en: str
+    message_cy: str
+
+
+Outcome: TypeAlias = Accepted | Refused
+
+
+def next_phase(phase: Phase) -> Phase | None:
+    """The phase after ``phase``, or None after retired."""
+    index = PHASE_ORDER.index(phase) + 1
+    return PHASE_ORDER[index] if index < len(PHASE_ORDER) else None
+
+
+def allowed_actions(status: ProjectStatus) -> list[str]:
+    """What the UI may offer now: ``"kind"`` or ``"kind:phase"`` (e.g. ``"advance:alpha"``).
+
+    Every entry is accepted by :func:`decide` given a reason, a valid date and no failed assessment;
+    anything not listed is refused whatever the details.
+    """
+    if status.phase == "retired" or status.state == "stopped":
+        return ["reopen"]
+    if status.state == "paused":
+        return ["resume", "stop"]
+    following = next_phase(status.phase)
+    actions = [f"advance:{following}"] if following else []
+    actions += [f"go_back:{earlier}" for earlier in PHASE_ORDER[: PHASE_ORDER.index(status.phase)]]
+    return [*actions, "pause", "stop"]
+
+
+def decide(status: ProjectStatus, request: Transition, today: dt.date) -> Outcome:
+    """Accept or refuse ``request`` for a project in ``status``. Never raises, never does I/O."""
+    refused = _forbidden_by_state(status, request.kind)
+    if refused is not None:
+        return refused
+    moved = _move(status, request, request.reason.strip())
+    if isinstance(moved, Refused):
+        return moved
+    url = (request.assessment_url or "").strip() or None
+    refused = _check_evidence(status, request, url, today)
+    if refused is not None:
+        return refused
+    new_phase, new_state = moved
+    return Accepted(
+        kind=request.kind,
+        from_phase=status.phase,
+        from_state=status.state,
+        new_phase=new_phase,
+        new_state=new_state,
+        effective=request.effective,
+        reason=request.reason.strip(),
+        assessment=request.assessment,
+        assessment_url=url,
+    )
+
+
+_MESSAGES: dict[RefusalCode, tuple[str, str]] = {
+    "skips_a_phase": (
+        "A project moves forward one phase at a time: move from {here} to {next} first.",
+        "Ni ellir neidio dros gam: symudwch o'r cam {here} i'r cam {next} yn gyntaf.",
+    ),
+    "not_forward": (
+        "The {there} phase comes before {here}. To go back, choose ‘go back’ and give a reason.",
+        "Mae'r cam {there} yn dod cyn y cam {here}. I fynd yn ôl, dewiswch ‘mynd yn ôl’ a rhowch reswm.",
+    ),
+    "not_backward": (
+        "The {there} phase comes after {here}. To move forward, advance one phase at a time.",
+        "Mae'r cam {there} yn dod ar ôl y cam {here}. I symud ymlaen, symudwch un cam ar y tro.",
+    ),
+    "target_required": ("Choose the phase to go back to.", "Dewiswch y cam i fynd yn ôl iddo."),
+    "unexpected_phase": (
+        "This action does not change the phase, so do not choose one.",
+        "Nid yw'r weithred hon yn newid y cam, felly peidiwch â dewis un.",
+    ),
+    "same_phase": ("The project is already in the {here} phase.", "Mae'r prosiect eisoes yn y cam {here}."),
+    "reason_required": ("Give a reason for {doing}.", "Rhowch reswm dros {doing}."),
+    "project_retired": (
+        "This project has been retired. Reopen it first, giving a reason; it will return to live.",
+        "Mae'r prosiect hwn wedi ymddeol. Ailagorwch y prosiect yn gyntaf, gan roi rheswm; "
+        "bydd yn dychwelyd i'r cam byw.",
+    ),
+    "project_stopped": (
+        "This project has been stopped. Reopen it first, giving a reason.",
+        "Mae'r prosiect hwn wedi'i atal. Ailagorwch y prosiect yn gyntaf, gan roi rheswm.",
+    ),
+    "project_paused": (
+        "This project is paused. Resume it before changing its phase.",
+        "Mae'r prosiect hwn ar saib. Ailddechreuwch y prosiect cyn newid ei gam.",
+    ),
+    "already_paused": ("This project is already paused.", "Mae'r prosiect hwn eisoes ar saib."),
+    "not_paused": (
+        "Only a paused project can be resumed.",
+        "Dim ond prosiect sydd ar saib y gellir ei ailddechrau.",
+    ),
+    "not_stopped": (
+        "Only a stopped or retired project can be reopened.",
+        "Dim ond prosiect sydd wedi'i atal neu wedi ymddeol y gellir ei ailagor.",
+    ),
+    "assessment_not_met": (
+        "The project did not meet the standard at its assessment, so it cannot move to {there}.",
+        "Ni wnaeth y prosiect fodloni'r safon yn ei asesiad, felly ni all symud i'r cam {there}.",
+    ),
+    "bad_assessment_link": (
+        "The assessment link must be a web address starting with http:// or https://.",
+        "Rhaid i ddolen yr asesiad fod yn gyfeiriad gwe sy'n dechrau gyda http:// neu https://.",
+    ),
+    "future_date": (
+        "The effective date cannot be after today ({date}).",
+        "Ni all y dyddiad dod i rym fod ar ôl heddiw ({date}).",
+    ),
+    "before_start": (
+        "The effective date cannot be before the project started ({date}).",
+        "Ni all y dyddiad dod i rym fod cyn i'r prosiect ddechrau ({date}).",
+    ),
+}
+# What a reason is needed for, completing "Give a reason for …" / "Rhowch reswm dros …" (so the
+# Welsh is already soft-mutated after "dros": "fynd", "roi").
+_DOING: dict[Kind, tuple[str, str]] = {
+    "go_back": ("going back to {there}", "fynd yn ôl i'r cam {there}"),
+    "stop": ("stopping the project", "atal y prosiect"),
+    "pause": ("pausing the project", "roi'r prosiect ar saib"),
+    "reopen": ("reopening the project", "ailagor y prosiect"),
+}
+
+
+def _refuse(
+    code: RefusalCode,
+    *,
+    here: Phase = "discovery",
+    there: Phase = "discovery",
+    date: dt.date | None = None,
+    doing: Kind | None = None,
+) -> Refused:
+    """The refusal for ``code``, its messages filled in with phase names in each language."""
+    following = next_phase(here) or here
+    en_values = {"here": here, "there": there, "next": following, "date": date.isoformat() if date else ""}
+    cy_values = {**en_values, "here": PHASE_NAMES_CY[here], "there": PHASE_NAMES_CY[there]}
+    cy_values["next"] = PHASE_NAMES_CY[following]
+    en, cy = _MESSAGES[code]
+    if doing is not None:
+        en_values["doing"] = _DOING[doing][0].format(**en_values)
+        cy_values["doing"] = _DOING[doing][1].format(**cy_values)
+    return Refused(code=code, message_en=en.format(**en_values), message_cy=cy.format(**cy_values))
+
+
+def _forbidden_by_state(status: ProjectStatus, kind: Kind) -> Refused | None:
+    if kind == "reopen":
+        return None
+    if status.phase == "retired":
+        return _refuse("project_retired")
+    if status.state == "stopped":
+        return _refuse("project_stopped")
+    if status.state == "paused" and (kind == "advance" or kind == "go_back"):
+        return _refuse("project_paused")
+    return None
+
+
+def _move(status: ProjectStatus, request: Transition, reason: str) -> tuple[Phase, State] | Refused:
+    kind, phase = request.kind, status.phase
+    if kind == "advance" or kind == "go_back":
+        return _change_phase(status, request, reason)
+    if request.to_phase is not None:
+        return _refuse("unexpected_phase")
+    if kind == "resume":
+        return (phase, "active") if status.state == "paused" else _refuse("not_paused")
+    if kind == "pause" and status.state == "paused":
+        return _refuse("already_paused")
+    if kind == "reopen" and phase != "retired" and status.state != "stopped":
+        return _refuse("not_stopped")
+    if not reason:
+        return _refuse("reason_required", doing=kind)
+    if kind == "stop":
+        return phase, "stopped"
+    if kind == "pause":
+        return phase, "paused"
+    if kind == "reopen":
+        return ("live" if phase == "retired" else phase), "active"
+    assert_never(kind)
+
+
+def _change_phase(status: ProjectStatus, request: Transition, reason: str) -> tuple[Phase, State] | Refused:
+    here = status.phase
+    there = request.to_phase
+    if request.kind == "advance" and there is None:
+        there = next_phase(here)
+    if there is None:
+        return _refuse("target_required")
+    step = PHASE_ORDER.index(there) - PHASE_ORDER.index(here)
+    if step == 0:
+        return _refuse("same_phase", here=here)
+    if request.kind == "go_back":
+        if step > 0:
+            return _refuse("not_backward", here=here, there=there)
+        if not reason:
+            return _refuse("reason_required", there=there, doing="go_back")
+        return there, "active"
+    if step < 0:
+        return _refuse("not_forward", here=here, there=there)
+    if step > 1:
+        return _refuse("skips_a_phase", here=here)
+    if request.assessment == "not_met":
+        return _refuse("assessment_not_met", there=there)
+    return there, "active"
+
+
+def _check_evidence(status: ProjectStatus, request: Transition, url: str | None, today: dt.date) -> Refused | None:
+    if url is not None and not _is_web_address(url):
+        return _refuse("bad_assessment_link")
+    if request.effective > today:
+        return _refuse("future_date", date=today)
+    if status.start_date is not None and request.effective < status.start_date:
+        return _refuse("before_start", date=status.start_date)
+    return None
+
+
+def _is_web_address(url: str) -> bool:
+    if any(char.isspace() for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -1,0 +1,1 @@
+"""The portfolio's JSON API under /api/v1: thin controllers that parse, authorise and call the store."""

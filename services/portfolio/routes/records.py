@@ -1,0 +1,181 @@
+"""Engagements, support requests (the public form and staff triage), people, and CSV import."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from services.portfolio import csvio, records, store
+from services.portfolio.domain import (
+    Engagement,
+    NewEngagement,
+    NewPartner,
+    NewPerson,
+    NewProject,
+    NewSupportRequest,
+    Person,
+    SupportRequest,
+    Triage,
+)
+from services.portfolio.routes.common import if_match, runtime, written
+from shared.events import Actor
+from shared.http import ApiError, FieldError, Invalid, caller, require_staff
+
+
+@post("/api/v1/engagements", tags=["engagements"])
+async def record_engagement(data: NewEngagement, request: Request[Any, Any, Any], state: State) -> Response[Engagement]:
+    identity = caller(request)
+    require_staff(identity)
+    if data.ended_on is not None and data.ended_on < data.started_on:
+        raise Invalid([FieldError("ended_on", "The end date must not be before the start date",
+                                  "Ni all y dyddiad gorffen fod cyn y dyddiad dechrau")])  # fmt: skip
+    async with runtime(state).pool.acquire() as conn:
+        engagement, position = await records.record_engagement(conn, data, identity.actor)
+    return written(engagement, version=1, position=position, status=201)
+
+
+@get("/api/v1/engagements", tags=["engagements"])
+async def list_engagements(
+    request: Request[Any, Any, Any], state: State, partner: uuid.UUID | None = None
+) -> list[Engagement]:
+    async with runtime(state).pool.acquire() as conn:
+        return await records.list_engagements(conn, caller(request), partner)
+
+
+@post("/api/v1/support-requests", tags=["support"])
+async def request_support(
+    data: NewSupportRequest, request: Request[Any, Any, Any], state: State
+) -> Response[dict[str, str]]:
+    """The public form: anyone may ask for help. The answer reveals nothing but a reference."""
+    identity = caller(request)
+    actor = identity.actor if identity.role != "public" else Actor(id="public", role="public")
+    async with runtime(state).pool.acquire() as conn:
+        support, position = await records.request_support(conn, data, actor)
+    return Response({"id": str(support.id)}, status_code=201, headers={"X-Event-Position": str(position)})
+
+
+@get("/api/v1/support-requests", tags=["support"])
+async def list_support_requests(
+    request: Request[Any, Any, Any],
+    state: State,
+    status: Literal["new", "accepted", "declined"] | None = None,
+) -> list[SupportRequest]:
+    require_staff(caller(request))
+    async with runtime(state).pool.acquire() as conn:
+        return await records.list_support_requests(conn, status)
+
+
+@post("/api/v1/support-requests/{request_id:uuid}/triage", tags=["support"], status_code=200)
+async def triage(
+    request_id: uuid.UUID, data: Triage, request: Request[Any, Any, Any], state: State
+) -> Response[SupportRequest]:
+    identity = caller(request)
+    require_staff(identity)
+    if data.outcome == "accepted" and data.engagement is None:
+        raise Invalid([FieldError("engagement", "Describe the engagement this request becomes",
+                                  "Disgrifiwch yr ymgysylltiad y mae'r cais hwn yn ei droi'n")])  # fmt: skip
+    if data.outcome == "declined" and not data.reason.strip():
+        raise Invalid([FieldError("reason", "Say why the request is declined",
+                                  "Dywedwch pam mae'r cais yn cael ei wrthod")])  # fmt: skip
+    async with runtime(state).pool.acquire() as conn:
+        support, position = await records.triage(
+            conn, request_id, data, if_match(request, required=False), identity.actor
+        )
+    return written(support, version=2, position=position)
+
+
+@post("/api/v1/people", tags=["people"])
+async def add_person(data: NewPerson, request: Request[Any, Any, Any], state: State) -> Response[Person]:
+    identity = caller(request)
+    require_staff(identity)
+    if data.kind == "partner_contact" and data.partner_id is None:
+        raise Invalid([FieldError("partner_id", "A partner contact belongs to a partner",
+                                  "Mae cyswllt partner yn perthyn i bartner")])  # fmt: skip
+    async with runtime(state).pool.acquire() as conn:
+        person, position = await records.add_person(conn, data, identity.actor)
+    return written(person, version=1, position=position, status=201)
+
+
+@get("/api/v1/people", tags=["people"])
+async def list_people(request: Request[Any, Any, Any], state: State) -> list[Person]:
+    require_staff(caller(request))
+    async with runtime(state).pool.acquire() as conn:
+        return await records.list_people(conn)
+
+
+class ImportResult(msgspec.Struct):
+    created: int
+
+
+class ImportRejected(ApiError):
+    status = 422
+
+
+@post("/api/v1/import/{kind:str}", tags=["import"], status_code=200)
+async def import_csv(
+    kind: Literal["partners", "projects"],
+    data: Annotated[str, Body(media_type=RequestEncodingType.JSON)],
+    request: Request[Any, Any, Any],
+    state: State,
+) -> ImportResult:
+    """Create partners or projects from CSV. All or nothing: any bad row and nothing is written."""
+    identity = caller(request)
+    require_staff(identity)
+    count = await import_rows(runtime(state).pool, kind, data, identity.actor)
+    return ImportResult(created=count)
+
+
+async def import_rows(pool: Any, kind: str, text: str, actor: Actor) -> int:
+    rows: list[tuple[int, NewPartner]] | list[tuple[int, NewProject]]
+    rows, errors = csvio.parse(text, NewPartner) if kind == "partners" else csvio.parse(text, NewProject)
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        if row.slug in seen:
+            errors.append(csvio.RowError(line, "slug", f"Same slug as line {seen[row.slug]}",
+                                         f"Yr un slug â llinell {seen[row.slug]}"))  # fmt: skip
+        seen.setdefault(row.slug, line)
+    if errors:
+        raise _rejected(errors)
+    async with pool.acquire() as conn, conn.transaction():
+        for line, row in rows:
+            try:
+                async with conn.transaction():  # a savepoint, so one bad row does not hide the others
+                    if isinstance(row, NewPartner):
+                        await store.register_partner(conn, row, actor)
+                    else:
+                        await store.create_project(conn, row, actor)
+            except store.SlugTaken:
+                errors.append(
+                    csvio.RowError(
+                        line,
+                        "slug",
+                        "This slug is already used",
+                        "Mae'r slug hwn yn cael ei ddefnyddio eisoes",
+                    )
+                )
+            except store.UnknownPartner:
+                errors.append(
+                    csvio.RowError(
+                        line,
+                        "partner_id",
+                        "There is no partner with this id",
+                        "Nid oes partner gyda'r id hwn",
+                    )
+                )
+        if errors:
+            raise _rejected(errors)  # rolls the whole transaction back
+    return len(rows)
+
+
+def _rejected(errors: list[csvio.RowError]) -> ImportRejected:
+    return ImportRejected(
+        f"{len(errors)} rows have problems; nothing was imported",
+        f"Mae problemau gyda {len(errors)} rhes; ni fewnforiwyd dim",
+        [FieldError(f"line {e.line}: {e.field}", e.message_en, e.message_cy) for e in errors],
+    )

@@ -138,14 +138,8 @@ def field_errors_from_validation(exc: ValidationException) -> list[FieldError]:
     for item in items:
         message = str(item.get("message", exc.detail)) if isinstance(item, dict) else str(item)
         key = str(item.get("key") or "") if isinstance(item, dict) else ""
-        field = "" if key in ("data", "body") else key  # "data" is the whole body, not a field
-        match = _PATH.search(message)
-        if match:
-            field = match[1] or field
-            message = message[: match.start()]
-        if not field:
-            unknown = re.search(r"field `(.+?)`", message)
-            field = unknown[1] if unknown else "body"
+        default = "body" if key in ("", "data", "body") else key.split("[")[0]  # "data" is the whole body
+        field, message = split_validation_message(message, default)
         errors.append(FieldError(field=field, message_en=message, message_cy=welsh(message)))
     return errors
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
+from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -55,9 +56,7 @@ async def home(request: Request[Any, Any, Any], state: State) -> Template:
     projects: list[dict[str, Any]] = []
     error = None
     try:
-        response = await state.http.get(
-            f"{state.settings.portfolio_url}/api/v1/projects", params={"limit": 100}
-        )
+        response = await state.http.get(f"{state.settings.portfolio_url}/api/v1/projects", params={"limit": 100})
         response.raise_for_status()
         projects = response.json()["items"]
     except httpx.HTTPError:
@@ -69,7 +68,7 @@ async def home(request: Request[Any, Any, Any], state: State) -> Template:
 
 
 @get("/search")
-async def search(request: Request[Any, Any, Any], state: State, q: str = "") -> Template:
+async def search(request: Request[Any, Any, Any], state: State, q: FromQuery[str] = "") -> Template:
     lang = language_of(request)
     hits: list[dict[str, Any]] = []
     total = 0

@@ -25,9 +25,7 @@ def language_of(request: Request[Any, Any, Any]) -> str:
     return "en" if accept.lower().startswith("en") else "cy"
 
 
-_catalogues: dict[str, NullTranslations] = {
-    lang: Translations.load(str(TRANSLATIONS), [lang]) for lang in LANGUAGES
-}
+_catalogues: dict[str, NullTranslations] = {lang: Translations.load(str(TRANSLATIONS), [lang]) for lang in LANGUAGES}
 
 
 def gettext_functions(lang: str) -> dict[str, Callable[..., str]]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from shared.http import caller, require_staff
 from shared.service import Runtime
@@ -44,7 +45,7 @@ class Delivery(msgspec.Struct, kw_only=True):
 
 @post("/api/v1/subscriptions", tags=["subscriptions"])
 async def add_subscriber(
-    data: NewSubscription, request: Request[Any, Any, Any], state: State
+    data: JSONBody[NewSubscription], request: Request[Any, Any, Any], state: State
 ) -> Response[Subscription]:
     """Staff add a confirmed follower of the whole portfolio."""
     require_staff(caller(request))

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from services.search import store
 from shared.http import caller
@@ -17,8 +17,8 @@ from shared.service import Runtime
 async def search(
     request: Request[Any, Any, Any],
     state: State,
-    q: Annotated[str, Parameter(max_length=200)] = "",
-    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    q: Annotated[str, QueryParameter(max_length=200)] = "",
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> store.Results:
     runtime: Runtime = state.runtime
     async with runtime.pool.acquire() as conn:

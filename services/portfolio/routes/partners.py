@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
 
 from services.portfolio import store
 from services.portfolio.domain import NewPartner, Partner, PartnerChanges
@@ -19,7 +20,9 @@ class PartnersController(Controller):
     tags = ["partners"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
     @post("/")
-    async def register(self, data: NewPartner, request: Request[Any, Any, Any], state: State) -> Response[Partner]:
+    async def register(
+        self, data: JSONBody[NewPartner], request: Request[Any, Any, Any], state: State
+    ) -> Response[Partner]:
         identity = caller(request)
         require_staff(identity)
         async with runtime(state).pool.acquire() as conn:
@@ -35,7 +38,7 @@ class PartnersController(Controller):
 
     @get("/{partner_id:uuid}")
     async def get_partner(
-        self, partner_id: uuid.UUID, request: Request[Any, Any, Any], state: State
+        self, partner_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
     ) -> Response[Partner]:
         async with runtime(state).pool.acquire() as conn:
             partner = await store.get_partner(conn, partner_id)
@@ -45,7 +48,11 @@ class PartnersController(Controller):
 
     @patch("/{partner_id:uuid}")
     async def edit(
-        self, partner_id: uuid.UUID, data: PartnerChanges, request: Request[Any, Any, Any], state: State
+        self,
+        partner_id: FromPath[uuid.UUID],
+        data: JSONBody[PartnerChanges],
+        request: Request[Any, Any, Any],
+        state: State,
     ) -> Response[Partner]:
         identity = caller(request)
         require_staff(identity)

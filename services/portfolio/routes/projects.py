@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.portfolio import csvio, phases, store
 from services.portfolio.domain import (
@@ -53,7 +53,7 @@ class ProjectsController(Controller):
 
     @post("/")
     async def create_project(
-        self, data: NewProject, request: Request[Any, Any, Any], state: State
+        self, data: JSONBody[NewProject], request: Request[Any, Any, Any], state: State
     ) -> Response[Project]:
         identity = caller(request)
         require_staff(identity)
@@ -65,12 +65,12 @@ class ProjectsController(Controller):
     @get("/")
     async def list_projects(
         self, request: Request[Any, Any, Any], state: State,
-        partner: uuid.UUID | None = None, phase: Phase | None = None, project_state: Annotated[
-            ProjectState | None, Parameter(query="state")] = None,
-        health: Health | None = None, tag: Tag | None = None,
-        lead: Annotated[str | None, Parameter(max_length=100)] = None,
-        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        partner: FromQuery[uuid.UUID | None] = None, phase: FromQuery[Phase | None] = None, project_state: Annotated[
+            ProjectState | None, QueryParameter(name="state")] = None,
+        health: FromQuery[Health | None] = None, tag: FromQuery[Tag | None] = None,
+        lead: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> Page:  # fmt: skip
         filters = ProjectFilters(partner=partner, phase=phase, state=project_state, health=health, tag=tag, lead=lead)
         async with runtime(state).pool.acquire() as conn:
@@ -95,7 +95,7 @@ class ProjectsController(Controller):
 
     @get("/{project_id:uuid}")
     async def get_project(
-        self, project_id: uuid.UUID, request: Request[Any, Any, Any], state: State
+        self, project_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
     ) -> Response[Project]:
         async with runtime(state).pool.acquire() as conn:
             project = await store.get_project(conn, project_id, caller(request))
@@ -103,7 +103,11 @@ class ProjectsController(Controller):
 
     @patch("/{project_id:uuid}")
     async def edit_project(
-        self, project_id: uuid.UUID, data: ProjectChanges, request: Request[Any, Any, Any], state: State
+        self,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ProjectChanges],
+        request: Request[Any, Any, Any],
+        state: State,
     ) -> Response[Project]:
         identity = caller(request)
         require_staff(identity)
@@ -115,7 +119,11 @@ class ProjectsController(Controller):
 
     @post("/{project_id:uuid}/phase", status_code=200)
     async def change_phase(
-        self, project_id: uuid.UUID, data: phases.Transition, request: Request[Any, Any, Any], state: State
+        self,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[phases.Transition],
+        request: Request[Any, Any, Any],
+        state: State,
     ) -> Response[Project]:
         identity = caller(request)
         require_staff(identity)
@@ -141,7 +149,11 @@ class ProjectsController(Controller):
 
     @post("/{project_id:uuid}/health", status_code=200)
     async def change_health(
-        self, project_id: uuid.UUID, data: HealthChange, request: Request[Any, Any, Any], state: State
+        self,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[HealthChange],
+        request: Request[Any, Any, Any],
+        state: State,
     ) -> Response[Project]:
         identity = caller(request)
         require_staff(identity)
@@ -163,7 +175,7 @@ class ProjectsController(Controller):
 
     @post("/{project_id:uuid}/updates")
     async def post_update(
-        self, project_id: uuid.UUID, data: NewUpdate, request: Request[Any, Any, Any], state: State
+        self, project_id: FromPath[uuid.UUID], data: JSONBody[NewUpdate], request: Request[Any, Any, Any], state: State
     ) -> Response[Update]:
         identity = caller(request)
         require_staff(identity)
@@ -184,13 +196,17 @@ class ProjectsController(Controller):
         return Response(update, status_code=201, headers={"X-Event-Position": str(position)})
 
     @get("/{project_id:uuid}/updates")
-    async def list_updates(self, project_id: uuid.UUID, request: Request[Any, Any, Any], state: State) -> list[Update]:
+    async def list_updates(
+        self, project_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
+    ) -> list[Update]:
         async with runtime(state).pool.acquire() as conn:
             await store.get_project(conn, project_id, caller(request))  # 404 unless the caller may see it
             return await store.list_updates(conn, project_id)
 
     @get("/{project_id:uuid}/history")
-    async def history(self, project_id: uuid.UUID, request: Request[Any, Any, Any], state: State) -> list[HistoryEntry]:
+    async def history(
+        self, project_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
+    ) -> list[HistoryEntry]:
         """The audit trail: every event of the project, with who did it. Staff and the project's partner."""
         identity = caller(request)
         async with runtime(state).pool.acquire() as conn:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from services.portfolio import csvio, records, store
 from services.portfolio.domain import (
@@ -29,7 +28,9 @@ from shared.http import ApiError, FieldError, Invalid, caller, require_staff
 
 
 @post("/api/v1/engagements", tags=["engagements"])
-async def record_engagement(data: NewEngagement, request: Request[Any, Any, Any], state: State) -> Response[Engagement]:
+async def record_engagement(
+    data: JSONBody[NewEngagement], request: Request[Any, Any, Any], state: State
+) -> Response[Engagement]:
     identity = caller(request)
     require_staff(identity)
     if data.ended_on is not None and data.ended_on < data.started_on:
@@ -42,7 +43,7 @@ async def record_engagement(data: NewEngagement, request: Request[Any, Any, Any]
 
 @get("/api/v1/engagements", tags=["engagements"])
 async def list_engagements(
-    request: Request[Any, Any, Any], state: State, partner: uuid.UUID | None = None
+    request: Request[Any, Any, Any], state: State, partner: FromQuery[uuid.UUID | None] = None
 ) -> list[Engagement]:
     async with runtime(state).pool.acquire() as conn:
         return await records.list_engagements(conn, caller(request), partner)
@@ -50,7 +51,7 @@ async def list_engagements(
 
 @post("/api/v1/support-requests", tags=["support"])
 async def request_support(
-    data: NewSupportRequest, request: Request[Any, Any, Any], state: State
+    data: JSONBody[NewSupportRequest], request: Request[Any, Any, Any], state: State
 ) -> Response[dict[str, str]]:
     """The public form: anyone may ask for help. The answer reveals nothing but a reference."""
     identity = caller(request)
@@ -64,7 +65,7 @@ async def request_support(
 async def list_support_requests(
     request: Request[Any, Any, Any],
     state: State,
-    status: Literal["new", "accepted", "declined"] | None = None,
+    status: FromQuery[Literal["new", "accepted", "declined"] | None] = None,
 ) -> list[SupportRequest]:
     require_staff(caller(request))
     async with runtime(state).pool.acquire() as conn:
@@ -73,7 +74,7 @@ async def list_support_requests(
 
 @post("/api/v1/support-requests/{request_id:uuid}/triage", tags=["support"], status_code=200)
 async def triage(
-    request_id: uuid.UUID, data: Triage, request: Request[Any, Any, Any], state: State
+    request_id: FromPath[uuid.UUID], data: JSONBody[Triage], request: Request[Any, Any, Any], state: State
 ) -> Response[SupportRequest]:
     identity = caller(request)
     require_staff(identity)
@@ -91,7 +92,7 @@ async def triage(
 
 
 @post("/api/v1/people", tags=["people"])
-async def add_person(data: NewPerson, request: Request[Any, Any, Any], state: State) -> Response[Person]:
+async def add_person(data: JSONBody[NewPerson], request: Request[Any, Any, Any], state: State) -> Response[Person]:
     identity = caller(request)
     require_staff(identity)
     if data.kind == "partner_contact" and data.partner_id is None:
@@ -119,15 +120,18 @@ class ImportRejected(ApiError):
 
 @post("/api/v1/import/{kind:str}", tags=["import"], status_code=200)
 async def import_csv(
-    kind: Literal["partners", "projects"],
-    data: Annotated[str, Body(media_type=RequestEncodingType.JSON)],
+    kind: FromPath[Literal["partners", "projects"]],
     request: Request[Any, Any, Any],
     state: State,
 ) -> ImportResult:
-    """Create partners or projects from CSV. All or nothing: any bad row and nothing is written."""
+    """Create partners or projects from a CSV body (UTF-8). All or nothing: any bad row and nothing is written."""
     identity = caller(request)
     require_staff(identity)
-    count = await import_rows(runtime(state).pool, kind, data, identity.actor)
+    try:
+        text = (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid([FieldError("body", "The file is not UTF-8 text", "Nid yw'r ffeil yn destun UTF-8")]) from None
+    count = await import_rows(runtime(state).pool, kind, text, identity.actor)
     return ImportResult(created=count)
 
 

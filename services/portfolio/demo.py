@@ -1,56 +1,246 @@
-"""The bilingual demo portfolio that `cdps run` loads on first start."""
+"""The bilingual demo portfolio that `cdps run` loads on first start (`cdps seed --demo`).
+
+A dozen Welsh public bodies and about forty projects spread over every phase, each with a year of
+history: phase changes, health changes, updates and engagements. Deterministic (seeded), and
+written through the same store functions as the API, so every change has its event. Event times
+are moved back into the past inside each project's transaction, before the relay can see them.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+import uuid
+from typing import Any
+
 import asyncpg
 
-from services.portfolio import store
-from services.portfolio.domain import NewProject
+from services.portfolio import phases, records, store
+from services.portfolio.domain import NewEngagement, NewPartner, NewProject, NewUpdate
 from shared.db import init_connection
-from shared.events import Actor
+from shared.events import Actor, Phase, ProjectPhaseChanged
 
-DEMO_LEAD = Actor(id="demo-lead", role="lead")
+LEADS = [Actor(id=f"lead-{name}", role="lead") for name in ("catrin", "dafydd", "sioned", "owain")]
 
-PROJECTS = [
-    NewProject(
-        slug="wra-digital-tax-returns",
-        title_en="Digital land transaction tax returns",
-        title_cy="Ffurflenni treth trafodiadau tir digidol",
-        summary_en="Making it simpler for solicitors to file land transaction tax returns online.",
-        summary_cy="Ei gwneud yn symlach i gyfreithwyr gyflwyno ffurflenni treth trafodiadau tir ar-lein.",
-        phase="beta",
-        tags=["forms", "shared-platforms"],
+PARTNERS: list[tuple[str, str, str, Any]] = [
+    ("dhcw", "Digital Health and Care Wales", "Iechyd a Gofal Digidol Cymru", "health"),
+    ("betsi-cadwaladr", "Betsi Cadwaladr University Health Board", "Bwrdd Iechyd Prifysgol Betsi Cadwaladr", "health"),
+    (
+        "cardiff-vale-uhb",
+        "Cardiff and Vale University Health Board",
+        "Bwrdd Iechyd Prifysgol Caerdydd a'r Fro",
+        "health",
     ),
-    NewProject(
-        slug="wlga-schools-mis-discovery",
-        title_en="Schools management information system discovery",
-        title_cy="Darganfod system gwybodaeth reoli ysgolion",
-        summary_en="Understanding what schools in Wales need from their next management information system.",
-        summary_cy="Deall beth sydd ei angen ar ysgolion yng Nghymru o'u system gwybodaeth reoli nesaf.",
-        phase="discovery",
-        tags=["procurement", "shared-platforms"],
-    ),
-    NewProject(
-        slug="nhs-wales-appointments",
-        title_en="Booking hospital appointments in Cardiff",
-        title_cy="Trefnu apwyntiadau ysbyty yng Nghaerdydd",
-        summary_en="Letting patients choose and change outpatient appointments online.",
-        summary_cy="Gadael i gleifion ddewis a newid apwyntiadau cleifion allanol ar-lein.",
-        phase="alpha",
-        tags=["shared-functionality"],
-    ),
+    ("velindre", "Velindre University NHS Trust", "Ymddiriedolaeth GIG Prifysgol Felindre", "health"),
+    ("wlga", "Welsh Local Government Association", "Cymdeithas Llywodraeth Leol Cymru", "national_body"),
+    ("wra", "Welsh Revenue Authority", "Awdurdod Cyllid Cymru", "national_body"),
+    ("cardiff-council", "Cardiff Council", "Cyngor Caerdydd", "local_authority"),
+    ("gwynedd", "Gwynedd Council", "Cyngor Gwynedd", "local_authority"),
+    ("monmouthshire", "Monmouthshire County Council", "Cyngor Sir Fynwy", "local_authority"),
+    ("nrw", "Natural Resources Wales", "Cyfoeth Naturiol Cymru", "national_body"),
+    ("social-care-wales", "Social Care Wales", "Gofal Cymdeithasol Cymru", "national_body"),
+    ("tenovus", "Tenovus Cancer Care", "Gofal Canser Tenovus", "third_sector"),
 ]
 
+# (slug, partner, English title, Welsh title, tags)
+PROJECTS: list[tuple[str, str, str, str, list[Any]]] = [
+    ("wlga-schools-mis-discovery", "wlga", "Schools management information system discovery",
+     "Darganfod system gwybodaeth reoli ysgolion", ["procurement", "shared-platforms"]),
+    ("wra-land-transaction-tax", "wra", "Digital land transaction tax returns",
+     "Ffurflenni treth trafodiadau tir digidol", ["forms", "shared-platforms"]),
+    ("wra-landfill-disposals-tax", "wra", "Landfill disposals tax for operators",
+     "Treth gwarediadau tirlenwi i weithredwyr", ["forms"]),
+    ("dhcw-outpatient-booking", "dhcw", "Booking outpatient appointments online",
+     "Trefnu apwyntiadau cleifion allanol ar-lein", ["shared-functionality"]),
+    ("dhcw-nhs-wales-app-content", "dhcw", "Content for the NHS Wales App",
+     "Cynnwys ar gyfer Ap GIG Cymru", ["content"]),
+    ("betsi-waiting-list-support", "betsi-cadwaladr", "Waiting well: support while on a waiting list",
+     "Aros yn iach: cymorth tra ar restr aros", ["content", "shared-functionality"]),
+    ("cardiff-vale-patient-letters", "cardiff-vale-uhb", "Clearer patient letters in Cardiff",
+     "Llythyrau cliriach i gleifion yng Nghaerdydd", ["content"]),
+    ("velindre-cancer-referrals", "velindre", "Cancer referral tracking",
+     "Olrhain atgyfeiriadau canser", ["shared-functionality"]),
+    ("cardiff-council-tax-reduction", "cardiff-council", "Applying for council tax reduction",
+     "Gwneud cais am ostyngiad treth gyngor", ["forms"]),
+    ("cardiff-council-bins", "cardiff-council", "Reporting a missed bin collection",
+     "Rhoi gwybod am gasgliad bin a fethwyd", ["forms", "shared-platforms"]),
+    ("gwynedd-welsh-first-forms", "gwynedd", "Welsh-first online forms in Gwynedd",
+     "Ffurflenni ar-lein Cymraeg yn gyntaf yng Ngwynedd", ["forms", "content"]),
+    ("gwynedd-cloud-migration", "gwynedd", "Moving Gwynedd's services to the cloud",
+     "Symud gwasanaethau Gwynedd i'r cwmwl", ["cloud"]),
+    ("monmouthshire-blue-badges", "monmouthshire", "Blue badge applications",
+     "Ceisiadau bathodyn glas", ["forms"]),
+    ("monmouthshire-agile-coaching", "monmouthshire", "Agile coaching for service teams",
+     "Hyfforddiant ystwyth i dimau gwasanaeth", ["agile-working", "skills-and-staffing"]),
+    ("nrw-fishing-licences", "nrw", "Rod fishing licences",
+     "Trwyddedau pysgota â gwialen", ["forms", "shared-functionality"]),
+    ("nrw-flood-alerts", "nrw", "Flood warnings you can act on",
+     "Rhybuddion llifogydd y gallwch weithredu arnynt", ["content"]),
+    ("scw-workforce-register", "social-care-wales", "Registering the social care workforce",
+     "Cofrestru'r gweithlu gofal cymdeithasol", ["shared-functionality", "forms"]),
+    ("scw-learning-platform", "social-care-wales", "Learning platform for care workers",
+     "Platfform dysgu i weithwyr gofal", ["skills-and-staffing", "shared-platforms"]),
+    ("tenovus-volunteer-signup", "tenovus", "Volunteer sign-up",
+     "Cofrestru gwirfoddolwyr", ["forms"]),
+    ("wlga-shared-identity", "wlga", "One sign-in for council services",
+     "Un mewngofnodi ar gyfer gwasanaethau cynghorau", ["shared-functionality"]),
+    ("wlga-digital-skills", "wlga", "Digital skills for council leaders",
+     "Sgiliau digidol i arweinwyr cynghorau", ["skills-and-staffing"]),
+    ("wlga-procurement-pipeline", "wlga", "Buying digital services together",
+     "Prynu gwasanaethau digidol gyda'n gilydd", ["procurement"]),
+    ("dhcw-cyber-resilience", "dhcw", "Cyber resilience for GP practices",
+     "Cydnerthedd seiber i bractisau meddygon teulu", ["cyber-and-net-zero"]),
+    ("dhcw-net-zero-hosting", "dhcw", "Lower-carbon hosting",
+     "Cynnal gyda llai o garbon", ["cyber-and-net-zero", "cloud"]),
+    ("velindre-measuring-outcomes", "velindre", "Measuring what matters to patients",
+     "Mesur yr hyn sy'n bwysig i gleifion", ["funding-and-measuring"]),
+    ("betsi-staff-rostering", "betsi-cadwaladr", "Staff rostering in North Wales",
+     "Rhestru staff yng Ngogledd Cymru", ["shared-platforms"]),
+    ("cardiff-vale-visiting", "cardiff-vale-uhb", "Booking hospital visits",
+     "Trefnu ymweliadau ysbyty", ["forms"]),
+    ("cardiff-council-school-admissions", "cardiff-council", "School admissions in Cardiff",
+     "Derbyniadau ysgol yng Nghaerdydd", ["forms", "content"]),
+    ("gwynedd-housing-repairs", "gwynedd", "Reporting a housing repair",
+     "Rhoi gwybod am atgyweiriad tai", ["forms"]),
+    ("monmouthshire-care-assessments", "monmouthshire", "Asking for a care assessment",
+     "Gofyn am asesiad gofal", ["shared-functionality"]),
+    ("nrw-permits", "nrw", "Environmental permits",
+     "Trwyddedau amgylcheddol", ["forms", "procurement"]),
+    ("scw-funding-dashboard", "social-care-wales", "Where social care funding goes",
+     "Ble mae cyllid gofal cymdeithasol yn mynd", ["funding-and-measuring"]),
+    ("tenovus-shop-donations", "tenovus", "Donating goods to charity shops",
+     "Rhoi nwyddau i siopau elusen", ["content"]),
+    ("wra-agent-accounts", "wra", "Accounts for tax agents",
+     "Cyfrifon i asiantau treth", ["shared-functionality"]),
+    ("wlga-welsh-content-design", "wlga", "Welsh content design community",
+     "Cymuned dylunio cynnwys Cymraeg", ["content", "skills-and-staffing"]),
+    ("dhcw-pharmacy-prescriptions", "dhcw", "Repeat prescriptions online",
+     "Presgripsiynau amlroddadwy ar-lein", ["shared-functionality"]),
+    ("velindre-blood-donation", "velindre", "Booking a blood donation",
+     "Trefnu rhoi gwaed", ["forms"]),
+    ("gwynedd-agile-procurement", "gwynedd", "Agile contracts for small suppliers",
+     "Contractau ystwyth i gyflenwyr bach", ["procurement", "agile-working"]),
+    ("cardiff-council-cloud-landing-zone", "cardiff-council", "A cloud landing zone",
+     "Parth glanio yn y cwmwl", ["cloud"]),
+    ("nrw-data-sharing", "nrw", "Sharing environmental data",
+     "Rhannu data amgylcheddol", ["shared-platforms"]),
+]  # fmt: skip
 
-async def seed_demo(dsn: str) -> int:
+UPDATES = [
+    ("Finished a round of user research with {n} people.", "Wedi gorffen rownd o ymchwil defnyddwyr gyda {n} o bobl."),
+    ("Show and tell with the partner's service team.", "Dangos a dweud gyda thîm gwasanaeth y partner."),
+    ("Tested the prototype in Welsh and English.", "Wedi profi'r prototeip yn Gymraeg ac yn Saesneg."),
+    ("Mapped the current journey end to end.", "Wedi mapio'r daith bresennol o'r dechrau i'r diwedd."),
+    ("Agreed the measures of success with the partner.", "Wedi cytuno ar fesurau llwyddiant gyda'r partner."),
+]
+STOP_REASON = "Discovery found that an existing service meets the need: no new service will be built."
+ENDS = ["discovery", "discovery", "alpha", "alpha", "beta", "beta", "beta", "live", "live", "retired", "stopped"]
+
+
+async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
+    """Load the demo portfolio once; returns the number of projects it holds."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    rng = random.Random(2026)
     conn = await asyncpg.connect(dsn, server_settings={"search_path": "portfolio,public"})
     await init_connection(conn)
     try:
-        for project in PROJECTS:
-            try:
-                await store.create_project(conn, project, DEMO_LEAD)
-            except store.SlugTaken:
-                continue  # already loaded
+        if await conn.fetchval("SELECT count(*) FROM projects WHERE slug = $1", PROJECTS[0][0]):
+            return len(PROJECTS)  # already loaded
+        partner_ids = {}
+        for slug, name_en, name_cy, kind in PARTNERS:
+            partner, _ = await store.register_partner(
+                conn, NewPartner(slug=slug, name_en=name_en, name_cy=name_cy, kind=kind), LEADS[0]
+            )
+            partner_ids[slug] = partner.id
+            await _backdate(conn, partner.id, today - dt.timedelta(days=400))
+        names = {slug: (name_en, name_cy) for slug, name_en, name_cy, _ in PARTNERS}
+        for index, (slug, owner, title_en, title_cy, tags) in enumerate(PROJECTS):
+            await _project_with_history(
+                conn, rng, today, NewProject(
+                    slug=slug, title_en=title_en, title_cy=title_cy, partner_id=partner_ids[owner], tags=tags,
+                    summary_en=f"{title_en}: a catalyst project with {names[owner][0]}.",
+                    summary_cy=f"{title_cy}: prosiect catalydd gyda {names[owner][1]}.",
+                    visibility="partner" if index % 7 == 3 else "public",
+                    start_date=today - dt.timedelta(days=rng.randint(200, 365)),
+                ), ENDS[index % len(ENDS)],
+            )  # fmt: skip
     finally:
         await conn.close()
     return len(PROJECTS)
+
+
+async def _project_with_history(
+    conn: asyncpg.Connection, rng: random.Random, today: dt.date, new: NewProject, end: str
+) -> None:
+    lead = rng.choice(LEADS)
+    assert new.start_date is not None
+    async with conn.transaction():
+        project, _ = await store.create_project(conn, new, lead)
+        times = [new.start_date]
+        path: list[Phase] = ["discovery", "alpha", "beta", "live", "retired"]
+        target = path.index(end) if end in path else 0
+        day = new.start_date
+        for phase in path[1 : target + 1]:
+            day = min(today, day + dt.timedelta(days=rng.randint(25, 70)))
+            assessment: Any = "met" if phase != "retired" else None
+            advance = phases.Transition(kind="advance", to_phase=phase, effective=day, assessment=assessment)
+            await _transition(conn, project.id, advance, lead)
+            times.append(day)
+            await _post_update(conn, rng, project.id, day, lead)
+            times.append(day)
+        if end == "stopped":
+            day = min(today, day + dt.timedelta(days=rng.randint(20, 40)))
+            await _transition(conn, project.id, phases.Transition(kind="stop", effective=day, reason=STOP_REASON), lead)
+            times.append(day)
+        for _ in range(rng.randint(1, 3)):
+            day = min(today, day + dt.timedelta(days=rng.randint(5, 30)))
+            await _post_update(conn, rng, project.id, day, lead)
+            times.append(day)
+        engagement, _ = await records.record_engagement(
+            conn, NewEngagement(partner_id=new.partner_id or uuid.uuid4(), project_id=project.id,
+                                kind="catalyst_project", summary_en=f"Catalyst project: {new.title_en}",
+                                summary_cy=f"Prosiect catalydd: {new.title_cy}", started_on=new.start_date), lead,
+        )  # fmt: skip
+        await _backdate(conn, engagement.id, new.start_date)
+        # Spread the project's events over the dates they describe (the store stamped them "now").
+        await conn.execute(
+            """UPDATE events e SET occurred_at = (d.day::timestamp + interval '10 hours') AT TIME ZONE 'Europe/London'
+               FROM unnest($2::date[]) WITH ORDINALITY AS d(day, seq)
+               WHERE e.aggregate_id = $1 AND e.aggregate_seq = d.seq""",
+            project.id, times,
+        )  # fmt: skip
+
+
+async def _transition(conn: asyncpg.Connection, project_id: uuid.UUID, request: phases.Transition, lead: Actor) -> None:
+    row = await store.lock_project(conn, project_id, None)
+    outcome = phases.decide(phases.ProjectStatus(phase=row["phase"], state=row["state"], start_date=row["start_date"]),
+                            request, request.effective)  # fmt: skip
+    assert isinstance(outcome, phases.Accepted), outcome
+    await store.save_project(
+        conn, project_id, {"phase": outcome.new_phase, "state": outcome.new_state},
+        lambda snapshot: ProjectPhaseChanged(
+            project=snapshot, kind=outcome.kind, from_phase=outcome.from_phase, to_phase=outcome.new_phase,
+            from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
+            reason=outcome.reason, assessment=outcome.assessment,
+        ),
+        lead,
+    )  # fmt: skip
+
+
+async def _post_update(
+    conn: asyncpg.Connection, rng: random.Random, project_id: uuid.UUID, day: dt.date, lead: Actor
+) -> None:
+    en, cy = rng.choice(UPDATES)
+    n = rng.randint(5, 15)
+    health = rng.choices(["green", "amber", "red"], weights=[6, 3, 1])[0]
+    reason = "" if health == "green" else "Waiting on a supplier / Aros am gyflenwr"
+    update = NewUpdate(body_en=en.format(n=n), body_cy=cy.format(n=n), posted_on=day, health=health,  # type: ignore[arg-type]
+                       health_reason=reason)  # fmt: skip
+    await store.post_update(conn, project_id, update, lead, day)
+
+
+async def _backdate(conn: asyncpg.Connection, aggregate_id: uuid.UUID, day: dt.date) -> None:
+    await conn.execute(
+        "UPDATE events SET occurred_at = $2 WHERE aggregate_id = $1",
+        aggregate_id, dt.datetime.combine(day, dt.time(10), dt.UTC),
+    )  # fmt: skip

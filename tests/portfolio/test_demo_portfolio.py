@@ -1,0 +1,38 @@
+"""The demo portfolio: realistic, bilingual, every phase, a year of history, loaded once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from services.portfolio.demo import seed_demo
+
+
+async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_history(database_url: str) -> None:
+    today = dt.date(2026, 11, 20)
+    assert await seed_demo(database_url, today=today) == 40
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "portfolio"})
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM partners") == 12
+        assert await conn.fetchval("SELECT count(*) FROM projects") == 40
+        phases = {r["phase"] for r in await conn.fetch("SELECT DISTINCT phase FROM projects")}
+        assert phases == {"discovery", "alpha", "beta", "live", "retired"}
+        assert await conn.fetchval("SELECT count(*) FROM projects WHERE state = 'stopped'") >= 1
+        assert await conn.fetchval("SELECT count(*) FROM projects WHERE title_cy = '' OR summary_cy = ''") == 0
+        gaps = await conn.fetchval(
+            """SELECT count(*) FROM (SELECT aggregate_id, max(aggregate_seq) AS top, count(*) AS n
+                                     FROM events GROUP BY aggregate_id) s WHERE top <> n"""
+        )
+        assert gaps == 0
+        oldest, newest = await conn.fetchrow("SELECT min(occurred_at), max(occurred_at) FROM events")
+        assert oldest.date() < today - dt.timedelta(days=300) and newest.date() <= today + dt.timedelta(days=1)
+        project_events = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE type LIKE 'portfolio.project.%' AND occurred_at::date < $1", today
+        )
+        assert project_events > 150
+        before = await conn.fetchval("SELECT count(*) FROM events")
+        await seed_demo(database_url, today=today)  # a second run loads nothing more
+        assert await conn.fetchval("SELECT count(*) FROM events") == before
+    finally:
+        await conn.close()

@@ -14,6 +14,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from shared.events import EngagementKind, Health, PartnerKind, Phase, State, Visibility
+from shared.http import FieldError
 
 CHALLENGE_AREAS: tuple[str, ...] = (
     "skills-and-staffing",
@@ -267,3 +268,11 @@ def changed_fields(before: dict[str, object], changes: msgspec.Struct) -> dict[s
     """The fields of ``changes`` that were given (null clears a field) and differ from ``before``."""
     given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not UNSET}
     return {k: v for k, v in given.items() if before.get(k) != v}
+
+
+def engagement_errors(engagement: NewEngagement, prefix: str = "") -> list[FieldError]:
+    """Rules a Struct cannot express: an engagement does not end before it starts."""
+    if engagement.ended_on is not None and engagement.ended_on < engagement.started_on:
+        return [FieldError(f"{prefix}ended_on", "The end date must not be before the start date",
+                           "Ni all y dyddiad gorffen fod cyn y dyddiad dechrau")]  # fmt: skip
+    return []

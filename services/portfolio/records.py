@@ -33,6 +33,10 @@ class AlreadyTriaged(Exception):
     pass
 
 
+class UnknownProject(Exception):
+    pass
+
+
 async def record_engagement(conn: Conn, new: NewEngagement, actor: Actor) -> tuple[Engagement, int]:
     engagement_id = uuid.uuid4()
     async with conn.transaction():
@@ -45,6 +49,8 @@ async def record_engagement(conn: Conn, new: NewEngagement, actor: Actor) -> tup
                 new.started_on, new.ended_on, list(new.contacts),
             )  # fmt: skip
         except asyncpg.ForeignKeyViolationError as exc:
+            if exc.constraint_name == "engagements_project_id_fkey":
+                raise UnknownProject from exc
             raise UnknownPartner from exc
         event = EngagementRecorded(
             partner_id=new.partner_id, project_id=new.project_id, kind=new.kind, summary_en=new.summary_en,

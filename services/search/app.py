@@ -7,7 +7,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
-from services.search.api import search
+from services.search.api import lag, search, search_fragment
 from services.search.consumer import CONSUMER, apply_event
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
@@ -26,7 +26,7 @@ async def run_indexer(runtime: Runtime) -> None:
 
 def create_app(settings: Settings) -> Litestar:
     return Litestar(
-        route_handlers=[search, *OPERATIONS],
+        route_handlers=[search, search_fragment, lag, *OPERATIONS],
         lifespan=[lifespan("search", settings, MIGRATIONS, background=[run_indexer])],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="CDPS search", version="1.0.0", path="/api/v1/schema"),

@@ -76,8 +76,10 @@ __all__ = [
     "MIN_EXPAND_LENGTH",
     "candidates",
     "fold",
+    "highlight_terms",
     "index_terms",
     "keys",
+    "mutations",
     "query_terms",
     "to_index_text",
     "to_tsquery_text",
@@ -206,3 +208,37 @@ def to_tsquery_text(text: str) -> str:
     for group in query_terms(text):
         groups.append(group[0] if len(group) == 1 else "(" + " | ".join(group) + ")")
     return " & ".join(groups)
+
+
+# Radical initial -> the forms it takes under soft, nasal and aspirate mutation.
+_MUTATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ll", ("l",)), ("rh", ("r",)), ("p", ("b", "mh", "ph")), ("t", ("d", "nh", "th")),
+    ("c", ("g", "ngh", "ch")), ("b", ("f", "m")), ("d", ("dd", "n")), ("g", ("", "ng")), ("m", ("f",)),
+)  # fmt: skip
+
+
+def mutations(word: str) -> list[str]:
+    """The folded word and every mutated form of it (the reverse of ``candidates``): for highlighting
+    the words of a text that a query matched, since the text shows them mutated."""
+    folded = fold(word)
+    if len(folded) < MIN_EXPAND_LENGTH:
+        return [folded]
+    forms = [folded]
+    if folded[0] in VOWELS:
+        forms.append("h" + folded)
+    for initial, mutated in _MUTATIONS:
+        if folded.startswith(initial):
+            rest = folded[len(initial) :]
+            forms.extend(m + rest for m in mutated if m + rest)
+            break
+    return forms
+
+
+def highlight_terms(text: str) -> list[str]:
+    """Every surface form in a text that a query for ``text`` matches: each query token's candidate
+    radicals and all their mutations."""
+    terms: list[str] = []
+    for group in query_terms(text):
+        for radical in group:
+            terms.extend(form for form in mutations(radical) if form not in terms)
+    return terms

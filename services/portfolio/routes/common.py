@@ -76,6 +76,9 @@ STORE_ERRORS: dict[int | type[Exception], Any] = {
     store.UnknownPartner: _as(
         Invalid([FieldError("partner_id", "There is no partner with this id", "Nid oes partner gyda'r id hwn")])
     ),
+    records.UnknownProject: _as(
+        Invalid([FieldError("project_id", "There is no project with this id", "Nid oes prosiect gyda'r id hwn")])
+    ),
     records.EmailTaken: _as(
         Conflict(
             "Someone already has that email address", "Mae gan rywun y cyfeiriad e-bost hwnnw eisoes",

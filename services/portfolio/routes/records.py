@@ -21,6 +21,7 @@ from services.portfolio.domain import (
     Person,
     SupportRequest,
     Triage,
+    engagement_errors,
 )
 from services.portfolio.routes.common import if_match, runtime, written
 from shared.events import Actor
@@ -33,9 +34,8 @@ async def record_engagement(
 ) -> Response[Engagement]:
     identity = caller(request)
     require_staff(identity)
-    if data.ended_on is not None and data.ended_on < data.started_on:
-        raise Invalid([FieldError("ended_on", "The end date must not be before the start date",
-                                  "Ni all y dyddiad gorffen fod cyn y dyddiad dechrau")])  # fmt: skip
+    if errors := engagement_errors(data):
+        raise Invalid(errors)
     async with runtime(state).pool.acquire() as conn:
         engagement, position = await records.record_engagement(conn, data, identity.actor)
     return written(engagement, version=1, position=position, status=201)
@@ -81,6 +81,8 @@ async def triage(
     if data.outcome == "accepted" and data.engagement is None:
         raise Invalid([FieldError("engagement", "Describe the engagement this request becomes",
                                   "Disgrifiwch yr ymgysylltiad y mae'r cais hwn yn ei droi'n")])  # fmt: skip
+    if data.engagement is not None and (errors := engagement_errors(data.engagement, "engagement.")):
+        raise Invalid(errors)
     if data.outcome == "declined" and not data.reason.strip():
         raise Invalid([FieldError("reason", "Say why the request is declined",
                                   "Dywedwch pam mae'r cais yn cael ei wrthod")])  # fmt: skip

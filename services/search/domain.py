@@ -1,0 +1,135 @@
+"""What each event means for the search index. Pure: events in, documents out, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+
+from services.search.welsh import fold, to_index_text
+from shared.events import (
+    EngagementRecorded,
+    Envelope,
+    EventData,
+    PartnerRegistered,
+    PartnerUpdated,
+    ProjectCreated,
+    ProjectHealthChanged,
+    ProjectPhaseChanged,
+    ProjectSnapshot,
+    ProjectUpdated,
+    ProjectUpdatePosted,
+    SupportRequested,
+    SupportTriaged,
+)
+
+ENGAGEMENT_KINDS = {
+    "catalyst_project": ("Catalyst project", "Prosiect catalydd"),
+    "discovery_support": ("Discovery support", "Cymorth darganfod"),
+    "training": ("Training", "Hyfforddiant"),
+    "advice": ("Advice", "Cyngor"),
+    "assessment": ("Assessment", "Asesiad"),
+    "other": ("Engagement", "Ymgysylltiad"),
+}
+
+
+class Document(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    kind: str
+    aggregate_id: uuid.UUID
+    aggregate_seq: int
+    visibility: str
+    occurred_on: dt.date
+    slug: str = ""
+    partner_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+    title_en: str = ""
+    title_cy: str = ""
+    body_en: str = ""
+    body_cy: str = ""
+    phase: str | None = None
+    health: str | None = None
+    state: str | None = None
+    tags: list[str] = []
+
+    @property
+    def title_cy_terms(self) -> str:
+        return to_index_text(self.title_cy)
+
+    @property
+    def body_cy_terms(self) -> str:
+        return to_index_text(self.body_cy)
+
+    @property
+    def title_folded(self) -> str:
+        return fold(f"{self.title_en} {self.title_cy}")
+
+
+class Indexing(msgspec.Struct, kw_only=True):
+    """What to write for one event.
+
+    ``record`` is the document of the event's own aggregate, applied only if the event is newer
+    than what the index holds (every snapshot is complete, so the newest wins). ``extra`` are
+    documents of their own (a posted update) written whatever the order, keyed by their own id.
+    """
+
+    record: Document | None = None
+    extra: list[Document] = []
+    state: str | None = None
+    """For events that only change a document's state (a triaged support request)."""
+
+
+def project_document(envelope: Envelope, project: ProjectSnapshot) -> Document:
+    return Document(
+        id=envelope.aggregate_id, kind="project", aggregate_id=envelope.aggregate_id,
+        aggregate_seq=envelope.aggregate_seq, visibility=project.visibility,
+        occurred_on=envelope.occurred_at.date(), slug=project.slug, partner_id=project.partner_id,
+        project_id=envelope.aggregate_id, title_en=project.title_en, title_cy=project.title_cy,
+        body_en=project.summary_en, body_cy=project.summary_cy, phase=project.phase, health=project.health,
+        state=project.state, tags=list(project.tags),
+    )  # fmt: skip
+
+
+def indexing_for(envelope: Envelope, event: EventData) -> Indexing:
+    on = envelope.occurred_at.date()
+    seq = envelope.aggregate_seq
+    if isinstance(event, PartnerRegistered | PartnerUpdated):
+        partner = event.partner
+        return Indexing(record=Document(
+            id=envelope.aggregate_id, kind="partner", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            visibility="public" if partner.active else "internal", occurred_on=on, slug=partner.slug,
+            partner_id=envelope.aggregate_id, title_en=partner.name_en, title_cy=partner.name_cy,
+            body_en=partner.website or "", body_cy=partner.website or "",
+            state="active" if partner.active else "inactive",
+        ))  # fmt: skip
+    if isinstance(event, ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged):
+        return Indexing(record=project_document(envelope, event.project))
+    if isinstance(event, ProjectUpdatePosted):
+        project = event.project
+        update = Document(
+            id=event.update_id, kind="update", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            visibility=project.visibility, occurred_on=event.posted_on, slug=project.slug,
+            partner_id=project.partner_id, project_id=envelope.aggregate_id, title_en=project.title_en,
+            title_cy=project.title_cy, body_en=event.body_en, body_cy=event.body_cy, phase=project.phase,
+            health=project.health, tags=list(project.tags),
+        )  # fmt: skip
+        return Indexing(record=project_document(envelope, project), extra=[update])
+    if isinstance(event, EngagementRecorded):
+        kind_en, kind_cy = ENGAGEMENT_KINDS[event.kind]
+        return Indexing(record=Document(
+            id=envelope.aggregate_id, kind="engagement", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            visibility="partner", occurred_on=event.started_on, partner_id=event.partner_id,
+            project_id=event.project_id, title_en=kind_en, title_cy=kind_cy, body_en=event.summary_en,
+            body_cy=event.summary_cy,
+        ))  # fmt: skip
+    if isinstance(event, SupportRequested):
+        # Staff only. The contact's name and email are not indexed: search needs the organisation and the need.
+        return Indexing(record=Document(
+            id=envelope.aggregate_id, kind="support_request", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            visibility="internal", occurred_on=on, title_en=event.organisation, title_cy=event.organisation,
+            body_en=event.need, body_cy=event.need, state="new",
+        ))  # fmt: skip
+    if isinstance(event, SupportTriaged):
+        return Indexing(state=event.outcome)
+    return Indexing()

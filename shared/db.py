@@ -110,13 +110,19 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
-async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10, server_settings: dict[str, str] | None = None
+) -> asyncpg.Pool:
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(
             dsn,
             min_size=min_size,
             max_size=max_size,
-            server_settings={"search_path": f"{schema},public", "application_name": f"cdps-{schema}"},
+            server_settings={
+                "search_path": f"{schema},public",
+                "application_name": f"cdps-{schema}",
+                **(server_settings or {}),
+            },
             timeout=10,
             init=init_connection,
         )

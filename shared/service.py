@@ -47,12 +47,17 @@ def require(value: str | None, variable: str) -> str:
     return value
 
 
+# Per-service PostgreSQL settings. Search: typo tolerance ("servcies" finds "services") needs a word
+# similarity threshold below pg_trgm's default of 0.6.
+DATABASE_SETTINGS: dict[str, dict[str, str]] = {"search": {"pg_trgm.word_similarity_threshold": "0.4"}}
+
+
 async def start_runtime(name: ServiceName, settings: Settings, migrations: Path | None) -> Runtime:
     dsn = require(settings.database_url, "DATABASE_URL")
     nats_url = require(settings.nats_url, "NATS_URL")
     if migrations is not None:
         await db.migrate(dsn, name, migrations)
-    pool = await db.create_pool(dsn, name)
+    pool = await db.create_pool(dsn, name, server_settings=DATABASE_SETTINGS.get(name))
     await pool.execute("SELECT 1")  # fail fast with the clear message if the pool cannot connect
     nc = await bus.connect(nats_url, name=f"cdps-{name}")
     js = nc.jetstream()

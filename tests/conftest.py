@@ -43,7 +43,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
             nats.stop()
         if postgres is not None:
             postgres.stop()
-            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True) if not os.environ.get("CDPS_KEEP_TEST_SERVERS") else None
 
 
 def dsn_for(admin_dsn: str, database: str) -> str:

@@ -26,18 +26,19 @@ import shutil
 import subprocess
 import sys
 import threading
+import tomllib
 from collections.abc import Iterator, Mapping
 from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
 
 from services import cli
-from shared.settings import Settings, load_settings
+from shared.settings import ServiceName, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -54,8 +55,8 @@ VENV_BIN = Path(sys.executable).parent
 IMAGE = "cdps-portfolio"
 """The repository part of the CDPS image name in compose.yaml and the manifests."""
 SERVICES: tuple[str, ...] = tuple(cli.SERVICES)
-DEFAULTS = Settings(secret_key="unused", data_dir=Path("/nonexistent"))
-"""Default ports come from the code, so that a changed default shows up here."""
+DEFAULTS = load_settings({"CDPS_SECRET_KEY": "unused", "CDPS_DATA_DIR": "/nonexistent"})
+"""What a service runs with when no port is set, as in the containers: taken from the code."""
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 """Oldest and newest Kubernetes versions the manifests are validated against."""
 SECRET_KEYS = {"DATABASE_URL", "CDPS_SECRET_KEY", "SMTP_URL"}
@@ -66,6 +67,10 @@ CRDS = {("postgresql.cnpg.io/v1", "Cluster")}
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
+
+
+def port_of(service: str) -> int:
+    return DEFAULTS.port_of(cast(ServiceName, service))
 
 
 def need_module(name: str, package: str) -> ModuleType:
@@ -302,7 +307,7 @@ def test_containerfile_builds_assets_with_node_and_runs_on_python_as_cdps() -> N
     (user,) = [args for keyword, args in steps if keyword == "USER"]
     assert user.split(":")[0] not in ("root", "0"), "the image must not run as root"
     assert exec_form(dict(steps)["ENTRYPOINT"]) == ["cdps"]
-    scripts = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert "cdps" in scripts, "ENTRYPOINT cdps is the console script of pyproject.toml"
     assert exec_form(dict(steps)["CMD"]) == ["serve", "web"]
 
@@ -432,7 +437,7 @@ def test_compose_services_start_in_order_and_check_their_health() -> None:
             "nats": {"condition": "service_healthy"},
             "migrate": {"condition": "service_completed_successfully"},
         }
-        port = DEFAULTS.port_of(name)  # type: ignore[arg-type]
+        port = port_of(name)
         assert [p.rsplit(":", 1)[1] for p in service["ports"]] == [str(port)], name
         test = service["healthcheck"]["test"]
         assert test[:3] == ["CMD", "python", "-c"], name
@@ -458,7 +463,7 @@ def test_compose_configures_every_cdps_container_alike() -> None:
         assert re.fullmatch(r"\$\{CDPS_SECRET_KEY:\?[^}]+\}", env["CDPS_SECRET_KEY"]), env["CDPS_SECRET_KEY"]
         for service_name in ("portfolio", "search", "notifier"):
             url = env[f"CDPS_{service_name.upper()}_URL"]
-            assert url == f"http://{service_name}:{DEFAULTS.port_of(service_name)}", url  # type: ignore[arg-type]
+            assert url == f"http://{service_name}:{port_of(service_name)}", url
         assert service.get("read_only") is True and "/tmp" in service.get("tmpfs", [])
 
 
@@ -527,7 +532,7 @@ def test_each_service_is_a_deployment_with_probes_limits_and_no_root(kustomizati
         (container,) = pod["spec"]["containers"]
         assert container["args"] == ["serve", name]
         (port,) = container["ports"]
-        assert port["containerPort"] == DEFAULTS.port_of(name)  # type: ignore[arg-type]
+        assert port["containerPort"] == port_of(name)
         for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
             assert container[probe]["httpGet"]["path"] == path, f"{name} {probe}"
             assert container[probe]["httpGet"]["port"] in (port["name"], port["containerPort"])
@@ -558,7 +563,7 @@ def test_services_ingress_budgets_and_autoscalers_point_at_real_pods(kustomizati
         pod_labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
         assert service["spec"]["selector"].items() <= pod_labels.items(), name
         (port,) = service["spec"]["ports"]
-        assert port["port"] == DEFAULTS.port_of(name)  # type: ignore[arg-type]
+        assert port["port"] == port_of(name)
         container_ports = deployments[name]["spec"]["template"]["spec"]["containers"][0]["ports"]
         assert port["targetPort"] in {p["name"] for p in container_ports} | {
             p["containerPort"] for p in container_ports

@@ -85,12 +85,19 @@ WITH query AS (
 )
 """
 
+# Private-use characters mark matches, so the record's own text can be escaped before <mark> goes in.
+_HEADLINE = "'MaxFragments=1, MaxWords=25, MinWords=10, StartSel=\ue000, StopSel=\ue001'"
+
 _HITS = (
     _MATCHED
     + """
 SELECT m.*, count(*) OVER () AS total,
-       ts_headline('english', m.body_en, websearch_to_tsquery('english', $3), {headline}) AS snippet_en,
-       ts_headline('simple', m.body_cy, to_tsquery('simple', $15), {headline}) AS snippet_cy
+       ts_headline('english', m.body_en, websearch_to_tsquery('english', $3), """
+    + _HEADLINE
+    + """) AS snippet_en,
+       ts_headline('simple', m.body_cy, to_tsquery('simple', $15), """
+    + _HEADLINE
+    + """) AS snippet_cy
 FROM matched m
 ORDER BY m.rank DESC, m.occurred_on DESC, m.id
 LIMIT $13 OFFSET $14
@@ -109,9 +116,6 @@ ORDER BY 1, 3 DESC, 2
 """
 )
 
-# Private-use characters mark matches, so the record's own text can be escaped before <mark> goes in.
-_HEADLINE = "'MaxFragments=1, MaxWords=25, MinWords=10, StartSel=\ue000, StopSel=\ue001'"
-
 
 def _parameters(query: Query, viewer: Identity) -> list[Any]:
     text = query.q.strip()
@@ -125,7 +129,7 @@ async def search(conn: Conn, query: Query, viewer: Identity) -> Results:
     parameters = _parameters(query, viewer)
     highlight = " | ".join(highlight_terms(query.q)) if query.q.strip() else ""
     rows = await conn.fetch(
-        _HITS.format(headline=_HEADLINE), *parameters, query.limit, query.offset, highlight or "",
+        _HITS, *parameters, query.limit, query.offset, highlight or "",
     )  # fmt: skip
     facet_rows = await conn.fetch(_FACETS, *parameters)
     facets: dict[str, list[FacetCount]] = {name: [] for name in ("kind", "phase", "health", "tag", "partner")}

@@ -74,6 +74,7 @@ import unicodedata
 
 __all__ = [
     "MIN_EXPAND_LENGTH",
+    "STOPWORDS",
     "candidates",
     "fold",
     "highlight_terms",
@@ -193,9 +194,44 @@ def to_index_text(text: str) -> str:
     return " ".join(index_terms(text))
 
 
+# Welsh function words that cause the mutations but carry no meaning of their own in a query:
+# "yng Nghaerdydd" should need "Caerdydd", not also the word "yng".
+STOPWORDS = frozenset(
+    {
+        "a",
+        "ac",
+        "am",
+        "ar",
+        "at",
+        "dy",
+        "ei",
+        "eich",
+        "ein",
+        "eu",
+        "fy",
+        "gan",
+        "gyda",
+        "i",
+        "mewn",
+        "o",
+        "r",
+        "y",
+        "yn",
+        "yng",
+        "ym",
+        "yr",
+    }
+)
+
+
 def query_terms(text: str) -> list[list[str]]:
-    """One group of alternatives per query token: OR within a group, AND across groups."""
-    return [candidates(token) for token in tokenise(text)]
+    """One group of alternatives per query token: OR within a group, AND across groups.
+
+    Welsh function words (``STOPWORDS``) are left out, unless the query is nothing else.
+    """
+    tokens = tokenise(text)
+    meaningful = [token for token in tokens if token not in STOPWORDS] or tokens
+    return [candidates(token) for token in meaningful]
 
 
 def to_tsquery_text(text: str) -> str:

@@ -69,6 +69,25 @@ def serve(name: ServiceName, settings: Settings) -> None:
     uvicorn.Server(config).run()
 
 
+async def reindex_with_progress(settings: Settings) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from services.search.app import MIGRATIONS
+    from services.search.reindex import reindex
+    from shared.service import start_runtime, stop_runtime
+
+    await preflight(settings)
+    runtime = await start_runtime("search", settings, MIGRATIONS)
+    try:
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns) as bar:
+            task = bar.add_task("Rebuilding the search index", total=None)
+            up_to = await reindex(runtime, lambda done, total: bar.update(task, completed=done, total=total))
+        print(f"search index rebuilt up to stream sequence {up_to}")
+    finally:
+        await stop_runtime(runtime, [])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdps", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     sink = commands.add_parser("mail-sink", help="development SMTP sink that shows mail on a web page")
     sink.add_argument("--smtp-port", type=int, required=True)
     sink.add_argument("--http-port", type=int, required=True)
+    search_cmd = commands.add_parser("search", help="search index maintenance")
+    search_cmd.add_argument("action", choices=["reindex"], help="rebuild from the stream and swap in atomically")
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True, help="the bilingual demo portfolio")
     args = parser.parse_args(argv)
@@ -98,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             from services.mailsink import run_sink
 
             asyncio.run(run_sink(settings, args.smtp_port, args.http_port))
+        elif args.command == "search":
+            asyncio.run(reindex_with_progress(settings))
         elif args.command == "seed":
             from services.portfolio.demo import seed_demo
 

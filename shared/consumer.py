@@ -50,6 +50,7 @@ class EventConsumer:
         handler: Handler,
         batch_size: int = 200,
         retry_base_seconds: float = 1.0,
+        lock_key: str | None = None,
     ):
         self.name = name
         self._pool = pool
@@ -58,6 +59,7 @@ class EventConsumer:
         self._handler = handler
         self._batch_size = batch_size
         self._retry_base_seconds = retry_base_seconds
+        self._lock_key = lock_key
 
     async def run(self, stop: asyncio.Event) -> None:
         durable = await ensure_durable_consumer(self._js, self._settings, self.name)
@@ -103,6 +105,9 @@ class EventConsumer:
 
     async def _apply_together(self, msgs: list[Msg]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
+            if self._lock_key is not None:
+                # Lets a maintenance job (the search rebuild) hold batches back for a moment.
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_key)
             for msg in msgs:
                 await self._handler(conn, decode(msg.data))
             await self._record_position(conn, max(m.metadata.sequence.stream for m in msgs))

@@ -9,6 +9,7 @@ from litestar.openapi import OpenAPIConfig
 
 from services.search.api import lag, search, search_fragment
 from services.search.consumer import CONSUMER, apply_event
+from services.search.reindex import APPLY_LOCK
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
 from shared.service import OPERATIONS, Runtime, lifespan
@@ -19,7 +20,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 async def run_indexer(runtime: Runtime) -> None:
     consumer = EventConsumer(
-        name=CONSUMER, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=apply_event
+        name=CONSUMER,
+        pool=runtime.pool,
+        js=runtime.js,
+        settings=runtime.settings,
+        handler=apply_event,
+        lock_key=APPLY_LOCK,
     )
     await consumer.run(runtime.stop)
 

@@ -27,7 +27,7 @@ run: install
 	$(BIN)/cdps run
 
 lint: install
-	$(BIN)/ruff check shared services web tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: lint

@@ -65,6 +65,8 @@ def serve(name: ServiceName, settings: Settings) -> None:
     config = uvicorn.Config(
         app, host=settings.host, port=port, log_config=None, access_log=False,
         lifespan="on", timeout_graceful_shutdown=15,
+        # Only named proxies may set the client address (rate limits key on it).
+        proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None,
     )  # fmt: skip
     uvicorn.Server(config).run()
 

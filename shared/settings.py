@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Prefix for the JetStream stream, subjects and durable consumers, so that several
     installations (or test runs) can share one NATS server without seeing each other."""
     relay_poll_seconds: float = 1.0
+    trusted_proxies: str = ""
+    """Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are believed."""
 
     def port_of(self, service: ServiceName) -> int:
         ports: dict[ServiceName, int] = {
@@ -120,6 +122,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("CDPS_LOG_LEVEL", "INFO").upper(),
         namespace=env.get("CDPS_NAMESPACE", ""),
         relay_poll_seconds=float(env.get("CDPS_RELAY_POLL_SECONDS", "1.0")),
+        trusted_proxies=env.get("CDPS_TRUSTED_PROXIES", ""),
     )
 
 

@@ -17,10 +17,13 @@ from litestar.template.config import TemplateConfig
 
 from shared.service import OPERATIONS, lifespan
 from shared.settings import Settings
+from web import auth
+from web.gateway import gateway
 from web.i18n import LANGUAGES, gettext_functions, language_of, template_engine
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "node_modules"
+MIGRATIONS = HERE / "migrations"
 
 PHASES = {
     "en": {"discovery": "Discovery", "alpha": "Alpha", "beta": "Beta", "live": "Live", "retired": "Retired"},
@@ -42,9 +45,12 @@ UNAVAILABLE = {
 }
 
 
-def _page(request: Request[Any, Any, Any], name: str, **context: Any) -> Template:
+async def _page(request: Request[Any, Any, Any], name: str, **context: Any) -> Template:
     lang = language_of(request)
-    response = Template(template_name=name, context={"lang": lang, **gettext_functions(lang), **context})
+    account = await auth.account_of(request)
+    response = Template(
+        template_name=name, context={"lang": lang, "account": account, **gettext_functions(lang), **context}
+    )
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
@@ -56,12 +62,15 @@ async def home(request: Request[Any, Any, Any], state: State) -> Template:
     projects: list[dict[str, Any]] = []
     error = None
     try:
-        response = await state.http.get(f"{state.settings.portfolio_url}/api/v1/projects", params={"limit": 100})
+        response = await state.http.get(
+            f"{state.settings.portfolio_url}/api/v1/projects", params={"limit": 100},
+            headers=await auth.service_headers(request),
+        )  # fmt: skip
         response.raise_for_status()
         projects = response.json()["items"]
     except httpx.HTTPError:
         error = UNAVAILABLE[lang].format(what="portfolio" if lang == "en" else "portffolio")
-    return _page(
+    return await _page(
         request, "home.html", projects=projects, projects_error=error, q="",
         phase_names=PHASES[lang], health_names=HEALTH[lang],
     )  # fmt: skip
@@ -76,15 +85,16 @@ async def search(request: Request[Any, Any, Any], state: State, q: FromQuery[str
     if q.strip():
         try:
             response = await state.http.get(
-                f"{state.settings.search_url}/api/v1/search", params={"q": q[:200], "limit": 20}
-            )
+                f"{state.settings.search_url}/api/v1/search", params={"q": q[:200], "limit": 20},
+                headers=await auth.service_headers(request),
+            )  # fmt: skip
             response.raise_for_status()
             body = response.json()
             hits, total = body["items"], body["total"]
         except httpx.HTTPError:
             error = UNAVAILABLE[lang].format(what="search" if lang == "en" else "chwilio")
     name = "partials/results.html" if request.headers.get("hx-request") else "search.html"
-    return _page(request, name, q=q, hits=hits, total=total, error=error)
+    return await _page(request, name, q=q, hits=hits, total=total, error=error)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -98,6 +108,8 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             home,
             search,
+            gateway,
+            *auth.ROUTES,
             *OPERATIONS,
             create_static_files_router(
                 path="/static/govuk",
@@ -114,7 +126,9 @@ def create_app(settings: Settings) -> Litestar:
                 path="/static/htmx", directories=[ASSETS / "htmx.org/dist"], include_in_schema=False
             ),
         ],
-        lifespan=[lifespan("web", settings, None), http_client],
+        lifespan=[lifespan("web", settings, MIGRATIONS), http_client],
+        csrf_config=auth.csrf_config(settings.secret_key),
+        middleware=[auth.SecurityHeaders()],
         state=State({"settings": settings}),
         template_config=TemplateConfig(instance=template_engine()),
     )

@@ -1,0 +1,61 @@
+"""The web service in-process, with a stand-in for the notifier's sign-in-link responder on real NATS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from asgi_lifespan import LifespanManager
+from litestar import Litestar
+from nats.aio.msg import Msg
+
+from shared.service import Runtime
+from shared.settings import Settings
+from web.app import create_app
+
+CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+class Web:
+    def __init__(self, client: httpx.AsyncClient, app: Litestar, settings: Settings):
+        self.client = client
+        self.app = app
+        self.settings = settings
+        self.links: list[dict[str, Any]] = []
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    async def csrf(self, path: str = "/signin") -> str:
+        page = await self.client.get(path)
+        match = CSRF_INPUT.search(page.text)
+        assert match, page.text
+        return match[1]
+
+    async def ask_for_link(self, email: str, **headers: str) -> httpx.Response:
+        token = await self.csrf()
+        return await self.client.post("/signin", data={"email": email, "_csrf_token": token}, headers=headers)
+
+
+@pytest.fixture
+async def web(settings: Settings) -> AsyncIterator[Web]:
+    app = create_app(settings)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://web", follow_redirects=False) as client,
+    ):
+        web = Web(client, app, settings)
+
+        async def reply(msg: Msg) -> None:  # what the notifier does, minus the email
+            web.links.append(msgspec.json.decode(msg.data))
+            await msg.respond(b'{"ok": true}')
+
+        subscription = await web.runtime.nc.subscribe(settings.subject_for("auth.signin_link"), cb=reply)
+        yield web
+        await subscription.unsubscribe()

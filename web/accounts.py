@@ -1,0 +1,182 @@
+"""Accounts, sign-in links, sessions, rate limits and API tokens: the web schema's SQL, no HTTP.
+
+Secrets (link tokens, session ids, API tokens) are random, shown once, and stored only as their
+SHA-256: someone who reads the database cannot sign in with what they find there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from typing import TYPE_CHECKING, Literal
+
+import asyncpg
+import msgspec
+
+from shared.identity import Identity
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+LINK_LIFETIME = dt.timedelta(minutes=15)
+SESSION_IDLE = dt.timedelta(minutes=30)
+SESSION_ABSOLUTE = dt.timedelta(hours=12)
+AccountRole = Literal["admin", "lead", "partner"]
+
+
+class Account(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: AccountRole
+    partner_id: uuid.UUID | None
+    language: str
+    active: bool
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(sub=str(self.id), role=self.role, partner_id=self.partner_id)
+
+
+class ApiToken(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class AccountExists(Exception):
+    pass
+
+
+def digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def _account(row: asyncpg.Record | None) -> Account | None:
+    return None if row is None else msgspec.convert({k: row[k] for k in Account.__struct_fields__}, Account)
+
+
+async def add_account(
+    conn: Conn, *, email: str, role: AccountRole, partner_id: uuid.UUID | None = None, name: str = "",
+    language: str = "both",
+) -> Account:  # fmt: skip
+    try:
+        row = await conn.fetchrow(
+            """INSERT INTO accounts (id, email, name, role, partner_id, language)
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
+            uuid.uuid4(), email.strip().lower(), name, role, partner_id, language,
+        )  # fmt: skip
+    except asyncpg.UniqueViolationError as exc:
+        raise AccountExists(email) from exc
+    account = _account(row)
+    assert account is not None
+    return account
+
+
+async def list_accounts(conn: Conn) -> list[Account]:
+    rows = await conn.fetch("SELECT * FROM accounts ORDER BY email")
+    return [a for a in (_account(r) for r in rows) if a is not None]
+
+
+async def find_account(conn: Conn, email: str) -> Account | None:
+    return _account(await conn.fetchrow("SELECT * FROM accounts WHERE email = $1 AND active", email.strip().lower()))
+
+
+async def create_signin_link(conn: Conn, account: Account) -> str:
+    token = secrets.token_urlsafe(32)
+    await conn.execute(
+        "INSERT INTO signin_links (token_hash, account_id, expires_at) VALUES ($1, $2, now() + $3)",
+        digest(token), account.id, LINK_LIFETIME,
+    )  # fmt: skip
+    return token
+
+
+async def redeem_signin_link(conn: Conn, token: str) -> Account | None:
+    """Use a link once: it must exist, be unused and unexpired; its account must be active."""
+    row = await conn.fetchrow(
+        """UPDATE signin_links SET used_at = now()
+           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+           RETURNING account_id""",
+        digest(token),
+    )
+    if row is None:
+        return None
+    return _account(await conn.fetchrow("SELECT * FROM accounts WHERE id = $1 AND active", row["account_id"]))
+
+
+async def start_session(conn: Conn, account: Account) -> str:
+    """A new session id every time: the id a browser had before signing in is never reused."""
+    session_id = secrets.token_urlsafe(32)
+    await conn.execute("INSERT INTO sessions (id_hash, account_id) VALUES ($1, $2)", digest(session_id), account.id)
+    return session_id
+
+
+async def session_account(conn: Conn, session_id: str) -> Account | None:
+    """The signed-in account, if the session is within its idle and absolute timeouts."""
+    row = await conn.fetchrow(
+        """UPDATE sessions s SET last_seen_at = now()
+           FROM accounts a
+           WHERE s.id_hash = $1 AND a.id = s.account_id AND a.active
+             AND s.last_seen_at > now() - $2::interval AND s.created_at > now() - $3::interval
+           RETURNING a.*""",
+        digest(session_id), SESSION_IDLE, SESSION_ABSOLUTE,
+    )  # fmt: skip
+    return _account(row)
+
+
+async def end_session(conn: Conn, session_id: str) -> None:
+    await conn.execute("DELETE FROM sessions WHERE id_hash = $1", digest(session_id))
+
+
+async def end_all_sessions(conn: Conn, account_id: uuid.UUID) -> None:
+    await conn.execute("DELETE FROM sessions WHERE account_id = $1", account_id)
+
+
+async def hit_rate_limit(conn: Conn, key: str, *, limit: int, window: dt.timedelta) -> bool:
+    """Count one attempt for ``key``; True if it is over ``limit`` in the current window."""
+    seconds = int(window.total_seconds())
+    hits: int = await conn.fetchval(
+        """INSERT INTO rate_limits (key, window_start, hits)
+           VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+           ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+           RETURNING hits""",
+        key, seconds,
+    )  # fmt: skip
+    return hits > limit
+
+
+async def create_api_token(conn: Conn, account: Account, name: str) -> tuple[ApiToken, str]:
+    secret = f"cdps_{secrets.token_urlsafe(32)}"
+    row = await conn.fetchrow(
+        "INSERT INTO api_tokens (id, token_hash, account_id, name) VALUES ($1, $2, $3, $4) RETURNING *",
+        uuid.uuid4(), digest(secret), account.id, name,
+    )  # fmt: skip
+    assert row is not None
+    return msgspec.convert({k: row[k] for k in ApiToken.__struct_fields__}, ApiToken), secret
+
+
+async def api_token_account(conn: Conn, secret: str) -> Account | None:
+    row = await conn.fetchrow(
+        """UPDATE api_tokens t SET last_used_at = now() FROM accounts a
+           WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.id = t.account_id AND a.active
+           RETURNING a.*""",
+        digest(secret),
+    )
+    return _account(row)
+
+
+async def list_api_tokens(conn: Conn, account_id: uuid.UUID) -> list[ApiToken]:
+    rows = await conn.fetch("SELECT * FROM api_tokens WHERE account_id = $1 ORDER BY created_at", account_id)
+    return [msgspec.convert({k: r[k] for k in ApiToken.__struct_fields__}, ApiToken) for r in rows]
+
+
+async def revoke_api_token(conn: Conn, account_id: uuid.UUID, token_id: uuid.UUID) -> bool:
+    status = await conn.execute(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL",
+        token_id, account_id,
+    )  # fmt: skip
+    return status.endswith(" 1")

@@ -1,0 +1,49 @@
+"""The API for scripts and other systems: /api/v1/... on the web service, with an API token.
+
+The web checks the token (only it knows accounts), then forwards the call to the service that
+owns the resource with a short-lived identity token, exactly as it does for its own pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from litestar import Request, Response, route
+from litestar.datastructures import State
+from litestar.params import FromPath
+
+from shared.http import ErrorBody, Unauthorised, api_error_handler
+from web.auth import account_of, service_headers
+
+OWNERS = {
+    "projects": "portfolio", "partners": "portfolio", "engagements": "portfolio", "support-requests": "portfolio",
+    "people": "portfolio", "import": "portfolio", "search": "search", "subscriptions": "notifier",
+    "deliveries": "notifier", "me": "notifier",
+}  # fmt: skip
+FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "accept")
+FORWARDED_RESPONSE_HEADERS = ("content-type", "etag", "location", "x-event-position", "content-disposition")
+
+
+@route("/api/v1/{path:path}", http_method=["GET", "POST", "PATCH", "PUT", "DELETE"], include_in_schema=False)
+async def gateway(path: FromPath[str], request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    if request.headers.get("authorization") and await account_of(request) is None:
+        return api_error_handler(request, Unauthorised())  # a token was given and it is not valid
+    owner = OWNERS.get(path.strip("/").split("/", 1)[0])
+    if owner is None:
+        return Response(ErrorBody(status=404, message_en="Not found", message_cy="Heb ei ganfod"), status_code=404)
+    base = {"portfolio": state.settings.portfolio_url, "search": state.settings.search_url,
+            "notifier": state.settings.notifier_url}[owner]  # fmt: skip
+    headers = {k: v for k, v in request.headers.items() if k in FORWARDED_REQUEST_HEADERS}
+    headers.update(await service_headers(request))
+    try:
+        upstream = await state.http.request(
+            request.method, f"{base}/api/v1/{path.lstrip('/')}", params=list(request.query_params.multi_items()),
+            content=await request.body(), headers=headers,
+        )  # fmt: skip
+    except httpx.HTTPError:
+        body = ErrorBody(status=503, message_en=f"The {owner} service is not available",
+                         message_cy=f"Nid yw'r gwasanaeth {owner} ar gael")  # fmt: skip
+        return Response(body, status_code=503)
+    kept = {k: v for k, v in upstream.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
+    return Response(upstream.content, status_code=upstream.status_code, headers=kept)

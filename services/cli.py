@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
@@ -71,6 +72,39 @@ def serve(name: ServiceName, settings: Settings) -> None:
     uvicorn.Server(config).run()
 
 
+async def manage_accounts(settings: Settings, args: argparse.Namespace) -> str:
+    from web import accounts
+    from web.app import MIGRATIONS as WEB_MIGRATIONS
+
+    dsn = require(settings.database_url, "DATABASE_URL")
+    await db.migrate(dsn, "web", WEB_MIGRATIONS)
+    conn = await db.connect(dsn)
+    await conn.execute("SET search_path TO web, public")
+    try:
+        if args.command == "users" and args.action == "list":
+            return "\n".join(f"{a.email}\t{a.role}\t{a.partner_id or ''}" for a in await accounts.list_accounts(conn))
+        if args.command == "users":
+            if (args.role == "partner") != (args.partner is not None):
+                raise ConfigError("--partner is required for a partner account, and only for one")
+            try:
+                added = await accounts.add_account(
+                    conn, email=args.email, role=args.role, partner_id=args.partner, name=args.name
+                )
+            except accounts.AccountExists:
+                raise ConfigError(f"an account for {args.email} already exists") from None
+            return f"added {added.email} as {added.role}"
+        account = await accounts.find_account(conn, args.email)
+        if account is None:
+            raise ConfigError(f"no active account for {args.email}")
+        if args.action == "revoke":
+            done = await accounts.revoke_api_token(conn, account.id, args.id)
+            return "revoked" if done else "no such active token for that account"
+        token, secret = await accounts.create_api_token(conn, account, args.name)
+        return f"token {token.id} for {account.email} (shown once):\n{secret}"
+    finally:
+        await conn.close()
+
+
 async def reindex_with_progress(settings: Settings) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -102,6 +136,22 @@ def main(argv: list[str] | None = None) -> int:
     sink.add_argument("--http-port", type=int, required=True)
     search_cmd = commands.add_parser("search", help="search index maintenance")
     search_cmd.add_argument("action", choices=["reindex"], help="rebuild from the stream and swap in atomically")
+    users = commands.add_parser("users", help="accounts (the first admin is added this way)")
+    users_actions = users.add_subparsers(dest="action", required=True)
+    add_user = users_actions.add_parser("add", help="add an account")
+    add_user.add_argument("--email", required=True)
+    add_user.add_argument("--role", required=True, choices=["admin", "lead", "partner"])
+    add_user.add_argument("--partner", type=uuid.UUID, help="the partner organisation's id (partner users only)")
+    add_user.add_argument("--name", default="")
+    users_actions.add_parser("list", help="list accounts")
+    token_cmd = commands.add_parser("token", help="API tokens for operators")
+    token_actions = token_cmd.add_subparsers(dest="action", required=True)
+    create_token = token_actions.add_parser("create", help="create a token for an account; printed once")
+    create_token.add_argument("--email", required=True)
+    create_token.add_argument("--name", default="operator token")
+    revoke_token = token_actions.add_parser("revoke", help="revoke a token")
+    revoke_token.add_argument("--email", required=True)
+    revoke_token.add_argument("--id", required=True, type=uuid.UUID)
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True, help="the bilingual demo portfolio")
     args = parser.parse_args(argv)
@@ -121,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             from services.mailsink import run_sink
 
             asyncio.run(run_sink(settings, args.smtp_port, args.http_port))
+        elif args.command in ("users", "token"):
+            print(asyncio.run(manage_accounts(settings, args)))
         elif args.command == "search":
             asyncio.run(reindex_with_progress(settings))
         elif args.command == "seed":

@@ -118,3 +118,17 @@ def test_a_port_in_use_is_named(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"port {port} (CDPS_WEB_PORT) is in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_first_admin_is_added_from_the_command_line_and_gets_an_api_token(database_url: str, tmp_path: Path) -> None:
+    env = dict(os.environ, DATABASE_URL=database_url, CDPS_DATA_DIR=str(tmp_path))
+    added = cdps("users", "add", "--email", "Admin@CDPS.example", "--role", "admin", env=env)
+    assert added.returncode == 0 and "added admin@cdps.example as admin" in added.stdout
+    again = cdps("users", "add", "--email", "admin@cdps.example", "--role", "admin", env=env)
+    assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+    partner_without_org = cdps("users", "add", "--email", "p@x.cy", "--role", "partner", env=env)
+    assert partner_without_org.returncode == 2 and "--partner" in partner_without_org.stderr
+    token = cdps("token", "create", "--email", "admin@cdps.example", env=env)
+    assert token.returncode == 0 and token.stdout.strip().splitlines()[-1].startswith("cdps_")
+    listed = cdps("users", "list", env=env)
+    assert "admin@cdps.example\tadmin" in listed.stdout

@@ -1,0 +1,137 @@
+"""The authorisation matrix: every endpoint of every service, for every role, against the real
+services. 401 without a valid identity, 403 when forbidden, 404 where existence must not leak."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.identity import Identity, sign
+from tests.helpers import auth
+from tests.stack import Stack
+
+ROLES = ("anonymous", "partner_a", "partner_b", "lead", "admin")
+_counter = itertools.count()
+
+
+def unique() -> str:
+    return f"{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="module")
+async def world(stack: Stack) -> dict[str, Any]:
+    """Two partners, a partner-visible project of partner A, and a support request."""
+    lead = auth(stack.settings, "lead")
+    portfolio = stack.urls["portfolio"]
+    async with httpx.AsyncClient(base_url=portfolio) as client:
+        a = (await client.post("/api/v1/partners", json={"slug": f"a-{unique()}", "name_en": "A", "name_cy": "A",
+                                                          "kind": "other"}, headers=lead)).json()  # fmt: skip
+        b = (await client.post("/api/v1/partners", json={"slug": f"b-{unique()}", "name_en": "B", "name_cy": "B",
+                                                          "kind": "other"}, headers=lead)).json()  # fmt: skip
+        project = (await client.post("/api/v1/projects", json={"slug": f"secret-{unique()}", "title_en": "Secret",
+                                                               "title_cy": "Cyfrinach", "partner_id": a["id"],
+                                                               "visibility": "partner"}, headers=lead)).json()  # fmt: skip
+        support = (await client.post("/api/v1/support-requests", json={
+            "organisation": "Powys", "contact_name": "Ann", "contact_email": "ann@example.org", "need": "Help with forms",
+        })).json()  # fmt: skip
+    return {"a": a, "b": b, "project": project, "support": support}
+
+
+def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str]:
+    if role == "anonymous":
+        return {}
+    if role == "partner_a":
+        return auth(stack.settings, "partner", partner_id=uuid.UUID(world["a"]["id"]))
+    if role == "partner_b":
+        return auth(stack.settings, "partner", partner_id=uuid.UUID(world["b"]["id"]))
+    return auth(stack.settings, role)  # type: ignore[arg-type]
+
+
+def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, int, int, int, int]]]:
+    """(service, method, path, body, expected status for anonymous, partner A, partner B, lead, admin)."""
+    p, s = world["project"]["id"], world["support"]["id"]
+    today = time.strftime("%Y-%m-%d")
+    stale = {"If-Match": '"999"'}  # staff get past authorisation and stop at the version check
+    return [
+        ("portfolio", "GET", "/api/v1/projects", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "POST", "/api/v1/projects", lambda: {"slug": f"m-{unique()}", "title_en": "M", "title_cy": "M"},
+         (401, 403, 403, 201, 201)),
+        ("portfolio", "GET", f"/api/v1/projects/{p}", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "PATCH", f"/api/v1/projects/{p}", ({"title_en": "X"}, stale), (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/phase", ({"kind": "advance", "effective": today}, stale),
+         (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/health", ({"health": "red", "reason": "x"}, stale),
+         (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/updates", {"body_en": "Note", "body_cy": "Nodyn"},
+         (401, 403, 403, 201, 201)),
+        ("portfolio", "GET", f"/api/v1/projects/{p}/updates", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "GET", f"/api/v1/projects/{p}/history", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "GET", "/api/v1/projects/export.csv", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "GET", "/api/v1/partners", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "POST", "/api/v1/partners",
+         lambda: {"slug": f"n-{unique()}", "name_en": "N", "name_cy": "N", "kind": "other"}, (401, 403, 403, 201, 201)),
+        ("portfolio", "PATCH", f"/api/v1/partners/{world['a']['id']}", ({"name_en": "A2"}, stale),
+         (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", "/api/v1/engagements",
+         {"partner_id": world["a"]["id"], "kind": "advice", "summary_en": "E", "summary_cy": "E", "started_on": today},
+         (401, 403, 403, 201, 201)),
+        ("portfolio", "GET", "/api/v1/engagements", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "POST", "/api/v1/support-requests",
+         {"organisation": "O", "contact_name": "C", "contact_email": "c@example.org", "need": "Some help please"},
+         (201, 201, 201, 201, 201)),
+        ("portfolio", "GET", "/api/v1/support-requests", None, (401, 403, 403, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/support-requests/{s}/triage", {"outcome": "declined", "reason": ""},
+         (401, 403, 403, 422, 422)),
+        ("portfolio", "POST", "/api/v1/people", lambda: {"name": "P", "email": f"p{unique()}@example.org", "kind": "lead"},
+         (401, 403, 403, 201, 201)),
+        ("portfolio", "GET", "/api/v1/people", None, (401, 403, 403, 200, 200)),
+        ("search", "GET", "/api/v1/search?q=secret", None, (200, 200, 200, 200, 200)),
+        ("search", "GET", "/fragments/search?q=secret", None, (200, 200, 200, 200, 200)),
+    ]  # fmt: skip
+
+
+async def test_every_endpoint_answers_each_role_as_expected(stack: Stack, world: dict[str, Any]) -> None:
+    wrong: list[str] = []
+    async with httpx.AsyncClient(timeout=10) as client:
+        for service, method, path, body, expected in matrix(world):
+            for role, status in zip(ROLES, expected, strict=True):
+                headers = headers_for(stack, world, role)
+                payload = body() if callable(body) else body
+                if isinstance(payload, tuple):
+                    payload, extra = payload
+                    headers = {**headers, **extra}
+                response = await client.request(method, f"{stack.urls[service]}{path}", json=payload, headers=headers)
+                if response.status_code != status:
+                    wrong.append(f"{method} {path} as {role}: {response.status_code}, expected {status}")
+    assert wrong == []
+
+
+async def test_an_expired_or_forged_identity_token_is_refused_everywhere(stack: Stack) -> None:
+    expired = sign(Identity(sub="x", role="admin"), stack.settings.secret_key, lifetime=-1)
+    forged = sign(Identity(sub="x", role="admin"), "not-the-secret")
+    async with httpx.AsyncClient() as client:
+        for token in (expired, forged, "garbage"):
+            for service, path in (("portfolio", "/api/v1/projects"), ("search", "/api/v1/search")):
+                response = await client.get(
+                    f"{stack.urls[service]}{path}", headers={"Authorization": f"Bearer {token}"}
+                )
+                assert response.status_code == 401, (service, token)
+
+
+async def test_no_search_result_snippet_or_facet_reveals_another_partners_record(
+    stack: Stack, world: dict[str, Any]
+) -> None:
+    async with httpx.AsyncClient() as client:
+        for role in ("anonymous", "partner_b"):
+            body = (await client.get(f"{stack.urls['search']}/api/v1/search", params={"q": "secret"},
+                                     headers=headers_for(stack, world, role))).json()  # fmt: skip
+            assert world["project"]["id"] not in str(body) and "Cyfrinach" not in str(body), role
+            assert world["a"]["id"] not in str(body["facets"]["partner"]), role
+            html = (await client.get(f"{stack.urls['web']}/search", params={"q": "secret"},
+                                     headers={"HX-Request": "true"})).text  # fmt: skip
+            assert "Cyfrinach" not in html and "Secret" not in html

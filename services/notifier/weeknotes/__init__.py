@@ -1,0 +1,1 @@
+"""Weeknotes: composed from the week's events, reviewed by staff, published automatically."""

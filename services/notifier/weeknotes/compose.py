@@ -1,0 +1,177 @@
+"""Compose a week's weeknote from its events. Pure: events in, a bilingual weeknote out.
+
+Only public records appear. Text written by people (update bodies, reasons) is shown in the
+language it was written in; where the other language is missing the item says so, and the gap is
+listed for staff. Interface wording comes from the templates in both languages, never from
+machine translation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from typing import Any, Literal
+
+import msgspec
+
+Language = Literal["cy", "en"]
+
+PHASE_NAMES = {
+    "en": {"discovery": "discovery", "alpha": "alpha", "beta": "beta", "live": "live", "retired": "retired"},
+    "cy": {"discovery": "darganfod", "alpha": "alffa", "beta": "beta", "live": "byw", "retired": "wedi ymddeol"},
+}
+HEALTH_NAMES = {
+    "en": {"green": "green", "amber": "amber", "red": "red"},
+    "cy": {"green": "gwyrdd", "amber": "ambr", "red": "coch"},
+}
+AREAS = {
+    "skills-and-staffing": ("Skills and staffing", "Sgiliau a staffio"),
+    "shared-platforms": ("Shared platforms", "Platfformau a rennir"),
+    "cloud": ("Cloud", "Cwmwl"),
+    "content": ("Content", "Cynnwys"),
+    "forms": ("Forms", "Ffurflenni"),
+    "agile-working": ("Agile working", "Gweithio ystwyth"),
+    "procurement": ("Procurement", "Caffael"),
+    "shared-functionality": ("Shared functionality", "Swyddogaethau a rennir"),
+    "funding-and-measuring": ("Funding and measuring", "Cyllido a mesur"),
+    "cyber-and-net-zero": ("Cyber and net zero", "Seiber a sero net"),
+    "other": ("Other work", "Gwaith arall"),
+}
+
+
+class WeekEvent(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    type: str
+    occurred_at: dt.datetime
+    aggregate_id: uuid.UUID
+    data: dict[str, Any]
+
+
+class Item(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of the weeknote, already worded in both languages."""
+
+    id: uuid.UUID
+    kind: Literal["created", "phase", "health", "update"]
+    text_en: str
+    text_cy: str
+    said_en: str = ""
+    """What a person wrote, shown in the English weeknote ('' if they wrote nothing in English)."""
+    said_cy: str = ""
+
+
+class ProjectSection(msgspec.Struct, kw_only=True):
+    project_id: uuid.UUID
+    title_en: str
+    title_cy: str
+    area: str
+    items: list[Item]
+
+
+class Weeknote(msgspec.Struct, kw_only=True):
+    week: dt.date
+    projects: list[ProjectSection]
+    counts: dict[str, int]
+    new_partners: list[tuple[str, str]]
+    missing: list[tuple[str, Language]]
+    """(item id, language) where a person's text lacks that language: for staff to fill in."""
+
+    def areas(self) -> list[tuple[str, list[ProjectSection]]]:
+        """Projects grouped by challenge area, in the catalogue's order."""
+        grouped: dict[str, list[ProjectSection]] = {}
+        for section in self.projects:
+            grouped.setdefault(section.area, []).append(section)
+        return [(area, grouped[area]) for area in AREAS if area in grouped]
+
+
+def _said(en: str, cy: str) -> dict[str, str]:
+    return {"said_en": en.strip(), "said_cy": cy.strip()}
+
+
+def _item(event: WeekEvent) -> Item | None:
+    data, project = event.data, event.data.get("project", {})
+    if event.type == "portfolio.project.created":
+        return Item(id=event.id, kind="created", text_en="New project started.", text_cy="Dechreuwyd prosiect newydd.")
+    if event.type == "portfolio.project.phase_changed":
+        kind, to_en, to_cy = data["kind"], PHASE_NAMES["en"][data["to_phase"]], PHASE_NAMES["cy"][data["to_phase"]]
+        from_en, from_cy = PHASE_NAMES["en"][data["from_phase"]], PHASE_NAMES["cy"][data["from_phase"]]
+        reason = data.get("reason", "")
+        if kind == "stop":
+            stopped_cy = f"Daeth i ben yn y cam {from_cy}."
+            return Item(id=event.id, kind="phase", text_en=f"Stopped in {from_en}.", text_cy=stopped_cy,
+                        **_said(reason, reason))  # fmt: skip
+        if kind in ("pause", "resume", "reopen"):
+            words = {"pause": ("Paused.", "Wedi'i oedi."), "resume": ("Resumed.", "Wedi ailddechrau."),
+                     "reopen": ("Reopened.", "Wedi'i ailagor.")}[kind]  # fmt: skip
+            return Item(id=event.id, kind="phase", text_en=words[0], text_cy=words[1], **_said(reason, reason))
+        return Item(id=event.id, kind="phase", text_en=f"Moved from {from_en} to {to_en}.",
+                    text_cy=f"Symudodd o'r cam {from_cy} i'r cam {to_cy}.", **_said(reason, reason))  # fmt: skip
+    if event.type == "portfolio.project.health_changed":
+        to_en, to_cy = HEALTH_NAMES["en"][data["to_health"]], HEALTH_NAMES["cy"][data["to_health"]]
+        reason = data.get("reason", "")
+        return Item(id=event.id, kind="health", text_en=f"Health is now {to_en}.",
+                    text_cy=f"Mae'r iechyd bellach yn {to_cy}.", **_said(reason, reason))  # fmt: skip
+    if event.type == "portfolio.project.update_posted":
+        return Item(id=event.id, kind="update", text_en="Update:", text_cy="Diweddariad:",
+                    **_said(data.get("body_en", ""), data.get("body_cy", "")))  # fmt: skip
+    del project
+    return None
+
+
+def compose(week: dt.date, events: list[WeekEvent], hidden: frozenset[uuid.UUID] = frozenset()) -> Weeknote:
+    """The weeknote for ``week`` from its events (in any order), leaving out ``hidden`` items."""
+    sections: dict[uuid.UUID, ProjectSection] = {}
+    counts: Counter[str] = Counter()
+    partners: list[tuple[str, str]] = []
+    missing: list[tuple[str, Language]] = []
+    for event in sorted(events, key=lambda e: (e.occurred_at, str(e.id))):
+        if event.id in hidden:
+            continue
+        if event.type == "portfolio.engagement.recorded":
+            counts["engagements"] += 1  # engagements are not public records: counted, never described
+            continue
+        if event.type == "portfolio.support.requested":
+            counts["support_requests"] += 1  # no personal data in a weeknote
+            continue
+        if event.type == "portfolio.partner.registered" and event.data["partner"]["active"]:
+            partners.append((event.data["partner"]["name_en"], event.data["partner"]["name_cy"]))
+            continue
+        project = event.data.get("project")
+        if project is None or project.get("visibility") != "public":
+            continue
+        item = _item(event)
+        if item is None:
+            continue
+        counts[item.kind] += 1
+        if item.kind == "update" or item.said_en or item.said_cy:
+            for lang, said in (("en", item.said_en), ("cy", item.said_cy)):
+                if not said:
+                    missing.append((str(item.id), lang))  # type: ignore[arg-type]
+        section = sections.setdefault(event.aggregate_id, ProjectSection(
+            project_id=event.aggregate_id, title_en=project["title_en"], title_cy=project["title_cy"],
+            area=(project.get("tags") or ["other"])[0], items=[],
+        ))  # fmt: skip
+        section.title_en, section.title_cy = project["title_en"], project["title_cy"]  # the newest title
+        section.items.append(item)
+    counts["partners"] = len(partners)
+    ordered = sorted(sections.values(), key=lambda s: s.title_en.lower())
+    return Weeknote(week=week, projects=ordered, counts=dict(counts), new_partners=partners, missing=missing)
+
+
+def summary(note: Weeknote, lang: Language) -> str:
+    """One line, e.g. "3 projects moved phase, 2 new engagements"."""
+    c = note.counts
+    parts: list[str] = []
+    if lang == "en":
+        phrases = [("phase", "project moved phase", "projects moved phase"), ("created", "new project", "new projects"),
+                   ("update", "update", "updates"), ("health", "health change", "health changes"),
+                   ("engagements", "new engagement", "new engagements"), ("partners", "new partner", "new partners"),
+                   ("support_requests", "request for support", "requests for support")]  # fmt: skip
+        parts = [f"{c[key]} {one if c[key] == 1 else many}" for key, one, many in phrases if c.get(key)]
+        return ", ".join(parts) if parts else "A quiet week: nothing changed in the public portfolio"
+    # Welsh: a noun after a numeral stays singular ("3 prosiect").
+    welsh = [("phase", "prosiect wedi symud cam"), ("created", "prosiect newydd"), ("update", "diweddariad"),
+             ("health", "newid iechyd"), ("engagements", "ymgysylltiad newydd"), ("partners", "partner newydd"),
+             ("support_requests", "cais am gymorth")]  # fmt: skip
+    parts = [f"{c[key]} {noun}" for key, noun in welsh if c.get(key)]
+    return ", ".join(parts) if parts else "Wythnos dawel: ni newidiodd dim yn y portffolio cyhoeddus"

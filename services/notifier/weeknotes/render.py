@@ -1,0 +1,71 @@
+"""Weeknotes as Markdown (for blogs), HTML (for pages) and an Atom feed. The wording lives in
+the templates beside this file, one per language, which a non-developer can edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from services.notifier.weeknotes.calendar import iso_label
+from services.notifier.weeknotes.compose import AREAS, Language, Weeknote, summary
+
+MONTHS_CY = ["Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref",
+             "Tachwedd", "Rhagfyr"]  # fmt: skip
+
+# Markdown is plain text: no HTML escaping, and StrictUndefined so a typo in a template fails loudly.
+_markdown = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=False, undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)  # fmt: skip
+
+
+def date_words(day: dt.date, lang: Language) -> str:
+    if lang == "cy":
+        return f"{day.day} {MONTHS_CY[day.month - 1]} {day.year}"
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def markdown(note: Weeknote, lang: Language, intro: str = "") -> str:
+    return _markdown.get_template(f"weeknote_{lang}.md").render(
+        week_en=date_words(note.week, "en"), week_cy=date_words(note.week, "cy"), intro=intro.strip(),
+        summary=summary(note, lang), areas=note.areas(), area_names=AREAS, partners=note.new_partners,
+    )  # fmt: skip
+
+
+def title(week: dt.date, lang: Language) -> str:
+    if lang == "cy":
+        return f"Nodiadau wythnos: wythnos yn dechrau {date_words(week, 'cy')}"
+    return f"Weeknotes: week beginning {date_words(week, 'en')}"
+
+
+def atom(
+    entries: list[tuple[dt.date, dt.datetime, str]], *, base_url: str, lang: Language, updated: dt.datetime
+) -> str:
+    """An Atom 1.0 feed of published weeknotes: (week, published at, content as Markdown text)."""
+    feed_title = "Nodiadau wythnos CDPS" if lang == "cy" else "CDPS weeknotes"
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{lang}">',
+        f"<title>{escape(feed_title)}</title>",
+        f"<id>{escape(base_url)}/weeknotes</id>",
+        f'<link rel="self" href="{escape(base_url)}/weeknotes/feed.atom?lang={lang}"/>',
+        f"<updated>{updated.isoformat()}</updated>",
+        "<author><name>Centre for Digital Public Services</name></author>",
+    ]
+    for week, published, content in entries:
+        link = f"{base_url}/weeknotes/{iso_label(week)}?lang={lang}"
+        parts += [
+            "<entry>",
+            f"<title>{escape(title(week, lang))}</title>",
+            f"<id>{escape(base_url)}/weeknotes/{iso_label(week)}</id>",
+            f'<link rel="alternate" href="{escape(link)}"/>',
+            f"<published>{published.isoformat()}</published>",
+            f"<updated>{published.isoformat()}</updated>",
+            f'<content type="text">{escape(content)}</content>',
+            "</entry>",
+        ]
+    parts.append("</feed>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,80 @@
+"""Weeknotes are composed from the week's events: public records only, grouped by project and
+challenge area, with a summary line, in Welsh and English (golden files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from services.notifier.weeknotes.calendar import Schedule, bounds, publish_at, week_of, weeks_due
+from services.notifier.weeknotes.compose import compose, summary
+from services.notifier.weeknotes.render import markdown
+from tests.weeknotes.events import WEEK, week_events
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with the golden file; CDPS_UPDATE_GOLDEN=1 rewrites it (then read the diff!)."""
+    path = GOLDEN / name
+    if os.environ.get("CDPS_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_the_weeknote_in_english_matches_the_golden_file() -> None:
+    check_golden("week-2026-03-23.en.md", markdown(compose(WEEK, week_events()), "en", intro="A busy week."))
+
+
+def test_the_weeknote_in_welsh_matches_the_golden_file() -> None:
+    check_golden("week-2026-03-23.cy.md", markdown(compose(WEEK, week_events()), "cy", intro="Wythnos brysur."))
+
+
+def test_only_public_records_appear_and_private_ones_are_at_most_counted() -> None:
+    note = compose(WEEK, week_events())
+    for lang in ("en", "cy"):
+        text = markdown(note, lang)  # type: ignore[arg-type]
+        assert "Secret" not in text and "Private advice" not in text and "Ann" not in text and "Powys" not in text
+    assert note.counts["engagements"] == 1 and note.counts["support_requests"] == 1
+
+
+def test_the_summary_line_counts_what_happened() -> None:
+    note = compose(WEEK, week_events())
+    assert summary(note, "en") == (
+        "1 project moved phase, 1 new project, 2 updates, 1 health change, 1 new engagement, 1 new partner, "
+        "1 request for support"
+    )
+    assert summary(note, "cy").startswith("1 prosiect wedi symud cam, 1 prosiect newydd, 2 diweddariad")
+    assert summary(compose(WEEK, []), "en").startswith("A quiet week")
+
+
+def test_a_missing_translation_is_flagged_for_staff_and_marked_in_the_text() -> None:
+    note = compose(WEEK, week_events())
+    assert [(item_id[-4:], lang) for item_id, lang in note.missing] == [("03ed", "cy")]
+    assert "(yn Saesneg yn unig)" in markdown(note, "cy")
+
+
+def test_a_hidden_item_is_left_out() -> None:
+    events = week_events()
+    note = compose(WEEK, events, hidden=frozenset({events[1].id}))
+    assert "Passed the discovery peer review" not in markdown(note, "en")
+
+
+def test_weeks_run_monday_to_monday_in_london_across_the_clock_changes() -> None:
+    start, end = bounds(dt.date(2026, 3, 23))  # clocks go forward on 29 March
+    assert start == dt.datetime(2026, 3, 23, 0, tzinfo=dt.UTC)  # GMT
+    assert end == dt.datetime(2026, 3, 29, 23, tzinfo=dt.UTC)  # Monday 00:00 BST
+    assert end - start == dt.timedelta(hours=167)
+    start, end = bounds(dt.date(2026, 10, 19))  # clocks go back on 25 October
+    assert end - start == dt.timedelta(hours=169)
+    # Sunday 23:30 UTC on 29 March is Monday 00:30 BST: already the next week.
+    assert week_of(dt.datetime(2026, 3, 29, 23, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 30)
+    assert week_of(dt.datetime(2026, 3, 29, 22, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 23)
+
+
+def test_publication_is_friday_at_four_london_time_whatever_the_season() -> None:
+    assert publish_at(dt.date(2026, 1, 5), Schedule()) == dt.datetime(2026, 1, 9, 16, tzinfo=dt.UTC)
+    assert publish_at(dt.date(2026, 7, 6), Schedule()) == dt.datetime(2026, 7, 10, 15, tzinfo=dt.UTC)
+    due = weeks_due(dt.date(2026, 7, 6), dt.datetime(2026, 7, 24, 15, tzinfo=dt.UTC), Schedule())
+    assert due == [dt.date(2026, 7, 6), dt.date(2026, 7, 13), dt.date(2026, 7, 20)]

@@ -197,6 +197,20 @@ class PersonAdded(EventData, frozen=True, kw_only=True):
     language: Literal["cy", "en", "both"]
 
 
+class WeeknotePublished(EventData, frozen=True, kw_only=True):
+    """A week's weeknote was published (frozen): its text in both languages, as Markdown."""
+
+    type: ClassVar[str] = "weeknotes.published"
+    aggregate: ClassVar[str] = "weeknote"
+    week: dt.date
+    title_en: str
+    title_cy: str
+    summary_en: str
+    summary_cy: str
+    content_en: str
+    content_cy: str
+
+
 class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     """One envelope for all events, encoded as JSON on the stream and stored in the outbox."""
 
@@ -237,6 +251,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         SupportRequested,
         SupportTriaged,
         PersonAdded,
+        WeeknotePublished,
     )
 }
 

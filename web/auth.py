@@ -148,7 +148,7 @@ async def request_signin_link(
         account = await accounts.find_account(conn, email)
         token = await accounts.create_signin_link(conn, account) if account else None
     if account is not None and token is not None:
-        link = str(request.url.with_replacements(path=f"/signin/{token}", query=""))
+        link = f"{runtime.settings.public_url}/signin/{token}"
         await _send_link(runtime, account, link)
     return _page(request, "auth/check_email.html", email=email)
 

@@ -22,6 +22,7 @@ from shared.events import (
     ProjectUpdatePosted,
     SupportRequested,
     SupportTriaged,
+    WeeknotePublished,
 )
 
 ENGAGEMENT_KINDS = {
@@ -129,6 +130,12 @@ def indexing_for(envelope: Envelope, event: EventData) -> Indexing:
             id=envelope.aggregate_id, kind="support_request", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
             visibility="internal", occurred_on=on, title_en=event.organisation, title_cy=event.organisation,
             body_en=event.need, body_cy=event.need, state="new",
+        ))  # fmt: skip
+    if isinstance(event, WeeknotePublished):
+        return Indexing(record=Document(
+            id=envelope.aggregate_id, kind="weeknote", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            visibility="public", occurred_on=event.week, slug=event.week.isoformat(), title_en=event.title_en,
+            title_cy=event.title_cy, body_en=event.content_en, body_cy=event.content_cy,
         ))  # fmt: skip
     if isinstance(event, SupportTriaged):
         return Indexing(state=event.outcome)

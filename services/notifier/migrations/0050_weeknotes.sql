@@ -1,0 +1,43 @@
+-- Weeknotes: the week's events as the notifier saw them, drafts and published weeknotes, and the
+-- notifier's own outbox (it emits weeknotes.published).
+
+CREATE TABLE week_events (
+    event_id      uuid PRIMARY KEY,
+    week          date NOT NULL,
+    type          text NOT NULL,
+    occurred_at   timestamptz NOT NULL,
+    aggregate_id  uuid NOT NULL,
+    data          jsonb NOT NULL
+);
+CREATE INDEX week_events_week ON week_events (week);
+
+CREATE TABLE weeknotes (
+    week          date PRIMARY KEY,
+    status        text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published')),
+    intro_en      text NOT NULL DEFAULT '',
+    intro_cy      text NOT NULL DEFAULT '',
+    hidden        uuid[] NOT NULL DEFAULT '{}',
+    summary_en    text,
+    summary_cy    text,
+    content_en    text,
+    content_cy    text,
+    published_at  timestamptz,
+    version       integer NOT NULL DEFAULT 1
+);
+
+CREATE TABLE events (
+    position       bigserial PRIMARY KEY,
+    id             uuid NOT NULL UNIQUE,
+    type           text NOT NULL,
+    version        integer NOT NULL,
+    occurred_at    timestamptz NOT NULL,
+    actor_id       text NOT NULL,
+    actor_role     text NOT NULL,
+    aggregate_id   uuid NOT NULL,
+    aggregate_seq  integer NOT NULL,
+    partner_id     uuid,
+    data           jsonb NOT NULL,
+    published_at   timestamptz,
+    UNIQUE (aggregate_id, aggregate_seq)
+);
+CREATE INDEX events_unpublished ON events (position) WHERE published_at IS NULL;

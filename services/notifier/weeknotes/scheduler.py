@@ -1,0 +1,49 @@
+"""Publishes each week's weeknote at its scheduled time, and any week missed while down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+
+import asyncpg
+
+from services.notifier.weeknotes import store
+from services.notifier.weeknotes.calendar import Schedule, weeks_due
+from shared.logs import get_logger
+
+log = get_logger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def publish_due(pool: asyncpg.Pool, schedule: Schedule, now: dt.datetime) -> list[dt.date]:
+    """Publish every week that is due and not yet published; returns the weeks this call published."""
+    async with pool.acquire() as conn:
+        first = await store.first_week(conn)
+        if first is None:
+            return []
+        done = await store.published_weeks(conn)
+        published = []
+        for week in weeks_due(first, now, schedule):
+            if week not in done and await store.publish(conn, week):
+                published.append(week)
+                log.info("weeknote published", week=week.isoformat())
+        return published
+
+
+async def run_scheduler(
+    pool: asyncpg.Pool, stop: asyncio.Event, *, schedule: Schedule, clock: Clock = utc_now, every: float = 30.0
+) -> None:
+    while not stop.is_set():
+        try:
+            await publish_due(pool, schedule, clock())
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("weeknotes scheduler paused", error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)

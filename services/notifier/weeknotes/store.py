@@ -1,0 +1,153 @@
+"""Weeknotes SQL: the week's events, drafts, and publication exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from services.notifier.weeknotes.calendar import week_of
+from services.notifier.weeknotes.compose import WeekEvent, Weeknote, compose, summary
+from services.notifier.weeknotes.render import markdown, title
+from shared import outbox
+from shared.events import SYSTEM, Envelope, WeeknotePublished, make_envelope
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+WEEKNOTE_IDS = uuid.UUID("6f1c1c2e-8f0a-4c36-9a44-7b0d3e1f0c11")
+# The types a weeknote is made from; the rest of the stream is not kept here.
+WEEK_EVENT_TYPES = frozenset({
+    "portfolio.project.created", "portfolio.project.phase_changed", "portfolio.project.health_changed",
+    "portfolio.project.update_posted", "portfolio.engagement.recorded", "portfolio.partner.registered",
+    "portfolio.support.requested",
+})  # fmt: skip
+
+
+class Published(msgspec.Struct, kw_only=True):
+    week: dt.date
+    published_at: dt.datetime
+    title_en: str
+    title_cy: str
+    summary_en: str
+    summary_cy: str
+    content_en: str
+    content_cy: str
+
+
+class Draft(msgspec.Struct, kw_only=True):
+    week: dt.date
+    status: str
+    intro_en: str
+    intro_cy: str
+    hidden: list[uuid.UUID]
+    version: int
+
+
+def weeknote_id(week: dt.date) -> uuid.UUID:
+    """One aggregate per week, with a stable id: a second publication cannot get a second event."""
+    return uuid.uuid5(WEEKNOTE_IDS, week.isoformat())
+
+
+async def record(conn: Conn, envelope: Envelope) -> None:
+    """Keep an event the weeknotes need (idempotent: the event id is the key)."""
+    if envelope.type not in WEEK_EVENT_TYPES:
+        return
+    await conn.execute(
+        """INSERT INTO week_events (event_id, week, type, occurred_at, aggregate_id, data)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING""",
+        envelope.id, week_of(envelope.occurred_at), envelope.type, envelope.occurred_at, envelope.aggregate_id,
+        envelope.data,
+    )  # fmt: skip
+
+
+async def week_events(conn: Conn, week: dt.date) -> list[WeekEvent]:
+    rows = await conn.fetch(
+        "SELECT event_id AS id, type, occurred_at, aggregate_id, data FROM week_events WHERE week = $1", week
+    )
+    return [msgspec.convert(dict(r), WeekEvent) for r in rows]
+
+
+async def draft(conn: Conn, week: dt.date) -> Draft:
+    await conn.execute("INSERT INTO weeknotes (week) VALUES ($1) ON CONFLICT (week) DO NOTHING", week)
+    row = await conn.fetchrow(
+        "SELECT week, status, intro_en, intro_cy, hidden, version FROM weeknotes WHERE week = $1", week
+    )
+    return msgspec.convert(dict(row or {}), Draft)
+
+
+async def compose_week(conn: Conn, week: dt.date) -> tuple[Draft, Weeknote]:
+    state = await draft(conn, week)
+    return state, compose(week, await week_events(conn, week), frozenset(state.hidden))
+
+
+async def edit_draft(
+    conn: Conn, week: dt.date, version: int, *, intro_en: str, intro_cy: str, hidden: list[uuid.UUID]
+) -> Draft | None:
+    """Staff edits before publication; None if the version is stale or the week is published."""
+    await draft(conn, week)
+    row = await conn.fetchrow(
+        """UPDATE weeknotes SET intro_en = $3, intro_cy = $4, hidden = $5, version = version + 1
+           WHERE week = $1 AND version = $2 AND status = 'draft'
+           RETURNING week, status, intro_en, intro_cy, hidden, version""",
+        week, version, intro_en, intro_cy, hidden,
+    )  # fmt: skip
+    return None if row is None else msgspec.convert(dict(row), Draft)
+
+
+async def publish(conn: Conn, week: dt.date) -> bool:
+    """Freeze and publish ``week`` unless it already is; True if this call published it.
+
+    The row lock makes racing publishers (several notifier replicas) take turns; the second finds
+    it published. The event goes out through this schema's outbox in the same transaction.
+    """
+    async with conn.transaction():
+        await draft(conn, week)
+        row = await conn.fetchrow("SELECT * FROM weeknotes WHERE week = $1 FOR UPDATE", week)
+        assert row is not None
+        if row["status"] == "published":
+            return False
+        note = compose(week, await week_events(conn, week), frozenset(row["hidden"]))
+        text: dict[str, Any] = {
+            "content_en": markdown(note, "en", row["intro_en"]), "content_cy": markdown(note, "cy", row["intro_cy"]),
+            "summary_en": summary(note, "en"), "summary_cy": summary(note, "cy"),
+        }  # fmt: skip
+        await conn.execute(
+            """UPDATE weeknotes SET status = 'published', published_at = now(), content_en = $2, content_cy = $3,
+                      summary_en = $4, summary_cy = $5 WHERE week = $1""",
+            week, text["content_en"], text["content_cy"], text["summary_en"], text["summary_cy"],
+        )  # fmt: skip
+        event = WeeknotePublished(week=week, title_en=title(week, "en"), title_cy=title(week, "cy"), **text)
+        await outbox.append(
+            conn, make_envelope(event, actor=SYSTEM, aggregate_id=weeknote_id(week), aggregate_seq=1, partner_id=None)
+        )
+    return True
+
+
+async def first_week(conn: Conn) -> dt.date | None:
+    value: dt.date | None = await conn.fetchval("SELECT min(week) FROM week_events")
+    return value
+
+
+async def published_weeks(conn: Conn) -> set[dt.date]:
+    return {r["week"] for r in await conn.fetch("SELECT week FROM weeknotes WHERE status = 'published'")}
+
+
+async def list_published(conn: Conn, limit: int = 100) -> list[Published]:
+    rows = await conn.fetch("SELECT * FROM weeknotes WHERE status = 'published' ORDER BY week DESC LIMIT $1", limit)
+    return [_published(r) for r in rows]
+
+
+async def get_published(conn: Conn, week: dt.date) -> Published | None:
+    row = await conn.fetchrow("SELECT * FROM weeknotes WHERE week = $1 AND status = 'published'", week)
+    return None if row is None else _published(row)
+
+
+def _published(row: Any) -> Published:
+    return Published(
+        week=row["week"], published_at=row["published_at"], title_en=title(row["week"], "en"),
+        title_cy=title(row["week"], "cy"), summary_en=row["summary_en"], summary_cy=row["summary_cy"],
+        content_en=row["content_en"], content_cy=row["content_cy"],
+    )  # fmt: skip

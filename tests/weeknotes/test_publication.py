@@ -1,0 +1,104 @@
+"""Weeknotes are published exactly once per week, on schedule, and a missed week is caught up."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+
+import feedparser
+import msgspec
+import pytest
+
+from services.notifier.app import MIGRATIONS
+from services.notifier.weeknotes import store
+from services.notifier.weeknotes.calendar import Schedule
+from services.notifier.weeknotes.compose import WeekEvent
+from services.notifier.weeknotes.render import atom
+from services.notifier.weeknotes.scheduler import publish_due
+from shared.events import Envelope
+from shared.service import Runtime, start_runtime, stop_runtime
+from shared.settings import Settings
+from tests.helpers import project_created
+from tests.weeknotes.events import WEEK, week_events
+
+
+def as_envelope(event: WeekEvent) -> Envelope:
+    return msgspec.structs.replace(
+        project_created(event.aggregate_id),
+        id=event.id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        data=event.data,
+    )
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    runtime = await start_runtime("notifier", settings, MIGRATIONS)
+    async with runtime.pool.acquire() as conn:
+        for event in week_events():
+            await store.record(conn, as_envelope(event))
+    yield runtime
+    await stop_runtime(runtime, [])
+
+
+FRIDAY_BEFORE = dt.datetime(2026, 3, 27, 15, 59, tzinfo=dt.UTC)  # 15:59 GMT: a minute early
+FRIDAY_AFTER = dt.datetime(2026, 3, 27, 16, 0, tzinfo=dt.UTC)
+
+
+async def test_nothing_is_published_before_friday_at_four_and_the_week_is_published_then(runtime: Runtime) -> None:
+    assert await publish_due(runtime.pool, Schedule(), FRIDAY_BEFORE) == []
+    assert await publish_due(runtime.pool, Schedule(), FRIDAY_AFTER) == [WEEK]
+    async with runtime.pool.acquire() as conn:
+        [note] = await store.list_published(conn)
+        events = await conn.fetch("SELECT * FROM events WHERE type = 'weeknotes.published'")
+    assert note.week == WEEK and "Cloud landing zone" in note.content_en and "Parth glanio" in note.content_cy
+    assert len(events) == 1
+
+
+async def test_two_publishers_racing_publish_the_week_exactly_once(runtime: Runtime) -> None:
+    results = await asyncio.gather(*(publish_due(runtime.pool, Schedule(), FRIDAY_AFTER) for _ in range(4)))
+    assert sorted(len(r) for r in results) == [0, 0, 0, 1]
+    async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM events WHERE type = 'weeknotes.published'") == 1
+
+
+async def test_weeks_missed_while_everything_was_down_are_published_when_it_comes_back(runtime: Runtime) -> None:
+    three_weeks_later = FRIDAY_AFTER + dt.timedelta(days=21)
+    async with runtime.pool.acquire() as conn:
+        late = msgspec.structs.replace(
+            project_created(uuid.uuid4()), occurred_at=dt.datetime(2026, 4, 8, 9, tzinfo=dt.UTC)
+        )
+        await store.record(conn, late)
+    published = await publish_due(runtime.pool, Schedule(), three_weeks_later)
+    assert published == [WEEK, WEEK + dt.timedelta(days=7), WEEK + dt.timedelta(days=14), WEEK + dt.timedelta(days=21)]
+    assert await publish_due(runtime.pool, Schedule(), three_weeks_later) == []
+
+
+async def test_staff_edit_the_intro_and_hide_an_item_before_publication_and_not_after(runtime: Runtime) -> None:
+    hidden = week_events()[1].id
+    async with runtime.pool.acquire() as conn:
+        draft = await store.draft(conn, WEEK)
+        edited = await store.edit_draft(conn, WEEK, draft.version, intro_en="Hello.", intro_cy="Helo.", hidden=[hidden])
+        assert edited is not None and edited.version == draft.version + 1
+        assert await store.edit_draft(conn, WEEK, draft.version, intro_en="x", intro_cy="x", hidden=[]) is None  # stale
+        assert await store.publish(conn, WEEK)
+        note = await store.get_published(conn, WEEK)
+        assert note is not None and note.content_cy.count("Helo.") == 1
+        assert "Passed the discovery peer review" not in note.content_en
+        assert await store.edit_draft(conn, WEEK, edited.version, intro_en="late", intro_cy="hwyr", hidden=[]) is None
+
+
+def test_the_atom_feed_is_valid_for_a_feed_reader() -> None:
+    published = dt.datetime(2026, 3, 27, 16, tzinfo=dt.UTC)
+    text = atom([(WEEK, published, "# Nodiadau <wythnos> & mwy")], base_url="https://portfolio.cdps.example", lang="cy",
+                updated=published)  # fmt: skip
+    feed = feedparser.parse(text)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Nodiadau wythnos CDPS" and feed.feed.language == "cy"
+    [entry] = feed.entries
+    assert entry.title == "Nodiadau wythnos: wythnos yn dechrau 23 Mawrth 2026"
+    assert entry.link == "https://portfolio.cdps.example/weeknotes/2026-W13?lang=cy"
+    assert entry.content[0].value == "# Nodiadau <wythnos> & mwy"

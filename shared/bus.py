@@ -27,7 +27,6 @@ DUPLICATE_WINDOW_SECONDS = 300.0
 """Window in which JetStream drops a re-published Nats-Msg-Id; must outlast a relay restart."""
 MAX_DELIVER = 5
 """A message that failed this many times goes to the consumer's dead-letter table."""
-ACK_WAIT_SECONDS = 30.0
 
 
 async def connect(url: str, *, name: str, initial_attempts: int = 10) -> NATS:
@@ -103,7 +102,7 @@ async def ensure_durable_consumer(js: JetStreamContext, settings: Settings, cons
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         max_deliver=MAX_DELIVER,
-        ack_wait=ACK_WAIT_SECONDS,
+        ack_wait=settings.ack_wait_seconds,
         max_ack_pending=10_000,
     )
     await js.add_consumer(settings.stream_name, config)

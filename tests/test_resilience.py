@@ -1,0 +1,106 @@
+"""Nothing is lost when NATS goes away or a consumer is killed mid-stream."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from services.portfolio import store
+from services.portfolio.app import MIGRATIONS as PORTFOLIO
+from services.portfolio.domain import NewProject
+from shared import bus
+from shared.embedded import EmbeddedNats, free_port
+from shared.events import Actor, encode
+from shared.outbox import Relay
+from shared.service import start_runtime, stop_runtime
+from shared.settings import Settings
+from tests.helpers import eventually, project_created, stream_events
+
+LEAD = Actor(id="lead-1", role="lead")
+
+
+async def test_changes_made_while_nats_is_down_are_published_when_it_returns(
+    settings: Settings, tmp_path: Path
+) -> None:
+    nats_server = EmbeddedNats(tmp_path / "nats")
+    own = msgspec.structs.replace(settings, nats_url=nats_server.start())
+    runtime = await start_runtime("portfolio", own, PORTFOLIO)
+    relay = asyncio.create_task(Relay(runtime.pool, runtime.dsn, runtime.js, own, "portfolio").run(runtime.stop))
+    try:
+        nats_server.kill()
+        async with runtime.pool.acquire() as conn:  # the API keeps working: the outbox holds the events
+            for i in range(5):
+                await store.create_project(conn, NewProject(slug=f"offline-{i}", title_en="t", title_cy="t"), LEAD)
+
+        async def unpublished() -> int:
+            return int(await runtime.pool.fetchval("SELECT count(*) FROM events WHERE published_at IS NULL"))
+
+        assert await unpublished() == 5
+        nats_server.start()  # same port and store: the client reconnects by itself
+
+        async def all_published() -> bool:
+            return await unpublished() == 0
+
+        await eventually(all_published, timeout=30)
+        events = await stream_events(runtime.js, own)
+        assert sorted(e.data["project"]["slug"] for e in events) == [f"offline-{i}" for i in range(5)]
+    finally:
+        await stop_runtime(runtime, [relay])
+        nats_server.stop()
+
+
+@pytest.mark.parametrize("kill_after", [20])
+async def test_a_search_process_killed_mid_stream_resumes_and_indexes_every_event_once(
+    settings: Settings, kill_after: int
+) -> None:
+    nc = await bus.connect(settings.nats_url or "", name="test")
+    js = nc.jetstream()
+    await bus.ensure_stream(js, settings)
+    ids = [uuid.uuid4() for _ in range(300)]
+    for aggregate in ids:
+        envelope = project_created(aggregate)
+        await js.publish(
+            settings.subject_for(envelope.type), encode(envelope), headers={"Nats-Msg-Id": str(envelope.id)}
+        )
+    env = dict(os.environ, DATABASE_URL=settings.database_url or "", NATS_URL=settings.nats_url or "",
+               CDPS_NAMESPACE=settings.namespace, CDPS_SECRET_KEY=settings.secret_key, CDPS_DATA_DIR=str(settings.data_dir),
+               CDPS_SEARCH_PORT=str(free_port()), CDPS_ACK_WAIT_SECONDS="2")  # fmt: skip
+    import asyncpg
+
+    conn = await asyncpg.connect(settings.database_url)
+
+    async def indexed() -> int:
+        return int(await conn.fetchval("SELECT count(*) FROM search.aggregates"))
+
+    try:
+        first = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "search"], env=env)
+
+        async def some() -> bool:
+            return await indexed() >= kill_after
+
+        await eventually(some, timeout=30)
+        first.send_signal(signal.SIGKILL)  # no goodbye: unacked messages are redelivered to the next process
+        first.wait()
+        second = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "search"], env=env)
+        try:
+
+            async def everything() -> bool:
+                return await indexed() == len(ids)
+
+            await eventually(everything, timeout=60)
+            assert await conn.fetchval("SELECT count(*) FROM search.documents") == len(ids)
+            assert await conn.fetchval("SELECT count(*) FROM search.dead_letters") == 0
+        finally:
+            second.terminate()
+            second.wait(timeout=30)
+    finally:
+        await conn.close()
+        await nc.close()

@@ -105,6 +105,38 @@ async def manage_accounts(settings: Settings, args: argparse.Namespace) -> str:
         await conn.close()
 
 
+async def import_with_progress(settings: Settings, kind: str, path: Path) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+    from services.portfolio import importer
+    from services.portfolio.app import MIGRATIONS
+    from shared.events import Actor
+
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    dsn = require(settings.database_url, "DATABASE_URL")
+    await db.migrate(dsn, "portfolio", MIGRATIONS)
+    pool = await db.create_pool(dsn, "portfolio")
+    try:
+        with Progress("{task.description}", BarColumn(), MofNCompleteColumn()) as bar:
+            task = bar.add_task(f"Importing {kind}", total=None)
+            count = await importer.import_rows(
+                pool, kind, text, Actor(id="cli-import", role="admin"),
+                lambda done, total: bar.update(task, completed=done, total=total),
+            )  # fmt: skip
+    except importer.Rejected as rejected:
+        print(f"{rejected.message_en} / {rejected.message_cy}", file=sys.stderr)
+        for error in rejected.errors:
+            print(f"  line {error.line}, {error.field}: {error.message_en} / {error.message_cy}", file=sys.stderr)
+        return 1
+    finally:
+        await pool.close()
+    print(f"imported {count} {kind}")
+    return 0
+
+
 async def reindex_with_progress(settings: Settings) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -152,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     revoke_token = token_actions.add_parser("revoke", help="revoke a token")
     revoke_token.add_argument("--email", required=True)
     revoke_token.add_argument("--id", required=True, type=uuid.UUID)
+    import_cmd = commands.add_parser("import", help="create partners or projects from a CSV file (all or nothing)")
+    import_cmd.add_argument("kind", choices=["partners", "projects"])
+    import_cmd.add_argument("file", type=Path)
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True, help="the bilingual demo portfolio")
     args = parser.parse_args(argv)
@@ -173,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_sink(settings, args.smtp_port, args.http_port))
         elif args.command in ("users", "token"):
             print(asyncio.run(manage_accounts(settings, args)))
+        elif args.command == "import":
+            return asyncio.run(import_with_progress(settings, args.kind, args.file))
         elif args.command == "search":
             asyncio.run(reindex_with_progress(settings))
         elif args.command == "seed":

@@ -132,3 +132,19 @@ def test_the_first_admin_is_added_from_the_command_line_and_gets_an_api_token(da
     assert token.returncode == 0 and token.stdout.strip().splitlines()[-1].startswith("cdps_")
     listed = cdps("users", "list", env=env)
     assert "admin@cdps.example\tadmin" in listed.stdout
+
+
+def test_a_csv_import_from_the_command_line_is_all_or_nothing(database_url: str, tmp_path: Path) -> None:
+    env = dict(os.environ, DATABASE_URL=database_url, CDPS_DATA_DIR=str(tmp_path))
+    good = tmp_path / "partners.csv"
+    good.write_text("slug,name_en,name_cy,kind\nwra,Welsh Revenue Authority,Awdurdod Cyllid Cymru,national_body\n"
+                    "nrw,Natural Resources Wales,Cyfoeth Naturiol Cymru,national_body\n")  # fmt: skip
+    result = cdps("import", "partners", str(good), env=env)
+    assert result.returncode == 0 and "imported 2 partners" in result.stdout, result.stderr
+    bad = tmp_path / "more.csv"
+    bad.write_text("slug,name_en,name_cy,kind\nok-one,A,A,other\nwra,B,B,other\nbad,C,C,castle\n")
+    result = cdps("import", "partners", str(bad), env=env)
+    assert result.returncode == 1
+    assert "line 4, kind" in result.stderr and "nothing was imported" in result.stderr
+    result = cdps("import", "partners", str(bad.with_name("fixed.csv")), env=env)
+    assert result.returncode == 2 and "cannot read" in result.stderr

@@ -10,13 +10,11 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from services.portfolio import csvio, records, store
+from services.portfolio import importer, records
 from services.portfolio.domain import (
     Engagement,
     NewEngagement,
-    NewPartner,
     NewPerson,
-    NewProject,
     NewSupportRequest,
     Person,
     SupportRequest,
@@ -133,55 +131,12 @@ async def import_csv(
         text = (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid([FieldError("body", "The file is not UTF-8 text", "Nid yw'r ffeil yn destun UTF-8")]) from None
-    count = await import_rows(runtime(state).pool, kind, text, identity.actor)
+    try:
+        count = await importer.import_rows(runtime(state).pool, kind, text, identity.actor)
+    except importer.Rejected as rejected:
+        raise ImportRejected(
+            rejected.message_en,
+            rejected.message_cy,
+            [FieldError(f"line {e.line}: {e.field}", e.message_en, e.message_cy) for e in rejected.errors],
+        ) from None
     return ImportResult(created=count)
-
-
-async def import_rows(pool: Any, kind: str, text: str, actor: Actor) -> int:
-    rows: list[tuple[int, NewPartner]] | list[tuple[int, NewProject]]
-    rows, errors = csvio.parse(text, NewPartner) if kind == "partners" else csvio.parse(text, NewProject)
-    seen: dict[str, int] = {}
-    for line, row in rows:
-        if row.slug in seen:
-            errors.append(csvio.RowError(line, "slug", f"Same slug as line {seen[row.slug]}",
-                                         f"Yr un slug â llinell {seen[row.slug]}"))  # fmt: skip
-        seen.setdefault(row.slug, line)
-    if errors:
-        raise _rejected(errors)
-    async with pool.acquire() as conn, conn.transaction():
-        for line, row in rows:
-            try:
-                async with conn.transaction():  # a savepoint, so one bad row does not hide the others
-                    if isinstance(row, NewPartner):
-                        await store.register_partner(conn, row, actor)
-                    else:
-                        await store.create_project(conn, row, actor)
-            except store.SlugTaken:
-                errors.append(
-                    csvio.RowError(
-                        line,
-                        "slug",
-                        "This slug is already used",
-                        "Mae'r slug hwn yn cael ei ddefnyddio eisoes",
-                    )
-                )
-            except store.UnknownPartner:
-                errors.append(
-                    csvio.RowError(
-                        line,
-                        "partner_id",
-                        "There is no partner with this id",
-                        "Nid oes partner gyda'r id hwn",
-                    )
-                )
-        if errors:
-            raise _rejected(errors)  # rolls the whole transaction back
-    return len(rows)
-
-
-def _rejected(errors: list[csvio.RowError]) -> ImportRejected:
-    return ImportRejected(
-        f"{len(errors)} rows have problems; nothing was imported",
-        f"Mae problemau gyda {len(errors)} rhes; ni fewnforiwyd dim",
-        [FieldError(f"line {e.line}: {e.field}", e.message_en, e.message_cy) for e in errors],
-    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, cast
+from typing import Literal
 
 import asyncpg
 
@@ -29,8 +29,9 @@ async def import_rows(
     pool: asyncpg.Pool, kind: str, text: str, actor: Actor, progress: Callable[[int, int], None] = lambda d, t: None
 ) -> int:
     """Create every row in one transaction, or none; returns how many were created."""
-    rows: list[tuple[int, NewPartner]] | list[tuple[int, NewProject]]
-    rows, errors = csvio.parse(text, NewPartner) if kind == "partners" else csvio.parse(text, NewProject)
+    parsed: list[tuple[int, NewPartner]] | list[tuple[int, NewProject]]
+    parsed, errors = csvio.parse(text, NewPartner) if kind == "partners" else csvio.parse(text, NewProject)
+    rows: list[tuple[int, NewPartner | NewProject]] = list(parsed)
     seen: dict[str, int] = {}
     for line, row in rows:
         if row.slug in seen:
@@ -41,13 +42,12 @@ async def import_rows(
         raise Rejected(errors)
     async with pool.acquire() as conn, conn.transaction():
         for done, (line, row) in enumerate(rows, start=1):
-            new = cast("NewPartner | NewProject", row)
             try:
                 async with conn.transaction():  # a savepoint, so one bad row does not hide the others
-                    if isinstance(new, NewPartner):
-                        await store.register_partner(conn, new, actor)
+                    if isinstance(row, NewPartner):
+                        await store.register_partner(conn, row, actor)
                     else:
-                        await store.create_project(conn, new, actor)
+                        await store.create_project(conn, row, actor)
             except store.SlugTaken:
                 errors.append(csvio.RowError(line, "slug", "This slug is already used",
                                              "Mae'r slug hwn yn cael ei ddefnyddio eisoes"))  # fmt: skip

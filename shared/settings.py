@@ -43,6 +43,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     relay_poll_seconds: float = 1.0
     ack_wait_seconds: float = 30.0
     """How long JetStream waits for a consumer's ack before redelivering (e.g. after a crash)."""
+    email_from: str = "CDPS Portfolio <portfolio@cdps.example>"
+    smtp_rate: float = 5.0
+    """Emails per second for the whole installation."""
     public_url: str = "http://127.0.0.1:8000"
     """Where people reach the web front end: used in emailed links and feeds."""
     trusted_proxies: str = ""
@@ -128,6 +131,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         relay_poll_seconds=float(env.get("CDPS_RELAY_POLL_SECONDS", "1.0")),
         trusted_proxies=env.get("CDPS_TRUSTED_PROXIES", ""),
         ack_wait_seconds=float(env.get("CDPS_ACK_WAIT_SECONDS", "30")),
+        email_from=env.get("CDPS_EMAIL_FROM") or "CDPS Portfolio <portfolio@cdps.example>",
+        smtp_rate=float(env.get("CDPS_SMTP_RATE", "5")),
         public_url=(env.get("CDPS_PUBLIC_URL") or f"http://127.0.0.1:{ports['web']}").rstrip("/"),
     )
 

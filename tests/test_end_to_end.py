@@ -6,6 +6,7 @@ notifier emails a subscriber through a real SMTP server; the web home page lists
 
 from __future__ import annotations
 
+import uuid
 from email.message import EmailMessage
 
 import httpx
@@ -25,7 +26,7 @@ async def test_a_created_project_is_searchable_emailed_and_listed(stack: Stack, 
     lead = auth(stack.settings, "lead")
     async with httpx.AsyncClient(timeout=10) as client:
         subscribed = await client.post(
-            f"{stack.urls['notifier']}/api/v1/subscriptions",
+            f"{stack.urls['notifier']}/api/v1/me/subscriptions",
             json={"email": "stakeholder@example.org", "language": "both"},
             headers=lead,
         )
@@ -86,3 +87,54 @@ async def test_writes_need_a_lead_and_bad_input_gets_a_bilingual_error_naming_th
         [error] = bad.json()["errors"]
         assert error["field"] == "slug"
         assert error["message_en"] and error["message_cy"] and error["message_en"] != error["message_cy"]
+
+
+async def test_a_member_of_the_public_subscribes_confirms_and_unsubscribes_in_one_click_through_the_web(
+    stack: Stack, inbox: Inbox
+) -> None:
+    import re
+
+    address = f"public-{uuid.uuid4().hex[:8]}@example.org"
+
+    async def mail_to(predicate: str) -> list[EmailMessage]:
+        return [m for m in inbox.messages if m["To"] == address and predicate in str(m["Subject"]) + m.as_string()]
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        asked = await client.post(f"{stack.urls['web']}/api/v1/subscriptions",
+                                  json={"email": address, "target_kind": "portfolio", "language": "en", "rhythm": "immediate"})  # fmt: skip
+        assert asked.status_code == 202, asked.text
+        [confirmation] = await eventually(lambda: mail_to("confirm"))
+        text = confirmation.get_body(preferencelist=("plain",))
+        assert text is not None
+        link = re.search(r"(http://\S+/subscriptions/confirm\?token=\S+)", text.get_content())
+        assert link and link[1].startswith(stack.urls["web"]), text.get_content()
+        assert (await client.get(link[1])).status_code == 200
+
+        lead = auth(stack.settings, "lead")
+        slug = f"public-news-{uuid.uuid4().hex[:6]}"
+        created = await client.post(f"{stack.urls['portfolio']}/api/v1/projects", headers=lead,
+                                    json={"slug": slug, "title_en": f"Public news {slug}", "title_cy": "Newyddion"})  # fmt: skip
+        assert created.status_code == 201
+        [news] = await eventually(lambda: mail_to(slug))
+        assert news["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        one_click = re.search(r"<(http[^>]+)>", news["List-Unsubscribe"])
+        assert one_click and one_click[1].startswith(stack.urls["web"])
+        unsubscribed = await client.post(one_click[1], content=b"List-Unsubscribe=One-Click",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        assert unsubscribed.status_code == 200, unsubscribed.text
+
+        later = f"after-{uuid.uuid4().hex[:6]}"
+        await client.post(f"{stack.urls['portfolio']}/api/v1/projects", headers=lead,
+                          json={"slug": later, "title_en": f"Later {later}", "title_cy": "Wedyn"})  # fmt: skip
+        others = f"control-{uuid.uuid4().hex[:6]}"  # a later email to someone else shows the sender has moved on
+        await client.post(f"{stack.urls['notifier']}/api/v1/me/subscriptions", headers=lead,
+                          json={"email": f"{others}@example.org", "language": "en"})  # fmt: skip
+        control = await client.post(f"{stack.urls['portfolio']}/api/v1/projects", headers=lead,
+                                    json={"slug": others, "title_en": f"Control {others}", "title_cy": "Rheolaeth"})  # fmt: skip
+        assert control.status_code == 201
+
+        async def control_mail() -> list[EmailMessage]:
+            return [m for m in inbox.messages if others in str(m["Subject"])]
+
+        await eventually(control_mail)
+        assert await mail_to(later) == []

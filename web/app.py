@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 from shared.service import OPERATIONS, lifespan
 from shared.settings import Settings
 from web import auth
-from web.gateway import gateway
+from web.gateway import gateway, subscription_pages
 from web.i18n import LANGUAGES, gettext_functions, language_of, template_engine
 
 HERE = Path(__file__).parent
@@ -109,6 +109,7 @@ def create_app(settings: Settings) -> Litestar:
             home,
             search,
             gateway,
+            subscription_pages,
             *auth.ROUTES,
             *OPERATIONS,
             create_static_files_router(

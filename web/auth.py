@@ -43,7 +43,10 @@ CONTENT_SECURITY_POLICY = (
 
 def csrf_config(secret_key: str) -> CSRFConfig:
     # /api/ takes bearer tokens only (never the session cookie), so cross-site forms cannot use it.
-    return CSRFConfig(secret=secret_key, cookie_httponly=True, cookie_samesite="lax", exclude=["/api/"])
+    # /subscriptions/ pages hold signed tokens and are posted to by mail programs (one-click unsubscribe).
+    return CSRFConfig(
+        secret=secret_key, cookie_httponly=True, cookie_samesite="lax", exclude=["/api/", "/subscriptions/"]
+    )
 
 
 class SecurityHeaders(ASGIMiddleware):

@@ -25,6 +25,22 @@ FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "accept")
 FORWARDED_RESPONSE_HEADERS = ("content-type", "etag", "location", "x-event-position", "content-disposition")
 
 
+@route(["/subscriptions/confirm", "/subscriptions/unsubscribe"], http_method=["GET", "POST"], include_in_schema=False)
+async def subscription_pages(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    """Links in emails point here, at the public web address; the notifier answers them. No
+    sign-in, no CSRF token: a one-click unsubscribe comes straight from a mail program."""
+    try:
+        upstream = await state.http.request(
+            request.method, f"{state.settings.notifier_url}{request.url.path}",
+            params=list(request.query_params.multi_items()), content=await request.body(),
+            headers={k: v for k, v in request.headers.items() if k == "content-type"},
+        )  # fmt: skip
+    except httpx.HTTPError:
+        return Response("The service is not available / Nid yw'r gwasanaeth ar gael", status_code=503)
+    kept = {k: v for k, v in upstream.headers.items() if k.lower() == "content-type"}
+    return Response(upstream.content, status_code=upstream.status_code, headers=kept)
+
+
 @route("/api/v1/{path:path}", http_method=["GET", "POST", "PATCH", "PUT", "DELETE"], include_in_schema=False)
 async def gateway(path: FromPath[str], request: Request[Any, Any, Any], state: State) -> Response[Any]:
     if request.headers.get("authorization") and await account_of(request) is None:

@@ -1,34 +1,90 @@
-"""The notifier service: turns events into emails and sends them."""
+"""The notifier service: turns events into emails and sends them.
+
+Background jobs (each can be switched off per process with ``Options.jobs``): the event consumer
+records deliveries; the sender sends them; the sign-in responder answers core NATS requests; the
+digest job makes the weekly digests.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
-from services.notifier.api import add_subscriber, delivery_log
+from services.notifier.compose import Composer
+from services.notifier.config import Options
 from services.notifier.consumer import CONSUMER, apply_event
+from services.notifier.digest import make_digests_until, run_digests
+from services.notifier.links import Links
+from services.notifier.rendering import Templates
+from services.notifier.routes import deliveries, pages, subscriptions
+from services.notifier.routes.common import Parts
 from services.notifier.sender import run_sender
+from services.notifier.signin import run_signin_responder
+from services.notifier.weeknotes.api import ROUTES as WEEKNOTES_ROUTES
+from services.notifier.weeknotes.calendar import publish_at
+from services.notifier.weeknotes.scheduler import run_scheduler
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
-from shared.service import OPERATIONS, Runtime, lifespan
+from shared.outbox import Relay
+from shared.service import OPERATIONS, BackgroundTask, Runtime, lifespan
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+ROUTES = [
+    subscriptions.subscribe, subscriptions.follow, subscriptions.my_subscriptions, subscriptions.unfollow,
+    pages.confirm, pages.ask_to_unsubscribe, pages.unsubscribe,
+    deliveries.delivery_log, deliveries.delivery, deliveries.retry_delivery, *WEEKNOTES_ROUTES, *OPERATIONS,
+]  # fmt: skip
 
 
-async def run_consumer(runtime: Runtime) -> None:
-    consumer = EventConsumer(
-        name=CONSUMER, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=apply_event
-    )
-    await consumer.run(runtime.stop)
+def background_jobs(notifier: Parts) -> list[BackgroundTask]:
+    options, composer = notifier.options, notifier.composer
+
+    async def consumer(runtime: Runtime) -> None:
+        await EventConsumer(
+            name=CONSUMER, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=apply_event
+        ).run(runtime.stop)
+
+    async def sender(runtime: Runtime) -> None:
+        await run_sender(runtime, options, composer)
+
+    async def signin(runtime: Runtime) -> None:
+        await run_signin_responder(runtime, options, composer)
+
+    async def digest(runtime: Runtime) -> None:
+        await run_digests(runtime, options)
+
+    async def weeknotes(runtime: Runtime) -> None:
+        async def send_digests(week: dt.date) -> None:
+            await make_digests_until(runtime.pool, publish_at(week, options.weeknotes_schedule))
+
+        await run_scheduler(runtime.pool, runtime.stop, schedule=options.weeknotes_schedule, on_published=send_digests)
+
+    async def relay(runtime: Runtime) -> None:  # weeknotes.published goes out through the notifier's outbox
+        await Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="notifier").run(runtime.stop)
+
+    jobs = {"consumer": consumer, "sender": sender, "signin": signin, "digest": digest, "weeknotes": weeknotes,
+            "relay": relay}  # fmt: skip
+    return [jobs[name] for name in options.jobs]
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, options: Options | None = None) -> Litestar:
+    """Fails at once (ConfigError naming the file and placeholder) if a template is broken."""
+    options = options or Options.from_settings(settings)
+    templates = Templates(options.templates)
+    links = Links(link_base=options.link_base, web_base=options.web_base, secret=settings.secret_key)
+    notifier = Parts(
+        options=options, templates=templates, links=links,
+        composer=Composer(templates, links, confirm_lifetime=options.confirm_lifetime),
+    )  # fmt: skip
     return Litestar(
-        route_handlers=[add_subscriber, delivery_log, *OPERATIONS],
-        lifespan=[lifespan("notifier", settings, MIGRATIONS, background=[run_consumer, run_sender])],
+        route_handlers=ROUTES,
+        state=State({"notifier": notifier}),
+        lifespan=[lifespan("notifier", settings, MIGRATIONS, background=background_jobs(notifier))],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="CDPS notifier", version="1.0.0", path="/api/v1/schema"),
     )

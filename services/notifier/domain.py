@@ -1,23 +1,199 @@
-"""What each event says to a subscriber, in Welsh and English. Pure: no I/O."""
+"""Who hears about what, and the words the emails use. Pure: no I/O."""
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Annotated, Literal
 
-from shared.events import EventData, ProjectCreated
+import msgspec
+from babel.dates import format_date
+
+from shared.events import (
+    EngagementRecorded,
+    Envelope,
+    EventData,
+    ProjectCreated,
+    ProjectHealthChanged,
+    ProjectPhaseChanged,
+    ProjectUpdatePosted,
+    SupportRequested,
+)
 
 Language = Literal["cy", "en", "both"]
+Lang = Literal["cy", "en"]
+Audience = Literal["public", "partner", "staff"]
+TargetKind = Literal["portfolio", "project", "partner"]
+Rhythm = Literal["immediate", "weekly"]
+EmailAddress = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+# One template per event type that is news to someone. Other event types send nothing.
+TEMPLATE_FOR_EVENT = {
+    "portfolio.project.created": "project_created",
+    "portfolio.project.phase_changed": "project_phase_changed",
+    "portfolio.project.health_changed": "project_health_changed",
+    "portfolio.project.update_posted": "project_update_posted",
+    "portfolio.engagement.recorded": "engagement_recorded",
+    "portfolio.support.requested": "support_requested",
+    "portfolio.support.triaged": "support_triaged",
+}
+CONFIRMATION = "subscription_confirmation"
+DIGEST = "weekly_digest"
+SIGNIN = "signin_link"
+# The event_type of deliveries that no portfolio event caused.
+CONFIRMATION_TYPE = "notifier.subscription.confirmation"
+DIGEST_TYPE = "notifier.digest.weekly"
+SIGNIN_TYPE = "auth.signin_link"
 
 
-def message_for(event: EventData, language: Language) -> tuple[str, str] | None:
-    """(subject, body) for the event in the subscriber's language, or None if it is not news."""
-    if not isinstance(event, ProjectCreated) or event.project.visibility != "public":
-        return None  # subscribers of the portfolio are the public: they hear of public records only
-    title_cy, title_en = event.project.title_cy, event.project.title_en
-    cy = (f"Prosiect newydd: {title_cy}", f"Mae CDPS wedi dechrau prosiect newydd: {title_cy}.")
-    en = (f"New project: {title_en}", f"CDPS has started a new project: {title_en}.")
-    if language == "cy":
-        return cy
-    if language == "en":
-        return en
-    return f"{cy[0]} / {en[0]}", f"{cy[1]}\n\n---\n\n{en[1]}"  # Welsh placed to be read first
+def languages(language: Language) -> list[Lang]:
+    """The languages of one email, in reading order: a bilingual email puts Welsh first."""
+    return ["cy", "en"] if language == "both" else [language]
+
+
+class Follower(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    email: str
+    language: Language
+    rhythm: Rhythm
+    audience: Audience
+    partner_id: uuid.UUID | None
+    target_kind: TargetKind
+    target_id: uuid.UUID | None
+
+
+class Reach(msgspec.Struct, frozen=True, kw_only=True):
+    """Who may read about an event (``visibility``) and what it is about, for matching follows."""
+
+    visibility: Literal["public", "partner", "staff"]
+    partner_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+
+
+def reach_of(envelope: Envelope, event: EventData) -> Reach | None:
+    """None for an event that is not news to followers (support triage goes to the requester)."""
+    if isinstance(event, ProjectCreated | ProjectPhaseChanged | ProjectHealthChanged | ProjectUpdatePosted):
+        project = event.project
+        visibility = "staff" if project.visibility == "internal" else project.visibility
+        return Reach(visibility=visibility, partner_id=project.partner_id, project_id=envelope.aggregate_id)
+    if isinstance(event, EngagementRecorded):
+        # Engagements are CDPS's own working record: staff only, whatever the project's visibility.
+        return Reach(visibility="staff", partner_id=event.partner_id, project_id=event.project_id)
+    if isinstance(event, SupportRequested):
+        # Holds the requester's personal data: staff only.
+        return Reach(visibility="staff", partner_id=None, project_id=None)
+    return None
+
+
+def may_see(follower: Follower, reach: Reach) -> bool:
+    """The same rule as the portfolio's reads: public records for everyone, partner-visible ones
+    for staff and that partner's users, internal ones and staff-only events for staff."""
+    if follower.audience == "staff":
+        return True
+    if reach.visibility == "public":
+        return True
+    if reach.visibility == "partner":
+        return (
+            follower.audience == "partner" and reach.partner_id is not None and follower.partner_id == reach.partner_id
+        )
+    return False
+
+
+def follows(follower: Follower, reach: Reach) -> bool:
+    if follower.target_kind == "portfolio":
+        return True
+    if follower.target_kind == "project":
+        return reach.project_id is not None and follower.target_id == reach.project_id
+    return reach.partner_id is not None and follower.target_id == reach.partner_id
+
+
+_SPECIFICITY = {"project": 0, "partner": 1, "portfolio": 2}
+
+
+def recipients(followers: Iterable[Follower], reach: Reach) -> list[Follower]:
+    """One subscription per address among those that follow the event and may see it.
+
+    Someone who follows a project and the whole portfolio gets one email, not two: an immediate
+    subscription wins over a weekly one, then the most specific (its unsubscribe link is the most
+    useful one to offer).
+    """
+    chosen: dict[str, Follower] = {}
+    ranked = sorted(followers, key=lambda f: (f.rhythm != "immediate", _SPECIFICITY[f.target_kind], str(f.id)))
+    for follower in ranked:
+        if follows(follower, reach) and may_see(follower, reach):
+            chosen.setdefault(follower.email, follower)
+    return list(chosen.values())
+
+
+def retry_delay(attempts: int, *, base: float, cap: float, jitter: float) -> float:
+    """Exponential backoff: base·2^(attempts−1), capped, scaled by 50–100 % (``jitter`` in [0, 1))
+    so that emails that failed together do not all come back at the same moment."""
+    return min(cap, base * 2.0 ** max(attempts - 1, 0)) * (0.5 + jitter / 2)
+
+
+def last_digest_moment(now: dt.datetime, *, weekday: int, hour: int) -> dt.datetime:
+    """The latest scheduled digest time at or before ``now`` (weekly, ``weekday`` at ``hour`` UTC)."""
+    now = now.astimezone(dt.UTC)
+    moment = now.replace(hour=hour, minute=0, second=0, microsecond=0) - dt.timedelta(
+        days=(now.weekday() - weekday) % 7
+    )
+    return moment if moment <= now else moment - dt.timedelta(days=7)
+
+
+# Words the templates show, in each language. Welsh terms follow the web front end's catalogue.
+PHASES = {
+    "en": {"discovery": "Discovery", "alpha": "Alpha", "beta": "Beta", "live": "Live", "retired": "Retired"},
+    "cy": {"discovery": "Darganfod", "alpha": "Alffa", "beta": "Beta", "live": "Byw", "retired": "Wedi ymddeol"},
+}
+HEALTH = {
+    "en": {"green": "Green", "amber": "Amber", "red": "Red"},
+    "cy": {"green": "Gwyrdd", "amber": "Ambr", "red": "Coch"},
+}
+STATES = {
+    "en": {"active": "Active", "paused": "Paused", "stopped": "Stopped"},
+    "cy": {"active": "Gweithredol", "paused": "Wedi'i oedi", "stopped": "Wedi'i atal"},
+}
+CHANGES = {
+    "en": {"advance": "moved forward", "go_back": "went back", "stop": "stopped", "reopen": "was reopened",
+           "pause": "was paused", "resume": "resumed"},
+    "cy": {"advance": "wedi symud ymlaen", "go_back": "wedi mynd yn ôl", "stop": "wedi dod i ben",
+           "reopen": "wedi ailagor", "pause": "wedi'i oedi", "resume": "wedi ailddechrau"},
+}  # fmt: skip
+ENGAGEMENT_KINDS = {
+    "en": {"catalyst_project": "Catalyst project", "discovery_support": "Discovery support", "training": "Training",
+           "advice": "Advice", "assessment": "Assessment", "other": "Other"},
+    "cy": {"catalyst_project": "Prosiect catalydd", "discovery_support": "Cymorth darganfod",
+           "training": "Hyfforddiant", "advice": "Cyngor", "assessment": "Asesiad", "other": "Arall"},
+}  # fmt: skip
+URGENCY = {
+    "en": {"low": "Low", "medium": "Medium", "high": "High"},
+    "cy": {"low": "Isel", "medium": "Canolig", "high": "Uchel"},
+}
+LANGUAGE_NAMES = {"en": {"cy": "Welsh", "en": "English"}, "cy": {"cy": "Cymraeg", "en": "Saesneg"}}
+RHYTHMS = {
+    "en": {"immediate": "as things happen", "weekly": "once a week, in a digest"},
+    "cy": {"immediate": "wrth i bethau ddigwydd", "weekly": "unwaith yr wythnos, mewn crynodeb"},
+}
+WHOLE_PORTFOLIO = {"en": "the whole CDPS portfolio", "cy": "holl bortffolio CDPS"}
+SOME_PROJECT = {"en": "a CDPS project", "cy": "un o brosiectau CDPS"}
+SOME_PARTNER = {"en": "a CDPS partner organisation", "cy": "un o sefydliadau partner CDPS"}
+
+
+def long_date(value: dt.date | None, lang: Lang) -> str:
+    """3 March 2025 / 3 Mawrth 2025."""
+    return "" if value is None else format_date(value, format="d MMMM y", locale="cy" if lang == "cy" else "en_GB")
+
+
+def pick(en: str, cy: str, lang: Lang) -> str:
+    """The text in ``lang``, or in the other language when that one was left empty."""
+    return (cy or en) if lang == "cy" else (en or cy)
+
+
+def target_name(kind: TargetKind, names: dict[str, str] | None, lang: Lang) -> str:
+    """What a subscription follows, in words; a record the follower may not see stays unnamed."""
+    if kind == "portfolio":
+        return WHOLE_PORTFOLIO[lang]
+    if names is None:
+        return (SOME_PROJECT if kind == "project" else SOME_PARTNER)[lang]
+    return pick(names["en"], names["cy"], lang)

@@ -1,117 +1,203 @@
-"""Sends pending deliveries through SMTP, records every attempt, retries temporary failures."""
+"""Sends due deliveries through SMTP, one row lock at a time, records every attempt, and retries
+temporary failures with backoff; permanent failures are marked failed with the server's reason."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import random
+import uuid
 from email.message import EmailMessage
+from email.utils import formatdate
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import asyncpg
 from prometheus_client import Counter
 
+from services.notifier import deliveries
+from services.notifier.compose import Composer, Email
+from services.notifier.config import Options
+from services.notifier.domain import retry_delay
 from shared.logs import get_logger
 from shared.service import Runtime
+
+if TYPE_CHECKING:
+    from shared.db import Conn
 
 log = get_logger(__name__)
 
 SENT = Counter("cdps_emails_sent_total", "Emails handed to the SMTP server")
 FAILED = Counter("cdps_emails_failed_total", "Emails that failed permanently")
-FROM_ADDRESS = "CDPS Portfolio <portfolio@cdps.example>"
-MAX_ATTEMPTS = 8
+DEFERRED = Counter("cdps_emails_deferred_total", "Temporary SMTP failures, to be retried")
 
 
 class SmtpTarget:
-    def __init__(self, url: str):
+    """Where and how to send, from SMTP_URL: smtp:// uses STARTTLS when the server offers it,
+    smtps:// is TLS from the start; user:pass@ logs in."""
+
+    def __init__(self, url: str, timeout: float = 10.0):
         parts = urlsplit(url)
         self.hostname = parts.hostname or "localhost"
-        self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
         self.use_tls = parts.scheme == "smtps"
+        self.port = parts.port or (465 if self.use_tls else 25)
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
 
-    async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message, hostname=self.hostname, port=self.port, use_tls=self.use_tls,
-            start_tls=None, username=self.username, password=self.password, timeout=10,
+    def client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self.hostname, port=self.port, use_tls=self.use_tls,
+            start_tls=None if not self.use_tls else False,  # None: STARTTLS if the server offers it
+            username=self.username, password=self.password, timeout=self.timeout,
         )  # fmt: skip
 
 
-def build_message(row: asyncpg.Record) -> EmailMessage:
+class Mailer:
+    """One SMTP connection reused while there is mail to send; any error drops it, so the next
+    email starts from a clean session."""
+
+    def __init__(self, target: SmtpTarget):
+        self._target = target
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def send(self, message: EmailMessage) -> None:
+        if self._client is None or not self._client.is_connected:
+            self._client = self._target.client()
+            await self._client.connect()
+        try:
+            await self._client.send_message(message)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            try:
+                await asyncio.wait_for(client.quit(), timeout=2)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()
+
+
+SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
+_NOT_ABOUT_THE_MESSAGE = (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPHeloError, aiosmtplib.SMTPConnectError)
+
+
+def classify(exc: BaseException) -> tuple[Literal["temporary", "permanent"], int | None, str]:
+    """(kind, SMTP code, reason). 4xx, refused connections, timeouts and disconnects are temporary;
+    a 5xx about the message or its recipient is permanent. A 5xx at log-in or greeting is about
+    our configuration, not this email: temporary, so fixing SMTP_URL lets the mail go out."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        exc = exc.recipients[0]
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        reason = f"{exc.code} {exc.message}"
+        permanent = 500 <= exc.code < 600 and not isinstance(exc, _NOT_ABOUT_THE_MESSAGE)
+        return ("permanent" if permanent else "temporary"), exc.code, reason
+    return "temporary", None, f"{exc.__class__.__name__}: {exc}"
+
+
+def build_message(email: Email, *, delivery_id: uuid.UUID, recipient: str, from_address: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = FROM_ADDRESS
-    message["To"] = row["recipient"]
-    message["Subject"] = row["subject"]
-    # A stable Message-ID lets a mail server drop the copy if we are killed after sending.
-    message["Message-ID"] = f"<{row['id']}@cdps-portfolio>"
-    message.set_content(row["body"])
+    message["From"] = from_address
+    message["To"] = recipient
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(usegmt=True)
+    # A stable Message-ID lets a mail server drop the copy if we are killed after handing it over.
+    message["Message-ID"] = f"<{delivery_id}@cdps-portfolio>"
+    message["Auto-Submitted"] = "auto-generated"
+    if email.unsubscribe_url:
+        # RFC 8058 one-click: mail clients show an unsubscribe button that POSTs to this URL.
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    message["Content-Language"] = email.content_language  # after set_content, which drops Content-* headers
     return message
 
 
-def is_temporary(exc: Exception) -> bool:
-    if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return 400 <= exc.code < 500
-    return True  # connection refused, timeouts, disconnects: try again later
+async def wait_for_slot(runtime: Runtime, options: Options) -> None:
+    await asyncio.sleep(await deliveries.reserve_slot(runtime.pool, options.rate_per_second))
 
 
-async def send_due(runtime: Runtime, smtp: SmtpTarget, batch: int = 50) -> int:
-    """Send the deliveries that are due; rows are locked so that replicas never send one twice."""
-    sent = 0
+Outcome = Literal["idle", "sent", "deferred", "failed", "cancelled", "unreachable"]
+
+
+async def send_next(runtime: Runtime, options: Options, composer: Composer, mailer: Mailer) -> Outcome:
+    """Send the next due delivery, if any, inside one transaction that holds its row lock."""
     async with runtime.pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            """SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt <= now()
-               ORDER BY next_attempt LIMIT $1 FOR UPDATE SKIP LOCKED""",
-            batch,
-        )
-        for row in rows:
-            try:
-                await smtp.send(build_message(row))
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                await _record_failure(conn, row, exc)
-                continue
-            await conn.execute(
-                "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = now() WHERE id = $1",
-                row["id"],
-            )
-            SENT.inc()
-            sent += 1
-    return sent
+        row = await deliveries.claim_due(conn)
+        if row is None:
+            return "idle"
+        if not row["wanted"]:
+            await deliveries.cancel(conn, row["id"], "unsubscribed before it was sent")
+            return "cancelled"
+        try:
+            email = composer.compose(
+                template=row["template"], language=row["language"], payload=row["payload"],
+                recipient=row["recipient"], subscription_id=row["subscription_id"],
+            )  # fmt: skip
+        except Exception as exc:  # one unrenderable row must not stop every other email
+            await deliveries.mark_failed(conn, row["id"], None, f"could not render the email: {exc!r}")
+            FAILED.inc()
+            log.error("email not rendered", delivery=str(row["id"]), error=repr(exc))
+            return "failed"
+        message = build_message(email, delivery_id=row["id"], recipient=row["recipient"],
+                                from_address=options.from_address)  # fmt: skip
+        await wait_for_slot(runtime, options)
+        try:
+            await mailer.send(message)
+        except SMTP_ERRORS as exc:
+            return await _record_failure(conn, row, email.subject, exc, options)
+        await deliveries.record_attempt(conn, row["id"], row["attempts"] + 1, "sent", 250, "")
+        await deliveries.mark_sent(conn, row["id"], email.subject)
+    SENT.inc()
+    return "sent"
 
 
-async def _record_failure(conn: asyncpg.pool.PoolConnectionProxy[asyncpg.Record], row: asyncpg.Record,
-                          exc: Exception) -> None:  # fmt: skip
-    attempts = row["attempts"] + 1
-    if is_temporary(exc) and attempts < MAX_ATTEMPTS:
-        # Exponential backoff with full jitter, capped at 15 minutes.
-        delay = random.uniform(0, min(900.0, 2.0**attempts))
-        await conn.execute(
-            "UPDATE deliveries SET attempts = $2, last_error = $3, "
-            "next_attempt = now() + make_interval(secs => $4) WHERE id = $1",
-            row["id"], attempts, repr(exc), delay,
-        )  # fmt: skip
-        log.warning("email deferred", delivery=str(row["id"]), attempt=attempts, error=repr(exc))
-        return
-    await conn.execute(
-        "UPDATE deliveries SET status = 'failed', attempts = $2, last_error = $3 WHERE id = $1",
-        row["id"], attempts, repr(exc),
-    )  # fmt: skip
+async def _record_failure(
+    conn: Conn, row: asyncpg.Record, subject: str, exc: BaseException, options: Options
+) -> Outcome:
+    """Temporary: try again later (backing off), until the allowance is used up. Permanent: failed."""
+    kind, code, reason = classify(exc)
+    tries = row["round_attempts"] + 1
+    await deliveries.record_attempt(conn, row["id"], row["attempts"] + 1, kind, code, reason)
+    if kind == "temporary" and tries < options.max_attempts:
+        delay = retry_delay(tries, base=options.retry_base_seconds, cap=options.retry_cap_seconds,
+                            jitter=random.random())  # fmt: skip
+        await deliveries.defer(conn, row["id"], subject, reason, delay)
+        DEFERRED.inc()
+        log.warning("email deferred", delivery=str(row["id"]), attempt=tries, error=reason, retry_in=delay)
+        return "unreachable" if code is None else "deferred"
+    if kind == "temporary":
+        reason = f"gave up after {tries} temporary failures; last: {reason}"
+    await deliveries.mark_failed(conn, row["id"], subject, reason)
     FAILED.inc()
-    log.error("email failed", delivery=str(row["id"]), error=repr(exc))
+    log.error("email failed", delivery=str(row["id"]), error=reason)
+    return "failed"
 
 
-async def run_sender(runtime: Runtime) -> None:
+async def run_sender(runtime: Runtime, options: Options, composer: Composer) -> None:
     if runtime.settings.smtp_url is None:
         log.warning("SMTP_URL is not set: deliveries are recorded but not sent")
         return
-    smtp = SmtpTarget(runtime.settings.smtp_url)
-    while not runtime.stop.is_set():
-        try:
-            sent = await send_due(runtime, smtp)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("sender paused", error=repr(exc))
-            sent = 0
-        if sent == 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(runtime.stop.wait(), 0.2)
+    mailer = Mailer(SmtpTarget(runtime.settings.smtp_url, options.smtp_timeout_seconds))
+    try:
+        while not runtime.stop.is_set():
+            try:
+                outcome = await send_next(runtime, options, composer, mailer)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("sender paused", error=repr(exc))
+                outcome = "unreachable"
+            except Exception as exc:  # a bug must not silently stop all email; it is logged
+                log.exception("sender error", error=repr(exc))
+                outcome = "unreachable"
+            if outcome in ("idle", "unreachable"):
+                # Nothing due, or the server is down: hang up and look again shortly, rather than
+                # burning through every due row's attempts in one go.
+                await mailer.close()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(runtime.stop.wait(), options.poll_seconds)
+    finally:
+        await mailer.close()

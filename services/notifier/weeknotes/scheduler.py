@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -22,7 +22,16 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def publish_due(pool: asyncpg.Pool, schedule: Schedule, now: dt.datetime) -> list[dt.date]:
+OnPublished = Callable[[dt.date], Awaitable[object]]
+
+
+async def _nothing(week: dt.date) -> None:
+    return None
+
+
+async def publish_due(
+    pool: asyncpg.Pool, schedule: Schedule, now: dt.datetime, on_published: OnPublished = _nothing
+) -> list[dt.date]:
     """Publish every week that is due and not yet published; returns the weeks this call published."""
     async with pool.acquire() as conn:
         first = await store.first_week(conn)
@@ -34,15 +43,22 @@ async def publish_due(pool: asyncpg.Pool, schedule: Schedule, now: dt.datetime) 
             if week not in done and await store.publish(conn, week):
                 published.append(week)
                 log.info("weeknote published", week=week.isoformat())
+                await on_published(week)
         return published
 
 
 async def run_scheduler(
-    pool: asyncpg.Pool, stop: asyncio.Event, *, schedule: Schedule, clock: Clock = utc_now, every: float = 30.0
+    pool: asyncpg.Pool,
+    stop: asyncio.Event,
+    *,
+    schedule: Schedule,
+    clock: Clock = utc_now,
+    every: float = 30.0,
+    on_published: OnPublished = _nothing,
 ) -> None:
     while not stop.is_set():
         try:
-            await publish_due(pool, schedule, clock())
+            await publish_due(pool, schedule, clock(), on_published)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("weeknotes scheduler paused", error=repr(exc))
         with contextlib.suppress(TimeoutError):

@@ -1,0 +1,194 @@
+"""From a notice (what happened) to an email (subject, text, HTML) in the recipient's language.
+
+The placeholders each template receives are built here, one function per template; their names
+are the contract in ``rendering.EMAILS`` (a test checks that both agree).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from typing import Any
+
+import msgspec
+
+from services.notifier import domain
+from services.notifier.domain import (
+    CHANGES,
+    ENGAGEMENT_KINDS,
+    HEALTH,
+    LANGUAGE_NAMES,
+    PHASES,
+    RHYTHMS,
+    STATES,
+    URGENCY,
+    Lang,
+    Language,
+    long_date,
+    pick,
+)
+from services.notifier.links import LinkClaims, Links
+from services.notifier.rendering import Templates
+from shared.events import (
+    EngagementRecorded,
+    Envelope,
+    ProjectCreated,
+    ProjectHealthChanged,
+    ProjectPhaseChanged,
+    ProjectUpdatePosted,
+    SupportRequested,
+    SupportTriaged,
+)
+
+Context = dict[str, Any]
+Payload = dict[str, Any]
+
+
+class Email(msgspec.Struct, frozen=True, kw_only=True):
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str | None
+    content_language: str
+
+
+def _names(payload: Payload, kind: str, lang: Lang) -> str:
+    names = (payload.get("names") or {}).get(kind)
+    return pick(names["en"], names["cy"], lang) if names else ""
+
+
+def _project(event: ProjectCreated | ProjectPhaseChanged | ProjectHealthChanged | ProjectUpdatePosted,
+             payload: Payload, lang: Lang, links: Links) -> Context:  # fmt: skip
+    project = event.project
+    return {
+        "title": pick(project.title_en, project.title_cy, lang),
+        "summary": pick(project.summary_en, project.summary_cy, lang),
+        "phase": PHASES[lang][project.phase],
+        "state": STATES[lang][project.state],
+        "health": HEALTH[lang][project.health],
+        "partner": _names(payload, "partner", lang),
+        "project_url": links.project(project.slug),
+    }
+
+
+def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Context]:
+    """(template, placeholders) for an event notice, without the unsubscribe link."""
+    envelope = msgspec.convert(payload["envelope"], Envelope)
+    event = envelope.payload()
+    template = domain.TEMPLATE_FOR_EVENT[envelope.type]
+    if isinstance(event, ProjectCreated):
+        return template, _project(event, payload, lang, links)
+    if isinstance(event, ProjectPhaseChanged):
+        return template, _project(event, payload, lang, links) | {
+            "change": CHANGES[lang][event.kind], "from_phase": PHASES[lang][event.from_phase],
+            "to_phase": PHASES[lang][event.to_phase], "reason": event.reason,
+            "effective": long_date(event.effective, lang), "assessment_url": event.assessment_url or "",
+        }  # fmt: skip
+    if isinstance(event, ProjectHealthChanged):
+        return template, _project(event, payload, lang, links) | {
+            "from_health": HEALTH[lang][event.from_health], "to_health": HEALTH[lang][event.to_health],
+            "reason": event.reason,
+        }  # fmt: skip
+    if isinstance(event, ProjectUpdatePosted):
+        return template, _project(event, payload, lang, links) | {
+            "posted_on": long_date(event.posted_on, lang), "body": pick(event.body_en, event.body_cy, lang),
+        }  # fmt: skip
+    if isinstance(event, EngagementRecorded):
+        project = (payload.get("names") or {}).get("project")
+        return template, {
+            "partner": _names(payload, "partner", lang), "project": _names(payload, "project", lang),
+            "project_url": links.project(project["slug"]) if project else "",
+            "engagement_kind": ENGAGEMENT_KINDS[lang][event.kind],
+            "summary": pick(event.summary_en, event.summary_cy, lang),
+            "started_on": long_date(event.started_on, lang), "ended_on": long_date(event.ended_on, lang),
+        }  # fmt: skip
+    if isinstance(event, SupportRequested):
+        return template, {
+            "organisation": event.organisation, "contact_name": event.contact_name,
+            "contact_email": event.contact_email, "need": event.need, "urgency": URGENCY[lang][event.urgency],
+            "requested_language": LANGUAGE_NAMES[lang][event.language],
+        }  # fmt: skip
+    if isinstance(event, SupportTriaged):
+        contact = payload["contact"]
+        return template, {
+            "contact_name": contact["name"], "organisation": contact["organisation"],
+            "accepted": event.outcome == "accepted", "reason": event.reason,
+        }  # fmt: skip
+    raise KeyError(envelope.type)  # pragma: no cover - TEMPLATE_FOR_EVENT names only the types above
+
+
+def confirmation_context(payload: Payload, lang: Lang, links: Links, lifetime: dt.timedelta) -> Context:
+    claims = LinkClaims(
+        subscription=uuid.UUID(payload["subscription"]), language=payload["language"], rhythm=payload["rhythm"],
+        exp=int(time.time() + lifetime.total_seconds()),
+    )  # fmt: skip
+    return {
+        "confirm_url": links.confirm(claims),
+        "target": domain.target_name(payload["target_kind"], payload.get("target_names"), lang),
+        "rhythm": RHYTHMS[lang][payload["rhythm"]],
+    }
+
+
+def digest_context(payload: Payload, lang: Lang, links: Links, templates: Templates) -> Context:
+    items = []
+    for item in payload["items"]:
+        template, context = event_context(item, lang, links)
+        headline, _ = templates.text(template, lang, context | {"unsubscribe_url": None})
+        occurred = dt.datetime.fromisoformat(item["envelope"]["occurred_at"]).date()
+        items.append({"headline": headline, "url": context.get("project_url", ""), "date": long_date(occurred, lang)})
+    return {
+        "items": items,
+        "period_start": long_date(dt.date.fromisoformat(payload["period_start"]), lang),
+        "period_end": long_date(dt.date.fromisoformat(payload["period_end"]), lang),
+        "target": domain.target_name(payload["target_kind"], payload.get("target_names"), lang),
+    }
+
+
+class Composer:
+    """Renders any delivery; shared by the sender loop and the sign-in responder."""
+
+    def __init__(self, templates: Templates, links: Links, *, confirm_lifetime: dt.timedelta):
+        self.templates = templates
+        self.links = links
+        self._confirm_lifetime = confirm_lifetime
+
+    def context(self, template: str, payload: Payload, lang: Lang) -> Context:
+        if template == domain.CONFIRMATION:
+            return confirmation_context(payload, lang, self.links, self._confirm_lifetime)
+        if template == domain.DIGEST:
+            return digest_context(payload, lang, self.links, self.templates)
+        if template == domain.SIGNIN:
+            return {"link": payload["link"], "email": payload["email"]}
+        return event_context(payload, lang, self.links)[1]
+
+    def unsubscribe_url(self, template: str, recipient: str, subscription_id: uuid.UUID | None) -> str | None:
+        if subscription_id is not None:
+            return self.links.unsubscribe(subscription=subscription_id)
+        if template == domain.SIGNIN:
+            return None  # asked for a moment ago, to sign in: not a mailing to leave
+        # A reply to the recipient's own request (support triage) belongs to no subscription: its
+        # link stops every email to the address.
+        return self.links.unsubscribe(email=recipient)
+
+    def compose(
+        self, *, template: str, language: Language, payload: Payload, recipient: str,
+        subscription_id: uuid.UUID | None,
+    ) -> Email:  # fmt: skip
+        unsubscribe_url = self.unsubscribe_url(template, recipient, subscription_id)
+        subjects, texts, sections = [], [], []
+        for lang in domain.languages(language):
+            context = self.context(template, payload, lang) | {"unsubscribe_url": unsubscribe_url}
+            subject, text = self.templates.text(template, lang, context)
+            subjects.append(subject)
+            texts.append(text)
+            sections.append({"lang": lang, "subject": subject, "html": self.templates.html(template, lang, context)})
+        footers = [self.templates.footer(lang, unsubscribe_url) for lang in domain.languages(language)]
+        separator = "\n\n" + "-" * 40 + "\n\n"
+        return Email(
+            subject=" / ".join(dict.fromkeys(subjects)),  # Welsh first; one copy if both read the same
+            text=separator.join(texts) + "\n\n" + "\n".join(f for f in footers if f) + "\n",
+            html=self.templates.layout(sections, unsubscribe_url, domain.languages(language)[0]),
+            unsubscribe_url=unsubscribe_url,
+            content_language=", ".join(domain.languages(language)),
+        )

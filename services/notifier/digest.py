@@ -1,0 +1,97 @@
+"""Weekly digests: events a weekly follower may see are kept as digest items by the consumer;
+once a week (``Options.digest_weekday`` at ``digest_hour_utc``) each follower's waiting items
+become one delivery. Safe with replicas and restarts: a digest's id is derived from its
+subscription and scheduled moment, and (event id, recipient) is unique."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from services.notifier import store
+from services.notifier.config import Options
+from services.notifier.domain import DIGEST, DIGEST_TYPE, last_digest_moment
+from shared.logs import get_logger
+from shared.service import Runtime
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+log = get_logger(__name__)
+
+_DIGEST_IDS = uuid.UUID("6f1c2a4e-4b1d-4c55-9a57-0d6c6e0f3a11")
+
+
+async def make_digests(pool: asyncpg.Pool, now: dt.datetime, options: Options) -> int:
+    """Record the digests due at ``now``; returns how many. Each in its own transaction."""
+    moment = last_digest_moment(now, weekday=options.digest_weekday, hour=options.digest_hour_utc)
+    return await make_digests_until(pool, moment)
+
+
+async def make_digests_until(pool: asyncpg.Pool, moment: dt.datetime) -> int:
+    """Each weekly follower's items from before ``moment`` become one digest; returns how many."""
+    made = 0
+    async with pool.acquire() as conn:
+        due = await conn.fetch(
+            "SELECT DISTINCT subscription_id FROM digest_items WHERE digest_id IS NULL AND created_at < $1", moment
+        )
+        for row in due:
+            async with conn.transaction():
+                made += await _digest(conn, row["subscription_id"], moment)
+    return made
+
+
+async def _digest(conn: Conn, subscription_id: uuid.UUID, moment: dt.datetime) -> int:
+    # SKIP LOCKED: another replica making this digest right now will finish it.
+    sub = await conn.fetchrow(
+        "SELECT * FROM subscriptions WHERE id = $1 AND confirmed FOR UPDATE SKIP LOCKED", subscription_id
+    )
+    if sub is None:
+        return 0
+    items = await conn.fetch(
+        """SELECT i.created_at, n.payload FROM digest_items i JOIN notices n ON n.id = i.event_id
+           WHERE i.subscription_id = $1 AND i.digest_id IS NULL AND i.created_at < $2 ORDER BY i.created_at""",
+        subscription_id, moment,
+    )  # fmt: skip
+    if not items:
+        return 0
+    digest_id = uuid.uuid5(_DIGEST_IDS, f"{subscription_id}/{moment.isoformat()}")
+    start = min(items[0]["created_at"], moment - dt.timedelta(days=7))
+    payload = {
+        "period_start": start.date().isoformat(),
+        "period_end": moment.date().isoformat(),
+        "target_kind": sub["target_kind"],
+        "target_names": await store.names_of(
+            conn, sub["target_kind"], sub["target_id"], public_only=sub["audience"] == "public"
+        ),
+        "items": [item["payload"] for item in items],
+    }
+    await store.add_notice(conn, digest_id, DIGEST_TYPE, payload)
+    await store.add_delivery(
+        conn, event_id=digest_id, event_type=DIGEST_TYPE, template=DIGEST, recipient=sub["email"],
+        language=sub["language"], subscription_id=subscription_id,
+    )  # fmt: skip
+    await conn.execute(
+        """UPDATE digest_items SET digest_id = $1
+           WHERE subscription_id = $2 AND digest_id IS NULL AND created_at < $3""",
+        digest_id, subscription_id, moment,
+    )  # fmt: skip
+    return 1
+
+
+async def run_digests(runtime: Runtime, options: Options) -> None:
+    """Housekeeping: sign-ups nobody confirmed are forgotten when their link expires. The digests
+    themselves are made when the week's weeknote is published (see app.py), so both go out together."""
+    while not runtime.stop.is_set():
+        try:
+            async with runtime.pool.acquire() as conn:
+                await store.forget_unconfirmed(conn, options.confirm_lifetime)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("digests paused", error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.stop.wait(), options.digest_poll_seconds)

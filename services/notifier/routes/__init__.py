@@ -1,0 +1,1 @@
+"""The notifier's HTTP surface: subscriptions (JSON), the pages links in emails open, the delivery log."""

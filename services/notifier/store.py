@@ -1,0 +1,225 @@
+"""SQL for subscriptions and for recording what to send (parameterised, asyncpg)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any, Literal
+
+import asyncpg
+import msgspec
+
+from services.notifier.domain import Audience, Follower, Language, Rhythm, TargetKind
+from shared.events import PartnerSnapshot, ProjectSnapshot, SupportRequested, new_event_id
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+
+class Subscription(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    email: str
+    target_kind: TargetKind
+    target_id: uuid.UUID | None
+    language: Language
+    rhythm: Rhythm
+    audience: Audience
+    confirmed: bool
+    created_at: dt.datetime
+
+
+_SUBSCRIPTION = "id, email, target_kind, target_id, language, rhythm, audience, confirmed, created_at"
+
+
+def _subscription(row: asyncpg.Record) -> Subscription:
+    return msgspec.convert(dict(row), Subscription)
+
+
+# --- what the notifier knows about projects and partners ------------------------------------
+
+
+async def keep_project(conn: Conn, project_id: uuid.UUID, seq: int, project: ProjectSnapshot) -> None:
+    await conn.execute(
+        """INSERT INTO targets (kind, id, seq, slug, name_en, name_cy, visibility, partner_id)
+           VALUES ('project', $1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (kind, id) DO UPDATE SET seq = EXCLUDED.seq, slug = EXCLUDED.slug,
+               name_en = EXCLUDED.name_en, name_cy = EXCLUDED.name_cy, visibility = EXCLUDED.visibility,
+               partner_id = EXCLUDED.partner_id
+           WHERE targets.seq < EXCLUDED.seq""",
+        project_id, seq, project.slug, project.title_en, project.title_cy, project.visibility, project.partner_id,
+    )  # fmt: skip
+
+
+async def keep_partner(conn: Conn, partner_id: uuid.UUID, seq: int, partner: PartnerSnapshot) -> None:
+    await conn.execute(
+        """INSERT INTO targets (kind, id, seq, slug, name_en, name_cy, visibility)
+           VALUES ('partner', $1, $2, $3, $4, $5, $6)
+           ON CONFLICT (kind, id) DO UPDATE SET seq = EXCLUDED.seq, slug = EXCLUDED.slug,
+               name_en = EXCLUDED.name_en, name_cy = EXCLUDED.name_cy, visibility = EXCLUDED.visibility
+           WHERE targets.seq < EXCLUDED.seq""",
+        partner_id, seq, partner.slug, partner.name_en, partner.name_cy, "public" if partner.active else "internal",
+    )  # fmt: skip
+
+
+async def names_of(
+    conn: Conn, kind: str, target_id: uuid.UUID | None, *, public_only: bool = False
+) -> dict[str, str] | None:
+    """{en, cy, slug} of a project or partner, or None if unknown (or not public, when asked)."""
+    if target_id is None:
+        return None
+    row = await conn.fetchrow(
+        "SELECT slug, name_en, name_cy, visibility FROM targets WHERE kind = $1 AND id = $2", kind, target_id
+    )
+    if row is None or (public_only and row["visibility"] != "public"):
+        return None
+    return {"en": row["name_en"], "cy": row["name_cy"], "slug": row["slug"]}
+
+
+async def remember_contact(conn: Conn, request_id: uuid.UUID, event: SupportRequested) -> None:
+    await conn.execute(
+        """INSERT INTO support_contacts (request_id, contact_name, contact_email, organisation, language)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING""",
+        request_id, event.contact_name, event.contact_email.strip().lower(), event.organisation, event.language,
+    )  # fmt: skip
+
+
+async def take_contact(conn: Conn, request_id: uuid.UUID) -> asyncpg.Record | None:
+    """The requester of a support request, forgotten as it is read (it is personal data)."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "DELETE FROM support_contacts WHERE request_id = $1 RETURNING *", request_id
+    )
+    return row
+
+
+# --- recording deliveries (in the consumer's transaction) ------------------------------------
+
+
+async def followers(conn: Conn, project_id: uuid.UUID | None, partner_id: uuid.UUID | None) -> list[Follower]:
+    """Confirmed subscriptions to the whole portfolio, the project or the partner."""
+    rows = await conn.fetch(
+        """SELECT id, email, language, rhythm, audience, partner_id, target_kind, target_id FROM subscriptions
+           WHERE confirmed AND (target_kind = 'portfolio'
+                 OR (target_kind = 'project' AND target_id = $1)
+                 OR (target_kind = 'partner' AND target_id = $2))""",
+        project_id, partner_id,
+    )  # fmt: skip
+    return [msgspec.convert(dict(r), Follower) for r in rows]
+
+
+async def add_notice(conn: Conn, notice_id: uuid.UUID, notice_type: str, payload: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO notices (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+        notice_id, notice_type, payload,
+    )  # fmt: skip
+
+
+async def add_delivery(
+    conn: Conn, *, event_id: uuid.UUID, event_type: str, template: str, recipient: str, language: Language,
+    subscription_id: uuid.UUID | None, status: Literal["pending", "sent", "failed"] = "pending",
+    subject: str | None = None,
+) -> uuid.UUID | None:  # fmt: skip
+    """The delivery's id, or None if this recipient already has one for the event (a redelivery)."""
+    delivery_id: uuid.UUID | None = await conn.fetchval(
+        """INSERT INTO deliveries (id, event_id, event_type, template, recipient, language, subscription_id,
+                                   status, subject, sent_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $8 = 'sent' THEN now() END)
+           ON CONFLICT (event_id, recipient) DO NOTHING RETURNING id""",
+        new_event_id(), event_id, event_type, template, recipient, language, subscription_id, status, subject,
+    )  # fmt: skip
+    return delivery_id
+
+
+async def add_digest_item(conn: Conn, subscription_id: uuid.UUID, event_id: uuid.UUID) -> None:
+    await conn.execute(
+        "INSERT INTO digest_items (subscription_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        subscription_id, event_id,
+    )  # fmt: skip
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+async def request_subscription(
+    conn: Conn, *, email: str, target_kind: TargetKind, target_id: uuid.UUID | None, language: Language,
+    rhythm: Rhythm,
+) -> asyncpg.Record:  # fmt: skip
+    """The subscription for (email, target), created unconfirmed if there is none. An existing one is
+    left as it is: new preferences only apply once the address owner confirms them."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO subscriptions (id, email, target_kind, target_id, language, rhythm)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (email, target_kind, target_id) DO UPDATE SET email = EXCLUDED.email
+            RETURNING {_SUBSCRIPTION}""",
+        uuid.uuid4(), email, target_kind, target_id, language, rhythm,
+    )  # fmt: skip
+    assert row is not None
+    return row
+
+
+async def confirmations_sent_recently(conn: Conn, email: str) -> int:
+    count: int = await conn.fetchval(
+        """SELECT count(*) FROM deliveries WHERE recipient = $1 AND template = 'subscription_confirmation'
+           AND created_at > now() - interval '1 hour'""",
+        email,
+    )
+    return count
+
+
+async def confirm(conn: Conn, subscription_id: uuid.UUID, language: Language, rhythm: Rhythm) -> Subscription | None:
+    row = await conn.fetchrow(
+        f"""UPDATE subscriptions SET confirmed = true, confirmed_at = coalesce(confirmed_at, now()),
+                language = $2, rhythm = $3
+            WHERE id = $1 RETURNING {_SUBSCRIPTION}""",
+        subscription_id, language, rhythm,
+    )  # fmt: skip
+    return None if row is None else _subscription(row)
+
+
+async def unsubscribe(conn: Conn, *, subscription_id: uuid.UUID | None, email: str | None) -> int:
+    """Delete the subscription (or every subscription of the address): nothing is kept of it."""
+    if subscription_id is not None:
+        result = await conn.execute("DELETE FROM subscriptions WHERE id = $1", subscription_id)
+    else:
+        result = await conn.execute("DELETE FROM subscriptions WHERE email = $1", email)
+    return int(result.split()[-1])
+
+
+async def forget_unconfirmed(conn: Conn, older_than: dt.timedelta) -> int:
+    """Sign-ups never confirmed once their link has expired: the address was never consented."""
+    result = await conn.execute(
+        "DELETE FROM subscriptions WHERE NOT confirmed AND created_at < now() - $1::interval", older_than
+    )
+    return int(result.split()[-1])
+
+
+async def follow_from_account(
+    conn: Conn, *, account_id: str, audience: Audience, partner_id: uuid.UUID | None, email: str,
+    target_kind: TargetKind, target_id: uuid.UUID | None, language: Language, rhythm: Rhythm,
+) -> Subscription:  # fmt: skip
+    row = await conn.fetchrow(
+        f"""INSERT INTO subscriptions (id, email, target_kind, target_id, language, rhythm, audience, account_id,
+                                       partner_id, confirmed, confirmed_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, now())
+            ON CONFLICT (email, target_kind, target_id) DO UPDATE SET
+                language = EXCLUDED.language, rhythm = EXCLUDED.rhythm, audience = EXCLUDED.audience,
+                account_id = EXCLUDED.account_id, partner_id = EXCLUDED.partner_id, confirmed = true,
+                confirmed_at = coalesce(subscriptions.confirmed_at, now())
+            RETURNING {_SUBSCRIPTION}""",
+        uuid.uuid4(), email, target_kind, target_id, language, rhythm, audience, account_id, partner_id,
+    )  # fmt: skip
+    assert row is not None
+    return _subscription(row)
+
+
+async def account_subscriptions(conn: Conn, account_id: str) -> list[Subscription]:
+    rows = await conn.fetch(
+        f"SELECT {_SUBSCRIPTION} FROM subscriptions WHERE account_id = $1 ORDER BY created_at", account_id
+    )
+    return [_subscription(r) for r in rows]
+
+
+async def stop_following(conn: Conn, account_id: str, subscription_id: uuid.UUID) -> bool:
+    result = await conn.execute(
+        "DELETE FROM subscriptions WHERE id = $1 AND account_id = $2", subscription_id, account_id
+    )
+    return bool(result.endswith(" 1"))

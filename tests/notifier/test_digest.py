@@ -1,0 +1,31 @@
+"""Weekly followers get one digest a week instead of an email per event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from services.notifier.digest import make_digests
+from shared.events import ProjectCreated
+from tests.helpers import eventually, snapshot
+from tests.notifier.conftest import Notifier, fast_options, first
+
+
+async def test_a_weekly_follower_gets_one_digest_with_each_event_and_only_once(notifier: Notifier) -> None:
+    await notifier.follow("weekly@example.org", rhythm="weekly", language="en")
+    await notifier.follow("daily@example.org")
+    for title in ("First project", "Second project"):
+        await notifier.publish(ProjectCreated(project=snapshot(title_en=title)))
+    await notifier.applied()
+    await notifier.settled()
+    assert notifier.smtp.to("weekly@example.org") == [] and len(notifier.smtp.to("daily@example.org")) == 2
+
+    next_week = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    assert await make_digests(notifier.pool, next_week, fast_options()) == 1
+    assert await make_digests(notifier.pool, next_week, fast_options()) == 0  # a restart, or another replica
+    digest = await eventually(lambda: first(notifier.smtp.to("weekly@example.org")))
+    assert str(digest.message["Subject"]) == "Your weekly CDPS digest: the whole CDPS portfolio"
+    text = digest.text()
+    assert "New project: First project" in text and "New project: Second project" in text
+    assert "List-Unsubscribe" in digest.message
+    await notifier.settled()
+    assert len(notifier.smtp.to("weekly@example.org")) == 1

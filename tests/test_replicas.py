@@ -22,8 +22,9 @@ from shared.embedded import free_port
 from shared.settings import Settings
 from tests.conftest import create_database, drop_database
 from tests.helpers import auth, eventually, stream_events
+from tests.stack import Inbox
 
-REPLICATED = ("portfolio", "portfolio", "search", "search")
+REPLICATED = ("portfolio", "portfolio", "search", "search", "notifier", "notifier")
 
 
 class Replicas:
@@ -37,7 +38,9 @@ class Replicas:
 
 
 @pytest.fixture
-async def replicas(servers: tuple[str, str], template_database: str, tmp_path: Path) -> AsyncIterator[Replicas]:
+async def replicas(
+    servers: tuple[str, str], template_database: str, tmp_path: Path, inbox: Inbox
+) -> AsyncIterator[Replicas]:
     admin_dsn, nats_url = servers
     database_url = await create_database(admin_dsn, template_database)
     settings = Settings(database_url=database_url, nats_url=nats_url, secret_key=uuid.uuid4().hex, data_dir=tmp_path,
@@ -47,6 +50,7 @@ async def replicas(servers: tuple[str, str], template_database: str, tmp_path: P
         port = free_port()
         env = dict(os.environ, DATABASE_URL=database_url, NATS_URL=nats_url, CDPS_SECRET_KEY=settings.secret_key,
                    CDPS_DATA_DIR=str(tmp_path), CDPS_NAMESPACE=settings.namespace, CDPS_RELAY_POLL_SECONDS="0.2",
+                   SMTP_URL=f"smtp://127.0.0.1:{inbox.port}", CDPS_SMTP_RATE="1000",  # type: ignore[attr-defined]
                    **{f"CDPS_{name.upper()}_PORT": str(port)})  # fmt: skip
         processes.append(subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name], env=env))
         urls.append((name, f"http://127.0.0.1:{port}"))
@@ -76,8 +80,15 @@ async def applied_by(client: httpx.AsyncClient, url: str) -> float:
     return float(match[1]) if match else 0.0
 
 
-async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_event_once(replicas: Replicas) -> None:
+async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_event_once(
+    replicas: Replicas, inbox: Inbox
+) -> None:
     lead = auth(replicas.settings, "lead")
+    follower = f"replicas-{uuid.uuid4().hex[:8]}@cdps.example"
+    async with httpx.AsyncClient() as client:
+        followed = await client.post(f"{replicas.of('notifier')[0]}/api/v1/me/subscriptions", headers=lead,
+                                     json={"email": follower, "language": "en"})  # fmt: skip
+        assert followed.status_code == 201, followed.text
     today = dt.date.today().isoformat()
     portfolio = replicas.of("portfolio")
     async with httpx.AsyncClient(timeout=10) as client:
@@ -120,5 +131,21 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
             applied = [await applied_by(client, url) for url in replicas.of("search")]
             assert sum(applied) == 60  # each event applied by exactly one replica
             assert await conn.fetchval("SELECT count(*) FROM search.documents WHERE phase = 'beta'") == 20
+
+            def emails() -> list[str]:
+                return [str(m["Subject"]) for m in inbox.messages if m["To"] == follower]
+
+            async def all_sent() -> bool:
+                return (
+                    await conn.fetchval(
+                        "SELECT count(*) FROM notifier.deliveries WHERE recipient = $1 AND status = 'sent'", follower
+                    )
+                    == 60
+                )
+
+            await eventually(all_sent, timeout=60)
+            assert len(emails()) == 60
+            ids = [m["Message-ID"] for m in inbox.messages if m["To"] == follower]
+            assert len(set(ids)) == 60  # no email sent twice
         finally:
             await conn.close()

@@ -9,15 +9,20 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_412_PRECONDITION_FAILED,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from shared.identity import PUBLIC, Identity, InvalidToken, verify
+from shared.logs import get_logger
+
+log = get_logger(__name__)
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -73,6 +78,30 @@ class Stale(ApiError):
             "Someone else changed this record since you loaded it. Reload it and try again.",
             "Mae rhywun arall wedi newid y cofnod hwn ers i chi ei agor. Ail-lwythwch a rhowch gynnig arall.",
         )
+
+
+class MalformedBody(ApiError):
+    status = HTTP_400_BAD_REQUEST
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The request body is not valid UTF-8", "Nid yw corff y cais yn destun UTF-8 dilys",
+            [FieldError("body", "The request body is not valid UTF-8", "Nid yw corff y cais yn destun UTF-8 dilys")],
+        )  # fmt: skip
+
+
+class JsonRequest(Request[Any, Any, Any]):
+    """A request whose JSON body is refused with a 400 when it is not UTF-8.
+
+    msgspec raises ``UnicodeDecodeError`` (not ``DecodeError``) for bytes that are not UTF-8, and
+    Litestar only turns ``DecodeError`` into a 400, so without this such a body is a 500.
+    """
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except UnicodeDecodeError:
+            raise MalformedBody() from None
 
 
 class NotFound(ApiError):
@@ -166,8 +195,21 @@ def not_found_handler(_: Request[Any, Any, Any], exc: NotFoundException) -> Resp
     return _body(404, "Not found", "Heb ei ganfod", [])
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    if exc.status_code == HTTP_500_INTERNAL_SERVER_ERROR:  # e.g. ImproperlyConfiguredException: a bug of ours
+        return internal_error_handler(request, exc)
     return _body(exc.status_code, str(exc.detail), str(exc.detail), [])
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """Anything unexpected: the traceback goes to the log; the caller gets a bilingual 500 and no detail."""
+    log.error("unhandled exception", method=request.method, path=request.url.path, exc_info=exc)
+    return _body(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Try again later.",
+        "Aeth rhywbeth o'i le ar ein hochr ni. Rhowch gynnig arall yn nes ymlaen.",
+        [],
+    )
 
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
@@ -175,6 +217,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     ValidationException: validation_handler,
     NotFoundException: not_found_handler,
     HTTPException: http_error_handler,
+    Exception: internal_error_handler,  # the most general: Litestar picks the closest class in the MRO
 }
 
 
@@ -184,7 +227,7 @@ def caller(request: Request[Any, Any, Any]) -> Identity:
     if not header:
         return PUBLIC
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token or not token.isascii():  # tokens are base64url; hmac needs ASCII
         raise Unauthorised()
     try:
         return verify(token, request.app.state.runtime.settings.secret_key)

@@ -44,12 +44,17 @@ PENDING = Gauge("cdps_outbox_pending", "Committed events not yet published (last
 
 async def append(conn: Conn, envelope: Envelope) -> int:
     """Write the event in the caller's transaction; returns its position (the outbox sequence)."""
+    # The NOTIFY rides in the same statement (one round trip fewer per write); it is delivered
+    # only at commit, so the relay never wakes for a transaction that rolls back.
     position: int = await conn.fetchval(
         """
-        INSERT INTO events (id, type, version, occurred_at, actor_id, actor_role,
-                            aggregate_id, aggregate_seq, partner_id, data)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-        RETURNING position
+        WITH inserted AS (
+            INSERT INTO events (id, type, version, occurred_at, actor_id, actor_role,
+                                aggregate_id, aggregate_seq, partner_id, data)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            RETURNING position
+        )
+        SELECT position FROM inserted, pg_notify($11, '')
         """,
         envelope.id,
         envelope.type,
@@ -61,9 +66,8 @@ async def append(conn: Conn, envelope: Envelope) -> int:
         envelope.aggregate_seq,
         envelope.partner_id,
         envelope.data,
+        NOTIFY_CHANNEL,
     )
-    # Delivered only at commit, so the relay never wakes for a transaction that rolls back.
-    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
     return position
 
 

@@ -12,7 +12,7 @@ from services.portfolio.routes import records
 from services.portfolio.routes.common import STORE_ERRORS
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
-from shared.http import EXCEPTION_HANDLERS
+from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.outbox import Relay
 from shared.service import OPERATIONS, Runtime, lifespan
 from shared.settings import Settings
@@ -43,5 +43,6 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[*ROUTES, *OPERATIONS],
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[run_relay])],
         exception_handlers={**EXCEPTION_HANDLERS, **STORE_ERRORS},
+        request_class=JsonRequest,
         openapi_config=OpenAPIConfig(title="CDPS portfolio", version="1.0.0", path="/api/v1/schema"),
     )

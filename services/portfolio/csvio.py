@@ -50,13 +50,25 @@ def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowEr
     reader = csv.DictReader(io.StringIO(text))
     known = set(kind.__struct_fields__)
     errors: list[RowError] = []
-    unknown = [c for c in reader.fieldnames or [] if c not in known]
-    if reader.fieldnames is None:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        return [], [_unreadable(1, exc)]
+    unknown = [c for c in fieldnames or [] if c not in known]
+    if fieldnames is None:
         return [], [RowError(1, "header", "The file is empty", "Mae'r ffeil yn wag")]
     if unknown:
         return [], [RowError(1, c, f"Unknown column {c!r}", f"Colofn anhysbys {c!r}") for c in unknown]
     rows: list[tuple[int, Row]] = []
-    for record in reader:
+    while True:
+        starts_on = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's size limit: the rest cannot be read
+            errors.append(_unreadable(starts_on, exc))
+            break
         line = reader.line_num
         values: dict[str, Any] = {k: v for k, v in record.items() if v not in ("", None)}
         for column in LIST_COLUMNS & values.keys():
@@ -69,3 +81,8 @@ def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowEr
             field, message = split_validation_message(str(exc), "row")
             errors.append(RowError(line, field, message, welsh(message)))
     return rows, errors
+
+
+def _unreadable(line: int, exc: csv.Error) -> RowError:
+    return RowError(line, "row", f"This line cannot be read as CSV ({exc})",
+                    f"Ni ellir darllen y llinell hon fel CSV ({exc})")  # fmt: skip

@@ -41,14 +41,20 @@ Tag = Literal[
     "cyber-and-net-zero",
 ]
 
+# PostgreSQL text cannot hold U+0000, so no text field accepts it: a NUL is a 422 naming the field
+# (and the OpenAPI document says so), never a 500 from the database. The patterns stay linear.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^\s*[^\s\x00][^\x00]*$"
 Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
-Summary = Annotated[str, msgspec.Meta(max_length=4000)]
-Body = Annotated[str, msgspec.Meta(max_length=10000)]
-Reason = Annotated[str, msgspec.Meta(max_length=2000)]
-Url = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^https?://[^\s/$.?#][^\s]*$")]
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
+Summary = Annotated[str, msgspec.Meta(max_length=4000, pattern=NO_NUL)]
+Body = Annotated[str, msgspec.Meta(max_length=10000, pattern=NO_NUL)]
+Reason = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)]
+Need = Annotated[str, msgspec.Meta(min_length=10, max_length=5000, pattern=NO_NUL)]
+LeadId = Annotated[str, msgspec.Meta(max_length=100, pattern=NO_NUL)]
+Url = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^https?://[^\s\x00/$.?#][^\s\x00]*$")]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=10)]
 Language = Literal["cy", "en", "both"]
 
@@ -100,7 +106,7 @@ class NewProject(Input, kw_only=True):
     summary_en: Summary = ""
     summary_cy: Summary = ""
     partner_id: uuid.UUID | None = None
-    lead_id: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    lead_id: LeadId | None = None
     phase: Phase = "discovery"
     health: Health = "green"
     health_reason: Reason = ""
@@ -117,7 +123,7 @@ class ProjectChanges(Input, kw_only=True):
     summary_en: Summary | UnsetType = UNSET
     summary_cy: Summary | UnsetType = UNSET
     partner_id: uuid.UUID | UnsetType | None = UNSET
-    lead_id: Annotated[str, msgspec.Meta(max_length=100)] | UnsetType | None = UNSET
+    lead_id: LeadId | UnsetType | None = UNSET
     visibility: Visibility | UnsetType = UNSET
     tags: Tags | UnsetType = UNSET
     start_date: dt.date | UnsetType | None = UNSET
@@ -218,7 +224,7 @@ class NewSupportRequest(Input, kw_only=True):
     contact_name: Name
     contact_email: Email
     language: Literal["cy", "en"] = "cy"
-    need: Annotated[str, msgspec.Meta(min_length=10, max_length=5000)]
+    need: Need
     urgency: Literal["low", "medium", "high"] = "medium"
 
 

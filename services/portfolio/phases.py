@@ -37,6 +37,9 @@ RefusalCode = Literal[
     "not_paused", "not_stopped", "assessment_not_met", "bad_assessment_link", "future_date", "before_start",
 ]  # fmt: skip
 
+NO_NUL = r"^[^\x00]*$"
+"""Text fields refuse U+0000: PostgreSQL text cannot hold it (the event stores the reason and link)."""
+
 PHASE_ORDER: tuple[Phase, ...] = ("discovery", "alpha", "beta", "live", "retired")
 STATES: tuple[State, ...] = ("active", "paused", "stopped")
 KINDS: tuple[Kind, ...] = ("advance", "go_back", "stop", "reopen", "pause", "resume")
@@ -63,9 +66,9 @@ class Transition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     kind: Kind
     effective: dt.date
     to_phase: Phase | None = None
-    reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    reason: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] = ""
     assessment: AssessmentOutcome | None = None
-    assessment_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    assessment_url: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] | None = None
 
 
 class Accepted(msgspec.Struct, frozen=True, kw_only=True):

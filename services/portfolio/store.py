@@ -261,7 +261,14 @@ def encode_cursor(created_at: dt.datetime, project_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
     """Raises ValueError for a cursor we did not make."""
     created_at, _, project_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-    return dt.datetime.fromisoformat(created_at), uuid.UUID(project_id)
+    moment = dt.datetime.fromisoformat(created_at)
+    if moment.tzinfo is None:
+        raise ValueError("a cursor's time must have a time zone")
+    try:  # in UTC here, as the driver would: a forged time near year 1 or 9999 must not overflow there
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError("cursor time out of range") from exc
+    return moment, uuid.UUID(project_id)
 
 
 async def list_projects(

@@ -12,7 +12,7 @@ from services.portfolio import records, store
 from shared.http import ApiError, Conflict, ErrorBody, FieldError, Invalid, NotFound, Stale, api_error_handler
 from shared.service import Runtime
 
-_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')  # bounded: int() refuses over 4300 digits (a 500)
 
 
 class PreconditionRequired(ApiError):

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.portfolio import csvio, phases, store
 from services.portfolio.domain import (
+    NO_NUL,
     HealthChange,
     HistoryEntry,
     NewProject,
@@ -68,7 +69,7 @@ class ProjectsController(Controller):
         partner: FromQuery[uuid.UUID | None] = None, phase: FromQuery[Phase | None] = None, project_state: Annotated[
             ProjectState | None, QueryParameter(name="state")] = None,
         health: FromQuery[Health | None] = None, tag: FromQuery[Tag | None] = None,
-        lead: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        lead: Annotated[str | None, QueryParameter(max_length=100, pattern=NO_NUL)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> Page:  # fmt: skip

@@ -92,6 +92,18 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
         ("portfolio", "GET", "/api/v1/people", None, (401, 403, 403, 200, 200)),
         ("search", "GET", "/api/v1/search?q=secret", None, (200, 200, 200, 200, 200)),
         ("search", "GET", "/fragments/search?q=secret", None, (200, 200, 200, 200, 200)),
+        ("search", "GET", "/api/v1/search/lag", None, (200, 200, 200, 200, 200)),
+        ("notifier", "POST", "/api/v1/subscriptions",
+         lambda: {"email": f"s{unique()}@example.org", "target_kind": "portfolio", "language": "cy", "rhythm": "weekly"},
+         (202, 202, 202, 202, 202)),
+        ("notifier", "POST", "/api/v1/me/subscriptions", lambda: {"email": f"m{unique()}@example.org", "language": "en"},
+         (401, 201, 201, 201, 201)),
+        ("notifier", "GET", "/api/v1/me/subscriptions", None, (401, 200, 200, 200, 200)),
+        ("notifier", "GET", "/api/v1/deliveries", None, (401, 403, 403, 403, 200)),
+        ("notifier", "POST", f"/api/v1/deliveries/{uuid.uuid4()}/retry", None, (401, 403, 403, 403, 404)),
+        ("notifier", "GET", "/api/v1/weeknotes", None, (200, 200, 200, 200, 200)),
+        ("notifier", "GET", "/api/v1/weeknotes/draft/current", None, (401, 403, 403, 200, 200)),
+        ("notifier", "PATCH", "/api/v1/weeknotes/draft/2026-W01", {"intro_en": "x"}, (401, 403, 403, 422, 422)),
     ]  # fmt: skip
 
 
@@ -116,7 +128,8 @@ async def test_an_expired_or_forged_identity_token_is_refused_everywhere(stack: 
     forged = sign(Identity(sub="x", role="admin"), "not-the-secret")
     async with httpx.AsyncClient() as client:
         for token in (expired, forged, "garbage"):
-            for service, path in (("portfolio", "/api/v1/projects"), ("search", "/api/v1/search")):
+            for service, path in (("portfolio", "/api/v1/projects"), ("search", "/api/v1/search"),
+                                  ("notifier", "/api/v1/me/subscriptions")):  # fmt: skip
                 response = await client.get(
                     f"{stack.urls[service]}{path}", headers={"Authorization": f"Bearer {token}"}
                 )
@@ -135,3 +148,27 @@ async def test_no_search_result_snippet_or_facet_reveals_another_partners_record
             html = (await client.get(f"{stack.urls['web']}/search", params={"q": "secret"},
                                      headers={"HX-Request": "true"})).text  # fmt: skip
             assert "Cyfrinach" not in html and "Secret" not in html
+
+
+async def test_a_spoofed_x_forwarded_for_does_not_reset_the_sign_in_rate_limit(stack: Stack) -> None:
+    import re
+
+    import asyncpg
+
+    async with httpx.AsyncClient(base_url=stack.urls["web"]) as client:
+        page = await client.get("/signin")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        assert token
+        statuses = []
+        for n in range(22):
+            response = await client.post(
+                "/signin", data={"email": f"spoof{n}-{unique()}@example.org", "_csrf_token": token[1]},
+                headers={"X-Forwarded-For": f"203.0.113.{n}", "X-Real-IP": f"198.51.100.{n}"},
+            )  # fmt: skip
+            statuses.append(response.status_code)
+    conn = await asyncpg.connect(stack.settings.database_url)
+    try:  # leave the shared stack's budget as it was for the tests that follow
+        await conn.execute("DELETE FROM web.rate_limits WHERE key LIKE 'signin:client:%'")
+    finally:
+        await conn.close()
+    assert statuses.count(200) <= 20 and statuses[-2:] == [429, 429], statuses

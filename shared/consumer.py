@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import msgspec
@@ -72,18 +72,35 @@ class EventConsumer:
                 await sub.unsubscribe()
 
     async def _consume(self, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                msgs = await sub.fetch(self._batch_size, timeout=1)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            except nats.errors.Error as exc:
-                log.warning("consumer fetch failed; retrying", consumer=self.name, error=repr(exc))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 1)
-                continue
-            # A batch that is being applied is finished before shutdown: we check `stop` only here.
-            await self.apply(msgs)
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                msgs = await self._fetch(sub, stopping)
+                if msgs:
+                    # A batch being applied is finished before shutdown: `stop` is checked only between batches.
+                    await self.apply(msgs)
+        finally:
+            stopping.cancel()
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription, stopping: asyncio.Future[Any]) -> list[Msg]:
+        """The next batch, or nothing if the service is stopping (an idle wait ends at once)."""
+        fetch: asyncio.Future[Any] = asyncio.ensure_future(sub.fetch(self._batch_size, timeout=1))
+        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not fetch.done():
+            fetch.cancel()  # anything it was about to receive stays unacked and is redelivered
+            with contextlib.suppress(asyncio.CancelledError, nats.errors.Error, TimeoutError):
+                await fetch
+            return []
+        try:
+            msgs: list[Msg] = fetch.result()
+            return msgs
+        except (TimeoutError, nats.errors.TimeoutError):
+            return []
+        except nats.errors.Error as exc:
+            log.warning("consumer fetch failed; retrying", consumer=self.name, error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(stopping), 1)
+            return []
 
     async def apply(self, msgs: list[Msg]) -> None:
         try:

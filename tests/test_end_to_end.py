@@ -51,7 +51,7 @@ async def test_a_created_project_is_searchable_emailed_and_listed(stack: Stack, 
         await eventually(found)
 
         async def emailed() -> list[EmailMessage]:
-            return [m for m in inbox.messages if "Schools management" in str(m["Subject"])]
+            return [m for m in inbox.messages if "Schools management" in str(m["Subject"]) and m["To"] == "stakeholder@example.org"]
 
         [message] = await eventually(emailed)
         assert message["To"] == "stakeholder@example.org"

@@ -115,16 +115,18 @@ class SigninForm(msgspec.Struct, kw_only=True):
     email: str = ""
 
 
-def _page(request: Request[Any, Any, Any], name: str, status: int = 200, **context: Any) -> Template:
+async def _page(request: Request[Any, Any, Any], name: str, status: int = 200, **context: Any) -> Template:
     lang = language_of(request)
+    account = await account_of(request)
     return Template(
-        template_name=name, context={"lang": lang, **gettext_functions(lang), **context}, status_code=status
-    )
+        template_name=name, status_code=status,
+        context={"lang": lang, "account": account, **gettext_functions(lang), **context},
+    )  # fmt: skip
 
 
 @get("/signin")
 async def signin_form(request: Request[Any, Any, Any]) -> Template:
-    return _page(request, "auth/signin.html", email="", error=None)
+    return await _page(request, "auth/signin.html", email="", error=None)
 
 
 @post("/signin")
@@ -136,8 +138,9 @@ async def request_signin_link(
     lang = language_of(request)
     email = data.email.strip().lower()
     if "@" not in email or len(email) > 254:
-        message = gettext_functions(lang)["_"]("Enter an email address in the correct format, like name@example.com")
-        return _page(request, "auth/signin.html", status=400, email=data.email, error=message)
+        _ = gettext_functions(lang)["_"]
+        message = _("Enter an email address in the correct format, like name@example.com")
+        return await _page(request, "auth/signin.html", status=400, email=data.email, error=message)
     runtime: Runtime = state.runtime
     async with runtime.pool.acquire() as conn:
         limited_address = await accounts.hit_rate_limit(
@@ -147,13 +150,13 @@ async def request_signin_link(
             conn, f"signin:client:{client_address(request)}", limit=SIGNIN_LIMIT_PER_CLIENT, window=SIGNIN_WINDOW
         )
         if limited_address or limited_client:
-            return _page(request, "auth/too_many.html", status=429)
+            return await _page(request, "auth/too_many.html", status=429)
         account = await accounts.find_account(conn, email)
         token = await accounts.create_signin_link(conn, account) if account else None
     if account is not None and token is not None:
         link = f"{runtime.settings.public_url}/signin/{token}"
         await _send_link(runtime, account, link)
-    return _page(request, "auth/check_email.html", email=email)
+    return await _page(request, "auth/check_email.html", email=email)
 
 
 async def _send_link(runtime: Runtime, account: accounts.Account, link: str) -> None:
@@ -172,7 +175,7 @@ async def follow_signin_link(token: FromPath[str], request: Request[Any, Any, An
     async with runtime.pool.acquire() as conn:
         account = await accounts.redeem_signin_link(conn, token)
         if account is None:
-            return _page(request, "auth/link_invalid.html", status=400)
+            return await _page(request, "auth/link_invalid.html", status=400)
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             await accounts.end_session(conn, old)  # never keep a session id the browser chose or had before
@@ -221,7 +224,7 @@ async def api_tokens_page(request: Request[Any, Any, Any], state: State) -> Resp
     runtime: Runtime = state.runtime
     async with runtime.pool.acquire() as conn:
         tokens = await accounts.list_api_tokens(conn, account.id)
-    return _page(request, "auth/tokens.html", tokens=tokens, new_secret=None)
+    return await _page(request, "auth/tokens.html", tokens=tokens, new_secret=None)
 
 
 @post("/account/tokens")
@@ -237,7 +240,7 @@ async def create_api_token(
         _, secret = await accounts.create_api_token(conn, account, data.name.strip()[:100] or "API token")
         tokens = await accounts.list_api_tokens(conn, account.id)
     # Shown once: only its hash is kept.
-    return _page(request, "auth/tokens.html", tokens=tokens, new_secret=secret)
+    return await _page(request, "auth/tokens.html", tokens=tokens, new_secret=secret)
 
 
 @post("/account/tokens/{token_id:uuid}/revoke")

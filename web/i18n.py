@@ -1,19 +1,29 @@
-"""Welsh and English: the request's language, and gettext catalogues (Babel) for the templates."""
+"""Welsh and English: the request's language, gettext catalogues (Babel), and the template helpers
+that put records' Welsh or English text on a page, marking the language when it differs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup, escape
 
 LANGUAGES = ("cy", "en")
+LONDON = ZoneInfo("Europe/London")
 HERE = Path(__file__).parent
 TRANSLATIONS = HERE / "translations"
+STATIC = HERE / "static"
 
 
 def language_of(request: Request[Any, Any, Any]) -> str:
@@ -26,6 +36,11 @@ def language_of(request: Request[Any, Any, Any]) -> str:
 
 
 _catalogues: dict[str, NullTranslations] = {lang: Translations.load(str(TRANSLATIONS), [lang]) for lang in LANGUAGES}
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogue; it is translated where it is shown."""
+    return message
 
 
 def gettext_functions(lang: str) -> dict[str, Callable[..., str]]:
@@ -42,7 +57,109 @@ def gettext_functions(lang: str) -> dict[str, Callable[..., str]]:
     return {"_": gettext, "ngettext": ngettext}
 
 
+def other(lang: str) -> str:
+    return "en" if lang == "cy" else "cy"
+
+
+def text_in(record: Mapping[str, Any] | None, field: str, lang: str) -> tuple[str, str]:
+    """(text, its language): the record's ``field_<lang>``, else the other language's, else ''."""
+    if not record:
+        return "", lang
+    value = str(record.get(f"{field}_{lang}") or "")
+    if value.strip():
+        return value, lang
+    fallback = str(record.get(f"{field}_{other(lang)}") or "")
+    return (fallback, other(lang)) if fallback.strip() else ("", lang)
+
+
+@pass_context
+def localised(context: Context, record: Mapping[str, Any] | None, field: str) -> Markup:
+    """The record's text in the page's language; the other language, marked with ``lang``, if missing."""
+    lang = context.get("lang", "cy")
+    value, value_lang = text_in(record, field, lang)
+    if value_lang != lang:
+        return Markup('<span lang="{}">{}</span>').format(value_lang, value)
+    return escape(value)
+
+
+@pass_context
+def localised_text(context: Context, record: Mapping[str, Any] | None, field: str) -> str:
+    """Plain text (for attributes and <title>): no language marking possible there."""
+    return text_in(record, field, context.get("lang", "cy"))[0]
+
+
+def _as_date(value: Any) -> dt.date | dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    text = str(value)
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text else dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@pass_context
+def long_date(context: Context, value: Any) -> str:
+    """5 March 2026 / 5 Mawrth 2026."""
+    parsed = _as_date(value)
+    if parsed is None:
+        return ""
+    day = parsed.date() if isinstance(parsed, dt.datetime) else parsed
+    return format_date(day, "d MMMM y", locale=context.get("lang", "cy"))
+
+
+@pass_context
+def date_time(context: Context, value: Any) -> str:
+    parsed = _as_date(value)
+    if not isinstance(parsed, dt.datetime):
+        return str(long_date(context, value))
+    return format_datetime(parsed, "d MMMM y, HH:mm", tzinfo=LONDON, locale=context.get("lang", "cy"))
+
+
+def switch_url(request: Request[Any, Any, Any] | None, lang: str) -> str:
+    """This page in ``lang``: the same path and query, with ``lang`` replaced."""
+    if request is None:
+        return f"/?lang={lang}"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*query, ('lang', lang)])}"
+
+
+def in_section(path: str, covers: list[str]) -> bool:
+    """Is ``path`` one of ``covers`` or below one of them (for the navigation's current item)?"""
+    return any(path == c or (c != "/" and path.startswith(c + "/")) for c in covers)
+
+
+def current_account(request: Request[Any, Any, Any] | None) -> Any:
+    """The account ``auth.account_of`` found for this request, if it looked (pages always do)."""
+    if request is None:
+        return None
+    return request.scope.get("state", {}).get("account")
+
+
+def _fingerprint(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+ASSET_VERSION = _fingerprint(
+    STATIC / "app.js", STATIC / "app.css", HERE / "node_modules/govuk-frontend/package.json",
+    HERE / "node_modules/htmx.org/package.json",
+)  # fmt: skip
+
+
+def asset(path: str) -> str:
+    """A static URL with the assets' fingerprint, so long cache lifetimes never serve stale files."""
+    return f"{path}?v={ASSET_VERSION}"
+
+
 def template_engine() -> JinjaTemplateEngine:
     # autoescape must be set explicitly: an Environment made by hand has it off.
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    env.filters.update(localised=localised, localised_text=localised_text, long_date=long_date, date_time=date_time)
+    env.globals.update(switch_url=switch_url, current_account=current_account, asset=asset, in_section=in_section)
     return JinjaTemplateEngine.from_environment(env)

@@ -1,0 +1,58 @@
+"""Weeknotes on the web: the list, a weeknote in Welsh, the Atom feed and the Markdown export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+import feedparser
+import httpx
+
+from services.notifier.weeknotes import store
+from services.notifier.weeknotes.calendar import iso_label, week_of
+from shared.db import init_connection
+from tests.helpers import auth, eventually
+from tests.stack import Stack
+
+
+async def test_a_visitor_reads_a_published_weeknote_in_welsh_with_a_feed_and_markdown(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(f"{stack.urls['portfolio']}/api/v1/projects", headers=auth(stack.settings),
+                                    json={"slug": "weeknote-star", "title_en": "Weeknote star", "title_cy": "Seren yr wythnos"})  # fmt: skip
+        assert created.status_code == 201
+        conn = await asyncpg.connect(stack.settings.database_url, server_settings={"search_path": "notifier,public"})
+        await init_connection(conn)
+        try:
+            week = week_of(dt.datetime.now(dt.UTC))
+
+            async def recorded() -> bool:
+                return (
+                    await conn.fetchval(
+                        "SELECT count(*) FROM week_events WHERE data->'project'->>'slug' = 'weeknote-star'"
+                    )
+                    == 1
+                )
+
+            await eventually(recorded)
+            await store.publish(conn, week)  # what the scheduler does on Friday at four
+        finally:
+            await conn.close()
+        label = iso_label(week)
+        listing = await client.get(f"{stack.urls['web']}/weeknotes", params={"lang": "cy"})
+        assert listing.status_code == 200 and f"/weeknotes/{label}" in listing.text
+        page = await client.get(f"{stack.urls['web']}/weeknotes/{label}", params={"lang": "cy"})
+        assert page.status_code == 200
+        assert (
+            "Seren yr wythnos" in page.text
+            and "Nodiadau wythnos" in page.text
+            and "<script" not in page.text.split("</head>")[1]
+        )
+        feed = feedparser.parse(
+            (await client.get(f"{stack.urls['web']}/weeknotes/feed.atom", params={"lang": "cy"})).text
+        )
+        assert not feed.bozo and any(label in entry.link for entry in feed.entries)
+        markdown = await client.get(f"{stack.urls['web']}/weeknotes/{label}.md", params={"lang": "en"})
+        assert markdown.status_code == 200 and markdown.text.startswith("# Weeknotes: week beginning")
+        assert "Weeknote star" in markdown.text
+        missing = await client.get(f"{stack.urls['web']}/weeknotes/2020-W01")
+        assert missing.status_code == 404

@@ -1,0 +1,18 @@
+"""The web's HTML pages, one module per area. ``ROUTES`` is every page handler."""
+
+from __future__ import annotations
+
+from web.pages import admin, dashboard, info, partners, project_forms, projects, search, support
+
+ROUTES = [
+    dashboard.home,
+    projects.project_page, projects.new_project_form, projects.create_project,
+    project_forms.project_form, project_forms.submit_project_form,
+    partners.partners_page, partners.partner_page, partners.my_projects, partners.engagements_page,
+    support.support_form, support.send_support_request, support.support_sent,
+    support.triage_queue, support.triage_form, support.triage,
+    search.search,
+    admin.list_accounts, admin.invite, admin.deliveries, admin.missing_translations,
+    info.accessibility,
+]  # fmt: skip
+EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

@@ -1,0 +1,133 @@
+"""Administration: accounts and invitations, the email delivery log, and content missing a language."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from web import accounts
+from web.i18n import gettext_functions, language_of
+from web.pages import labels
+from web.pages.common import Down, Errors, HxRequest, admin, call, page, partners_by_id, read_or_none, staff
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+INVITE_FIELDS = ("email", "name", "role", "partner_id", "language")
+
+
+async def accounts_page(request: HxRequest, values: dict[str, str], errors: Errors, *, status: int = 200,
+                        done: str = "") -> Template:  # fmt: skip
+    lang = language_of(request)
+    _ = gettext_functions(lang)["_"]
+    async with request.app.state.runtime.pool.acquire() as conn:
+        people = await accounts.list_accounts(conn)
+    partners, partners_error = await partners_by_id(request)
+    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en")))
+    return await page(
+        request, "admin/accounts.html", status=status, people=people, values=values, errors=errors, done=done,
+        partners=partners, partners_error=partners_error,
+        role_options=[(code, _(name), None) for code, name in labels.ROLES.items()],
+        language_options=[(code, _(name), None) for code, name in labels.LANGUAGE_CHOICES.items()],
+        partner_options=[("", _("Not a partner"))] + [
+            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered],
+    )  # fmt: skip
+
+
+@get("/admin/accounts")
+async def list_accounts(request: HxRequest, done: FromQuery[str] = "") -> Template:
+    await admin(request)
+    values = {name: "" for name in INVITE_FIELDS} | {"role": "lead", "language": "both"}
+    return await accounts_page(request, values, Errors(), done=done[:254])
+
+
+@post("/admin/accounts")
+async def invite(request: HxRequest) -> Response[Any]:
+    await admin(request)
+    _ = gettext_functions(language_of(request))["_"]
+    form = await request.form()
+    values = {name: str(form.get(name, "")).strip() for name in INVITE_FIELDS}
+    errors = Errors()
+    if not EMAIL.match(values["email"]) or len(values["email"]) > 254:
+        errors.add("email", _("Enter an email address in the correct format, like name@example.com"))
+    if not values["name"]:
+        errors.add("name", _("Enter their name"))
+    if values["role"] not in labels.ROLES:
+        errors.add("role", _("Choose what they can do"))
+    partner_id = None
+    if values["role"] == "partner":
+        try:
+            partner_id = uuid.UUID(values["partner_id"])
+        except ValueError:
+            errors.add("partner_id", _("Choose the partner they work for"))
+    if values["language"] not in labels.LANGUAGE_CHOICES:
+        values["language"] = "both"
+    if not errors:
+        try:
+            async with request.app.state.runtime.pool.acquire() as conn:
+                await accounts.add_account(
+                    conn, email=values["email"], role=values["role"], partner_id=partner_id,  # type: ignore[arg-type]
+                    name=values["name"][:200], language=values["language"],
+                )  # fmt: skip
+        except accounts.AccountExists:
+            errors.add("email", _("There is already an account with this email address"))
+        else:
+            return Redirect(f"/admin/accounts?done={values['email'].lower()}", status_code=303)
+    return await accounts_page(request, values, errors, status=422)
+
+
+@get("/admin/deliveries")
+async def deliveries(request: HxRequest) -> Template:
+    """The notifier's delivery log, shown as it comes (a list, or a page with items)."""
+    await admin(request)
+    rows: list[Any] = []
+    error = None
+    try:
+        reply = await call(request, "notifier", "GET", "/api/v1/deliveries")
+        if reply.ok:
+            body = reply.body
+            rows = body.get("items", []) if isinstance(body, dict) else body if isinstance(body, list) else []
+        else:
+            error = gettext_functions(language_of(request))["_"](
+                "The email service is not available at the moment. Try again in a few minutes."
+            )
+    except Down:
+        error = gettext_functions(language_of(request))["_"](
+            "The email service is not available at the moment. Try again in a few minutes."
+        )
+    return await page(request, "admin/deliveries.html", rows=rows, error=error)
+
+
+@get("/translations")
+async def missing_translations(request: HxRequest) -> Template:
+    """Records whose Welsh (or English) version is missing, so someone can write it."""
+    await staff(request)
+    projects, projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})
+    partners, partners_error = await partners_by_id(request)
+    engagements, engagements_error = await read_or_none(request, "portfolio", "/api/v1/engagements")
+    rows: list[dict[str, Any]] = []
+    for project in (projects or {}).get("items", []):
+        rows += gaps(project, ("title", "summary"), "project", f"/projects/{project['id']}/edit")
+    for partner in partners.values():
+        rows += gaps(partner, ("name",), "partner", f"/partners/{partner['id']}")
+    for engagement in engagements or []:
+        rows += gaps(engagement, ("summary",), "engagement", f"/partners/{engagement['partner_id']}")
+    return await page(
+        request, "admin/translations.html", rows=rows,
+        problems=[e for e in (projects_error, partners_error, engagements_error) if e],
+    )  # fmt: skip
+
+
+def gaps(record: dict[str, Any], fields: tuple[str, ...], kind: str, href: str) -> list[dict[str, Any]]:
+    """One row per text that exists in one language only."""
+    found = []
+    for field in fields:
+        welsh = str(record.get(f"{field}_cy") or "").strip()
+        english = str(record.get(f"{field}_en") or "").strip()
+        if bool(welsh) != bool(english):
+            found.append({"record": record, "kind": kind, "field": field, "missing": "cy" if english else "en",
+                          "href": href})  # fmt: skip
+    return found

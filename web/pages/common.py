@@ -1,0 +1,229 @@
+"""What every page shares: rendering with the language and account, calls to the other services on
+behalf of whoever is signed in, and GOV.UK form errors built from the services' bilingual answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.response import Template
+
+from web import accounts, auth
+from web.i18n import LANGUAGES, N_, gettext_functions, language_of
+from web.pages import labels
+
+READ_YOUR_WRITES_COOKIE = "cdps_last_write"
+Service = Literal["portfolio", "search", "notifier"]
+HxRequest = Request[Any, Any, Any]
+
+UNAVAILABLE = {
+    "portfolio": N_("The portfolio service is not available at the moment. Try again in a few minutes."),
+    "search": N_("The search service is not available at the moment. Try again in a few minutes."),
+    "notifier": N_("The email service is not available at the moment. Try again in a few minutes."),
+}
+
+
+class Down(Exception):
+    """A service did not answer, or answered with a server error."""
+
+    def __init__(self, service: Service):
+        super().__init__(service)
+        self.service = service
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    etag: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def version(self) -> int | None:
+        tag = (self.etag or "").removeprefix("W/").strip('"')
+        return int(tag) if tag.isdigit() else None
+
+
+def is_htmx(request: HxRequest) -> bool:
+    """An htmx swap (not a history restore, which needs the whole page)."""
+    return request.headers.get("hx-request") == "true" and not request.headers.get("hx-history-restore-request")
+
+
+def translate(request: HxRequest, message: str, **values: Any) -> str:
+    return gettext_functions(language_of(request))["_"](message, **values)
+
+
+def unavailable(request: HxRequest, service: Service) -> str:
+    return translate(request, UNAVAILABLE[service])
+
+
+async def call(
+    request: HxRequest, service: Service, method: str, path: str, *,
+    params: Any = None, json: Any = None, version: int | None = None,
+) -> Reply:  # fmt: skip
+    """One call to a service as the signed-in person (or the public). 5xx and no answer raise Down."""
+    settings = request.app.state.settings
+    base = {"portfolio": settings.portfolio_url, "search": settings.search_url, "notifier": settings.notifier_url}
+    headers = await auth.service_headers(request)
+    if version is not None:
+        headers["If-Match"] = f'"{version}"'
+    try:
+        response = await request.app.state.http.request(
+            method, f"{base[service]}{path}", params=params, json=json, headers=headers
+        )
+    except httpx.HTTPError as exc:
+        raise Down(service) from exc
+    if response.status_code >= 500:
+        raise Down(service)
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+    return Reply(response.status_code, body, response.headers.get("etag"), dict(response.headers))
+
+
+async def read(request: HxRequest, service: Service, path: str, params: Any = None) -> Any:
+    """A GET whose failure is the page's failure: 404 is the page's 404, 401/403 its 403."""
+    reply = await call(request, service, "GET", path, params=params)
+    if reply.status == 404:
+        raise NotFoundException()
+    if reply.status in (401, 403):
+        raise PermissionDeniedException()
+    if not reply.ok:
+        raise Down(service)
+    return reply.body
+
+
+async def read_or_none(request: HxRequest, service: Service, path: str, params: Any = None) -> tuple[Any, str | None]:
+    """(body, None), or (None, a message for the part of the page that needed it)."""
+    try:
+        reply = await call(request, service, "GET", path, params=params)
+    except Down:
+        return None, unavailable(request, service)
+    if not reply.ok:
+        return None, message_of(request, reply)
+    return reply.body, None
+
+
+def message_of(request: HxRequest, reply: Reply) -> str:
+    """The service's own message, in the page's language."""
+    body = reply.body if isinstance(reply.body, dict) else {}
+    return str(body.get(f"message_{language_of(request)}") or body.get("message_en") or reply.status)
+
+
+class Errors(dict[str, str]):
+    """Form errors: field id -> message, in the order the summary lists them."""
+
+    def add(self, field_id: str, message: str) -> None:
+        self.setdefault(field_id, message)
+
+
+def api_errors(request: HxRequest, reply: Reply, fields: dict[str, str] | None = None) -> Errors:
+    """Errors from a service's answer, each beside the form field it names (``fields`` renames)."""
+    lang = language_of(request)
+    body = reply.body if isinstance(reply.body, dict) else {}
+    errors = Errors()
+    for item in body.get("errors") or []:
+        name = str(item.get("field", ""))
+        target = (fields or {}).get(name, name.split(".")[-1])
+        errors.add(target, str(item.get(f"message_{lang}") or item.get("message_en") or ""))
+    if not errors:
+        errors.add((fields or {}).get("", ""), message_of(request, reply))
+    return errors
+
+
+async def page(request: HxRequest, name: str, *, status: int = 200, **context: Any) -> Template:
+    """A page (or, for htmx, a fragment) in the request's language, with who is signed in."""
+    lang = language_of(request)
+    account = await auth.account_of(request)
+    response = Template(
+        template_name=name, status_code=status,
+        context={"lang": lang, "account": account, "labels": labels, **gettext_functions(lang), **context},
+    )  # fmt: skip
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+async def signed_in(request: HxRequest) -> accounts.Account:
+    account = await auth.account_of(request)
+    if account is None:
+        raise NotAuthorizedException()
+    return account
+
+
+async def staff(request: HxRequest) -> accounts.Account:
+    account = await signed_in(request)
+    if account.role not in ("admin", "lead"):
+        raise PermissionDeniedException()
+    return account
+
+
+async def admin(request: HxRequest) -> accounts.Account:
+    account = await signed_in(request)
+    if account.role != "admin":
+        raise PermissionDeniedException()
+    return account
+
+
+async def partners_by_id(request: HxRequest) -> tuple[dict[str, dict[str, Any]], str | None]:
+    body, error = await read_or_none(request, "portfolio", "/api/v1/partners")
+    return ({p["id"]: p for p in body} if isinstance(body, list) else {}), error
+
+
+async def people_names(request: HxRequest) -> dict[str, str]:
+    """Account id -> name (or email), to say who leads a project or did something. Signed-in only."""
+    if await auth.account_of(request) is None:
+        return {}
+    async with request.app.state.runtime.pool.acquire() as conn:
+        return {str(a.id): a.name or a.email for a in await accounts.list_accounts(conn)}
+
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def title_errors(request: HxRequest, values: dict[str, Any], errors: Errors, *, slug: bool = False) -> None:
+    """The GOV.UK wording for a project's required fields (the API checks them again)."""
+    _ = gettext_functions(language_of(request))["_"]
+    if not str(values.get("title_cy", "")).strip():
+        errors.add("title_cy", _("Enter the title in Welsh"))
+    if not str(values.get("title_en", "")).strip():
+        errors.add("title_en", _("Enter the title in English"))
+    if slug and not (2 <= len(str(values.get("slug", ""))) <= 80 and SLUG.match(str(values.get("slug", "")))):
+        errors.add("slug", _("Enter a short name of lower-case letters, numbers and hyphens"))
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def parse_date(form: Any, name: str) -> tuple[dt.date | None, bool]:
+    """(date, given) from GOV.UK date fields name-day, name-month, name-year. Invalid: (None, True)."""
+    parts = [str(form.get(f"{name}-{p}", "")).strip() for p in ("day", "month", "year")]
+    if not any(parts):
+        return None, False
+    try:
+        day, month, year = (int(p) for p in parts)
+        return dt.date(year, month, day), True
+    except ValueError:
+        return None, True
+
+
+def date_parts(value: dt.date | str | None) -> dict[str, str]:
+    if not value:
+        return {"day": "", "month": "", "year": ""}
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
+
+
+def form_date_parts(form: Any, name: str) -> dict[str, str]:
+    return {p: str(form.get(f"{name}-{p}", "")) for p in ("day", "month", "year")}

@@ -1,0 +1,186 @@
+"""The home page: the portfolio by phase, filters, and charts of how projects move."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from litestar import get
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from web import auth, charts
+from web.i18n import gettext_functions, language_of
+from web.pages import labels
+from web.pages.common import (
+    Down,
+    HxRequest,
+    call,
+    is_htmx,
+    page,
+    partners_by_id,
+    people_names,
+    read_or_none,
+    today,
+    unavailable,
+)  # fmt: skip
+
+MAX_PROJECTS = 200
+HISTORY_CALLS_AT_ONCE = 8
+_histories: OrderedDict[tuple[str, int], list[dict[str, Any]]] = OrderedDict()
+HISTORY_CACHE_SIZE = 2000
+
+
+async def history_of(request: HxRequest, project: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """A project's audit trail, or None if the viewer may not read it. Kept per (project, version):
+    every change bumps the version, so a kept trail is never out of date."""
+    key = (str(project["id"]), int(project.get("version", 0)))
+    if key in _histories:
+        _histories.move_to_end(key)
+        return _histories[key]
+    reply = await call(request, "portfolio", "GET", f"/api/v1/projects/{project['id']}/history")
+    if not reply.ok or not isinstance(reply.body, list):
+        return None
+    _histories[key] = reply.body
+    while len(_histories) > HISTORY_CACHE_SIZE:
+        _histories.popitem(last=False)
+    return reply.body
+
+
+def may_read_history(account: Any, project: dict[str, Any]) -> bool:
+    if account is None:
+        return False
+    if account.role in ("admin", "lead"):
+        return True
+    return account.role == "partner" and str(account.partner_id) == str(project.get("partner_id"))
+
+
+async def histories(request: HxRequest, account: Any, projects: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Trails of the projects the viewer may audit, a few calls at a time (most come from the cache)."""
+    gate = asyncio.Semaphore(HISTORY_CALLS_AT_ONCE)
+
+    async def one(project: dict[str, Any]) -> list[dict[str, Any]] | None:
+        async with gate:
+            return await history_of(request, project)
+
+    readable = [p for p in projects if may_read_history(account, p)]
+    found = await asyncio.gather(*(one(p) for p in readable))
+    return [h for h in found if h is not None]
+
+
+def _choice(value: str, allowed: Any) -> str | None:
+    return value if value in allowed else None
+
+
+def _uuid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
+
+
+@get("/")
+async def home(
+    request: HxRequest, partner: FromQuery[str] = "", tag: FromQuery[str] = "", health: FromQuery[str] = "",
+    lead: FromQuery[str] = "",
+) -> Template:  # fmt: skip
+    account = await auth.account_of(request)
+    filters = {
+        "partner": _uuid(partner), "tag": _choice(tag, labels.TAGS), "health": _choice(health, labels.HEALTH),
+        "lead": lead[:100] if lead and account is not None and account.role in ("admin", "lead") else None,
+    }  # fmt: skip
+    params = {"limit": MAX_PROJECTS, **{k: v for k, v in filters.items() if v}}
+    body, projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", params)
+    projects: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else []
+    partners, _ = await partners_by_id(request)
+    context = {
+        "projects": projects, "projects_error": projects_error, "more": bool(isinstance(body, dict) and body.get(
+            "next_cursor")), "partners": partners, "filters": {k: v or "" for k, v in filters.items()},
+        "columns": board(projects), "people": await people_names(request), "q": "",
+        **await chart_context(request, account, projects),
+    }  # fmt: skip
+    context["filter_options"] = filter_options(request, account, partners, projects, context["people"])
+    fragment = is_htmx(request)
+    return await page(request, "partials/portfolio.html" if fragment else "home.html", oob=fragment, **context)
+
+
+def filter_options(
+    request: HxRequest, account: Any, partners: dict[str, dict[str, Any]], projects: list[dict[str, Any]],
+    people: dict[str, str],
+) -> list[tuple[str, str, list[tuple[str, str]]]]:  # fmt: skip
+    """(name, label, [(value, text)]) for each filter the viewer may use."""
+    lang = language_of(request)
+    _ = gettext_functions(lang)["_"]
+    by_name = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en") or ""))
+    options = [
+        ("partner", _("Partner"), [("", _("All partners"))] + [
+            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in by_name]),
+        ("tag", _("Challenge area"), [("", _("All challenge areas"))] + [
+            (code, _(name)) for code, name in labels.TAGS.items()]),
+        ("health", _("Health"), [("", _("Any health"))] + [(code, _(name)) for code, name in labels.HEALTH.items()]),
+    ]  # fmt: skip
+    if account is not None and account.role in ("admin", "lead"):
+        leads = sorted({str(p["lead_id"]) for p in projects if p.get("lead_id")} | {str(account.id)})
+        options.append(("lead", _("Delivery lead"), [("", _("All delivery leads"))] + [
+            (lead, _("You") if lead == str(account.id) else people.get(lead, lead)) for lead in leads]))  # fmt: skip
+    return options
+
+
+def board(projects: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Columns of the board: each phase, then stopped projects (whatever phase they stopped in)."""
+    columns: dict[str, list[dict[str, Any]]] = {phase: [] for phase in (*labels.PHASE_ORDER, "stopped")}
+    for project in projects:
+        columns["stopped" if project.get("state") == "stopped" else project.get("phase", "discovery")].append(project)
+    return list(columns.items())
+
+
+async def chart_context(request: HxRequest, account: Any, projects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The charts, each an SVG picture with its numbers as a table."""
+    _ = gettext_functions(language_of(request))["_"]
+    names = {**{code: _(name) for code, name in labels.PHASES.items()}, "stopped": _("Stopped")}
+    counts = [(code, len(items)) for code, items in board(projects)]
+    figures = [{
+        "id": "chart-phases", "title": _("Projects in each phase"),
+        "description": _("How many of the projects shown are in each phase now."),
+        "svg": charts.bar_chart([(code, names[code], n, str(n)) for code, n in counts]),
+        "head": [_("Phase"), _("Projects")], "rows": [(names[code], n) for code, n in counts],
+    }]  # fmt: skip
+    context: dict[str, Any] = {"figures": figures, "history_note": None}
+    if account is None or not projects:
+        context["history_note"] = _("Sign in to see how projects have moved between phases.") if projects else None
+        return context
+    try:
+        trails = await histories(request, account, projects)
+    except Down:
+        context["history_note"] = unavailable(request, "portfolio")
+        return context
+    day = today()
+    quarters = charts.last_quarters(day)
+    quarter_names = [_("Q%(quarter)d %(year)d", quarter=q, year=y) for y, q in quarters]
+    moved = charts.movements_by_quarter((m for h in trails for m in charts.moves(h)), quarters)
+    move_names = {**names, "go_back": _("Went back a phase"), "retired": _("Retired")}
+    series = [(code, move_names[code], counts_) for code, counts_ in moved.items()]
+    figures.append({
+        "id": "chart-moves", "title": _("Moves between phases, by quarter"),
+        "description": _("Projects that moved into each phase, went back or stopped, in the last four quarters."),
+        "svg": charts.stacked_columns(quarter_names, series),
+        "head": [_("Quarter"), *(name for _code, name, _counts in series)],
+        "rows": [(quarter, *(c[i] for _code, _name, c in series)) for i, quarter in enumerate(quarter_names)],
+    })  # fmt: skip
+    durations = charts.days_in_phase(s for h in trails for s in charts.stints(h, day))
+    figures.append({
+        "id": "chart-durations", "title": _("Time spent in each phase"),
+        "description": _("Median number of days projects spent in a phase before leaving it."),
+        "svg": charts.bar_chart([(code, names[code], days, ngettext_days(request, days) if n else "–")
+                                 for code, (days, n) in durations.items()]),
+        "head": [_("Phase"), _("Median days"), _("Projects that left the phase")],
+        "rows": [(names[code], days if n else "–", n) for code, (days, n) in durations.items()],
+    })  # fmt: skip
+    return context
+
+
+def ngettext_days(request: HxRequest, days: int) -> str:
+    ngettext = gettext_functions(language_of(request))["ngettext"]
+    return ngettext("%(num)d day", "%(num)d days", days)

@@ -1,0 +1,92 @@
+"""The accessibility statement, and friendly error pages in the visitor's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Template
+
+from shared.http import ErrorBody
+from shared.logs import get_logger
+from web.i18n import current_account, gettext_functions, language_of
+from web.pages import labels
+from web.pages.common import Down, HxRequest, page, unavailable
+
+log = get_logger(__name__)
+
+
+@get("/accessibility")
+async def accessibility(request: HxRequest) -> Template:
+    return await page(request, "pages/accessibility.html")
+
+
+def _error_page(request: HxRequest, status: int, **context: Any) -> Response[Any]:
+    """Sync (Litestar calls exception handlers without awaiting): uses what the request already knows."""
+    if request.url.path.startswith("/api/"):
+        messages = {404: ("Not found", "Heb ei ganfod"), 403: ("Forbidden", "Gwaharddedig"),
+                    401: ("Sign in to do this", "Mewngofnodwch i wneud hyn")}  # fmt: skip
+        en, cy = messages.get(status, ("Something went wrong", "Aeth rhywbeth o'i le"))
+        return Response(ErrorBody(status=status, message_en=en, message_cy=cy), status_code=status)
+    lang = language_of(request)
+    try:
+        account = current_account(request)
+    except Exception:
+        account = None
+    return Template(
+        template_name="errors/error.html", status_code=status,
+        context={"lang": lang, "account": account, "labels": labels, "status": status, **gettext_functions(lang),
+                 **context},
+    )  # fmt: skip
+
+
+def not_found(request: HxRequest, _: Exception) -> Response[Any]:
+    return _error_page(request, 404)
+
+
+def not_allowed(request: HxRequest, exc: Exception) -> Response[Any]:
+    csrf = "csrf" in str(getattr(exc, "detail", "")).lower()
+    return _error_page(request, 403, csrf=csrf)
+
+
+def not_signed_in(request: HxRequest, _: Exception) -> Response[Any]:
+    return _error_page(request, 401)
+
+
+def bad_request(request: HxRequest, _: Exception) -> Response[Any]:
+    return _error_page(request, 400)
+
+
+def service_down(request: HxRequest, exc: Exception) -> Response[Any]:
+    service = exc.service if isinstance(exc, Down) else "portfolio"
+    return _error_page(request, 503, message=unavailable(request, service))
+
+
+def http_error(request: HxRequest, exc: Exception) -> Response[Any]:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status >= 500:
+        log.error("page failed", path=request.url.path, error=repr(exc))
+    return _error_page(request, status if status in (400, 404, 405, 429) else 500)
+
+
+def server_error(request: HxRequest, exc: Exception) -> Response[Any]:
+    log.exception("page failed", path=request.url.path, error=repr(exc))
+    return _error_page(request, 500)
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    NotFoundException: not_found,
+    PermissionDeniedException: not_allowed,
+    NotAuthorizedException: not_signed_in,
+    ValidationException: bad_request,
+    Down: service_down,
+    HTTPException: http_error,
+    Exception: server_error,
+}

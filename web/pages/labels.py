@@ -1,0 +1,116 @@
+"""Names of the portfolio's codes (phases, health, tags, kinds...), marked for the Welsh catalogue.
+
+Templates translate them where they are shown: ``_(labels.PHASES[code])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from web.i18n import N_
+
+PHASE_ORDER = ("discovery", "alpha", "beta", "live", "retired")
+PHASES = {
+    "discovery": N_("Discovery"),
+    "alpha": N_("Alpha"),
+    "beta": N_("Beta"),
+    "live": N_("Live"),
+    "retired": N_("Retired"),
+}
+STATES = {"active": N_("Active"), "paused": N_("Paused"), "stopped": N_("Stopped")}
+HEALTH = {"green": N_("Green"), "amber": N_("Amber"), "red": N_("Red")}
+HEALTH_TAGS = {"green": "govuk-tag--green", "amber": "govuk-tag--yellow", "red": "govuk-tag--red"}
+TAGS = {
+    "skills-and-staffing": N_("Skills and staffing"),
+    "shared-platforms": N_("Shared platforms"),
+    "cloud": N_("Cloud"),
+    "content": N_("Content"),
+    "forms": N_("Forms"),
+    "agile-working": N_("Agile working"),
+    "procurement": N_("Procurement"),
+    "shared-functionality": N_("Shared functionality"),
+    "funding-and-measuring": N_("Funding and measuring"),
+    "cyber-and-net-zero": N_("Cyber security and net zero"),
+}
+VISIBILITY = {
+    "public": N_("Everyone"),
+    "partner": N_("The partner and CDPS"),
+    "internal": N_("CDPS only"),
+}
+PARTNER_KINDS = {
+    "health": N_("Health"),
+    "local_authority": N_("Local authority"),
+    "national_body": N_("National body"),
+    "third_sector": N_("Third sector"),
+    "other": N_("Other"),
+}
+ENGAGEMENT_KINDS = {
+    "catalyst_project": N_("Catalyst project"),
+    "discovery_support": N_("Discovery support"),
+    "training": N_("Training"),
+    "advice": N_("Advice"),
+    "assessment": N_("Assessment"),
+    "other": N_("Other"),
+}
+SEARCH_KINDS = {
+    "project": N_("Projects"),
+    "partner": N_("Partners"),
+    "update": N_("Updates"),
+    "engagement": N_("Engagements"),
+    "support_request": N_("Support requests"),
+    "weeknote": N_("Weeknotes"),
+}
+HIT_KINDS = {
+    "project": N_("Project"),
+    "partner": N_("Partner"),
+    "update": N_("Update"),
+    "engagement": N_("Engagement"),
+    "support_request": N_("Support request"),
+    "weeknote": N_("Weeknote"),
+}
+URGENCY = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
+REQUEST_STATUS = {"new": N_("New"), "accepted": N_("Accepted"), "declined": N_("Declined")}
+ROLES = {"admin": N_("Administrator"), "lead": N_("Delivery lead"), "partner": N_("Partner")}
+LANGUAGE_CHOICES = {"cy": N_("Welsh"), "en": N_("English"), "both": N_("Welsh and English")}
+EVENTS = {
+    "portfolio.project.created": N_("Project created"),
+    "portfolio.project.updated": N_("Details edited"),
+    "portfolio.project.phase_changed": N_("Phase or state changed"),
+    "portfolio.project.health_changed": N_("Health changed"),
+    "portfolio.project.update_posted": N_("Update posted"),
+}
+FIELDS = {
+    "title_en": N_("Title in English"),
+    "title_cy": N_("Title in Welsh"),
+    "summary_en": N_("Summary in English"),
+    "summary_cy": N_("Summary in Welsh"),
+    "partner_id": N_("Partner"),
+    "lead_id": N_("Delivery lead"),
+    "visibility": N_("Who can see it"),
+    "tags": N_("Challenge areas"),
+    "start_date": N_("Start date"),
+    "phase": N_("Phase"),
+    "state": N_("State"),
+    "health": N_("Health"),
+    "health_reason": N_("Reason for the health"),
+    "name_en": N_("Name in English"),
+    "name_cy": N_("Name in Welsh"),
+    "body_en": N_("Update in English"),
+    "body_cy": N_("Update in Welsh"),
+}
+# Phase-change actions, as phases.allowed_actions names them ("advance:alpha", "pause", ...).
+ACTIONS = {
+    "advance": N_("Move forward to %(phase)s"),
+    "go_back": N_("Go back to %(phase)s"),
+    "pause": N_("Pause the project"),
+    "resume": N_("Resume the project"),
+    "stop": N_("Stop the project"),
+    "reopen": N_("Reopen the project"),
+}
+DELIVERY_STATUS = {"pending": N_("Waiting"), "sent": N_("Sent"), "failed": N_("Failed"), "retrying": N_("Retrying")}
+
+
+def name(gettext: Callable[..., str], table: dict[str, str], code: object, **values: object) -> str:
+    """``table``'s name for ``code`` in the page's language (the code itself if unknown)."""
+    text = table.get(str(code), str(code))
+    return gettext(text, **values)

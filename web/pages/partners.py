@@ -1,0 +1,73 @@
+"""Partners, a partner's page, "my projects" and engagements."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import get
+from litestar.params import FromPath
+from litestar.response import Template
+
+from web import auth
+from web.i18n import language_of
+from web.pages.common import HxRequest, page, partners_by_id, read, read_or_none, signed_in
+
+
+def by_name(request: HxRequest, partners: Any) -> list[dict[str, Any]]:
+    lang = language_of(request)
+    return sorted(partners, key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en") or "").lower())
+
+
+@get("/partners")
+async def partners_page(request: HxRequest) -> Template:
+    partners, error = await partners_by_id(request)
+    return await page(request, "pages/partners.html", partners=by_name(request, partners.values()), error=error)
+
+
+@get("/partners/{partner_id:uuid}")
+async def partner_page(request: HxRequest, partner_id: FromPath[uuid.UUID]) -> Template:
+    partner = await read(request, "portfolio", f"/api/v1/partners/{partner_id}")
+    projects, projects_error = await read_or_none(
+        request, "portfolio", "/api/v1/projects", {"partner": str(partner_id), "limit": 200}
+    )
+    engagements, engagements_error = None, None
+    if await auth.account_of(request) is not None:
+        engagements, engagements_error = await read_or_none(
+            request, "portfolio", "/api/v1/engagements", {"partner": str(partner_id)}
+        )
+    return await page(
+        request, "pages/partner.html", partner=partner, partners={str(partner_id): partner},
+        projects=(projects or {}).get("items", []), projects_error=projects_error,
+        engagements=engagements or [], engagements_error=engagements_error,
+    )  # fmt: skip
+
+
+@get("/my-projects")
+async def my_projects(request: HxRequest) -> Template:
+    """A partner's own organisation's projects; a delivery lead's own projects."""
+    account = await signed_in(request)
+    params: dict[str, Any] = {"limit": 200}
+    if account.role == "partner":
+        params["partner"] = str(account.partner_id) if account.partner_id else str(uuid.UUID(int=0))
+    else:
+        params["lead"] = str(account.id)
+    body, error = await read_or_none(request, "portfolio", "/api/v1/projects", params)
+    partners, _ = await partners_by_id(request)
+    return await page(
+        request, "pages/my_projects.html", projects=(body or {}).get("items", []), error=error, partners=partners,
+        own_partner=partners.get(str(account.partner_id)) if account.partner_id else None,
+    )  # fmt: skip
+
+
+@get("/engagements")
+async def engagements_page(request: HxRequest) -> Template:
+    """Staff see every engagement; a partner sees its own organisation's."""
+    await signed_in(request)
+    engagements, error = await read_or_none(request, "portfolio", "/api/v1/engagements")
+    partners, _ = await partners_by_id(request)
+    projects, _ = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})
+    return await page(
+        request, "pages/engagements.html", engagements=engagements or [], error=error, partners=partners,
+        projects={str(p["id"]): p for p in (projects or {}).get("items", [])},
+    )  # fmt: skip

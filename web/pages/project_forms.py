@@ -1,0 +1,243 @@
+"""Staff forms on a project: edit, change phase, change health, post an update.
+
+Each is a GOV.UK form page that also works inline: htmx loads the form into the project page and
+posts it there; a problem comes back as the form with its errors, success as the refreshed project.
+Writes carry If-Match with the version the form was loaded at. On 412 the form shows the current
+values beside the person's own and takes the new version, so sending it again is a deliberate retry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from services.portfolio import phases
+from web.i18n import gettext_functions, language_of
+from web.pages import labels
+from web.pages.common import (
+    READ_YOUR_WRITES_COOKIE,
+    Errors,
+    HxRequest,
+    Reply,
+    api_errors,
+    call,
+    date_parts,
+    form_date_parts,
+    is_htmx,
+    page,
+    parse_date,
+    partners_by_id,
+    staff,
+    title_errors,
+    today,
+)  # fmt: skip
+from web.pages.projects import project_form_options, project_response
+
+KINDS = ("edit", "phase", "health", "update")
+TEXT_FIELDS = ("title_en", "title_cy", "summary_en", "summary_cy")
+
+
+@dataclass
+class Submission:
+    values: dict[str, Any]
+    body: dict[str, Any]
+    errors: Errors
+
+
+def initial_values(kind: str, project: dict[str, Any]) -> dict[str, Any]:
+    if kind == "edit":
+        return {**{f: project.get(f) or "" for f in TEXT_FIELDS}, "partner_id": project.get("partner_id") or "",
+                "visibility": project["visibility"], "tags": project.get("tags") or [],
+                "start_date": date_parts(project.get("start_date"))}  # fmt: skip
+    if kind == "phase":
+        return {"action": "", "effective": date_parts(today()), "reason": "", "assessment": "", "assessment_url": ""}
+    if kind == "health":
+        return {"health": project["health"], "reason": project.get("health_reason") or ""}
+    return {"body_en": "", "body_cy": "", "posted_on": date_parts(today()), "health": "", "health_reason": ""}
+
+
+def read_submission(request: HxRequest, kind: str, form: Any) -> Submission:
+    """The form's values (kept to show again) and the API body, or errors found before calling."""
+    _ = gettext_functions(language_of(request))["_"]
+    text = {name: str(form.get(name, "")).strip() for name in form}
+    errors = Errors()
+    body: dict[str, Any] = {}
+    if kind == "edit":
+        values: dict[str, Any] = {f: text.get(f, "") for f in (*TEXT_FIELDS, "partner_id", "visibility")}
+        values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
+        values["start_date"] = form_date_parts(form, "start_date")
+        title_errors(request, values, errors)
+        start, given = parse_date(form, "start_date")
+        if given and start is None:
+            errors.add("start_date-day", _("Enter a real start date"))
+        body = {**{f: values[f] for f in TEXT_FIELDS}, "partner_id": values["partner_id"] or None,
+                "visibility": values["visibility"], "tags": values["tags"],
+                "start_date": start.isoformat() if start else None}  # fmt: skip
+    elif kind == "phase":
+        values = {f: text.get(f, "") for f in ("action", "reason", "assessment", "assessment_url")}
+        values["effective"] = form_date_parts(form, "effective")
+        effective, _given = parse_date(form, "effective")
+        if not values["action"]:
+            errors.add("action", _("Choose what to do"))
+        if effective is None:
+            errors.add("effective-day", _("Enter the date the change took effect, like 27 3 2026"))
+        action, _sep, to_phase = values["action"].partition(":")
+        body = {"kind": action, "effective": effective.isoformat() if effective else None,
+                "reason": values["reason"], "to_phase": to_phase or None, "assessment": values["assessment"] or None,
+                "assessment_url": values["assessment_url"] or None}  # fmt: skip
+    elif kind == "health":
+        values = {"health": text.get("health", ""), "reason": text.get("reason", "")}
+        if values["health"] not in labels.HEALTH:
+            errors.add("health", _("Choose the project's health"))
+        body = dict(values)
+    else:
+        values = {f: text.get(f, "") for f in ("body_en", "body_cy", "health", "health_reason")}
+        values["posted_on"] = form_date_parts(form, "posted_on")
+        posted_on, given = parse_date(form, "posted_on")
+        if given and posted_on is None:
+            errors.add("posted_on-day", _("Enter a real date"))
+        body = {"body_en": values["body_en"], "body_cy": values["body_cy"], "health": values["health"] or None,
+                "health_reason": values["health_reason"],
+                "posted_on": posted_on.isoformat() if posted_on else None}  # fmt: skip
+    return Submission(values, body, errors)
+
+
+# Where the API's field names go on each form.
+FIELD_IDS = {
+    "start_date": "start_date-day", "effective": "effective-day", "posted_on": "posted_on-day",
+    "to_phase": "action", "kind": "action", "body": "", "If-Match": "",
+}  # fmt: skip
+
+
+def changed_rows(request: HxRequest, kind: str, values: dict[str, Any], current: dict[str, Any]) -> list[Any]:
+    """(what, your value, current value) for each field where someone else's change differs from yours."""
+    _ = gettext_functions(language_of(request))["_"]
+    if kind == "phase":
+        now = f"{labels.name(_, labels.PHASES, current['phase'])} ({labels.name(_, labels.STATES, current['state'])})"
+        return [(_("Phase"), action_text(request, values.get("action", "")), now)]
+    if kind == "health":
+        return [(_("Health"), labels.name(_, labels.HEALTH, values["health"]) if values["health"] else "",
+                 labels.name(_, labels.HEALTH, current["health"])),
+                (_("Reason for the health"), values["reason"], current.get("health_reason") or "")]  # fmt: skip
+    if kind != "edit":
+        return []
+    rows: list[tuple[str, Any, Any]] = []
+    for field in (*TEXT_FIELDS, "visibility"):
+        if str(values.get(field) or "") != str(current.get(field) or ""):
+            rows.append((labels.name(_, labels.FIELDS, field), values.get(field) or "", current.get(field) or ""))
+    if sorted(values.get("tags") or []) != sorted(current.get("tags") or []):
+        both = (values["tags"], current.get("tags") or [])
+        yours, theirs = (", ".join(labels.name(_, labels.TAGS, t) for t in tags) for tags in both)
+        rows.append((labels.name(_, labels.FIELDS, "tags"), yours, theirs))
+    if str(values.get("partner_id") or "") != str(current.get("partner_id") or ""):
+        rows.append((labels.name(_, labels.FIELDS, "partner_id"), _("Changed"), _("Changed")))
+    return rows
+
+
+def action_text(request: HxRequest, action: str) -> str:
+    _ = gettext_functions(language_of(request))["_"]
+    kind, _sep, phase = action.partition(":")
+    if kind not in labels.ACTIONS:
+        return ""
+    if phase:
+        return labels.name(_, labels.ACTIONS, kind, phase=labels.name(_, labels.PHASES, phase))
+    return labels.name(_, labels.ACTIONS, kind)
+
+
+async def render(
+    request: HxRequest, kind: str, project: dict[str, Any], values: dict[str, Any], *, version: int,
+    errors: Errors | None = None, stale: list[Any] | None = None, status: int = 200,
+) -> Template:  # fmt: skip
+    inline = is_htmx(request)
+    partners, partners_error = await partners_by_id(request)
+    status_now = phases.ProjectStatus(phase=project["phase"], state=project["state"])
+    actions = [(a, action_text(request, a), None) for a in phases.allowed_actions(status_now)]
+    return await page(
+        request, f"partials/forms/{kind}.html" if inline else "projects/form.html", status=status,
+        kind=kind, project=project, values=values, version=version, errors=errors or Errors(), stale=stale,
+        inline=inline, actions=actions, partners=partners, partners_error=partners_error,
+        **project_form_options(request, partners),
+    )  # fmt: skip
+
+
+async def load(request: HxRequest, project_id: uuid.UUID) -> tuple[dict[str, Any], int]:
+    reply = await call(request, "portfolio", "GET", f"/api/v1/projects/{project_id}")
+    if reply.status == 404:
+        raise NotFoundException()
+    project: dict[str, Any] = reply.body
+    return project, reply.version or int(project.get("version", 0))
+
+
+@get("/projects/{project_id:uuid}/{kind:str}")
+async def project_form(request: HxRequest, project_id: FromPath[uuid.UUID], kind: FromPath[str]) -> Template:
+    if kind not in KINDS:
+        raise NotFoundException()
+    await staff(request)
+    project, version = await load(request, project_id)
+    return await render(request, kind, project, initial_values(kind, project), version=version)
+
+
+@post("/projects/{project_id:uuid}/{kind:str}")
+async def submit_project_form(
+    request: HxRequest, project_id: FromPath[uuid.UUID], kind: FromPath[str]
+) -> Response[Any]:
+    if kind not in KINDS:
+        raise NotFoundException()
+    await staff(request)
+    form = await request.form()
+    submission = read_submission(request, kind, form)
+    seen = str(form.get("version", ""))
+    version = int(seen) if seen.isdigit() else 0
+    if submission.errors:
+        project, _current = await load(request, project_id)
+        return await render(request, kind, project, submission.values, version=version, errors=submission.errors,
+                            status=422)  # fmt: skip
+    reply = await send(request, kind, project_id, submission.body, version)
+    if reply.ok:
+        return await succeeded(request, kind, project_id, reply)
+    if reply.status == 404:
+        raise NotFoundException()
+    if reply.status in (401, 403):
+        raise PermissionDeniedException()
+    project, current_version = await load(request, project_id)
+    if reply.status == 412:
+        errors = Errors()
+        first = {"edit": "title_en", "phase": "action", "health": "health", "update": "body_en"}[kind]
+        errors.add(first, api_errors(request, reply).popitem()[1])
+        rows = changed_rows(request, kind, submission.values, project)
+        return await render(request, kind, project, submission.values, version=current_version, errors=errors,
+                            stale=rows, status=412)  # fmt: skip
+    errors = api_errors(request, reply, {**FIELD_IDS, "": "action" if kind == "phase" else ""})
+    return await render(request, kind, project, submission.values, version=version, errors=errors,
+                        status=reply.status if reply.status in (409, 422) else 422)  # fmt: skip
+
+
+async def send(request: HxRequest, kind: str, project_id: uuid.UUID, body: dict[str, Any], version: int) -> Reply:
+    path = f"/api/v1/projects/{project_id}"
+    if kind == "edit":
+        return await call(request, "portfolio", "PATCH", path, json=body, version=version)
+    if kind == "update":
+        return await call(request, "portfolio", "POST", f"{path}/updates", json=body)
+    return await call(request, "portfolio", "POST", f"{path}/{kind}", json=body, version=version)
+
+
+async def succeeded(request: HxRequest, kind: str, project_id: uuid.UUID, reply: Reply) -> Response[Any]:
+    done = {"edit": "edited", "phase": "phase", "health": "health", "update": "update"}[kind]
+    version = reply.version
+    if version is None:  # an update's answer is the update: the project's new version is on the project
+        version = (await load(request, project_id))[1]
+    after = f"{project_id}:{version}"
+    response: Response[Any]
+    if is_htmx(request):
+        response = await project_response(request, project_id, done)
+    else:
+        response = Redirect(f"/projects/{project_id}?done={done}", status_code=303)
+    # Read your writes: the next search waits (briefly) until the index holds this change.
+    response.set_cookie(READ_YOUR_WRITES_COOKIE, after, max_age=120, httponly=True, samesite="lax", path="/")
+    return response

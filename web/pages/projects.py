@@ -1,0 +1,152 @@
+"""A project's page (summary, timeline, engagements, updates, audit trail) and the form to add one."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from services.portfolio import phases
+from web import auth, charts
+from web.i18n import N_, gettext_functions, language_of
+from web.pages import labels
+from web.pages.common import (
+    READ_YOUR_WRITES_COOKIE,
+    Errors,
+    HxRequest,
+    api_errors,
+    call,
+    form_date_parts,
+    is_htmx,
+    page,
+    parse_date,
+    partners_by_id,
+    people_names,
+    read,
+    read_or_none,
+    staff,
+    title_errors,
+    today,
+)  # fmt: skip
+from web.pages.dashboard import history_of, may_read_history
+
+DONE = {
+    "created": N_("The project has been added."),
+    "edited": N_("The project's details have been saved."),
+    "phase": N_("The project's phase has been changed."),
+    "health": N_("The project's health has been changed."),
+    "update": N_("Your update has been posted."),
+}
+
+
+async def project_context(request: HxRequest, project_id: uuid.UUID) -> dict[str, Any]:
+    """Everything the project page shows. The project itself must load; each other part may be missing."""
+    account = await auth.account_of(request)
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    partners, _ = await partners_by_id(request)
+    updates, updates_error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project_id}/updates")
+    engagements: list[dict[str, Any]] = []
+    engagements_error = None
+    if account is not None and project.get("partner_id"):
+        found, engagements_error = await read_or_none(
+            request, "portfolio", "/api/v1/engagements", {"partner": project["partner_id"]}
+        )
+        engagements = [e for e in found or [] if str(e.get("project_id")) == str(project_id)]
+    trail = await history_of(request, project) if may_read_history(account, project) else None
+    day = today()
+    stints = charts.stints(trail, day) if trail else []
+    return {
+        "project": project, "partners": partners, "updates": updates or [], "updates_error": updates_error,
+        "engagements": engagements, "engagements_error": engagements_error, "history": trail,
+        "people": await people_names(request), "stints": stints, "today": day,
+        "timeline": timeline(request, project, stints),
+        "actions": phases.allowed_actions(phases.ProjectStatus(
+            phase=project["phase"], state=project["state"], start_date=project.get("start_date"))),
+    }  # fmt: skip
+
+
+def timeline(request: HxRequest, project: dict[str, Any], stints: list[charts.Stint]) -> Any:
+    _ = gettext_functions(language_of(request))["_"]
+    entered: dict[str, str] = {}
+    for stint in stints:
+        if stint.phase in labels.PHASES and stint.phase not in entered:
+            entered[stint.phase] = stint.start.strftime("%m/%Y")
+    names = {code: _(name) for code, name in labels.PHASES.items()}
+    return charts.phase_steps(project["phase"], project["state"], names, entered)
+
+
+def done_message(request: HxRequest, done: str) -> str | None:
+    return gettext_functions(language_of(request))["_"](DONE[done]) if done in DONE else None
+
+
+async def project_response(request: HxRequest, project_id: uuid.UUID, done: str = "") -> Template:
+    """The project page, or for htmx the part of it that a successful inline form replaces."""
+    context = await project_context(request, project_id)
+    if is_htmx(request):
+        response = await page(request, "partials/project_body.html", done=done_message(request, done), **context)
+        response.headers.update({"HX-Retarget": "#project", "HX-Reswap": "outerHTML"})
+        return response
+    return await page(request, "projects/project.html", done=done_message(request, done), **context)
+
+
+@get("/projects/{project_id:uuid}")
+async def project_page(request: HxRequest, project_id: FromPath[uuid.UUID], done: FromQuery[str] = "") -> Template:
+    return await project_response(request, project_id, done)
+
+
+# Adding a project ------------------------------------------------------------------------------
+
+NEW_FIELDS = ("slug", "title_en", "title_cy", "summary_en", "summary_cy", "partner_id", "visibility")
+
+
+def project_form_options(request: HxRequest, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    lang = language_of(request)
+    _ = gettext_functions(lang)["_"]
+    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en")))
+    return {
+        "partner_options": [("", _("No partner yet"))] + [
+            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered],
+        "visibility_options": [(code, _(name), None) for code, name in labels.VISIBILITY.items()],
+        "tag_options": [(code, _(name), None) for code, name in labels.TAGS.items()],
+    }  # fmt: skip
+
+
+@get("/projects/new")
+async def new_project_form(request: HxRequest) -> Template:
+    await staff(request)
+    partners, partners_error = await partners_by_id(request)
+    values = {"visibility": "public", "tags": [], "start_date": form_date_parts({}, "start_date")}
+    return await page(request, "projects/new.html", values=values, errors=Errors(), partners_error=partners_error,
+                      **project_form_options(request, partners))  # fmt: skip
+
+
+@post("/projects/new")
+async def create_project(request: HxRequest) -> Response[Any]:
+    await staff(request)
+    form = await request.form()
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in NEW_FIELDS}
+    values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
+    values["start_date"] = form_date_parts(form, "start_date")
+    errors = Errors()
+    title_errors(request, values, errors, slug=True)
+    start, given = parse_date(form, "start_date")
+    if given and start is None:
+        errors.add("start_date-day", gettext_functions(language_of(request))["_"]("Enter a real start date"))
+    if not errors:
+        body = {k: values[k] for k in NEW_FIELDS if k != "partner_id"} | {"tags": values["tags"]}
+        body["partner_id"] = values["partner_id"] or None
+        if start is not None:
+            body["start_date"] = start.isoformat()
+        reply = await call(request, "portfolio", "POST", "/api/v1/projects", json=body)
+        if reply.status == 201:
+            response = Redirect(f"/projects/{reply.body['id']}?done=created", status_code=303)
+            response.set_cookie(READ_YOUR_WRITES_COOKIE, f"{reply.body['id']}:{reply.version or 1}", max_age=120,
+                                httponly=True, samesite="lax", path="/")  # fmt: skip
+            return response
+        errors = api_errors(request, reply, {"start_date": "start_date-day", "": "slug", "body": "slug"})
+    partners, partners_error = await partners_by_id(request)
+    return await page(request, "projects/new.html", status=422, values=values, errors=errors,
+                      partners_error=partners_error, **project_form_options(request, partners))  # fmt: skip

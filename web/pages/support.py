@@ -1,0 +1,154 @@
+"""Asking CDPS for support (anyone) and the triage queue (staff)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from web.i18n import gettext_functions, language_of
+from web.pages import labels
+from web.pages.common import (
+    Errors,
+    HxRequest,
+    api_errors,
+    call,
+    date_parts,
+    form_date_parts,
+    page,
+    parse_date,
+    partners_by_id,
+    read,
+    staff,
+    today,
+)  # fmt: skip
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SUPPORT_FIELDS = ("organisation", "contact_name", "contact_email", "language", "need", "urgency")
+
+
+def support_errors(request: HxRequest, values: dict[str, str]) -> Errors:
+    """The GOV.UK wording for what people most often miss; the API checks everything again."""
+    _ = gettext_functions(language_of(request))["_"]
+    errors = Errors()
+    if not values["organisation"]:
+        errors.add("organisation", _("Enter the name of your organisation"))
+    if not values["contact_name"]:
+        errors.add("contact_name", _("Enter your name"))
+    if not EMAIL.match(values["contact_email"]):
+        errors.add("contact_email", _("Enter an email address in the correct format, like name@example.com"))
+    if len(values["need"]) < 10:
+        errors.add("need", _("Tell us what you need help with, in at least 10 characters"))
+    return errors
+
+
+@get("/support")
+async def support_form(request: HxRequest) -> Template:
+    values = {name: "" for name in SUPPORT_FIELDS} | {"language": language_of(request), "urgency": "medium"}
+    return await page(request, "support/form.html", values=values, errors=Errors())
+
+
+@post("/support")
+async def send_support_request(request: HxRequest) -> Response[Any]:
+    form = await request.form()
+    values = {name: str(form.get(name, "")).strip() for name in SUPPORT_FIELDS}
+    values["language"] = values["language"] if values["language"] in ("cy", "en") else language_of(request)
+    values["urgency"] = values["urgency"] if values["urgency"] in labels.URGENCY else "medium"
+    errors = support_errors(request, values)
+    if not errors:
+        reply = await call(request, "portfolio", "POST", "/api/v1/support-requests", json=values)
+        if reply.status == 201:
+            return Redirect(f"/support/sent?reference={reply.body['id']}", status_code=303)
+        errors = api_errors(request, reply, {"": "organisation", "body": "organisation"})
+    return await page(request, "support/form.html", status=422, values=values, errors=errors)
+
+
+@get("/support/sent")
+async def support_sent(request: HxRequest, reference: FromQuery[str] = "") -> Template:
+    return await page(request, "support/sent.html", reference=reference[:40])
+
+
+# Triage ----------------------------------------------------------------------------------------
+
+TRIAGE_FIELDS = ("outcome", "reason", "partner_id", "kind", "summary_en", "summary_cy")
+
+
+@get("/support/requests")
+async def triage_queue(request: HxRequest, status: FromQuery[str] = "new", done: FromQuery[str] = "") -> Template:
+    await staff(request)
+    status = status if status in (*labels.REQUEST_STATUS, "all") else "new"
+    params = {} if status == "all" else {"status": status}
+    requests = await read(request, "portfolio", "/api/v1/support-requests", params)
+    return await page(request, "support/queue.html", requests=requests, chosen=status,
+                      done=done if done in ("accepted", "declined") else "")  # fmt: skip
+
+
+async def find_request(request: HxRequest, request_id: uuid.UUID) -> dict[str, Any]:
+    for item in await read(request, "portfolio", "/api/v1/support-requests"):
+        if item["id"] == str(request_id):
+            return dict(item)
+    raise NotFoundException()
+
+
+async def triage_page(
+    request: HxRequest, support: dict[str, Any], values: dict[str, Any], errors: Errors, status: int = 200
+) -> Template:
+    lang = language_of(request)
+    _ = gettext_functions(lang)["_"]
+    partners, partners_error = await partners_by_id(request)
+    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en")))
+    return await page(
+        request, "support/triage.html", status=status, support=support, values=values, errors=errors,
+        partners_error=partners_error,
+        partner_options=[("", _("Choose a partner"))] + [
+            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered],
+        kind_options=[(code, _(name)) for code, name in labels.ENGAGEMENT_KINDS.items()],
+    )  # fmt: skip
+
+
+@get("/support/requests/{request_id:uuid}")
+async def triage_form(request: HxRequest, request_id: FromPath[uuid.UUID]) -> Template:
+    await staff(request)
+    support = await find_request(request, request_id)
+    values = {name: "" for name in TRIAGE_FIELDS} | {"kind": "discovery_support", "summary_en": support["need"],
+                                                    "started_on": date_parts(today())}  # fmt: skip
+    return await triage_page(request, support, values, Errors())
+
+
+@post("/support/requests/{request_id:uuid}")
+async def triage(request: HxRequest, request_id: FromPath[uuid.UUID]) -> Response[Any]:
+    await staff(request)
+    _ = gettext_functions(language_of(request))["_"]
+    form = await request.form()
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in TRIAGE_FIELDS}
+    values["started_on"] = form_date_parts(form, "started_on")
+    errors = Errors()
+    body: dict[str, Any] = {"outcome": values["outcome"], "reason": values["reason"]}
+    if values["outcome"] not in ("accepted", "declined"):
+        errors.add("outcome", _("Choose whether to accept or decline the request"))
+    elif values["outcome"] == "accepted":
+        started, _given = parse_date(form, "started_on")
+        if not values["partner_id"]:
+            errors.add("partner_id", _("Choose the partner the engagement is with"))
+        if started is None:
+            errors.add("started_on-day", _("Enter the date the engagement started, like 27 3 2026"))
+        body["engagement"] = {
+            "partner_id": values["partner_id"], "kind": values["kind"], "summary_en": values["summary_en"],
+            "summary_cy": values["summary_cy"], "started_on": started.isoformat() if started else None,
+        }  # fmt: skip
+    elif not values["reason"]:
+        errors.add("reason", _("Say why the request is declined"))
+    if not errors:
+        reply = await call(request, "portfolio", "POST", f"/api/v1/support-requests/{request_id}/triage", json=body)
+        if reply.ok:
+            return Redirect(f"/support/requests?done={values['outcome']}", status_code=303)
+        if reply.status in (401, 403):
+            raise PermissionDeniedException()
+        errors = api_errors(request, reply, {"started_on": "started_on-day", "engagement": "outcome", "": "outcome"})
+    support = await find_request(request, request_id)
+    return await triage_page(request, support, values, errors, status=422)

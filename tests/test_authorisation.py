@@ -72,6 +72,7 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
         ("portfolio", "GET", f"/api/v1/projects/{p}/updates", None, (404, 200, 404, 200, 200)),
         ("portfolio", "GET", f"/api/v1/projects/{p}/history", None, (404, 200, 404, 200, 200)),
         ("portfolio", "GET", "/api/v1/projects/export.csv", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "GET", "/api/v1/projects/timelines", None, (200, 200, 200, 200, 200)),
         ("portfolio", "GET", "/api/v1/partners", None, (200, 200, 200, 200, 200)),
         ("portfolio", "POST", "/api/v1/partners",
          lambda: {"slug": f"n-{unique()}", "name_en": "N", "name_cy": "N", "kind": "other"}, (401, 403, 403, 201, 201)),

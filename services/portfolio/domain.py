@@ -182,6 +182,14 @@ class HistoryEntry(msgspec.Struct, kw_only=True):
     data: dict[str, object]
 
 
+class TimelineEntry(msgspec.Struct, kw_only=True):
+    project_id: uuid.UUID
+    seq: int
+    type: str
+    occurred_at: dt.datetime
+    data: dict[str, object]
+
+
 class ProjectFilters(msgspec.Struct, kw_only=True):
     partner: uuid.UUID | None = None
     phase: Phase | None = None

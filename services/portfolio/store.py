@@ -312,5 +312,27 @@ async def history(conn: Conn, aggregate_id: uuid.UUID) -> list[asyncpg.Record]:
     return rows
 
 
+async def timelines(conn: Conn, viewer: Identity) -> list[asyncpg.Record]:
+    """The phase history of every project the viewer may see: creation and phase changes only,
+    without who made them (that is the audit trail's business), for charts."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""
+        SELECT e.aggregate_id AS project_id, e.aggregate_seq AS seq, e.type, e.occurred_at,
+               jsonb_build_object(
+                   'kind', e.data -> 'kind', 'from_phase', e.data -> 'from_phase', 'to_phase', e.data -> 'to_phase',
+                   'effective', e.data -> 'effective',
+                   'project', jsonb_build_object('phase', e.data -> 'project' -> 'phase',
+                                                 'start_date', e.data -> 'project' -> 'start_date')
+               ) AS data
+        FROM events e
+        WHERE e.type IN ('portfolio.project.created', 'portfolio.project.phase_changed')
+          AND e.aggregate_id IN (SELECT id FROM projects WHERE {VISIBLE})
+        ORDER BY e.aggregate_id, e.aggregate_seq
+        """,
+        viewer.role, viewer.partner_id,
+    )  # fmt: skip
+    return rows
+
+
 def _project(row: asyncpg.Record) -> Project:
     return msgspec.convert({k: row[k] for k in Project.__struct_fields__}, Project)

@@ -221,3 +221,19 @@ async def test_listing_filters_and_pages_without_repeats(api: Api) -> None:
 async def test_the_openapi_document_is_generated(api: Api) -> None:
     schema = (await api.client.get("/api/v1/schema/openapi.json")).json()
     assert "/api/v1/projects/{project_id}/phase" in schema["paths"]
+
+
+async def test_timelines_give_the_phase_history_of_visible_projects_without_who_did_it(api: Api) -> None:
+    partner = await api.partner()
+    public = (await api.project()).json()
+    hidden = (await api.project(partner_id=partner["id"], visibility="partner")).json()
+    moved = await api.client.post(f"/api/v1/projects/{public['id']}/phase", headers={**api.as_("lead"), "If-Match": '"1"'},
+                                  json={"kind": "advance", "effective": TODAY})  # fmt: skip
+    assert moved.status_code == 200
+    entries = (await api.client.get("/api/v1/projects/timelines")).json()
+    assert {e["project_id"] for e in entries} == {public["id"]}
+    assert [(e["type"], e["data"]["to_phase"]) for e in entries] == [
+        ("portfolio.project.created", None), ("portfolio.project.phase_changed", "alpha")]
+    assert "actor" not in str(entries) and "lead-" not in str(entries)
+    own = (await api.client.get("/api/v1/projects/timelines", headers=api.as_("partner", uuid.UUID(partner["id"])))).json()
+    assert hidden["id"] in {e["project_id"] for e in own}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import OrderedDict
 from typing import Any
@@ -28,7 +27,6 @@ from web.pages.common import (
 )  # fmt: skip
 
 MAX_PROJECTS = 200
-HISTORY_CALLS_AT_ONCE = 8
 _histories: OrderedDict[tuple[str, int], list[dict[str, Any]]] = OrderedDict()
 HISTORY_CACHE_SIZE = 2000
 
@@ -57,17 +55,17 @@ def may_read_history(account: Any, project: dict[str, Any]) -> bool:
     return account.role == "partner" and str(account.partner_id) == str(project.get("partner_id"))
 
 
-async def histories(request: HxRequest, account: Any, projects: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Trails of the projects the viewer may audit, a few calls at a time (most come from the cache)."""
-    gate = asyncio.Semaphore(HISTORY_CALLS_AT_ONCE)
-
-    async def one(project: dict[str, Any]) -> list[dict[str, Any]] | None:
-        async with gate:
-            return await history_of(request, project)
-
-    readable = [p for p in projects if may_read_history(account, p)]
-    found = await asyncio.gather(*(one(p) for p in readable))
-    return [h for h in found if h is not None]
+async def trails(request: HxRequest, projects: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The phase history of the projects shown, from one call (the portfolio scopes it to the viewer)."""
+    reply = await call(request, "portfolio", "GET", "/api/v1/projects/timelines")
+    if not reply.ok or not isinstance(reply.body, list):
+        return []
+    shown = {str(p["id"]) for p in projects}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for entry in reply.body:
+        if entry["project_id"] in shown:
+            grouped.setdefault(entry["project_id"], []).append(entry)
+    return list(grouped.values())
 
 
 def _choice(value: str, allowed: Any) -> str | None:
@@ -148,18 +146,17 @@ async def chart_context(request: HxRequest, account: Any, projects: list[dict[st
         "head": [_("Phase"), _("Projects")], "rows": [(names[code], n) for code, n in counts],
     }]  # fmt: skip
     context: dict[str, Any] = {"figures": figures, "history_note": None}
-    if account is None or not projects:
-        context["history_note"] = _("Sign in to see how projects have moved between phases.") if projects else None
+    if not projects:
         return context
     try:
-        trails = await histories(request, account, projects)
+        history = await trails(request, projects)
     except Down:
         context["history_note"] = unavailable(request, "portfolio")
         return context
     day = today()
     quarters = charts.last_quarters(day)
     quarter_names = [_("Q%(quarter)d %(year)d", quarter=q, year=y) for y, q in quarters]
-    moved = charts.movements_by_quarter((m for h in trails for m in charts.moves(h)), quarters)
+    moved = charts.movements_by_quarter((m for h in history for m in charts.moves(h)), quarters)
     move_names = {**names, "go_back": _("Went back a phase"), "retired": _("Retired")}
     series = [(code, move_names[code], counts_) for code, counts_ in moved.items()]
     figures.append({
@@ -169,7 +166,7 @@ async def chart_context(request: HxRequest, account: Any, projects: list[dict[st
         "head": [_("Quarter"), *(name for _code, name, _counts in series)],
         "rows": [(quarter, *(c[i] for _code, _name, c in series)) for i, quarter in enumerate(quarter_names)],
     })  # fmt: skip
-    durations = charts.days_in_phase(s for h in trails for s in charts.stints(h, day))
+    durations = charts.days_in_phase(s for h in history for s in charts.stints(h, day))
     figures.append({
         "id": "chart-durations", "title": _("Time spent in each phase"),
         "description": _("Median number of days projects spent in a phase before leaving it."),

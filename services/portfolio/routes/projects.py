@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -22,6 +23,7 @@ from services.portfolio.domain import (
     ProjectChanges,
     ProjectFilters,
     Tag,
+    TimelineEntry,
     Update,
 )
 from services.portfolio.routes.common import etag, if_match, runtime, written
@@ -84,6 +86,13 @@ class ProjectsController(Controller):
                     [FieldError("cursor", "This cursor is not valid", "Nid yw'r cyrchwr hwn yn ddilys")]
                 ) from None
         return Page(items=items, next_cursor=next_cursor)
+
+    @get("/timelines")
+    async def timelines(self, request: Request[Any, Any, Any], state: State) -> list[TimelineEntry]:
+        """Creation and phase changes of every visible project, in one call (for the dashboard charts)."""
+        async with runtime(state).pool.acquire() as conn:
+            rows = await store.timelines(conn, caller(request))
+        return [msgspec.convert(dict(r), TimelineEntry) for r in rows]
 
     @get("/export.csv", media_type="text/csv")
     async def export_csv(self, request: Request[Any, Any, Any], state: State) -> Response[str]:

@@ -51,7 +51,11 @@ async def test_a_created_project_is_searchable_emailed_and_listed(stack: Stack, 
         await eventually(found)
 
         async def emailed() -> list[EmailMessage]:
-            return [m for m in inbox.messages if "Schools management" in str(m["Subject"]) and m["To"] == "stakeholder@example.org"]
+            return [
+                m
+                for m in inbox.messages
+                if "Schools management" in str(m["Subject"]) and m["To"] == "stakeholder@example.org"
+            ]
 
         [message] = await eventually(emailed)
         assert message["To"] == "stakeholder@example.org"
@@ -138,3 +142,39 @@ async def test_a_member_of_the_public_subscribes_confirms_and_unsubscribes_in_on
 
         await eventually(control_mail)
         assert await mail_to(later) == []
+
+
+async def test_a_partner_signs_in_with_the_link_the_notifier_emails(stack: Stack, inbox: Inbox) -> None:
+    import re
+
+    import asyncpg
+
+    from web import accounts
+
+    email = f"partner-{uuid.uuid4().hex[:8]}@example.nhs.wales"
+    conn = await asyncpg.connect(stack.settings.database_url, server_settings={"search_path": "web"})
+    try:
+        await accounts.add_account(conn, email=email, role="partner", partner_id=uuid.uuid4(), language="cy")
+    finally:
+        await conn.close()
+    async with httpx.AsyncClient(base_url=stack.urls["web"], timeout=10) as browser:
+        form = await browser.get("/signin")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+        assert token
+        asked = await browser.post("/signin", data={"email": email, "_csrf_token": token[1]})
+        assert asked.status_code == 200
+
+        async def link_email() -> list[EmailMessage]:
+            return [m for m in inbox.messages if m["To"] == email]
+
+        [message] = await eventually(link_email)
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None
+        link = re.search(r"(http://\S+/signin/\S+)", body.get_content())
+        assert link, body.get_content()
+        signed_in = await browser.get(link[1].replace(stack.urls["web"], ""))
+        assert signed_in.status_code in (302, 303)
+        home = await browser.get("/", params={"lang": "cy"})
+        assert "/signout" in home.text
+        again = await browser.get(link[1].replace(stack.urls["web"], ""))
+        assert again.status_code == 400  # a link works once

@@ -7,7 +7,6 @@ digest job makes the weekly digests.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from litestar import Litestar
@@ -17,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from services.notifier.compose import Composer
 from services.notifier.config import Options
 from services.notifier.consumer import CONSUMER, apply_event
-from services.notifier.digest import make_digests_until, run_digests
+from services.notifier.digest import digests_with_weeknote, run_digests
 from services.notifier.links import Links
 from services.notifier.rendering import Templates
 from services.notifier.routes import deliveries, pages, subscriptions
@@ -25,7 +24,6 @@ from services.notifier.routes.common import Parts
 from services.notifier.sender import run_sender
 from services.notifier.signin import run_signin_responder
 from services.notifier.weeknotes.api import ROUTES as WEEKNOTES_ROUTES
-from services.notifier.weeknotes.calendar import publish_at
 from services.notifier.weeknotes.scheduler import run_scheduler
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
@@ -59,10 +57,9 @@ def background_jobs(notifier: Parts) -> list[BackgroundTask]:
         await run_digests(runtime, options)
 
     async def weeknotes(runtime: Runtime) -> None:
-        async def send_digests(week: dt.date) -> None:
-            await make_digests_until(runtime.pool, publish_at(week, options.weeknotes_schedule))
-
-        await run_scheduler(runtime.pool, runtime.stop, schedule=options.weeknotes_schedule, on_published=send_digests)
+        schedule = options.weeknotes_schedule
+        digests = digests_with_weeknote(runtime.pool, schedule)
+        await run_scheduler(runtime.pool, runtime.stop, schedule=schedule, on_published=digests)
 
     async def relay(runtime: Runtime) -> None:  # weeknotes.published goes out through the notifier's outbox
         await Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="notifier").run(runtime.stop)

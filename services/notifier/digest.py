@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -16,6 +17,7 @@ import asyncpg
 from services.notifier import store
 from services.notifier.config import Options
 from services.notifier.domain import DIGEST, DIGEST_TYPE, last_digest_moment
+from services.notifier.weeknotes.calendar import Schedule, publish_at
 from shared.logs import get_logger
 from shared.service import Runtime
 
@@ -82,6 +84,15 @@ async def _digest(conn: Conn, subscription_id: uuid.UUID, moment: dt.datetime) -
         digest_id, subscription_id, moment,
     )  # fmt: skip
     return 1
+
+
+def digests_with_weeknote(pool: asyncpg.Pool, schedule: Schedule) -> Callable[[dt.date], Awaitable[int]]:
+    """What to do when a week's weeknote is published: the weekly digests of that week go out."""
+
+    async def send(week: dt.date) -> int:
+        return await make_digests_until(pool, publish_at(week, schedule))
+
+    return send
 
 
 async def run_digests(runtime: Runtime, options: Options) -> None:

@@ -29,3 +29,21 @@ async def test_a_weekly_follower_gets_one_digest_with_each_event_and_only_once(n
     assert "List-Unsubscribe" in digest.message
     await notifier.settled()
     assert len(notifier.smtp.to("weekly@example.org")) == 1
+
+
+async def test_weekly_digests_go_out_when_the_weeknote_is_published(notifier: Notifier) -> None:
+    from services.notifier.digest import digests_with_weeknote
+    from services.notifier.weeknotes.calendar import Schedule, publish_at, week_of
+    from services.notifier.weeknotes.scheduler import publish_due
+
+    await notifier.follow("friday@example.org", rhythm="weekly", language="cy")
+    await notifier.publish(ProjectCreated(project=snapshot(title_en="Friday project", title_cy="Prosiect dydd Gwener")))
+    await notifier.applied()
+    week = week_of(dt.datetime.now(dt.UTC))
+    on_published = digests_with_weeknote(notifier.pool, Schedule())
+    before = publish_at(week, Schedule()) - dt.timedelta(minutes=1)
+    assert await publish_due(notifier.pool, Schedule(), before, on_published) == []
+    assert notifier.smtp.to("friday@example.org") == []
+    assert await publish_due(notifier.pool, Schedule(), publish_at(week, Schedule()), on_published) == [week]
+    digest = await eventually(lambda: first(notifier.smtp.to("friday@example.org")))
+    assert "Prosiect dydd Gwener" in digest.text()

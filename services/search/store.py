@@ -64,20 +64,22 @@ class Results(msgspec.Struct, kw_only=True):
 
 
 # Parameters: $1 role, $2 partner id, $3 English query text, $4 Welsh tsquery text, $5 folded query,
-# $6 kind, $7 partner filter, $8 phase, $9 health, $10 tag, $11 from, $12 to.
+# $6 kind, $7 partner filter, $8 phase, $9 health, $10 tag, $11 from, $12 to, $13 fuzzy: match titles
+# by trigram similarity instead of full text (the typo fallback, run only when full text finds nothing).
 _MATCHED = """
 WITH query AS (
     SELECT websearch_to_tsquery('english', $3) || to_tsquery('simple', $4) AS tsq
 ), matched AS (
     SELECT d.*,
            CASE WHEN $3 = '' THEN 0
-                ELSE ts_rank('{0.0, 0.0, 0.1, 1.0}', d.tsv, query.tsq) + word_similarity($5, d.title_folded) * 0.3
+                WHEN $13 THEN word_similarity($5, d.title_folded)
+                ELSE ts_rank('{0.0, 0.0, 0.1, 1.0}', d.tsv, query.tsq)
            END AS rank
     FROM documents d, query
     WHERE (d.visibility = 'public'
            OR $1 IN ('admin', 'lead')
            OR ($1 = 'partner' AND d.visibility = 'partner' AND d.partner_id = $2))
-      AND ($3 = '' OR d.tsv @@ query.tsq OR $5 <% d.title_folded)
+      AND ($3 = '' OR (NOT $13 AND d.tsv @@ query.tsq) OR ($13 AND $5 <% d.title_folded))
       AND ($6::text IS NULL OR d.kind = $6) AND ($7::uuid IS NULL OR d.partner_id = $7)
       AND ($8::text IS NULL OR d.phase = $8) AND ($9::text IS NULL OR d.health = $9)
       AND ($10::text IS NULL OR $10 = ANY (d.tags))
@@ -91,16 +93,16 @@ _HEADLINE = "'MaxFragments=1, MaxWords=25, MinWords=10, StartSel=\ue000, StopSel
 _HITS = (
     _MATCHED
     + """
-SELECT m.*, count(*) OVER () AS total,
+SELECT m.*,
        ts_headline('english', m.body_en, websearch_to_tsquery('english', $3), """
     + _HEADLINE
     + """) AS snippet_en,
-       ts_headline('simple', m.body_cy, to_tsquery('simple', $15), """
+       ts_headline('simple', m.body_cy, to_tsquery('simple', $16), """
     + _HEADLINE
     + """) AS snippet_cy
 FROM matched m
 ORDER BY m.rank DESC, m.occurred_on DESC, m.id
-LIMIT $13 OFFSET $14
+LIMIT $14 OFFSET $15
 """
 )
 
@@ -126,16 +128,23 @@ def _parameters(query: Query, viewer: Identity) -> list[Any]:
 
 
 async def search(conn: Conn, query: Query, viewer: Identity) -> Results:
-    parameters = _parameters(query, viewer)
-    highlight = " | ".join(highlight_terms(query.q)) if query.q.strip() else ""
-    rows = await conn.fetch(
-        _HITS, *parameters, query.limit, query.offset, highlight or "",
-    )  # fmt: skip
-    facet_rows = await conn.fetch(_FACETS, *parameters)
+    """Full text first; only if that finds nothing, titles by trigram similarity (typos)."""
+    results = await _search(conn, query, viewer, fuzzy=False)
+    if results.total == 0 and query.q.strip():
+        results = await _search(conn, query, viewer, fuzzy=True)
+    return results
+
+
+async def _search(conn: Conn, query: Query, viewer: Identity, *, fuzzy: bool) -> Results:
+    parameters = [*_parameters(query, viewer), fuzzy]
     facets: dict[str, list[FacetCount]] = {name: [] for name in ("kind", "phase", "health", "tag", "partner")}
-    for row in facet_rows:
+    for row in await conn.fetch(_FACETS, *parameters):
         facets[row["facet"]].append(FacetCount(value=row["value"], count=row["n"]))
-    total = rows[0]["total"] if rows else sum(f.count for f in facets["kind"])
+    total = sum(f.count for f in facets["kind"])  # every match has one kind
+    if total == 0:
+        return Results(query=query.q, total=0, items=[], facets=facets)
+    highlight = " | ".join(highlight_terms(query.q)) if query.q.strip() else ""
+    rows = await conn.fetch(_HITS, *parameters, query.limit, query.offset, highlight)
     return Results(query=query.q, total=total, items=[_hit(r) for r in rows], facets=facets)
 
 

@@ -1,0 +1,176 @@
+"""From the stages' raw measurements to the report's ceilings and figures (with their aims)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any
+
+from bench.report import Report
+from bench.search import QUERY_TIMEOUT
+
+SEARCH_P95_AIM_MS = 20.0
+DASHBOARD_P95_AIM_MS = 50.0
+LAG_P99_LIMIT_MS = 250.0
+REBUILD_AIM = 0.5
+RUN_LIMIT_SECONDS = 600.0
+
+
+def served_by() -> str:
+    """The ASGI server `cdps serve` uses now (the one whose ceilings the product is read against)."""
+    from services.cli import serve
+
+    return "granian" if "granian" in inspect.getsource(serve) else "uvicorn"
+
+
+def _get(raw: dict[str, Any], stage: str, key: str) -> Any:
+    value = (raw.get(stage) or {}).get(key)
+    return value if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def _ceiling(raw: dict[str, Any], stage: str, key: str) -> float:
+    """A ceiling for an aim's comparison: infinite when missing, so the aim reads as not met."""
+    value = _get(raw, stage, key)
+    return float(value) if value is not None else math.inf
+
+
+def _sum(*values: Any) -> float | None:
+    return None if any(v is None for v in values) else float(sum(values))
+
+
+def ceilings(report: Report, raw: dict[str, Any]) -> None:
+    report.ceiling("pg_1", "asyncpg transactions (UPDATE + INSERT), 1 connection", _get(raw, "pg_1", "tps"), "rate")
+    report.ceiling("pg_32", "asyncpg transactions (UPDATE + INSERT), 32 connections", _get(raw, "pg_32", "tps"), "rate")
+    report.ceiling("pg_1_ms", "asyncpg transaction time, 1 connection, p50", _get(raw, "pg_1", "p50_ms"), "latency")
+    report.ceiling(
+        "js_awaited", "JetStream publish, awaited one by one", _get(raw, "js", "publish_awaited_per_s"), "rate"
+    )
+    report.ceiling(
+        "js_awaited_ms", "JetStream publish, awaited, p50", _get(raw, "js", "publish_awaited_p50_ms"), "latency"
+    )
+    report.ceiling("js_pipelined", "JetStream publish, pipelined", _get(raw, "js", "publish_pipelined_per_s"), "rate")
+    report.ceiling("js_consume", "JetStream consume and ack", _get(raw, "js", "consume_ack_per_s"), "rate")
+    report.ceiling(
+        "smtp", "SMTP hand-over to a local server, one connection", _get(raw, "smtp", "emails_per_s"), "rate"
+    )
+    for server in ("uvicorn", "granian"):
+        stage = f"asgi_{server}"
+        report.ceiling(f"{server}_json", f"bare Litestar JSON, {server}", _get(raw, stage, "json_rps"), "rate")
+        report.ceiling(
+            f"{server}_json_ms", f"bare Litestar JSON, {server}, p50", _get(raw, stage, "json_p50_ms"), "latency"
+        )
+        report.ceiling(f"{server}_page", f"bare Jinja2 page, {server}", _get(raw, stage, "page_rps"), "rate")
+        report.ceiling(
+            f"{server}_page_ms", f"bare Jinja2 page, {server}, p95", _get(raw, stage, "page_p95_ms"), "latency"
+        )
+        report.ceiling(
+            f"{server}_rss", f"bare Litestar app, {server}, resident memory", _get(raw, stage, "rss_idle_mb"), "memory"
+        )
+    # Derived floors: the least the same path costs with no product code in it.
+    floor = _sum(_get(raw, "js", "publish_awaited_p50_ms"), 2 * (_get(raw, "pg_1", "p50_ms") or math.nan))
+    report.ceiling("lag_floor", "lag floor: 2 transactions + 1 awaited publish", floor, "latency")
+    write_path = min(
+        (v for v in (_get(raw, "pg_32", "tps"), _get(raw, "js", "publish_awaited_per_s")) if v is not None),
+        default=None,
+    )
+    report.ceiling("write_path", "write path: min(asyncpg at 32, awaited publish)", write_path, "rate")
+
+
+def figures(report: Report, raw: dict[str, Any], server: str) -> None:
+    p = raw.get("portfolio") or {}
+    report.figure(
+        "phase_changes_per_s", "phase changes through the portfolio API, 32 clients",
+        p.get("uvicorn_phase_changes_per_s"), "rate", ceiling="pg_32", aim="≥ 50% of asyncpg",
+        meets=(p.get("uvicorn_phase_changes_per_s") or 0) >= 0.5 * _ceiling(raw, "pg_32", "tps"),
+    )  # fmt: skip
+    report.figure("phase_change_p95_ms", "phase change p95, 32 clients", p.get("uvicorn_p95_ms"), "latency")
+    if "granian_phase_changes_per_s" in p:
+        report.figure("phase_changes_granian_per_s", "phase changes, same app under granian",
+                      p["granian_phase_changes_per_s"], "rate", ceiling="pg_32")  # fmt: skip
+    e = raw.get("e2e") or {}
+    for pct in ("p50", "p95", "p99"):
+        report.figure(f"lag_searchable_{pct}_ms", f"lag 201 → searchable, {pct}", e.get(f"searchable_{pct}_ms"),
+                      "latency", ceiling="lag_floor",
+                      aim="< 250 ms" if pct == "p99" else None,
+                      meets=(e.get("searchable_p99_ms") or math.inf) < LAG_P99_LIMIT_MS if pct == "p99" else None,
+                      note=f"{e.get('steady_rate', 0):g} writes/s" if pct == "p50" else "")  # fmt: skip
+    for pct in ("p50", "p95", "p99"):
+        report.figure(f"lag_email_{pct}_ms", f"lag 201 → email handed to SMTP, {pct}", e.get(f"email_{pct}_ms"),
+                      "latency", ceiling="lag_floor")  # fmt: skip
+    report.figure("max_rate_p99_under_250ms", "highest write rate with p99 to searchable < 250 ms",
+                  e.get("max_rate_p99_under_250ms"), "rate", ceiling="write_path")  # fmt: skip
+    report.figure("emails_per_s", "emails handed to SMTP", e.get("emails_per_s"), "rate", ceiling="smtp",
+                  note=f"the notifier paces at {notifier_pacing()}/s by design")  # fmt: skip
+
+    s = raw.get("search") or {}
+    corpus = f"{s.get('corpus_documents', 0):,.0f} documents from {s.get('corpus_events', 0):,.0f} events"
+    corpus += f", {s.get('queries', 0):.0f} queries"
+    if s.get("timeouts"):
+        corpus += f", {s['timeouts']:.0f} cut off at {QUERY_TIMEOUT:g} s: percentiles are lower bounds"
+    for pct in ("p50", "p95", "p99"):
+        report.figure(f"search_{pct}_ms", f"search query, {pct}", s.get(f"{pct}_ms"), "latency",
+                      ceiling=f"{server}_json_ms", note=corpus if pct == "p50" else "",
+                      aim="≤ 20 ms" if pct == "p95" else None,
+                      meets=(s.get("p95_ms") or math.inf) <= SEARCH_P95_AIM_MS if pct == "p95" else None)  # fmt: skip
+    r = raw.get("rebuild") or {}
+    report.figure("index_events_per_s", "live indexing", r.get("index_events_per_s"), "rate", ceiling="js_consume",
+                  note=f"{r.get('events', 0):,.0f} events")  # fmt: skip
+    rebuild = r.get("rebuild_events_per_s")
+    report.figure("rebuild_events_per_s", "search index rebuild from the stream", rebuild, "rate",
+                  ceiling="js_consume", aim="≥ 50% of consume-and-ack",
+                  meets=(rebuild or 0) >= REBUILD_AIM * _ceiling(raw, "js", "consume_ack_per_s"))  # fmt: skip
+
+    w = raw.get("web") or {}
+    for page, label in (
+        ("dashboard", "dashboard"),
+        ("project_page", "project page"),
+        ("search_fragment", "search fragment"),
+    ):
+        report.figure(f"web_{page}_rps", f"web {label}, 16 clients", w.get(f"{page}_rps"), "rate",
+                      ceiling=f"{server}_page")  # fmt: skip
+        aim = "≤ 50 ms" if page == "dashboard" else None
+        report.figure(f"web_{page}_p95_ms", f"web {label}, p95, 1 client", w.get(f"{page}_p95_ms"), "latency",
+                      ceiling=f"{server}_page_ms", aim=aim,
+                      meets=(w.get(f"{page}_p95_ms") or math.inf) <= DASHBOARD_P95_AIM_MS if aim else None)  # fmt: skip
+
+    idle, loaded = raw.get("rss_idle") or {}, raw.get("rss_load") or {}
+    for service in ("portfolio", "search", "notifier", "web"):
+        report.figure(f"rss_{service}_idle_mb", f"{service} memory, idle", idle.get(service), "memory",
+                      ceiling=f"{server}_rss")  # fmt: skip
+        report.figure(f"rss_{service}_load_mb", f"{service} memory, peak under load", loaded.get(service), "memory",
+                      ceiling=f"{server}_rss")  # fmt: skip
+
+
+def notifier_pacing() -> str:
+    try:
+        from services.notifier.config import Options
+
+        return f"{Options.rate_per_second:g}"
+    except (ImportError, AttributeError):
+        return "?"
+
+
+def faster_server(raw: dict[str, Any]) -> dict[str, Any]:
+    """Which ASGI server answers the bare JSON endpoint faster on this machine, and by how much."""
+    rates = {s: _get(raw, f"asgi_{s}", "json_rps") for s in ("uvicorn", "granian")}
+    if None in rates.values():
+        return {"json_rps": rates, "faster": None}
+    faster = max(rates, key=lambda s: rates[s] or 0)
+    slower = "uvicorn" if faster == "granian" else "granian"
+    return {"json_rps": rates, "faster": faster, "times_faster": (rates[faster] or 0) / (rates[slower] or 1)}
+
+
+def fill(report: Report, raw: dict[str, Any]) -> None:
+    server = served_by()
+    ceilings(report, raw)
+    figures(report, raw, server)
+    asgi = {"served_by": server, **faster_server(raw)}
+    report.details["asgi"] = asgi
+    if asgi.get("faster"):
+        rates = asgi["json_rps"]
+        report.notes.append(
+            f"ASGI server: on this machine **{asgi['faster']}** answers the bare JSON endpoint "
+            f"{asgi['times_faster']:.1f}× as fast (granian {rates['granian']:,.0f}/s, "
+            f"uvicorn {rates['uvicorn']:,.0f}/s); "
+            f"`cdps serve` uses {server}, so the product is read against {server}'s ceilings."
+        )

@@ -1,0 +1,127 @@
+"""The whole product for the benchmark: four service processes on the demo portfolio, an SMTP sink,
+and the web measurements (dashboard, project page, search fragment through the web service)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
+
+from bench.load import build_request, closed_loop, get_status, rss_mb
+from bench.servers import Process, Servers, Sink, service_env, start_services, stop_all
+from services.cli import migrate_all
+from services.portfolio.demo import seed_demo
+from shared.embedded import free_port
+from shared.identity import Identity, sign
+
+SERVICES = ("portfolio", "search", "notifier", "web")
+# Searches people make on the demo portfolio: English, Welsh (mutated and not), a typo, a tag word.
+WEB_QUERIES = ["forms", "Caerdydd", "yng Nghaerdydd", "ysgol", "user research", "prescriptons", "cloud", "dŵr"]
+
+
+@dataclass
+class Product:
+    dsn: str
+    processes: dict[str, Process]
+    sink: Sink
+    secret: str
+
+    def url(self, service: str) -> str:
+        return self.processes[service].url
+
+    def headers(self, role: str = "lead") -> dict[str, str]:
+        identity = Identity(sub=f"bench-{role}", role=role)  # type: ignore[arg-type]
+        return {"Authorization": f"Bearer {sign(identity, self.secret, lifetime=3600)}"}
+
+    def pids(self) -> dict[str, int]:
+        return {name: process.pid for name, process in self.processes.items()}
+
+    def rss(self) -> dict[str, float]:
+        return {name: rss_mb(psutil.Process(pid)) for name, pid in self.pids().items()}
+
+    def stop(self) -> None:
+        stop_all(self.processes.values())
+        self.sink.stop()
+
+
+async def start(servers: Servers, root: Path) -> Product:
+    """A fresh database with the demo portfolio, then the four services, as `cdps run` would start them."""
+    dsn = await servers.create_database("bench_product")
+    await migrate_all(dsn)
+    await seed_demo(dsn)
+    sink = Sink()
+    sink.start()
+    secret = "bench-" + uuid.uuid4().hex
+    ports = {name: free_port() for name in SERVICES}
+    env = service_env(
+        database_url=dsn, nats_url=servers.nats_url, secret=secret, data_dir=root / "product",
+        space=servers.namespace(), ports=ports, smtp_port=sink.port,
+    )  # fmt: skip
+    try:
+        processes = await start_services(SERVICES, env, root / "logs")
+    except BaseException:
+        sink.stop()
+        raise
+    product = Product(dsn=dsn, processes=processes, sink=sink, secret=secret)
+    await wait_indexed(product)
+    return product
+
+
+async def wait_indexed(product: Product, within: float = 120) -> None:
+    """Until the search index has caught up with the stream (the demo's history is relayed first)."""
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(timeout=5) as client:
+        while True:
+            lag = (await client.get(f"{product.url('search')}/api/v1/search/lag")).json()
+            if lag["stream_seq"] > 0 and lag["lag"] == 0:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the search index did not catch up with the demo portfolio: {lag}")
+            await asyncio.sleep(0.2)
+
+
+async def demo_projects(product: Product) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(timeout=10, headers=product.headers()) as client:
+        response = await client.get(f"{product.url('portfolio')}/api/v1/projects", params={"limit": 200})
+        response.raise_for_status()
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+async def project_page_path(product: Product, project: dict[str, Any]) -> str | None:
+    """Where the web serves a project's page (probed, so the benchmark follows the web's routes)."""
+    port = product.processes["web"].port
+    for path in (f"/projects/{project['slug']}", f"/projects/{project['id']}", f"/project/{project['slug']}"):
+        if await get_status("127.0.0.1", port, path) == 200:
+            return path
+    return None
+
+
+async def measure_web(product: Product, *, seconds: float, clients: int) -> dict[str, float]:
+    """Requests per second with `clients` concurrent clients, and latency with one, for each page."""
+    port = product.processes["web"].port
+    projects = [p for p in await demo_projects(product) if p.get("visibility", "public") == "public"]
+    pages: dict[str, list[bytes]] = {"dashboard": [build_request("127.0.0.1", port, "/")]}
+    paths = [path for p in projects[:10] if (path := await project_page_path(product, p))]
+    if paths:
+        pages["project_page"] = [build_request("127.0.0.1", port, path) for path in paths]
+    pages["search_fragment"] = [
+        build_request("127.0.0.1", port, f"/search?q={quote(q)}", {"HX-Request": "true"}) for q in WEB_QUERIES
+    ]
+    result: dict[str, float] = {}
+    for name, requests in pages.items():
+        one = await closed_loop("127.0.0.1", port, requests, clients=1, seconds=seconds / 2)
+        many = await closed_loop("127.0.0.1", port, requests, clients=clients, seconds=seconds)
+        result.update({
+            f"{name}_p50_ms": one.latencies.summary()["p50_ms"], f"{name}_p95_ms": one.latencies.summary()["p95_ms"],
+            f"{name}_rps": many.rps, f"{name}_loaded_p95_ms": many.latencies.summary()["p95_ms"],
+            f"{name}_errors": float(one.errors + many.errors),
+        })  # fmt: skip
+    return result

@@ -1,0 +1,190 @@
+"""Search: query latency on the large generated corpus, live indexing rate, and the rebuild rate.
+
+Query latency is measured through the search service's HTTP API (a real `cdps serve search`
+process), one client at a time, over a fixed mix of queries: English and Welsh words, mutated
+place names, phrases, typos, filters and facets, as the public and as staff.
+
+Indexing and rebuild use a stream of generated events published the way the outbox relay
+publishes them. The live rate is read from the consumer's recorded position while it catches up;
+the rebuild is `cdps search reindex`'s own function, timed in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import asyncpg
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
+
+from bench import search_corpus
+from bench.corpus import Size, envelopes
+from bench.load import Latencies, build_request, each_once, poll_until, rss_mb
+from bench.servers import Servers, service_env, start_services, stop_all
+from services.search.app import MIGRATIONS
+from services.search.reindex import reindex
+from shared import db
+from shared.embedded import free_port
+from shared.events import encode
+from shared.identity import Identity, sign
+from shared.service import start_runtime, stop_runtime
+from shared.settings import Settings
+
+QUERY_TIMEOUT = 10.0
+"""Seconds after which a query counts as failed (nobody waits longer for a search box)."""
+QUERIES: list[dict[str, str]] = [
+    {"q": "prescriptions"},
+    {"q": "flood warnings"},
+    {"q": "Caerdydd"},
+    {"q": "yng Nghaerdydd"},
+    {"q": "trwyddedau pysgota"},
+    {"q": "gofalwyr ifanc"},
+    {"q": "user research"},
+    {"q": "school admissions Swansea"},
+    {"q": "presciptions"},  # a typo: the trigram match has to find it
+    {"q": "Abertawee"},
+    {"q": "forms", "kind": "project", "phase": "beta"},
+    {"q": "", "kind": "project", "tag": "cloud"},
+    {"q": "accessibility audit", "kind": "update"},
+    {"q": "Ynys Môn"},
+    {"q": "bathodynnau glas", "health": "red"},
+]
+
+
+def query_requests(port: int, secret: str) -> list[bytes]:
+    """The mix as the public, then as staff (who also see partner-only and internal records), so that a
+    run that only has time for part of it still covers every query once."""
+    staff = {"Authorization": f"Bearer {sign(Identity(sub='bench-lead', role='lead'), secret, lifetime=3600)}"}
+    paths = [f"/api/v1/search?{urlencode(query)}" for query in QUERIES]
+    return [build_request("127.0.0.1", port, path) for path in paths] + [
+        build_request("127.0.0.1", port, path, staff) for path in paths
+    ]
+
+
+async def query_latency(
+    servers: Servers, root: Path, *, size: Size, seconds: float, smtp_port: int
+) -> dict[str, float]:
+    dsn = await servers.create_database("bench_search")
+    await db.migrate(dsn, "search", MIGRATIONS)
+    loaded = await search_corpus.load(dsn, size)
+    secret = "bench-" + uuid.uuid4().hex
+    port = free_port()
+    env = service_env(
+        database_url=dsn, nats_url=servers.nats_url, secret=secret, data_dir=root / "search",
+        space=servers.namespace(), ports={"search": port}, smtp_port=smtp_port,
+    )  # fmt: skip
+    processes = await start_services(["search"], env, root / "logs")
+    try:
+        measured = await timed_queries(dsn, port, query_requests(port, secret), budget=seconds)
+        return {
+            **measured, "rss_mb": rss_mb(psutil.Process(processes["search"].pid)),
+            "corpus_events": loaded["events"], "corpus_documents": loaded["documents"],
+            "corpus_load_seconds": loaded["load_seconds"] + loaded["index_seconds"],
+        }  # fmt: skip
+    finally:
+        stop_all(processes.values())
+
+
+async def timed_queries(dsn: str, port: int, requests: list[bytes], *, budget: float) -> dict[str, float]:
+    """The mix in order, one query at a time, until the time budget is spent (at least one query).
+
+    A query slower than QUERY_TIMEOUT counts as that long (so the percentiles are lower bounds) and is
+    cancelled in PostgreSQL: left running, it would slow every later query on a small machine.
+    """
+    latencies = Latencies()
+    timeouts = errors = 0
+    began = time.monotonic()
+    sent = 0
+    while sent == 0 or time.monotonic() - began < budget:
+        request = requests[sent % len(requests)]
+        sent += 1
+        started = time.perf_counter()
+        try:
+            answer, failed = await asyncio.wait_for(each_once("127.0.0.1", port, [request]), QUERY_TIMEOUT)
+            latencies.values += answer.values
+            errors += failed
+        except TimeoutError:
+            timeouts += 1
+            latencies.values.append(time.perf_counter() - started)
+            await cancel_search_queries(dsn)
+    return {
+        **latencies.summary(), "queries": float(sent), "timeouts": float(timeouts),
+        "errors": float(errors), "mix": float(len(requests)),
+    }  # fmt: skip
+
+
+async def cancel_search_queries(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            """SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+               WHERE datname = current_database() AND application_name = 'cdps-search' AND state = 'active'"""
+        )
+    finally:
+        await conn.close()
+
+
+async def _position(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT stream_seq FROM search.consumer_state WHERE consumer = 'search'") or 0)
+
+
+async def indexing_and_rebuild(
+    servers: Servers, root: Path, *, size: Size, smtp_port: int, within: float = 120
+) -> dict[str, Any]:
+    """Publish `size` events, let a search service index them live, then rebuild the index from the stream."""
+    dsn = await servers.create_database("bench_rebuild")
+    await db.migrate(dsn, "search", MIGRATIONS)
+    space, secret = servers.namespace(), "bench-" + uuid.uuid4().hex
+    settings = Settings(database_url=dsn, nats_url=servers.nats_url, secret_key=secret, data_dir=root, namespace=space)
+    runtime = await start_runtime("search", settings, MIGRATIONS)
+    try:
+        # Published before the service starts, so the live rate is the consumer's, not the publisher's.
+        count = 0
+        for envelope in envelopes(size):
+            await runtime.js.publish_async(
+                settings.subject_for(envelope.type), encode(envelope), stream=settings.stream_name,
+                headers={"Nats-Msg-Id": str(envelope.id)},
+            )  # fmt: skip
+            count += 1
+        await runtime.js.publish_async_completed()
+        last = (await runtime.js.stream_info(settings.stream_name)).state.last_seq
+        env = service_env(
+            database_url=dsn, nats_url=servers.nats_url, secret=secret, data_dir=root / "rebuild", space=space,
+            ports={"search": free_port()}, smtp_port=smtp_port,
+        )  # fmt: skip
+        processes = await start_services(["search"], env, root / "logs")
+        try:
+            conn = await asyncpg.connect(dsn)
+            try:
+                # From the first position the consumer records to the last: the service's start-up is left out.
+                seen: list[int] = []
+
+                async def reached(target: int) -> bool:
+                    seen.append(await _position(conn))
+                    return seen[-1] >= target
+
+                await poll_until(lambda: reached(1), within=within, interval=0.01)
+                first, began = seen[-1], time.monotonic()
+                await poll_until(lambda: reached(last), within=within, interval=0.05)
+                position = seen[-1]
+                live_seconds = time.monotonic() - began
+            finally:
+                await conn.close()
+            started = time.perf_counter()
+            rebuilt = await reindex(runtime)
+            rebuild_seconds = time.perf_counter() - started
+        finally:
+            stop_all(processes.values())
+    finally:
+        await stop_runtime(runtime, [])
+    return {
+        "events": float(count),
+        "index_events_per_s": (position - first) / live_seconds if live_seconds > 0 else float("nan"),
+        "index_complete": float(position >= last),
+        "rebuild_events_per_s": rebuilt / rebuild_seconds,
+        "rebuild_seconds": rebuild_seconds,
+    }

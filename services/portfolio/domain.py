@@ -16,18 +16,6 @@ from msgspec import UNSET, UnsetType
 from shared.events import EngagementKind, Health, PartnerKind, Phase, State, Visibility
 from shared.http import FieldError
 
-CHALLENGE_AREAS: tuple[str, ...] = (
-    "skills-and-staffing",
-    "shared-platforms",
-    "cloud",
-    "content",
-    "forms",
-    "agile-working",
-    "procurement",
-    "shared-functionality",
-    "funding-and-measuring",
-    "cyber-and-net-zero",
-)
 Tag = Literal[
     "skills-and-staffing",
     "shared-platforms",

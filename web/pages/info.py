@@ -36,10 +36,7 @@ def _error_page(request: HxRequest, status: int, **context: Any) -> Response[Any
         en, cy = messages.get(status, ("Something went wrong", "Aeth rhywbeth o'i le"))
         return Response(ErrorBody(status=status, message_en=en, message_cy=cy), status_code=status)
     lang = language_of(request)
-    try:
-        account = current_account(request)
-    except Exception:
-        account = None
+    account = current_account(request)
     return Template(
         template_name="errors/error.html", status_code=status,
         context={"lang": lang, "account": account, "labels": labels, "status": status, **gettext_functions(lang),

@@ -66,8 +66,7 @@ async def run_query(
 ) -> Response[store.Results]:
     runtime: Runtime = state.runtime
     caught_up = await wait_until_indexed(runtime, parse_after(after))
-    async with runtime.pool.acquire() as conn:
-        results = await store.search(conn, query, caller(request))
+    results = await store.search(runtime.pool, query, caller(request))
     # Tell the caller when the bounded wait ran out, rather than pretending the index is current.
     return Response(results, headers={"X-Index-Caught-Up": "true" if caught_up else "false"})
 

@@ -3,6 +3,7 @@ filter applied afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import uuid
@@ -66,16 +67,12 @@ class Results(msgspec.Struct, kw_only=True):
 # Parameters: $1 role, $2 partner id, $3 English query text, $4 Welsh tsquery text, $5 folded query,
 # $6 kind, $7 partner filter, $8 phase, $9 health, $10 tag, $11 from, $12 to, $13 fuzzy: match titles
 # by trigram similarity instead of full text (the typo fallback, run only when full text finds nothing).
-_MATCHED = """
+_QUERY = """
 WITH query AS (
     SELECT websearch_to_tsquery('english', $3) || to_tsquery('simple', $4) AS tsq
-), matched AS (
-    SELECT d.*,
-           CASE WHEN $3 = '' THEN 0
-                WHEN $13 THEN word_similarity($5, d.title_folded)
-                ELSE ts_rank('{0.0, 0.0, 0.1, 1.0}', d.tsv, query.tsq)
-           END AS rank
-    FROM documents d, query
+)"""
+
+_FILTER = """
     WHERE (d.visibility = 'public'
            OR $1 IN ('admin', 'lead')
            OR ($1 = 'partner' AND d.visibility = 'partner' AND d.partner_id = $2))
@@ -84,8 +81,30 @@ WITH query AS (
       AND ($8::text IS NULL OR d.phase = $8) AND ($9::text IS NULL OR d.health = $9)
       AND ($10::text IS NULL OR $10 = ANY (d.tags))
       AND ($11::date IS NULL OR d.occurred_on >= $11) AND ($12::date IS NULL OR d.occurred_on <= $12)
-)
 """
+
+# Ranking reads each match's whole tsvector, so only the hits query ranks; the facets read five
+# small columns of the same matches.
+_MATCHED = (
+    _QUERY
+    + """, matched AS (
+    SELECT d.*,
+           CASE WHEN $3 = '' THEN 0
+                WHEN $13 THEN word_similarity($5, d.title_folded)
+                ELSE ts_rank('{0.0, 0.0, 0.1, 1.0}', d.tsv, query.tsq)
+           END AS rank
+    FROM documents d, query"""
+    + _FILTER
+    + ")"
+)
+
+_FACET_ROWS = (
+    _QUERY
+    + """, matched AS MATERIALIZED (
+    SELECT d.kind, d.phase, d.health, d.tags, d.partner_id FROM documents d, query"""
+    + _FILTER
+    + ")"
+)
 
 # Private-use characters mark matches, so the record's own text can be escaped before <mark> goes in.
 _HEADLINE = "'MaxFragments=1, MaxWords=25, MinWords=10, StartSel=\ue000, StopSel=\ue001'"
@@ -107,7 +126,7 @@ LIMIT $14 OFFSET $15
 )
 
 _FACETS = (
-    _MATCHED
+    _FACET_ROWS
     + """
 SELECT 'kind' AS facet, kind AS value, count(*) AS n FROM matched GROUP BY kind
 UNION ALL SELECT 'phase', phase, count(*) FROM matched WHERE phase IS NOT NULL AND kind = 'project' GROUP BY phase
@@ -127,24 +146,32 @@ def _parameters(query: Query, viewer: Identity) -> list[Any]:
     ]  # fmt: skip
 
 
-async def search(conn: Conn, query: Query, viewer: Identity) -> Results:
+async def search(pool: asyncpg.Pool, query: Query, viewer: Identity) -> Results:
     """Full text first; only if that finds nothing, titles by trigram similarity (typos)."""
-    results = await _search(conn, query, viewer, fuzzy=False)
+    results = await _search(pool, query, viewer, fuzzy=False)
     if results.total == 0 and query.q.strip():
-        results = await _search(conn, query, viewer, fuzzy=True)
+        results = await _search(pool, query, viewer, fuzzy=True)
     return results
 
 
-async def _search(conn: Conn, query: Query, viewer: Identity, *, fuzzy: bool) -> Results:
+async def _search(pool: asyncpg.Pool, query: Query, viewer: Identity, *, fuzzy: bool) -> Results:
     parameters = [*_parameters(query, viewer), fuzzy]
-    facets: dict[str, list[FacetCount]] = {name: [] for name in ("kind", "phase", "health", "tag", "partner")}
-    for row in await conn.fetch(_FACETS, *parameters):
-        facets[row["facet"]].append(FacetCount(value=row["value"], count=row["n"]))
-    total = sum(f.count for f in facets["kind"])  # every match has one kind
-    if total == 0:
-        return Results(query=query.q, total=0, items=[], facets=facets)
     highlight = " | ".join(highlight_terms(query.q)) if query.q.strip() else ""
-    rows = await conn.fetch(_HITS, *parameters, query.limit, query.offset, highlight)
+
+    async def facet_rows() -> list[asyncpg.Record]:
+        async with pool.acquire() as conn:
+            return list(await conn.fetch(_FACETS, *parameters))
+
+    async def hit_rows() -> list[asyncpg.Record]:
+        async with pool.acquire() as conn:
+            return list(await conn.fetch(_HITS, *parameters, query.limit, query.offset, highlight))
+
+    # The two statements read the same matches independently: on two connections they overlap.
+    counted, rows = await asyncio.gather(facet_rows(), hit_rows())
+    facets: dict[str, list[FacetCount]] = {name: [] for name in ("kind", "phase", "health", "tag", "partner")}
+    for row in counted:
+        facets[row["facet"]].append(FacetCount(value=row["value"], count=row["n"]))
+    total = sum(f.count for f in facets["kind"])  # every match has exactly one kind
     return Results(query=query.q, total=total, items=[_hit(r) for r in rows], facets=facets)
 
 

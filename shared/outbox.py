@@ -93,6 +93,8 @@ class Relay:
         self._settings = settings
         self._lock_key = f"cdps.outbox.{schema}"
         self._wake = asyncio.Event()
+        self.idle = asyncio.Event()
+        """Set while the relay waits for a NOTIFY or its poll, having published all it saw."""
 
     async def publish_pending(self) -> int:
         """Publish committed, unpublished events until none is left; returns how many."""
@@ -154,8 +156,10 @@ class Relay:
                 ) as exc:
                     # NATS or PostgreSQL is away; the rows stay unpublished and we try again.
                     log.warning("relay could not publish; will retry", error=repr(exc))
+                self.idle.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wait(stop), self._settings.relay_poll_seconds)
+                self.idle.clear()
         finally:
             if listener is not None and not listener.is_closed():
                 await listener.close()

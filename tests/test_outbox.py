@@ -19,7 +19,7 @@ from shared.events import Actor
 from shared.outbox import Relay
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
-from tests.helpers import project_created, stream_events
+from tests.helpers import eventually, project_created, stream_events
 
 LEAD = Actor(id="lead-1", role="lead")
 
@@ -94,20 +94,17 @@ async def test_relay_wakes_on_commit_without_waiting_for_the_poll(settings: Sett
 
     slow_poll = msgspec.structs.replace(settings, relay_poll_seconds=30.0)
     runtime = await start_runtime("portfolio", slow_poll, MIGRATIONS)
-    relay_task = asyncio.create_task(
-        Relay(runtime.pool, runtime.dsn, runtime.js, slow_poll, "portfolio").run(runtime.stop)
-    )
+    relay = Relay(runtime.pool, runtime.dsn, runtime.js, slow_poll, "portfolio")
+    relay_task = asyncio.create_task(relay.run(runtime.stop))
     try:
-        await asyncio.sleep(0.3)  # the relay has done its first pass and is now waiting
+        await asyncio.wait_for(relay.idle.wait(), 10)  # its first pass is done; it now waits up to 30 s
         async with runtime.pool.acquire() as conn:
             await store.create_project(conn, project("notified"), LEAD)
 
         async def published() -> int:
             return len(await stream_events(runtime.js, slow_poll))
 
-        async with asyncio.timeout(5):  # far below the 30 s poll: only NOTIFY can explain it
-            while await published() == 0:
-                await asyncio.sleep(0.05)
+        await eventually(published, timeout=5)  # far below the 30 s poll: only NOTIFY can explain it
     finally:
         await stop_runtime(runtime, [relay_task])
 
@@ -139,9 +136,7 @@ async def test_fifty_writers_and_two_relays_publish_every_event_once_in_order_pe
     async def all_published() -> bool:
         return await runtime.pool.fetchval("SELECT count(*) FROM events WHERE published_at IS NULL") == 0
 
-    async with asyncio.timeout(30):
-        while not await all_published():
-            await asyncio.sleep(0.1)
+    await eventually(all_published, timeout=30)
     stop.set()
     await asyncio.gather(*relays)
 

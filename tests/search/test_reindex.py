@@ -37,7 +37,7 @@ async def test_a_rebuild_under_concurrent_queries_never_fails_a_query_and_ends_i
         # The live consumer keeps applying new events during the rebuild.
         for i in range(10):
             await search.publish(ProjectCreated(project=snapshot(title_en=f"Rebuilt during {i}")))
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0)  # let the rebuild and the readers run between writes
 
     readers = [asyncio.create_task(keep_querying()) for _ in range(3)]
     steps: list[tuple[int, int]] = []

@@ -15,16 +15,13 @@ from typing import Any, Literal
 
 import msgspec
 
+from services.notifier.domain import HEALTH, PHASES
+
 Language = Literal["cy", "en"]
 
-PHASE_NAMES = {
-    "en": {"discovery": "discovery", "alpha": "alpha", "beta": "beta", "live": "live", "retired": "retired"},
-    "cy": {"discovery": "darganfod", "alpha": "alffa", "beta": "beta", "live": "byw", "retired": "wedi ymddeol"},
-}
-HEALTH_NAMES = {
-    "en": {"green": "green", "amber": "amber", "red": "red"},
-    "cy": {"green": "gwyrdd", "amber": "ambr", "red": "coch"},
-}
+# The notifier's own words for phases and health, lower-cased to sit inside a sentence.
+PHASE_NAMES = {lang: {code: name.lower() for code, name in names.items()} for lang, names in PHASES.items()}
+HEALTH_NAMES = {lang: {code: name.lower() for code, name in names.items()} for lang, names in HEALTH.items()}
 AREAS = {
     "skills-and-staffing": ("Skills and staffing", "Sgiliau a staffio"),
     "shared-platforms": ("Shared platforms", "Platfformau a rennir"),

@@ -11,7 +11,6 @@ load and rebuilt from their own definitions afterwards, as a bulk load into Post
 
 from __future__ import annotations
 
-import functools
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,28 +19,8 @@ from typing import Any
 import asyncpg
 
 from bench.corpus import SEED, Size, generate
+from services.search.consumer import NAMES, row
 from services.search.domain import Document, indexing_for
-from services.search.welsh import fold, to_index_text
-
-COLUMNS = [
-    "id", "kind", "aggregate_id", "aggregate_seq", "slug", "partner_id", "project_id", "visibility", "title_en",
-    "title_cy", "body_en", "body_cy", "title_cy_terms", "body_cy_terms", "title_folded", "phase", "health",
-    "state", "tags", "occurred_on",
-]  # fmt: skip
-
-# The generated texts repeat (templates, place names), so the Welsh normalisation is worth caching.
-_index_text = functools.lru_cache(maxsize=500_000)(to_index_text)
-_fold = functools.lru_cache(maxsize=500_000)(fold)
-
-
-def _row(doc: Document) -> tuple[Any, ...]:
-    """The row the consumer's upsert would write (the same derived Welsh columns)."""
-    return (
-        doc.id, doc.kind, doc.aggregate_id, doc.aggregate_seq, doc.slug, doc.partner_id, doc.project_id,
-        doc.visibility, doc.title_en, doc.title_cy, doc.body_en, doc.body_cy, _index_text(doc.title_cy),
-        _index_text(doc.body_cy), _fold(f"{doc.title_en} {doc.title_cy}"), doc.phase, doc.health, doc.state,
-        doc.tags, doc.occurred_on,
-    )  # fmt: skip
 
 
 class _Fold:
@@ -51,20 +30,25 @@ class _Fold:
         self.records: dict[uuid.UUID, Document] = {}
         self.sequences: dict[uuid.UUID, int] = {}
         self.events = 0
+        self.title_words: set[str] = set()
+
+    def document_row(self, doc: Document) -> tuple[Any, ...]:
+        self.title_words |= doc.title_words()
+        return row(doc)
 
     def standalone(self, size: Size, seed: int) -> Iterator[tuple[Any, ...]]:
         for envelope, event in generate(size, seed):
             self.events += 1
             indexing = indexing_for(envelope, event)
             for doc in indexing.extra:
-                yield _row(doc)
+                yield self.document_row(doc)
             if envelope.aggregate_seq > self.sequences.get(envelope.aggregate_id, 0):
                 self.sequences[envelope.aggregate_id] = envelope.aggregate_seq
                 if indexing.record is not None:
                     if indexing.record.kind in ("project", "partner"):
                         self.records[envelope.aggregate_id] = indexing.record  # a later event may replace it
                     else:
-                        yield _row(indexing.record)  # one event per engagement or support request
+                        yield self.document_row(indexing.record)  # one event per engagement or support request
 
 
 async def load(dsn: str, size: Size, seed: int = SEED) -> dict[str, float]:
@@ -80,10 +64,11 @@ async def load(dsn: str, size: Size, seed: int = SEED) -> dict[str, float]:
         for index in indexes:
             await conn.execute(f'DROP INDEX search."{index["indexname"]}"')
         folded = _Fold()
-        await conn.copy_records_to_table("documents", records=folded.standalone(size, seed), columns=COLUMNS)
+        await conn.copy_records_to_table("documents", records=folded.standalone(size, seed), columns=NAMES)
         await conn.copy_records_to_table(
-            "documents", records=(_row(d) for d in folded.records.values()), columns=COLUMNS
+            "documents", records=(folded.document_row(d) for d in folded.records.values()), columns=NAMES
         )
+        await conn.copy_records_to_table("title_terms", records=[(w,) for w in sorted(folded.title_words)])
         await conn.copy_records_to_table(
             "aggregates", records=list(folded.sequences.items()), columns=["aggregate_id", "aggregate_seq"]
         )

@@ -34,6 +34,19 @@ from shared.settings import Settings
 log = get_logger(__name__)
 
 Handler = Callable[["Conn", Envelope], Awaitable[None]]
+BatchHandler = Callable[["Conn", list[Envelope]], Awaitable[None]]
+"""Applies a whole batch in the consumer's transaction (a read model that writes in bulk)."""
+
+
+def one_at_a_time(handler: Handler) -> BatchHandler:
+    """A batch handler that applies each event in turn with ``handler``."""
+
+    async def apply(conn: Conn, envelopes: list[Envelope]) -> None:
+        for envelope in envelopes:
+            await handler(conn, envelope)
+
+    return apply
+
 
 APPLIED = Counter("cdps_consumer_applied_total", "Events applied by a consumer", ["consumer"])
 DEAD = Counter("cdps_consumer_dead_letters_total", "Events sent to the dead-letter table", ["consumer"])
@@ -47,7 +60,7 @@ class EventConsumer:
         pool: asyncpg.Pool,
         js: JetStreamContext,
         settings: Settings,
-        handler: Handler,
+        handler: BatchHandler,
         batch_size: int = 200,
         retry_base_seconds: float = 1.0,
         lock_key: str | None = None,
@@ -125,8 +138,7 @@ class EventConsumer:
             if self._lock_key is not None:
                 # Lets a maintenance job (the search rebuild) hold batches back for a moment.
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_key)
-            for msg in msgs:
-                await self._handler(conn, decode(msg.data))
+            await self._handler(conn, [decode(msg.data) for msg in msgs])
             await self._record_position(conn, max(m.metadata.sequence.stream for m in msgs))
         APPLIED.labels(self.name).inc(len(msgs))
 

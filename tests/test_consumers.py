@@ -12,9 +12,9 @@ import pytest
 from services.notifier.app import MIGRATIONS as NOTIFIER_MIGRATIONS
 from services.notifier.consumer import apply_event as notify
 from services.search.app import MIGRATIONS as SEARCH_MIGRATIONS
-from services.search.consumer import apply_event as index
+from services.search.consumer import apply_events as index
 from shared.bus import MAX_DELIVER
-from shared.consumer import EventConsumer, Handler
+from shared.consumer import BatchHandler, EventConsumer, one_at_a_time
 from shared.events import Envelope, encode
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
@@ -35,7 +35,7 @@ async def publish(runtime: Runtime, envelope: Envelope, *, msg_id: str | None = 
     )
 
 
-async def consuming(runtime: Runtime, name: str, handler: Handler) -> asyncio.Task[None]:
+async def consuming(runtime: Runtime, name: str, handler: BatchHandler) -> asyncio.Task[None]:
     consumer = EventConsumer(
         name=name, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=handler,
         retry_base_seconds=0.05,
@@ -58,7 +58,7 @@ async def notifier(settings: Settings) -> AsyncIterator[Runtime]:
         "INSERT INTO subscriptions (id, email, language, confirmed) VALUES ($1, 'ann@example.org', 'both', true)",
         uuid.uuid4(),
     )
-    task = await consuming(runtime, "notifier", notify)
+    task = await consuming(runtime, "notifier", one_at_a_time(notify))
     yield runtime
     await stop_runtime(runtime, [task])
 

@@ -25,7 +25,7 @@ from services.notifier.sender import run_sender
 from services.notifier.signin import run_signin_responder
 from services.notifier.weeknotes.api import ROUTES as WEEKNOTES_ROUTES
 from services.notifier.weeknotes.scheduler import run_scheduler
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, one_at_a_time
 from shared.http import EXCEPTION_HANDLERS
 from shared.outbox import Relay
 from shared.service import OPERATIONS, BackgroundTask, Runtime, lifespan
@@ -44,7 +44,11 @@ def background_jobs(notifier: Parts) -> list[BackgroundTask]:
 
     async def consumer(runtime: Runtime) -> None:
         await EventConsumer(
-            name=CONSUMER, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=apply_event
+            name=CONSUMER,
+            pool=runtime.pool,
+            js=runtime.js,
+            settings=runtime.settings,
+            handler=one_at_a_time(apply_event),
         ).run(runtime.stop)
 
     async def sender(runtime: Runtime) -> None:

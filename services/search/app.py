@@ -8,7 +8,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from services.search.api import lag, search, search_fragment
-from services.search.consumer import CONSUMER, apply_event
+from services.search.consumer import CONSUMER, apply_events
 from services.search.reindex import APPLY_LOCK
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
@@ -24,7 +24,7 @@ async def run_indexer(runtime: Runtime) -> None:
         pool=runtime.pool,
         js=runtime.js,
         settings=runtime.settings,
-        handler=apply_event,
+        handler=apply_events,
         lock_key=APPLY_LOCK,
     )
     await consumer.run(runtime.stop)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 import msgspec
 
-from services.search.welsh import fold, to_index_text
+from services.search.welsh import to_index_text, tokenise
 from shared.events import (
     EngagementRecorded,
     Envelope,
@@ -24,6 +25,14 @@ from shared.events import (
     SupportTriaged,
     WeeknotePublished,
 )
+
+MIN_TERM_LENGTH = 3
+"""Shorter title words are not worth correcting (and would match almost anything by trigrams)."""
+
+# Every event of a project repeats its title and summary, so the Welsh normalisation of a text is
+# computed once and reused (it is pure; the rebuild spends most of its Python time here otherwise).
+_index_text = functools.lru_cache(maxsize=65_536)(to_index_text)
+_tokens = functools.lru_cache(maxsize=65_536)(tokenise)
 
 ENGAGEMENT_KINDS = {
     "catalyst_project": ("Catalyst project", "Prosiect catalydd"),
@@ -56,15 +65,20 @@ class Document(msgspec.Struct, kw_only=True):
 
     @property
     def title_cy_terms(self) -> str:
-        return to_index_text(self.title_cy)
+        return _index_text(self.title_cy)
 
     @property
     def body_cy_terms(self) -> str:
-        return to_index_text(self.body_cy)
+        return _index_text(self.body_cy)
 
     @property
-    def title_folded(self) -> str:
-        return fold(f"{self.title_en} {self.title_cy}")
+    def tags_text(self) -> str:
+        return " ".join(self.tags)
+
+    def title_words(self) -> set[str]:
+        """The folded words of both titles, for the typo lexicon."""
+        words = (*_tokens(self.title_en), *_tokens(self.title_cy))
+        return {word for word in words if len(word) >= MIN_TERM_LENGTH}
 
 
 class Indexing(msgspec.Struct, kw_only=True):
@@ -140,3 +154,46 @@ def indexing_for(envelope: Envelope, event: EventData) -> Indexing:
     if isinstance(event, SupportTriaged):
         return Indexing(state=event.outcome)
     return Indexing()
+
+
+class Changes(msgspec.Struct, kw_only=True):
+    """What one batch of events changes in the index, once folded together."""
+
+    documents: list[Document]
+    """Records newer than the index holds (one per record: its newest), and standalone documents."""
+    states: dict[uuid.UUID, str]
+    """State-only changes of records whose document is not rewritten in this batch."""
+    sequences: dict[uuid.UUID, int]
+    """The newest aggregate_seq now applied, per record."""
+
+
+def changes_for(events: list[tuple[Envelope, Indexing]], indexed: dict[uuid.UUID, int]) -> Changes:
+    """Fold a batch: per record, only events newer than ``indexed`` (what the index already holds)
+    count, in aggregate_seq order, so duplicates and late arrivals change nothing; the newest
+    snapshot wins and a later state-only event (a triage) amends it. Standalone documents (posted
+    updates) are keyed by their own id and written whatever the order."""
+    standalone: dict[uuid.UUID, Document] = {}
+    newer: dict[uuid.UUID, dict[int, Indexing]] = {}
+    for envelope, indexing in events:
+        for doc in indexing.extra:
+            standalone[doc.id] = doc
+        if envelope.aggregate_seq > indexed.get(envelope.aggregate_id, 0):
+            newer.setdefault(envelope.aggregate_id, {})[envelope.aggregate_seq] = indexing
+    records: dict[uuid.UUID, Document] = {}
+    states: dict[uuid.UUID, str] = {}
+    sequences: dict[uuid.UUID, int] = {}
+    for aggregate_id, by_seq in newer.items():
+        record: Document | None = None
+        state: str | None = None
+        for seq in sorted(by_seq):
+            indexing = by_seq[seq]
+            if indexing.record is not None:
+                record, state = indexing.record, None
+            if indexing.state is not None:
+                state = indexing.state
+        if record is not None:
+            records[aggregate_id] = record if state is None else msgspec.structs.replace(record, state=state)
+        elif state is not None:
+            states[aggregate_id] = state
+        sequences[aggregate_id] = max(by_seq)
+    return Changes(documents=[*records.values(), *standalone.values()], states=states, sequences=sequences)

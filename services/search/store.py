@@ -3,7 +3,6 @@ filter applied afterwards."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import html
 import uuid
@@ -12,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import asyncpg
 import msgspec
 
-from services.search.welsh import fold, highlight_terms, to_tsquery_text
+from services.search.domain import MIN_TERM_LENGTH
+from services.search.welsh import highlight_terms, to_tsquery_text, tokenise
 from shared.identity import Identity
 
 if TYPE_CHECKING:
@@ -62,117 +62,148 @@ class Results(msgspec.Struct, kw_only=True):
     total: int
     items: list[Hit]
     facets: dict[str, list[FacetCount]]
+    corrected: str | None = None
+    """Set when nothing matched as typed and these are the results for the nearest title words."""
 
 
-# Parameters: $1 role, $2 partner id, $3 English query text, $4 Welsh tsquery text, $5 folded query,
-# $6 kind, $7 partner filter, $8 phase, $9 health, $10 tag, $11 from, $12 to, $13 fuzzy: match titles
-# by trigram similarity instead of full text (the typo fallback, run only when full text finds nothing).
-_QUERY = """
-WITH query AS (
-    SELECT websearch_to_tsquery('english', $3) || to_tsquery('simple', $4) AS tsq
-)"""
+class Statement:
+    """A query's SQL and its parameters, built from only the conditions that apply, so that
+    PostgreSQL plans each search for what it asks (a text match, a kind, a tag) and no more."""
 
-_FILTER = """
-    WHERE (d.visibility = 'public'
-           OR $1 IN ('admin', 'lead')
-           OR ($1 = 'partner' AND d.visibility = 'partner' AND d.partner_id = $2))
-      AND ($3 = '' OR (NOT $13 AND d.tsv @@ query.tsq) OR ($13 AND $5 <% d.title_folded))
-      AND ($6::text IS NULL OR d.kind = $6) AND ($7::uuid IS NULL OR d.partner_id = $7)
-      AND ($8::text IS NULL OR d.phase = $8) AND ($9::text IS NULL OR d.health = $9)
-      AND ($10::text IS NULL OR $10 = ANY (d.tags))
-      AND ($11::date IS NULL OR d.occurred_on >= $11) AND ($12::date IS NULL OR d.occurred_on <= $12)
-"""
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.conditions: list[str] = []
+        self.sql = ""
 
-# Ranking reads each match's whole tsvector, so only the hits query ranks; the facets read five
-# small columns of the same matches.
-_MATCHED = (
-    _QUERY
-    + """, matched AS (
-    SELECT d.*,
-           CASE WHEN $3 = '' THEN 0
-                WHEN $13 THEN word_similarity($5, d.title_folded)
-                ELSE ts_rank('{0.0, 0.0, 0.1, 1.0}', d.tsv, query.tsq)
-           END AS rank
-    FROM documents d, query"""
-    + _FILTER
-    + ")"
-)
+    def param(self, value: Any, cast: str = "") -> str:
+        self.values.append(value)
+        return f"${len(self.values)}{cast}"
 
-_FACET_ROWS = (
-    _QUERY
-    + """, matched AS MATERIALIZED (
-    SELECT d.kind, d.phase, d.health, d.tags, d.partner_id FROM documents d, query"""
-    + _FILTER
-    + ")"
-)
+    def where(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+
+def _visible_to(statement: Statement, viewer: Identity) -> None:
+    """Who may see what: part of the WHERE clause of every search, hits and facets alike."""
+    if viewer.is_staff:
+        return
+    if viewer.role == "partner" and viewer.partner_id is not None:
+        partner = statement.param(viewer.partner_id, "::uuid")
+        statement.where(f"(d.visibility = 'public' OR (d.visibility = 'partner' AND d.partner_id = {partner}))")
+    else:
+        statement.where("d.visibility = 'public'")
+
+
+def _filtered(statement: Statement, query: Query) -> None:
+    filters: list[tuple[Any, str]] = [
+        (query.kind, "d.kind = {}"), (query.partner, "d.partner_id = {}"), (query.phase, "d.phase = {}"),
+        (query.health, "d.health = {}"), (query.tag, "{} = ANY (d.tags)"), (query.date_from, "d.occurred_on >= {}"),
+        (query.date_to, "d.occurred_on <= {}"),
+    ]  # fmt: skip
+    for value, condition in filters:
+        if value is not None:
+            statement.where(condition.format(statement.param(value)))
+
 
 # Private-use characters mark matches, so the record's own text can be escaped before <mark> goes in.
 _HEADLINE = "'MaxFragments=1, MaxWords=25, MinWords=10, StartSel=\ue000, StopSel=\ue001'"
 
-_HITS = (
-    _MATCHED
-    + """
-SELECT m.*,
-       ts_headline('english', m.body_en, websearch_to_tsquery('english', $3), """
-    + _HEADLINE
-    + """) AS snippet_en,
-       ts_headline('simple', m.body_cy, to_tsquery('simple', $16), """
-    + _HEADLINE
-    + """) AS snippet_cy
-FROM matched m
-ORDER BY m.rank DESC, m.occurred_on DESC, m.id
-LIMIT $14 OFFSET $15
-"""
+
+def _facet(name: str, column: str, where: str = "") -> str:
+    counted = f"SELECT {column} AS value, count(*) AS n FROM matched {where} GROUP BY 1"
+    return (
+        f"'{name}', (SELECT coalesce(json_agg(json_build_object('value', value, 'count', n) ORDER BY n DESC, value),"
+        f" '[]') FROM ({counted}) AS counted)"
+    )
+
+
+_FACETS = ", ".join([
+    _facet("kind", "kind"),
+    _facet("phase", "phase", "WHERE kind = 'project' AND phase IS NOT NULL"),
+    _facet("health", "health", "WHERE kind = 'project' AND health IS NOT NULL"),
+    _facet("tag", "tag", "CROSS JOIN unnest(tags) AS tag WHERE kind = 'project'"),
+    _facet("partner", "partner_id", "WHERE partner_id IS NOT NULL"),
+])  # fmt: skip
+
+
+def _statement(query: Query, viewer: Identity, text: str) -> Statement:
+    """One statement, one pass over the matches: they are collected once (narrow columns only),
+    the page of hits is the top of them and the facets count them; only the page's own rows are
+    read whole, for titles and snippets.
+
+    Ranking: title matches first (a project, partner or weeknote named by the words), then matches
+    in the text; newest first within each. Ranking only asks "does the title match?" of a small
+    title vector, so it costs little more than finding the matches.
+    """
+    statement = Statement()
+    _visible_to(statement, viewer)
+    _filtered(statement, query)
+    rank = "0"
+    english = welsh = "''"
+    if text:
+        english, welsh = statement.param(text), statement.param(to_tsquery_text(text))
+        tsquery = f"(websearch_to_tsquery('english', {english}) || to_tsquery('simple', {welsh}))"
+        statement.where(f"d.tsv @@ {tsquery}")
+        rank = f"CASE WHEN d.title_tsv @@ {tsquery} THEN 1 ELSE 0 END"
+    highlight = statement.param(" | ".join(highlight_terms(text)) if text else "")
+    limit, offset = statement.param(query.limit), statement.param(query.offset)
+    where = " AND ".join(statement.conditions) or "true"
+    statement.sql = f"""
+WITH matched AS MATERIALIZED (
+    SELECT d.id, d.kind, d.phase, d.health, d.tags, d.partner_id, d.occurred_on, {rank} AS rank
+    FROM documents d WHERE {where}
+), page AS (
+    SELECT id, rank FROM matched ORDER BY rank DESC, occurred_on DESC, id LIMIT {limit} OFFSET {offset}
 )
-
-_FACETS = (
-    _FACET_ROWS
-    + """
-SELECT 'kind' AS facet, kind AS value, count(*) AS n FROM matched GROUP BY kind
-UNION ALL SELECT 'phase', phase, count(*) FROM matched WHERE phase IS NOT NULL AND kind = 'project' GROUP BY phase
-UNION ALL SELECT 'health', health, count(*) FROM matched WHERE health IS NOT NULL AND kind = 'project' GROUP BY health
-UNION ALL SELECT 'tag', tag, count(*) FROM matched, unnest(tags) AS tag WHERE kind = 'project' GROUP BY tag
-UNION ALL SELECT 'partner', partner_id::text, count(*) FROM matched WHERE partner_id IS NOT NULL GROUP BY partner_id
-ORDER BY 1, 3 DESC, 2
+SELECT f.facets, d.id, d.kind, d.slug, d.project_id, d.partner_id, d.title_en, d.title_cy, d.phase, d.health,
+       d.tags, d.occurred_on, p.rank,
+       ts_headline('english', d.body_en, websearch_to_tsquery('english', {english}), {_HEADLINE}) AS snippet_en,
+       ts_headline('simple', d.body_cy, to_tsquery('simple', {highlight}), {_HEADLINE}) AS snippet_cy
+FROM (SELECT json_build_object({_FACETS}) AS facets) AS f
+LEFT JOIN (page p JOIN documents d ON d.id = p.id) ON true
+ORDER BY p.rank DESC, d.occurred_on DESC, d.id
 """
-)
-
-
-def _parameters(query: Query, viewer: Identity) -> list[Any]:
-    text = query.q.strip()
-    return [
-        viewer.role, viewer.partner_id, text, to_tsquery_text(text) if text else "", fold(text),
-        query.kind, query.partner, query.phase, query.health, query.tag, query.date_from, query.date_to,
-    ]  # fmt: skip
+    return statement
 
 
 async def search(pool: asyncpg.Pool, query: Query, viewer: Identity) -> Results:
-    """Full text first; only if that finds nothing, titles by trigram similarity (typos)."""
-    results = await _search(pool, query, viewer, fuzzy=False)
-    if results.total == 0 and query.q.strip():
-        results = await _search(pool, query, viewer, fuzzy=True)
+    """Full text first; only if that finds nothing, the same search with misspelt title words
+    replaced by the nearest words of any title (typo tolerance), reported as ``corrected``."""
+    text = query.q.strip()
+    async with pool.acquire() as conn:
+        results = await _search(conn, query, viewer, text)
+        if results.total == 0 and text:
+            corrected = await correct(conn, text)
+            if corrected is not None:
+                second = await _search(conn, query, viewer, corrected)
+                if second.total > 0:
+                    second.corrected = corrected
+                    return second
     return results
 
 
-async def _search(pool: asyncpg.Pool, query: Query, viewer: Identity, *, fuzzy: bool) -> Results:
-    parameters = [*_parameters(query, viewer), fuzzy]
-    highlight = " | ".join(highlight_terms(query.q)) if query.q.strip() else ""
-
-    async def facet_rows() -> list[asyncpg.Record]:
-        async with pool.acquire() as conn:
-            return list(await conn.fetch(_FACETS, *parameters))
-
-    async def hit_rows() -> list[asyncpg.Record]:
-        async with pool.acquire() as conn:
-            return list(await conn.fetch(_HITS, *parameters, query.limit, query.offset, highlight))
-
-    # The two statements read the same matches independently: on two connections they overlap.
-    counted, rows = await asyncio.gather(facet_rows(), hit_rows())
-    facets: dict[str, list[FacetCount]] = {name: [] for name in ("kind", "phase", "health", "tag", "partner")}
-    for row in counted:
-        facets[row["facet"]].append(FacetCount(value=row["value"], count=row["n"]))
+async def _search(conn: Conn, query: Query, viewer: Identity, text: str) -> Results:
+    statement = _statement(query, viewer, text)
+    rows = await conn.fetch(statement.sql, *statement.values)
+    facets = msgspec.json.decode(rows[0]["facets"], type=dict[str, list[FacetCount]])
     total = sum(f.count for f in facets["kind"])  # every match has exactly one kind
-    return Results(query=query.q, total=total, items=[_hit(r) for r in rows], facets=facets)
+    hits = [_hit(r) for r in rows if r["id"] is not None]
+    return Results(query=query.q, total=total, items=hits, facets=facets)
+
+
+async def correct(conn: Conn, text: str) -> str | None:
+    """``text`` with each word no title has replaced by the most similar title word (trigrams), or
+    None if there is nothing to correct."""
+    words = tokenise(text)
+    rows = await conn.fetch(
+        """SELECT w.word, (SELECT t.term FROM title_terms t WHERE t.term % w.word
+                           ORDER BY similarity(t.term, w.word) DESC, t.term LIMIT 1) AS nearest
+           FROM unnest($1::text[]) AS w(word)
+           WHERE length(w.word) >= $2 AND NOT EXISTS (SELECT 1 FROM title_terms t WHERE t.term = w.word)""",
+        words, MIN_TERM_LENGTH,
+    )  # fmt: skip
+    nearest = {r["word"]: r["nearest"] for r in rows if r["nearest"] is not None}
+    return " ".join(nearest.get(word, word) for word in words) if nearest else None
 
 
 def _hit(row: asyncpg.Record) -> Hit:

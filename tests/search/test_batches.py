@@ -1,0 +1,79 @@
+"""Folding a batch of events into index changes: the index ends the same however the stream is cut
+into batches (the live consumer's small ones, the rebuild's large ones), and duplicates and late
+deliveries of a record's events change nothing."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import msgspec
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.search.domain import Document, Indexing, changes_for, indexing_for
+from shared.events import Actor, Envelope, ProjectUpdated, SupportRequested, SupportTriaged, make_envelope
+from tests.helpers import snapshot
+
+PROJECTS = [uuid.UUID(int=n) for n in range(1, 4)]
+LEAD = Actor(id="lead-1", role="lead")
+
+
+class Index:
+    """What the consumer's writes do to the tables, in memory."""
+
+    def __init__(self) -> None:
+        self.documents: dict[uuid.UUID, Document] = {}
+        self.sequences: dict[uuid.UUID, int] = {}
+
+    def apply(self, batch: list[tuple[Envelope, Indexing]]) -> None:
+        changes = changes_for(batch, self.sequences)
+        for doc in changes.documents:
+            self.documents[doc.id] = doc
+        for record, state in changes.states.items():
+            if record in self.documents:
+                self.documents[record] = msgspec.structs.replace(self.documents[record], state=state)
+        self.sequences.update(changes.sequences)
+
+
+def edit(project: int, seq: int) -> tuple[Envelope, Indexing]:
+    data = ProjectUpdated(project=snapshot(title_en=f"Revision {seq}"), changed=["title_en"])
+    envelope = make_envelope(data, actor=LEAD, aggregate_id=PROJECTS[project], aggregate_seq=seq, partner_id=None)
+    return envelope, indexing_for(envelope, data)
+
+
+deliveries = st.lists(st.tuples(st.integers(0, len(PROJECTS) - 1), st.integers(1, 8)), min_size=1, max_size=30)
+
+
+@given(deliveries, st.lists(st.integers(0, 30), max_size=5))
+def test_the_newest_snapshot_of_each_record_wins_however_the_stream_is_cut(
+    delivered: list[tuple[int, int]], cuts: list[int]
+) -> None:
+    events = [edit(project, seq) for project, seq in delivered]
+    batched = Index()
+    bounds = [0, *sorted(set(cuts)), len(events)]
+    for start, end in itertools.pairwise(bounds):
+        batched.apply(events[start:end])
+    newest = {PROJECTS[p]: max(s for q, s in delivered if q == p) for p, _ in delivered}
+    assert {doc.id: doc.title_en for doc in batched.documents.values()} == {
+        project: f"Revision {seq}" for project, seq in newest.items()
+    }
+    assert batched.sequences == newest
+
+
+def test_a_triage_in_the_same_batch_as_the_request_amends_the_new_document() -> None:
+    request = uuid.uuid4()
+    asked = make_envelope(
+        SupportRequested(organisation="Powys Council", contact_name="Ann", contact_email="ann@example.org",
+                         language="cy", need="School transport", urgency="high"),
+        actor=LEAD, aggregate_id=request, aggregate_seq=1, partner_id=None,
+    )  # fmt: skip
+    triaged = make_envelope(
+        SupportTriaged(outcome="accepted", reason="", engagement_id=None), actor=LEAD, aggregate_id=request,
+        aggregate_seq=2, partner_id=None,
+    )  # fmt: skip
+    for batches in ([[asked, triaged]], [[asked], [triaged]], [[asked, triaged, asked]]):
+        index = Index()
+        for batch in batches:
+            index.apply([(envelope, indexing_for(envelope, envelope.payload())) for envelope in batch])
+        assert index.documents[request].state == "accepted", batches

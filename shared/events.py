@@ -211,8 +211,8 @@ class WeeknotePublished(EventData, frozen=True, kw_only=True):
     content_cy: str
 
 
-class Envelope(msgspec.Struct, frozen=True, kw_only=True):
-    """One envelope for all events, encoded as JSON on the stream and stored in the outbox."""
+class Header(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything an envelope says about its event except the event's own data."""
 
     id: uuid.UUID
     type: str
@@ -222,6 +222,11 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     aggregate_id: uuid.UUID
     aggregate_seq: int
     partner_id: uuid.UUID | None
+
+
+class Envelope(Header, frozen=True, kw_only=True):
+    """One envelope for all events, encoded as JSON on the stream and stored in the outbox."""
+
     data: dict[str, Any]
 
     def payload(self) -> EventData:
@@ -293,3 +298,21 @@ def encode(envelope: Envelope) -> bytes:
 
 def decode(raw: bytes) -> Envelope:
     return _decoder.decode(raw)
+
+
+class _Undecoded(Header, frozen=True, kw_only=True):
+    data: msgspec.Raw
+
+
+_header_decoder = msgspec.json.Decoder(_Undecoded)
+_payload_decoders = {name: msgspec.json.Decoder(cls) for name, cls in CATALOGUE.items()}
+
+
+def decode_typed(raw: bytes) -> tuple[Header, EventData]:
+    """The header and the typed data in one pass, for readers of many events (a rebuild): the data
+    is decoded straight into its Struct, never into dictionaries first."""
+    header = _header_decoder.decode(raw)
+    decoder = _payload_decoders.get(header.type)
+    if decoder is None:
+        raise UnknownEvent(header.type)
+    return header, decoder.decode(header.data)

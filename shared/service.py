@@ -50,9 +50,7 @@ def require(value: str | None, variable: str) -> str:
 # Per-service PostgreSQL settings. Search: every query is planned for its own words (a generic
 # plan cannot know whether a word matches ten documents or fifty thousand), and the matches of a
 # broad query are counted in memory rather than spilled to a temporary file (measured by make bench).
-DATABASE_SETTINGS: dict[str, dict[str, str]] = {
-    "search": {"plan_cache_mode": "force_custom_plan", "work_mem": "64MB"}
-}
+DATABASE_SETTINGS: dict[str, dict[str, str]] = {"search": {"plan_cache_mode": "force_custom_plan", "work_mem": "64MB"}}
 
 
 async def start_runtime(name: ServiceName, settings: Settings, migrations: Path | None) -> Runtime:

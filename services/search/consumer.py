@@ -8,13 +8,10 @@ enough that a rebuild from the start of the stream runs near the speed JetStream
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import msgspec
-
 from services.search.domain import Changes, Document, Indexing, changes_for, indexing_for
-from shared.events import CATALOGUE, Envelope
+from shared.events import CATALOGUE, Envelope, Header
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -45,8 +42,6 @@ class Tables:
 
 
 LIVE = Tables()
-
-OnError = Callable[[Envelope, Exception], None]
 
 
 def row(doc: Document) -> tuple[object, ...]:
@@ -92,23 +87,17 @@ async def apply_event(conn: Conn, envelope: Envelope, tables: Tables = LIVE) -> 
     await apply_events(conn, [envelope], tables)
 
 
-async def apply_events(
-    conn: Conn, envelopes: list[Envelope], tables: Tables = LIVE, on_error: OnError | None = None
-) -> None:
-    """Apply a batch in the caller's transaction. An event that cannot be read raises, unless
-    ``on_error`` is given (the rebuild's choice: the live consumer has dead-lettered it already)."""
-    events: list[tuple[Envelope, Indexing]] = []
-    for envelope in envelopes:
-        if envelope.type not in CATALOGUE:
-            continue  # an event from a newer producer: nothing to index yet
-        try:
-            events.append((envelope, indexing_for(envelope, envelope.payload())))
-        except (ValueError, KeyError, msgspec.ValidationError, msgspec.DecodeError) as exc:
-            if on_error is None:
-                raise
-            on_error(envelope, exc)
+async def apply_events(conn: Conn, envelopes: list[Envelope], tables: Tables = LIVE) -> None:
+    """The live consumer's batch handler (in its transaction). An event that cannot be read raises:
+    the consumer then retries the batch one event at a time and dead-letters the one that fails."""
+    known = [envelope for envelope in envelopes if envelope.type in CATALOGUE]  # newer producers' types: skipped
+    await apply_indexed(conn, [(envelope, indexing_for(envelope, envelope.payload())) for envelope in known], tables)
+
+
+async def apply_indexed(conn: Conn, events: list[tuple[Header, Indexing]], tables: Tables = LIVE) -> None:
+    """Write what a batch of events means for the index (already worked out by ``indexing_for``)."""
     if events:
-        indexed = await _indexed_sequences(conn, tables, {envelope.aggregate_id for envelope, _ in events})
+        indexed = await _indexed_sequences(conn, tables, {header.aggregate_id for header, _ in events})
         await _write(conn, tables, changes_for(events, indexed))
 
 
@@ -147,7 +136,9 @@ async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
                   AND (u.visibility <> p.visibility OR u.partner_id IS DISTINCT FROM p.partner_id)""",
             moved, updates,
         )  # fmt: skip
-    words = set().union(*(doc.title_words() for doc in changes.documents)) if changes.documents else set()
+    # An update shows its project's title, whose words the project's own document brings.
+    titled = [doc for doc in changes.documents if doc.kind != "update"]
+    words = set().union(*(doc.title_words() for doc in titled)) if titled else set()
     if words:
         await conn.execute(
             f"INSERT INTO {tables.title_terms} (term) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", sorted(words)

@@ -11,8 +11,8 @@ import msgspec
 from services.search.welsh import to_index_text, tokenise
 from shared.events import (
     EngagementRecorded,
-    Envelope,
     EventData,
+    Header,
     PartnerRegistered,
     PartnerUpdated,
     ProjectCreated,
@@ -95,7 +95,7 @@ class Indexing(msgspec.Struct, kw_only=True):
     """For events that only change a document's state (a triaged support request)."""
 
 
-def project_document(envelope: Envelope, project: ProjectSnapshot) -> Document:
+def project_document(envelope: Header, project: ProjectSnapshot) -> Document:
     return Document(
         id=envelope.aggregate_id, kind="project", aggregate_id=envelope.aggregate_id,
         aggregate_seq=envelope.aggregate_seq, visibility=project.visibility,
@@ -106,7 +106,7 @@ def project_document(envelope: Envelope, project: ProjectSnapshot) -> Document:
     )  # fmt: skip
 
 
-def indexing_for(envelope: Envelope, event: EventData) -> Indexing:
+def indexing_for(envelope: Header, event: EventData) -> Indexing:
     on = envelope.occurred_at.date()
     seq = envelope.aggregate_seq
     if isinstance(event, PartnerRegistered | PartnerUpdated):
@@ -167,7 +167,7 @@ class Changes(msgspec.Struct, kw_only=True):
     """The newest aggregate_seq now applied, per record."""
 
 
-def changes_for(events: list[tuple[Envelope, Indexing]], indexed: dict[uuid.UUID, int]) -> Changes:
+def changes_for(events: list[tuple[Header, Indexing]], indexed: dict[uuid.UUID, int]) -> Changes:
     """Fold a batch: per record, only events newer than ``indexed`` (what the index already holds)
     count, in aggregate_seq order, so duplicates and late arrivals change nothing; the newest
     snapshot wins and a later state-only event (a triage) amends it. Standalone documents (posted

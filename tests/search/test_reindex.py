@@ -66,3 +66,18 @@ def test_the_reindex_command_shows_progress_and_reports_the_sequence(search: Sea
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "search index rebuilt up to stream sequence 0" in result.stdout
+
+
+async def test_a_rebuild_skips_what_it_cannot_read_and_keeps_the_names_the_migrations_gave(search: Search) -> None:
+    indexes = "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1, 2"
+    before = [tuple(r) for r in await search.runtime.pool.fetch(indexes)]
+    subject = search.settings.subject_for("portfolio.project.created")
+    await search.runtime.js.publish(subject, b"{not json", headers={"Nats-Msg-Id": str(uuid.uuid4())})
+    last = await search.publish(ProjectCreated(project=snapshot(title_en="Readable after a broken message")))
+    await reindex(search.runtime)
+    assert await search.titles(q="readable", after=last) == ["Readable after a broken message"]
+    assert [tuple(r) for r in await search.runtime.pool.fetch(indexes)] == before
+    constraints = await search.runtime.pool.fetch(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'documents'::regclass AND contype = 'p'"
+    )
+    assert [r["conname"] for r in constraints] == ["documents_pkey"]

@@ -26,6 +26,9 @@ async def run_indexer(runtime: Runtime) -> None:
         settings=runtime.settings,
         handler=apply_events,
         lock_key=APPLY_LOCK,
+        # A batch is written in a few statements whatever its size, so larger batches catch up faster
+        # (measured by make bench: live indexing of 100,000 events).
+        batch_size=500,
     )
     await consumer.run(runtime.stop)
 

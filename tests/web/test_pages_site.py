@@ -63,6 +63,8 @@ async def test_search_returns_highlighted_results_with_facets_as_a_page_or_a_fra
         assert re.search(r"Discovery \(\d+\)", page.text)  # facet counts, each a link that narrows the search
         fragment = await visitor.get("/search", params={"q": "mooring", "lang": "cy"}, headers={"HX-Request": "true"})
         assert "<html" not in fragment.text and "Trwyddedau angori harbwr" in fragment.text
+        misspelt = await visitor.get("/search", params={"q": "moorng", "lang": "cy"})
+        assert "Doedd dim yn cyfateb i “moorng”" in misspelt.text and "Trwyddedau angori harbwr" in misspelt.text
         narrowed = await visitor.get("/search", params={"q": "mooring", "phase": "live", "lang": "en"})
         assert "Harbour mooring permits" not in narrowed.text
         restored = await visitor.get("/search", params={"q": "mooring"},

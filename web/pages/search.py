@@ -64,6 +64,7 @@ async def search(
     partners, _ = await partners_by_id(request)
     context = {
         "q": q, "filters": filters, "hits": results["items"], "total": results["total"],
+        "corrected": results.get("corrected"),
         "facets": facet_links(request, q, filters, results.get("facets") or {}, partners), "error": error,
         "searching": searching, "partners": partners, "page_number": page_number,
         "pages": pagination(q, filters, page_number, results["total"]),

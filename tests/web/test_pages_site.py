@@ -65,6 +65,10 @@ async def test_search_returns_highlighted_results_with_facets_as_a_page_or_a_fra
         assert "<html" not in fragment.text and "Trwyddedau angori harbwr" in fragment.text
         misspelt = await visitor.get("/search", params={"q": "moorng", "lang": "cy"})
         assert "Doedd dim yn cyfateb i “moorng”" in misspelt.text and "Trwyddedau angori harbwr" in misspelt.text
+        later = {"q": "mooring", "lang": "en", "from-day": "1", "from-month": "1", "from-year": "2999"}
+        assert "Harbour mooring permits" not in (await visitor.get("/search", params=later)).text
+        impossible = await visitor.get("/search", params={**later, "from-day": "31", "from-month": "2"})
+        assert "Enter a real date, like 27 3 2026" in impossible.text and "Harbour mooring permits" in impossible.text
         narrowed = await visitor.get("/search", params={"q": "mooring", "phase": "live", "lang": "en"})
         assert "Harbour mooring permits" not in narrowed.text
         restored = await visitor.get("/search", params={"q": "mooring"},

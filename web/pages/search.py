@@ -13,11 +13,23 @@ from litestar.response import Template
 
 from web.i18n import gettext_functions, language_of
 from web.pages import labels
-from web.pages.common import READ_YOUR_WRITES_COOKIE, Down, HxRequest, call, is_htmx, page, partners_by_id, unavailable
+from web.pages.common import (
+    READ_YOUR_WRITES_COOKIE,
+    Down,
+    HxRequest,
+    call,
+    form_date_parts,
+    is_htmx,
+    page,
+    parse_date,
+    partners_by_id,
+    unavailable,
+)  # fmt: skip
 
 PAGE_SIZE = 20
 AFTER = re.compile(r"^[0-9a-f-]{36}:\d{1,9}$")
 FILTERS = ("kind", "phase", "health", "tag", "partner")
+DATES = ("from", "to")
 
 
 def clean_filters(kind: str, phase: str, health: str, tag: str, partner: str) -> dict[str, str]:
@@ -42,15 +54,16 @@ async def search(
 ) -> Template:  # fmt: skip
     q = q[:200]
     filters = clean_filters(kind, phase, health, tag, partner)
+    dates, date_errors = date_range(request)
     page_number = max(1, min(page_number, 500))
     # Read your writes: wait (briefly) for the index to hold this person's own last change.
     after = after if AFTER.match(after) else request.cookies.get(READ_YOUR_WRITES_COOKIE, "")
-    searching = bool(q.strip() or any(filters.values()))
+    searching = bool(q.strip() or any(filters.values()) or any(dates.values()))
     results: dict[str, Any] = {"items": [], "total": 0, "facets": {}}
     error = None
     if searching:
         params = {"q": q, "limit": PAGE_SIZE, "offset": (page_number - 1) * PAGE_SIZE,
-                  **{k: v for k, v in filters.items() if v}}  # fmt: skip
+                  **{k: v for k, v in filters.items() if v}, **{k: v for k, v in dates.items() if v}}  # fmt: skip
         if AFTER.match(after or ""):
             params["after"] = after
         try:
@@ -62,9 +75,12 @@ async def search(
         except Down:
             error = unavailable(request, "search")
     partners, _ = await partners_by_id(request)
+    # The date fields travel with every link (facets, pages) as they were typed.
+    for end in DATES:
+        filters |= {f"{end}-{part}": value for part, value in form_date_parts(request.query_params, end).items()}
     context = {
         "q": q, "filters": filters, "hits": results["items"], "total": results["total"],
-        "corrected": results.get("corrected"),
+        "corrected": results.get("corrected"), "date_errors": date_errors,
         "facets": facet_links(request, q, filters, results.get("facets") or {}, partners), "error": error,
         "searching": searching, "partners": partners, "page_number": page_number,
         "pages": pagination(q, filters, page_number, results["total"]),
@@ -72,6 +88,18 @@ async def search(
     }  # fmt: skip
     fragment = is_htmx(request)
     return await page(request, "partials/results.html" if fragment else "search.html", oob=fragment, **context)
+
+
+def date_range(request: HxRequest) -> tuple[dict[str, str], dict[str, str]]:
+    """The "from" and "to" dates (ISO) from GOV.UK date fields, and an error for each one not a real date."""
+    _ = gettext_functions(language_of(request))["_"]
+    dates, errors = {}, {}
+    for end in DATES:
+        day, given = parse_date(request.query_params, end)
+        dates[end] = day.isoformat() if day else ""
+        if given and day is None:
+            errors[f"{end}-day"] = _("Enter a real date, like 27 3 2026")
+    return dates, errors
 
 
 def link(q: str, filters: dict[str, str], **changes: Any) -> str:

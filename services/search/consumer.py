@@ -83,10 +83,6 @@ def _column_values(docs: list[Document]) -> list[list[object]]:
     return columns
 
 
-async def apply_event(conn: Conn, envelope: Envelope, tables: Tables = LIVE) -> None:
-    await apply_events(conn, [envelope], tables)
-
-
 async def apply_events(conn: Conn, envelopes: list[Envelope], tables: Tables = LIVE) -> None:
     """The live consumer's batch handler (in its transaction). An event that cannot be read raises:
     the consumer then retries the batch one event at a time and dead-letters the one that fails."""

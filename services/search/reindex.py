@@ -162,19 +162,22 @@ async def _replay(runtime: Runtime, *, up_to: int, progress: Progress) -> int:
             batch: list[tuple[Header, Indexing]] = []
             while len(batch) < BATCH and done < up_to:
                 try:
-                    msgs = await sub.fetch(min(FETCH, up_to - done), timeout=5)
+                    msgs = await sub.fetch(min(FETCH, up_to - done), timeout=1)
                 except (TimeoutError, nats.errors.TimeoutError):
+                    if (await sub.consumer_info()).num_pending == 0:
+                        done = up_to  # the rest of the range was deleted from the stream
                     continue
                 # A fresh consumer delivers in stream order: if the last is within range, all are
-                # (reading each message's sequence costs as much as decoding it).
-                if msgs and msgs[-1].metadata.sequence.stream > up_to:
+                # (reading each message's sequence costs as much as decoding it). One past the
+                # range means the range is done, even if its last messages were deleted.
+                last = msgs[-1].metadata.sequence.stream if msgs else done
+                if last > up_to:
                     msgs = [msg for msg in msgs if msg.metadata.sequence.stream <= up_to]
                 for msg in msgs:
                     event = _indexing(msg.data, msg)
                     if event is not None:
                         batch.append(event)
-                if msgs:
-                    done = msgs[-1].metadata.sequence.stream
+                done = min(last, up_to)
             # PostgreSQL writes one batch while this process fetches and decodes the next: one
             # batch in flight at a time, so batches still land in stream order.
             if writing is not None:

@@ -81,3 +81,13 @@ async def test_a_rebuild_skips_what_it_cannot_read_and_keeps_the_names_the_migra
         "SELECT conname FROM pg_constraint WHERE conrelid = 'documents'::regclass AND contype = 'p'"
     )
     assert [r["conname"] for r in constraints] == ["documents_pkey"]
+
+
+async def test_a_rebuild_finishes_when_the_last_messages_of_its_range_were_deleted(search: Search) -> None:
+    kept = await search.publish(ProjectCreated(project=snapshot(title_en="Kept after a deletion")))
+    await search.publish(ProjectCreated(project=snapshot(title_en="Deleted from the stream")))
+    stream = search.settings.stream_name
+    last = (await search.runtime.js.stream_info(stream)).state.last_seq
+    await search.runtime.js.delete_msg(stream, last)
+    await asyncio.wait_for(reindex(search.runtime), timeout=30)
+    assert await search.titles(q="kept", after=kept) == ["Kept after a deletion"]

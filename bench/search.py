@@ -29,6 +29,7 @@ from bench.load import Latencies, build_request, each_once, poll_until, rss_mb
 from bench.servers import Servers, service_env, start_services, stop_all
 from services.search.app import MIGRATIONS
 from services.search.reindex import reindex
+from services.search.store import words_matching
 from services.search.welsh import to_tsquery_text
 from shared.embedded import free_port
 from shared.events import encode
@@ -132,11 +133,9 @@ async def counting_floor(dsn: str, *, rounds: int) -> dict[str, float]:
                     continue
                 for visibility in ("d.visibility = 'public'", "true"):
                     started = time.perf_counter()
-                    await conn.fetchval(
-                        f"""SELECT count(*) FROM documents d WHERE {visibility} AND d.tsv @@
-                            (websearch_to_tsquery('english', $1) || to_tsquery('simple', $2))""",
-                        text, to_tsquery_text(text),
-                    )  # fmt: skip
+                    matches = f"d.tsv @@ {words_matching('$1', '$2')}"  # as the search service matches
+                    sql = f"SELECT count(*) FROM documents d WHERE {visibility} AND {matches}"
+                    await conn.fetchval(sql, text, to_tsquery_text(text))
                     latencies.values.append(time.perf_counter() - started)
     finally:
         await conn.close()

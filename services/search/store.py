@@ -105,6 +105,12 @@ def _filtered(statement: Statement, query: Query) -> None:
             statement.where(condition.format(statement.param(value)))
 
 
+def words_matching(english: str, welsh: str) -> str:
+    """The tsquery for a search's words: the English reading (stemmed) or the Welsh one (folded,
+    mutations expanded: ``welsh.to_tsquery_text``). Its arguments are SQL parameter placeholders."""
+    return f"(websearch_to_tsquery('english', {english}) || to_tsquery('simple', {welsh}))"
+
+
 # Private-use characters mark matches, so the record's own text can be escaped before <mark> goes in.
 _HEADLINE = "'MaxFragments=1, MaxWords=25, MinWords=10, StartSel=\ue000, StopSel=\ue001'"
 
@@ -142,7 +148,7 @@ def _statement(query: Query, viewer: Identity, text: str) -> Statement:
     english = welsh = "''"
     if text:
         english, welsh = statement.param(text), statement.param(to_tsquery_text(text))
-        tsquery = f"(websearch_to_tsquery('english', {english}) || to_tsquery('simple', {welsh}))"
+        tsquery = words_matching(english, welsh)
         statement.where(f"d.tsv @@ {tsquery}")
         rank = f"CASE WHEN d.title_tsv @@ {tsquery} THEN 1 ELSE 0 END"
     highlight = statement.param(" | ".join(highlight_terms(text)) if text else "")

@@ -54,7 +54,7 @@ async def search(
 ) -> Template:  # fmt: skip
     q = q[:200]
     filters = clean_filters(kind, phase, health, tag, partner)
-    dates, date_errors = date_range(request)
+    dates, typed, date_errors = date_range(request)
     page_number = max(1, min(page_number, 500))
     # Read your writes: wait (briefly) for the index to hold this person's own last change.
     after = after if AFTER.match(after) else request.cookies.get(READ_YOUR_WRITES_COOKIE, "")
@@ -75,9 +75,7 @@ async def search(
         except Down:
             error = unavailable(request, "search")
     partners, _ = await partners_by_id(request)
-    # The date fields travel with every link (facets, pages) as they were typed.
-    for end in DATES:
-        filters |= {f"{end}-{part}": value for part, value in form_date_parts(request.query_params, end).items()}
+    filters |= typed  # the date fields travel with every link (facets, pages) as they were typed
     context = {
         "q": q, "filters": filters, "hits": results["items"], "total": results["total"],
         "corrected": results.get("corrected"), "date_errors": date_errors,
@@ -90,16 +88,20 @@ async def search(
     return await page(request, "partials/results.html" if fragment else "search.html", oob=fragment, **context)
 
 
-def date_range(request: HxRequest) -> tuple[dict[str, str], dict[str, str]]:
-    """The "from" and "to" dates (ISO) from GOV.UK date fields, and an error for each one not a real date."""
+def date_range(request: HxRequest) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """From the GOV.UK date fields: the "from" and "to" dates (ISO), the fields as typed, and an error
+    for each date that is not real."""
     _ = gettext_functions(language_of(request))["_"]
-    dates, errors = {}, {}
+    dates: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for end in DATES:
         day, given = parse_date(request.query_params, end)
         dates[end] = day.isoformat() if day else ""
+        typed |= {f"{end}-{part}": value for part, value in form_date_parts(request.query_params, end).items()}
         if given and day is None:
             errors[f"{end}-day"] = _("Enter a real date, like 27 3 2026")
-    return dates, errors
+    return dates, typed, errors
 
 
 def link(q: str, filters: dict[str, str], **changes: Any) -> str:

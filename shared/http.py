@@ -19,8 +19,9 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from shared.identity import PUBLIC, Identity, InvalidToken, verify
+from shared.identity import PUBLIC, Identity, verify
 from shared.logs import get_logger
+from shared.tokens import InvalidToken
 
 log = get_logger(__name__)
 

@@ -1,21 +1,20 @@
 """Signed links in emails: confirm a subscription, unsubscribe. They work without signing in.
 
-Same construction as the identity tokens (``shared/identity.py``): ``base64url(json claims) .
-base64url(HMAC-SHA256)`` keyed by ``CDPS_SECRET_KEY``, but the MAC also covers a purpose string,
-so a link token can never pass as an identity token, nor a confirmation as an unsubscription.
+Their tokens are signed as every token is (``shared/tokens.py``), bound to the link's purpose, so
+a link token never passes as an identity token, nor a confirmation as an unsubscription.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import time
 import uuid
 from typing import Literal
 from urllib.parse import urlencode
 
 import msgspec
+
+from shared import tokens
+from shared.tokens import InvalidToken
 
 Purpose = Literal["confirm", "unsubscribe"]
 
@@ -30,37 +29,18 @@ class LinkClaims(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Expiry (Unix time); 0 never expires: unsubscribe links in old emails must keep working."""
 
 
-class InvalidLink(Exception):
-    pass
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(secret: str, purpose: Purpose, body: str) -> str:
-    return _b64(hmac.new(secret.encode(), f"cdps.notifier.{purpose}.{body}".encode(), hashlib.sha256).digest())
+def _purpose(purpose: Purpose) -> str:
+    return f"cdps.notifier.{purpose}"  # the wording links in sent emails were signed with
 
 
 def sign_link(claims: LinkClaims, purpose: Purpose, secret: str) -> str:
-    body = _b64(msgspec.json.encode(claims))
-    return f"{body}.{_mac(secret, purpose, body)}"
+    return tokens.sign(claims, secret, purpose=_purpose(purpose))
 
 
 def verify_link(token: str, purpose: Purpose, secret: str, *, now: float | None = None) -> LinkClaims:
-    body, _, mac = token.partition(".")
-    if not body or not hmac.compare_digest(mac, _mac(secret, purpose, body)):
-        raise InvalidLink("bad signature")
-    try:
-        claims = msgspec.json.decode(_unb64(body), type=LinkClaims)
-    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
-        raise InvalidLink("malformed link") from exc
+    claims = tokens.verify(token, secret, purpose=_purpose(purpose), claims=LinkClaims)
     if claims.exp and claims.exp < (now or time.time()):
-        raise InvalidLink("expired")
+        raise InvalidToken("expired")
     return claims
 
 

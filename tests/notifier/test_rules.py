@@ -9,9 +9,10 @@ import aiosmtplib
 import pytest
 
 from services.notifier.domain import last_digest_moment, retry_delay
-from services.notifier.links import InvalidLink, LinkClaims, sign_link, verify_link
+from services.notifier.links import LinkClaims, sign_link, verify_link
 from services.notifier.sender import SmtpTarget, classify
 from shared.identity import Identity, sign
+from shared.tokens import InvalidToken
 
 
 @pytest.mark.parametrize(
@@ -49,14 +50,14 @@ def test_a_signed_link_only_does_what_it_was_signed_for() -> None:
     claims = LinkClaims(subscription=uuid.uuid4())
     token = sign_link(claims, "unsubscribe", "secret")
     assert verify_link(token, "unsubscribe", "secret") == claims
-    with pytest.raises(InvalidLink):
+    with pytest.raises(InvalidToken):
         verify_link(token, "confirm", "secret")  # an unsubscribe link cannot confirm
-    with pytest.raises(InvalidLink):
+    with pytest.raises(InvalidToken):
         verify_link(token, "unsubscribe", "another secret")
     identity = sign(Identity(sub="ann", role="admin"), "secret")
-    with pytest.raises(InvalidLink):
+    with pytest.raises(InvalidToken):
         verify_link(identity, "unsubscribe", "secret")  # nor is an identity token a link
-    with pytest.raises(InvalidLink):
+    with pytest.raises(InvalidToken):
         verify_link(sign_link(LinkClaims(subscription=uuid.uuid4(), exp=1), "confirm", "secret"), "confirm", "secret")
 
 

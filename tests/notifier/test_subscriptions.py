@@ -75,7 +75,7 @@ async def test_a_public_form_cannot_flood_an_address_with_confirmations(sending:
     assert len(sending.smtp.to("victim@example.org")) == 3  # Options.confirmations_per_hour
 
 
-async def test_a_tampered_or_expired_confirmation_link_shows_a_bilingual_page_and_confirms_nothing(
+async def test_a_tampered_garbled_or_expired_confirmation_link_shows_a_bilingual_page_and_confirms_nothing(
     sending: Notifier,
 ) -> None:
     await sending.client.post("/api/v1/subscriptions", json={"email": "ann@example.org"})
@@ -86,7 +86,8 @@ async def test_a_tampered_or_expired_confirmation_link_shows_a_bilingual_page_an
         subscription=subscription, language="both", rhythm="immediate", exp=int(time.time()) - 1
     )
     expired = await sending.client.get(sending.app.state.notifier.links.confirm(expired_claims))
-    for page in (tampered, expired):
+    garbled = await sending.client.get("/subscriptions/confirm", params={"token": link.split("token=")[1] + "é"})
+    for page in (tampered, expired, garbled):
         assert page.status_code == 400
         assert page.text.index("Nid yw'r ddolen hon yn gweithio") < page.text.index("This link does not work")
     assert await sending.pool.fetchval("SELECT confirmed FROM subscriptions WHERE id = $1", subscription) is False

@@ -11,8 +11,9 @@ from litestar.params import QueryParameter
 
 from services.notifier import store
 from services.notifier.domain import RHYTHMS, target_name
-from services.notifier.links import InvalidLink, LinkClaims, Purpose
+from services.notifier.links import LinkClaims, Purpose
 from services.notifier.routes.common import parts, runtime
+from shared.tokens import InvalidToken
 
 Token = Annotated[str, QueryParameter(name="token", max_length=2000, required=False)]
 
@@ -28,7 +29,7 @@ def _page(state: State, name: str, status: int = 200, **context: object) -> Resp
 def _claims(state: State, token: str, purpose: Purpose) -> LinkClaims | None:
     try:
         return parts(state).links.verify(token, purpose)
-    except InvalidLink:
+    except InvalidToken:
         return None
 
 

@@ -92,7 +92,6 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          (401, 403, 403, 201, 201)),
         ("portfolio", "GET", "/api/v1/people", None, (401, 403, 403, 200, 200)),
         ("search", "GET", "/api/v1/search?q=secret", None, (200, 200, 200, 200, 200)),
-        ("search", "GET", "/fragments/search?q=secret", None, (200, 200, 200, 200, 200)),
         ("search", "GET", "/api/v1/search/lag", None, (200, 200, 200, 200, 200)),
         ("notifier", "POST", "/api/v1/subscriptions",
          lambda: {"email": f"s{unique()}@example.org", "target_kind": "portfolio", "language": "cy", "rhythm": "weekly"},

@@ -1,4 +1,4 @@
-"""Search API: JSON for programs, an HTML fragment for htmx search-as-you-type, and the indexer's lag."""
+"""Search API: full text with filters and facets, as JSON (the web renders it), and the indexer's lag."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import asyncio
 import datetime as dt
 import time
 import uuid
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
-from jinja2 import Environment, FileSystemLoader
-from litestar import MediaType, Request, Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import QueryParameter
 
@@ -23,7 +21,6 @@ from shared.http import FieldError, Invalid, caller
 from shared.service import Runtime
 
 READ_YOUR_WRITES_SECONDS = 1.0
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 Text = Annotated[str, QueryParameter(max_length=200)]
 
@@ -92,18 +89,6 @@ async def search(
     query = store.Query(q=q, kind=kind, partner=partner, phase=phase, health=health, tag=tag,
                         date_from=date_from, date_to=date_to, limit=limit, offset=offset)  # fmt: skip
     return await run_query(request, state, query, after)
-
-
-@get("/fragments/search", media_type=MediaType.HTML, include_in_schema=False)
-async def search_fragment(
-    request: Request[Any, Any, Any], state: State, q: Text = "",
-    lang: Annotated[Literal["cy", "en"], QueryParameter()] = "cy",
-    kind: Annotated[store.Kind | None, QueryParameter()] = None,
-    after: Annotated[str | None, QueryParameter(max_length=80)] = None,
-) -> str:  # fmt: skip
-    """Results as HTML for htmx search-as-you-type."""
-    response = await run_query(request, state, store.Query(q=q, kind=kind, limit=10), after)
-    return _templates.get_template("results.html").render(results=response.content, lang=lang)
 
 
 @get("/api/v1/search/lag", tags=["search"])

@@ -7,7 +7,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
-from services.search.api import lag, search, search_fragment
+from services.search.api import lag, search
 from services.search.consumer import CONSUMER, apply_events
 from services.search.reindex import APPLY_LOCK
 from shared.consumer import EventConsumer
@@ -35,7 +35,7 @@ async def run_indexer(runtime: Runtime) -> None:
 
 def create_app(settings: Settings) -> Litestar:
     return Litestar(
-        route_handlers=[search, search_fragment, lag, *OPERATIONS],
+        route_handlers=[search, lag, *OPERATIONS],
         lifespan=[lifespan("search", settings, MIGRATIONS, background=[run_indexer])],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="CDPS search", version="1.0.0", path="/api/v1/schema"),

@@ -8,7 +8,7 @@ enough that a rebuild from the start of the stream runs near the speed JetStream
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from services.search.domain import Changes, Document, Indexing, changes_for, indexing_for
 from shared.events import CATALOGUE, Envelope, Header
@@ -39,6 +39,7 @@ class Tables:
         self.documents = f"documents{suffix}"
         self.aggregates = f"aggregates{suffix}"
         self.title_terms = f"title_terms{suffix}"
+        self.title_words = f"title_words{suffix}"
 
 
 LIVE = Tables()
@@ -106,8 +107,9 @@ async def _indexed_sequences(conn: Conn, tables: Tables, aggregate_ids: set[uuid
 
 
 async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
-    projects = [doc for doc in changes.documents if doc.kind == "project"]
-    moved = await _projects_with_new_audience(conn, tables, projects)
+    held = await _held(conn, tables, [doc for doc in changes.documents if doc.kind != "update"])
+    moved = [doc.id for doc in changes.documents
+             if doc.kind == "project" and doc.id in held and held[doc.id].audience != doc.audience]  # fmt: skip
     if changes.documents:
         await conn.execute(_upsert(tables.documents), *_column_values(changes.documents))
     if changes.states:
@@ -133,24 +135,43 @@ async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
             moved, updates,
         )  # fmt: skip
     # An update shows its project's title, whose words the project's own document brings.
-    titled = [doc for doc in changes.documents if doc.kind != "update"]
-    words = set().union(*(doc.title_words() for doc in titled)) if titled else set()
-    if words:
+    retitled = [doc for doc in changes.documents
+                if doc.kind != "update" and held.get(doc.id, _UNTITLED).titles != doc.titles]  # fmt: skip
+    if retitled:
+        await _write_title_words(conn, tables, retitled)
+
+
+class _Held(NamedTuple):
+    """What the index holds of a record about to be rewritten: who sees it, and its titles."""
+
+    audience: tuple[str, uuid.UUID | None]
+    titles: tuple[str, str]
+
+
+_UNTITLED = _Held(("", None), ("", ""))
+
+
+async def _held(conn: Conn, tables: Tables, docs: list[Document]) -> dict[uuid.UUID, _Held]:
+    if not docs:
+        return {}
+    rows = await conn.fetch(
+        f"SELECT id, visibility, partner_id, title_en, title_cy FROM {tables.documents} WHERE id = ANY($1::uuid[])",
+        [doc.id for doc in docs],
+    )
+    return {r["id"]: _Held((r["visibility"], r["partner_id"]), (r["title_en"], r["title_cy"])) for r in rows}
+
+
+async def _write_title_words(conn: Conn, tables: Tables, docs: list[Document]) -> None:
+    """The typo lexicon: each record's title words (replacing its old ones), and the distinct pool."""
+    pairs = [(doc.id, word) for doc in docs for word in sorted(doc.title_words())]
+    await conn.execute(f"DELETE FROM {tables.title_words} WHERE document_id = ANY($1::uuid[])", [d.id for d in docs])
+    if pairs:
+        ids, words = zip(*pairs, strict=True)
         await conn.execute(
-            f"INSERT INTO {tables.title_terms} (term) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", sorted(words)
+            f"INSERT INTO {tables.title_words} (document_id, term) SELECT * FROM unnest($1::uuid[], $2::text[])",
+            list(ids), list(words),
+        )  # fmt: skip
+        await conn.execute(
+            f"INSERT INTO {tables.title_terms} (term) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING",
+            sorted(set(words)),
         )
-
-
-async def _projects_with_new_audience(conn: Conn, tables: Tables, projects: list[Document]) -> list[uuid.UUID]:
-    """Projects about to be written whose visibility or partner differs from what the index holds."""
-    if not projects:
-        return []
-    held = {
-        r["id"]: (r["visibility"], r["partner_id"])
-        for r in await conn.fetch(
-            f"SELECT id, visibility, partner_id FROM {tables.documents} WHERE id = ANY($1::uuid[])",
-            [doc.id for doc in projects],
-        )
-    }
-    audience = {doc.id: (doc.visibility, doc.partner_id) for doc in projects}
-    return [project for project, now in audience.items() if held.get(project, now) != now]

@@ -75,6 +75,14 @@ class Document(msgspec.Struct, kw_only=True):
     def tags_text(self) -> str:
         return " ".join(self.tags)
 
+    @property
+    def audience(self) -> tuple[str, uuid.UUID | None]:
+        return self.visibility, self.partner_id
+
+    @property
+    def titles(self) -> tuple[str, str]:
+        return self.title_en, self.title_cy
+
     def title_words(self) -> set[str]:
         """The folded words of both titles, for the typo lexicon."""
         words = (*_tokens(self.title_en), *_tokens(self.title_cy))

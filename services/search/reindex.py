@@ -39,7 +39,7 @@ APPLY_LOCK = "cdps.search.apply"
 """Taken by the live consumer for every batch, and by the swap."""
 SUFFIX = "_rebuild"
 REBUILD = Tables(SUFFIX)
-TABLES = ("documents", "aggregates", "title_terms")
+TABLES = ("documents", "aggregates", "title_terms", "title_words")
 FETCH = 1000
 BATCH = 50_000
 """Events per rebuild transaction. Large, because a batch keeps only each record's newest snapshot:

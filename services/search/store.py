@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import asyncpg
@@ -83,15 +84,21 @@ class Statement:
         self.conditions.append(condition)
 
 
-def _visible_to(statement: Statement, viewer: Identity) -> None:
-    """Who may see what: part of the WHERE clause of every search, hits and facets alike."""
+def visible_to(viewer: Identity, param: Callable[[Any, str], str], alias: str = "d") -> str | None:
+    """Who may see what, as a condition on documents ``alias`` (None: everything). Part of the WHERE
+    clause of every search, hits, facets and typo corrections alike."""
     if viewer.is_staff:
-        return
+        return None
     if viewer.role == "partner" and viewer.partner_id is not None:
-        partner = statement.param(viewer.partner_id, "::uuid")
-        statement.where(f"(d.visibility = 'public' OR (d.visibility = 'partner' AND d.partner_id = {partner}))")
-    else:
-        statement.where("d.visibility = 'public'")
+        partner = param(viewer.partner_id, "::uuid")
+        return f"({alias}.visibility = 'public' OR ({alias}.visibility = 'partner' AND {alias}.partner_id = {partner}))"
+    return f"{alias}.visibility = 'public'"
+
+
+def _visible_to(statement: Statement, viewer: Identity) -> None:
+    condition = visible_to(viewer, statement.param)
+    if condition is not None:
+        statement.where(condition)
 
 
 def _filtered(statement: Statement, query: Query) -> None:
@@ -174,12 +181,12 @@ ORDER BY p.rank DESC, d.occurred_on DESC, d.id
 
 async def search(pool: asyncpg.Pool, query: Query, viewer: Identity) -> Results:
     """Full text first; only if that finds nothing, the same search with misspelt title words
-    replaced by the nearest words of any title (typo tolerance), reported as ``corrected``."""
+    replaced by the nearest title words the caller may see (typo tolerance), reported as ``corrected``."""
     text = query.q.strip()
     async with pool.acquire() as conn:
         results = await _search(conn, query, viewer, text)
         if results.total == 0 and text:
-            corrected = await correct(conn, text)
+            corrected = await correct(conn, text, viewer)
             if corrected is not None:
                 second = await _search(conn, query, viewer, corrected)
                 if second.total > 0:
@@ -197,19 +204,31 @@ async def _search(conn: Conn, query: Query, viewer: Identity, text: str) -> Resu
     return Results(query=query.q, total=total, items=hits, facets=facets)
 
 
-async def correct(conn: Conn, text: str) -> str | None:
-    """``text`` with each word no title has replaced by the most similar title word (trigrams), or
-    None if there is nothing to correct."""
-    words = tokenise(text)
+async def correct(conn: Conn, text: str, viewer: Identity) -> str | None:
+    """``text`` with each word that no title the caller may see contains replaced by the most similar
+    word (trigrams) of a title the caller may see, or None if there is nothing to correct.
+
+    The lexicon (``title_terms``) holds the words of every title, whoever may see them; each word is
+    checked against the caller's visible documents (``title_words``), so a correction never reveals,
+    nor confirms by its absence, a word of a record the caller may not see.
+    """
+    statement = Statement()
+    visible = visible_to(viewer, statement.param, alias="v") or "true"
+    words, shortest = statement.param(tokenise(text), "::text[]"), statement.param(MIN_TERM_LENGTH)
+
+    def seen(term: str) -> str:
+        return (f"EXISTS (SELECT 1 FROM title_words tw JOIN documents v ON v.id = tw.document_id"
+                f" WHERE tw.term = {term} AND {visible})")  # fmt: skip
+
     rows = await conn.fetch(
-        """SELECT w.word, (SELECT t.term FROM title_terms t WHERE t.term % w.word
+        f"""SELECT w.word, (SELECT t.term FROM title_terms t WHERE t.term % w.word AND {seen("t.term")}
                            ORDER BY similarity(t.term, w.word) DESC, t.term LIMIT 1) AS nearest
-           FROM unnest($1::text[]) AS w(word)
-           WHERE length(w.word) >= $2 AND NOT EXISTS (SELECT 1 FROM title_terms t WHERE t.term = w.word)""",
-        words, MIN_TERM_LENGTH,
-    )  # fmt: skip
+            FROM unnest({words}) AS w(word)
+            WHERE length(w.word) >= {shortest} AND NOT {seen("w.word")}""",
+        *statement.values,
+    )
     nearest = {r["word"]: r["nearest"] for r in rows if r["nearest"] is not None}
-    return " ".join(nearest.get(word, word) for word in words) if nearest else None
+    return " ".join(nearest.get(word, word) for word in tokenise(text)) if nearest else None
 
 
 def _hit(row: asyncpg.Record) -> Hit:

@@ -1,6 +1,6 @@
 """Search: an update is seen by whoever may see its project, whatever order its events arrive in;
-a misspelt word is corrected to the nearest title word, and the correction never reveals a word
-the caller could not have found."""
+a misspelt word is corrected to the nearest title word (tests/search/test_corrections.py: only
+ever to a word the caller could have found)."""
 
 from __future__ import annotations
 
@@ -63,16 +63,3 @@ async def test_a_misspelt_word_is_searched_as_the_nearest_title_word_and_says_so
     assert results["corrected"] == "prescriptions"
     exact = await search.query(q="prescriptions")
     assert exact["corrected"] is None
-    fragment = await search.client.get("/fragments/search", params={"q": "presciptions", "lang": "cy"})
-    assert "Yn dangos canlyniadau ar gyfer <strong>prescriptions</strong>" in fragment.text
-
-
-async def test_a_correction_never_reveals_a_title_the_caller_may_not_see(search: Search) -> None:
-    last = await search.publish(
-        ProjectCreated(project=snapshot(title_en="Redundancy consultation", visibility="internal"))
-    )
-    await search.query(search.as_("lead"), after=last)
-    public = await search.query(q="redundancie")
-    assert (public["total"], public["items"], public["corrected"]) == (0, [], None)
-    staff = await search.query(search.as_("lead"), q="redundancie")
-    assert staff["corrected"] == "redundancy" and staff["total"] == 1

@@ -199,14 +199,13 @@ async def test_a_caller_sees_its_own_write_at_once(search: Search) -> None:
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "after"
 
 
-async def test_the_html_fragment_is_in_the_requested_language_and_escapes_content(search: Search) -> None:
-    last = await search.publish(ProjectCreated(project=snapshot(title_en="<script>alert(1)</script> forms",
-                                                                title_cy="Ffurflenni <b>", summary_cy="Ffurflenni ar-lein")))  # fmt: skip
-    await search.query(after=last)
-    html = (await search.client.get("/fragments/search", params={"q": "ffurflenni", "lang": "cy"})).text
-    assert "Prosiect" in html and "Ffurflenni &lt;b&gt;" in html and "<script>" not in html
-    english = (await search.client.get("/fragments/search", params={"q": "forms", "lang": "en"})).text
-    assert "&lt;script&gt;" in english and "Project" in english
+async def test_snippets_are_the_records_text_escaped_with_only_the_matches_marked(search: Search) -> None:
+    last = await search.publish(ProjectCreated(project=snapshot(
+        title_en="<script>alert(1)</script> forms", summary_en="Paper forms & letters of < 5 pages",
+    )))  # fmt: skip
+    [hit] = (await search.query(q="forms", after=last))["items"]
+    assert hit["title_en"] == "<script>alert(1)</script> forms"  # data: the page escapes it
+    assert hit["snippet_en"] == "Paper <mark>forms</mark> &amp; letters of &lt; 5 pages"
 
 
 async def test_the_lag_shows_how_far_the_index_is_behind_the_stream(search: Search) -> None:

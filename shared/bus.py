@@ -19,7 +19,7 @@ from nats.js.api import (
 from nats.js.errors import NotFoundError
 
 from shared.logs import get_logger
-from shared.settings import ConfigError, Settings
+from shared.settings import ConfigError, Settings, split_servers
 
 log = get_logger(__name__)
 
@@ -32,10 +32,12 @@ MAX_DELIVER = 5
 async def connect(url: str, *, name: str, initial_attempts: int = 10) -> NATS:
     """Connect, then reconnect forever: a NATS outage pauses work, it never stops a service.
 
-    Only the very first connection is bounded, so a wrong NATS_URL fails at start with one line.
+    `url` is NATS_URL: one server, or every node of a cluster separated by commas. Only the very
+    first connection is bounded, so a wrong NATS_URL fails at start with one line.
     """
-    if urlsplit(url).scheme not in ("nats", "tls") or not urlsplit(url).hostname:
-        raise ConfigError(f"NATS_URL={url!r} is not a valid URL: expected something like nats://host:4222")
+    servers = split_servers(url)
+    if not servers or any(urlsplit(s).scheme not in ("nats", "tls") or not urlsplit(s).hostname for s in servers):
+        raise ConfigError(f"NATS_URL={url!r} is not valid: expected nats://host:4222, or several such URLs and commas")
 
     clients: list[NATS] = []
 
@@ -53,7 +55,7 @@ async def connect(url: str, *, name: str, initial_attempts: int = 10) -> NATS:
     for _ in range(initial_attempts):
         try:
             client: NATS = await nats.connect(
-                servers=[url],
+                servers=servers,
                 name=name,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,

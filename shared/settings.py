@@ -1,17 +1,27 @@
-"""Configuration, read once from the environment into a typed, immutable settings object."""
+"""Configuration: every setting declared once, as a field of `Settings`, and read from the environment.
+
+Each field's environment variable is its name in capitals, prefixed ``CDPS_`` except the three
+server URLs (``DATABASE_URL``, ``NATS_URL``, ``SMTP_URL``). Its constraints (msgspec ``Meta``
+bounds and patterns, ``Literal`` choices) are checked when the environment is converted, and its
+``description`` says what a good value looks like: a bad value stops the service with one line
+naming the variable and that description, never a traceback and never silently accepted.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 LogFormat = Literal["json", "console"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 ServiceName = Literal["portfolio", "search", "notifier", "web"]
 
 
@@ -19,36 +29,105 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    database_url: str | None = None
+_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+_HOST = r"(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])"
+_USER = r"(?:[^\s/@,]*@)?"
+
+
+def _url(schemes: str, rest: str = "/?") -> str:
+    """A regex for one URL of the given schemes: optional credentials, a host, an optional port."""
+    return rf"(?:{schemes})://{_USER}{_HOST}(?::{_PORT})?{rest}"
+
+
+_NATS = _url("nats|tls")
+_ANY_PATH = r"(?:/\S*)?"
+_PATH_OR_QUERY = r"(?:[/?]\S*)?"
+
+Port = Annotated[int, Meta(ge=1, le=65535, description="a port number from 1 to 65535")]
+HttpUrl = Annotated[
+    str, Meta(pattern=f"^{_url('https?', _ANY_PATH)}$", description="an http:// or https:// URL, e.g. http://host:8001")
+]
+Seconds = Annotated[float, Meta(gt=0, le=3600, description="a number of seconds above 0 and at most 3600")]
+
+DatabaseUrl = Annotated[
+    str,
+    Meta(
+        pattern=f"^{_url('postgres|postgresql', _PATH_OR_QUERY)}$",
+        description="a PostgreSQL URL like postgresql://user:pass@host:5432/cdps",
+    ),
+]
+NatsUrls = Annotated[
+    str,
+    Meta(
+        pattern=rf"^\s*{_NATS}(?:\s*,\s*{_NATS})*\s*$",
+        description="a NATS URL like nats://host:4222, or several (nats:// or tls://) separated by commas",
+    ),
+]
+SmtpUrl = Annotated[
+    str, Meta(pattern=f"^{_url('smtps?')}$", description="an SMTP URL like smtp://user:pass@host:587 or smtps://host:465")
+]
+
+
+_SERVER_URLS = frozenset({"database_url", "nats_url", "smtp_url"})
+
+
+def _variable(field: str) -> str:
+    """The environment variable of a field: DATABASE_URL, NATS_URL, SMTP_URL, else CDPS_<FIELD>."""
+    return field.upper() if field in _SERVER_URLS else f"CDPS_{field.upper()}"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
+    database_url: DatabaseUrl | None = None
     """None means "start an embedded PostgreSQL" (only the dev runner and the tests do that)."""
-    nats_url: str | None = None
-    smtp_url: str | None = None
-    secret_key: str
+    nats_url: NatsUrls | None = None
+    """As given; `nats_servers` is the list. None means "start an embedded NATS"."""
+    smtp_url: SmtpUrl | None = None
+    secret_key: Annotated[
+        str, Meta(min_length=32, description="at least 32 characters, e.g. from `python3 -c 'import secrets; "
+                                             "print(secrets.token_urlsafe(48))'`")
+    ]  # fmt: skip
     data_dir: Path
-    host: str = "127.0.0.1"
-    web_port: int = 8000
-    portfolio_port: int = 8001
-    search_port: int = 8002
-    notifier_port: int = 8003
-    smtp_sink_port: int = 8025
-    portfolio_url: str = "http://127.0.0.1:8001"
-    search_url: str = "http://127.0.0.1:8002"
-    notifier_url: str = "http://127.0.0.1:8003"
+    host: Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]+$", description="an address to listen on, e.g. 0.0.0.0")] = (
+        "127.0.0.1"
+    )
+    web_port: Port = 8000
+    portfolio_port: Port = 8001
+    search_port: Port = 8002
+    notifier_port: Port = 8003
+    smtp_sink_port: Port = 8025
+    portfolio_url: HttpUrl = "http://127.0.0.1:8001"
+    search_url: HttpUrl = "http://127.0.0.1:8002"
+    notifier_url: HttpUrl = "http://127.0.0.1:8003"
     log_format: LogFormat = "console"
-    log_level: str = "INFO"
-    namespace: str = ""
+    log_level: LogLevel = "INFO"
+    namespace: Annotated[
+        str, Meta(pattern=r"^[A-Za-z0-9_-]*$", description="letters, digits, - and _ only (it prefixes NATS names)")
+    ] = ""
     """Prefix for the JetStream stream, subjects and durable consumers, so that several
     installations (or test runs) can share one NATS server without seeing each other."""
-    relay_poll_seconds: float = 1.0
-    ack_wait_seconds: float = 30.0
+    relay_poll_seconds: Seconds = 1.0
+    ack_wait_seconds: Seconds = 30.0
     """How long JetStream waits for a consumer's ack before redelivering (e.g. after a crash)."""
-    email_from: str = "CDPS Portfolio <portfolio@cdps.example>"
-    smtp_rate: float = 5.0
+    email_from: Annotated[
+        str,
+        Meta(
+            pattern=r"^(?:[^<>@\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$",
+            description="an email address, optionally with a name: CDPS Portfolio <portfolio@example.gov.wales>",
+        ),
+    ] = "CDPS Portfolio <portfolio@cdps.example>"
+    smtp_rate: Annotated[
+        float, Meta(gt=0, le=10_000, description="emails per second, above 0 and at most 10000 (e.g. 5 or 0.5)")
+    ] = 5.0
     """Emails per second for the whole installation."""
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: HttpUrl = "http://127.0.0.1:8000"
     """Where people reach the web front end: used in emailed links and feeds."""
-    trusted_proxies: str = ""
+    trusted_proxies: Annotated[
+        str,
+        Meta(
+            pattern=r"^\s*(?:(?:\*|[0-9A-Fa-f.:/]+)(?:\s*,\s*(?:\*|[0-9A-Fa-f.:/]+))*)?\s*$",
+            description="comma-separated IP addresses or networks of reverse proxies, or *",
+        ),
+    ] = ""
     """Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are believed."""
 
     def port_of(self, service: ServiceName) -> int:
@@ -61,80 +140,100 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return ports[service]
 
     @property
+    def nats_servers(self) -> list[str]:
+        """Every NATS server of NATS_URL (one, or each node of a cluster)."""
+        return split_servers(self.nats_url or "")
+
+    @property
     def stream_name(self) -> str:
         return f"{self.namespace.upper()}_PORTFOLIO" if self.namespace else "PORTFOLIO"
 
     def subject_for(self, event_type: str) -> str:
         return f"{self.namespace}.{event_type}" if self.namespace else event_type
 
-    def event_type_of(self, subject: str) -> str:
-        prefix = f"{self.namespace}."
-        return subject[len(prefix) :] if self.namespace and subject.startswith(prefix) else subject
-
     def durable_name(self, consumer: str) -> str:
         return f"{self.namespace}_{consumer}" if self.namespace else consumer
 
 
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ConfigError(f"{name}={raw!r} is not a port number: set it to a number from 1 to 65535")
-    return int(raw)
+def split_servers(urls: str) -> list[str]:
+    """The servers of a comma-separated list such as NATS_URL's."""
+    return [url.strip() for url in urls.split(",") if url.strip()]
 
 
-def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], example: str) -> str | None:
-    raw = env.get(name) or None
-    if raw is None:
-        return None
-    parts = urlsplit(raw)
-    try:
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if parts.scheme not in schemes or not parts.hostname or not port_ok:
-        raise ConfigError(f"{name}={raw!r} is not a valid URL: expected something like {example}")
-    return raw
+FIELDS = {field.encode_name: field for field in msgspec.structs.fields(Settings)}
+VARIABLES = frozenset(FIELDS)
+"""Every environment variable a service reads."""
+_DERIVED_FROM_PORT = {"CDPS_PORTFOLIO_URL": "portfolio", "CDPS_SEARCH_URL": "search", "CDPS_NOTIFIER_URL": "notifier"}
+_AT = re.compile(r" - at `\$\.(\w+)`$")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read every setting from the environment, validating as we go so that a typo fails at start."""
+    """Read every setting from the environment; a bad value raises ConfigError naming each bad variable.
+
+    An empty variable counts as unset, as in a `.env` line `CDPS_LOG_LEVEL=`.
+    """
     env = os.environ if env is None else env
-    data_dir = Path(env.get("CDPS_DATA_DIR") or ".data").resolve()
-    log_format = env.get("CDPS_LOG_FORMAT", "console")
-    if log_format not in ("json", "console"):
-        raise ConfigError(f"CDPS_LOG_FORMAT={log_format!r}: use 'json' (production) or 'console'")
-    host = env.get("CDPS_HOST", "127.0.0.1")
-    ports = {
-        name: _port(env, f"CDPS_{name.upper()}_PORT", default)
-        for name, default in (("web", 8000), ("portfolio", 8001), ("search", 8002), ("notifier", 8003))
+    raw: dict[str, str] = {}
+    for name in FIELDS:
+        value = env.get(name)
+        if value:
+            raw[name] = value.upper() if name == "CDPS_LOG_LEVEL" else value
+    raw["CDPS_DATA_DIR"] = str(Path(raw.get("CDPS_DATA_DIR", ".data")).resolve())
+    if "CDPS_SECRET_KEY" not in raw:
+        raw["CDPS_SECRET_KEY"] = _development_secret(Path(raw["CDPS_DATA_DIR"]))
+    try:
+        settings = _convert(raw)
+    except msgspec.ValidationError:
+        raise ConfigError("; ".join(_problems(raw))) from None
+    derived: dict[str, Any] = {
+        FIELDS[name].name: f"http://127.0.0.1:{settings.port_of(service)}"  # type: ignore[arg-type]
+        for name, service in _DERIVED_FROM_PORT.items()
+        if name not in raw
     }
-    return Settings(
-        database_url=_url(env, "DATABASE_URL", ("postgres", "postgresql"), "postgresql://user:pass@host:5432/db"),
-        nats_url=_url(env, "NATS_URL", ("nats", "tls"), "nats://host:4222"),
-        smtp_url=_url(env, "SMTP_URL", ("smtp", "smtps"), "smtp://user:pass@host:587"),
-        secret_key=env.get("CDPS_SECRET_KEY") or _development_secret(data_dir),
-        data_dir=data_dir,
-        host=host,
-        web_port=ports["web"],
-        portfolio_port=ports["portfolio"],
-        search_port=ports["search"],
-        notifier_port=ports["notifier"],
-        smtp_sink_port=_port(env, "CDPS_SMTP_SINK_PORT", 8025),
-        portfolio_url=env.get("CDPS_PORTFOLIO_URL") or f"http://127.0.0.1:{ports['portfolio']}",
-        search_url=env.get("CDPS_SEARCH_URL") or f"http://127.0.0.1:{ports['search']}",
-        notifier_url=env.get("CDPS_NOTIFIER_URL") or f"http://127.0.0.1:{ports['notifier']}",
-        log_format=log_format,  # type: ignore[arg-type]  # checked just above
-        log_level=env.get("CDPS_LOG_LEVEL", "INFO").upper(),
-        namespace=env.get("CDPS_NAMESPACE", ""),
-        relay_poll_seconds=float(env.get("CDPS_RELAY_POLL_SECONDS", "1.0")),
-        trusted_proxies=env.get("CDPS_TRUSTED_PROXIES", ""),
-        ack_wait_seconds=float(env.get("CDPS_ACK_WAIT_SECONDS", "30")),
-        email_from=env.get("CDPS_EMAIL_FROM") or "CDPS Portfolio <portfolio@cdps.example>",
-        smtp_rate=float(env.get("CDPS_SMTP_RATE", "5")),
-        public_url=(env.get("CDPS_PUBLIC_URL") or f"http://127.0.0.1:{ports['web']}").rstrip("/"),
-    )
+    derived["public_url"] = raw.get("CDPS_PUBLIC_URL", f"http://127.0.0.1:{settings.web_port}").rstrip("/")
+    return msgspec.structs.replace(settings, **derived)
+
+
+def _convert(raw: Mapping[str, str]) -> Settings:
+    # strict=False: the environment holds strings, converted to the fields' int and float types.
+    return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+
+
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
+
+
+def _problems(raw: Mapping[str, str]) -> list[str]:
+    """One message per bad variable: each is converted on its own, beside a good secret key."""
+    problems = []
+    for name, value in raw.items():
+        try:
+            _convert({"CDPS_SECRET_KEY": "x" * 32, "CDPS_DATA_DIR": raw["CDPS_DATA_DIR"], name: value})
+        except msgspec.ValidationError as exc:
+            expected = expectation(name) or _AT.sub("", str(exc))
+            problems.append(f"{name}={_shown(name, value)} is not valid: expected {expected}")
+    return problems
+
+
+def _shown(name: str, value: str) -> str:
+    """The value for an error message, without the secret key or a URL's password."""
+    if name == "CDPS_SECRET_KEY":
+        return f"<{len(value)} characters>"
+    return repr(re.sub(r"(://[^\s/:@]*:)[^\s/@]*@", r"\1***@", value))
+
+
+def expectation(variable: str) -> str | None:
+    """What a good value of a variable looks like: its field's Meta description or Literal choices."""
+    kind = FIELDS[variable].type
+    for candidate in (kind, *typing.get_args(kind)):
+        if typing.get_origin(candidate) is Literal:
+            return "one of " + ", ".join(typing.get_args(candidate))
+        for meta in getattr(candidate, "__metadata__", ()):
+            if isinstance(meta, Meta) and meta.description:
+                return str(meta.description)
+    return None
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -38,7 +38,7 @@ import pytest
 import yaml
 
 from services import cli
-from shared.settings import ServiceName, load_settings
+from shared.settings import VARIABLES, ServiceName, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -55,7 +55,7 @@ VENV_BIN = Path(sys.executable).parent
 IMAGE = "cdps-portfolio"
 """The repository part of the CDPS image name in compose.yaml and the manifests."""
 SERVICES: tuple[str, ...] = tuple(cli.SERVICES)
-DEFAULTS = load_settings({"CDPS_SECRET_KEY": "unused", "CDPS_DATA_DIR": "/nonexistent"})
+DEFAULTS = load_settings({"CDPS_SECRET_KEY": "x" * 32, "CDPS_DATA_DIR": "/nonexistent"})
 """What a service runs with when no port is set, as in the containers: taken from the code."""
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 """Oldest and newest Kubernetes versions the manifests are validated against."""
@@ -138,33 +138,9 @@ def cdps_containers(kustomization: str) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield where, container
 
 
-class RecordingEnv(dict[str, str]):
-    """An environment that notes every variable that load_settings asks for."""
-
-    def __init__(self, values: Mapping[str, str]):
-        super().__init__(values)
-        self.asked: set[str] = set()
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        self.asked.add(key)
-        return super().get(key, default)
-
-    def __getitem__(self, key: str) -> str:
-        self.asked.add(key)
-        return super().__getitem__(key)
-
-    def __contains__(self, key: object) -> bool:
-        if isinstance(key, str):
-            self.asked.add(key)
-        return super().__contains__(key)
-
-
-@functools.cache
 def setting_names() -> frozenset[str]:
-    """Every environment variable that the services read, found by asking load_settings itself."""
-    env = RecordingEnv({"CDPS_SECRET_KEY": "x" * 32, "CDPS_DATA_DIR": "/nonexistent"})
-    load_settings(env)
-    return frozenset(env.asked)
+    """Every environment variable that the services read: the fields of the one Settings struct."""
+    return VARIABLES
 
 
 def instructions() -> list[tuple[str, str]]:

@@ -97,10 +97,17 @@ def test_run_starts_everything_stops_cleanly_and_a_second_run_reuses_the_data(tm
         ({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "NATS_URL": "nats://127.0.0.1:1"},
          "cannot reach PostgreSQL"),
         ({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "NATS_URL": "localhost:4222"}, "NATS_URL"),
+        ({"CDPS_SMTP_RATE": "fast"}, "CDPS_SMTP_RATE='fast' is not valid: expected emails per second"),
+        ({"CDPS_SMTP_RATE": "0"}, "CDPS_SMTP_RATE='0' is not valid"),
+        ({"CDPS_LOG_LEVEL": "LOUD"}, "CDPS_LOG_LEVEL='LOUD' is not valid: expected one of DEBUG, INFO"),
+        ({"CDPS_WEB_PORT": "²"}, "CDPS_WEB_PORT='²' is not valid: expected a port number from 1 to 65535"),
+        ({"CDPS_RELAY_POLL_SECONDS": ""}, "cannot reach PostgreSQL"),  # empty is unset, not a traceback
     ],
 )  # fmt: skip
 def test_bad_configuration_is_one_clear_line(tmp_path: Path, variables: dict[str, str], expected: str) -> None:
-    env = dict(os.environ, CDPS_DATA_DIR=str(tmp_path), CDPS_PORTFOLIO_PORT=str(free_port()), **variables)
+    unreachable = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "NATS_URL": "nats://127.0.0.1:1"}
+    env = dict(os.environ, CDPS_DATA_DIR=str(tmp_path), CDPS_PORTFOLIO_PORT=str(free_port()), **unreachable)
+    env.update(variables)
     result = cdps("serve", "portfolio", env=env)
     assert result.returncode == 2
     assert expected in result.stderr

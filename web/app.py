@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 from shared.service import OPERATIONS, lifespan
 from shared.settings import Settings
 from web import auth, pages, weeknotes
+from web.context import DEPENDENCIES
 from web.gateway import gateway, subscription_pages
 from web.i18n import template_engine
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         lifespan=[lifespan("web", settings, MIGRATIONS), http_client],
         csrf_config=auth.csrf_config(settings.secret_key),
+        dependencies=DEPENDENCIES,
         middleware=[auth.SecurityHeaders()],
         exception_handlers=pages.EXCEPTION_HANDLERS,
         state=State({"settings": settings}),

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 import nats.errors
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import ASGIMiddleware
@@ -21,15 +22,23 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.identity import PUBLIC, Identity, sign
 from shared.logs import get_logger
 from shared.service import Runtime
 from web import accounts
-from web.i18n import gettext_functions, language_of
+from web.context import (
+    SESSION_COOKIE,
+    Connection,
+    Language,
+    PageLanguage,
+    SignedIn,
+    Viewer,
+    account_of,
+    signed_in_or_sign_in_page,
+)
+from web.i18n import gettext_functions
 
 log = get_logger(__name__)
 
-SESSION_COOKIE = "cdps_session"
 SIGNIN_LIMIT_PER_ADDRESS = 5
 SIGNIN_LIMIT_PER_CLIENT = 20
 SIGNIN_WINDOW = dt.timedelta(minutes=15)
@@ -73,38 +82,6 @@ class SecurityHeaders(ASGIMiddleware):
         await next_app(scope, receive, send_with_headers)
 
 
-async def account_of(request: Request[Any, Any, Any]) -> accounts.Account | None:
-    """The signed-in account (cached on the request), from the session cookie or an API token."""
-    if "account" in request.scope["state"]:
-        cached: accounts.Account | None = request.scope["state"]["account"]
-        return cached
-    account = None
-    runtime: Runtime = request.app.state.runtime
-    bearer = request.headers.get("authorization", "")
-    async with runtime.pool.acquire() as conn:
-        if request.url.path.startswith("/api/"):
-            if bearer.lower().startswith("bearer "):
-                account = await accounts.api_token_account(conn, bearer[7:].strip())
-        elif session_id := request.cookies.get(SESSION_COOKIE):
-            account = await accounts.session_account(conn, session_id)
-    request.scope["state"]["account"] = account
-    return account
-
-
-async def identity_of(request: Request[Any, Any, Any]) -> Identity:
-    account = await account_of(request)
-    return account.identity if account is not None else PUBLIC
-
-
-async def service_headers(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """Headers for a call to another service on behalf of whoever made this request."""
-    identity = await identity_of(request)
-    if identity.role == "public":
-        return {}
-    runtime: Runtime = request.app.state.runtime
-    return {"Authorization": f"Bearer {sign(identity, runtime.settings.secret_key)}"}
-
-
 def client_address(request: Request[Any, Any, Any]) -> str:
     """The peer address. X-Forwarded-For is ignored: uvicorn runs without proxy headers unless
     CDPS_TRUSTED_PROXIES names the proxies, so a client cannot reset its own rate limit."""
@@ -115,48 +92,46 @@ class SigninForm(msgspec.Struct, kw_only=True):
     email: str = ""
 
 
-async def _page(request: Request[Any, Any, Any], name: str, status: int = 200, **context: Any) -> Template:
-    lang = language_of(request)
+async def _page(
+    request: Request[Any, Any, Any], lang: Language, name: str, status: int = 200, **context: Any
+) -> Template:
     account = await account_of(request)
     return Template(
         template_name=name, status_code=status,
-        context={"lang": lang, "account": account, **gettext_functions(lang), **context},
+        context={"lang": lang.code, "account": account, **gettext_functions(lang.code), **context},
     )  # fmt: skip
 
 
 @get("/signin")
-async def signin_form(request: Request[Any, Any, Any]) -> Template:
-    return await _page(request, "auth/signin.html", email="", error=None)
+async def signin_form(request: Request[Any, Any, Any], lang: PageLanguage) -> Template:
+    return await _page(request, lang, "auth/signin.html", email="", error=None)
 
 
 @post("/signin")
 async def request_signin_link(
-    request: Request[Any, Any, Any], state: State,
+    request: Request[Any, Any, Any], state: State, lang: PageLanguage, conn: Connection,
     data: URLEncodedBody[SigninForm],
 ) -> Template:  # fmt: skip
-    """Send a link if the address has an account. The answer is the same either way."""
-    lang = language_of(request)
+    """Send a link if the address has an account. The answer is the same either way, and as quick:
+    the link goes to the notifier after the page has been sent."""
     email = data.email.strip().lower()
     if "@" not in email or len(email) > 254:
-        _ = gettext_functions(lang)["_"]
-        message = _("Enter an email address in the correct format, like name@example.com")
-        return await _page(request, "auth/signin.html", status=400, email=data.email, error=message)
-    runtime: Runtime = state.runtime
-    async with runtime.pool.acquire() as conn:
-        limited_address = await accounts.hit_rate_limit(
-            conn, f"signin:address:{email}", limit=SIGNIN_LIMIT_PER_ADDRESS, window=SIGNIN_WINDOW
-        )
-        limited_client = await accounts.hit_rate_limit(
-            conn, f"signin:client:{client_address(request)}", limit=SIGNIN_LIMIT_PER_CLIENT, window=SIGNIN_WINDOW
-        )
-        if limited_address or limited_client:
-            return await _page(request, "auth/too_many.html", status=429)
-        account = await accounts.find_account(conn, email)
-        token = await accounts.create_signin_link(conn, account) if account else None
-    if account is not None and token is not None:
-        link = f"{runtime.settings.public_url}/signin/{token}"
-        await _send_link(runtime, account, link)
-    return await _page(request, "auth/check_email.html", email=email)
+        message = lang._("Enter an email address in the correct format, like name@example.com")
+        return await _page(request, lang, "auth/signin.html", status=400, email=data.email, error=message)
+    limited_address = await accounts.hit_rate_limit(
+        conn, f"signin:address:{email}", limit=SIGNIN_LIMIT_PER_ADDRESS, window=SIGNIN_WINDOW
+    )
+    limited_client = await accounts.hit_rate_limit(
+        conn, f"signin:client:{client_address(request)}", limit=SIGNIN_LIMIT_PER_CLIENT, window=SIGNIN_WINDOW
+    )
+    if limited_address or limited_client:
+        return await _page(request, lang, "auth/too_many.html", status=429)
+    account = await accounts.find_account(conn, email)
+    response = await _page(request, lang, "auth/check_email.html", email=email)
+    if account is not None:
+        link = f"{state.runtime.settings.public_url}/signin/{await accounts.create_signin_link(conn, account)}"
+        response.background = BackgroundTask(_send_link, state.runtime, account, link)
+    return response
 
 
 async def _send_link(runtime: Runtime, account: accounts.Account, link: str) -> None:
@@ -170,16 +145,16 @@ async def _send_link(runtime: Runtime, account: accounts.Account, link: str) -> 
 
 
 @get("/signin/{token:str}")
-async def follow_signin_link(token: FromPath[str], request: Request[Any, Any, Any], state: State) -> Response[Any]:
-    runtime: Runtime = state.runtime
-    async with runtime.pool.acquire() as conn:
-        account = await accounts.redeem_signin_link(conn, token)
-        if account is None:
-            return await _page(request, "auth/link_invalid.html", status=400)
-        old = request.cookies.get(SESSION_COOKIE)
-        if old:
-            await accounts.end_session(conn, old)  # never keep a session id the browser chose or had before
-        session_id = await accounts.start_session(conn, account)
+async def follow_signin_link(
+    token: FromPath[str], request: Request[Any, Any, Any], lang: PageLanguage, conn: Connection
+) -> Response[Any]:
+    account = await accounts.redeem_signin_link(conn, token)
+    if account is None:
+        return await _page(request, lang, "auth/link_invalid.html", status=400)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await accounts.end_session(conn, old)  # never keep a session id the browser chose or had before
+    session_id = await accounts.start_session(conn, account)
     response: Redirect = Redirect("/")
     response.set_cookie(
         SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=request.url.scheme == "https",
@@ -188,71 +163,52 @@ async def follow_signin_link(token: FromPath[str], request: Request[Any, Any, An
     return response
 
 
-@post("/signout")
-async def sign_out(request: Request[Any, Any, Any], state: State) -> Redirect:
-    runtime: Runtime = state.runtime
-    session_id = request.cookies.get(SESSION_COOKIE)
-    if session_id:
-        async with runtime.pool.acquire() as conn:
-            await accounts.end_session(conn, session_id)
+def signed_out() -> Redirect:
     response = Redirect("/")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@post("/signout")
+async def sign_out(request: Request[Any, Any, Any], conn: Connection) -> Redirect:
+    if session_id := request.cookies.get(SESSION_COOKIE):
+        await accounts.end_session(conn, session_id)
+    return signed_out()
 
 
 @post("/signout/everywhere")
-async def sign_out_everywhere(request: Request[Any, Any, Any], state: State) -> Redirect:
-    account = await account_of(request)
+async def sign_out_everywhere(account: Viewer, conn: Connection) -> Redirect:
     if account is not None:
-        runtime: Runtime = state.runtime
-        async with runtime.pool.acquire() as conn:
-            await accounts.end_all_sessions(conn, account.id)
-    response = Redirect("/")
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
+        await accounts.end_all_sessions(conn, account.id)
+    return signed_out()
 
 
 class TokenForm(msgspec.Struct, kw_only=True):
     name: str = ""
 
 
-@get("/account/tokens")
-async def api_tokens_page(request: Request[Any, Any, Any], state: State) -> Response[Any]:
-    account = await account_of(request)
-    if account is None:
-        return Redirect("/signin")
-    runtime: Runtime = state.runtime
-    async with runtime.pool.acquire() as conn:
-        tokens = await accounts.list_api_tokens(conn, account.id)
-    return await _page(request, "auth/tokens.html", tokens=tokens, new_secret=None)
+@get("/account/tokens", guards=[signed_in_or_sign_in_page])
+async def api_tokens_page(
+    request: Request[Any, Any, Any], lang: PageLanguage, me: SignedIn, conn: Connection
+) -> Template:
+    tokens = await accounts.list_api_tokens(conn, me.id)
+    return await _page(request, lang, "auth/tokens.html", tokens=tokens, new_secret=None)
 
 
-@post("/account/tokens")
+@post("/account/tokens", guards=[signed_in_or_sign_in_page])
 async def create_api_token(
-    request: Request[Any, Any, Any], state: State,
+    request: Request[Any, Any, Any], lang: PageLanguage, me: SignedIn, conn: Connection,
     data: URLEncodedBody[TokenForm],
-) -> Response[Any]:  # fmt: skip
-    account = await account_of(request)
-    if account is None:
-        return Redirect("/signin")
-    runtime: Runtime = state.runtime
-    async with runtime.pool.acquire() as conn:
-        _, secret = await accounts.create_api_token(conn, account, data.name.strip()[:100] or "API token")
-        tokens = await accounts.list_api_tokens(conn, account.id)
+) -> Template:  # fmt: skip
+    _, secret = await accounts.create_api_token(conn, me, data.name.strip()[:100] or "API token")
+    tokens = await accounts.list_api_tokens(conn, me.id)
     # Shown once: only its hash is kept.
-    return await _page(request, "auth/tokens.html", tokens=tokens, new_secret=secret)
+    return await _page(request, lang, "auth/tokens.html", tokens=tokens, new_secret=secret)
 
 
-@post("/account/tokens/{token_id:uuid}/revoke")
-async def revoke_api_token(
-    token_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
-) -> Response[Any]:
-    account = await account_of(request)
-    if account is None:
-        return Redirect("/signin")
-    runtime: Runtime = state.runtime
-    async with runtime.pool.acquire() as conn:
-        await accounts.revoke_api_token(conn, account.id, token_id)
+@post("/account/tokens/{token_id:uuid}/revoke", guards=[signed_in_or_sign_in_page])
+async def revoke_api_token(token_id: FromPath[uuid.UUID], me: SignedIn, conn: Connection) -> Redirect:
+    await accounts.revoke_api_token(conn, me.id, token_id)
     return Redirect("/account/tokens")
 
 

@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 
 from shared.http import ErrorBody, Unauthorised, api_error_handler
-from web.auth import account_of, service_headers
+from web.context import Viewer, service_headers
 
 OWNERS = {
     "projects": "portfolio", "partners": "portfolio", "engagements": "portfolio", "support-requests": "portfolio",
@@ -42,8 +42,10 @@ async def subscription_pages(request: Request[Any, Any, Any], state: State) -> R
 
 
 @route("/api/v1/{path:path}", http_method=["GET", "POST", "PATCH", "PUT", "DELETE"], include_in_schema=False)
-async def gateway(path: FromPath[str], request: Request[Any, Any, Any], state: State) -> Response[Any]:
-    if request.headers.get("authorization") and await account_of(request) is None:
+async def gateway(
+    path: FromPath[str], request: Request[Any, Any, Any], state: State, account: Viewer
+) -> Response[Any]:
+    if request.headers.get("authorization") and account is None:
         return api_error_handler(request, Unauthorised())  # a token was given and it is not valid
     owner = OWNERS.get(path.strip("/").split("/", 1)[0])
     if owner is None:

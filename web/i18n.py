@@ -132,7 +132,7 @@ def in_section(path: str, covers: list[str]) -> bool:
 
 
 def current_account(request: Request[Any, Any, Any] | None) -> Any:
-    """The account ``auth.account_of`` found for this request, if it looked (pages always do)."""
+    """The account ``web.context.account_of`` found for this request, if it looked (pages always do)."""
     if request is None:
         return None
     return request.scope.get("state", {}).get("account")

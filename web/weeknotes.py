@@ -14,8 +14,8 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from markdown_it import MarkdownIt
 
-from web.i18n import language_of
-from web.pages.common import Down, HxRequest, call, page, staff, unavailable
+from web.context import PageLanguage, staff_only
+from web.pages.common import Down, HxRequest, call, page, unavailable
 
 # HTML in the Markdown source is not allowed through: weeknotes include text people wrote.
 _markdown = MarkdownIt("commonmark", {"html": False})
@@ -48,12 +48,11 @@ async def weeknotes_list(request: HxRequest) -> Template:
 
 
 @get("/weeknotes/feed.atom")
-async def weeknotes_feed(request: HxRequest) -> Response[bytes]:
-    lang = language_of(request)
+async def weeknotes_feed(request: HxRequest, lang: PageLanguage) -> Response[bytes]:
     settings = request.app.state.settings
     try:
         upstream = await request.app.state.http.get(
-            f"{settings.notifier_url}/api/v1/weeknotes/feed.atom", params={"lang": lang}
+            f"{settings.notifier_url}/api/v1/weeknotes/feed.atom", params={"lang": lang.code}
         )
     except httpx.HTTPError:
         return Response(b"", status_code=503)
@@ -61,8 +60,7 @@ async def weeknotes_feed(request: HxRequest) -> Response[bytes]:
 
 
 @get("/weeknotes/{label:str}")
-async def weeknote_page(label: FromPath[str], request: HxRequest) -> Response[Any]:
-    lang = language_of(request)
+async def weeknote_page(label: FromPath[str], request: HxRequest, lang: PageLanguage) -> Response[Any]:
     markdown_export = label.endswith(".md")
     try:
         reply = await call(request, "notifier", "GET", f"/api/v1/weeknotes/{label.removesuffix('.md')}")
@@ -71,9 +69,9 @@ async def weeknote_page(label: FromPath[str], request: HxRequest) -> Response[An
     if reply.status in (404, 422):
         raise NotFoundException()  # the friendly, bilingual 404 page
     note = reply.body
-    text = note["content_cy"] if lang == "cy" else note["content_en"]
+    text = note["content_cy"] if lang.code == "cy" else note["content_en"]
     if markdown_export:
-        filename = f"weeknotes-{label.removesuffix('.md')}-{lang}.md"
+        filename = f"weeknotes-{label.removesuffix('.md')}-{lang.code}.md"
         return Response(
             text, media_type=MediaType.TEXT, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
         )
@@ -88,22 +86,19 @@ class DraftForm(msgspec.Struct, kw_only=True):
     week: str = ""
 
 
-@get("/staff/weeknotes/draft")
-async def weeknote_draft(request: HxRequest) -> Template:
-    await staff(request)
+@get("/staff/weeknotes/draft", guards=[staff_only])
+async def weeknote_draft(request: HxRequest, lang: PageLanguage) -> Template:
     try:
         reply = await call(request, "notifier", "GET", "/api/v1/weeknotes/draft/current")
         draft, error = reply.body, None
     except Down:
         draft, error = None, unavailable(request, "notifier")
-    lang = language_of(request)
-    preview = to_html(draft["content_cy"] if lang == "cy" else draft["content_en"]) if draft else ""
+    preview = to_html(draft["content_cy"] if lang.code == "cy" else draft["content_en"]) if draft else ""
     return await page(request, "weeknotes/draft.html", draft=draft, preview=preview, error=error)
 
 
-@post("/staff/weeknotes/draft")
+@post("/staff/weeknotes/draft", guards=[staff_only])
 async def save_weeknote_draft(request: HxRequest, data: URLEncodedBody[DraftForm]) -> Response[Any]:
-    await staff(request)
     hidden = [data.hidden] if isinstance(data.hidden, str) else data.hidden
     body = {"intro_en": data.intro_en, "intro_cy": data.intro_cy, "hidden": [h for h in hidden if h]}
     try:

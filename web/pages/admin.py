@@ -11,43 +11,41 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from web import accounts
-from web.i18n import gettext_functions, language_of
+from web.context import Conn, Connection, Language, PageLanguage, admin_only, staff_only
 from web.pages import labels
-from web.pages.common import Down, Errors, HxRequest, admin, call, page, partners_by_id, read_or_none, staff
+from web.pages.common import Down, Errors, HxRequest, call, page, partners_by_id, read_or_none, unavailable
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INVITE_FIELDS = ("email", "name", "role", "partner_id", "language")
 
 
-async def accounts_page(request: HxRequest, values: dict[str, str], errors: Errors, *, status: int = 200,
-                        done: str = "") -> Template:  # fmt: skip
-    lang = language_of(request)
-    _ = gettext_functions(lang)["_"]
-    async with request.app.state.runtime.pool.acquire() as conn:
-        people = await accounts.list_accounts(conn)
+async def accounts_page(request: HxRequest, lang: Language, conn: Conn, values: dict[str, str], errors: Errors, *,
+                        status: int = 200, done: str = "") -> Template:  # fmt: skip
+    _ = lang._
+    people = await accounts.list_accounts(conn)
     partners, partners_error = await partners_by_id(request)
-    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en")))
+    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en")))
     return await page(
         request, "admin/accounts.html", status=status, people=people, values=values, errors=errors, done=done,
         partners=partners, partners_error=partners_error,
         role_options=[(code, _(name), None) for code, name in labels.ROLES.items()],
         language_options=[(code, _(name), None) for code, name in labels.LANGUAGE_CHOICES.items()],
         partner_options=[("", _("Not a partner"))] + [
-            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered],
+            (str(p["id"]), str(p.get(f"name_{lang.code}") or p.get("name_en"))) for p in ordered],
     )  # fmt: skip
 
 
-@get("/admin/accounts")
-async def list_accounts(request: HxRequest, done: FromQuery[str] = "") -> Template:
-    await admin(request)
+@get("/admin/accounts", guards=[admin_only])
+async def list_accounts(
+    request: HxRequest, lang: PageLanguage, conn: Connection, done: FromQuery[str] = ""
+) -> Template:
     values = {name: "" for name in INVITE_FIELDS} | {"role": "lead", "language": "both"}
-    return await accounts_page(request, values, Errors(), done=done[:254])
+    return await accounts_page(request, lang, conn, values, Errors(), done=done[:254])
 
 
-@post("/admin/accounts")
-async def invite(request: HxRequest) -> Response[Any]:
-    await admin(request)
-    _ = gettext_functions(language_of(request))["_"]
+@post("/admin/accounts", guards=[admin_only])
+async def invite(request: HxRequest, lang: PageLanguage, conn: Connection) -> Response[Any]:
+    _ = lang._
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in INVITE_FIELDS}
     errors = Errors()
@@ -67,22 +65,20 @@ async def invite(request: HxRequest) -> Response[Any]:
         values["language"] = "both"
     if not errors:
         try:
-            async with request.app.state.runtime.pool.acquire() as conn:
-                await accounts.add_account(
-                    conn, email=values["email"], role=values["role"], partner_id=partner_id,  # type: ignore[arg-type]
-                    name=values["name"][:200], language=values["language"],
-                )  # fmt: skip
+            await accounts.add_account(
+                conn, email=values["email"], role=values["role"], partner_id=partner_id,  # type: ignore[arg-type]
+                name=values["name"][:200], language=values["language"],
+            )  # fmt: skip
         except accounts.AccountExists:
             errors.add("email", _("There is already an account with this email address"))
         else:
             return Redirect(f"/admin/accounts?done={values['email'].lower()}", status_code=303)
-    return await accounts_page(request, values, errors, status=422)
+    return await accounts_page(request, lang, conn, values, errors, status=422)
 
 
-@get("/admin/deliveries")
+@get("/admin/deliveries", guards=[admin_only])
 async def deliveries(request: HxRequest) -> Template:
     """The notifier's delivery log, shown as it comes (a list, or a page with items)."""
-    await admin(request)
     rows: list[Any] = []
     error = None
     try:
@@ -91,20 +87,15 @@ async def deliveries(request: HxRequest) -> Template:
             body = reply.body
             rows = body.get("items", []) if isinstance(body, dict) else body if isinstance(body, list) else []
         else:
-            error = gettext_functions(language_of(request))["_"](
-                "The email service is not available at the moment. Try again in a few minutes."
-            )
+            error = unavailable(request, "notifier")
     except Down:
-        error = gettext_functions(language_of(request))["_"](
-            "The email service is not available at the moment. Try again in a few minutes."
-        )
+        error = unavailable(request, "notifier")
     return await page(request, "admin/deliveries.html", rows=rows, error=error)
 
 
-@get("/translations")
+@get("/translations", guards=[staff_only])
 async def missing_translations(request: HxRequest) -> Template:
     """Records whose Welsh (or English) version is missing, so someone can write it."""
-    await staff(request)
     projects, projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})
     partners, partners_error = await partners_by_id(request)
     engagements, engagements_error = await read_or_none(request, "portfolio", "/api/v1/engagements")

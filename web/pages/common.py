@@ -10,10 +10,11 @@ from typing import Any, Literal
 
 import httpx
 from litestar import Request
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Template
 
-from web import accounts, auth
+from web import accounts
+from web.context import Language, account_of, service_headers
 from web.i18n import LANGUAGES, N_, gettext_functions, language_of
 from web.pages import labels
 
@@ -73,7 +74,7 @@ async def call(
     """One call to a service as the signed-in person (or the public). 5xx and no answer raise Down."""
     settings = request.app.state.settings
     base = {"portfolio": settings.portfolio_url, "search": settings.search_url, "notifier": settings.notifier_url}
-    headers = await auth.service_headers(request)
+    headers = await service_headers(request)
     if version is not None:
         headers["If-Match"] = f'"{version}"'
     try:
@@ -144,7 +145,7 @@ def api_errors(request: HxRequest, reply: Reply, fields: dict[str, str] | None =
 async def page(request: HxRequest, name: str, *, status: int = 200, **context: Any) -> Template:
     """A page (or, for htmx, a fragment) in the request's language, with who is signed in."""
     lang = language_of(request)
-    account = await auth.account_of(request)
+    account = await account_of(request)
     response = Template(
         template_name=name, status_code=status,
         context={"lang": lang, "account": account, "labels": labels, **gettext_functions(lang), **context},
@@ -154,27 +155,6 @@ async def page(request: HxRequest, name: str, *, status: int = 200, **context: A
     return response
 
 
-async def signed_in(request: HxRequest) -> accounts.Account:
-    account = await auth.account_of(request)
-    if account is None:
-        raise NotAuthorizedException()
-    return account
-
-
-async def staff(request: HxRequest) -> accounts.Account:
-    account = await signed_in(request)
-    if account.role not in ("admin", "lead"):
-        raise PermissionDeniedException()
-    return account
-
-
-async def admin(request: HxRequest) -> accounts.Account:
-    account = await signed_in(request)
-    if account.role != "admin":
-        raise PermissionDeniedException()
-    return account
-
-
 async def partners_by_id(request: HxRequest) -> tuple[dict[str, dict[str, Any]], str | None]:
     body, error = await read_or_none(request, "portfolio", "/api/v1/partners")
     return ({p["id"]: p for p in body} if isinstance(body, list) else {}), error
@@ -182,7 +162,7 @@ async def partners_by_id(request: HxRequest) -> tuple[dict[str, dict[str, Any]],
 
 async def people_names(request: HxRequest) -> dict[str, str]:
     """Account id -> name (or email), to say who leads a project or did something. Signed-in only."""
-    if await auth.account_of(request) is None:
+    if await account_of(request) is None:
         return {}
     async with request.app.state.runtime.pool.acquire() as conn:
         return {str(a.id): a.name or a.email for a in await accounts.list_accounts(conn)}
@@ -191,9 +171,9 @@ async def people_names(request: HxRequest) -> dict[str, str]:
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def title_errors(request: HxRequest, values: dict[str, Any], errors: Errors, *, slug: bool = False) -> None:
+def title_errors(lang: Language, values: dict[str, Any], errors: Errors, *, slug: bool = False) -> None:
     """The GOV.UK wording for a project's required fields (the API checks them again)."""
-    _ = gettext_functions(language_of(request))["_"]
+    _ = lang._
     if not str(values.get("title_cy", "")).strip():
         errors.add("title_cy", _("Enter the title in Welsh"))
     if not str(values.get("title_en", "")).strip():

@@ -10,8 +10,9 @@ from litestar import get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from web import auth, charts
-from web.i18n import gettext_functions, language_of
+from web import charts
+from web.accounts import Account
+from web.context import Language, PageLanguage, Viewer, is_staff
 from web.pages import labels
 from web.pages.common import (
     Down,
@@ -47,10 +48,10 @@ async def history_of(request: HxRequest, project: dict[str, Any]) -> list[dict[s
     return reply.body
 
 
-def may_read_history(account: Any, project: dict[str, Any]) -> bool:
+def may_read_history(account: Account | None, project: dict[str, Any]) -> bool:
     if account is None:
         return False
-    if account.role in ("admin", "lead"):
+    if is_staff(account):
         return True
     return account.role == "partner" and str(account.partner_id) == str(project.get("partner_id"))
 
@@ -81,13 +82,12 @@ def _uuid(value: str) -> str | None:
 
 @get("/")
 async def home(
-    request: HxRequest, partner: FromQuery[str] = "", tag: FromQuery[str] = "", health: FromQuery[str] = "",
-    lead: FromQuery[str] = "",
+    request: HxRequest, lang: PageLanguage, account: Viewer, partner: FromQuery[str] = "",
+    tag: FromQuery[str] = "", health: FromQuery[str] = "", lead: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
-    account = await auth.account_of(request)
     filters = {
         "partner": _uuid(partner), "tag": _choice(tag, labels.TAGS), "health": _choice(health, labels.HEALTH),
-        "lead": lead[:100] if lead and account is not None and account.role in ("admin", "lead") else None,
+        "lead": lead[:100] if lead and is_staff(account) else None,
     }  # fmt: skip
     params = {"limit": MAX_PROJECTS, **{k: v for k, v in filters.items() if v}}
     body, projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", params)
@@ -97,29 +97,28 @@ async def home(
         "projects": projects, "projects_error": projects_error, "more": bool(isinstance(body, dict) and body.get(
             "next_cursor")), "partners": partners, "filters": {k: v or "" for k, v in filters.items()},
         "columns": board(projects), "people": await people_names(request), "q": "",
-        **await chart_context(request, account, projects),
+        **await chart_context(request, lang, projects),
     }  # fmt: skip
-    context["filter_options"] = filter_options(request, account, partners, projects, context["people"])
+    context["filter_options"] = filter_options(lang, account, partners, projects, context["people"])
     fragment = is_htmx(request)
     return await page(request, "partials/portfolio.html" if fragment else "home.html", oob=fragment, **context)
 
 
 def filter_options(
-    request: HxRequest, account: Any, partners: dict[str, dict[str, Any]], projects: list[dict[str, Any]],
+    lang: Language, account: Account | None, partners: dict[str, dict[str, Any]], projects: list[dict[str, Any]],
     people: dict[str, str],
 ) -> list[tuple[str, str, list[tuple[str, str]]]]:  # fmt: skip
     """(name, label, [(value, text)]) for each filter the viewer may use."""
-    lang = language_of(request)
-    _ = gettext_functions(lang)["_"]
-    by_name = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en") or ""))
+    _ = lang._
+    by_name = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en") or ""))
     options = [
         ("partner", _("Partner"), [("", _("All partners"))] + [
-            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in by_name]),
+            (str(p["id"]), str(p.get(f"name_{lang.code}") or p.get("name_en"))) for p in by_name]),
         ("tag", _("Challenge area"), [("", _("All challenge areas"))] + [
             (code, _(name)) for code, name in labels.TAGS.items()]),
         ("health", _("Health"), [("", _("Any health"))] + [(code, _(name)) for code, name in labels.HEALTH.items()]),
     ]  # fmt: skip
-    if account is not None and account.role in ("admin", "lead"):
+    if account is not None and is_staff(account):
         leads = sorted({str(p["lead_id"]) for p in projects if p.get("lead_id")} | {str(account.id)})
         options.append(("lead", _("Delivery lead"), [("", _("All delivery leads"))] + [
             (lead, _("You") if lead == str(account.id) else people.get(lead, lead)) for lead in leads]))  # fmt: skip
@@ -134,9 +133,9 @@ def board(projects: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]
     return list(columns.items())
 
 
-async def chart_context(request: HxRequest, account: Any, projects: list[dict[str, Any]]) -> dict[str, Any]:
+async def chart_context(request: HxRequest, lang: Language, projects: list[dict[str, Any]]) -> dict[str, Any]:
     """The charts, each an SVG picture with its numbers as a table."""
-    _ = gettext_functions(language_of(request))["_"]
+    _ = lang._
     names = {**{code: _(name) for code, name in labels.PHASES.items()}, "stopped": _("Stopped")}
     counts = [(code, len(items)) for code, items in board(projects)]
     figures = [{
@@ -167,17 +166,14 @@ async def chart_context(request: HxRequest, account: Any, projects: list[dict[st
         "rows": [(quarter, *(c[i] for _code, _name, c in series)) for i, quarter in enumerate(quarter_names)],
     })  # fmt: skip
     durations = charts.days_in_phase(s for h in history for s in charts.stints(h, day))
+    days_text = {code: lang.ngettext("%(num)d day", "%(num)d days", days) for code, (days, _n) in durations.items()}
     figures.append({
         "id": "chart-durations", "title": _("Time spent in each phase"),
         "description": _("Median number of days projects spent in a phase before leaving it."),
-        "svg": charts.bar_chart([(code, names[code], days, ngettext_days(request, days) if n else "–")
+        "svg": charts.bar_chart([(code, names[code], days, days_text[code] if n else "–")
                                  for code, (days, n) in durations.items()]),
         "head": [_("Phase"), _("Median days"), _("Projects that left the phase")],
         "rows": [(names[code], days if n else "–", n) for code, (days, n) in durations.items()],
     })  # fmt: skip
     return context
 
-
-def ngettext_days(request: HxRequest, days: int) -> str:
-    ngettext = gettext_functions(language_of(request))["ngettext"]
-    return ngettext("%(num)d day", "%(num)d days", days)

@@ -12,10 +12,11 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from shared.http import ErrorBody
 from shared.logs import get_logger
+from web.context import SignInFirst
 from web.i18n import current_account, gettext_functions, language_of
 from web.pages import labels
 from web.pages.common import Down, HxRequest, page, unavailable
@@ -57,6 +58,10 @@ def not_signed_in(request: HxRequest, _: Exception) -> Response[Any]:
     return _error_page(request, 401)
 
 
+def to_sign_in(request: HxRequest, _: Exception) -> Response[Any]:
+    return Redirect("/signin")
+
+
 def bad_request(request: HxRequest, _: Exception) -> Response[Any]:
     return _error_page(request, 400)
 
@@ -82,6 +87,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     NotFoundException: not_found,
     PermissionDeniedException: not_allowed,
     NotAuthorizedException: not_signed_in,
+    SignInFirst: to_sign_in,
     ValidationException: bad_request,
     Down: service_down,
     HTTPException: http_error,

@@ -9,30 +9,28 @@ from litestar import get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from web import auth
-from web.i18n import language_of
-from web.pages.common import HxRequest, page, partners_by_id, read, read_or_none, signed_in
+from web.context import Language, PageLanguage, SignedIn, Viewer, signed_in_only
+from web.pages.common import HxRequest, page, partners_by_id, read, read_or_none
 
 
-def by_name(request: HxRequest, partners: Any) -> list[dict[str, Any]]:
-    lang = language_of(request)
-    return sorted(partners, key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en") or "").lower())
+def by_name(lang: Language, partners: Any) -> list[dict[str, Any]]:
+    return sorted(partners, key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en") or "").lower())
 
 
 @get("/partners")
-async def partners_page(request: HxRequest) -> Template:
+async def partners_page(request: HxRequest, lang: PageLanguage) -> Template:
     partners, error = await partners_by_id(request)
-    return await page(request, "pages/partners.html", partners=by_name(request, partners.values()), error=error)
+    return await page(request, "pages/partners.html", partners=by_name(lang, partners.values()), error=error)
 
 
 @get("/partners/{partner_id:uuid}")
-async def partner_page(request: HxRequest, partner_id: FromPath[uuid.UUID]) -> Template:
+async def partner_page(request: HxRequest, account: Viewer, partner_id: FromPath[uuid.UUID]) -> Template:
     partner = await read(request, "portfolio", f"/api/v1/partners/{partner_id}")
     projects, projects_error = await read_or_none(
         request, "portfolio", "/api/v1/projects", {"partner": str(partner_id), "limit": 200}
     )
     engagements, engagements_error = None, None
-    if await auth.account_of(request) is not None:
+    if account is not None:
         engagements, engagements_error = await read_or_none(
             request, "portfolio", "/api/v1/engagements", {"partner": str(partner_id)}
         )
@@ -44,26 +42,24 @@ async def partner_page(request: HxRequest, partner_id: FromPath[uuid.UUID]) -> T
 
 
 @get("/my-projects")
-async def my_projects(request: HxRequest) -> Template:
+async def my_projects(request: HxRequest, me: SignedIn) -> Template:
     """A partner's own organisation's projects; a delivery lead's own projects."""
-    account = await signed_in(request)
     params: dict[str, Any] = {"limit": 200}
-    if account.role == "partner":
-        params["partner"] = str(account.partner_id) if account.partner_id else str(uuid.UUID(int=0))
+    if me.role == "partner":
+        params["partner"] = str(me.partner_id) if me.partner_id else str(uuid.UUID(int=0))
     else:
-        params["lead"] = str(account.id)
+        params["lead"] = str(me.id)
     body, error = await read_or_none(request, "portfolio", "/api/v1/projects", params)
     partners, _ = await partners_by_id(request)
     return await page(
         request, "pages/my_projects.html", projects=(body or {}).get("items", []), error=error, partners=partners,
-        own_partner=partners.get(str(account.partner_id)) if account.partner_id else None,
+        own_partner=partners.get(str(me.partner_id)) if me.partner_id else None,
     )  # fmt: skip
 
 
-@get("/engagements")
+@get("/engagements", guards=[signed_in_only])
 async def engagements_page(request: HxRequest) -> Template:
     """Staff see every engagement; a partner sees its own organisation's."""
-    await signed_in(request)
     engagements, error = await read_or_none(request, "portfolio", "/api/v1/engagements")
     partners, _ = await partners_by_id(request)
     projects, _ = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from services.portfolio import phases
-from web.i18n import gettext_functions, language_of
+from web.accounts import Account
+from web.context import Language, PageLanguage, Viewer, staff_only
 from web.pages import labels
 from web.pages.common import (
     READ_YOUR_WRITES_COOKIE,
@@ -33,7 +36,6 @@ from web.pages.common import (
     page,
     parse_date,
     partners_by_id,
-    staff,
     title_errors,
     today,
 )  # fmt: skip
@@ -62,9 +64,9 @@ def initial_values(kind: str, project: dict[str, Any]) -> dict[str, Any]:
     return {"body_en": "", "body_cy": "", "posted_on": date_parts(today()), "health": "", "health_reason": ""}
 
 
-def read_submission(request: HxRequest, kind: str, form: Any) -> Submission:
+def read_submission(lang: Language, kind: str, form: Any) -> Submission:
     """The form's values (kept to show again) and the API body, or errors found before calling."""
-    _ = gettext_functions(language_of(request))["_"]
+    _ = lang._
     text = {name: str(form.get(name, "")).strip() for name in form}
     errors = Errors()
     body: dict[str, Any] = {}
@@ -72,7 +74,7 @@ def read_submission(request: HxRequest, kind: str, form: Any) -> Submission:
         values: dict[str, Any] = {f: text.get(f, "") for f in (*TEXT_FIELDS, "partner_id", "visibility")}
         values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
         values["start_date"] = form_date_parts(form, "start_date")
-        title_errors(request, values, errors)
+        title_errors(lang, values, errors)
         start, given = parse_date(form, "start_date")
         if given and start is None:
             errors.add("start_date-day", _("Enter a real start date"))
@@ -115,12 +117,12 @@ FIELD_IDS = {
 }  # fmt: skip
 
 
-def changed_rows(request: HxRequest, kind: str, values: dict[str, Any], current: dict[str, Any]) -> list[Any]:
+def changed_rows(lang: Language, kind: str, values: dict[str, Any], current: dict[str, Any]) -> list[Any]:
     """(what, your value, current value) for each field where someone else's change differs from yours."""
-    _ = gettext_functions(language_of(request))["_"]
+    _ = lang._
     if kind == "phase":
         now = f"{labels.name(_, labels.PHASES, current['phase'])} ({labels.name(_, labels.STATES, current['state'])})"
-        return [(_("Phase"), action_text(request, values.get("action", "")), now)]
+        return [(_("Phase"), action_text(lang, values.get("action", "")), now)]
     if kind == "health":
         return [(_("Health"), labels.name(_, labels.HEALTH, values["health"]) if values["health"] else "",
                  labels.name(_, labels.HEALTH, current["health"])),
@@ -140,8 +142,8 @@ def changed_rows(request: HxRequest, kind: str, values: dict[str, Any], current:
     return rows
 
 
-def action_text(request: HxRequest, action: str) -> str:
-    _ = gettext_functions(language_of(request))["_"]
+def action_text(lang: Language, action: str) -> str:
+    _ = lang._
     kind, _sep, phase = action.partition(":")
     if kind not in labels.ACTIONS:
         return ""
@@ -151,18 +153,18 @@ def action_text(request: HxRequest, action: str) -> str:
 
 
 async def render(
-    request: HxRequest, kind: str, project: dict[str, Any], values: dict[str, Any], *, version: int,
+    request: HxRequest, lang: Language, kind: str, project: dict[str, Any], values: dict[str, Any], *, version: int,
     errors: Errors | None = None, stale: list[Any] | None = None, status: int = 200,
 ) -> Template:  # fmt: skip
     inline = is_htmx(request)
     partners, partners_error = await partners_by_id(request)
     status_now = phases.ProjectStatus(phase=project["phase"], state=project["state"])
-    actions = [(a, action_text(request, a), None) for a in phases.allowed_actions(status_now)]
+    actions = [(a, action_text(lang, a), None) for a in phases.allowed_actions(status_now)]
     return await page(
         request, f"partials/forms/{kind}.html" if inline else "projects/form.html", status=status,
         kind=kind, project=project, values=values, version=version, errors=errors or Errors(), stale=stale,
         inline=inline, actions=actions, partners=partners, partners_error=partners_error,
-        **project_form_options(request, partners),
+        **project_form_options(lang, partners),
     )  # fmt: skip
 
 
@@ -174,33 +176,35 @@ async def load(request: HxRequest, project_id: uuid.UUID) -> tuple[dict[str, Any
     return project, reply.version or int(project.get("version", 0))
 
 
-@get("/projects/{project_id:uuid}/{kind:str}")
-async def project_form(request: HxRequest, project_id: FromPath[uuid.UUID], kind: FromPath[str]) -> Template:
-    if kind not in KINDS:
+def a_form_of_ours(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """/projects/<id>/<anything else> is not a page (404), whoever asks."""
+    if connection.path_params.get("kind") not in KINDS:
         raise NotFoundException()
-    await staff(request)
+
+
+@get("/projects/{project_id:uuid}/{kind:str}", guards=[a_form_of_ours, staff_only])
+async def project_form(
+    request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID], kind: FromPath[str]
+) -> Template:
     project, version = await load(request, project_id)
-    return await render(request, kind, project, initial_values(kind, project), version=version)
+    return await render(request, lang, kind, project, initial_values(kind, project), version=version)
 
 
-@post("/projects/{project_id:uuid}/{kind:str}")
+@post("/projects/{project_id:uuid}/{kind:str}", guards=[a_form_of_ours, staff_only])
 async def submit_project_form(
-    request: HxRequest, project_id: FromPath[uuid.UUID], kind: FromPath[str]
+    request: HxRequest, lang: PageLanguage, account: Viewer, project_id: FromPath[uuid.UUID], kind: FromPath[str]
 ) -> Response[Any]:
-    if kind not in KINDS:
-        raise NotFoundException()
-    await staff(request)
     form = await request.form()
-    submission = read_submission(request, kind, form)
+    submission = read_submission(lang, kind, form)
     seen = str(form.get("version", ""))
     version = int(seen) if seen.isdigit() else 0
     if submission.errors:
         project, _current = await load(request, project_id)
-        return await render(request, kind, project, submission.values, version=version, errors=submission.errors,
-                            status=422)  # fmt: skip
+        return await render(request, lang, kind, project, submission.values, version=version,
+                            errors=submission.errors, status=422)  # fmt: skip
     reply = await send(request, kind, project_id, submission.body, version)
     if reply.ok:
-        return await succeeded(request, kind, project_id, reply)
+        return await succeeded(request, lang, account, kind, project_id, reply)
     if reply.status == 404:
         raise NotFoundException()
     if reply.status in (401, 403):
@@ -210,11 +214,11 @@ async def submit_project_form(
         errors = Errors()
         first = {"edit": "title_en", "phase": "action", "health": "health", "update": "body_en"}[kind]
         errors.add(first, api_errors(request, reply).popitem()[1])
-        rows = changed_rows(request, kind, submission.values, project)
-        return await render(request, kind, project, submission.values, version=current_version, errors=errors,
+        rows = changed_rows(lang, kind, submission.values, project)
+        return await render(request, lang, kind, project, submission.values, version=current_version, errors=errors,
                             stale=rows, status=412)  # fmt: skip
     errors = api_errors(request, reply, {**FIELD_IDS, "": "action" if kind == "phase" else ""})
-    return await render(request, kind, project, submission.values, version=version, errors=errors,
+    return await render(request, lang, kind, project, submission.values, version=version, errors=errors,
                         status=reply.status if reply.status in (409, 422) else 422)  # fmt: skip
 
 
@@ -227,7 +231,9 @@ async def send(request: HxRequest, kind: str, project_id: uuid.UUID, body: dict[
     return await call(request, "portfolio", "POST", f"{path}/{kind}", json=body, version=version)
 
 
-async def succeeded(request: HxRequest, kind: str, project_id: uuid.UUID, reply: Reply) -> Response[Any]:
+async def succeeded(
+    request: HxRequest, lang: Language, account: Account | None, kind: str, project_id: uuid.UUID, reply: Reply
+) -> Response[Any]:
     done = {"edit": "edited", "phase": "phase", "health": "health", "update": "update"}[kind]
     version = reply.version
     if version is None:  # an update's answer is the update: the project's new version is on the project
@@ -235,7 +241,7 @@ async def succeeded(request: HxRequest, kind: str, project_id: uuid.UUID, reply:
     after = f"{project_id}:{version}"
     response: Response[Any]
     if is_htmx(request):
-        response = await project_response(request, project_id, done)
+        response = await project_response(request, lang, account, project_id, done)
     else:
         response = Redirect(f"/projects/{project_id}?done={done}", status_code=303)
     # Read your writes: the next search waits (briefly) until the index holds this change.

@@ -10,8 +10,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from services.portfolio import phases
-from web import auth, charts
-from web.i18n import N_, gettext_functions, language_of
+from web import charts
+from web.accounts import Account
+from web.context import Language, PageLanguage, Viewer, staff_only
+from web.i18n import N_
 from web.pages import labels
 from web.pages.common import (
     READ_YOUR_WRITES_COOKIE,
@@ -27,7 +29,6 @@ from web.pages.common import (
     people_names,
     read,
     read_or_none,
-    staff,
     title_errors,
     today,
 )  # fmt: skip
@@ -42,9 +43,9 @@ DONE = {
 }
 
 
-async def project_context(request: HxRequest, project_id: uuid.UUID) -> dict[str, Any]:
+async def project_context(request: HxRequest, lang: Language, account: Account | None, project_id: uuid.UUID
+                          ) -> dict[str, Any]:  # fmt: skip
     """Everything the project page shows. The project itself must load; each other part may be missing."""
-    account = await auth.account_of(request)
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
     partners, _ = await partners_by_id(request)
     updates, updates_error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project_id}/updates")
@@ -62,14 +63,14 @@ async def project_context(request: HxRequest, project_id: uuid.UUID) -> dict[str
         "project": project, "partners": partners, "updates": updates or [], "updates_error": updates_error,
         "engagements": engagements, "engagements_error": engagements_error, "history": trail,
         "people": await people_names(request), "stints": stints, "today": day,
-        "timeline": timeline(request, project, stints),
+        "timeline": timeline(lang, project, stints),
         "actions": phases.allowed_actions(phases.ProjectStatus(
             phase=project["phase"], state=project["state"], start_date=project.get("start_date"))),
     }  # fmt: skip
 
 
-def timeline(request: HxRequest, project: dict[str, Any], stints: list[charts.Stint]) -> Any:
-    _ = gettext_functions(language_of(request))["_"]
+def timeline(lang: Language, project: dict[str, Any], stints: list[charts.Stint]) -> Any:
+    _ = lang._
     entered: dict[str, str] = {}
     for stint in stints:
         if stint.phase in labels.PHASES and stint.phase not in entered:
@@ -78,23 +79,25 @@ def timeline(request: HxRequest, project: dict[str, Any], stints: list[charts.St
     return charts.phase_steps(project["phase"], project["state"], names, entered)
 
 
-def done_message(request: HxRequest, done: str) -> str | None:
-    return gettext_functions(language_of(request))["_"](DONE[done]) if done in DONE else None
-
-
-async def project_response(request: HxRequest, project_id: uuid.UUID, done: str = "") -> Template:
+async def project_response(
+    request: HxRequest, lang: Language, account: Account | None, project_id: uuid.UUID, done: str = ""
+) -> Template:
     """The project page, or for htmx the part of it that a successful inline form replaces."""
-    context = await project_context(request, project_id)
+    context = await project_context(request, lang, account, project_id)
+    message = lang._(DONE[done]) if done in DONE else None
     if is_htmx(request):
-        response = await page(request, "partials/project_body.html", done=done_message(request, done), **context)
+        response = await page(request, "partials/project_body.html", done=message, **context)
         response.headers.update({"HX-Retarget": "#project", "HX-Reswap": "outerHTML"})
         return response
-    return await page(request, "projects/project.html", done=done_message(request, done), **context)
+    return await page(request, "projects/project.html", done=message, **context)
 
 
 @get("/projects/{project_id:uuid}")
-async def project_page(request: HxRequest, project_id: FromPath[uuid.UUID], done: FromQuery[str] = "") -> Template:
-    return await project_response(request, project_id, done)
+async def project_page(
+    request: HxRequest, lang: PageLanguage, account: Viewer, project_id: FromPath[uuid.UUID],
+    done: FromQuery[str] = "",
+) -> Template:  # fmt: skip
+    return await project_response(request, lang, account, project_id, done)
 
 
 # Adding a project ------------------------------------------------------------------------------
@@ -102,39 +105,36 @@ async def project_page(request: HxRequest, project_id: FromPath[uuid.UUID], done
 NEW_FIELDS = ("slug", "title_en", "title_cy", "summary_en", "summary_cy", "partner_id", "visibility")
 
 
-def project_form_options(request: HxRequest, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    lang = language_of(request)
-    _ = gettext_functions(lang)["_"]
-    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en")))
+def project_form_options(lang: Language, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    _ = lang._
+    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en")))
     return {
         "partner_options": [("", _("No partner yet"))] + [
-            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered],
+            (str(p["id"]), str(p.get(f"name_{lang.code}") or p.get("name_en"))) for p in ordered],
         "visibility_options": [(code, _(name), None) for code, name in labels.VISIBILITY.items()],
         "tag_options": [(code, _(name), None) for code, name in labels.TAGS.items()],
     }  # fmt: skip
 
 
-@get("/projects/new")
-async def new_project_form(request: HxRequest) -> Template:
-    await staff(request)
+@get("/projects/new", guards=[staff_only])
+async def new_project_form(request: HxRequest, lang: PageLanguage) -> Template:
     partners, partners_error = await partners_by_id(request)
     values = {"visibility": "public", "tags": [], "start_date": form_date_parts({}, "start_date")}
     return await page(request, "projects/new.html", values=values, errors=Errors(), partners_error=partners_error,
-                      **project_form_options(request, partners))  # fmt: skip
+                      **project_form_options(lang, partners))  # fmt: skip
 
 
-@post("/projects/new")
-async def create_project(request: HxRequest) -> Response[Any]:
-    await staff(request)
+@post("/projects/new", guards=[staff_only])
+async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any]:
     form = await request.form()
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in NEW_FIELDS}
     values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
     values["start_date"] = form_date_parts(form, "start_date")
     errors = Errors()
-    title_errors(request, values, errors, slug=True)
+    title_errors(lang, values, errors, slug=True)
     start, given = parse_date(form, "start_date")
     if given and start is None:
-        errors.add("start_date-day", gettext_functions(language_of(request))["_"]("Enter a real start date"))
+        errors.add("start_date-day", lang._("Enter a real start date"))
     if not errors:
         body = {k: values[k] for k in NEW_FIELDS if k != "partner_id"} | {"tags": values["tags"]}
         body["partner_id"] = values["partner_id"] or None
@@ -149,4 +149,4 @@ async def create_project(request: HxRequest) -> Response[Any]:
         errors = api_errors(request, reply, {"start_date": "start_date-day", "": "slug", "body": "slug"})
     partners, partners_error = await partners_by_id(request)
     return await page(request, "projects/new.html", status=422, values=values, errors=errors,
-                      partners_error=partners_error, **project_form_options(request, partners))  # fmt: skip
+                      partners_error=partners_error, **project_form_options(lang, partners))  # fmt: skip

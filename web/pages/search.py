@@ -11,7 +11,7 @@ from litestar import get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from web.i18n import gettext_functions, language_of
+from web.context import Language, PageLanguage
 from web.pages import labels
 from web.pages.common import (
     READ_YOUR_WRITES_COOKIE,
@@ -47,14 +47,14 @@ def clean_filters(kind: str, phase: str, health: str, tag: str, partner: str) ->
 
 @get("/search")
 async def search(
-    request: HxRequest, q: FromQuery[str] = "", kind: FromQuery[str] = "", phase: FromQuery[str] = "",
-    health: FromQuery[str] = "", tag: FromQuery[str] = "", partner: FromQuery[str] = "",
+    request: HxRequest, lang: PageLanguage, q: FromQuery[str] = "", kind: FromQuery[str] = "",
+    phase: FromQuery[str] = "", health: FromQuery[str] = "", tag: FromQuery[str] = "", partner: FromQuery[str] = "",
     page_number: FromQuery[int] = 1,
     after: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
     q = q[:200]
     filters = clean_filters(kind, phase, health, tag, partner)
-    dates, typed, date_errors = date_range(request)
+    dates, typed, date_errors = date_range(lang, request.query_params)
     page_number = max(1, min(page_number, 500))
     # Read your writes: wait (briefly) for the index to hold this person's own last change.
     after = after if AFTER.match(after) else request.cookies.get(READ_YOUR_WRITES_COOKIE, "")
@@ -79,26 +79,26 @@ async def search(
     context = {
         "q": q, "filters": filters, "hits": results["items"], "total": results["total"],
         "corrected": results.get("corrected"), "date_errors": date_errors,
-        "facets": facet_links(request, q, filters, results.get("facets") or {}, partners), "error": error,
+        "facets": facet_links(lang, q, filters, results.get("facets") or {}, partners), "error": error,
         "searching": searching, "partners": partners, "page_number": page_number,
         "pages": pagination(q, filters, page_number, results["total"]),
-        "filter_options": filter_options(request, partners),
+        "filter_options": filter_options(lang, partners),
     }  # fmt: skip
     fragment = is_htmx(request)
     return await page(request, "partials/results.html" if fragment else "search.html", oob=fragment, **context)
 
 
-def date_range(request: HxRequest) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def date_range(lang: Language, query: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """From the GOV.UK date fields: the "from" and "to" dates (ISO), the fields as typed, and an error
     for each date that is not real."""
-    _ = gettext_functions(language_of(request))["_"]
+    _ = lang._
     dates: dict[str, str] = {}
     typed: dict[str, str] = {}
     errors: dict[str, str] = {}
     for end in DATES:
-        day, given = parse_date(request.query_params, end)
+        day, given = parse_date(query, end)
         dates[end] = day.isoformat() if day else ""
-        typed |= {f"{end}-{part}": value for part, value in form_date_parts(request.query_params, end).items()}
+        typed |= {f"{end}-{part}": value for part, value in form_date_parts(query, end).items()}
         if given and day is None:
             errors[f"{end}-day"] = _("Enter a real date, like 27 3 2026")
     return dates, typed, errors
@@ -110,12 +110,11 @@ def link(q: str, filters: dict[str, str], **changes: Any) -> str:
 
 
 def facet_links(
-    request: HxRequest, q: str, filters: dict[str, str], facets: dict[str, list[dict[str, Any]]],
+    lang: Language, q: str, filters: dict[str, str], facets: dict[str, list[dict[str, Any]]],
     partners: dict[str, dict[str, Any]],
 ) -> list[tuple[str, list[tuple[str, int, str, bool]]]]:  # fmt: skip
     """(facet name, [(value name, count, link, chosen)]): each link narrows (or widens) the search."""
-    lang = language_of(request)
-    _ = gettext_functions(lang)["_"]
+    _ = lang._
     names = {"kind": labels.SEARCH_KINDS, "phase": labels.PHASES, "health": labels.HEALTH, "tag": labels.TAGS}
     titles = {"kind": _("Type"), "phase": _("Phase"), "health": _("Health"), "tag": _("Challenge area"),
               "partner": _("Partner")}  # fmt: skip
@@ -128,7 +127,7 @@ def facet_links(
                 partner = partners.get(value)
                 if partner is None:
                     continue
-                text = str(partner.get(f"name_{lang}") or partner.get("name_en"))
+                text = str(partner.get(f"name_{lang.code}") or partner.get("name_en"))
             else:
                 text = _(names[facet].get(value, value))
             chosen = filters.get(facet) == value
@@ -139,17 +138,16 @@ def facet_links(
     return found
 
 
-def filter_options(request: HxRequest, partners: dict[str, dict[str, Any]]) -> list[tuple[str, str, list[Any]]]:
-    lang = language_of(request)
-    _ = gettext_functions(lang)["_"]
-    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en")))
+def filter_options(lang: Language, partners: dict[str, dict[str, Any]]) -> list[tuple[str, str, list[Any]]]:
+    _ = lang._
+    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en")))
     return [
         ("kind", _("Type"), [("", _("Everything"))] + [(k, _(v)) for k, v in labels.SEARCH_KINDS.items()]),
         ("phase", _("Phase"), [("", _("Any phase"))] + [(k, _(v)) for k, v in labels.PHASES.items()]),
         ("health", _("Health"), [("", _("Any health"))] + [(k, _(v)) for k, v in labels.HEALTH.items()]),
         ("tag", _("Challenge area"), [("", _("All challenge areas"))] + [(k, _(v)) for k, v in labels.TAGS.items()]),
         ("partner", _("Partner"), [("", _("All partners"))] + [
-            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered]),
+            (str(p["id"]), str(p.get(f"name_{lang.code}") or p.get("name_en"))) for p in ordered]),
     ]  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from web.i18n import gettext_functions, language_of
+from web.context import Language, PageLanguage, staff_only
 from web.pages import labels
 from web.pages.common import (
     Errors,
@@ -24,7 +24,6 @@ from web.pages.common import (
     parse_date,
     partners_by_id,
     read,
-    staff,
     today,
 )  # fmt: skip
 
@@ -32,9 +31,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SUPPORT_FIELDS = ("organisation", "contact_name", "contact_email", "language", "need", "urgency")
 
 
-def support_errors(request: HxRequest, values: dict[str, str]) -> Errors:
+def support_errors(lang: Language, values: dict[str, str]) -> Errors:
     """The GOV.UK wording for what people most often miss; the API checks everything again."""
-    _ = gettext_functions(language_of(request))["_"]
+    _ = lang._
     errors = Errors()
     if not values["organisation"]:
         errors.add("organisation", _("Enter the name of your organisation"))
@@ -48,18 +47,18 @@ def support_errors(request: HxRequest, values: dict[str, str]) -> Errors:
 
 
 @get("/support")
-async def support_form(request: HxRequest) -> Template:
-    values = {name: "" for name in SUPPORT_FIELDS} | {"language": language_of(request), "urgency": "medium"}
+async def support_form(request: HxRequest, lang: PageLanguage) -> Template:
+    values = {name: "" for name in SUPPORT_FIELDS} | {"language": lang.code, "urgency": "medium"}
     return await page(request, "support/form.html", values=values, errors=Errors())
 
 
 @post("/support")
-async def send_support_request(request: HxRequest) -> Response[Any]:
+async def send_support_request(request: HxRequest, lang: PageLanguage) -> Response[Any]:
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in SUPPORT_FIELDS}
-    values["language"] = values["language"] if values["language"] in ("cy", "en") else language_of(request)
+    values["language"] = values["language"] if values["language"] in ("cy", "en") else lang.code
     values["urgency"] = values["urgency"] if values["urgency"] in labels.URGENCY else "medium"
-    errors = support_errors(request, values)
+    errors = support_errors(lang, values)
     if not errors:
         reply = await call(request, "portfolio", "POST", "/api/v1/support-requests", json=values)
         if reply.status == 201:
@@ -78,9 +77,8 @@ async def support_sent(request: HxRequest, reference: FromQuery[str] = "") -> Te
 TRIAGE_FIELDS = ("outcome", "reason", "partner_id", "kind", "summary_en", "summary_cy")
 
 
-@get("/support/requests")
+@get("/support/requests", guards=[staff_only])
 async def triage_queue(request: HxRequest, status: FromQuery[str] = "new", done: FromQuery[str] = "") -> Template:
-    await staff(request)
     status = status if status in (*labels.REQUEST_STATUS, "all") else "new"
     params = {} if status == "all" else {"status": status}
     requests = await read(request, "portfolio", "/api/v1/support-requests", params)
@@ -96,34 +94,32 @@ async def find_request(request: HxRequest, request_id: uuid.UUID) -> dict[str, A
 
 
 async def triage_page(
-    request: HxRequest, support: dict[str, Any], values: dict[str, Any], errors: Errors, status: int = 200
-) -> Template:
-    lang = language_of(request)
-    _ = gettext_functions(lang)["_"]
+    request: HxRequest, lang: Language, support: dict[str, Any], values: dict[str, Any], errors: Errors,
+    status: int = 200,
+) -> Template:  # fmt: skip
+    _ = lang._
     partners, partners_error = await partners_by_id(request)
-    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang}") or p.get("name_en")))
+    ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en")))
     return await page(
         request, "support/triage.html", status=status, support=support, values=values, errors=errors,
         partners_error=partners_error,
         partner_options=[("", _("Choose a partner"))] + [
-            (str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered],
+            (str(p["id"]), str(p.get(f"name_{lang.code}") or p.get("name_en"))) for p in ordered],
         kind_options=[(code, _(name)) for code, name in labels.ENGAGEMENT_KINDS.items()],
     )  # fmt: skip
 
 
-@get("/support/requests/{request_id:uuid}")
-async def triage_form(request: HxRequest, request_id: FromPath[uuid.UUID]) -> Template:
-    await staff(request)
+@get("/support/requests/{request_id:uuid}", guards=[staff_only])
+async def triage_form(request: HxRequest, lang: PageLanguage, request_id: FromPath[uuid.UUID]) -> Template:
     support = await find_request(request, request_id)
     values = {name: "" for name in TRIAGE_FIELDS} | {"kind": "discovery_support", "summary_en": support["need"],
                                                     "started_on": date_parts(today())}  # fmt: skip
-    return await triage_page(request, support, values, Errors())
+    return await triage_page(request, lang, support, values, Errors())
 
 
-@post("/support/requests/{request_id:uuid}")
-async def triage(request: HxRequest, request_id: FromPath[uuid.UUID]) -> Response[Any]:
-    await staff(request)
-    _ = gettext_functions(language_of(request))["_"]
+@post("/support/requests/{request_id:uuid}", guards=[staff_only])
+async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uuid.UUID]) -> Response[Any]:
+    _ = lang._
     form = await request.form()
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in TRIAGE_FIELDS}
     values["started_on"] = form_date_parts(form, "started_on")
@@ -151,4 +147,4 @@ async def triage(request: HxRequest, request_id: FromPath[uuid.UUID]) -> Respons
             raise PermissionDeniedException()
         errors = api_errors(request, reply, {"started_on": "started_on-day", "engagement": "outcome", "": "outcome"})
     support = await find_request(request, request_id)
-    return await triage_page(request, support, values, errors, status=422)
+    return await triage_page(request, lang, support, values, errors, status=422)

@@ -122,10 +122,11 @@ async def import_with_progress(settings: Settings, kind: str, path: Path) -> int
     try:
         with Progress("{task.description}", BarColumn(), MofNCompleteColumn()) as bar:
             task = bar.add_task(f"Importing {kind}", total=None)
-            count = await importer.import_rows(
-                pool, kind, text, Actor(id="cli-import", role="admin"),
-                lambda done, total: bar.update(task, completed=done, total=total),
-            )  # fmt: skip
+            async with pool.acquire() as conn:
+                count = await importer.import_rows(
+                    conn, kind, text, Actor(id="cli-import", role="admin"),
+                    lambda done, total: bar.update(task, completed=done, total=total),
+                )  # fmt: skip
     except importer.Rejected as rejected:
         print(f"{rejected.message_en} / {rejected.message_cy}", file=sys.stderr)
         for error in rejected.errors:

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -222,16 +223,16 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
 }
 
 
-def caller(request: Request[Any, Any, Any]) -> Identity:
+def caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity:
     """The identity behind a request: a verified bearer token, or the public."""
-    header = request.headers.get("authorization", "")
+    header = connection.headers.get("authorization", "")
     if not header:
         return PUBLIC
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token or not token.isascii():  # tokens are base64url; hmac needs ASCII
         raise Unauthorised()
     try:
-        return verify(token, request.app.state.runtime.settings.secret_key)
+        return verify(token, connection.app.state.runtime.settings.secret_key)
     except InvalidToken:
         raise Unauthorised() from None
 

@@ -14,6 +14,7 @@ from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.outbox import Relay
+from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Runtime, lifespan
 from shared.settings import Settings
 
@@ -41,6 +42,7 @@ async def run_relay(runtime: Runtime) -> None:
 def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[*ROUTES, *OPERATIONS],
+        dependencies=REQUEST_CONTEXT,
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[run_relay])],
         exception_handlers={**EXCEPTION_HANDLERS, **STORE_ERRORS},
         request_class=JsonRequest,

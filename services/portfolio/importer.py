@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
-
-import asyncpg
+from typing import TYPE_CHECKING, Literal
 
 from services.portfolio import csvio, store
 from services.portfolio.domain import NewPartner, NewProject
 from shared.events import Actor
+
+if TYPE_CHECKING:
+    from shared.db import Conn
 
 Kind = Literal["partners", "projects"]
 
@@ -26,7 +27,7 @@ class Rejected(Exception):
 
 
 async def import_rows(
-    pool: asyncpg.Pool, kind: str, text: str, actor: Actor, progress: Callable[[int, int], None] = lambda d, t: None
+    conn: Conn, kind: str, text: str, actor: Actor, progress: Callable[[int, int], None] = lambda d, t: None
 ) -> int:
     """Create every row in one transaction, or none; returns how many were created."""
     parsed: list[tuple[int, NewPartner]] | list[tuple[int, NewProject]]
@@ -40,7 +41,7 @@ async def import_rows(
         seen.setdefault(row.slug, line)
     if errors:
         raise Rejected(errors)
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         for done, (line, row) in enumerate(rows, start=1):
             try:
                 async with conn.transaction():  # a savepoint, so one bad row does not hide the others

@@ -1,45 +1,14 @@
-"""What every portfolio route shares: conditional requests, write responses, error mapping."""
+"""What every portfolio route shares: write responses and the mapping of store errors to HTTP."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from litestar import Request, Response
-from litestar.datastructures import State
 
 from services.portfolio import records, store
 from shared.http import ApiError, Conflict, ErrorBody, FieldError, Invalid, NotFound, Stale, api_error_handler
-from shared.service import Runtime
-
-_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')  # bounded: int() refuses over 4300 digits (a 500)
-
-
-class PreconditionRequired(ApiError):
-    status = 428
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Send the If-Match header with the ETag you read, so that nobody's change is overwritten",
-            "Anfonwch y pennawd If-Match gyda'r ETag a ddarllenoch, fel nad oes newid neb yn cael ei drosysgrifo",
-        )
-
-
-def if_match(request: Request[Any, Any, Any], *, required: bool = True) -> int | None:
-    """The version the caller last saw, from If-Match (428 when required and missing)."""
-    header = request.headers.get("if-match")
-    if header is None:
-        if required:
-            raise PreconditionRequired()
-        return None
-    match = _ETAG.match(header.strip())
-    if match is None:
-        raise Invalid([FieldError("If-Match", "Not an ETag from this API", "Nid yw hwn yn ETag o'r API hwn")])
-    return int(match[1])
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
+from shared.requests import etag
 
 
 def written(body: Any, *, version: int, position: int | None, status: int = 200, location: str = "") -> Response[Any]:
@@ -50,11 +19,6 @@ def written(body: Any, *, version: int, position: int | None, status: int = 200,
     if location:
         headers["Location"] = location
     return Response(body, status_code=status, headers=headers)
-
-
-def runtime(state: State) -> Runtime:
-    rt: Runtime = state.runtime
-    return rt
 
 
 def _as(error: ApiError) -> Any:

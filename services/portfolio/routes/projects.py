@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
-from litestar.datastructures import State
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.portfolio import csvio, phases, store
@@ -26,10 +25,11 @@ from services.portfolio.domain import (
     TimelineEntry,
     Update,
 )
-from services.portfolio.routes.common import etag, if_match, runtime, written
+from services.portfolio.routes.common import written
 from shared.events import Health, Phase, ProjectHealthChanged, ProjectPhaseChanged
 from shared.events import State as ProjectState
-from shared.http import ApiError, FieldError, Invalid, caller, require_staff
+from shared.http import ApiError, FieldError, Invalid
+from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
 
 
 class Refusal(ApiError):
@@ -54,20 +54,15 @@ class ProjectsController(Controller):
     path = "/api/v1/projects"
     tags = ["projects"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
-    @post("/")
-    async def create_project(
-        self, data: JSONBody[NewProject], request: Request[Any, Any, Any], state: State
-    ) -> Response[Project]:
-        identity = caller(request)
-        require_staff(identity)
-        async with runtime(state).pool.acquire() as conn:
-            project, position = await store.create_project(conn, data, identity.actor)
+    @post("/", guards=[staff_only])
+    async def create_project(self, data: JSONBody[NewProject], identity: Caller, conn: Connection) -> Response[Project]:
+        project, position = await store.create_project(conn, data, identity.actor)
         return written(project, version=project.version, position=position, status=201,
                        location=f"/api/v1/projects/{project.id}")  # fmt: skip
 
     @get("/")
     async def list_projects(
-        self, request: Request[Any, Any, Any], state: State,
+        self, identity: Caller, conn: Connection,
         partner: FromQuery[uuid.UUID | None] = None, phase: FromQuery[Phase | None] = None, project_state: Annotated[
             ProjectState | None, QueryParameter(name="state")] = None,
         health: FromQuery[Health | None] = None, tag: FromQuery[Tag | None] = None,
@@ -76,28 +71,23 @@ class ProjectsController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> Page:  # fmt: skip
         filters = ProjectFilters(partner=partner, phase=phase, state=project_state, health=health, tag=tag, lead=lead)
-        async with runtime(state).pool.acquire() as conn:
-            try:
-                items, next_cursor = await store.list_projects(
-                    conn, caller(request), filters, limit=limit, cursor=cursor
-                )
-            except ValueError:
-                raise Invalid(
-                    [FieldError("cursor", "This cursor is not valid", "Nid yw'r cyrchwr hwn yn ddilys")]
-                ) from None
+        try:
+            items, next_cursor = await store.list_projects(conn, identity, filters, limit=limit, cursor=cursor)
+        except ValueError:
+            raise Invalid(
+                [FieldError("cursor", "This cursor is not valid", "Nid yw'r cyrchwr hwn yn ddilys")]
+            ) from None
         return Page(items=items, next_cursor=next_cursor)
 
     @get("/timelines")
-    async def timelines(self, request: Request[Any, Any, Any], state: State) -> list[TimelineEntry]:
+    async def timelines(self, identity: Caller, conn: Connection) -> list[TimelineEntry]:
         """Creation and phase changes of every visible project, in one call (for the dashboard charts)."""
-        async with runtime(state).pool.acquire() as conn:
-            rows = await store.timelines(conn, caller(request))
+        rows = await store.timelines(conn, identity)
         return [msgspec.convert(dict(r), TimelineEntry) for r in rows]
 
     @get("/export.csv", media_type="text/csv")
-    async def export_csv(self, request: Request[Any, Any, Any], state: State) -> Response[str]:
-        async with runtime(state).pool.acquire() as conn:
-            projects, _ = await store.list_projects(conn, caller(request), ProjectFilters(), limit=100_000)
+    async def export_csv(self, identity: Caller, conn: Connection) -> Response[str]:
+        projects, _ = await store.list_projects(conn, identity, ProjectFilters(), limit=100_000)
         return Response(
             csvio.projects_to_csv(projects), media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="portfolio.csv"'},
@@ -105,41 +95,26 @@ class ProjectsController(Controller):
 
     @get("/{project_id:uuid}")
     async def get_project(
-        self, project_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
+        self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection
     ) -> Response[Project]:
-        async with runtime(state).pool.acquire() as conn:
-            project = await store.get_project(conn, project_id, caller(request))
+        project = await store.get_project(conn, project_id, identity)
         return Response(project, headers={"ETag": etag(project.version)})
 
-    @patch("/{project_id:uuid}")
+    @patch("/{project_id:uuid}", guards=[staff_only])
     async def edit_project(
-        self,
-        project_id: FromPath[uuid.UUID],
-        data: JSONBody[ProjectChanges],
-        request: Request[Any, Any, Any],
-        state: State,
-    ) -> Response[Project]:
-        identity = caller(request)
-        require_staff(identity)
-        version = if_match(request)
-        assert version is not None
-        async with runtime(state).pool.acquire() as conn:
-            project, position = await store.update_project(conn, project_id, data, version, identity.actor)
+        self, project_id: FromPath[uuid.UUID], data: JSONBody[ProjectChanges], identity: Caller, conn: Connection,
+        expected_version: ExpectedVersion,
+    ) -> Response[Project]:  # fmt: skip
+        project, position = await store.update_project(conn, project_id, data, expected_version, identity.actor)
         return written(project, version=project.version, position=position)
 
-    @post("/{project_id:uuid}/phase", status_code=200)
+    @post("/{project_id:uuid}/phase", status_code=200, guards=[staff_only])
     async def change_phase(
-        self,
-        project_id: FromPath[uuid.UUID],
-        data: JSONBody[phases.Transition],
-        request: Request[Any, Any, Any],
-        state: State,
-    ) -> Response[Project]:
-        identity = caller(request)
-        require_staff(identity)
-        version = if_match(request)
-        async with runtime(state).pool.acquire() as conn, conn.transaction():
-            row = await store.lock_project(conn, project_id, version)
+        self, project_id: FromPath[uuid.UUID], data: JSONBody[phases.Transition], identity: Caller, conn: Connection,
+        expected_version: ExpectedVersion,
+    ) -> Response[Project]:  # fmt: skip
+        async with conn.transaction():
+            row = await store.lock_project(conn, project_id, expected_version)
             status = phases.ProjectStatus(phase=row["phase"], state=row["state"], start_date=row["start_date"])
             outcome = phases.decide(status, data, today())
             if isinstance(outcome, phases.Refused):
@@ -157,22 +132,16 @@ class ProjectsController(Controller):
             )  # fmt: skip
         return written(project, version=project.version, position=position)
 
-    @post("/{project_id:uuid}/health", status_code=200)
+    @post("/{project_id:uuid}/health", status_code=200, guards=[staff_only])
     async def change_health(
-        self,
-        project_id: FromPath[uuid.UUID],
-        data: JSONBody[HealthChange],
-        request: Request[Any, Any, Any],
-        state: State,
-    ) -> Response[Project]:
-        identity = caller(request)
-        require_staff(identity)
-        version = if_match(request)
+        self, project_id: FromPath[uuid.UUID], data: JSONBody[HealthChange], identity: Caller, conn: Connection,
+        expected_version: ExpectedVersion,
+    ) -> Response[Project]:  # fmt: skip
         if data.health != "green" and not data.reason.strip():
             raise Invalid([FieldError("reason", "Say why the project is amber or red",
                                       "Dywedwch pam mae'r prosiect yn ambr neu'n goch")])  # fmt: skip
-        async with runtime(state).pool.acquire() as conn, conn.transaction():
-            row = await store.lock_project(conn, project_id, version)
+        async with conn.transaction():
+            row = await store.lock_project(conn, project_id, expected_version)
             before = row["health"]
             project, position = await store.save_project(
                 conn, project_id, {"health": data.health, "health_reason": data.reason},
@@ -183,12 +152,10 @@ class ProjectsController(Controller):
             )  # fmt: skip
         return written(project, version=project.version, position=position)
 
-    @post("/{project_id:uuid}/updates")
+    @post("/{project_id:uuid}/updates", guards=[staff_only])
     async def post_update(
-        self, project_id: FromPath[uuid.UUID], data: JSONBody[NewUpdate], request: Request[Any, Any, Any], state: State
+        self, project_id: FromPath[uuid.UUID], data: JSONBody[NewUpdate], identity: Caller, conn: Connection
     ) -> Response[Update]:
-        identity = caller(request)
-        require_staff(identity)
         if not (data.body_en.strip() or data.body_cy.strip()):
             message = (
                 "Write the update in English, Welsh or both",
@@ -201,28 +168,20 @@ class ProjectsController(Controller):
         if data.posted_on is not None and data.posted_on > today():
             raise Invalid([FieldError("posted_on", "The date cannot be in the future",
                                       "Ni all y dyddiad fod yn y dyfodol")])  # fmt: skip
-        async with runtime(state).pool.acquire() as conn:
-            update, position = await store.post_update(conn, project_id, data, identity.actor, today())
+        update, position = await store.post_update(conn, project_id, data, identity.actor, today())
         return Response(update, status_code=201, headers={"X-Event-Position": str(position)})
 
     @get("/{project_id:uuid}/updates")
-    async def list_updates(
-        self, project_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
-    ) -> list[Update]:
-        async with runtime(state).pool.acquire() as conn:
-            await store.get_project(conn, project_id, caller(request))  # 404 unless the caller may see it
-            return await store.list_updates(conn, project_id)
+    async def list_updates(self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection) -> list[Update]:
+        await store.get_project(conn, project_id, identity)  # 404 unless the caller may see it
+        return await store.list_updates(conn, project_id)
 
     @get("/{project_id:uuid}/history")
-    async def history(
-        self, project_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State
-    ) -> list[HistoryEntry]:
+    async def history(self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection) -> list[HistoryEntry]:
         """The audit trail: every event of the project, with who did it. Staff and the project's partner."""
-        identity = caller(request)
-        async with runtime(state).pool.acquire() as conn:
-            project = await store.get_project(conn, project_id, identity)
-            if not identity.is_staff and not (identity.role == "partner" and identity.partner_id == project.partner_id):
-                raise store.Missing
-            rows = await store.history(conn, project_id)
+        project = await store.get_project(conn, project_id, identity)
+        if not identity.is_staff and not (identity.role == "partner" and identity.partner_id == project.partner_id):
+            raise store.Missing
+        rows = await store.history(conn, project_id)
         return [HistoryEntry(seq=r["seq"], type=r["type"], occurred_at=r["occurred_at"], actor_id=r["actor_id"],
                              actor_role=r["actor_role"], data=r["data"]) for r in rows]  # fmt: skip

@@ -1,0 +1,118 @@
+"""Request context for every service's handlers, by dependency injection (Litestar providers and guards).
+
+A service passes :data:`REQUEST_CONTEXT` as its app's ``dependencies``; a handler then names what
+it needs and says only what it does:
+
+- ``identity: Caller``: the verified caller (the public when no token is sent; 401 for a bad one),
+- ``conn: Connection``: a connection from the service's pool, released when the handler is done,
+- ``expected_version: ExpectedVersion``: the version the caller last read, from ``If-Match`` (428
+  when missing, 422 when it is not one of our ETags); where it is optional, the handler overrides
+  the dependency with ``{"expected_version": OPTIONAL_VERSION}`` and takes ``OptionalVersion``,
+
+and ``guards=[staff_only]`` refuses everyone but admins and delivery leads (401 for the public, 403
+for a partner) before anything else runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from asyncpg.pool import PoolConnectionProxy
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
+
+from shared.http import ApiError, FieldError, Invalid, caller, require_staff
+from shared.identity import Identity
+from shared.service import Runtime
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+else:  # Litestar reads annotations at run time: a pooled connection is a proxy
+    Conn = PoolConnectionProxy
+Connection: TypeAlias = NamedDependency[Conn]
+Caller: TypeAlias = NamedDependency[Identity]
+ExpectedVersion: TypeAlias = NamedDependency[int]
+OptionalVersion: TypeAlias = NamedDependency[int | None]
+
+# Bounded, so a header of thousands of digits is a 422 naming the field and never reaches int()
+# (which refuses over 4300 digits with a ValueError: a 500).
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')
+_IDENTITY = "cdps.identity"
+
+
+class PreconditionRequired(ApiError):
+    status = 428
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send the If-Match header with the ETag you read, so that nobody's change is overwritten",
+            "Anfonwch y pennawd If-Match gyda'r ETag a ddarllenoch, fel nad oes newid neb yn cael ei drosysgrifo",
+        )
+
+
+def etag(version: int) -> str:
+    """The ETag of a record at ``version``: what a client sends back in If-Match."""
+    return f'"{version}"'
+
+
+def identity_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity:
+    """The verified caller, checked once per request (the guard and the provider share the answer)."""
+    state = connection.scope["state"]
+    identity = state.get(_IDENTITY)
+    if not isinstance(identity, Identity):
+        identity = state[_IDENTITY] = caller(connection)
+    return identity
+
+
+def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: admins and delivery leads only (401 for the public, 403 for anyone else)."""
+    require_staff(identity_of(connection))
+
+
+def provide_identity(request: Request[Any, Any, Any]) -> Identity:
+    return identity_of(request)
+
+
+def version_in(request: Request[Any, Any, Any]) -> int | None:
+    """The version named by If-Match, or None when the header is absent (422 for a malformed one)."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    match = _ETAG.match(header.strip())
+    if match is None:
+        raise Invalid([FieldError("If-Match", "Not an ETag from this API", "Nid yw hwn yn ETag o'r API hwn")])
+    return int(match[1])
+
+
+def provide_expected_version(request: Request[Any, Any, Any]) -> int:
+    version = version_in(request)
+    if version is None:
+        raise PreconditionRequired()
+    return version
+
+
+async def provide_connection(state: State, identity: Caller) -> AsyncGenerator[Conn, None]:
+    """A pooled connection for the length of the handler.
+
+    It takes ``identity`` only to be resolved after the header checks: Litestar resolves
+    dependencies in rounds and does not close a generator whose round failed, so a connection
+    taken beside a failing If-Match would wait for the garbage collector to go back to the pool.
+    """
+    del identity
+    runtime: Runtime = state.runtime
+    async with runtime.pool.acquire() as conn:
+        yield conn
+
+
+OPTIONAL_VERSION = Provide(version_in, sync_to_thread=False)
+
+REQUEST_CONTEXT: dict[str, Provide] = {
+    "identity": Provide(provide_identity, sync_to_thread=False),
+    "expected_version": Provide(provide_expected_version, sync_to_thread=False),
+    "conn": Provide(provide_connection),
+}

@@ -33,7 +33,7 @@ def app_factory(name: ServiceName) -> Callable[[Settings], Litestar]:
     return create_app
 
 
-def migration_folders() -> dict[str, Path]:
+def migration_folders() -> dict[str, db.Migrations]:
     from services.notifier.app import MIGRATIONS as notifier
     from services.portfolio.app import MIGRATIONS as portfolio
     from services.search.app import MIGRATIONS as search
@@ -42,8 +42,8 @@ def migration_folders() -> dict[str, Path]:
 
 
 async def migrate_all(dsn: str) -> None:
-    for schema, folder in migration_folders().items():
-        await db.migrate(dsn, schema, folder)
+    for schema, migrations in migration_folders().items():
+        await db.migrate(dsn, schema, migrations)
 
 
 async def preflight(settings: Settings) -> None:

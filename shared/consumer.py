@@ -6,7 +6,7 @@ order-tolerant (ignore an ``aggregate_seq`` they have already passed). A message
 failing goes to the service's ``dead_letters`` table with the reason after ``MAX_DELIVER``
 attempts, and is acked so that it never blocks the stream.
 
-The service's schema needs ``consumer_state`` and ``dead_letters`` tables (see its migrations).
+The service's schema needs ``consumer_state`` and ``dead_letters``: the ``consumer`` part of shared/schema.sql.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""PostgreSQL helpers: connection pools per service schema and ordered SQL migrations."""
+"""PostgreSQL helpers: connection pools per service schema, the shared schema and ordered SQL migrations."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -23,6 +24,19 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_PART_HEADING = re.compile(r"^-- part: ([a-z_]+)$", re.MULTILINE)
+
+SHARED_SCHEMA = Path(__file__).with_name("schema.sql")
+SharedPart = Literal["outbox", "consumer"]
+"""A part of shared/schema.sql: the tables shared/outbox.py or shared/consumer.py needs."""
+
+
+@dataclass(frozen=True)
+class Migrations:
+    """What makes a service's schema: the parts of shared/schema.sql it needs, then its own folder."""
+
+    folder: Path
+    shared: tuple[SharedPart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,11 +59,49 @@ def load_migrations(folder: Path) -> list[Migration]:
     return migrations
 
 
-async def migrate(dsn: str, schema: str, folder: Path) -> list[int]:
-    """Apply the schema's missing migrations in order; returns the versions applied.
+def shared_parts(text: str) -> dict[str, str]:
+    """The parts of the shared schema by name: each runs from its ``-- part: name`` line to the next."""
+    headings = list(_PART_HEADING.finditer(text))
+    ends = [h.start() for h in headings[1:]] + [len(text)]
+    return {h[1]: text[h.start() : end] for h, end in zip(headings, ends, strict=True)}
+
+
+async def apply_shared_parts(conn: asyncpg.Connection, schema: str, parts: tuple[SharedPart, ...]) -> None:
+    """Apply the named parts of shared/schema.sql that this schema lacks in their current text.
+
+    A part is applied again only when its text changed (its SHA-256 is kept in ``shared_schema``):
+    its statements are idempotent, but CREATE INDEX IF NOT EXISTS still locks the table against
+    writes, which a service restarting under load should not do for nothing.
+    """
+    available = shared_parts(SHARED_SCHEMA.read_text())
+    await conn.execute(
+        f'CREATE TABLE IF NOT EXISTS "{schema}".shared_schema ('
+        " part text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    applied = {r["part"]: r["sha256"] for r in await conn.fetch(f'SELECT part, sha256 FROM "{schema}".shared_schema')}
+    for name in parts:
+        sql = available[name]
+        digest = hashlib.sha256(sql.encode()).hexdigest()
+        if applied.get(name) == digest:
+            continue
+        async with conn.transaction():
+            await conn.execute(f'SET LOCAL search_path TO "{schema}", public')
+            await conn.execute(sql)
+            await conn.execute(
+                f'INSERT INTO "{schema}".shared_schema (part, sha256) VALUES ($1, $2)'
+                " ON CONFLICT (part) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now()",
+                name,
+                digest,
+            )
+        log.info("shared schema applied", schema=schema, part=name)
+
+
+async def migrate(dsn: str, schema: str, migrations: Migrations) -> list[int]:
+    """Apply the schema's shared parts and its missing migrations in order; returns the versions applied.
 
     Safe when several replicas start at once: an advisory lock per schema serialises them, and
-    each migration commits together with its row in ``schema_migrations``.
+    each migration commits together with its row in ``schema_migrations``. The shared parts come
+    first, so that a service's own migrations may refer to them.
     """
     conn = await connect(dsn)
     applied: list[int] = []
@@ -62,8 +114,10 @@ async def migrate(dsn: str, schema: str, folder: Path) -> list[int]:
                 " version integer PRIMARY KEY, name text NOT NULL,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
+            if migrations.shared:
+                await apply_shared_parts(conn, schema, migrations.shared)
             done = {r["version"] for r in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')}
-            for migration in load_migrations(folder):
+            for migration in load_migrations(migrations.folder):
                 if migration.version in done:
                     continue
                 async with conn.transaction():

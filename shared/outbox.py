@@ -1,8 +1,9 @@
 """The transactional outbox and its relay to JetStream.
 
-A service writes its state change and the event row in one transaction (:func:`append`). The
-relay publishes every committed, unpublished event with ``Nats-Msg-Id`` = event id, waits for
-JetStream's ack, then marks the row published.
+A service writes its state change and the event row in one transaction (:func:`append`); the
+``events`` table is the ``outbox`` part of shared/schema.sql. The relay publishes every committed,
+unpublished event with ``Nats-Msg-Id`` = event id, waits for JetStream's ack, then marks the row
+published.
 
 Why the relay selects ``published_at IS NULL`` instead of "everything after the last position":
 positions come from a sequence taken *before* commit, so a transaction that commits late would

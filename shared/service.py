@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -53,7 +52,7 @@ def require(value: str | None, variable: str) -> str:
 DATABASE_SETTINGS: dict[str, dict[str, str]] = {"search": {"plan_cache_mode": "force_custom_plan", "work_mem": "64MB"}}
 
 
-async def start_runtime(name: ServiceName, settings: Settings, migrations: Path | None) -> Runtime:
+async def start_runtime(name: ServiceName, settings: Settings, migrations: db.Migrations | None) -> Runtime:
     dsn = require(settings.database_url, "DATABASE_URL")
     nats_url = require(settings.nats_url, "NATS_URL")
     if migrations is not None:
@@ -85,7 +84,7 @@ async def stop_runtime(runtime: Runtime, tasks: Sequence[asyncio.Task[None]]) ->
 def lifespan(
     name: ServiceName,
     settings: Settings,
-    migrations: Path | None,
+    migrations: db.Migrations | None,
     background: Sequence[BackgroundTask] = (),
 ) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager

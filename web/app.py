@@ -15,6 +15,7 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from shared import db
 from shared.service import OPERATIONS, lifespan
 from shared.settings import Settings
 from web import auth, pages, weeknotes
@@ -24,7 +25,7 @@ from web.i18n import template_engine
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "node_modules"
-MIGRATIONS = HERE / "migrations"
+MIGRATIONS = db.Migrations(HERE / "migrations")
 # Static URLs carry a fingerprint of the files (web.i18n.asset), so they may be kept for a long time.
 STATIC_CACHE = CacheControlHeader(max_age=7 * 24 * 3600, public=True)
 # Fonts and images named by GOV.UK Frontend's stylesheet (their names carry GOV.UK's own hash).

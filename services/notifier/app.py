@@ -25,13 +25,14 @@ from services.notifier.sender import run_sender
 from services.notifier.signin import run_signin_responder
 from services.notifier.weeknotes.api import ROUTES as WEEKNOTES_ROUTES
 from services.notifier.weeknotes.scheduler import run_scheduler
+from shared import db
 from shared.consumer import EventConsumer, one_at_a_time
 from shared.http import EXCEPTION_HANDLERS
 from shared.outbox import Relay
 from shared.service import OPERATIONS, BackgroundTask, Runtime, lifespan
 from shared.settings import Settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox", "consumer"))
 ROUTES = [
     subscriptions.subscribe, subscriptions.follow, subscriptions.my_subscriptions, subscriptions.unfollow,
     pages.confirm, pages.ask_to_unsubscribe, pages.unsubscribe,

@@ -12,13 +12,14 @@ from services.portfolio.routes import records
 from services.portfolio.routes.common import STORE_ERRORS
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
+from shared import db
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.outbox import Relay
 from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Runtime, lifespan
 from shared.settings import Settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox",))
 
 ROUTES: list[ControllerRouterHandler] = [
     ProjectsController,

@@ -10,12 +10,13 @@ from litestar.openapi import OpenAPIConfig
 from services.search.api import lag, search
 from services.search.consumer import CONSUMER, apply_events
 from services.search.reindex import APPLY_LOCK
+from shared import db
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
 from shared.service import OPERATIONS, Runtime, lifespan
 from shared.settings import Settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("consumer",))
 
 
 async def run_indexer(runtime: Runtime) -> None:

@@ -109,19 +109,3 @@ CREATE TABLE send_pacing (
     next_at  timestamptz NOT NULL
 );
 INSERT INTO send_pacing VALUES (1, '-infinity');
-
-CREATE TABLE consumer_state (
-    consumer    text PRIMARY KEY,
-    stream_seq  bigint NOT NULL,
-    updated_at  timestamptz NOT NULL DEFAULT now()
-);
-
-CREATE TABLE dead_letters (
-    consumer    text NOT NULL,
-    stream_seq  bigint NOT NULL,
-    subject     text NOT NULL,
-    payload     text NOT NULL,
-    reason      text NOT NULL,
-    failed_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (consumer, stream_seq)
-);

@@ -1,5 +1,5 @@
--- Weeknotes: the week's events as the notifier saw them, drafts and published weeknotes, and the
--- notifier's own outbox (it emits weeknotes.published).
+-- Weeknotes: the week's events as the notifier saw them, drafts and published weeknotes. The
+-- notifier's own outbox (it emits weeknotes.published) is the outbox part of shared/schema.sql.
 
 CREATE TABLE week_events (
     event_id      uuid PRIMARY KEY,
@@ -24,20 +24,3 @@ CREATE TABLE weeknotes (
     published_at  timestamptz,
     version       integer NOT NULL DEFAULT 1
 );
-
-CREATE TABLE events (
-    position       bigserial PRIMARY KEY,
-    id             uuid NOT NULL UNIQUE,
-    type           text NOT NULL,
-    version        integer NOT NULL,
-    occurred_at    timestamptz NOT NULL,
-    actor_id       text NOT NULL,
-    actor_role     text NOT NULL,
-    aggregate_id   uuid NOT NULL,
-    aggregate_seq  integer NOT NULL,
-    partner_id     uuid,
-    data           jsonb NOT NULL,
-    published_at   timestamptz,
-    UNIQUE (aggregate_id, aggregate_seq)
-);
-CREATE INDEX events_unpublished ON events (position) WHERE published_at IS NULL;

@@ -1,4 +1,5 @@
--- Partners, projects and the event table (outbox and audit log in one).
+-- Partners and projects. The event table (outbox and audit log in one) is the outbox part of
+-- shared/schema.sql.
 
 CREATE TABLE partners (
     id          uuid PRIMARY KEY,
@@ -33,22 +34,3 @@ CREATE TABLE projects (
     updated_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX projects_partner ON projects (partner_id);
-
--- position: the outbox order (taken before commit, so it can have holes; see shared/outbox.py).
--- (aggregate_id, aggregate_seq) is gapless per aggregate: the audit trail of each record.
-CREATE TABLE events (
-    position       bigserial PRIMARY KEY,
-    id             uuid NOT NULL UNIQUE,
-    type           text NOT NULL,
-    version        integer NOT NULL,
-    occurred_at    timestamptz NOT NULL,
-    actor_id       text NOT NULL,
-    actor_role     text NOT NULL,
-    aggregate_id   uuid NOT NULL,
-    aggregate_seq  integer NOT NULL,
-    partner_id     uuid,
-    data           jsonb NOT NULL,
-    published_at   timestamptz,
-    UNIQUE (aggregate_id, aggregate_seq)
-);
-CREATE INDEX events_unpublished ON events (position) WHERE published_at IS NULL;

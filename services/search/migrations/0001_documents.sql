@@ -42,21 +42,3 @@ CREATE TABLE aggregates (
     aggregate_id   uuid PRIMARY KEY,
     aggregate_seq  integer NOT NULL
 );
-
--- How far this service has applied the stream (for lag).
-CREATE TABLE consumer_state (
-    consumer    text PRIMARY KEY,
-    stream_seq  bigint NOT NULL,
-    updated_at  timestamptz NOT NULL DEFAULT now()
-);
-
--- Events that failed MAX_DELIVER times, with the reason; they never block the stream.
-CREATE TABLE dead_letters (
-    consumer    text NOT NULL,
-    stream_seq  bigint NOT NULL,
-    subject     text NOT NULL,
-    payload     text NOT NULL,
-    reason      text NOT NULL,
-    failed_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (consumer, stream_seq)
-);

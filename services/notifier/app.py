@@ -2,7 +2,8 @@
 
 Background jobs (each can be switched off per process with ``Options.jobs``): the event consumer
 records deliveries; the sender sends them; the sign-in responder answers core NATS requests; the
-digest job makes the weekly digests.
+weeknotes job publishes each week's weeknote and makes the weekly digests with it; the relay sends
+weeknotes.published to the stream; housekeeping deletes what has expired.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from litestar.openapi import OpenAPIConfig
 from services.notifier.compose import Composer
 from services.notifier.config import Options
 from services.notifier.consumer import CONSUMER, apply_event
-from services.notifier.digest import digests_with_weeknote, run_digests
+from services.notifier.digest import digests_with_weeknote
+from services.notifier.housekeeping import run_housekeeping
 from services.notifier.links import Links
 from services.notifier.rendering import Templates
 from services.notifier.routes import deliveries, pages, subscriptions
@@ -58,8 +60,8 @@ def background_jobs(notifier: Parts) -> list[BackgroundTask]:
     async def signin(runtime: Runtime) -> None:
         await run_signin_responder(runtime, options, composer)
 
-    async def digest(runtime: Runtime) -> None:
-        await run_digests(runtime, options)
+    async def housekeeping(runtime: Runtime) -> None:
+        await run_housekeeping(runtime, options)
 
     async def weeknotes(runtime: Runtime) -> None:
         schedule = options.weeknotes_schedule
@@ -69,8 +71,8 @@ def background_jobs(notifier: Parts) -> list[BackgroundTask]:
     async def relay(runtime: Runtime) -> None:  # weeknotes.published goes out through the notifier's outbox
         await Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="notifier").run(runtime.stop)
 
-    jobs = {"consumer": consumer, "sender": sender, "signin": signin, "digest": digest, "weeknotes": weeknotes,
-            "relay": relay}  # fmt: skip
+    jobs = {"consumer": consumer, "sender": sender, "signin": signin, "housekeeping": housekeeping,
+            "weeknotes": weeknotes, "relay": relay}  # fmt: skip
     return [jobs[name] for name in options.jobs]
 
 

@@ -11,7 +11,7 @@ from shared.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 Job = str
-ALL_JOBS: tuple[Job, ...] = ("consumer", "sender", "signin", "digest", "weeknotes", "relay")
+ALL_JOBS: tuple[Job, ...] = ("consumer", "sender", "signin", "housekeeping", "weeknotes", "relay")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,9 +34,8 @@ class Options:
     confirm_lifetime: dt.timedelta = dt.timedelta(days=7)
     confirmations_per_hour: int = 3
     """Confirmation emails one address can be sent per hour: the sign-up form is public."""
-    digest_weekday: int = 0  # Monday
-    digest_hour_utc: int = 8
-    digest_poll_seconds: float = 60.0
+    housekeeping_seconds: float = 60.0
+    """How often expired rows (unconfirmed sign-ups) are looked for."""
     weeknotes_schedule: Schedule = field(default_factory=Schedule)
     """When weeknotes are published (default Friday 16:00 London time); weekly digests go with them."""
     jobs: tuple[Job, ...] = ALL_JOBS

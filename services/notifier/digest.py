@@ -1,12 +1,11 @@
-"""Weekly digests: events a weekly follower may see are kept as digest items by the consumer;
-once a week (``Options.digest_weekday`` at ``digest_hour_utc``) each follower's waiting items
-become one delivery. Safe with replicas and restarts: a digest's id is derived from its
-subscription and scheduled moment, and (event id, recipient) is unique."""
+"""Weekly digests: events a weekly follower may see are kept as digest items by the consumer; when
+a week's weeknote is published (the weeknotes job, see app.py), each follower's waiting items
+become one delivery, so the digest and the weeknote go out together. Safe with replicas and
+restarts: a digest's id is derived from its subscription and the week's publication moment, and
+(event id, recipient) is unique."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,27 +14,16 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from services.notifier import store
-from services.notifier.config import Options
-from services.notifier.domain import DIGEST, DIGEST_TYPE, last_digest_moment
+from services.notifier.domain import DIGEST, DIGEST_TYPE
 from services.notifier.weeknotes.calendar import Schedule, publish_at
-from shared.logs import get_logger
-from shared.service import Runtime
 
 if TYPE_CHECKING:
     from shared.db import Conn
 
-log = get_logger(__name__)
-
 _DIGEST_IDS = uuid.UUID("6f1c2a4e-4b1d-4c55-9a57-0d6c6e0f3a11")
 
 
-async def make_digests(pool: asyncpg.Pool, now: dt.datetime, options: Options) -> int:
-    """Record the digests due at ``now``; returns how many. Each in its own transaction."""
-    moment = last_digest_moment(now, weekday=options.digest_weekday, hour=options.digest_hour_utc)
-    return await make_digests_until(pool, moment)
-
-
-async def make_digests_until(pool: asyncpg.Pool, moment: dt.datetime) -> int:
+async def make_digests(pool: asyncpg.Pool, moment: dt.datetime) -> int:
     """Each weekly follower's items from before ``moment`` become one digest; returns how many."""
     made = 0
     async with pool.acquire() as conn:
@@ -90,19 +78,6 @@ def digests_with_weeknote(pool: asyncpg.Pool, schedule: Schedule) -> Callable[[d
     """What to do when a week's weeknote is published: the weekly digests of that week go out."""
 
     async def send(week: dt.date) -> int:
-        return await make_digests_until(pool, publish_at(week, schedule))
+        return await make_digests(pool, publish_at(week, schedule))
 
     return send
-
-
-async def run_digests(runtime: Runtime, options: Options) -> None:
-    """Housekeeping: sign-ups nobody confirmed are forgotten when their link expires. The digests
-    themselves are made when the week's weeknote is published (see app.py), so both go out together."""
-    while not runtime.stop.is_set():
-        try:
-            async with runtime.pool.acquire() as conn:
-                await store.forget_unconfirmed(conn, options.confirm_lifetime)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("digests paused", error=repr(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(runtime.stop.wait(), options.digest_poll_seconds)

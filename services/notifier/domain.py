@@ -44,7 +44,6 @@ SIGNIN = "signin_link"
 # The event_type of deliveries that no portfolio event caused.
 CONFIRMATION_TYPE = "notifier.subscription.confirmation"
 DIGEST_TYPE = "notifier.digest.weekly"
-SIGNIN_TYPE = "auth.signin_link"
 
 
 def languages(language: Language) -> list[Lang]:
@@ -130,15 +129,6 @@ def retry_delay(attempts: int, *, base: float, cap: float, jitter: float) -> flo
     """Exponential backoff: base·2^(attempts−1), capped, scaled by 50–100 % (``jitter`` in [0, 1))
     so that emails that failed together do not all come back at the same moment."""
     return min(cap, base * 2.0 ** max(attempts - 1, 0)) * (0.5 + jitter / 2)
-
-
-def last_digest_moment(now: dt.datetime, *, weekday: int, hour: int) -> dt.datetime:
-    """The latest scheduled digest time at or before ``now`` (weekly, ``weekday`` at ``hour`` UTC)."""
-    now = now.astimezone(dt.UTC)
-    moment = now.replace(hour=hour, minute=0, second=0, microsecond=0) - dt.timedelta(
-        days=(now.weekday() - weekday) % 7
-    )
-    return moment if moment <= now else moment - dt.timedelta(days=7)
 
 
 # Words the templates show, in each language. Welsh terms follow the web front end's catalogue.

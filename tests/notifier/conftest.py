@@ -132,7 +132,7 @@ def fast_options(**overrides: Any) -> Options:
     defaults: dict[str, Any] = dict(
         link_base=LINK_BASE, web_base="http://web.test", rate_per_second=500.0, retry_base_seconds=0.05,
         retry_cap_seconds=0.4, max_attempts=8, smtp_timeout_seconds=5.0, poll_seconds=0.05,
-        digest_poll_seconds=3600.0,
+        housekeeping_seconds=3600.0,
     )  # fmt: skip
     return Options(**(defaults | overrides))
 
@@ -237,7 +237,7 @@ async def running(settings: Settings, smtp: Smtp, **options: Any) -> AsyncIterat
 
 @pytest.fixture
 async def notifier(settings: Settings, smtp: Smtp) -> AsyncIterator[Notifier]:
-    """Every job running: consumer, sender, sign-in responder (the digest job is driven by hand)."""
+    """Every job running: consumer, sender, sign-in responder, weeknotes, relay, housekeeping."""
     async with running(settings, smtp, jobs=ALL_JOBS) as started:
         yield started
 

@@ -1,14 +1,13 @@
-"""The notifier's small rules, without servers: failures, backoff, digest schedule, signed links."""
+"""The notifier's small rules, without servers: failures, backoff, signed links, SMTP addresses."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import aiosmtplib
 import pytest
 
-from services.notifier.domain import last_digest_moment, retry_delay
+from services.notifier.domain import retry_delay
 from services.notifier.links import LinkClaims, sign_link, verify_link
 from services.notifier.sender import SmtpTarget, classify
 from shared.identity import Identity, sign
@@ -37,13 +36,6 @@ def test_the_retry_delay_doubles_with_jitter_and_has_a_ceiling() -> None:
     delays = [retry_delay(n, base=1.0, cap=60.0, jitter=0.999) for n in range(1, 10)]
     assert delays[:4] == pytest.approx([1.0, 2.0, 4.0, 8.0], rel=0.01) and max(delays) <= 60.0
     assert retry_delay(3, base=1.0, cap=60.0, jitter=0.0) == 2.0  # jitter takes off up to half
-
-
-def test_the_digest_goes_out_at_the_last_scheduled_moment_and_not_before() -> None:
-    monday_8 = dt.datetime(2025, 6, 2, 8, tzinfo=dt.UTC)
-    assert last_digest_moment(monday_8, weekday=0, hour=8) == monday_8
-    assert last_digest_moment(monday_8 - dt.timedelta(minutes=1), weekday=0, hour=8) == monday_8 - dt.timedelta(days=7)
-    assert last_digest_moment(monday_8 + dt.timedelta(days=3), weekday=0, hour=8) == monday_8
 
 
 def test_a_signed_link_only_does_what_it_was_signed_for() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from services.notifier.weeknotes.calendar import Schedule, bounds, publish_at, week_of, weeks_due
+from services.notifier.weeknotes.calendar import Schedule, publish_at, week_of, weeks_due
 from services.notifier.weeknotes.compose import compose, summary
 from services.notifier.weeknotes.render import markdown
 from tests.weeknotes.events import WEEK, week_events
@@ -62,15 +62,15 @@ def test_a_hidden_item_is_left_out() -> None:
 
 
 def test_weeks_run_monday_to_monday_in_london_across_the_clock_changes() -> None:
-    start, end = bounds(dt.date(2026, 3, 23))  # clocks go forward on 29 March
-    assert start == dt.datetime(2026, 3, 23, 0, tzinfo=dt.UTC)  # GMT
-    assert end == dt.datetime(2026, 3, 29, 23, tzinfo=dt.UTC)  # Monday 00:00 BST
-    assert end - start == dt.timedelta(hours=167)
-    start, end = bounds(dt.date(2026, 10, 19))  # clocks go back on 25 October
-    assert end - start == dt.timedelta(hours=169)
+    # Clocks go forward on 29 March: the week starts at Monday 00:00 GMT and ends at Monday 00:00 BST.
+    assert week_of(dt.datetime(2026, 3, 23, 0, tzinfo=dt.UTC)) == dt.date(2026, 3, 23)
+    assert week_of(dt.datetime(2026, 3, 22, 23, 59, tzinfo=dt.UTC)) == dt.date(2026, 3, 16)
     # Sunday 23:30 UTC on 29 March is Monday 00:30 BST: already the next week.
     assert week_of(dt.datetime(2026, 3, 29, 23, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 30)
     assert week_of(dt.datetime(2026, 3, 29, 22, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 23)
+    # Clocks go back on 25 October: Sunday 23:30 UTC is still Sunday in London (GMT again).
+    assert week_of(dt.datetime(2026, 10, 25, 23, 30, tzinfo=dt.UTC)) == dt.date(2026, 10, 19)
+    assert week_of(dt.datetime(2026, 10, 26, 0, 0, tzinfo=dt.UTC)) == dt.date(2026, 10, 26)
 
 
 def test_publication_is_friday_at_four_london_time_whatever_the_season() -> None:

@@ -29,13 +29,6 @@ def week_of(instant: dt.datetime) -> dt.date:
     return local - dt.timedelta(days=local.weekday())
 
 
-def bounds(week: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The week's start (inclusive) and end (exclusive) as UTC instants."""
-    start = dt.datetime.combine(week, dt.time(0), LONDON)
-    end = dt.datetime.combine(week + dt.timedelta(days=7), dt.time(0), LONDON)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
 def publish_at(week: dt.date, schedule: Schedule) -> dt.datetime:
     local = dt.datetime.combine(
         week + dt.timedelta(days=schedule.weekday), dt.time(schedule.hour, schedule.minute), LONDON

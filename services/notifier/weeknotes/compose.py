@@ -86,7 +86,7 @@ def _said(en: str, cy: str) -> dict[str, str]:
 
 
 def _item(event: WeekEvent) -> Item | None:
-    data, project = event.data, event.data.get("project", {})
+    data = event.data
     if event.type == "portfolio.project.created":
         return Item(id=event.id, kind="created", text_en="New project started.", text_cy="Dechreuwyd prosiect newydd.")
     if event.type == "portfolio.project.phase_changed":
@@ -111,7 +111,6 @@ def _item(event: WeekEvent) -> Item | None:
     if event.type == "portfolio.project.update_posted":
         return Item(id=event.id, kind="update", text_en="Update:", text_cy="Diweddariad:",
                     **_said(data.get("body_en", ""), data.get("body_cy", "")))  # fmt: skip
-    del project
     return None
 
 

@@ -1,0 +1,32 @@
+"""Housekeeping: the rows the notifier keeps only until they expire are deleted on a schedule.
+
+Today that is the public sign-ups nobody confirmed: their confirmation link has expired, so the
+address never consented and is forgotten. Every replica may run this; a DELETE is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+
+from services.notifier import store
+from services.notifier.config import Options
+from shared.logs import get_logger
+from shared.service import Runtime
+
+log = get_logger(__name__)
+
+
+async def run_housekeeping(runtime: Runtime, options: Options) -> None:
+    while not runtime.stop.is_set():
+        try:
+            async with runtime.pool.acquire() as conn:
+                forgotten = await store.forget_unconfirmed(conn, options.confirm_lifetime)
+            if forgotten:
+                log.info("unconfirmed sign-ups forgotten", count=forgotten)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("housekeeping paused", error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.stop.wait(), options.housekeeping_seconds)

@@ -1,5 +1,9 @@
 """Welsh and English: the request's language, gettext catalogues (Babel), and the template helpers
-that put records' Welsh or English text on a page, marking the language when it differs."""
+that put records' Welsh or English text on a page, marking the language when it differs.
+
+The web's catalogue (web/translations) holds its interface wording; the names of the portfolio's
+codes (phases, health, challenge areas...) come from the vocabulary every service shares
+(shared/vocabulary.py), which the web's catalogue falls back to."""
 
 from __future__ import annotations
 
@@ -11,13 +15,15 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup, escape
+
+from shared import vocabulary
 
 LANGUAGES = ("cy", "en")
 LONDON = ZoneInfo("Europe/London")
@@ -35,12 +41,14 @@ def language_of(request: Request[Any, Any, Any]) -> str:
     return "en" if accept.lower().startswith("en") else "cy"
 
 
-_catalogues: dict[str, NullTranslations] = {lang: Translations.load(str(TRANSLATIONS), [lang]) for lang in LANGUAGES}
+def _catalogue(lang: vocabulary.Lang) -> NullTranslations:
+    catalogue = Translations.load(str(TRANSLATIONS), [lang])
+    catalogue.add_fallback(vocabulary.translations(lang))
+    return catalogue
 
 
-def N_(message: str) -> str:
-    """Marks a string for the catalogue; it is translated where it is shown."""
-    return message
+_catalogues: dict[str, NullTranslations] = {lang: _catalogue(lang) for lang in ("cy", "en")}
+N_ = vocabulary.N_
 
 
 def gettext_functions(lang: str) -> dict[str, Callable[..., str]]:
@@ -107,7 +115,7 @@ def long_date(context: Context, value: Any) -> str:
     if parsed is None:
         return ""
     day = parsed.date() if isinstance(parsed, dt.datetime) else parsed
-    return format_date(day, "d MMMM y", locale=context.get("lang", "cy"))
+    return vocabulary.long_date(day, "en" if context.get("lang") == "en" else "cy")
 
 
 @pass_context

@@ -14,20 +14,7 @@ from typing import Any
 import msgspec
 
 from services.notifier import domain
-from services.notifier.domain import (
-    CHANGES,
-    ENGAGEMENT_KINDS,
-    HEALTH,
-    LANGUAGE_NAMES,
-    PHASES,
-    RHYTHMS,
-    STATES,
-    URGENCY,
-    Lang,
-    Language,
-    long_date,
-    pick,
-)
+from services.notifier.domain import RHYTHMS, Lang, Language, pick
 from services.notifier.links import LinkClaims, Links
 from services.notifier.rendering import Templates
 from shared.events import (
@@ -39,6 +26,17 @@ from shared.events import (
     ProjectUpdatePosted,
     SupportRequested,
     SupportTriaged,
+)
+from shared.vocabulary import (
+    ENGAGEMENT_KINDS,
+    HEALTH,
+    LANGUAGES,
+    PHASE_CHANGES,
+    PHASES,
+    STATES,
+    URGENCY,
+    long_date,
+    name,
 )
 
 Context = dict[str, Any]
@@ -64,9 +62,9 @@ def _project(event: ProjectCreated | ProjectPhaseChanged | ProjectHealthChanged 
     return {
         "title": pick(project.title_en, project.title_cy, lang),
         "summary": pick(project.summary_en, project.summary_cy, lang),
-        "phase": PHASES[lang][project.phase],
-        "state": STATES[lang][project.state],
-        "health": HEALTH[lang][project.health],
+        "phase": name(PHASES, project.phase, lang),
+        "state": name(STATES, project.state, lang),
+        "health": name(HEALTH, project.health, lang),
         "partner": _names(payload, "partner", lang),
         "project_url": links.project(project.slug),
     }
@@ -81,13 +79,13 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
         return template, _project(event, payload, lang, links)
     if isinstance(event, ProjectPhaseChanged):
         return template, _project(event, payload, lang, links) | {
-            "change": CHANGES[lang][event.kind], "from_phase": PHASES[lang][event.from_phase],
-            "to_phase": PHASES[lang][event.to_phase], "reason": event.reason,
+            "change": name(PHASE_CHANGES, event.kind, lang), "from_phase": name(PHASES, event.from_phase, lang),
+            "to_phase": name(PHASES, event.to_phase, lang), "reason": event.reason,
             "effective": long_date(event.effective, lang), "assessment_url": event.assessment_url or "",
         }  # fmt: skip
     if isinstance(event, ProjectHealthChanged):
         return template, _project(event, payload, lang, links) | {
-            "from_health": HEALTH[lang][event.from_health], "to_health": HEALTH[lang][event.to_health],
+            "from_health": name(HEALTH, event.from_health, lang), "to_health": name(HEALTH, event.to_health, lang),
             "reason": event.reason,
         }  # fmt: skip
     if isinstance(event, ProjectUpdatePosted):
@@ -99,15 +97,15 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
         return template, {
             "partner": _names(payload, "partner", lang), "project": _names(payload, "project", lang),
             "project_url": links.project(project["slug"]) if project else "",
-            "engagement_kind": ENGAGEMENT_KINDS[lang][event.kind],
+            "engagement_kind": name(ENGAGEMENT_KINDS, event.kind, lang),
             "summary": pick(event.summary_en, event.summary_cy, lang),
             "started_on": long_date(event.started_on, lang), "ended_on": long_date(event.ended_on, lang),
         }  # fmt: skip
     if isinstance(event, SupportRequested):
         return template, {
             "organisation": event.organisation, "contact_name": event.contact_name,
-            "contact_email": event.contact_email, "need": event.need, "urgency": URGENCY[lang][event.urgency],
-            "requested_language": LANGUAGE_NAMES[lang][event.language],
+            "contact_email": event.contact_email, "need": event.need, "urgency": name(URGENCY, event.urgency, lang),
+            "requested_language": name(LANGUAGES, event.language, lang),
         }  # fmt: skip
     if isinstance(event, SupportTriaged):
         contact = payload["contact"]

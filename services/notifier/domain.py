@@ -1,14 +1,12 @@
-"""Who hears about what, and the words the emails use. Pure: no I/O."""
+"""Who hears about what, and the phrases only emails use. Pure: no I/O."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
 import msgspec
-from babel.dates import format_date
 
 from shared.events import (
     EngagementRecorded,
@@ -131,36 +129,8 @@ def retry_delay(attempts: int, *, base: float, cap: float, jitter: float) -> flo
     return min(cap, base * 2.0 ** max(attempts - 1, 0)) * (0.5 + jitter / 2)
 
 
-# Words the templates show, in each language. Welsh terms follow the web front end's catalogue.
-PHASES = {
-    "en": {"discovery": "Discovery", "alpha": "Alpha", "beta": "Beta", "live": "Live", "retired": "Retired"},
-    "cy": {"discovery": "Darganfod", "alpha": "Alffa", "beta": "Beta", "live": "Byw", "retired": "Wedi ymddeol"},
-}
-HEALTH = {
-    "en": {"green": "Green", "amber": "Amber", "red": "Red"},
-    "cy": {"green": "Gwyrdd", "amber": "Ambr", "red": "Coch"},
-}
-STATES = {
-    "en": {"active": "Active", "paused": "Paused", "stopped": "Stopped"},
-    "cy": {"active": "Gweithredol", "paused": "Wedi'i oedi", "stopped": "Wedi'i atal"},
-}
-CHANGES = {
-    "en": {"advance": "moved forward", "go_back": "went back", "stop": "stopped", "reopen": "was reopened",
-           "pause": "was paused", "resume": "resumed"},
-    "cy": {"advance": "wedi symud ymlaen", "go_back": "wedi mynd yn ôl", "stop": "wedi dod i ben",
-           "reopen": "wedi ailagor", "pause": "wedi'i oedi", "resume": "wedi ailddechrau"},
-}  # fmt: skip
-ENGAGEMENT_KINDS = {
-    "en": {"catalyst_project": "Catalyst project", "discovery_support": "Discovery support", "training": "Training",
-           "advice": "Advice", "assessment": "Assessment", "other": "Other"},
-    "cy": {"catalyst_project": "Prosiect catalydd", "discovery_support": "Cymorth darganfod",
-           "training": "Hyfforddiant", "advice": "Cyngor", "assessment": "Asesiad", "other": "Arall"},
-}  # fmt: skip
-URGENCY = {
-    "en": {"low": "Low", "medium": "Medium", "high": "High"},
-    "cy": {"low": "Isel", "medium": "Canolig", "high": "Uchel"},
-}
-LANGUAGE_NAMES = {"en": {"cy": "Welsh", "en": "English"}, "cy": {"cy": "Cymraeg", "en": "Saesneg"}}
+# The notifier's own phrases, in each language; the names of the portfolio's codes (phases, health,
+# kinds...) and dates come from the shared vocabulary (shared/vocabulary.py).
 RHYTHMS = {
     "en": {"immediate": "as things happen", "weekly": "once a week, in a digest"},
     "cy": {"immediate": "wrth i bethau ddigwydd", "weekly": "unwaith yr wythnos, mewn crynodeb"},
@@ -168,11 +138,6 @@ RHYTHMS = {
 WHOLE_PORTFOLIO = {"en": "the whole CDPS portfolio", "cy": "holl bortffolio CDPS"}
 SOME_PROJECT = {"en": "a CDPS project", "cy": "un o brosiectau CDPS"}
 SOME_PARTNER = {"en": "a CDPS partner organisation", "cy": "un o sefydliadau partner CDPS"}
-
-
-def long_date(value: dt.date | None, lang: Lang) -> str:
-    """3 March 2025 / 3 Mawrth 2025."""
-    return "" if value is None else format_date(value, format="d MMMM y", locale="cy" if lang == "cy" else "en_GB")
 
 
 def pick(en: str, cy: str, lang: Lang) -> str:

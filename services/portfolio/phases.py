@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from shared import vocabulary
 from shared.events import Phase, State
 
 Kind = Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
@@ -43,13 +44,8 @@ NO_NUL = r"^[^\x00]*$"
 PHASE_ORDER: tuple[Phase, ...] = ("discovery", "alpha", "beta", "live", "retired")
 STATES: tuple[State, ...] = ("active", "paused", "stopped")
 KINDS: tuple[Kind, ...] = ("advance", "go_back", "stop", "reopen", "pause", "resume")
-PHASE_NAMES_CY: dict[Phase, str] = {
-    "discovery": "darganfod",
-    "alpha": "alffa",
-    "beta": "beta",
-    "live": "byw",
-    "retired": "wedi ymddeol",
-}
+PHASE_NAMES_CY: dict[Phase, str] = {p: vocabulary.name(vocabulary.PHASES, p, "cy").lower() for p in PHASE_ORDER}
+"""The Welsh phase names, as they read inside a sentence ("yn y cam alffa")."""
 
 
 class ProjectStatus(msgspec.Struct, frozen=True, kw_only=True):

@@ -25,6 +25,7 @@ from shared.events import (
     SupportTriaged,
     WeeknotePublished,
 )
+from shared.vocabulary import ENGAGEMENT_KINDS, both_names
 
 MIN_TERM_LENGTH = 3
 """Shorter title words are not worth correcting (and would match almost anything by trigrams)."""
@@ -34,14 +35,9 @@ MIN_TERM_LENGTH = 3
 _index_text = functools.lru_cache(maxsize=65_536)(to_index_text)
 _tokens = functools.lru_cache(maxsize=65_536)(tokenise)
 
-ENGAGEMENT_KINDS = {
-    "catalyst_project": ("Catalyst project", "Prosiect catalydd"),
-    "discovery_support": ("Discovery support", "Cymorth darganfod"),
-    "training": ("Training", "Hyfforddiant"),
-    "advice": ("Advice", "Cyngor"),
-    "assessment": ("Assessment", "Asesiad"),
-    "other": ("Engagement", "Ymgysylltiad"),
-}
+# An engagement document is titled with its kind in both languages; "Other" says nothing as a title.
+ENGAGEMENT_TITLES = {code: both_names(ENGAGEMENT_KINDS, code) for code in ENGAGEMENT_KINDS}
+ENGAGEMENT_TITLES["other"] = ("Engagement", "Ymgysylltiad")
 
 
 class Document(msgspec.Struct, kw_only=True):
@@ -139,7 +135,7 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
         )  # fmt: skip
         return Indexing(record=project_document(envelope, project), extra=[update])
     if isinstance(event, EngagementRecorded):
-        kind_en, kind_cy = ENGAGEMENT_KINDS[event.kind]
+        kind_en, kind_cy = ENGAGEMENT_TITLES[event.kind]
         return Indexing(record=Document(
             id=envelope.aggregate_id, kind="engagement", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
             visibility="partner", occurred_on=event.started_on, partner_id=event.partner_id,

@@ -136,7 +136,8 @@ def board(projects: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]
 async def chart_context(request: HxRequest, lang: Language, projects: list[dict[str, Any]]) -> dict[str, Any]:
     """The charts, each an SVG picture with its numbers as a table."""
     _ = lang._
-    names = {**{code: _(name) for code, name in labels.PHASES.items()}, "stopped": _("Stopped")}
+    names = {code: _(name) for code, name in labels.PHASES.items()}
+    names["stopped"] = labels.name(_, labels.STATES, "stopped")
     counts = [(code, len(items)) for code, items in board(projects)]
     figures = [{
         "id": "chart-phases", "title": _("Projects in each phase"),

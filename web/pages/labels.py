@@ -1,4 +1,5 @@
-"""Names of the portfolio's codes (phases, health, tags, kinds...), marked for the Welsh catalogue.
+"""Names of codes, marked for translation: the portfolio's codes come from the vocabulary every
+service shares (shared/vocabulary.py), the web's own ones (search kinds, roles...) are below.
 
 Templates translate them where they are shown: ``_(labels.PHASES[code])``.
 """
@@ -7,51 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from shared import vocabulary
 from web.i18n import N_
 
-PHASE_ORDER = ("discovery", "alpha", "beta", "live", "retired")
-PHASES = {
-    "discovery": N_("Discovery"),
-    "alpha": N_("Alpha"),
-    "beta": N_("Beta"),
-    "live": N_("Live"),
-    "retired": N_("Retired"),
-}
-STATES = {"active": N_("Active"), "paused": N_("Paused"), "stopped": N_("Stopped")}
-HEALTH = {"green": N_("Green"), "amber": N_("Amber"), "red": N_("Red")}
+PHASES = vocabulary.PHASES
+PHASE_ORDER = tuple(PHASES)
+STATES = vocabulary.STATES
+HEALTH = vocabulary.HEALTH
 HEALTH_TAGS = {"green": "govuk-tag--green", "amber": "govuk-tag--yellow", "red": "govuk-tag--red"}
-TAGS = {
-    "skills-and-staffing": N_("Skills and staffing"),
-    "shared-platforms": N_("Shared platforms"),
-    "cloud": N_("Cloud"),
-    "content": N_("Content"),
-    "forms": N_("Forms"),
-    "agile-working": N_("Agile working"),
-    "procurement": N_("Procurement"),
-    "shared-functionality": N_("Shared functionality"),
-    "funding-and-measuring": N_("Funding and measuring"),
-    "cyber-and-net-zero": N_("Cyber security and net zero"),
-}
+TAGS = vocabulary.CHALLENGE_AREAS
 VISIBILITY = {
     "public": N_("Everyone"),
     "partner": N_("The partner and CDPS"),
     "internal": N_("CDPS only"),
 }
-PARTNER_KINDS = {
-    "health": N_("Health"),
-    "local_authority": N_("Local authority"),
-    "national_body": N_("National body"),
-    "third_sector": N_("Third sector"),
-    "other": N_("Other"),
-}
-ENGAGEMENT_KINDS = {
-    "catalyst_project": N_("Catalyst project"),
-    "discovery_support": N_("Discovery support"),
-    "training": N_("Training"),
-    "advice": N_("Advice"),
-    "assessment": N_("Assessment"),
-    "other": N_("Other"),
-}
+PARTNER_KINDS = vocabulary.PARTNER_KINDS
+ENGAGEMENT_KINDS = vocabulary.ENGAGEMENT_KINDS
 SEARCH_KINDS = {
     "project": N_("Projects"),
     "partner": N_("Partners"),
@@ -68,10 +40,10 @@ HIT_KINDS = {
     "support_request": N_("Support request"),
     "weeknote": N_("Weeknote"),
 }
-URGENCY = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
+URGENCY = vocabulary.URGENCY
 REQUEST_STATUS = {"new": N_("New"), "accepted": N_("Accepted"), "declined": N_("Declined")}
 ROLES = {"admin": N_("Administrator"), "lead": N_("Delivery lead"), "partner": N_("Partner")}
-LANGUAGE_CHOICES = {"cy": N_("Welsh"), "en": N_("English"), "both": N_("Welsh and English")}
+LANGUAGE_CHOICES = vocabulary.LANGUAGES
 EVENTS = {
     "portfolio.project.created": N_("Project created"),
     "portfolio.project.updated": N_("Details edited"),

@@ -15,26 +15,26 @@ from typing import Any, Literal
 
 import msgspec
 
-from services.notifier.domain import HEALTH, PHASES
+from shared import vocabulary
+from shared.vocabulary import CHALLENGE_AREAS, HEALTH, NO_CHALLENGE_AREA, PHASES
 
 Language = Literal["cy", "en"]
 
-# The notifier's own words for phases and health, lower-cased to sit inside a sentence.
-PHASE_NAMES = {lang: {code: name.lower() for code, name in names.items()} for lang, names in PHASES.items()}
-HEALTH_NAMES = {lang: {code: name.lower() for code, name in names.items()} for lang, names in HEALTH.items()}
-AREAS = {
-    "skills-and-staffing": ("Skills and staffing", "Sgiliau a staffio"),
-    "shared-platforms": ("Shared platforms", "Platfformau a rennir"),
-    "cloud": ("Cloud", "Cwmwl"),
-    "content": ("Content", "Cynnwys"),
-    "forms": ("Forms", "Ffurflenni"),
-    "agile-working": ("Agile working", "Gweithio ystwyth"),
-    "procurement": ("Procurement", "Caffael"),
-    "shared-functionality": ("Shared functionality", "Swyddogaethau a rennir"),
-    "funding-and-measuring": ("Funding and measuring", "Cyllido a mesur"),
-    "cyber-and-net-zero": ("Cyber and net zero", "Seiber a sero net"),
-    "other": ("Other work", "Gwaith arall"),
-}
+OTHER_WORK = "other"
+"""The area of a project with no challenge area."""
+AREAS = (*CHALLENGE_AREAS, OTHER_WORK)
+"""The order of the weeknote's sections."""
+
+
+def area_name(area: str, lang: Language) -> str:
+    if area == OTHER_WORK:
+        return vocabulary.translations(lang).gettext(NO_CHALLENGE_AREA)
+    return vocabulary.name(CHALLENGE_AREAS, area, lang)
+
+
+def _in_sentence(table: dict[str, str], code: str, lang: Language) -> str:
+    """A phase or health as it reads inside a sentence: "moved from discovery to alpha"."""
+    return vocabulary.name(table, code, lang).lower()
 
 
 class WeekEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,21 +90,22 @@ def _item(event: WeekEvent) -> Item | None:
     if event.type == "portfolio.project.created":
         return Item(id=event.id, kind="created", text_en="New project started.", text_cy="Dechreuwyd prosiect newydd.")
     if event.type == "portfolio.project.phase_changed":
-        kind, to_en, to_cy = data["kind"], PHASE_NAMES["en"][data["to_phase"]], PHASE_NAMES["cy"][data["to_phase"]]
-        from_en, from_cy = PHASE_NAMES["en"][data["from_phase"]], PHASE_NAMES["cy"][data["from_phase"]]
+        kind, to_phase, from_phase = data["kind"], data["to_phase"], data["from_phase"]
+        to_en, to_cy = _in_sentence(PHASES, to_phase, "en"), _in_sentence(PHASES, to_phase, "cy")
+        from_en, from_cy = _in_sentence(PHASES, from_phase, "en"), _in_sentence(PHASES, from_phase, "cy")
         reason = data.get("reason", "")
         if kind == "stop":
-            stopped_cy = f"Daeth i ben yn y cam {from_cy}."
+            stopped_cy = f"Ataliwyd yn y cam {from_cy}."
             return Item(id=event.id, kind="phase", text_en=f"Stopped in {from_en}.", text_cy=stopped_cy,
                         **_said(reason, reason))  # fmt: skip
         if kind in ("pause", "resume", "reopen"):
-            words = {"pause": ("Paused.", "Wedi'i oedi."), "resume": ("Resumed.", "Wedi ailddechrau."),
+            words = {"pause": ("Paused.", "Wedi'i roi ar saib."), "resume": ("Resumed.", "Wedi ailddechrau."),
                      "reopen": ("Reopened.", "Wedi'i ailagor.")}[kind]  # fmt: skip
             return Item(id=event.id, kind="phase", text_en=words[0], text_cy=words[1], **_said(reason, reason))
         return Item(id=event.id, kind="phase", text_en=f"Moved from {from_en} to {to_en}.",
                     text_cy=f"Symudodd o'r cam {from_cy} i'r cam {to_cy}.", **_said(reason, reason))  # fmt: skip
     if event.type == "portfolio.project.health_changed":
-        to_en, to_cy = HEALTH_NAMES["en"][data["to_health"]], HEALTH_NAMES["cy"][data["to_health"]]
+        to_en, to_cy = _in_sentence(HEALTH, data["to_health"], "en"), _in_sentence(HEALTH, data["to_health"], "cy")
         reason = data.get("reason", "")
         return Item(id=event.id, kind="health", text_en=f"Health is now {to_en}.",
                     text_cy=f"Mae'r iechyd bellach yn {to_cy}.", **_said(reason, reason))  # fmt: skip
@@ -145,7 +146,7 @@ def compose(week: dt.date, events: list[WeekEvent], hidden: frozenset[uuid.UUID]
                     missing.append((str(item.id), lang))  # type: ignore[arg-type]
         section = sections.setdefault(event.aggregate_id, ProjectSection(
             project_id=event.aggregate_id, title_en=project["title_en"], title_cy=project["title_cy"],
-            area=(project.get("tags") or ["other"])[0], items=[],
+            area=(project.get("tags") or [OTHER_WORK])[0], items=[],
         ))  # fmt: skip
         section.title_en, section.title_cy = project["title_en"], project["title_cy"]  # the newest title
         section.items.append(item)

@@ -10,10 +10,8 @@ from xml.sax.saxutils import escape
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from services.notifier.weeknotes.calendar import iso_label
-from services.notifier.weeknotes.compose import AREAS, Language, Weeknote, summary
-
-MONTHS_CY = ["Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref",
-             "Tachwedd", "Rhagfyr"]  # fmt: skip
+from services.notifier.weeknotes.compose import AREAS, Language, Weeknote, area_name, summary
+from shared.vocabulary import long_date
 
 # Markdown is plain text: no HTML escaping, and StrictUndefined so a typo in a template fails loudly.
 _markdown = Environment(
@@ -22,23 +20,18 @@ _markdown = Environment(
 )  # fmt: skip
 
 
-def date_words(day: dt.date, lang: Language) -> str:
-    if lang == "cy":
-        return f"{day.day} {MONTHS_CY[day.month - 1]} {day.year}"
-    return f"{day.day} {day.strftime('%B')} {day.year}"
-
-
 def markdown(note: Weeknote, lang: Language, intro: str = "") -> str:
     return _markdown.get_template(f"weeknote_{lang}.md").render(
-        week_en=date_words(note.week, "en"), week_cy=date_words(note.week, "cy"), intro=intro.strip(),
-        summary=summary(note, lang), areas=note.areas(), area_names=AREAS, partners=note.new_partners,
+        week_en=long_date(note.week, "en"), week_cy=long_date(note.week, "cy"), intro=intro.strip(),
+        summary=summary(note, lang), areas=note.areas(), partners=note.new_partners,
+        area_names={area: (area_name(area, "en"), area_name(area, "cy")) for area in AREAS},
     )  # fmt: skip
 
 
 def title(week: dt.date, lang: Language) -> str:
     if lang == "cy":
-        return f"Nodiadau wythnos: wythnos yn dechrau {date_words(week, 'cy')}"
-    return f"Weeknotes: week beginning {date_words(week, 'en')}"
+        return f"Nodiadau wythnos: wythnos yn dechrau {long_date(week, 'cy')}"
+    return f"Weeknotes: week beginning {long_date(week, 'en')}"
 
 
 def atom(

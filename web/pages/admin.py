@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -14,8 +13,8 @@ from web import accounts
 from web.context import Conn, Connection, Language, PageLanguage, admin_only, staff_only
 from web.pages import labels
 from web.pages.common import Down, Errors, HxRequest, call, page, partners_by_id, read_or_none, unavailable
+from web.pages.validation import EMAIL
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INVITE_FIELDS = ("email", "name", "role", "partner_id", "language")
 
 

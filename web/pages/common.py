@@ -14,7 +14,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Template
 
 from web import accounts
-from web.context import Language, account_of, service_headers
+from web.context import account_of, service_headers
 from web.i18n import LANGUAGES, N_, gettext_functions, language_of
 from web.pages import labels
 
@@ -50,8 +50,16 @@ class Reply:
 
     @property
     def version(self) -> int | None:
-        tag = (self.etag or "").removeprefix("W/").strip('"')
-        return int(tag) if tag.isdigit() else None
+        return parse_version((self.etag or "").removeprefix("W/").strip('"'))
+
+
+# ASCII digits, as many as the services' ETags have: str.isdigit() also accepts "²", which int() refuses.
+VERSION = re.compile(r"^[0-9]{1,18}$")
+
+
+def parse_version(text: str) -> int | None:
+    """A record's version as a form or an ETag carries it; None for anything else."""
+    return int(text) if VERSION.match(text) else None
 
 
 def is_htmx(request: HxRequest) -> bool:
@@ -168,22 +176,11 @@ async def people_names(request: HxRequest) -> dict[str, str]:
         return {str(a.id): a.name or a.email for a in await accounts.list_accounts(conn)}
 
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def title_errors(lang: Language, values: dict[str, Any], errors: Errors, *, slug: bool = False) -> None:
-    """The GOV.UK wording for a project's required fields (the API checks them again)."""
-    _ = lang._
-    if not str(values.get("title_cy", "")).strip():
-        errors.add("title_cy", _("Enter the title in Welsh"))
-    if not str(values.get("title_en", "")).strip():
-        errors.add("title_en", _("Enter the title in English"))
-    if slug and not (2 <= len(str(values.get("slug", ""))) <= 80 and SLUG.match(str(values.get("slug", "")))):
-        errors.add("slug", _("Enter a short name of lower-case letters, numbers and hyphens"))
-
-
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+DATE_PART = re.compile(r"^[0-9]{1,4}$")
 
 
 def parse_date(form: Any, name: str) -> tuple[dt.date | None, bool]:
@@ -191,6 +188,8 @@ def parse_date(form: Any, name: str) -> tuple[dt.date | None, bool]:
     parts = [str(form.get(f"{name}-{p}", "")).strip() for p in ("day", "month", "year")]
     if not any(parts):
         return None, False
+    if not all(DATE_PART.match(p) for p in parts):  # int() of "²" fails, of a 30-digit year overflows date()
+        return None, True
     try:
         day, month, year = (int(p) for p in parts)
         return dt.date(year, month, day), True

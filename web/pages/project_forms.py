@@ -22,7 +22,7 @@ from litestar.response import Redirect, Template
 from services.portfolio import phases
 from web.accounts import Account
 from web.context import Language, PageLanguage, Viewer, staff_only
-from web.pages import labels
+from web.pages import labels, validation
 from web.pages.common import (
     READ_YOUR_WRITES_COOKIE,
     Errors,
@@ -35,11 +35,12 @@ from web.pages.common import (
     is_htmx,
     page,
     parse_date,
+    parse_version,
     partners_by_id,
-    title_errors,
     today,
 )  # fmt: skip
 from web.pages.projects import project_form_options, project_response
+from web.pages.validation import check
 
 KINDS = ("edit", "phase", "health", "update")
 TEXT_FIELDS = ("title_en", "title_cy", "summary_en", "summary_cy")
@@ -74,7 +75,7 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
         values: dict[str, Any] = {f: text.get(f, "") for f in (*TEXT_FIELDS, "partner_id", "visibility")}
         values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
         values["start_date"] = form_date_parts(form, "start_date")
-        title_errors(lang, values, errors)
+        check(lang, values, validation.PROJECT_CHANGES, errors)
         start, given = parse_date(form, "start_date")
         if given and start is None:
             errors.add("start_date-day", _("Enter a real start date"))
@@ -89,6 +90,7 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
             errors.add("action", _("Choose what to do"))
         if effective is None:
             errors.add("effective-day", _("Enter the date the change took effect, like 27 3 2026"))
+        check(lang, values, validation.PHASE_CHANGE, errors)
         action, _sep, to_phase = values["action"].partition(":")
         body = {"kind": action, "effective": effective.isoformat() if effective else None,
                 "reason": values["reason"], "to_phase": to_phase or None, "assessment": values["assessment"] or None,
@@ -97,13 +99,16 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
         values = {"health": text.get("health", ""), "reason": text.get("reason", "")}
         if values["health"] not in labels.HEALTH:
             errors.add("health", _("Choose the project's health"))
+        check(lang, values, validation.HEALTH_CHANGE, errors)
         body = dict(values)
     else:
         values = {f: text.get(f, "") for f in ("body_en", "body_cy", "health", "health_reason")}
         values["posted_on"] = form_date_parts(form, "posted_on")
+        check(lang, values, validation.UPDATE_TEXT, errors)
         posted_on, given = parse_date(form, "posted_on")
         if given and posted_on is None:
             errors.add("posted_on-day", _("Enter a real date"))
+        check(lang, values, validation.UPDATE_HEALTH_REASON, errors)
         body = {"body_en": values["body_en"], "body_cy": values["body_cy"], "health": values["health"] or None,
                 "health_reason": values["health_reason"],
                 "posted_on": posted_on.isoformat() if posted_on else None}  # fmt: skip
@@ -196,8 +201,7 @@ async def submit_project_form(
 ) -> Response[Any]:
     form = await request.form()
     submission = read_submission(lang, kind, form)
-    seen = str(form.get("version", ""))
-    version = int(seen) if seen.isdigit() else 0
+    version = parse_version(str(form.get("version", ""))) or 0  # an unknown version is stale: the 412 shows why
     if submission.errors:
         project, _current = await load(request, project_id)
         return await render(request, lang, kind, project, submission.values, version=version,

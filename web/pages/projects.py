@@ -14,7 +14,7 @@ from web import charts
 from web.accounts import Account
 from web.context import Language, PageLanguage, Viewer, staff_only
 from web.i18n import N_
-from web.pages import labels
+from web.pages import labels, validation
 from web.pages.common import (
     READ_YOUR_WRITES_COOKIE,
     Errors,
@@ -29,10 +29,10 @@ from web.pages.common import (
     people_names,
     read,
     read_or_none,
-    title_errors,
     today,
 )  # fmt: skip
 from web.pages.dashboard import history_of, may_read_history
+from web.pages.validation import check
 
 DONE = {
     "created": N_("The project has been added."),
@@ -131,7 +131,7 @@ async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any
     values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
     values["start_date"] = form_date_parts(form, "start_date")
     errors = Errors()
-    title_errors(lang, values, errors, slug=True)
+    check(lang, values, validation.NEW_PROJECT, errors)
     start, given = parse_date(form, "start_date")
     if given and start is None:
         errors.add("start_date-day", lang._("Enter a real start date"))

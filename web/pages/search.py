@@ -27,7 +27,7 @@ from web.pages.common import (
 )  # fmt: skip
 
 PAGE_SIZE = 20
-AFTER = re.compile(r"^[0-9a-f-]{36}:\d{1,9}$")
+AFTER = re.compile(r"^[0-9a-f-]{36}:[0-9]{1,9}$")
 FILTERS = ("kind", "phase", "health", "tag", "partner")
 DATES = ("from", "to")
 

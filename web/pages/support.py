@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -12,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from web.context import Language, PageLanguage, staff_only
-from web.pages import labels
+from web.pages import labels, validation
 from web.pages.common import (
     Errors,
     HxRequest,
@@ -26,24 +25,9 @@ from web.pages.common import (
     read,
     today,
 )  # fmt: skip
+from web.pages.validation import check
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SUPPORT_FIELDS = ("organisation", "contact_name", "contact_email", "language", "need", "urgency")
-
-
-def support_errors(lang: Language, values: dict[str, str]) -> Errors:
-    """The GOV.UK wording for what people most often miss; the API checks everything again."""
-    _ = lang._
-    errors = Errors()
-    if not values["organisation"]:
-        errors.add("organisation", _("Enter the name of your organisation"))
-    if not values["contact_name"]:
-        errors.add("contact_name", _("Enter your name"))
-    if not EMAIL.match(values["contact_email"]):
-        errors.add("contact_email", _("Enter an email address in the correct format, like name@example.com"))
-    if len(values["need"]) < 10:
-        errors.add("need", _("Tell us what you need help with, in at least 10 characters"))
-    return errors
 
 
 @get("/support")
@@ -58,7 +42,7 @@ async def send_support_request(request: HxRequest, lang: PageLanguage) -> Respon
     values = {name: str(form.get(name, "")).strip() for name in SUPPORT_FIELDS}
     values["language"] = values["language"] if values["language"] in ("cy", "en") else lang.code
     values["urgency"] = values["urgency"] if values["urgency"] in labels.URGENCY else "medium"
-    errors = support_errors(lang, values)
+    errors = check(lang, values, validation.SUPPORT_REQUEST)
     if not errors:
         reply = await call(request, "portfolio", "POST", "/api/v1/support-requests", json=values)
         if reply.status == 201:
@@ -131,6 +115,7 @@ async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uu
         started, _given = parse_date(form, "started_on")
         if not values["partner_id"]:
             errors.add("partner_id", _("Choose the partner the engagement is with"))
+        check(lang, values, validation.ENGAGEMENT_SUMMARIES, errors)
         if started is None:
             errors.add("started_on-day", _("Enter the date the engagement started, like 27 3 2026"))
         body["engagement"] = {
@@ -139,6 +124,7 @@ async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uu
         }  # fmt: skip
     elif not values["reason"]:
         errors.add("reason", _("Say why the request is declined"))
+    check(lang, values, validation.TRIAGE_REASON, errors)
     if not errors:
         reply = await call(request, "portfolio", "POST", f"/api/v1/support-requests/{request_id}/triage", json=body)
         if reply.ok:

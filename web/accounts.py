@@ -180,3 +180,21 @@ async def revoke_api_token(conn: Conn, account_id: uuid.UUID, token_id: uuid.UUI
         token_id, account_id,
     )  # fmt: skip
     return status.endswith(" 1")
+
+
+# The longest window any rate limit counts in: a row whose window started before this is spent.
+LONGEST_RATE_WINDOW = dt.timedelta(days=1)
+
+
+async def delete_expired(conn: Conn) -> dict[str, int]:
+    """Forget what can no longer be used: expired sign-in links (used or not), sessions past their idle
+    or absolute timeout, and rate-limit counts of windows that have ended. Rows deleted per table."""
+    links = await conn.execute("DELETE FROM signin_links WHERE expires_at < now()")
+    sessions = await conn.execute(
+        "DELETE FROM sessions WHERE last_seen_at < now() - $1::interval OR created_at < now() - $2::interval",
+        SESSION_IDLE, SESSION_ABSOLUTE,
+    )  # fmt: skip
+    limits = await conn.execute("DELETE FROM rate_limits WHERE window_start < now() - $1::interval",
+                                LONGEST_RATE_WINDOW)  # fmt: skip
+    return {table: int(status.split()[-1]) for table, status in
+            (("signin_links", links), ("sessions", sessions), ("rate_limits", limits))}  # fmt: skip

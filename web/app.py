@@ -21,6 +21,7 @@ from shared.settings import Settings
 from web import auth, pages, weeknotes
 from web.context import DEPENDENCIES
 from web.gateway import gateway, subscription_pages
+from web.housekeeping import run_housekeeping
 from web.i18n import template_engine
 
 HERE = Path(__file__).parent
@@ -57,7 +58,7 @@ def create_app(settings: Settings) -> Litestar:
             *pages.ROUTES, *weeknotes.ROUTES, gateway, subscription_pages, *auth.ROUTES, *OPERATIONS,
             *static_routers(),  # type: ignore[list-item]
         ],
-        lifespan=[lifespan("web", settings, MIGRATIONS), http_client],
+        lifespan=[lifespan("web", settings, MIGRATIONS, background=[run_housekeeping]), http_client],
         csrf_config=auth.csrf_config(settings.secret_key),
         dependencies=DEPENDENCIES,
         middleware=[auth.SecurityHeaders()],

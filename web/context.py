@@ -99,8 +99,14 @@ def provide_language(request: Request[Any, Any, Any]) -> Language:
     return Language.of(language_of(request))
 
 
-async def provide_connection(state: State) -> AsyncIterator[Conn]:
-    """A connection of the web schema's pool for the length of the request."""
+async def provide_connection(state: State, account: Viewer) -> AsyncIterator[Conn]:
+    """A connection of the web schema's pool for the length of the request.
+
+    It takes ``account`` only to be resolved after the other providers: the account's own look-up
+    has given its connection back by then, and Litestar does not close a generator whose round of
+    dependencies failed (``me`` raising beside it would leave the connection to the garbage collector).
+    """
+    del account
     async with state.runtime.pool.acquire() as conn:
         yield conn
 

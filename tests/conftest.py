@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,6 +22,23 @@ from shared.embedded import EmbeddedNats, EmbeddedPostgres
 from shared.settings import Settings
 
 TEMPLATE = "cdps_test_template"
+OWN_BASETEMP = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """This session's temporary files in a folder of its own, not under /tmp/pytest-of-<user>: every
+    pytest session that starts (another checkout's, on the same machine) resets that folder to 0700,
+    which locks the embedded PostgreSQL, run as an unprivileged user, out of its data mid-run."""
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="cdps-pytest-")
+        config.stash[OWN_BASETEMP] = Path(config.option.basetemp)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(OWN_BASETEMP, None)
+    if own is not None and not os.environ.get("CDPS_KEEP_TEST_SERVERS"):
+        shutil.rmtree(own, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

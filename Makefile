@@ -6,18 +6,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := web/node_modules/.installed
+# Compiled from the Welsh catalogue whenever it changes (a pull that brings new Welsh text included).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: run test bench lint install assets clean
 
-install: $(STAMP) $(ASSETS)
+install: $(STAMP) $(ASSETS) $(CATALOGUES)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	$(BIN)/pybabel compile --use-fuzzy -d web/translations -D messages >/dev/null
 	touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
 
 $(ASSETS): web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error

@@ -40,8 +40,10 @@ ExpectedVersion: TypeAlias = NamedDependency[int]
 OptionalVersion: TypeAlias = NamedDependency[int | None]
 
 # Bounded, so a header of thousands of digits is a 422 naming the field and never reaches int()
-# (which refuses over 4300 digits with a ValueError: a 500).
-_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')
+# (which refuses over 4300 digits with a ValueError: a 500), and no version beyond what a
+# PostgreSQL integer column holds reaches a query (asyncpg refuses it: a 500 again).
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,10})"$')
+MAX_VERSION = 2**31 - 1
 _IDENTITY = "cdps.identity"
 
 
@@ -84,7 +86,7 @@ def version_in(request: Request[Any, Any, Any]) -> int | None:
     if header is None:
         return None
     match = _ETAG.match(header.strip())
-    if match is None:
+    if match is None or int(match[1]) > MAX_VERSION:
         raise Invalid([FieldError("If-Match", "Not an ETag from this API", "Nid yw hwn yn ETag o'r API hwn")])
     return int(match[1])
 

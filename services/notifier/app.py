@@ -22,7 +22,7 @@ from services.notifier.housekeeping import run_housekeeping
 from services.notifier.links import Links
 from services.notifier.rendering import Templates
 from services.notifier.routes import deliveries, pages, subscriptions
-from services.notifier.routes.common import Parts
+from services.notifier.routes.common import DEPENDENCIES, Parts
 from services.notifier.sender import run_sender
 from services.notifier.signin import run_signin_responder
 from services.notifier.weeknotes.api import ROUTES as WEEKNOTES_ROUTES
@@ -31,6 +31,7 @@ from shared import db
 from shared.consumer import EventConsumer, one_at_a_time
 from shared.http import EXCEPTION_HANDLERS
 from shared.outbox import Relay
+from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, BackgroundTask, Runtime, lifespan
 from shared.settings import Settings
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings, options: Options | None = None) -> Litestar:
     return Litestar(
         route_handlers=ROUTES,
         state=State({"notifier": notifier}),
+        dependencies={**REQUEST_CONTEXT, **DEPENDENCIES},
         lifespan=[lifespan("notifier", settings, MIGRATIONS, background=background_jobs(notifier))],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="CDPS notifier", version="1.0.0", path="/api/v1/schema"),

@@ -7,27 +7,17 @@ signed-in staff and partner users follow from their account, confirmed at once.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
-from litestar import Request, delete, get, post
-from litestar.datastructures import State
+from litestar import delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from services.notifier import store
-from services.notifier.domain import (
-    CONFIRMATION,
-    CONFIRMATION_TYPE,
-    Audience,
-    EmailAddress,
-    Language,
-    Rhythm,
-    TargetKind,
-)
-from services.notifier.routes.common import check_target, parts, runtime
+from services.notifier.domain import CONFIRMATION, CONFIRMATION_TYPE, EmailAddress, Language, Rhythm, TargetKind
+from services.notifier.routes.common import Notifier, account_audience, account_holder, check_target
 from shared.events import new_event_id
-from shared.http import Forbidden, NotFound, Unauthorised, caller
-from shared.identity import Identity
+from shared.http import NotFound
+from shared.requests import Caller, Connection
 
 
 class SubscriptionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -52,18 +42,18 @@ CHECK_YOUR_EMAIL = Accepted(
 
 
 @post("/api/v1/subscriptions", status_code=202, tags=["subscriptions"])
-async def subscribe(data: JSONBody[SubscriptionRequest], state: State) -> Accepted:
+async def subscribe(data: JSONBody[SubscriptionRequest], conn: Connection, notifier: Notifier) -> Accepted:
     """Ask to follow (public, no sign-in). The answer is the same whether or not the address
     already follows this, so the form cannot be used to find out who does."""
     check_target(data.target_kind, data.target_id)
     email = data.email.strip().lower()
-    async with runtime(state).pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         row = await store.request_subscription(
             conn, email=email, target_kind=data.target_kind, target_id=data.target_id, language=data.language,
             rhythm=data.rhythm,
         )  # fmt: skip
         # A public form can be pointed at someone else's address: a few confirmations an hour at most.
-        if await store.confirmations_sent_recently(conn, email) < parts(state).options.confirmations_per_hour:
+        if await store.confirmations_sent_recently(conn, email) < notifier.options.confirmations_per_hour:
             notice_id = new_event_id()
             await store.add_notice(conn, notice_id, CONFIRMATION_TYPE, {
                 "subscription": str(row["id"]), "language": data.language, "rhythm": data.rhythm,
@@ -78,45 +68,26 @@ async def subscribe(data: JSONBody[SubscriptionRequest], state: State) -> Accept
     return CHECK_YOUR_EMAIL
 
 
-def account_audience(identity: Identity) -> Audience:
-    if identity.role == "public":
-        raise Unauthorised()
-    if identity.is_staff:
-        return "staff"
-    if identity.role == "partner" and identity.partner_id is not None:
-        return "partner"
-    raise Forbidden()
-
-
-@post("/api/v1/me/subscriptions", status_code=201, tags=["subscriptions"])
-async def follow(
-    data: JSONBody[SubscriptionRequest], request: Request[Any, Any, Any], state: State
-) -> store.Subscription:
+@post("/api/v1/me/subscriptions", status_code=201, tags=["subscriptions"], guards=[account_holder])
+async def follow(data: JSONBody[SubscriptionRequest], identity: Caller, conn: Connection) -> store.Subscription:
     """Follow from a staff or partner account: confirmed at once, and scoped to what the account
     may see. For now the address comes in the body (accounts live in the web service)."""
-    identity = caller(request)
     audience = account_audience(identity)
     check_target(data.target_kind, data.target_id)
-    async with runtime(state).pool.acquire() as conn:
-        return await store.follow_from_account(
-            conn, account_id=identity.sub, audience=audience,
-            partner_id=identity.partner_id if audience == "partner" else None, email=data.email.strip().lower(),
-            target_kind=data.target_kind, target_id=data.target_id, language=data.language, rhythm=data.rhythm,
-        )  # fmt: skip
+    return await store.follow_from_account(
+        conn, account_id=identity.sub, audience=audience,
+        partner_id=identity.partner_id if audience == "partner" else None, email=data.email.strip().lower(),
+        target_kind=data.target_kind, target_id=data.target_id, language=data.language, rhythm=data.rhythm,
+    )  # fmt: skip
 
 
-@get("/api/v1/me/subscriptions", tags=["subscriptions"])
-async def my_subscriptions(request: Request[Any, Any, Any], state: State) -> list[store.Subscription]:
-    identity = caller(request)
-    account_audience(identity)
-    async with runtime(state).pool.acquire() as conn:
-        return await store.account_subscriptions(conn, identity.sub)
+@get("/api/v1/me/subscriptions", tags=["subscriptions"], guards=[account_holder])
+async def my_subscriptions(identity: Caller, conn: Connection) -> list[store.Subscription]:
+    return await store.account_subscriptions(conn, identity.sub)
 
 
-@delete("/api/v1/me/subscriptions/{subscription_id:uuid}", status_code=204, tags=["subscriptions"])
-async def unfollow(subscription_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], state: State) -> None:
-    identity = caller(request)
-    account_audience(identity)
-    async with runtime(state).pool.acquire() as conn:
-        if not await store.stop_following(conn, identity.sub, subscription_id):
-            raise NotFound("subscription", "tanysgrifiad")
+@delete("/api/v1/me/subscriptions/{subscription_id:uuid}", status_code=204, tags=["subscriptions"],
+        guards=[account_holder])  # fmt: skip
+async def unfollow(subscription_id: FromPath[uuid.UUID], identity: Caller, conn: Connection) -> None:
+    if not await store.stop_following(conn, identity.sub, subscription_id):
+        raise NotFound("subscription", "tanysgrifiad")

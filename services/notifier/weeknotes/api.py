@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
-from litestar import MediaType, Request, Response, get, patch
+from litestar import MediaType, Response, get, patch
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -16,8 +16,12 @@ from services.notifier.weeknotes import store
 from services.notifier.weeknotes.calendar import iso_label, week_of
 from services.notifier.weeknotes.compose import Item, compose, summary
 from services.notifier.weeknotes.render import atom, markdown
-from shared.http import FieldError, Invalid, NotFound, Stale, caller, require_staff
+from shared.http import FieldError, Invalid, NotFound, Stale
+from shared.requests import Connection, ExpectedVersion, etag, staff_only
 from shared.service import Runtime
+
+if TYPE_CHECKING:
+    from shared.db import Conn
 
 Lang = Annotated[Literal["cy", "en"], QueryParameter()]
 _LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -55,51 +59,43 @@ class DraftEdit(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     hidden: Annotated[list[uuid.UUID], msgspec.Meta(max_length=500)] = []
 
 
-def _runtime(state: State) -> Runtime:
-    runtime: Runtime = state.runtime
-    return runtime
-
-
 @get("/api/v1/weeknotes", tags=["weeknotes"])
-async def list_weeknotes(state: State) -> list[store.Published]:
-    async with _runtime(state).pool.acquire() as conn:
-        return await store.list_published(conn)
+async def list_weeknotes(conn: Connection) -> list[store.Published]:
+    return await store.list_published(conn)
 
 
 @get("/api/v1/weeknotes/feed.atom", media_type="application/atom+xml", tags=["weeknotes"])
-async def feed(state: State, lang: Lang = "cy") -> str:
-    async with _runtime(state).pool.acquire() as conn:
-        notes = await store.list_published(conn, limit=50)
-    base = _runtime(state).settings.public_url
+async def feed(state: State, conn: Connection, lang: Lang = "cy") -> str:
+    notes = await store.list_published(conn, limit=50)
+    runtime: Runtime = state.runtime
+    base = runtime.settings.public_url
     updated = notes[0].published_at if notes else dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     entries = [(n.week, n.published_at, n.content_cy if lang == "cy" else n.content_en) for n in notes]
     return atom(entries, base_url=base, lang=lang, updated=updated)
 
 
-async def _published(state: State, label: str) -> store.Published:
-    async with _runtime(state).pool.acquire() as conn:
-        note = await store.get_published(conn, parse_week(label))
+async def _published(conn: Conn, label: str) -> store.Published:
+    note = await store.get_published(conn, parse_week(label))
     if note is None:
         raise NotFound("weeknote", "nodyn wythnos")
     return note
 
 
 @get("/api/v1/weeknotes/{label:str}", tags=["weeknotes"])
-async def get_weeknote(label: FromPath[str], state: State) -> store.Published:
-    return await _published(state, label)
+async def get_weeknote(label: FromPath[str], conn: Connection) -> store.Published:
+    return await _published(conn, label)
 
 
 @get("/api/v1/weeknotes/{label:str}/markdown", media_type=MediaType.TEXT, tags=["weeknotes"])
-async def weeknote_markdown(label: FromPath[str], state: State, lang: Lang = "cy") -> str:
+async def weeknote_markdown(label: FromPath[str], conn: Connection, lang: Lang = "cy") -> str:
     """For people who paste weeknotes into a blog."""
-    note = await _published(state, label)
+    note = await _published(conn, label)
     return note.content_cy if lang == "cy" else note.content_en
 
 
-async def _draft_view(state: State, week: dt.date) -> DraftView:
-    async with _runtime(state).pool.acquire() as conn:
-        draft, note = await store.compose_week(conn, week)
-        everything = compose(week, await store.week_events(conn, week))  # hidden items too, to unhide them
+async def _draft_view(conn: Conn, week: dt.date) -> DraftView:
+    draft, note = await store.compose_week(conn, week)
+    everything = compose(week, await store.week_events(conn, week))  # hidden items too, to unhide them
     return DraftView(
         week=iso_label(week), status=draft.status, version=draft.version, intro_en=draft.intro_en,
         intro_cy=draft.intro_cy, hidden=draft.hidden, summary_en=summary(note, "en"), summary_cy=summary(note, "cy"),
@@ -109,32 +105,24 @@ async def _draft_view(state: State, week: dt.date) -> DraftView:
     )  # fmt: skip
 
 
-@get("/api/v1/weeknotes/draft/current", tags=["weeknotes"])
-async def current_draft(request: Request[Any, Any, Any], state: State) -> Response[DraftView]:
+@get("/api/v1/weeknotes/draft/current", tags=["weeknotes"], guards=[staff_only])
+async def current_draft(conn: Connection) -> Response[DraftView]:
     """Staff: this week's weeknote as it stands, updating as events arrive."""
-    require_staff(caller(request))
-    view = await _draft_view(state, week_of(dt.datetime.now(dt.UTC)))
-    return Response(view, headers={"ETag": f'"{view.version}"'})
+    view = await _draft_view(conn, week_of(dt.datetime.now(dt.UTC)))
+    return Response(view, headers={"ETag": etag(view.version)})
 
 
-@patch("/api/v1/weeknotes/draft/{label:str}", tags=["weeknotes"])
+@patch("/api/v1/weeknotes/draft/{label:str}", tags=["weeknotes"], guards=[staff_only])
 async def edit_draft(
-    label: FromPath[str], data: JSONBody[DraftEdit], request: Request[Any, Any, Any], state: State
+    label: FromPath[str], data: JSONBody[DraftEdit], conn: Connection, expected_version: ExpectedVersion
 ) -> DraftView:
     """Staff: the intro (both languages) and the items to hide, before publication. If-Match required."""
-    require_staff(caller(request))
     week = parse_week(label)
-    match = re.match(r'^(?:W/)?"(\d+)"$', request.headers.get("if-match", ""))
-    if match is None:
-        raise Invalid(
-            [FieldError("If-Match", "Send the ETag of the draft you edited", "Anfonwch ETag y drafft a olygwyd")]
-        )
-    async with _runtime(state).pool.acquire() as conn:
-        edited = await store.edit_draft(conn, week, int(match[1]), intro_en=data.intro_en, intro_cy=data.intro_cy,
-                                        hidden=list(data.hidden))  # fmt: skip
+    edited = await store.edit_draft(conn, week, expected_version, intro_en=data.intro_en, intro_cy=data.intro_cy,
+                                    hidden=list(data.hidden))  # fmt: skip
     if edited is None:
         raise Stale()
-    return await _draft_view(state, week)
+    return await _draft_view(conn, week)
 
 
 ROUTES = [list_weeknotes, feed, get_weeknote, weeknote_markdown, current_draft, edit_draft]

@@ -29,8 +29,7 @@ from bench.load import Latencies, build_request, each_once, poll_until, rss_mb
 from bench.servers import Servers, service_env, start_services, stop_all
 from services.search.app import MIGRATIONS
 from services.search.reindex import reindex
-from services.search.store import words_matching
-from services.search.welsh import to_tsquery_text
+from services.search.store import Statement, words_matching
 from shared.embedded import free_port
 from shared.events import encode
 from shared.identity import Identity, sign
@@ -133,9 +132,10 @@ async def counting_floor(dsn: str, *, rounds: int) -> dict[str, float]:
                     continue
                 for visibility in ("d.visibility = 'public'", "true"):
                     started = time.perf_counter()
-                    matches = f"d.tsv @@ {words_matching('$1', '$2')}"  # as the search service matches
+                    statement = Statement()
+                    matches = words_matching(text, statement.param)  # as the search service matches
                     sql = f"SELECT count(*) FROM documents d WHERE {visibility} AND {matches}"
-                    await conn.fetchval(sql, text, to_tsquery_text(text))
+                    await conn.fetchval(sql, *statement.values)
                     latencies.values.append(time.perf_counter() - started)
     finally:
         await conn.close()

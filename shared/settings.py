@@ -129,6 +129,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
         ),
     ] = ""
     """Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are believed."""
+    search_count_cap: Annotated[
+        int, Meta(ge=1, le=10_000_000, description="a whole number of results from 1 to 10000000, e.g. 10000")
+    ] = 10_000
+    """Search counts exactly up to this many matches, then says "more than" (as Elasticsearch's
+    track_total_hits does); facet counts are then over the first this-many matches."""
 
     def port_of(self, service: ServiceName) -> int:
         ports: dict[ServiceName, int] = {

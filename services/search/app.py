@@ -9,10 +9,12 @@ from litestar.openapi import OpenAPIConfig
 
 from services.search.api import lag, search
 from services.search.consumer import CONSUMER, apply_events
-from services.search.reindex import APPLY_LOCK
+from services.search.reindex import APPLY_LOCK, rebuild_if_outdated
+from services.search.welsh import analyser
 from shared import db
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
+from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Runtime, lifespan
 from shared.settings import Settings
 
@@ -35,9 +37,11 @@ async def run_indexer(runtime: Runtime) -> None:
 
 
 def create_app(settings: Settings) -> Litestar:
+    analyser()  # the Welsh dictionary is read once, before the first event or query needs it
     return Litestar(
         route_handlers=[search, lag, *OPERATIONS],
-        lifespan=[lifespan("search", settings, MIGRATIONS, background=[run_indexer])],
+        dependencies=REQUEST_CONTEXT,
+        lifespan=[lifespan("search", settings, MIGRATIONS, background=[run_indexer, rebuild_if_outdated])],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="CDPS search", version="1.0.0", path="/api/v1/schema"),
     )

@@ -23,11 +23,13 @@ CONSUMER = "search"
 COLUMNS = (
     ("id", "uuid"), ("kind", "text"), ("aggregate_id", "uuid"), ("aggregate_seq", "int"), ("slug", "text"),
     ("partner_id", "uuid"), ("project_id", "uuid"), ("visibility", "text"), ("title_en", "text"), ("title_cy", "text"),
-    ("body_en", "text"), ("body_cy", "text"), ("title_cy_terms", "text"), ("body_cy_terms", "text"),
-    ("tags_text", "text"), ("phase", "text"), ("health", "text"), ("state", "text"), ("tags", "text"),
-    ("occurred_on", "date"),
+    ("body_en", "text"), ("body_cy", "text"), ("title_terms", "text"), ("body_terms", "text"),
+    ("phase", "text"), ("health", "text"), ("state", "text"), ("tags", "text"), ("occurred_on", "date"),
 )  # fmt: skip
 NAMES = [name for name, _ in COLUMNS]
+WELSH_TERMS = ("title_terms", "body_terms")
+"""Values that are not columns: the Welsh terms (tsvector literals) the search vectors are made of."""
+STORED = [name for name in NAMES if name not in WELSH_TERMS] + ["title_tsv", "tsv"]
 TAG_SEPARATOR = "\x1f"
 """The ASCII unit separator: tags are slugs and never contain it."""
 
@@ -49,27 +51,37 @@ def row(doc: Document) -> tuple[object, ...]:
     """The document as the values of COLUMNS, Welsh index terms included (tags as a list)."""
     return (
         doc.id, doc.kind, doc.aggregate_id, doc.aggregate_seq, doc.slug, doc.partner_id, doc.project_id,
-        doc.visibility, doc.title_en, doc.title_cy, doc.body_en, doc.body_cy, doc.title_cy_terms,
-        doc.body_cy_terms, doc.tags_text, doc.phase, doc.health, doc.state, doc.tags, doc.occurred_on,
+        doc.visibility, doc.title_en, doc.title_cy, doc.body_en, doc.body_cy, doc.title_terms, doc.body_terms,
+        doc.phase, doc.health, doc.state, doc.tags, doc.occurred_on,
     )  # fmt: skip
 
 
 def _upsert(table: str) -> str:
     """One statement for the whole batch: each parameter is one column's values, as an array.
 
-    Not INSERT ... ON CONFLICT DO UPDATE: that computes the generated search vectors twice for
-    every existing record (once for the row it tries to insert, once for the update), and most
-    of a batch is existing projects. Batches are applied one at a time (the apply lock), so the
-    rows the UPDATE did not find are new.
+    The search vectors are made here: PostgreSQL's English stems of the English text, and the Welsh
+    terms the analyser worked out (``welsh.py``). ``title_tsv`` is the title alone (empty for an
+    update, matched on its own words), for ranking title matches first; ``tsv`` is everything.
+
+    Not INSERT ... ON CONFLICT DO UPDATE: that works out every row twice for every existing record,
+    and most of a batch is existing projects. Batches are applied one at a time (the apply lock),
+    so the rows the UPDATE did not find are new.
     """
     arrays = ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(COLUMNS, start=1))
-    columns = ", ".join(NAMES)
-    updates = ", ".join(f"{name} = s.{name}" for name in NAMES if name not in ("id", "aggregate_id"))
-    split = ", ".join("string_to_array(tags, E'\\x1f') AS tags" if name == "tags" else name for name in NAMES)
+    columns = ", ".join(STORED)
+    updates = ", ".join(f"{name} = s.{name}" for name in STORED if name not in ("id", "aggregate_id"))
+    plain = ", ".join(name for name in NAMES if name not in (*WELSH_TERMS, "tags"))
     return f"""
-WITH s AS (
-    SELECT {split}
-    FROM unnest({arrays}) AS s({columns})
+WITH v AS (
+    SELECT {plain}, string_to_array(tags, E'\\x1f') AS tags, body_terms,
+           CASE WHEN kind = 'update' THEN ''::tsvector
+                ELSE to_tsvector('english', title_en) || title_terms::tsvector END AS title_tsv
+    FROM unnest({arrays}) AS v({", ".join(NAMES)})
+), s AS (
+    SELECT {plain}, tags, title_tsv,
+           title_tsv || to_tsvector('english', body_en) || to_tsvector('english', array_to_string(tags, ' '))
+           || body_terms::tsvector AS tsv
+    FROM v
 ), updated AS (
     UPDATE {table} AS d SET {updates} FROM s WHERE d.id = s.id RETURNING d.id
 )

@@ -8,7 +8,7 @@ import uuid
 
 import msgspec
 
-from services.search.welsh import to_index_text, tokenise
+from services.search.welsh import analyser, tokenise, tsvector
 from shared.events import (
     EngagementRecorded,
     EventData,
@@ -30,10 +30,18 @@ from shared.vocabulary import ENGAGEMENT_KINDS, both_names
 MIN_TERM_LENGTH = 3
 """Shorter title words are not worth correcting (and would match almost anything by trigrams)."""
 
-# Every event of a project repeats its title and summary, so the Welsh normalisation of a text is
-# computed once and reused (it is pure; the rebuild spends most of its Python time here otherwise).
-_index_text = functools.lru_cache(maxsize=65_536)(to_index_text)
 _tokens = functools.lru_cache(maxsize=65_536)(tokenise)
+
+
+# Every event of a project repeats its title and summary, so the Welsh analysis of a text is worked
+# out once and reused (it is pure; the rebuild spends most of its Python time here otherwise).
+@functools.lru_cache(maxsize=65_536)
+def welsh_terms(welsh: str, english: str) -> str:
+    """The Welsh terms of a field (a tsvector literal): its Welsh text analysed as Welsh, and the
+    Welsh place names of its English text."""
+    words = analyser()
+    return tsvector([*words.index_terms(welsh), *words.place_terms(english)])
+
 
 # An engagement document is titled with its kind in both languages; "Other" says nothing as a title.
 ENGAGEMENT_TITLES = {code: both_names(ENGAGEMENT_KINDS, code) for code in ENGAGEMENT_KINDS}
@@ -60,12 +68,13 @@ class Document(msgspec.Struct, kw_only=True):
     tags: list[str] = []
 
     @property
-    def title_cy_terms(self) -> str:
-        return _index_text(self.title_cy)
+    def title_terms(self) -> str:
+        """An update is matched on its own words: the title it shows is its project's."""
+        return "" if self.kind == "update" else welsh_terms(self.title_cy, self.title_en)
 
     @property
-    def body_cy_terms(self) -> str:
-        return _index_text(self.body_cy)
+    def body_terms(self) -> str:
+        return welsh_terms(self.body_cy, self.body_en)
 
     @property
     def tags_text(self) -> str:
@@ -119,7 +128,7 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             id=envelope.aggregate_id, kind="partner", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
             visibility="public" if partner.active else "internal", occurred_on=on, slug=partner.slug,
             partner_id=envelope.aggregate_id, title_en=partner.name_en, title_cy=partner.name_cy,
-            body_en=partner.website or "", body_cy=partner.website or "",
+            body_en=partner.website or "",
             state="active" if partner.active else "inactive",
         ))  # fmt: skip
     if isinstance(event, ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged):
@@ -143,11 +152,13 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             body_cy=event.summary_cy,
         ))  # fmt: skip
     if isinstance(event, SupportRequested):
-        # Staff only. The contact's name and email are not indexed: search needs the organisation and the need.
+        # Staff only. The contact's name and email are not indexed: search needs the organisation and the need,
+        # written in the language the requester chose (Welsh analysis only for Welsh text).
         return Indexing(record=Document(
             id=envelope.aggregate_id, kind="support_request", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
             visibility="internal", occurred_on=on, title_en=event.organisation, title_cy=event.organisation,
-            body_en=event.need, body_cy=event.need, state="new",
+            body_en=event.need if event.language == "en" else "", body_cy=event.need if event.language == "cy" else "",
+            state="new",
         ))  # fmt: skip
     if isinstance(event, WeeknotePublished):
         return Indexing(record=Document(

@@ -24,6 +24,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from services.search import welsh
 from services.search.consumer import CONSUMER, Tables, apply_indexed
 from services.search.domain import Indexing, indexing_for
 from shared.events import Header, UnknownEvent, decode_typed
@@ -37,6 +38,8 @@ log = get_logger(__name__)
 
 APPLY_LOCK = "cdps.search.apply"
 """Taken by the live consumer for every batch, and by the swap."""
+REBUILD_LOCK = "cdps.search.rebuild"
+"""Held by the replica that rebuilds at start, so that only one does."""
 SUFFIX = "_rebuild"
 REBUILD = Tables(SUFFIX)
 TABLES = ("documents", "aggregates", "title_terms", "title_words")
@@ -77,8 +80,24 @@ async def reindex(runtime: Runtime, progress: Progress = lambda done, total: Non
             missed = [await _message(runtime.js, stream, seq) for seq in range(done + 1, live + 1)]
             await apply_indexed(conn, [event for event in missed if event is not None], REBUILD)
             await _swap(conn, indexes)
+            await conn.execute("UPDATE index_state SET analyser = $1", welsh.VERSION)
     log.info("search index rebuilt", up_to=max(done, live))
     return max(done, live)
+
+
+async def rebuild_if_outdated(runtime: Runtime) -> None:
+    """At start: rebuild the index if another analysis made it (after an upgrade that changed the
+    Welsh analyser). One replica rebuilds; the others go on serving the index as it is."""
+    async with runtime.pool.acquire() as conn:
+        if await conn.fetchval("SELECT analyser FROM index_state") == welsh.VERSION:
+            return
+        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", REBUILD_LOCK):
+            return
+        try:
+            log.info("search index made by another analyser; rebuilding it", analyser=welsh.VERSION)
+            await reindex(runtime)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", REBUILD_LOCK)
 
 
 @contextlib.contextmanager

@@ -1,19 +1,16 @@
-"""Welsh-aware text normalisation for the search index.
+"""The Welsh analyser: which index terms a Welsh text gives, and which a query looks for.
 
-PostgreSQL ships no Welsh text-search configuration (nor does any mainstream search engine ship a Welsh
-analyser), so Welsh fields are indexed with the ``simple`` configuration over text normalised here:
-store ``to_index_text(text)`` in a column indexed with ``to_tsvector('simple', ...)`` and search it with
-``to_tsquery('simple', to_tsquery_text(query))``.
+PostgreSQL ships no Welsh text-search configuration (nor does any mainstream search engine ship a
+Welsh analyser), so Welsh text is analysed here, with a real Welsh dictionary (``lexicon``), and
+written into the document's tsvector as lexemes of two kinds:
 
-Two things stop a naive index from working for Welsh.
-
-Diacritics
-    The circumflex (to bach) and the other accents (ŵ, ŷ, â, ê, î, ô, û, ä, ë, ï, ö, ü, á, à ...) are
-    often left out when people type. ``fold`` lowercases (``casefold``), decomposes with NFKD and drops
-    the combining marks, so "Dŵr" and "dwr" meet. NFKD is NFD plus compatibility mappings: ligatures and
-    full-width forms fold too. A handful of Latin letters that do not decompose (ø, ł, æ, œ, ð, þ, đ, ı)
-    are transliterated; anything else that is not ``[a-z0-9]`` separates tokens, so every index term
-    and every query term is plain ``[a-z0-9]+``.
+* **surface** terms, the words as written (folded: lower case, diacritics dropped, so "Dŵr" and
+  "dwr" meet), in the same space as PostgreSQL's English stems: a word typed as written matches
+  it in either language, which is what a name or an acronym needs;
+* **derived** terms, prefixed ``cy:``, only ever made from Welsh text (and from Welsh place names
+  in English text): the word itself, the radicals it is a mutation of, and the singulars it is a
+  plural of. A query's expansions only look here, so the mutated "blant" (children) finds "plant"
+  in Welsh text and never the English "water treatment plant".
 
 Initial consonant mutations
     The first consonant of a Welsh word changes with its grammatical context:
@@ -25,226 +22,68 @@ Initial consonant mutations
     h-prothesis   a vowel-initial word gains h- (ei henw, ein hysgol)
     ============  ====================================================
 
-    so "Caerdydd" appears as "i Gaerdydd", "yng Nghaerdydd" and "a Chaerdydd", and "gardd" as
-    "yr ardd".
+    so "Caerdydd" appears as "i Gaerdydd", "yng Nghaerdydd" and "a Chaerdydd". Un-mutating is
+    ambiguous (an initial f may be a soft-mutated b or m, or a radical f), so a word is expanded to
+    every radical it could come from (``candidate_radicals``) **that is a real Welsh word**, and only
+    if the word is not a real word itself: "Fangor" → Bangor (not "Mangor"), "dŵr" (water) stays
+    dŵr and never becomes "tŵr" (tower), "dim" (nothing) never "tîm" (team). A word that is neither
+    a dictionary word nor has one among its radicals is a name or a loan: kept as written, except
+    after the nasal initials ngh-, mh-, nh- before a vowel, which no Welsh word starts with.
 
-Why expansion to candidate radicals, not a single un-mutated form
-    Un-mutating is ambiguous: an initial f may be a soft-mutated b or m, or a radical f; b may be a
-    radical b or a soft-mutated p; a vowel-initial word may be radical or may have lost a g. Any
-    function that picks *one* radical guesses, and a wrong guess silently loses matches. A single
-    canonical "class key" (e.g. collapsing p/b/f/m/mh/ph) would be sound but would merge far too many
-    unrelated words. Instead every token is *expanded*: ``candidates(word)`` is the folded word itself
-    followed by each radical form it could be a mutation of. The radical of a word is always among the
-    candidates of each of its mutations, and the word itself is always a candidate, so
+Plurals
+    Welsh plurals are irregular (-au, -iau, -on, -ion, -ydd, -oedd, vowel changes: plentyn/plant,
+    tŷ/tai, gair/geiriau). A plural also gives its singulars as derived terms, from the dictionary's
+    regular plurals and a list of irregular ones (``lexicon/irregular_plurals.txt``), and -wyr
+    plurals of -wr/-iwr nouns; so "ysgolion" and "ysgol" find each other.
 
-    * indexing a mutated form also indexes its radical ("nghaerdydd" → nghaerdydd, caerdydd);
-    * a query token becomes a group of alternatives (OR) — its candidates — and the groups are ANDed.
+Diacritics
+    Dropped, except where they separate two words: "tân" (fire) and "tan" (until) fold alike, so
+    there the term keeps the circumflex. ``Lexicon.distinct_by_marks`` lists such spellings.
 
-    A radical query therefore finds mutated documents (the document carries the radical), a mutated
-    query finds radical documents (the query carries the radical), and two different mutations of the
-    same word meet on the radical. The price is some extra recall ("ardd" is indexed as "gardd" too,
-    "hardd" also as "ardd"); with no Welsh lexicon to hand, that is the right way round for search.
-
-    Candidate radicals by initial, longest initial first ("ngh" before "ng" before "n"; the Welsh
-    digraphs ch, dd, ff, ng, ll, ph, rh, th are single letters and are matched whole)::
-
-        ngh→c  mh→p  nh→t  ng→g  ch→c  ph→p  th→t  dd→d
-        b→p  d→t  g→c  f→b,m  l→ll,gl  r→rh,gr  m→b  n→d,gn
-        h+vowel→vowel (h-prothesis)    vowel→g+vowel (soft mutation of g)
-        ll, rh, ff and other initials: no candidates
-
-    Vowels are a e i o u w y (w and y are vowels in Welsh: "wlad" ← "gwlad"). The g-prefix is also
-    offered before l, r and n because g drops before them too ("las" ← "glas", "radd" ← "gradd").
-    Only one mutation applies to a word, so expansion is not repeated.
-
-Very short tokens
-    Tokens of two characters or fewer (after folding) are not expanded: they are mostly particles and
-    pronouns (a, ac, i, o, y, yr, ei, fy, dy, ym ...) whose "radicals" would be noise. The cost is that
-    a two-letter mutated form does not meet its radical (e.g. "dy" for "ty" in "ei dŷ"); three-letter and
-    longer forms ("nhy", "thy") do.
-
-English text passes through the same functions harmlessly, but English fields should use PostgreSQL's
-``english`` configuration instead.
+Place names
+    Welsh place names in English text ("a discovery in Powys") also give derived terms, so "ym
+    Mhowys" finds them; and a place's English and Welsh names find each other (Cardiff, Caerdydd).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import functools
+from collections.abc import Iterable
+
+from services.search.lexicon import Lexicon, fold, lexicon, words
 
 __all__ = [
+    "DERIVED",
     "MIN_EXPAND_LENGTH",
     "STOPWORDS",
-    "candidates",
+    "VERSION",
+    "Analyser",
+    "analyser",
+    "candidate_radicals",
     "fold",
-    "highlight_terms",
-    "index_terms",
-    "keys",
     "mutations",
-    "query_terms",
-    "to_index_text",
-    "to_tsquery_text",
     "tokenise",
 ]
 
+VERSION = 2
+"""The analysis the index is built with. Change it with the analysis: a search service that finds
+its index built by another version rebuilds it from the stream (``reindex.rebuild_if_outdated``)."""
 MIN_EXPAND_LENGTH = 3
-"""Folded tokens shorter than this are not expanded to candidate radicals."""
+"""Words shorter than this without diacritics (particles and pronouns: a, i, yr, ei, fy ...) are not expanded."""
+DERIVED = "cy:"
+"""Prefix of the derived terms: their own space in the tsvector, apart from English stems."""
 
 VOWELS = frozenset("aeiouwy")
 
-# Letters that survive NFKD without decomposing, transliterated to ASCII.
-_TRANSLITERATE = str.maketrans({"ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ð": "d", "þ": "th", "đ": "d", "ı": "i"})
-
-_TOKEN = re.compile(r"[a-z0-9]+")
-
 # (initial, radical initials it may stand for), longest initial first so digraphs and "ngh" win.
-# Initials with an empty tuple are letters that never result from a mutation: listing them stops a
-# shorter rule matching their first character (e.g. "ll" must not be read as l → ll).
+# Initials with an empty tuple never result from a mutation: listing them stops a shorter rule
+# matching their first character (e.g. "ll" must not be read as l → ll).
 _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ngh", ("c",)),
-    ("mh", ("p",)),
-    ("nh", ("t",)),
-    ("ng", ("g",)),
-    ("ch", ("c",)),
-    ("ph", ("p",)),
-    ("th", ("t",)),
-    ("dd", ("d",)),
-    ("ll", ()),
-    ("rh", ()),
-    ("ff", ()),
-    ("b", ("p",)),
-    ("d", ("t",)),
-    ("g", ("c",)),
-    ("f", ("b", "m")),
-    ("l", ("ll", "gl")),
-    ("r", ("rh", "gr")),
-    ("m", ("b",)),
-    ("n", ("d", "gn")),
-)
-
-
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-def fold(word: str) -> str:
-    """Casefold ``word`` and strip its diacritics ("Dŵr" → "dwr", "TŶ" → "ty").
-
-    This is the orthographic fold only: it does not un-mutate (see ``candidates`` for why). Characters
-    other than letters are kept, so ``fold`` can be applied to whole texts. Idempotent.
-    """
-    current = word
-    for _ in range(4):  # casefolding can expose new decompositions (and vice versa); settle quickly
-        folded = _strip_marks(current).casefold().translate(_TRANSLITERATE)
-        if folded == current:
-            break
-        current = folded
-    return current
-
-
-def tokenise(text: str) -> list[str]:
-    """Fold ``text`` and split it into ``[a-z0-9]+`` tokens (digraphs such as "ll" stay intact)."""
-    return _TOKEN.findall(fold(text))
-
-
-def _radicals(token: str) -> list[str]:
-    """Candidate radical forms of an already folded token, excluding the token itself."""
-    if len(token) < MIN_EXPAND_LENGTH:
-        return []
-    first = token[0]
-    if first in VOWELS:
-        return ["g" + token]
-    if first == "h":
-        return [token[1:]] if token[1] in VOWELS else []
-    for initial, radicals in _RULES:
-        if token.startswith(initial):
-            rest = token[len(initial) :]
-            return [radical + rest for radical in radicals]
-    return []
-
-
-def candidates(word: str) -> list[str]:
-    """The folded ``word`` followed by every radical form it could be a mutation of, without duplicates.
-
-    >>> candidates("Nghaerdydd")
-    ['nghaerdydd', 'caerdydd']
-    >>> candidates("Fangor")
-    ['fangor', 'bangor', 'mangor']
-    """
-    folded = fold(word)
-    return list(dict.fromkeys([folded, *_radicals(folded)]))
-
-
-def keys(word: str) -> set[str]:
-    """``candidates(word)`` as a set: a radical and all of its mutations share at least the radical."""
-    return set(candidates(word))
-
-
-def index_terms(text: str) -> list[str]:
-    """Index lexemes for ``text``: for each token, the token then its candidate radicals."""
-    return [term for token in tokenise(text) for term in candidates(token)]
-
-
-def to_index_text(text: str) -> str:
-    """Space-separated ``index_terms(text)``, for a column indexed with ``to_tsvector('simple', ...)``.
-
-    Duplicate terms are kept (``to_tsvector`` records positions; duplicates are harmless).
-    """
-    return " ".join(index_terms(text))
-
-
-# Welsh function words that cause the mutations but carry no meaning of their own in a query:
-# "yng Nghaerdydd" should need "Caerdydd", not also the word "yng".
-STOPWORDS = frozenset(
-    {
-        "a",
-        "ac",
-        "am",
-        "ar",
-        "at",
-        "dy",
-        "ei",
-        "eich",
-        "ein",
-        "eu",
-        "fy",
-        "gan",
-        "gyda",
-        "i",
-        "mewn",
-        "o",
-        "r",
-        "y",
-        "yn",
-        "yng",
-        "ym",
-        "yr",
-    }
-)
-
-
-def query_terms(text: str) -> list[list[str]]:
-    """One group of alternatives per query token: OR within a group, AND across groups.
-
-    Welsh function words (``STOPWORDS``) are left out, unless the query is nothing else.
-    """
-    tokens = tokenise(text)
-    meaningful = [token for token in tokens if token not in STOPWORDS] or tokens
-    return [candidates(token) for token in meaningful]
-
-
-def to_tsquery_text(text: str) -> str:
-    """A ``to_tsquery('simple', ...)`` string for ``text``, e.g. ``(nghaerdydd | caerdydd) & ysgol``.
-
-    It only ever contains ``[a-z0-9 &|()]``: every term is a ``[a-z0-9]+`` token, so nothing needs
-    quoting. Empty (or all-punctuation) input gives ``""``; callers should treat that as "no search".
-    """
-    groups = []
-    for group in query_terms(text):
-        groups.append(group[0] if len(group) == 1 else "(" + " | ".join(group) + ")")
-    return " & ".join(groups)
-
+    ("ngh", ("c",)), ("mh", ("p",)), ("nh", ("t",)), ("ng", ("g",)), ("ch", ("c",)), ("ph", ("p",)),
+    ("th", ("t",)), ("dd", ("d",)), ("ll", ()), ("rh", ()), ("ff", ()), ("b", ("p",)), ("d", ("t",)),
+    ("g", ("c",)), ("f", ("b", "m")), ("l", ("ll", "gl")), ("r", ("rh", "gr")), ("m", ("b",)), ("n", ("d", "gn")),
+)  # fmt: skip
+_NASAL = ("ngh", "mh", "nh")
 
 # Radical initial -> the forms it takes under soft, nasal and aspirate mutation.
 _MUTATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -252,10 +91,46 @@ _MUTATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("c", ("g", "ngh", "ch")), ("b", ("f", "m")), ("d", ("dd", "n")), ("g", ("", "ng")), ("m", ("f",)),
 )  # fmt: skip
 
+# Welsh function words that cause the mutations but carry no meaning of their own in a query:
+# "yng Nghaerdydd" should need "Caerdydd", not also the word "yng".
+STOPWORDS = frozenset({
+    "a", "ac", "am", "ar", "at", "dy", "ei", "eich", "ein", "eu", "fy", "gan", "gyda", "i", "mewn", "o", "r",
+    "y", "yn", "yng", "ym", "yr",
+})  # fmt: skip
+
+
+def tokenise(text: str) -> list[str]:
+    """The folded words of ``text`` (``[a-z0-9]+`` and other letters without diacritics)."""
+    return [fold(word) for word in words(text)]
+
+
+def _starts_with_vowel(word: str) -> bool:
+    return fold(word[:1]) in VOWELS
+
+
+def _short(word: str) -> bool:
+    """Too short to expand: the particles and pronouns (a, i, yr, ei, fy ...), which carry no
+    diacritics; a short word with one ("dŷ", his house) is a word, and is expanded."""
+    return len(word) < MIN_EXPAND_LENGTH and fold(word) == word
+
+
+def candidate_radicals(word: str) -> list[str]:
+    """Every radical a lower-case ``word`` could be a mutation of, by its initial alone (no dictionary)."""
+    if _short(word):
+        return []
+    if _starts_with_vowel(word):
+        return ["g" + word]
+    if word[0] == "h":
+        return [word[1:]] if _starts_with_vowel(word[1:]) else []
+    for initial, radicals in _RULES:
+        if word.startswith(initial):
+            return [radical + word[len(initial) :] for radical in radicals]
+    return []
+
 
 def mutations(word: str) -> list[str]:
-    """The folded word and every mutated form of it (the reverse of ``candidates``): for highlighting
-    the words of a text that a query matched, since the text shows them mutated."""
+    """The folded word and every mutated form of it (the reverse of ``candidate_radicals``): for
+    highlighting the words of a text that a query matched, since the text shows them mutated."""
     folded = fold(word)
     if len(folded) < MIN_EXPAND_LENGTH:
         return [folded]
@@ -270,11 +145,92 @@ def mutations(word: str) -> list[str]:
     return forms
 
 
-def highlight_terms(text: str) -> list[str]:
-    """Every surface form in a text that a query for ``text`` matches: each query token's candidate
-    radicals and all their mutations."""
-    terms: list[str] = []
-    for group in query_terms(text):
-        for radical in group:
-            terms.extend(form for form in mutations(radical) if form not in terms)
-    return terms
+class Analyser:
+    """Terms for index and query, checked against a lexicon (``lexicon()`` for the real one)."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        # Pure and called for every word of every document: each distinct word is worked out once.
+        self.surface = functools.lru_cache(maxsize=200_000)(self._surface)
+        self.derived = functools.lru_cache(maxsize=200_000)(self._derived)
+
+    def _surface(self, word: str) -> str:
+        """The term of a word as written: folded, unless its diacritics separate it from another word."""
+        key = fold(word)
+        return word if key in self.lexicon.distinct_by_marks and self.lexicon.is_word(word) else key
+
+    def radicals(self, word: str) -> list[str]:
+        """The radicals a word is a mutation of, that are real words; none if it is a word itself."""
+        if self.lexicon.is_word(word):
+            return []
+        return [
+            radical for radical in candidate_radicals(word)
+            if self.lexicon.is_known(radical) or (word.startswith(_NASAL) and _starts_with_vowel(radical[1:]))
+        ]  # fmt: skip
+
+    def singulars(self, word: str) -> list[str]:
+        key = fold(word)
+        found = list(self.lexicon.singulars.get(key, ()))
+        if key.endswith("wyr") and len(key) > 5:  # gofalwyr/gofalwr, defnyddwyr/defnyddiwr
+            found += [s for s in (word[:-3] + "wr", word[:-3] + "iwr") if self.lexicon.is_word(s)]
+        return found
+
+    def _derived(self, word: str) -> tuple[str, ...]:
+        """The derived terms of one word: itself, its radicals, their singulars and place synonyms."""
+        if _short(word):
+            return (DERIVED + self.surface(word),)
+        forms = [word, *self.radicals(word)]
+        forms += [singular for form in forms for singular in self.singulars(form)]
+        forms += [other for form in forms for other in self.lexicon.places.get(fold(form), ())]
+        return tuple(dict.fromkeys(DERIVED + self.surface(form) for form in forms))
+
+    def index_terms(self, text: str) -> list[str]:
+        """Terms of a Welsh text: each word's surface term and derived terms."""
+        return [term for word in words(text) for term in (self.surface(word), *self.derived(word))]
+
+    def place_terms(self, text: str) -> list[str]:
+        """Terms of an English text: only its Welsh place names, analysed as Welsh (derived terms)."""
+        return [term for word in words(text) if fold(word) in self.lexicon.places for term in self.derived(word)]
+
+    def query_words(self, text: str) -> list[str]:
+        """The words a query needs: Welsh function words are left out, unless the query is nothing else."""
+        found = words(text)
+        return [word for word in found if fold(word) not in STOPWORDS] or found
+
+    def query_groups(self, text: str) -> list[tuple[str, ...]]:
+        """One group per query word, its surface term first, then its derived terms (radicals,
+        singulars): a document matches if it has a term of every group."""
+        return [(self.surface(word), *self.derived(word)) for word in self.query_words(text)]
+
+    def query(self, text: str) -> tuple[str, str]:
+        """(every match, exact matches): tsquery literals for the Welsh reading of a query (OR within
+        a word's group, AND across words); exact is each word's surface term alone. Empty strings
+        for a query with no words."""
+        groups = self.query_groups(text)
+        every = " & ".join("(" + " | ".join(quote(term) for term in group) + ")" for group in groups)
+        return every, " & ".join(quote(group[0]) for group in groups)
+
+    def highlight_terms(self, text: str) -> list[str]:
+        """Every surface form in a Welsh text that a query for ``text`` matches: the radicals and
+        singulars it looks for, their plurals, and every mutation of each."""
+        found: list[str] = []
+        for word in self.query_words(text):
+            radicals = [term.removeprefix(DERIVED) for term in self.derived(word)]
+            radicals += [p for r in radicals for p in self.lexicon.plurals.get(fold(r), ())]
+            found += [form for radical in radicals for form in mutations(radical) if form not in found]
+        return found
+
+
+def quote(term: str) -> str:
+    """A term as a tsquery or tsvector literal (quoted, so ":" and anything else is part of it)."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector(terms: Iterable[str]) -> str:
+    """A tsvector literal of ``terms`` (no positions: Welsh terms are matched, not ranked by distance)."""
+    return " ".join(quote(term) for term in dict.fromkeys(terms))
+
+
+@functools.cache
+def analyser() -> Analyser:
+    return Analyser(lexicon())

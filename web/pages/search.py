@@ -79,6 +79,9 @@ async def search(
     context = {
         "q": q, "filters": filters, "hits": results["items"], "total": results["total"],
         "corrected": results.get("corrected"), "date_errors": date_errors,
+        # Above the search's counting cap the total is "more than" and the facets count that many.
+        "more": results.get("total_relation") == "gte", "approximate": bool(results.get("facets_approximate")),
+        "total_text": f"{results['total']:,}",
         "facets": facet_links(lang, q, filters, results.get("facets") or {}, partners), "error": error,
         "searching": searching, "partners": partners, "page_number": page_number,
         "pages": pagination(q, filters, page_number, results["total"]),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -56,9 +57,16 @@ class Plan:
     burst: int = 30
     search_seconds: float = 30.0
     """Time budget for search queries, the mix repeated until it is spent."""
+    search_only: bool = False
+    """Only the search figures and the ceiling they are read against (``--search-only``)."""
 
 
-def make_plan(quick: bool, seconds: float | None) -> Plan:
+def make_plan(quick: bool, seconds: float | None, search_only: bool = False) -> Plan:
+    plan = _plan(quick, seconds)
+    return dataclasses.replace(plan, search_only=search_only)
+
+
+def _plan(quick: bool, seconds: float | None) -> Plan:
     if quick:
         return Plan(
             quick=True, seconds=seconds or 0.5, corpus=Size(projects=200, events=3_000),
@@ -95,6 +103,8 @@ class Stages:
 
 
 async def measure(plan: Plan, servers: Servers, root: Path, report: Report) -> dict[str, Any]:
+    if plan.search_only:
+        return await measure_search(plan, servers, root, Stages(report))
     stages = Stages(report)
     raw: dict[str, Any] = {}
     s = plan.seconds
@@ -139,6 +149,18 @@ async def measure(plan: Plan, servers: Servers, root: Path, report: Report) -> d
             raw["rss_load"] = sampler.peak_mb
         finally:
             stack.stop()
+    raw.update(await measure_search(plan, servers, root, stages, ceilings_measured=True))
+    return raw
+
+
+async def measure_search(
+    plan: Plan, servers: Servers, root: Path, stages: Stages, *, ceilings_measured: bool = False
+) -> dict[str, Any]:
+    """The search figures: rebuild, queries beside their counting floor, live indexing; alone
+    (``--search-only``), they also measure the ceiling they are read against (consume-and-ack)."""
+    raw: dict[str, Any] = {}
+    if not ceilings_measured:
+        raw["js"] = await stages.run("ceiling: JetStream", ceilings.jetstream(servers.nats_url, seconds=plan.seconds))
     smtp_port = 9  # the search services never send mail; a port is only needed to satisfy the settings
     built = await stages.run(
         f"search: {plan.corpus.events:,} events of {plan.corpus.projects:,} projects, published and rebuilt",
@@ -191,10 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes and short windows (the smoke test's run)")
     parser.add_argument("--seconds", type=float, help="timed window of each measurement (default 5, quick 0.5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
+    parser.add_argument("--search-only", action="store_true", help="only the search figures and their ceiling")
     args = parser.parse_args(argv)
     # The in-process parts (migrations, the rebuild) log like a service would; only warnings matter here.
     configure_logging(Settings(secret_key="-", data_dir=Path(tempfile.gettempdir()), log_level="WARNING"), "bench")
-    return asyncio.run(main_async(make_plan(args.quick, args.seconds), args.out))
+    return asyncio.run(main_async(make_plan(args.quick, args.seconds, args.search_only), args.out))
 
 
 if __name__ == "__main__":

@@ -49,7 +49,11 @@ def require(value: str | None, variable: str) -> str:
 # Per-service PostgreSQL settings. Search: every query is planned for its own words (a generic
 # plan cannot know whether a word matches ten documents or fifty thousand), and the matches of a
 # broad query are counted in memory rather than spilled to a temporary file (measured by make bench).
-DATABASE_SETTINGS: dict[str, dict[str, str]] = {"search": {"plan_cache_mode": "force_custom_plan", "work_mem": "64MB"}}
+DATABASE_SETTINGS: dict[str, dict[str, str]] = {
+    # No parallel workers: a search is a few small ordered scans, and its ranking reads the tiers of
+    # a UNION ALL in order (a parallel append would not).
+    "search": {"plan_cache_mode": "force_custom_plan", "work_mem": "64MB", "max_parallel_workers_per_gather": "0"},
+}
 
 
 async def start_runtime(name: ServiceName, settings: Settings, migrations: db.Migrations | None) -> Runtime:

@@ -1,19 +1,20 @@
 """Search queries. Who may see what is part of every query (hits, counts, facets and corrections
 alike), never a filter applied afterwards.
 
-A search is one statement in three parts, each of which stops as soon as it has what it needs:
+A search is two statements, each of which stops as soon as it has what it needs:
 
+* the count: the matches, up to the cap and one more, so a total is exact up to the cap and "more
+  than" above it (Elasticsearch's ``track_total_hits``); staff may ask for an exact count; and the
+  facets over the counted matches (all of them, below the cap);
 * the page: the best ``offset + limit`` matches by rank tier, newest first within a tier. Each tier
   is its own ordered, limited scan (title matches through the small title index; text matches
-  newest first), so a word in 40,000 documents costs 20 rows of ranking, not 40,000;
-* the count: the matches, up to the cap and one more, so a total is exact up to the cap and "more
-  than" above it (Elasticsearch's ``track_total_hits``); staff may ask for an exact count;
-* the facets: over the counted matches (all of them, below the cap).
+  newest first), so a word in 40,000 documents costs a page of rows of ranking, not 40,000.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import uuid
 from collections.abc import Callable
@@ -88,22 +89,33 @@ def _filtered(statement: Statement, query: Query, viewer: Identity) -> None:
 
 
 class Words:
-    """The tsqueries of a search's words, as SQL over parameter placeholders: every match (the
-    English reading, stemmed, or the Welsh one with its radicals and singulars), and the exact
-    matches (English stems and Welsh words as typed)."""
+    """The tsqueries of a search's words, as SQL over parameter placeholders (each placed in the
+    statement when first used): every match (the English reading, stemmed, or the Welsh one with
+    its radicals and singulars), and the exact matches (English stems and Welsh words as typed)."""
 
     def __init__(self, text: str, param: Callable[[Any, str], str]):
-        welsh_all, welsh_exact = analyser().query(text)
-        english = f"websearch_to_tsquery('english', {param(text, '')})"
-        self.all = f"({english} || {param(welsh_all, '::tsquery')})"
-        self.exact = f"({english} || {param(welsh_exact, '::tsquery')})"
+        self._text, self._param = text, param
+        self._welsh_all, self._welsh_exact = analyser().query(text)
+        # A group is (surface, cy:surface, other forms...): with no other forms, every match is exact.
+        self.expands = any(len(group) > 2 for group in analyser().query_groups(text))
+
+    @functools.cached_property
+    def _english(self) -> str:
+        return f"websearch_to_tsquery('english', {self._param(self._text, '')})"
+
+    @functools.cached_property
+    def all(self) -> str:
+        return f"({self._english} || {self._param(self._welsh_all, '::tsquery')})"
+
+    @functools.cached_property
+    def exact(self) -> str:
+        return f"({self._english} || {self._param(self._welsh_exact, '::tsquery')})"
 
 
 def words_matching(text: str, param: Callable[[Any, str], str]) -> str:
-    """The condition on documents ``d`` that a search for ``text`` matches, as ``Words.all`` (the
-    benchmark's counting floor uses it, so that it counts exactly what the service matches)."""
-    welsh_all, _ = analyser().query(text)
-    return f"d.tsv @@ (websearch_to_tsquery('english', {param(text, '')}) || {param(welsh_all, '::tsquery')})"
+    """The condition on documents ``d`` that a search for ``text`` matches (the benchmark's counting
+    floor uses it, so that it counts exactly what the service matches)."""
+    return f"d.tsv @@ {Words(text, param).all}"
 
 
 # Private-use characters mark matches, so the record's own text can be escaped before <mark> goes in.
@@ -127,34 +139,47 @@ _FACETS = ", ".join([
 ])  # fmt: skip
 
 
-def _tiers(words: Words | None, where: str, wanted: str) -> str:
+BROAD = 4_000
+"""Matches above which text matches are read newest first through the date index until a page is
+full (a page of rows for a broad word); below it, found through the text index and sorted (a
+rare word would otherwise walk the whole date index)."""
+
+
+def _text_tier(words: Words, matches: str, order: str) -> str:
+    return f"""
+    (SELECT d.id, d.occurred_on, {{tier}} AS tier FROM documents d
+     WHERE {{where}} AND {matches} AND NOT d.title_tsv @@ {words.all} ORDER BY {order} DESC, d.id LIMIT {{wanted}})"""
+
+
+def _tiers(words: Words | None, where: str, wanted: str, broad: bool) -> str:
     """The best ``wanted`` matches, by tier then newest: one ordered, limited scan per tier (the
-    tiers are disjoint), so each stops after ``wanted`` rows whatever the number of matches."""
+    tiers are disjoint). The plan is chosen here, not left to estimates: for a broad search the text
+    condition is written as ``ts_match_vq`` (which no index serves) and the order as the date index
+    gives it; for a narrow one, ``@@`` through the text index and an order the date index cannot give."""
     if words is None:
         return f"SELECT d.id, d.occurred_on, 0 AS tier FROM documents d WHERE {where} ORDER BY d.occurred_on DESC, d.id LIMIT {wanted}"  # noqa: E501
-    in_title = f"d.title_tsv @@ {words.all}"
-    return f"""
+
+    def matching(tsquery: str) -> str:
+        return f"ts_match_vq(d.tsv, {tsquery})" if broad else f"d.tsv @@ {tsquery}"
+
+    order = "d.occurred_on" if broad else "(d.occurred_on + 0)"
+    tiers = [f"""
     (SELECT d.id, d.occurred_on, CASE WHEN d.title_tsv @@ {words.exact} THEN 3 ELSE 2 END AS tier
-     FROM documents d WHERE {where} AND {in_title} ORDER BY 3 DESC, d.occurred_on DESC, d.id LIMIT {wanted})
-    UNION ALL
-    (SELECT d.id, d.occurred_on, 1 FROM documents d
-     WHERE {where} AND d.tsv @@ {words.exact} AND NOT {in_title} ORDER BY d.occurred_on DESC, d.id LIMIT {wanted})
-    UNION ALL
-    (SELECT d.id, d.occurred_on, 0 FROM documents d
-     WHERE {where} AND d.tsv @@ {words.all} AND NOT d.tsv @@ {words.exact} AND NOT {in_title}
-     ORDER BY d.occurred_on DESC, d.id LIMIT {wanted})"""
+     FROM documents d WHERE {where} AND d.title_tsv @@ {words.all} ORDER BY 3 DESC, d.occurred_on DESC, d.id
+     LIMIT {wanted})""", _text_tier(words, matching(words.exact), order).format(tier=1, where=where, wanted=wanted)]
+    if words.expands:
+        other = f"{matching(words.all)} AND NOT {matching(words.exact)}"
+        tiers.append(_text_tier(words, other, order).format(tier=0, where=where, wanted=wanted))
+    return " UNION ALL ".join(tiers)
 
 
-def _statement(query: Query, viewer: Identity, text: str) -> Statement:
+def _counting(query: Query, viewer: Identity, text: str) -> Statement:
+    """The matches, up to the cap and one more, and the facets over the first cap of them."""
     statement = Statement()
     _filtered(statement, query, viewer)
     words = Words(text, statement.param) if text else None
-    english = statement.param(text)
-    highlight = statement.param(" | ".join(analyser().highlight_terms(text)) if text else "")
     where = " AND ".join(statement.conditions) or "true"
     matching = f"{where} AND d.tsv @@ {words.all}" if words else where
-    limit, offset = statement.param(query.limit), statement.param(query.offset)
-    wanted = statement.param(query.offset + query.limit)
     cap = "ALL" if query.cap is None else statement.param(query.cap)
     beyond = "ALL" if query.cap is None else statement.param(query.cap + 1)
     statement.sql = f"""
@@ -162,18 +187,34 @@ WITH found AS MATERIALIZED (
     SELECT d.kind, d.phase, d.health, d.tags, d.partner_id FROM documents d WHERE {matching} LIMIT {beyond}
 ), counted AS MATERIALIZED (
     SELECT * FROM found LIMIT {cap}
-), page AS (
-    SELECT id, tier FROM ({_tiers(words, where, wanted)}) AS ranked
+)
+SELECT (SELECT count(*) FROM found) AS found, json_build_object({_FACETS}) AS facets"""
+    return statement
+
+
+def _page(query: Query, viewer: Identity, text: str, broad: bool) -> Statement:
+    """The page of hits, read whole (titles, snippets) for its own rows only."""
+    statement = Statement()
+    _filtered(statement, query, viewer)
+    words = Words(text, statement.param) if text else None
+    english = statement.param(text)
+    highlight = statement.param(" | ".join(analyser().highlight_terms(text)) if text else "")
+    where = " AND ".join(statement.conditions) or "true"
+    limit, offset = statement.param(query.limit), statement.param(query.offset)
+    wanted = statement.param(query.offset + query.limit)
+    statement.sql = f"""
+WITH page AS (
+    -- The tiers are read in order and only until `wanted` rows are found (a LIMIT without ORDER BY
+    -- over UNION ALL stops pulling from the later tiers); then the page is cut from them.
+    SELECT id, tier FROM (SELECT * FROM ({_tiers(words, where, wanted, broad)}) AS tiers LIMIT {wanted}) AS ranked
     ORDER BY tier DESC, occurred_on DESC, id LIMIT {limit} OFFSET {offset}
 )
-SELECT (SELECT count(*) FROM found) AS found, f.facets, d.id, d.kind, d.slug, d.project_id, d.partner_id,
-       d.title_en, d.title_cy, d.phase, d.health, d.tags, d.occurred_on, p.tier AS rank,
+SELECT d.id, d.kind, d.slug, d.project_id, d.partner_id, d.title_en, d.title_cy, d.phase, d.health, d.tags,
+       d.occurred_on, p.tier AS rank,
        ts_headline('english', d.body_en, websearch_to_tsquery('english', {english}), {_HEADLINE}) AS snippet_en,
        ts_headline('simple', d.body_cy, to_tsquery('simple', {highlight}), {_HEADLINE}) AS snippet_cy
-FROM (SELECT json_build_object({_FACETS}) AS facets) AS f
-LEFT JOIN (page p JOIN documents d ON d.id = p.id) ON true
-ORDER BY p.tier DESC, d.occurred_on DESC, d.id
-"""
+FROM page p JOIN documents d ON d.id = p.id
+ORDER BY p.tier DESC, d.occurred_on DESC, d.id"""
     return statement
 
 
@@ -193,15 +234,19 @@ async def search(conn: Conn, query: Query, viewer: Identity) -> SearchResults:
 
 
 async def _search(conn: Conn, query: Query, viewer: Identity, text: str) -> SearchResults:
-    statement = _statement(query, viewer, text)
-    rows = await conn.fetch(statement.sql, *statement.values)
-    facets = msgspec.json.decode(rows[0]["facets"], type=dict[str, list[FacetCount]])
-    found = rows[0]["found"]
+    counting = _counting(query, viewer, text)
+    counted = await conn.fetchrow(counting.sql, *counting.values)
+    assert counted is not None  # an aggregate always gives a row
+    found: int = counted["found"]
     capped = query.cap is not None and found > query.cap
+    rows = []
+    if found > 0:
+        page = _page(query, viewer, text, broad=found > BROAD)
+        rows = await conn.fetch(page.sql, *page.values)
     return SearchResults(
         query=query.q, total=query.cap if capped and query.cap is not None else found,
-        total_relation="gte" if capped else "eq", items=[_hit(r) for r in rows if r["id"] is not None],
-        facets=facets, facets_approximate=capped,
+        total_relation="gte" if capped else "eq", items=[_hit(r) for r in rows],
+        facets=msgspec.json.decode(counted["facets"], type=dict[str, list[FacetCount]]), facets_approximate=capped,
     )  # fmt: skip
 
 

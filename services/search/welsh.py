@@ -50,7 +50,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from services.search.lexicon import Lexicon, fold, lexicon, words
+from services.search.lexicon import Lexicon, fold, fold_word, lexicon, words
 
 __all__ = [
     "DERIVED",
@@ -105,13 +105,13 @@ def tokenise(text: str) -> list[str]:
 
 
 def _starts_with_vowel(word: str) -> bool:
-    return fold(word[:1]) in VOWELS
+    return fold_word(word[:1]) in VOWELS
 
 
 def _short(word: str) -> bool:
     """Too short to expand: the particles and pronouns (a, i, yr, ei, fy ...), which carry no
     diacritics; a short word with one ("dŷ", his house) is a word, and is expanded."""
-    return len(word) < MIN_EXPAND_LENGTH and fold(word) == word
+    return len(word) < MIN_EXPAND_LENGTH and fold_word(word) == word
 
 
 def candidate_radicals(word: str) -> list[str]:
@@ -156,7 +156,7 @@ class Analyser:
 
     def _surface(self, word: str) -> str:
         """The term of a word as written: folded, unless its diacritics separate it from another word."""
-        key = fold(word)
+        key = fold_word(word)
         return word if key in self.lexicon.distinct_by_marks and self.lexicon.is_word(word) else key
 
     def radicals(self, word: str) -> list[str]:
@@ -169,7 +169,7 @@ class Analyser:
         ]  # fmt: skip
 
     def singulars(self, word: str) -> list[str]:
-        key = fold(word)
+        key = fold_word(word)
         found = list(self.lexicon.singulars.get(key, ()))
         if key.endswith("wyr") and len(key) > 5:  # gofalwyr/gofalwr, defnyddwyr/defnyddiwr
             found += [s for s in (word[:-3] + "wr", word[:-3] + "iwr") if self.lexicon.is_word(s)]
@@ -181,7 +181,7 @@ class Analyser:
             return (DERIVED + self.surface(word),)
         forms = [word, *self.radicals(word)]
         forms += [singular for form in forms for singular in self.singulars(form)]
-        forms += [other for form in forms for other in self.lexicon.places.get(fold(form), ())]
+        forms += [other for form in forms for other in self.lexicon.places.get(fold_word(form), ())]
         return tuple(dict.fromkeys(DERIVED + self.surface(form) for form in forms))
 
     def index_terms(self, text: str) -> list[str]:
@@ -190,12 +190,13 @@ class Analyser:
 
     def place_terms(self, text: str) -> list[str]:
         """Terms of an English text: only its Welsh place names, analysed as Welsh (derived terms)."""
-        return [term for word in words(text) if fold(word) in self.lexicon.places for term in self.derived(word)]
+        places = self.lexicon.places
+        return [term for word in words(text) if fold_word(word) in places for term in self.derived(word)]
 
     def query_words(self, text: str) -> list[str]:
         """The words a query needs: Welsh function words are left out, unless the query is nothing else."""
         found = words(text)
-        return [word for word in found if fold(word) not in STOPWORDS] or found
+        return [word for word in found if fold_word(word) not in STOPWORDS] or found
 
     def query_groups(self, text: str) -> list[tuple[str, ...]]:
         """One group per query word, its surface term first, then its derived terms (radicals,
@@ -221,6 +222,7 @@ class Analyser:
         return found
 
 
+@functools.lru_cache(maxsize=262_144)
 def quote(term: str) -> str:
     """A term as a tsquery or tsvector literal (quoted, so ":" and anything else is part of it)."""
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -45,6 +45,10 @@ def fold(word: str) -> str:
     return current
 
 
+fold_word = functools.lru_cache(maxsize=262_144)(fold)
+"""``fold`` for single words, remembered: the analyser folds every word of every text it reads."""
+
+
 def lower(word: str) -> str:
     """Lower case, diacritics kept, composed (NFKC: ligatures and fractions are spelt out)."""
     return unicodedata.normalize("NFKC", word.casefold())
@@ -139,12 +143,12 @@ class Lexicon:
 
     def is_word(self, word: str) -> bool:
         """A real Welsh word form: as written if it has diacritics, else folded."""
-        key = fold(word)
+        key = fold_word(word)
         return word in self.with_marks if key != word else key in self.folded
 
     def is_known(self, word: str) -> bool:
         """A real Welsh word or a word of a place name (which may itself be mutated: Sir Fynwy)."""
-        return fold(word) in self.places or self.is_word(word)
+        return fold_word(word) in self.places or self.is_word(word)
 
 
 # Words of place names too general to stand for the place ("Sir y Fflint", "Port Talbot").

@@ -18,6 +18,8 @@ Role = Literal["admin", "lead", "partner", "public", "system"]
 Phase = Literal["discovery", "alpha", "beta", "live", "retired"]
 Health = Literal["green", "amber", "red"]
 Visibility = Literal["public", "partner", "internal"]
+TransitionKind = Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
+"""How a project's phase or state changes: forward one phase, back, stopped, reopened, paused, resumed."""
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -114,7 +116,7 @@ class ProjectPhaseChanged(EventData, frozen=True, kw_only=True):
     type: ClassVar[str] = "portfolio.project.phase_changed"
     aggregate: ClassVar[str] = "project"
     project: ProjectSnapshot
-    kind: Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
+    kind: TransitionKind
     from_phase: Phase
     to_phase: Phase
     from_state: State

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from services.portfolio.domain import NewPartner, NewProject, Project
+from services.portfolio.domain import NewPartner, NewProject
 from shared.http import split_validation_message, welsh
+from shared.replies.portfolio import Project
 
 EXPORT_COLUMNS = (
     "id", "slug", "title_en", "title_cy", "partner_id", "lead_id", "phase", "state", "health",

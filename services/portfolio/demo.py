@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 
 from services.portfolio import phases, records, store
-from services.portfolio.domain import NewEngagement, NewPartner, NewProject, NewUpdate
+from services.portfolio.domain import NewEngagement, NewPartner, NewProject, NewUpdate, status_of
 from shared.db import init_connection
 from shared.events import Actor, Phase, ProjectPhaseChanged
 
@@ -212,9 +212,8 @@ async def _project_with_history(
 
 
 async def _transition(conn: asyncpg.Connection, project_id: uuid.UUID, request: phases.Transition, lead: Actor) -> None:
-    row = await store.lock_project(conn, project_id, None)
-    outcome = phases.decide(phases.ProjectStatus(phase=row["phase"], state=row["state"], start_date=row["start_date"]),
-                            request, request.effective)  # fmt: skip
+    project = await store.lock_project(conn, project_id, None)
+    outcome = phases.decide(status_of(project), request, request.effective)
     assert isinstance(outcome, phases.Accepted), outcome
     await store.save_project(
         conn, project_id, {"phase": outcome.new_phase, "state": outcome.new_state},

@@ -1,7 +1,8 @@
-"""Portfolio shapes (what the API accepts and returns) and small pure rules. No I/O here.
+"""Portfolio shapes (what the API accepts, what the store holds) and small pure rules. No I/O here.
 
-Phase rules live in ``phases.py``. Inputs are msgspec Structs that reject unknown fields, so a
-typo in a field name is an error naming that field, never a silently ignored value.
+Phase rules live in ``phases.py``; the reply shapes are contracts shared with the API's clients
+(``shared/replies/portfolio.py``). Inputs are msgspec Structs that reject unknown fields, so a typo
+in a field name is an error naming that field, never a silently ignored value.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from shared.events import EngagementKind, Health, PartnerKind, Phase, State, Visibility
+from services.portfolio import phases
+from shared.events import EngagementKind, Health, PartnerKind, Phase, ProjectSnapshot, State, Visibility
 from shared.http import FieldError
+from shared.replies.portfolio import Project
 
 Tag = Literal[
     "skills-and-staffing",
@@ -71,17 +74,6 @@ class PartnerChanges(Input, kw_only=True):
     active: bool | UnsetType = UNSET
 
 
-class Partner(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    slug: str
-    name_en: str
-    name_cy: str
-    kind: PartnerKind
-    website: str | None
-    active: bool
-    version: int
-
-
 # Projects ---------------------------------------------------------------------------------------
 
 
@@ -130,52 +122,29 @@ class NewUpdate(Input, kw_only=True):
     health_reason: Reason = ""
 
 
-class Project(msgspec.Struct, kw_only=True):
+class ProjectRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A project as stored: what its events carry (``snapshot``) and the store's bookkeeping."""
+
     id: uuid.UUID
-    slug: str
-    partner_id: uuid.UUID | None
-    title_en: str
-    title_cy: str
-    summary_en: str
-    summary_cy: str
-    lead_id: str | None
-    phase: Phase
-    state: State
-    health: Health
-    health_reason: str
-    tags: list[str]
-    visibility: Visibility
-    start_date: dt.date | None
+    snapshot: ProjectSnapshot
     version: int
+    """The project's event sequence: each change adds one, so an event's ``aggregate_seq`` is the new version."""
     created_at: dt.datetime
     updated_at: dt.datetime
 
 
-class Update(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    project_id: uuid.UUID
-    posted_on: dt.date
-    author_id: str
-    body_en: str
-    body_cy: str
-    health: Health | None
+def status_of(project: ProjectRecord) -> phases.ProjectStatus:
+    """What the phase rules need to know about a project."""
+    now = project.snapshot
+    return phases.ProjectStatus(phase=now.phase, state=now.state, start_date=now.start_date)
 
 
-class HistoryEntry(msgspec.Struct, kw_only=True):
-    seq: int
-    type: str
-    occurred_at: dt.datetime
-    actor_id: str
-    actor_role: str
-    data: dict[str, object]
-
-
-class TimelineEntry(msgspec.Struct, kw_only=True):
-    project_id: uuid.UUID
-    seq: int
-    type: str
-    occurred_at: dt.datetime
-    data: dict[str, object]
+def project_reply(project: ProjectRecord) -> Project:
+    """What the API answers about a project: its fields and the actions the phase rules allow now."""
+    return Project(
+        id=project.id, version=project.version, created_at=project.created_at, updated_at=project.updated_at,
+        allowed_actions=phases.allowed_actions(status_of(project)), **msgspec.structs.asdict(project.snapshot),
+    )  # fmt: skip
 
 
 class ProjectFilters(msgspec.Struct, kw_only=True):
@@ -201,18 +170,6 @@ class NewEngagement(Input, kw_only=True):
     contacts: Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)] = []
 
 
-class Engagement(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    partner_id: uuid.UUID
-    project_id: uuid.UUID | None
-    kind: EngagementKind
-    summary_en: str
-    summary_cy: str
-    started_on: dt.date
-    ended_on: dt.date | None
-    contacts: list[uuid.UUID]
-
-
 class NewSupportRequest(Input, kw_only=True):
     """The public form that replaces the PDF."""
 
@@ -230,40 +187,12 @@ class Triage(Input, kw_only=True):
     engagement: NewEngagement | None = None
 
 
-class SupportRequest(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    organisation: str
-    contact_name: str
-    contact_email: str
-    language: str
-    need: str
-    urgency: str
-    status: str
-    reason: str
-    engagement_id: uuid.UUID | None
-    created_at: dt.datetime
-
-
 class NewPerson(Input, kw_only=True):
     name: Name
     email: Email
     kind: Literal["lead", "partner_contact"]
     partner_id: uuid.UUID | None = None
     language: Language = "both"
-
-
-class Person(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    name: str
-    email: str
-    kind: str
-    partner_id: uuid.UUID | None
-    language: str
-
-
-class Page(msgspec.Struct, kw_only=True):
-    items: list[Project]
-    next_cursor: str | None = None
 
 
 def changed_fields(before: dict[str, object], changes: msgspec.Struct) -> dict[str, object]:

@@ -2,9 +2,10 @@
 
 Why: these rules are what people argue about ("may a beta go back to discovery?"), so they live in
 one short place, readable in a sitting and checked by property-based tests over every phase, state
-and request. The API calls :func:`decide` and maps :class:`Refused` to HTTP 409; the web pages call
-:func:`allowed_actions` to offer only what can work. Each refusal has a stable ``code`` and wording in
-English and Welsh, so no caller invents its own. ``today`` is a parameter: the rules never read a clock.
+and request. The API calls :func:`decide` and maps :class:`Refused` to HTTP 409; every project it
+returns carries :func:`allowed_actions`, so the web offers only what can work. Each refusal has a
+stable ``code`` and wording in English and Welsh, so no caller invents its own. ``today`` is a
+parameter: the rules never read a clock.
 
 Decisions beyond the brief:
 
@@ -29,8 +30,9 @@ import msgspec
 
 from shared import vocabulary
 from shared.events import Phase, State
+from shared.events import TransitionKind as Kind
+from shared.replies.portfolio import AllowedAction
 
-Kind = Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
 AssessmentOutcome = Literal["met", "not_met"]
 RefusalCode = Literal[
     "skips_a_phase", "not_forward", "not_backward", "target_required", "unexpected_phase", "same_phase",
@@ -98,20 +100,21 @@ def next_phase(phase: Phase) -> Phase | None:
     return PHASE_ORDER[index] if index < len(PHASE_ORDER) else None
 
 
-def allowed_actions(status: ProjectStatus) -> list[str]:
-    """What the UI may offer now: ``"kind"`` or ``"kind:phase"`` (e.g. ``"advance:alpha"``).
+def allowed_actions(status: ProjectStatus) -> list[AllowedAction]:
+    """What may be done now: each action's kind and, for ``advance`` and ``go_back``, its phase.
 
     Every entry is accepted by :func:`decide` given a reason, a valid date and no failed assessment;
     anything not listed is refused whatever the details.
     """
     if status.phase == "retired" or status.state == "stopped":
-        return ["reopen"]
+        return [AllowedAction(kind="reopen")]
     if status.state == "paused":
-        return ["resume", "stop"]
+        return [AllowedAction(kind="resume"), AllowedAction(kind="stop")]
     following = next_phase(status.phase)
-    actions = [f"advance:{following}"] if following else []
-    actions += [f"go_back:{earlier}" for earlier in PHASE_ORDER[: PHASE_ORDER.index(status.phase)]]
-    return [*actions, "pause", "stop"]
+    actions = [AllowedAction(kind="advance", to_phase=following)] if following else []
+    earlier = PHASE_ORDER[: PHASE_ORDER.index(status.phase)]
+    actions += [AllowedAction(kind="go_back", to_phase=phase) for phase in earlier]
+    return [*actions, AllowedAction(kind="pause"), AllowedAction(kind="stop")]
 
 
 def decide(status: ProjectStatus, request: Transition, today: dt.date) -> Outcome:

@@ -8,18 +8,11 @@ from typing import TYPE_CHECKING
 import asyncpg
 import msgspec
 
-from services.portfolio.domain import (
-    Engagement,
-    NewEngagement,
-    NewPerson,
-    NewSupportRequest,
-    Person,
-    SupportRequest,
-    Triage,
-)
+from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, Triage
 from services.portfolio.store import Missing, StaleVersion, UnknownPartner, emit
 from shared.events import Actor, EngagementRecorded, PersonAdded, SupportRequested, SupportTriaged
 from shared.identity import Identity
+from shared.replies.portfolio import Engagement, Person, SupportRequest
 
 if TYPE_CHECKING:
     from shared.db import Conn

@@ -15,12 +15,10 @@ from services.portfolio.domain import (
     NewPartner,
     NewProject,
     NewUpdate,
-    Partner,
     PartnerChanges,
-    Project,
     ProjectChanges,
     ProjectFilters,
-    Update,
+    ProjectRecord,
     changed_fields,
 )
 from shared import outbox
@@ -37,6 +35,7 @@ from shared.events import (
     make_envelope,
 )
 from shared.identity import Identity
+from shared.replies.portfolio import Partner, Update
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -146,7 +145,7 @@ def project_snapshot(row: asyncpg.Record) -> ProjectSnapshot:
     return msgspec.convert({k: row[k] for k in ProjectSnapshot.__struct_fields__}, ProjectSnapshot)
 
 
-async def create_project(conn: Conn, new: NewProject, actor: Actor) -> tuple[Project, int]:
+async def create_project(conn: Conn, new: NewProject, actor: Actor) -> tuple[ProjectRecord, int]:
     """Insert the project and its ``portfolio.project.created`` event; returns (project, position)."""
     project_id = uuid.uuid4()
     lead = new.lead_id or (actor.id if actor.role == "lead" else None)
@@ -175,19 +174,19 @@ async def create_project(conn: Conn, new: NewProject, actor: Actor) -> tuple[Pro
     return _project(row), position
 
 
-async def lock_project(conn: Conn, project_id: uuid.UUID, version: int | None) -> asyncpg.Record:
+async def lock_project(conn: Conn, project_id: uuid.UUID, version: int | None) -> ProjectRecord:
     """Lock the row for a change; ``version`` is the caller's If-Match (None: not checked)."""
     row = await conn.fetchrow("SELECT * FROM projects WHERE id = $1 FOR UPDATE", project_id)
     if row is None:
         raise Missing
     if version is not None and row["version"] != version:
         raise StaleVersion
-    return row
+    return _project(row)
 
 
 async def save_project(
     conn: Conn, project_id: uuid.UUID, fields: dict[str, Any], make_event: Any, actor: Actor
-) -> tuple[Project, int]:
+) -> tuple[ProjectRecord, int]:
     """Apply ``fields`` to a locked project, bump its version and emit ``make_event(snapshot)``."""
     assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
     separator = ", " if assignments else ""
@@ -209,12 +208,12 @@ async def save_project(
 
 async def update_project(
     conn: Conn, project_id: uuid.UUID, changes: ProjectChanges, version: int, actor: Actor
-) -> tuple[Project, int | None]:
+) -> tuple[ProjectRecord, int | None]:
     async with conn.transaction():
-        row = await lock_project(conn, project_id, version)
-        changed = changed_fields(dict(row), changes)
+        project = await lock_project(conn, project_id, version)
+        changed = changed_fields(msgspec.structs.asdict(project.snapshot), changes)
         if not changed:
-            return _project(row), None
+            return project, None
         return await save_project(
             conn, project_id, changed, lambda p: ProjectUpdated(project=p, changed=list(changed)), actor
         )
@@ -226,9 +225,9 @@ async def post_update(
     update_id = uuid.uuid4()
     posted_on = new.posted_on or today
     async with conn.transaction():
-        row = await lock_project(conn, project_id, None)
+        project = await lock_project(conn, project_id, None)
         fields: dict[str, Any] = {}
-        if new.health is not None and new.health != row["health"]:
+        if new.health is not None and new.health != project.snapshot.health:
             fields = {"health": new.health, "health_reason": new.health_reason}
         update = await conn.fetchrow(
             """INSERT INTO project_updates (id, project_id, posted_on, author_id, body_en, body_cy, health)
@@ -245,7 +244,7 @@ async def post_update(
     return msgspec.convert(dict(update or {}), Update), position
 
 
-async def get_project(conn: Conn, project_id: uuid.UUID, viewer: Identity) -> Project:
+async def get_project(conn: Conn, project_id: uuid.UUID, viewer: Identity) -> ProjectRecord:
     row = await conn.fetchrow(
         f"SELECT * FROM projects WHERE id = $3 AND {VISIBLE}", viewer.role, viewer.partner_id, project_id
     )
@@ -273,7 +272,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
 
 async def list_projects(
     conn: Conn, viewer: Identity, filters: ProjectFilters, *, limit: int, cursor: str | None = None
-) -> tuple[list[Project], str | None]:
+) -> tuple[list[ProjectRecord], str | None]:
     """Newest first, keyset-paginated: a page never repeats or skips rows as others are added."""
     after = decode_cursor(cursor) if cursor else None
     rows = await conn.fetch(
@@ -334,5 +333,8 @@ async def timelines(conn: Conn, viewer: Identity) -> list[asyncpg.Record]:
     return rows
 
 
-def _project(row: asyncpg.Record) -> Project:
-    return msgspec.convert({k: row[k] for k in Project.__struct_fields__}, Project)
+def _project(row: asyncpg.Record) -> ProjectRecord:
+    return ProjectRecord(
+        id=row["id"], snapshot=project_snapshot(row), version=row["version"], created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )  # fmt: skip

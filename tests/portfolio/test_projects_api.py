@@ -7,6 +7,9 @@ import asyncio
 import datetime as dt
 import uuid
 
+import msgspec
+
+from shared.replies.portfolio import AllowedAction, Page, Partner
 from tests.portfolio.conftest import Api
 
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
@@ -21,6 +24,30 @@ async def test_creating_a_project_returns_it_with_an_etag_and_records_one_event_
     assert event["type"] == "portfolio.project.created"
     assert event["actor_role"] == "lead" and event["actor_id"].startswith("lead-")
     assert event["data"]["project"]["tags"] == ["forms", "cloud"]
+
+
+async def test_a_project_answers_with_the_phase_changes_it_allows_now_as_kind_and_phase(api: Api) -> None:
+    created = (await api.project()).json()
+    assert created["allowed_actions"] == [
+        {"kind": "advance", "to_phase": "alpha"}, {"kind": "pause", "to_phase": None}, {"kind": "stop", "to_phase": None},
+    ]  # fmt: skip
+    url = f"/api/v1/projects/{created['id']}"
+    moved = await api.client.post(f"{url}/phase", json={"kind": "advance", "effective": TODAY},
+                                  headers={**api.as_("lead"), "If-Match": '"1"'})  # fmt: skip
+    assert moved.json()["allowed_actions"][:2] == [
+        {"kind": "advance", "to_phase": "beta"}, {"kind": "go_back", "to_phase": "discovery"},
+    ]  # fmt: skip
+    listed = (await api.client.get("/api/v1/projects")).json()["items"]
+    assert listed[0]["allowed_actions"] == moved.json()["allowed_actions"]
+
+
+async def test_the_replies_decode_into_the_shared_reply_structs(api: Api) -> None:
+    partner = await api.partner()
+    project = (await api.project(partner_id=partner["id"])).json()
+    assert msgspec.convert(partner, Partner, strict=False).slug == partner["slug"]
+    page = msgspec.convert((await api.client.get("/api/v1/projects")).json(), Page, strict=False)
+    assert [p.id for p in page.items] == [uuid.UUID(project["id"])]
+    assert page.items[0].allowed_actions[0] == AllowedAction(kind="advance", to_phase="alpha")
 
 
 async def test_bad_input_is_a_bilingual_error_naming_each_field_and_nothing_is_written(api: Api) -> None:

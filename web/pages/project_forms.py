@@ -19,7 +19,6 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from services.portfolio import phases
 from web.accounts import Account
 from web.context import Language, PageLanguage, Viewer, staff_only
 from web.pages import labels, validation
@@ -163,8 +162,9 @@ async def render(
 ) -> Template:  # fmt: skip
     inline = is_htmx(request)
     partners, partners_error = await partners_by_id(request)
-    status_now = phases.ProjectStatus(phase=project["phase"], state=project["state"])
-    actions = [(a, action_text(lang, a), None) for a in phases.allowed_actions(status_now)]
+    offered = [a["kind"] if a["to_phase"] is None else f"{a['kind']}:{a['to_phase']}"
+               for a in project["allowed_actions"]]
+    actions = [(a, action_text(lang, a), None) for a in offered]
     return await page(
         request, f"partials/forms/{kind}.html" if inline else "projects/form.html", status=status,
         kind=kind, project=project, values=values, version=version, errors=errors or Errors(), stale=stale,

@@ -9,7 +9,6 @@ from litestar import Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from services.portfolio import phases
 from web import charts
 from web.accounts import Account
 from web.context import Language, PageLanguage, Viewer, staff_only
@@ -64,8 +63,8 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         "engagements": engagements, "engagements_error": engagements_error, "history": trail,
         "people": await people_names(request), "stints": stints, "today": day,
         "timeline": timeline(lang, project, stints),
-        "actions": phases.allowed_actions(phases.ProjectStatus(
-            phase=project["phase"], state=project["state"], start_date=project.get("start_date"))),
+        "actions": [a["kind"] if a["to_phase"] is None else f"{a['kind']}:{a['to_phase']}"
+                    for a in project["allowed_actions"]],
     }  # fmt: skip
 
 

@@ -8,8 +8,9 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from services.portfolio import store
-from services.portfolio.domain import NewPartner, Partner, PartnerChanges
+from services.portfolio.domain import NewPartner, PartnerChanges
 from services.portfolio.routes.common import written
+from shared.replies.portfolio import Partner
 from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
 
 

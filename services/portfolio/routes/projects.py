@@ -14,21 +14,19 @@ from services.portfolio import csvio, phases, store
 from services.portfolio.domain import (
     NO_NUL,
     HealthChange,
-    HistoryEntry,
     NewProject,
     NewUpdate,
-    Page,
-    Project,
     ProjectChanges,
     ProjectFilters,
     Tag,
-    TimelineEntry,
-    Update,
+    project_reply,
+    status_of,
 )
 from services.portfolio.routes.common import written
 from shared.events import Health, Phase, ProjectHealthChanged, ProjectPhaseChanged
 from shared.events import State as ProjectState
 from shared.http import ApiError, FieldError, Invalid
+from shared.replies.portfolio import HistoryEntry, Page, Project, TimelineEntry, Update
 from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
 
 
@@ -57,7 +55,7 @@ class ProjectsController(Controller):
     @post("/", guards=[staff_only])
     async def create_project(self, data: JSONBody[NewProject], identity: Caller, conn: Connection) -> Response[Project]:
         project, position = await store.create_project(conn, data, identity.actor)
-        return written(project, version=project.version, position=position, status=201,
+        return written(project_reply(project), version=project.version, position=position, status=201,
                        location=f"/api/v1/projects/{project.id}")  # fmt: skip
 
     @get("/")
@@ -77,7 +75,7 @@ class ProjectsController(Controller):
             raise Invalid(
                 [FieldError("cursor", "This cursor is not valid", "Nid yw'r cyrchwr hwn yn ddilys")]
             ) from None
-        return Page(items=items, next_cursor=next_cursor)
+        return Page(items=[project_reply(p) for p in items], next_cursor=next_cursor)
 
     @get("/timelines")
     async def timelines(self, identity: Caller, conn: Connection) -> list[TimelineEntry]:
@@ -89,7 +87,7 @@ class ProjectsController(Controller):
     async def export_csv(self, identity: Caller, conn: Connection) -> Response[str]:
         projects, _ = await store.list_projects(conn, identity, ProjectFilters(), limit=100_000)
         return Response(
-            csvio.projects_to_csv(projects), media_type="text/csv",
+            csvio.projects_to_csv(project_reply(p) for p in projects), media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="portfolio.csv"'},
         )  # fmt: skip
 
@@ -98,7 +96,7 @@ class ProjectsController(Controller):
         self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection
     ) -> Response[Project]:
         project = await store.get_project(conn, project_id, identity)
-        return Response(project, headers={"ETag": etag(project.version)})
+        return Response(project_reply(project), headers={"ETag": etag(project.version)})
 
     @patch("/{project_id:uuid}", guards=[staff_only])
     async def edit_project(
@@ -106,7 +104,7 @@ class ProjectsController(Controller):
         expected_version: ExpectedVersion,
     ) -> Response[Project]:  # fmt: skip
         project, position = await store.update_project(conn, project_id, data, expected_version, identity.actor)
-        return written(project, version=project.version, position=position)
+        return written(project_reply(project), version=project.version, position=position)
 
     @post("/{project_id:uuid}/phase", status_code=200, guards=[staff_only])
     async def change_phase(
@@ -114,9 +112,8 @@ class ProjectsController(Controller):
         expected_version: ExpectedVersion,
     ) -> Response[Project]:  # fmt: skip
         async with conn.transaction():
-            row = await store.lock_project(conn, project_id, expected_version)
-            status = phases.ProjectStatus(phase=row["phase"], state=row["state"], start_date=row["start_date"])
-            outcome = phases.decide(status, data, today())
+            current = await store.lock_project(conn, project_id, expected_version)
+            outcome = phases.decide(status_of(current), data, today())
             if isinstance(outcome, phases.Refused):
                 field = REFUSAL_FIELDS.get(outcome.code, "kind")
                 error = FieldError(field, outcome.message_en, outcome.message_cy)
@@ -130,7 +127,7 @@ class ProjectsController(Controller):
                 ),
                 identity.actor,
             )  # fmt: skip
-        return written(project, version=project.version, position=position)
+        return written(project_reply(project), version=project.version, position=position)
 
     @post("/{project_id:uuid}/health", status_code=200, guards=[staff_only])
     async def change_health(
@@ -141,8 +138,8 @@ class ProjectsController(Controller):
             raise Invalid([FieldError("reason", "Say why the project is amber or red",
                                       "Dywedwch pam mae'r prosiect yn ambr neu'n goch")])  # fmt: skip
         async with conn.transaction():
-            row = await store.lock_project(conn, project_id, expected_version)
-            before = row["health"]
+            current = await store.lock_project(conn, project_id, expected_version)
+            before = current.snapshot.health
             project, position = await store.save_project(
                 conn, project_id, {"health": data.health, "health_reason": data.reason},
                 lambda snapshot: ProjectHealthChanged(
@@ -150,7 +147,7 @@ class ProjectsController(Controller):
                 ),
                 identity.actor,
             )  # fmt: skip
-        return written(project, version=project.version, position=position)
+        return written(project_reply(project), version=project.version, position=position)
 
     @post("/{project_id:uuid}/updates", guards=[staff_only])
     async def post_update(
@@ -180,7 +177,8 @@ class ProjectsController(Controller):
     async def history(self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection) -> list[HistoryEntry]:
         """The audit trail: every event of the project, with who did it. Staff and the project's partner."""
         project = await store.get_project(conn, project_id, identity)
-        if not identity.is_staff and not (identity.role == "partner" and identity.partner_id == project.partner_id):
+        its_partner = identity.role == "partner" and identity.partner_id == project.snapshot.partner_id
+        if not (identity.is_staff or its_partner):
             raise store.Missing
         rows = await store.history(conn, project_id)
         return [HistoryEntry(seq=r["seq"], type=r["type"], occurred_at=r["occurred_at"], actor_id=r["actor_id"],

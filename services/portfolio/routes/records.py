@@ -5,24 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from services.portfolio import importer, records
-from services.portfolio.domain import (
-    Engagement,
-    NewEngagement,
-    NewPerson,
-    NewSupportRequest,
-    Person,
-    SupportRequest,
-    Triage,
-    engagement_errors,
-)
+from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, Triage, engagement_errors
 from services.portfolio.routes.common import written
 from shared.events import Actor
 from shared.http import ApiError, FieldError, Invalid
+from shared.replies.portfolio import Engagement, ImportResult, Person, SupportReceipt, SupportRequest
 from shared.requests import OPTIONAL_VERSION, Caller, Connection, OptionalVersion, staff_only
 
 
@@ -44,11 +35,11 @@ async def list_engagements(
 @post("/api/v1/support-requests", tags=["support"])
 async def request_support(
     data: JSONBody[NewSupportRequest], identity: Caller, conn: Connection
-) -> Response[dict[str, str]]:
+) -> Response[SupportReceipt]:
     """The public form: anyone may ask for help. The answer reveals nothing but a reference."""
     actor = identity.actor if identity.role != "public" else Actor(id="public", role="public")
     support, position = await records.request_support(conn, data, actor)
-    return Response({"id": str(support.id)}, status_code=201, headers={"X-Event-Position": str(position)})
+    return Response(SupportReceipt(id=support.id), status_code=201, headers={"X-Event-Position": str(position)})
 
 
 @get("/api/v1/support-requests", tags=["support"], guards=[staff_only])
@@ -90,10 +81,6 @@ async def add_person(data: JSONBody[NewPerson], identity: Caller, conn: Connecti
 @get("/api/v1/people", tags=["people"], guards=[staff_only])
 async def list_people(conn: Connection) -> list[Person]:
     return await records.list_people(conn)
-
-
-class ImportResult(msgspec.Struct):
-    created: int
 
 
 class ImportRejected(ApiError):

@@ -30,6 +30,7 @@ from services.portfolio.phases import (
     next_phase,
 )
 from shared.events import Phase
+from shared.replies.portfolio import AllowedAction
 
 TODAY = dt.date(2025, 6, 2)
 REASON = "The user research showed a clear need"
@@ -345,29 +346,34 @@ def test_welsh_uses_welsh_phase_names() -> None:
     assert outcome.message_cy == "Mae'r prosiect eisoes yn y cam byw."
 
 
-def test_the_ui_offers_exactly_the_actions_decide_accepts() -> None:
+def test_the_allowed_actions_are_exactly_those_decide_accepts() -> None:
     for phase in PHASE_ORDER:
         for state in STATES:
             before = status(phase, state)
             offered = allowed_actions(before)
             for kind in KINDS:
                 for target in (None, *PHASE_ORDER):
-                    label = kind if target is None else f"{kind}:{target}"
-                    expected = label in offered or (
-                        label == "advance" and any(a.startswith("advance:") for a in offered)
+                    expected = AllowedAction(kind=kind, to_phase=target) in offered or (
+                        kind == "advance" and target is None and any(a.kind == "advance" for a in offered)
                     )
                     outcome = decide(before, ask(kind, target), TODAY)
-                    assert isinstance(outcome, Accepted) == expected, (before, label, outcome)
+                    assert isinstance(outcome, Accepted) == expected, (before, kind, target, outcome)
 
 
-def test_the_ui_offers_only_reopen_for_stopped_or_retired_projects() -> None:
-    assert allowed_actions(status("beta", "stopped")) == ["reopen"]
-    assert allowed_actions(status("retired")) == ["reopen"]
-    assert allowed_actions(status("beta")) == [
-        "advance:live",
-        "go_back:discovery",
-        "go_back:alpha",
-        "pause",
-        "stop",
-    ]
-    assert allowed_actions(status("beta", "paused")) == ["resume", "stop"]
+def actions(*pairs: tuple[Kind, Phase | None]) -> list[AllowedAction]:
+    return [AllowedAction(kind=kind, to_phase=phase) for kind, phase in pairs]
+
+
+def test_a_stopped_or_retired_project_may_only_be_reopened() -> None:
+    assert allowed_actions(status("beta", "stopped")) == actions(("reopen", None))
+    assert allowed_actions(status("retired")) == actions(("reopen", None))
+
+
+def test_an_active_project_may_advance_one_phase_go_back_to_any_earlier_one_pause_or_stop() -> None:
+    assert allowed_actions(status("beta")) == actions(
+        ("advance", "live"), ("go_back", "discovery"), ("go_back", "alpha"), ("pause", None), ("stop", None)
+    )
+
+
+def test_a_paused_project_may_be_resumed_or_stopped() -> None:
+    assert allowed_actions(status("beta", "paused")) == actions(("resume", None), ("stop", None))

@@ -1,0 +1,137 @@
+"""What the portfolio's JSON API answers: the reply shapes, shared so that its clients (the web)
+decode the same typed Structs the portfolio encodes.
+
+A reply is a contract: a column added to a table is not in it until it is added here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+
+from shared.events import EngagementKind, Health, PartnerKind, Phase, State, TransitionKind, Visibility
+
+
+class Partner(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    slug: str
+    name_en: str
+    name_cy: str
+    kind: PartnerKind
+    website: str | None
+    active: bool
+    version: int
+
+
+class AllowedAction(msgspec.Struct, frozen=True, kw_only=True):
+    """A change of phase or state the rules allow the project now; ``to_phase`` names where an
+    ``advance`` or ``go_back`` leads (null for the others)."""
+
+    kind: TransitionKind
+    to_phase: Phase | None = None
+
+
+class Project(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    slug: str
+    partner_id: uuid.UUID | None
+    title_en: str
+    title_cy: str
+    summary_en: str
+    summary_cy: str
+    lead_id: str | None
+    phase: Phase
+    state: State
+    health: Health
+    health_reason: str
+    tags: list[str]
+    visibility: Visibility
+    start_date: dt.date | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    allowed_actions: list[AllowedAction]
+    """What a delivery lead may do next, by the phase rules (given a reason and a valid date)."""
+
+
+class Page(msgspec.Struct, kw_only=True):
+    items: list[Project]
+    next_cursor: str | None = None
+
+
+class Update(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    posted_on: dt.date
+    author_id: str
+    body_en: str
+    body_cy: str
+    health: Health | None
+
+
+class HistoryEntry(msgspec.Struct, kw_only=True):
+    """One event of a record's audit trail, with who caused it."""
+
+    seq: int
+    type: str
+    occurred_at: dt.datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, object]
+
+
+class TimelineEntry(msgspec.Struct, kw_only=True):
+    """A project's creation or phase change, without who made it (for charts)."""
+
+    project_id: uuid.UUID
+    seq: int
+    type: str
+    occurred_at: dt.datetime
+    data: dict[str, object]
+
+
+class Engagement(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    project_id: uuid.UUID | None
+    kind: EngagementKind
+    summary_en: str
+    summary_cy: str
+    started_on: dt.date
+    ended_on: dt.date | None
+    contacts: list[uuid.UUID]
+
+
+class SupportReceipt(msgspec.Struct, kw_only=True):
+    """The answer to the public support form: a reference and nothing else."""
+
+    id: uuid.UUID
+
+
+class SupportRequest(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    organisation: str
+    contact_name: str
+    contact_email: str
+    language: str
+    need: str
+    urgency: str
+    status: str
+    reason: str
+    engagement_id: uuid.UUID | None
+    created_at: dt.datetime
+
+
+class Person(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    email: str
+    kind: str
+    partner_id: uuid.UUID | None
+    language: str
+
+
+class ImportResult(msgspec.Struct, kw_only=True):
+    created: int

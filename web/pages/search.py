@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import get
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from shared.search import SearchResults
 from web.context import Language, PageLanguage
 from web.pages import labels
 from web.pages.common import (
@@ -59,7 +61,7 @@ async def search(
     # Read your writes: wait (briefly) for the index to hold this person's own last change.
     after = after if AFTER.match(after) else request.cookies.get(READ_YOUR_WRITES_COOKIE, "")
     searching = bool(q.strip() or any(filters.values()) or any(dates.values()))
-    results: dict[str, Any] = {"items": [], "total": 0, "facets": {}}
+    results = SearchResults(query=q, total=0, items=[], facets={})
     error = None
     if searching:
         params = {"q": q, "limit": PAGE_SIZE, "offset": (page_number - 1) * PAGE_SIZE,
@@ -69,22 +71,24 @@ async def search(
         try:
             reply = await call(request, "search", "GET", "/api/v1/search", params=params)
             if reply.ok:
-                results = reply.body
+                results = msgspec.convert(reply.body, SearchResults)
             else:
                 error = unavailable(request, "search")
+        except msgspec.ValidationError:  # a reply this page cannot read is the service's fault
+            error = unavailable(request, "search")
         except Down:
             error = unavailable(request, "search")
     partners, _ = await partners_by_id(request)
     filters |= typed  # the date fields travel with every link (facets, pages) as they were typed
     context = {
-        "q": q, "filters": filters, "hits": results["items"], "total": results["total"],
-        "corrected": results.get("corrected"), "date_errors": date_errors,
+        "q": q, "filters": filters, "hits": msgspec.to_builtins(results.items), "total": results.total,
+        "corrected": results.corrected, "date_errors": date_errors,
         # Above the search's counting cap the total is "more than" and the facets count that many.
-        "more": results.get("total_relation") == "gte", "approximate": bool(results.get("facets_approximate")),
-        "total_text": f"{results['total']:,}",
-        "facets": facet_links(lang, q, filters, results.get("facets") or {}, partners), "error": error,
+        "more": results.total_relation == "gte", "approximate": results.facets_approximate,
+        "total_text": f"{results.total:,}",
+        "facets": facet_links(lang, q, filters, msgspec.to_builtins(results.facets), partners), "error": error,
         "searching": searching, "partners": partners, "page_number": page_number,
-        "pages": pagination(q, filters, page_number, results["total"]),
+        "pages": pagination(q, filters, page_number, results.total),
         "filter_options": filter_options(lang, partners),
     }  # fmt: skip
     fragment = is_htmx(request)

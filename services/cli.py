@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
 
+import nats.errors
 from litestar import Litestar
 
 from shared import bus, db
 from shared.embedded import port_is_free
 from shared.logs import configure_logging
-from shared.service import require
+from shared.service import STREAM_AT_START_SECONDS, STREAM_USERS, require
 from shared.settings import ConfigError, ServiceName, Settings, load_settings
 
 SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
@@ -46,12 +48,19 @@ async def migrate_all(dsn: str) -> None:
         await db.migrate(dsn, schema, migrations)
 
 
-async def preflight(settings: Settings) -> None:
-    """Reach PostgreSQL and NATS before serving, so a bad URL is one clear line, not a traceback."""
+async def preflight(settings: Settings, *, stream: bool = True) -> None:
+    """Reach PostgreSQL and NATS before serving, so a bad URL is one clear line, not a traceback;
+    likewise a stream the NATS cluster cannot keep with the replicas asked for. A stream that is
+    only unavailable for now (its cluster electing a leader) does not stop the start."""
     conn = await db.connect(require(settings.database_url, "DATABASE_URL"))
     await conn.close()
-    nc = await bus.connect(require(settings.nats_url, "NATS_URL"), name="cdps-preflight", initial_attempts=3)
-    await nc.close()
+    nc = await bus.connect(require(settings.nats_url, "NATS_URL"), name="cdps-preflight")
+    try:
+        if stream:
+            with contextlib.suppress(TimeoutError, nats.errors.Error):
+                await asyncio.wait_for(bus.ensure_stream(nc.jetstream(), settings), STREAM_AT_START_SECONDS)
+    finally:
+        await nc.close()
 
 
 def serve(name: ServiceName, settings: Settings) -> None:
@@ -61,7 +70,7 @@ def serve(name: ServiceName, settings: Settings) -> None:
     if not port_is_free(settings.host, port):
         variable = f"CDPS_{name.upper()}_PORT"
         raise ConfigError(f"port {port} ({variable}) is in use: stop what listens there or set {variable}")
-    asyncio.run(preflight(settings))
+    asyncio.run(preflight(settings, stream=name in STREAM_USERS))
     app = app_factory(name)(settings)
     config = uvicorn.Config(
         app, host=settings.host, port=port, log_config=None, access_log=False,
@@ -69,7 +78,14 @@ def serve(name: ServiceName, settings: Settings) -> None:
         # Only named proxies may set the client address (rate limits key on it).
         proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None,
     )  # fmt: skip
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    # A background task that cannot go on ends the service (shared.service.lifespan): stop serving,
+    # and exit non-zero so that a supervisor starts a fresh process.
+    app.state.end_process = lambda: setattr(server, "should_exit", True)
+    server.run()
+    runtime = app.state.get("runtime")
+    if runtime is not None and runtime.ended is not None:
+        raise ConfigError(f"{name} stopped: {runtime.ended}")
 
 
 async def manage_accounts(settings: Settings, args: argparse.Namespace) -> str:

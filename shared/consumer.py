@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +22,17 @@ import msgspec
 import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from shared.bus import MAX_DELIVER, ensure_durable_consumer
+from shared.db import DATABASE_UNAVAILABLE
+from shared.events import CATALOGUE, Envelope, Header, UnknownEvent, decode
+from shared.logs import get_logger
+from shared.settings import Settings
+from shared.supervision import Health, pause
 
 if TYPE_CHECKING:
     from shared.db import Conn
-from shared.events import Envelope, decode
-from shared.logs import get_logger
-from shared.settings import Settings
 
 log = get_logger(__name__)
 
@@ -50,6 +53,19 @@ def one_at_a_time(handler: Handler) -> BatchHandler:
 
 APPLIED = Counter("cdps_consumer_applied_total", "Events applied by a consumer", ["consumer"])
 DEAD = Counter("cdps_consumer_dead_letters_total", "Events sent to the dead-letter table", ["consumer"])
+UNKNOWN = Counter(
+    "cdps_consumer_unknown_events_total", "Events of a type this code does not know", ["consumer", "type"]
+)
+LAG = Gauge("cdps_consumer_lag", "Messages of the stream this consumer has not yet acknowledged", ["consumer"])
+
+WAITING_CHECK_SECONDS = 5.0
+"""How often a busy consumer asks JetStream how much is left (an idle one asks after every empty fetch)."""
+
+MESSAGE_ERRORS = (asyncpg.PostgresError, msgspec.ValidationError, msgspec.DecodeError, ValueError, KeyError, TypeError)
+"""Failures that may be the message's own fault: retried, then dead-lettered. Checked after
+DATABASE_UNAVAILABLE, which are never the message's fault."""
+
+_header = msgspec.json.Decoder(Header).decode
 
 
 class EventConsumer:
@@ -64,6 +80,7 @@ class EventConsumer:
         batch_size: int = 200,
         retry_base_seconds: float = 1.0,
         lock_key: str | None = None,
+        health: Health | None = None,
     ):
         self.name = name
         self._pool = pool
@@ -73,8 +90,13 @@ class EventConsumer:
         self._batch_size = batch_size
         self._retry_base_seconds = retry_base_seconds
         self._lock_key = lock_key
+        self.health = health or Health(f"{name}-consumer")
+        self._unknown_types: set[str] = set()
+        self._waiting_checked = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop``. NATS errors while binding propagate (the supervisor retries);
+        once bound, no fault of NATS or PostgreSQL ends it."""
         durable = await ensure_durable_consumer(self._js, self._settings, self.name)
         sub = await self._js.pull_subscribe_bind(durable=durable, stream=self._settings.stream_name)
         try:
@@ -88,15 +110,23 @@ class EventConsumer:
         stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                msgs = await self._fetch(sub, stopping)
+                try:
+                    msgs = await self._fetch(sub, stopping)
+                except nats.errors.Error as exc:  # NATS away, or the consumer's leader moving
+                    await pause(stop, self.health.failed(exc))
+                    continue
                 if msgs:
                     # A batch being applied is finished before shutdown: `stop` is checked only between batches.
-                    await self.apply(msgs)
+                    self._holding(len(msgs))
+                    await self._apply_until_done(msgs, stop)
+                    self._holding(-len(msgs))
+                if not stop.is_set():
+                    await self._count_waiting(sub, caught_up=not msgs, stop=stop)
         finally:
             stopping.cancel()
 
     async def _fetch(self, sub: JetStreamContext.PullSubscription, stopping: asyncio.Future[Any]) -> list[Msg]:
-        """The next batch, or nothing if the service is stopping (an idle wait ends at once)."""
+        """The next batch, or nothing if none came within a second or the service is stopping."""
         fetch: asyncio.Future[Any] = asyncio.ensure_future(sub.fetch(self._batch_size, timeout=1))
         await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if not fetch.done():
@@ -109,29 +139,92 @@ class EventConsumer:
             return msgs
         except (TimeoutError, nats.errors.TimeoutError):
             return []
+
+    def _holding(self, change: int) -> None:
+        """Between JetStream's counts, what this consumer holds is work known to wait (readiness
+        tells a consumer stuck on a batch from an idle one by it)."""
+        self.health.waiting = max(0, (self.health.waiting or 0) + change)
+
+    async def _count_waiting(
+        self, sub: JetStreamContext.PullSubscription, *, caught_up: bool, stop: asyncio.Event
+    ) -> None:
+        """Ask JetStream how many messages wait (the lag metric, and readiness). An empty fetch is
+        progress only if JetStream confirms nothing waits: during a NATS outage fetches are empty too."""
+        if not caught_up and time.monotonic() - self._waiting_checked < WAITING_CHECK_SECONDS:
+            return
+        try:
+            info = await sub.consumer_info()
         except nats.errors.Error as exc:
-            log.warning("consumer fetch failed; retrying", consumer=self.name, error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(stopping), 1)
-            return []
+            await pause(stop, self.health.failed(exc))
+            return
+        self._waiting_checked = time.monotonic()
+        waiting = (info.num_pending or 0) + (info.num_ack_pending or 0)
+        self.health.waiting = waiting
+        LAG.labels(self.name).set(waiting)
+        if caught_up and not info.num_pending:
+            self.health.progress()
+
+    async def _apply_until_done(self, msgs: list[Msg], stop: asyncio.Event) -> None:
+        """Apply the batch, waiting out a PostgreSQL outage with the messages held: an outage is no
+        fault of theirs, so it must not use up their attempts and send good events to dead letters."""
+        while msgs:
+            try:
+                await self.apply(msgs)
+                self.health.progress()
+                return
+            except DATABASE_UNAVAILABLE as exc:
+                delay = self.health.failed(exc)
+            msgs = [msg for msg in msgs if not msg.is_acked]  # those done before the outage stay done
+            with contextlib.suppress(nats.errors.Error):  # keeps JetStream from redelivering them meanwhile
+                for msg in msgs:
+                    await msg.in_progress()
+            await pause(stop, delay)
+            if stop.is_set():
+                return  # unacked: redelivered to whoever runs next
 
     async def apply(self, msgs: list[Msg]) -> None:
+        msgs = await self._set_aside_unknown(msgs)
+        if not msgs:
+            return
         try:
             await self._apply_together(msgs)
-        except (
-            asyncpg.PostgresError,
-            msgspec.ValidationError,
-            msgspec.DecodeError,
-            ValueError,
-            KeyError,
-            TypeError,
-        ):
+        except DATABASE_UNAVAILABLE:
+            raise
+        except MESSAGE_ERRORS:
             # One bad message must not hold back the good ones: apply them one by one.
             for msg in msgs:
                 await self._apply_alone(msg)
             return
         for msg in msgs:
             await msg.ack()
+
+    async def _set_aside_unknown(self, msgs: list[Msg]) -> list[Msg]:
+        """Dead-letter events of a type this code does not know, saying why; returns the others."""
+        known, unknown = [], []
+        for msg in msgs:
+            try:
+                event_type = _header(msg.data).type
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                known.append(msg)  # malformed: the normal path retries, then dead-letters it with its reason
+                continue
+            if event_type in CATALOGUE:
+                known.append(msg)
+                continue
+            unknown.append(msg)
+            if event_type not in self._unknown_types:
+                self._unknown_types.add(event_type)
+                log.warning("event of an unknown type dead-lettered (further ones of this type are not logged)",
+                            consumer=self.name, type=event_type)  # fmt: skip
+        for msg in unknown:
+            event_type = _header(msg.data).type
+            UNKNOWN.labels(self.name, event_type).inc()
+            await self._dead_letter(msg, UnknownEvent(
+                f"unknown event type {event_type!r}: it may come from a newer producer than this consumer; "
+                f"upgrade the consumer to apply it (it stays in the stream at sequence {msg.metadata.sequence.stream})"
+            ))  # fmt: skip
+        for msg in unknown:  # acked once all are recorded: an outage half-way repeats them all, harmlessly
+            await msg.ack()
+        return known
 
     async def _apply_together(self, msgs: list[Msg]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -145,14 +238,9 @@ class EventConsumer:
     async def _apply_alone(self, msg: Msg) -> None:
         try:
             await self._apply_together([msg])
-        except (
-            asyncpg.PostgresError,
-            msgspec.ValidationError,
-            msgspec.DecodeError,
-            ValueError,
-            KeyError,
-            TypeError,
-        ) as exc:
+        except DATABASE_UNAVAILABLE:
+            raise
+        except MESSAGE_ERRORS as exc:
             attempts = msg.metadata.num_delivered
             if attempts < MAX_DELIVER:
                 log.warning("event failed; will be redelivered", consumer=self.name, attempt=attempts, error=repr(exc))
@@ -176,7 +264,7 @@ class EventConsumer:
                 msg.metadata.sequence.stream,
                 msg.subject,
                 msg.data.decode("utf-8", "replace"),
-                repr(exc),
+                str(exc) if isinstance(exc, UnknownEvent) else repr(exc),
             )
             await self._record_position(conn, msg.metadata.sequence.stream)
         DEAD.labels(self.name).inc()

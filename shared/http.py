@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -18,10 +19,13 @@ from litestar.status_codes import (
     HTTP_412_PRECONDITION_FAILED,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from shared.db import DATABASE_UNAVAILABLE
 from shared.identity import PUBLIC, Identity, verify
 from shared.logs import get_logger
+from shared.supervision import DEPENDENCY_ERRORS, Outage
 from shared.tokens import InvalidToken
 
 log = get_logger(__name__)
@@ -214,7 +218,59 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """PostgreSQL is down or restarting: 503 and Retry-After, not a 500 and a traceback per request.
+    Logged once when the outage starts and once when it ends (see ``DatabaseOutage``)."""
+    DatabaseOutage.of(request).refused(exc, path=request.url.path)
+    response = _body(
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "This service cannot reach its database just now. Try again in a few seconds.",
+        "Ni all y gwasanaeth hwn gyrraedd ei gronfa ddata ar hyn o bryd. Rhowch gynnig arall ymhen ychydig eiliadau.",
+        [],
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseOutage:
+    """One per app: the first refused request logs the outage and starts probing PostgreSQL every
+    second; the first answer logs its end, with how many requests were refused meanwhile."""
+
+    def __init__(self, pool: Any):
+        self._pool = pool
+        self._outage = Outage("database")
+        self._probe: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of(cls, request: Request[Any, Any, Any]) -> DatabaseOutage:
+        state = request.app.state
+        if "database_outage" not in state:
+            runtime = state.get("runtime")
+            state.database_outage = cls(runtime.pool if runtime is not None else None)
+        outage: DatabaseOutage = state.database_outage
+        return outage
+
+    def refused(self, exc: Exception, **context: object) -> None:
+        self._outage.down(exc, **context)
+        if self._pool is not None and (self._probe is None or self._probe.done()):
+            self._probe = asyncio.get_running_loop().create_task(self._until_back())
+
+    async def _until_back(self) -> None:
+        while True:
+            await asyncio.sleep(1)
+            try:
+                await asyncio.wait_for(self._pool.fetchval("SELECT 1"), 2)
+            except DEPENDENCY_ERRORS:
+                continue
+            self._outage.up()
+            return
+
+
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    **{error: database_unavailable_handler for error in DATABASE_UNAVAILABLE},
     ApiError: api_error_handler,
     ValidationException: validation_handler,
     NotFoundException: not_found_handler,

@@ -24,15 +24,16 @@ import contextlib
 from typing import TYPE_CHECKING
 
 import asyncpg
-import nats.errors
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
 
-if TYPE_CHECKING:
-    from shared.db import Conn
 from shared.events import Actor, Envelope, encode
 from shared.logs import get_logger
 from shared.settings import Settings
+from shared.supervision import DEPENDENCY_ERRORS, Health, pause
+
+if TYPE_CHECKING:
+    from shared.db import Conn
 
 log = get_logger(__name__)
 
@@ -87,13 +88,23 @@ def envelope_from_row(row: asyncpg.Record) -> Envelope:
 
 
 class Relay:
-    def __init__(self, pool: asyncpg.Pool, dsn: str, js: JetStreamContext, settings: Settings, schema: str):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        dsn: str,
+        js: JetStreamContext,
+        settings: Settings,
+        schema: str,
+        *,
+        health: Health | None = None,
+    ):
         self._pool = pool
         self._dsn = dsn
         self._js = js
         self._settings = settings
         self._lock_key = f"cdps.outbox.{schema}"
         self._wake = asyncio.Event()
+        self.health = health or Health(f"{schema}-relay")
         self.idle = asyncio.Event()
         """Set while the relay waits for a NOTIFY or its poll, having published all it saw."""
 
@@ -139,7 +150,11 @@ class Relay:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish on every NOTIFY, and poll as well: a dropped LISTEN connection goes unnoticed."""
+        """Publish on every NOTIFY, and poll as well: a dropped LISTEN connection goes unnoticed.
+
+        No fault of NATS or PostgreSQL ends it: the rows stay unpublished and it tries again,
+        backing off, logging once when it starts failing and once when it works again.
+        """
         listener: asyncpg.Connection | None = None
         try:
             while not stop.is_set():
@@ -148,15 +163,10 @@ class Relay:
                 self._wake.clear()
                 try:
                     await self.publish_pending()
-                except (
-                    OSError,
-                    TimeoutError,
-                    asyncpg.PostgresError,
-                    asyncpg.InterfaceError,
-                    nats.errors.Error,
-                ) as exc:
-                    # NATS or PostgreSQL is away; the rows stay unpublished and we try again.
-                    log.warning("relay could not publish; will retry", error=repr(exc))
+                except DEPENDENCY_ERRORS as exc:
+                    await pause(stop, self.health.failed(exc))
+                    continue
+                self.health.progress()
                 self.idle.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wait(stop), self._settings.relay_poll_seconds)
@@ -179,9 +189,8 @@ class Relay:
         try:
             conn: asyncpg.Connection = await asyncpg.connect(self._dsn, timeout=5)
             await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-            log.warning("relay cannot LISTEN yet; polling", error=repr(exc))
-            return None
+        except DEPENDENCY_ERRORS:
+            return None  # PostgreSQL is away: publishing fails too, and says so; polling finds the rows later
         return conn
 
     def _on_notify(self, *_: object) -> None:

@@ -108,6 +108,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
     relay_poll_seconds: Seconds = 1.0
     ack_wait_seconds: Seconds = 30.0
     """How long JetStream waits for a consumer's ack before redelivering (e.g. after a crash)."""
+    stream_replicas: Annotated[
+        int, Meta(ge=1, le=5, description="a number of copies from 1 to 5, e.g. 3 on a 3-node NATS cluster")
+    ] = 1
+    """Copies JetStream keeps of the stream. The services raise an existing stream's replicas to this,
+    never lower them, and refuse to start if the cluster cannot keep this many."""
+    consumer_replicas: Annotated[
+        int, Meta(ge=0, le=5, description="0 (as many as the stream), or a number of copies from 1 to 5")
+    ] = 0
+    """Copies JetStream keeps of each durable consumer's position; never lowered either."""
+    stalled_after_seconds: Seconds = 60.0
+    """A background task with work waiting that finishes none for this long makes /readyz say not ready."""
+    email_retry_seconds: Seconds = 30.0
+    """The wait before an email's first retry after a temporary failure; each later retry waits twice
+    as long as the one before, up to an hour."""
     email_from: Annotated[
         str,
         Meta(

@@ -121,5 +121,7 @@ def settings(servers: tuple[str, str], database_url: str, tmp_path: Path) -> Set
     )
 
 
-# The running product (four service processes and an SMTP server), shared by every test that needs it.
+# Shared by every test that needs them: the three-node NATS cluster of the fault specifications, and
+# the running product (four service processes and an SMTP server). Each starts when first needed.
+from tests.cluster import nats_cluster, whole_cluster  # noqa: E402, F401
 from tests.stack import inbox, stack  # noqa: E402, F401

@@ -431,6 +431,7 @@ def test_compose_configures_every_cdps_container_alike() -> None:
             "@postgres:5432/cdps"
         )
         assert env["NATS_URL"] == "nats://nats:4222"
+        assert env["CDPS_STREAM_REPLICAS"] == "${CDPS_STREAM_REPLICAS:-1}"  # one NATS server: one copy
         assert env["SMTP_URL"] == "smtp://mailpit:1025"
         assert env["CDPS_LOG_FORMAT"] == "json"
         assert env["CDPS_HOST"] == "0.0.0.0"
@@ -612,7 +613,11 @@ def test_configuration_comes_from_the_configmap_and_secrets_from_references(kust
     for name in ("portfolio", "search", "notifier"):
         port = services[name]["spec"]["ports"][0]["port"]
         assert data[f"CDPS_{name.upper()}_URL"] == f"http://{name}:{port}"
-    assert data["NATS_URL"] == "nats://nats:4222"
+    if kustomization == "production":  # every server of the 3-node cluster, and three copies of the stream
+        assert data["NATS_URL"].split(",") == [f"nats://nats-{i}.nats-headless:4222" for i in range(3)]
+        assert data["CDPS_STREAM_REPLICAS"] == "3"
+    else:
+        assert data["NATS_URL"] == "nats://nats:4222"
 
 
 def test_production_pins_the_image_and_runs_postgres_and_nats_in_threes() -> None:

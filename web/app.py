@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from shared import db
-from shared.service import OPERATIONS, lifespan
+from shared.service import OPERATIONS, Job, lifespan
 from shared.settings import Settings
 from web import auth, pages, weeknotes
 from web.context import DEPENDENCIES
@@ -46,6 +46,9 @@ def static_routers() -> list[object]:
     ]
 
 
+HOUSEKEEPING = Job("housekeeping", lambda runtime, _health: run_housekeeping(runtime))
+
+
 def create_app(settings: Settings) -> Litestar:
     @contextlib.asynccontextmanager
     async def http_client(app: Litestar) -> AsyncIterator[None]:
@@ -58,7 +61,7 @@ def create_app(settings: Settings) -> Litestar:
             *pages.ROUTES, *weeknotes.ROUTES, gateway, subscription_pages, *auth.ROUTES, *OPERATIONS,
             *static_routers(),  # type: ignore[list-item]
         ],
-        lifespan=[lifespan("web", settings, MIGRATIONS, background=[run_housekeeping]), http_client],
+        lifespan=[lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING]), http_client],
         csrf_config=auth.csrf_config(settings.secret_key),
         dependencies=DEPENDENCIES,
         middleware=[auth.SecurityHeaders()],

@@ -32,8 +32,9 @@ from shared.consumer import EventConsumer, one_at_a_time
 from shared.http import EXCEPTION_HANDLERS
 from shared.outbox import Relay
 from shared.requests import REQUEST_CONTEXT
-from shared.service import OPERATIONS, BackgroundTask, Runtime, lifespan
+from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
+from shared.supervision import Health
 
 MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox", "consumer"))
 ROUTES = [
@@ -43,37 +44,41 @@ ROUTES = [
 ]  # fmt: skip
 
 
-def background_jobs(notifier: Parts) -> list[BackgroundTask]:
+def background_jobs(notifier: Parts) -> list[Job]:
     options, composer = notifier.options, notifier.composer
 
-    async def consumer(runtime: Runtime) -> None:
+    async def consumer(runtime: Runtime, health: Health) -> None:
         await EventConsumer(
             name=CONSUMER,
             pool=runtime.pool,
             js=runtime.js,
             settings=runtime.settings,
             handler=one_at_a_time(apply_event),
+            health=health,
         ).run(runtime.stop)
 
-    async def sender(runtime: Runtime) -> None:
-        await run_sender(runtime, options, composer)
+    async def sender(runtime: Runtime, health: Health) -> None:
+        await run_sender(runtime, options, composer, health)
 
-    async def signin(runtime: Runtime) -> None:
+    async def signin(runtime: Runtime, health: Health) -> None:
         await run_signin_responder(runtime, options, composer)
 
-    async def housekeeping(runtime: Runtime) -> None:
-        await run_housekeeping(runtime, options)
+    async def housekeeping(runtime: Runtime, health: Health) -> None:
+        await run_housekeeping(runtime, options, health)
 
-    async def weeknotes(runtime: Runtime) -> None:
+    async def weeknotes(runtime: Runtime, health: Health) -> None:
         schedule = options.weeknotes_schedule
         digests = digests_with_weeknote(runtime.pool, schedule)
-        await run_scheduler(runtime.pool, runtime.stop, schedule=schedule, on_published=digests)
+        await run_scheduler(runtime.pool, runtime.stop, schedule=schedule, on_published=digests, health=health)
 
-    async def relay(runtime: Runtime) -> None:  # weeknotes.published goes out through the notifier's outbox
-        await Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="notifier").run(runtime.stop)
+    async def relay(runtime: Runtime, health: Health) -> None:
+        # weeknotes.published goes out through the notifier's outbox
+        relay = Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="notifier", health=health)
+        await relay.run(runtime.stop)
 
-    jobs = {"consumer": consumer, "sender": sender, "signin": signin, "housekeeping": housekeeping,
-            "weeknotes": weeknotes, "relay": relay}  # fmt: skip
+    jobs = {"consumer": Job("consumer", consumer, uses_stream=True), "sender": Job("sender", sender),
+            "signin": Job("signin", signin), "housekeeping": Job("housekeeping", housekeeping),
+            "weeknotes": Job("weeknotes", weeknotes), "relay": Job("relay", relay, uses_stream=True)}  # fmt: skip
     return [jobs[name] for name in options.jobs]
 
 

@@ -45,4 +45,4 @@ class Options:
     def from_settings(cls, settings: Settings) -> Options:
         # Links in emails go through the web front end, which forwards /subscriptions/* here.
         return cls(link_base=settings.public_url, web_base=settings.public_url, from_address=settings.email_from,
-                   rate_per_second=settings.smtp_rate)  # fmt: skip
+                   rate_per_second=settings.smtp_rate, retry_base_seconds=settings.email_retry_seconds)  # fmt: skip

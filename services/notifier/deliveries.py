@@ -52,18 +52,27 @@ _FIELDS = ", ".join(Delivery.__struct_fields__)
 # --- the sender's side ------------------------------------------------------------------------
 
 
-async def claim_due(conn: Conn) -> asyncpg.Record | None:
-    """Lock the next due delivery for this transaction. SKIP LOCKED: replicas take different rows,
-    and a row stays locked while its email is being handed over, so it is never sent twice."""
+async def claim_due(conn: Conn, *, lease_seconds: float) -> asyncpg.Record | None:
+    """Claim the next due delivery: it is not due again for ``lease_seconds`` once this transaction
+    commits, so no replica takes it while its email is handed over and its outcome recorded.
+    SKIP LOCKED: replicas claiming at the same moment take different rows."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        """SELECT d.id, d.template, d.recipient, d.language, d.subscription_id, d.attempts,
+        """WITH due AS (
+               SELECT d.id FROM deliveries d
+               WHERE d.status = 'pending' AND d.next_attempt <= now()
+               ORDER BY d.next_attempt, d.created_at LIMIT 1
+               FOR UPDATE SKIP LOCKED
+           ), leased AS (
+               UPDATE deliveries d SET next_attempt = clock_timestamp() + make_interval(secs => $1)
+               FROM due WHERE d.id = due.id
+               RETURNING d.*
+           )
+           SELECT d.id, d.template, d.recipient, d.language, d.subscription_id, d.attempts,
                   d.attempts - d.budget_from AS round_attempts, n.payload,
                   d.subscription_id IS NULL OR s.id IS NOT NULL AS wanted
-           FROM deliveries d JOIN notices n ON n.id = d.event_id
-           LEFT JOIN subscriptions s ON s.id = d.subscription_id
-           WHERE d.status = 'pending' AND d.next_attempt <= now()
-           ORDER BY d.next_attempt, d.created_at LIMIT 1
-           FOR UPDATE OF d SKIP LOCKED"""
+           FROM leased d JOIN notices n ON n.id = d.event_id
+           LEFT JOIN subscriptions s ON s.id = d.subscription_id""",
+        lease_seconds,
     )
     return row
 

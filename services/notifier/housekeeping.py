@@ -6,27 +6,24 @@ address never consented and is forgotten. Every replica may run this; a DELETE i
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
-import asyncpg
-
 from services.notifier import store
 from services.notifier.config import Options
 from shared.logs import get_logger
 from shared.service import Runtime
+from shared.supervision import DEPENDENCY_ERRORS, Health, pause
 
 log = get_logger(__name__)
 
 
-async def run_housekeeping(runtime: Runtime, options: Options) -> None:
+async def run_housekeeping(runtime: Runtime, options: Options, health: Health) -> None:
     while not runtime.stop.is_set():
         try:
             async with runtime.pool.acquire() as conn:
                 forgotten = await store.forget_unconfirmed(conn, options.confirm_lifetime)
-            if forgotten:
-                log.info("unconfirmed sign-ups forgotten", count=forgotten)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("housekeeping paused", error=repr(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(runtime.stop.wait(), options.housekeeping_seconds)
+        except DEPENDENCY_ERRORS as exc:
+            await pause(runtime.stop, health.failed(exc))
+            continue
+        health.progress()
+        if forgotten:
+            log.info("unconfirmed sign-ups forgotten", count=forgotten)
+        await pause(runtime.stop, options.housekeeping_seconds)

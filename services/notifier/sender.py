@@ -4,11 +4,12 @@ temporary failures with backoff; permanent failures are marked failed with the s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import uuid
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import formatdate
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
@@ -20,8 +21,10 @@ from services.notifier import deliveries
 from services.notifier.compose import Composer, Email
 from services.notifier.config import Options
 from services.notifier.domain import retry_delay
+from shared.db import DATABASE_UNAVAILABLE
 from shared.logs import get_logger
 from shared.service import Runtime
+from shared.supervision import Health, Outage, pause
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -123,11 +126,18 @@ async def wait_for_slot(runtime: Runtime, options: Options) -> None:
 
 Outcome = Literal["idle", "sent", "deferred", "failed", "cancelled", "unreachable"]
 
+LEASE_SECONDS = 300.0
+"""A claimed delivery is not due again for this long: time enough to wait for a sending slot, hand
+it over and record the outcome, even if PostgreSQL is away for a while in between. Only a process
+killed in that window leaves it to be sent again when the lease runs out (with the same Message-ID)."""
 
-async def send_next(runtime: Runtime, options: Options, composer: Composer, mailer: Mailer) -> Outcome:
-    """Send the next due delivery, if any, inside one transaction that holds its row lock."""
+
+async def send_next(runtime: Runtime, options: Options, composer: Composer, mailer: Mailer, health: Health) -> Outcome:
+    """Send the next due delivery, if any. Claiming it commits a lease before the email is handed
+    over, so the outcome can be recorded later in a transaction of its own: once the SMTP server
+    has accepted an email, a database outage delays writing "sent" but never sends it again."""
     async with runtime.pool.acquire() as conn, conn.transaction():
-        row = await deliveries.claim_due(conn)
+        row = await deliveries.claim_due(conn, lease_seconds=LEASE_SECONDS)
         if row is None:
             return "idle"
         if not row["wanted"]:
@@ -138,22 +148,41 @@ async def send_next(runtime: Runtime, options: Options, composer: Composer, mail
                 template=row["template"], language=row["language"], payload=row["payload"],
                 recipient=row["recipient"], subscription_id=row["subscription_id"],
             )  # fmt: skip
+            message = build_message(email, delivery_id=row["id"], recipient=row["recipient"],
+                                    from_address=options.from_address)  # fmt: skip
         except Exception as exc:  # one unrenderable row must not stop every other email
             await deliveries.mark_failed(conn, row["id"], None, f"could not render the email: {exc!r}")
             FAILED.inc()
             log.error("email not rendered", delivery=str(row["id"]), error=repr(exc))
             return "failed"
-        message = build_message(email, delivery_id=row["id"], recipient=row["recipient"],
-                                from_address=options.from_address)  # fmt: skip
-        await wait_for_slot(runtime, options)
-        try:
-            await mailer.send(message)
-        except SMTP_ERRORS as exc:
-            return await _record_failure(conn, row, email.subject, exc, options)
-        await deliveries.record_attempt(conn, row["id"], row["attempts"] + 1, "sent", 250, "")
-        await deliveries.mark_sent(conn, row["id"], email.subject)
+    await wait_for_slot(runtime, options)
+    try:
+        await mailer.send(message)
+    except SMTP_ERRORS as exc:
+        failure = partial(_record_failure, row=row, subject=email.subject, exc=exc, options=options)
+        return await _until_written(runtime, health, failure)
+    await _until_written(runtime, health, partial(_record_sent, row=row, subject=email.subject))
     SENT.inc()
     return "sent"
+
+
+async def _record_sent(conn: Conn, row: asyncpg.Record, subject: str) -> Outcome:
+    await deliveries.record_attempt(conn, row["id"], row["attempts"] + 1, "sent", 250, "")
+    await deliveries.mark_sent(conn, row["id"], subject)
+    return "sent"
+
+
+async def _until_written(runtime: Runtime, health: Health, write: Callable[[Conn], Awaitable[Outcome]]) -> Outcome:
+    """Write an email's outcome, trying again while PostgreSQL is away: what the SMTP server said is
+    known only to this process, and the lease keeps other replicas from sending the email meanwhile.
+    Even a stopping service keeps trying, until it is cancelled."""
+    while True:
+        try:
+            async with runtime.pool.acquire() as conn, conn.transaction():
+                outcome = await write(conn)
+            return outcome
+        except DATABASE_UNAVAILABLE as exc:
+            await asyncio.sleep(health.failed(exc))
 
 
 async def _record_failure(
@@ -178,26 +207,32 @@ async def _record_failure(
     return "failed"
 
 
-async def run_sender(runtime: Runtime, options: Options, composer: Composer) -> None:
+async def run_sender(runtime: Runtime, options: Options, composer: Composer, health: Health) -> None:
+    """Send until the service stops. PostgreSQL's faults pause it (its health says so); a mail
+    server that cannot be reached is logged once per outage, each email backing off on its own."""
     if runtime.settings.smtp_url is None:
         log.warning("SMTP_URL is not set: deliveries are recorded but not sent")
+        await runtime.stop.wait()  # nothing to do, but a job that returns would end the service
         return
     mailer = Mailer(SmtpTarget(runtime.settings.smtp_url, options.smtp_timeout_seconds))
+    smtp = Outage("SMTP server")
     try:
         while not runtime.stop.is_set():
             try:
-                outcome = await send_next(runtime, options, composer, mailer)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("sender paused", error=repr(exc))
-                outcome = "unreachable"
-            except Exception as exc:  # a bug must not silently stop all email; it is logged
-                log.exception("sender error", error=repr(exc))
-                outcome = "unreachable"
+                outcome = await send_next(runtime, options, composer, mailer, health)
+            except DATABASE_UNAVAILABLE as exc:
+                await mailer.close()
+                await pause(runtime.stop, health.failed(exc))
+                continue
+            health.progress()
+            if outcome == "unreachable":
+                smtp.down(ConnectionError("no answer"), server=runtime.settings.smtp_url.rpartition("@")[2])
+            elif outcome in ("sent", "deferred"):
+                smtp.up()
             if outcome in ("idle", "unreachable"):
                 # Nothing due, or the server is down: hang up and look again shortly, rather than
                 # burning through every due row's attempts in one go.
                 await mailer.close()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(runtime.stop.wait(), options.poll_seconds)
+                await pause(runtime.stop, options.poll_seconds)
     finally:
         await mailer.close()

@@ -16,8 +16,9 @@ from shared import db
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.outbox import Relay
 from shared.requests import REQUEST_CONTEXT
-from shared.service import OPERATIONS, Runtime, lifespan
+from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
+from shared.supervision import Health
 
 MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox",))
 
@@ -35,16 +36,19 @@ ROUTES: list[ControllerRouterHandler] = [
 ]
 
 
-async def run_relay(runtime: Runtime) -> None:
-    relay = Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="portfolio")
+async def run_relay(runtime: Runtime, health: Health) -> None:
+    relay = Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="portfolio", health=health)
     await relay.run(runtime.stop)
+
+
+RELAY = Job("relay", run_relay, uses_stream=True)
 
 
 def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[*ROUTES, *OPERATIONS],
         dependencies=REQUEST_CONTEXT,
-        lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[run_relay])],
+        lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY])],
         exception_handlers={**EXCEPTION_HANDLERS, **STORE_ERRORS},
         request_class=JsonRequest,
         openapi_config=OpenAPIConfig(title="CDPS portfolio", version="1.0.0", path="/api/v1/schema"),

@@ -15,13 +15,14 @@ from shared import db
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
 from shared.requests import REQUEST_CONTEXT
-from shared.service import OPERATIONS, Runtime, lifespan
+from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
+from shared.supervision import Health
 
 MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("consumer",))
 
 
-async def run_indexer(runtime: Runtime) -> None:
+async def run_indexer(runtime: Runtime, health: Health) -> None:
     consumer = EventConsumer(
         name=CONSUMER,
         pool=runtime.pool,
@@ -33,8 +34,13 @@ async def run_indexer(runtime: Runtime) -> None:
         # larger batches catch up faster (measured by make bench: live indexing of 100,000 events);
         # a fetch returns what is there at once, so a quiet stream is indexed event by event as before.
         batch_size=5_000,
+        health=health,
     )
     await consumer.run(runtime.stop)
+
+
+INDEXER = Job("consumer", run_indexer, uses_stream=True)
+REBUILD_IF_OUTDATED = Job("rebuild", lambda runtime, _health: rebuild_if_outdated(runtime), uses_stream=True, once=True)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -42,7 +48,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[search, lag, *OPERATIONS],
         dependencies=REQUEST_CONTEXT,
-        lifespan=[lifespan("search", settings, MIGRATIONS, background=[run_indexer, rebuild_if_outdated])],
+        lifespan=[lifespan("search", settings, MIGRATIONS, background=[INDEXER, REBUILD_IF_OUTDATED])],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="CDPS search", version="1.0.0", path="/api/v1/schema"),
     )

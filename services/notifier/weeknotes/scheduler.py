@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
@@ -12,6 +11,7 @@ import asyncpg
 from services.notifier.weeknotes import store
 from services.notifier.weeknotes.calendar import Schedule, weeks_due
 from shared.logs import get_logger
+from shared.supervision import DEPENDENCY_ERRORS, Health, pause
 
 log = get_logger(__name__)
 
@@ -55,11 +55,14 @@ async def run_scheduler(
     clock: Clock = utc_now,
     every: float = 30.0,
     on_published: OnPublished = _nothing,
+    health: Health | None = None,
 ) -> None:
+    health = health or Health("weeknotes")
     while not stop.is_set():
         try:
             await publish_due(pool, schedule, clock(), on_published)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("weeknotes scheduler paused", error=repr(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
+        except DEPENDENCY_ERRORS as exc:
+            await pause(stop, health.failed(exc))
+            continue
+        health.progress()
+        await pause(stop, every)

@@ -19,8 +19,8 @@ from services.search.consumer import CONSUMER
 from shared.consumer import indexed_position
 from shared.events import Health, Phase
 from shared.http import ApiError, FieldError, Invalid
+from shared.replies.search import SearchKind, SearchResults
 from shared.requests import Caller, Connection
-from shared.search import SearchKind, SearchResults
 from shared.service import Runtime
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ import msgspec
 from services.search.domain import MIN_TERM_LENGTH
 from services.search.welsh import analyser, tokenise
 from shared.identity import Identity
-from shared.search import FacetCount, SearchHit, SearchKind, SearchResults
+from shared.replies.search import FacetCount, SearchHit, SearchKind, SearchResults
 
 if TYPE_CHECKING:
     from shared.db import Conn

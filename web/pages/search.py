@@ -12,7 +12,7 @@ from litestar import get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from shared.search import SearchResults
+from shared.replies.search import SearchResults
 from web.context import Language, PageLanguage
 from web.pages import labels
 from web.pages.common import (

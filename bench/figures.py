@@ -13,6 +13,7 @@ SEARCH_P95_AIM_MS = 20.0
 DASHBOARD_P95_AIM_MS = 50.0
 LAG_P99_LIMIT_MS = 250.0
 REBUILD_AIM = 0.5
+LIVE_AIM = 0.5
 RUN_LIMIT_SECONDS = 600.0
 
 
@@ -116,8 +117,10 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
                       aim="≤ 20 ms" if pct == "p95" else None,
                       meets=(s.get("p95_ms") or math.inf) <= SEARCH_P95_AIM_MS if pct == "p95" else None)  # fmt: skip
     live = raw.get("live") or {}
-    report.figure("index_events_per_s", "live indexing", live.get("index_events_per_s"), "rate",
-                  ceiling="js_consume", note=f"{live.get('events', 0):,.0f} events")  # fmt: skip
+    indexed = live.get("index_events_per_s")
+    report.figure("index_events_per_s", "live indexing", indexed, "rate", ceiling="js_consume",
+                  note=f"{live.get('events', 0):,.0f} events", aim="≥ 50% of consume-and-ack",
+                  meets=(indexed or 0) >= LIVE_AIM * _ceiling(raw, "js", "consume_ack_per_s"))  # fmt: skip
     rebuild = r.get("rebuild_events_per_s")
     report.figure("rebuild_events_per_s", "search index rebuild from the stream", rebuild, "rate",
                   ceiling="js_consume", aim="≥ 50% of consume-and-ack",

@@ -173,6 +173,8 @@ class Analyser:
         found = list(self.lexicon.singulars.get(key, ()))
         if key.endswith("wyr") and len(key) > 5:  # gofalwyr/gofalwr, defnyddwyr/defnyddiwr
             found += [s for s in (word[:-3] + "wr", word[:-3] + "iwr") if self.lexicon.is_word(s)]
+        if key.endswith(("tai", "dai")) and len(key) > 4:  # compounds of tŷ/tai: goleudy/goleudai, gweithdy/gweithdai
+            found += [s for s in (word[:-2] + "y", word[:-2] + "ŷ") if self.lexicon.is_word(s)]
         return found
 
     def _derived(self, word: str) -> tuple[str, ...]:

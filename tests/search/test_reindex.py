@@ -8,6 +8,10 @@ import subprocess
 import sys
 import uuid
 
+from asgi_lifespan import LifespanManager
+
+from services.search import welsh
+from services.search.app import create_app
 from services.search.reindex import reindex
 from shared.events import ProjectCreated, ProjectUpdated
 from tests.helpers import eventually, snapshot
@@ -91,3 +95,22 @@ async def test_a_rebuild_finishes_when_the_last_messages_of_its_range_were_delet
     await search.runtime.js.delete_msg(stream, last)
     await asyncio.wait_for(reindex(search.runtime), timeout=30)
     assert await search.titles(q="kept", after=kept) == ["Kept after a deletion"]
+
+
+async def test_an_index_made_by_another_analyser_is_rebuilt_when_the_service_starts(search: Search) -> None:
+    last = await search.publish(ProjectCreated(project=snapshot(title_en="Lighthouse keepers",
+                                                                title_cy="Ceidwaid goleudai")))  # fmt: skip
+    await search.query(after=last)
+    # As an index made before this analyser would be: no search vectors, and an older version.
+    await search.runtime.pool.execute("UPDATE documents SET tsv = '', title_tsv = ''")
+    await search.runtime.pool.execute("UPDATE index_state SET analyser = analyser - 1")
+    assert (await search.query(q="goleudai"))["total"] == 0
+
+    app = create_app(search.settings)
+    async with LifespanManager(app):  # a second replica starting: it sees the old version and rebuilds
+
+        async def found() -> int:
+            return int((await search.query(q="goleudy"))["total"])  # the singular finds the plural
+
+        assert await eventually(found, timeout=30) == 1
+    assert await search.runtime.pool.fetchval("SELECT analyser FROM index_state") == welsh.VERSION

@@ -83,6 +83,7 @@ PLURALS = [
     ("gair", "geiriau"), ("afon", "afonydd"), ("gwlad", "gwledydd"), ("tref", "trefi"), ("ffurflen", "ffurflenni"),
     ("gofalwr", "gofalwyr"), ("defnyddiwr", "defnyddwyr"), ("ffermwr", "ffermwyr"), ("tenant", "tenantiaid"),
     ("cais", "ceisiadau"), ("bathodyn", "bathodynnau"), ("trwydded", "trwyddedau"), ("busnes", "busnesau"),
+    ("goleudy", "goleudai"), ("gweithdy", "gweithdai"),
 ]  # fmt: skip
 
 NOT_THE_SAME = [

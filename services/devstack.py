@@ -18,7 +18,14 @@ import urllib.request
 import asyncpg
 
 from services.cli import SERVICES, migrate_all
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port, port_is_free
+from shared.embedded import (
+    EmbeddedNats,
+    EmbeddedNatsCluster,
+    EmbeddedPostgres,
+    die_with_parent,
+    free_port,
+    port_is_free,
+)
 from shared.settings import ConfigError, Settings
 
 DATABASE = "cdps"
@@ -69,7 +76,7 @@ def run_stack(settings: Settings) -> int:
     env = dict(os.environ, CDPS_DATA_DIR=str(data), CDPS_SECRET_KEY=settings.secret_key)
     children: list[subprocess.Popen[bytes]] = []
     postgres: EmbeddedPostgres | None = None
-    nats: EmbeddedNats | None = None
+    nats: EmbeddedNats | EmbeddedNatsCluster | None = None
     stopping = False
 
     def stop(*_: object) -> None:
@@ -93,7 +100,13 @@ def run_stack(settings: Settings) -> int:
             postgres = EmbeddedPostgres(data / "postgres")
             env["DATABASE_URL"] = asyncio.run(ensure_database(postgres.start()))
             print(f"PostgreSQL (embedded)  {env['DATABASE_URL']}")
-        if settings.nats_url is None:
+        if settings.nats_url is None and settings.nats_cluster > 1:
+            nats = EmbeddedNatsCluster(data / f"nats-cluster-{settings.nats_cluster}", size=settings.nats_cluster)
+            env["NATS_URL"] = nats.start()
+            # As many copies of the stream as a majority can keep through the loss of a node.
+            env.setdefault("CDPS_STREAM_REPLICAS", str(min(settings.nats_cluster, 3)))
+            print(f"NATS JetStream (embedded, {settings.nats_cluster}-node cluster)  {env['NATS_URL']}")
+        elif settings.nats_url is None:
             nats = EmbeddedNats(data / "nats")
             env["NATS_URL"] = nats.start()
             print(f"NATS JetStream (embedded)  {env['NATS_URL']}")

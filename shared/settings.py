@@ -95,6 +95,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
     search_port: Port = 8002
     notifier_port: Port = 8003
     smtp_sink_port: Port = 8025
+    nats_cluster: Annotated[
+        int, Meta(ge=1, le=5, description="1 (one NATS server) or a number of cluster nodes up to 5, e.g. 3")
+    ] = 1
+    """`cdps run` only: how many embedded NATS servers to start, routed into one JetStream cluster."""
     portfolio_url: HttpUrl = "http://127.0.0.1:8001"
     search_url: HttpUrl = "http://127.0.0.1:8002"
     notifier_url: HttpUrl = "http://127.0.0.1:8003"

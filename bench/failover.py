@@ -11,6 +11,7 @@ stays down. It checks that every write was published and indexed once.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -67,23 +68,29 @@ async def measure(replicas: int, root: Path, admin_dsn: str) -> dict[str, float]
             writer = asyncio.create_task(_write(client, ports["portfolio"], token, writes, stop))
             await asyncio.sleep(3)
             leader = await _stream_leader(cluster)
-            published = _counter(pool, "portfolio.events WHERE published_at IS NOT NULL")
-            indexed = _counter(pool, "search.aggregates")
-            before = (await published(), await indexed())
+            killed_at = dt.datetime.now(dt.UTC)
             leader.kill()
             killed = time.monotonic()
+            # Resumed: an event written after the kill is in the stream, or in the index.
+            published = _counter(
+                pool, "portfolio.events WHERE occurred_at > $1 AND published_at IS NOT NULL", killed_at
+            )
+            indexed = _counter(pool, "search.documents d JOIN portfolio.events e ON e.aggregate_id = d.id "
+                               "WHERE e.occurred_at > $1", killed_at)  # fmt: skip
+            everything_published = _counter(pool, "portfolio.events WHERE published_at IS NOT NULL")
+            everything_indexed = _counter(pool, "search.aggregates")
             # One copy: nothing works until its node is back, started at once (as a supervisor would).
             back = asyncio.create_task(asyncio.to_thread(cluster.restart, leader)) if replicas == 1 else None
             publishing, indexing = await asyncio.gather(
-                _resumed(published, before[0], killed), _resumed(indexed, before[1], killed)
+                _resumed(published, killed), _resumed(indexed, killed)
             )
             if back is not None:
                 await back
             await asyncio.sleep(2)
             stop.set()
             await writer
-            await _until(lambda: _all(published, len(writes)), within=120)
-            await _until(lambda: _all(indexed, len(writes)), within=120)
+            await _until(lambda: _all(everything_published, len(writes)), within=120)
+            await _until(lambda: _all(everything_indexed, len(writes)), within=120)
         return {"publishing": publishing, "indexing": indexing, "writes": float(len(writes))}
     finally:
         await pool.close()
@@ -105,15 +112,15 @@ async def _write(client: httpx.AsyncClient, port: int, token: str, writes: list[
         await asyncio.sleep(0.05)
 
 
-def _counter(pool: asyncpg.Pool, what: str) -> Callable[[], Awaitable[int]]:
+def _counter(pool: asyncpg.Pool, what: str, *args: object) -> Callable[[], Awaitable[int]]:
     async def count() -> int:
-        return int(await pool.fetchval(f"SELECT count(*) FROM {what}"))
+        return int(await pool.fetchval(f"SELECT count(*) FROM {what}", *args))
 
     return count
 
 
-async def _resumed(count: Callable[[], Awaitable[int]], before: int, since: float) -> float:
-    await _until(lambda: _all(count, before + 1), every=0.02)
+async def _resumed(count: Callable[[], Awaitable[int]], since: float) -> float:
+    await _until(lambda: _all(count, 1), every=0.02)
     return time.monotonic() - since
 
 

@@ -41,9 +41,9 @@ DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
 """Errors a background task meets when a server it depends on is down, restarting or overloaded."""
 
 FIRST_RETRY_SECONDS = 0.5
-MAX_RETRY_SECONDS = 5.0
-"""Short enough that work resumes within seconds of a server's return (a NATS leader election
-takes 2-4 s); each retry costs one connection attempt, so waiting longer would save nothing."""
+MAX_RETRY_SECONDS = 2.0
+"""Short, so that work resumes within two seconds of a server's return (after a NATS leader
+election, say); each retry costs one connection attempt, so waiting longer would save nothing."""
 
 UP = Gauge("cdps_task_up", "1 while a background task works, 0 while its dependencies fail it", ["task"])
 SINCE_PROGRESS = Gauge(

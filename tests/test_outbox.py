@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.portfolio import store
+from services.portfolio import commands, store
 from services.portfolio.app import MIGRATIONS
 from services.portfolio.domain import NewProject
 from shared import outbox
@@ -41,7 +41,7 @@ def event_for(aggregate_id: uuid.UUID, seq: int) -> outbox.Envelope:
 
 async def test_creating_a_project_stores_the_row_and_one_event_with_the_actor(runtime: Runtime) -> None:
     async with runtime.pool.acquire() as conn:
-        created, position = await store.create_project(conn, project("one"), LEAD)
+        created, position = await commands.create_project(conn, LEAD, project("one"))
     events = await runtime.pool.fetch("SELECT * FROM events")
     assert len(events) == 1
     assert events[0]["position"] == position
@@ -52,9 +52,9 @@ async def test_creating_a_project_stores_the_row_and_one_event_with_the_actor(ru
 
 async def test_a_failed_write_leaves_neither_row_nor_event(runtime: Runtime) -> None:
     async with runtime.pool.acquire() as conn:
-        await store.create_project(conn, project("taken"), LEAD)
+        await commands.create_project(conn, LEAD, project("taken"))
         with pytest.raises(store.SlugTaken):
-            await store.create_project(conn, project("taken"), LEAD)
+            await commands.create_project(conn, LEAD, project("taken"))
     assert await runtime.pool.fetchval("SELECT count(*) FROM projects") == 1
     assert await runtime.pool.fetchval("SELECT count(*) FROM events") == 1
 
@@ -76,7 +76,7 @@ async def test_an_event_appended_in_a_rolled_back_transaction_is_never_published
 async def test_relay_publishes_each_event_once_even_when_restarted_before_marking(runtime: Runtime) -> None:
     async with runtime.pool.acquire() as conn:
         for i in range(5):
-            await store.create_project(conn, project(f"p{i}"), LEAD)
+            await commands.create_project(conn, LEAD, project(f"p{i}"))
     relay = Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, "portfolio")
     # A relay that died after JetStream acked but before it marked the rows published:
     for row in await runtime.pool.fetch("SELECT * FROM events ORDER BY position"):
@@ -99,7 +99,7 @@ async def test_relay_wakes_on_commit_without_waiting_for_the_poll(settings: Sett
     try:
         await asyncio.wait_for(relay.idle.wait(), 10)  # its first pass is done; it now waits up to 30 s
         async with runtime.pool.acquire() as conn:
-            await store.create_project(conn, project("notified"), LEAD)
+            await commands.create_project(conn, LEAD, project("notified"))
 
         async def published() -> int:
             return len(await stream_events(runtime.js, slow_poll))

@@ -13,7 +13,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from services.portfolio import store
+from services.portfolio import commands
 from services.portfolio.app import MIGRATIONS as PORTFOLIO
 from services.portfolio.domain import NewProject
 from shared import bus
@@ -38,7 +38,7 @@ async def test_changes_made_while_nats_is_down_are_published_when_it_returns(
         nats_server.kill()
         async with runtime.pool.acquire() as conn:  # the API keeps working: the outbox holds the events
             for i in range(5):
-                await store.create_project(conn, NewProject(slug=f"offline-{i}", title_en="t", title_cy="t"), LEAD)
+                await commands.create_project(conn, LEAD, NewProject(slug=f"offline-{i}", title_en="t", title_cy="t"))
 
         async def unpublished() -> int:
             return int(await runtime.pool.fetchval("SELECT count(*) FROM events WHERE published_at IS NULL"))

@@ -9,7 +9,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
 from services.portfolio.routes import records
-from services.portfolio.routes.common import STORE_ERRORS
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
 from shared import db
@@ -49,7 +48,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[*ROUTES, *OPERATIONS],
         dependencies=REQUEST_CONTEXT,
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY])],
-        exception_handlers={**EXCEPTION_HANDLERS, **STORE_ERRORS},
+        exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,
         openapi_config=OpenAPIConfig(title="CDPS portfolio", version="1.0.0", path="/api/v1/schema"),
     )

@@ -2,8 +2,9 @@
 
 A dozen Welsh public bodies and about forty projects spread over every phase, each with a year of
 history: phase changes, health changes, updates and engagements. Deterministic (seeded), and
-written through the same store functions as the API, so every change has its event. Event times
-are moved back into the past inside each project's transaction, before the relay can see them.
+written through the same commands as the API, so every change obeys the same rules and has its
+event. Each change is checked against the day it describes, and event times are moved back to
+those days inside each project's transaction, before the relay can see them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 
 import asyncpg
 
-from services.portfolio import phases, records, store
-from services.portfolio.domain import NewEngagement, NewPartner, NewProject, NewUpdate, status_of
+from services.portfolio import commands, phases
+from services.portfolio.domain import NewEngagement, NewPartner, NewProject, NewUpdate
 from shared.db import init_connection
-from shared.events import Actor, Phase, ProjectPhaseChanged
+from shared.events import Actor, Phase
 
 LEADS = [Actor(id=f"lead-{name}", role="lead") for name in ("catrin", "dafydd", "sioned", "owain")]
 
@@ -148,8 +149,8 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
             return len(PROJECTS)  # already loaded
         partner_ids = {}
         for slug, name_en, name_cy, kind in PARTNERS:
-            partner, _ = await store.register_partner(
-                conn, NewPartner(slug=slug, name_en=name_en, name_cy=name_cy, kind=kind), LEADS[0]
+            partner, _ = await commands.register_partner(
+                conn, LEADS[0], NewPartner(slug=slug, name_en=name_en, name_cy=name_cy, kind=kind)
             )
             partner_ids[slug] = partner.id
             await _backdate(conn, partner.id, today - dt.timedelta(days=400))
@@ -175,7 +176,7 @@ async def _project_with_history(
     lead = rng.choice(LEADS)
     assert new.start_date is not None
     async with conn.transaction():
-        project, _ = await store.create_project(conn, new, lead)
+        project, _ = await commands.create_project(conn, lead, new)
         times = [new.start_date]
         path: list[Phase] = ["discovery", "alpha", "beta", "live", "retired"]
         target = path.index(end) if end in path else 0
@@ -184,46 +185,32 @@ async def _project_with_history(
             day = min(today, day + dt.timedelta(days=rng.randint(25, 70)))
             assessment: Any = "met" if phase != "retired" else None
             advance = phases.Transition(kind="advance", to_phase=phase, effective=day, assessment=assessment)
-            await _transition(conn, project.id, advance, lead)
+            await commands.change_phase(conn, lead, project.id, advance, None, today=day)
             times.append(day)
             await _post_update(conn, rng, project.id, day, lead)
             times.append(day)
         if end == "stopped":
             day = min(today, day + dt.timedelta(days=rng.randint(20, 40)))
-            await _transition(conn, project.id, phases.Transition(kind="stop", effective=day, reason=STOP_REASON), lead)
+            stop = phases.Transition(kind="stop", effective=day, reason=STOP_REASON)
+            await commands.change_phase(conn, lead, project.id, stop, None, today=day)
             times.append(day)
         for _ in range(rng.randint(1, 3)):
             day = min(today, day + dt.timedelta(days=rng.randint(5, 30)))
             await _post_update(conn, rng, project.id, day, lead)
             times.append(day)
-        engagement, _ = await records.record_engagement(
-            conn, NewEngagement(partner_id=new.partner_id or uuid.uuid4(), project_id=project.id,
-                                kind="catalyst_project", summary_en=f"Catalyst project: {new.title_en}",
-                                summary_cy=f"Prosiect catalydd: {new.title_cy}", started_on=new.start_date), lead,
+        engagement, _ = await commands.record_engagement(
+            conn, lead, NewEngagement(partner_id=new.partner_id or uuid.uuid4(), project_id=project.id,
+                                      kind="catalyst_project", summary_en=f"Catalyst project: {new.title_en}",
+                                      summary_cy=f"Prosiect catalydd: {new.title_cy}", started_on=new.start_date),
         )  # fmt: skip
         await _backdate(conn, engagement.id, new.start_date)
-        # Spread the project's events over the dates they describe (the store stamped them "now").
+        # Spread the project's events over the dates they describe (the outbox stamped them "now").
         await conn.execute(
             """UPDATE events e SET occurred_at = (d.day::timestamp + interval '10 hours') AT TIME ZONE 'Europe/London'
                FROM unnest($2::date[]) WITH ORDINALITY AS d(day, seq)
                WHERE e.aggregate_id = $1 AND e.aggregate_seq = d.seq""",
             project.id, times,
         )  # fmt: skip
-
-
-async def _transition(conn: asyncpg.Connection, project_id: uuid.UUID, request: phases.Transition, lead: Actor) -> None:
-    project = await store.lock_project(conn, project_id, None)
-    outcome = phases.decide(status_of(project), request, request.effective)
-    assert isinstance(outcome, phases.Accepted), outcome
-    await store.save_project(
-        conn, project_id, {"phase": outcome.new_phase, "state": outcome.new_state},
-        lambda snapshot: ProjectPhaseChanged(
-            project=snapshot, kind=outcome.kind, from_phase=outcome.from_phase, to_phase=outcome.new_phase,
-            from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
-            reason=outcome.reason, assessment=outcome.assessment,
-        ),
-        lead,
-    )  # fmt: skip
 
 
 async def _post_update(
@@ -235,7 +222,7 @@ async def _post_update(
     reason = "" if health == "green" else "Waiting on a supplier / Aros am gyflenwr"
     update = NewUpdate(body_en=en.format(n=n), body_cy=cy.format(n=n), posted_on=day, health=health,  # type: ignore[arg-type]
                        health_reason=reason)  # fmt: skip
-    await store.post_update(conn, project_id, update, lead, day)
+    await commands.post_update(conn, lead, project_id, update, today=day)
 
 
 async def _backdate(conn: asyncpg.Connection, aggregate_id: uuid.UUID, day: dt.date) -> None:

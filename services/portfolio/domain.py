@@ -15,9 +15,19 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from services.portfolio import phases
-from shared.events import EngagementKind, Health, PartnerKind, Phase, ProjectSnapshot, State, Visibility
+from shared.events import (
+    Actor,
+    EngagementKind,
+    Health,
+    PartnerKind,
+    PartnerSnapshot,
+    Phase,
+    ProjectSnapshot,
+    State,
+    Visibility,
+)
 from shared.http import FieldError
-from shared.replies.portfolio import Project
+from shared.replies.portfolio import Partner, Project
 
 Tag = Literal[
     "skills-and-staffing",
@@ -181,8 +191,11 @@ class NewSupportRequest(Input, kw_only=True):
     urgency: Literal["low", "medium", "high"] = "medium"
 
 
+TriageOutcome = Literal["accepted", "declined"]
+
+
 class Triage(Input, kw_only=True):
-    outcome: Literal["accepted", "declined"]
+    outcome: TriageOutcome
     reason: Reason = ""
     engagement: NewEngagement | None = None
 
@@ -195,15 +208,79 @@ class NewPerson(Input, kw_only=True):
     language: Language = "both"
 
 
-def changed_fields(before: dict[str, object], changes: msgspec.Struct) -> dict[str, object]:
+def partner_snapshot(partner: Partner) -> PartnerSnapshot:
+    """The partner as its events carry it."""
+    return PartnerSnapshot(**{k: getattr(partner, k) for k in PartnerSnapshot.__struct_fields__})
+
+
+def changed_fields(before: msgspec.Struct, changes: msgspec.Struct) -> dict[str, object]:
     """The fields of ``changes`` that were given (null clears a field) and differ from ``before``."""
     given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not UNSET}
-    return {k: v for k, v in given.items() if before.get(k) != v}
+    return {k: v for k, v in given.items() if getattr(before, k) != v}
+
+
+def lead_of(new: NewProject, actor: Actor) -> str | None:
+    """Who leads a new project: the one named, else the delivery lead creating it."""
+    return new.lead_id or (actor.id if actor.role == "lead" else None)
+
+
+# Rules a Struct cannot express. Each returns every problem it finds, so that one answer names
+# every bad field at once; the commands refuse a request (422) when any is found.
+
+_SAY_WHY = ("Say why the project is amber or red", "Dywedwch pam mae'r prosiect yn ambr neu'n goch")
+_ONE_LANGUAGE = (
+    "Write the update in English, Welsh or both", "Ysgrifennwch y diweddariad yn Gymraeg, Saesneg neu'r ddwy"
+)
+
+
+def _health_reason(health: Health | None, reason: str, field: str) -> list[FieldError]:
+    """Amber and red need a reason, wherever health is set."""
+    return [FieldError(field, *_SAY_WHY)] if health in ("amber", "red") and not reason.strip() else []
+
+
+def new_project_errors(new: NewProject) -> list[FieldError]:
+    return _health_reason(new.health, new.health_reason, "health_reason")
+
+
+def health_change_errors(change: HealthChange) -> list[FieldError]:
+    return _health_reason(change.health, change.reason, "reason")
+
+
+def update_errors(new: NewUpdate, today: dt.date) -> list[FieldError]:
+    """Written in one language at least, dated no later than today, and a reason for amber or red."""
+    errors = []
+    if not (new.body_en.strip() or new.body_cy.strip()):
+        errors += [FieldError("body_en", *_ONE_LANGUAGE), FieldError("body_cy", *_ONE_LANGUAGE)]
+    if new.posted_on is not None and new.posted_on > today:
+        errors.append(FieldError("posted_on", "The date cannot be in the future", "Ni all y dyddiad fod yn y dyfodol"))
+    return errors + _health_reason(new.health, new.health_reason, "health_reason")
 
 
 def engagement_errors(engagement: NewEngagement, prefix: str = "") -> list[FieldError]:
-    """Rules a Struct cannot express: an engagement does not end before it starts."""
+    """An engagement does not end before it starts."""
     if engagement.ended_on is not None and engagement.ended_on < engagement.started_on:
         return [FieldError(f"{prefix}ended_on", "The end date must not be before the start date",
                            "Ni all y dyddiad gorffen fod cyn y dyddiad dechrau")]  # fmt: skip
+    return []
+
+
+def triage_errors(decision: Triage) -> list[FieldError]:
+    """Accepting describes the engagement the request becomes; declining says why."""
+    errors = []
+    if decision.outcome == "accepted" and decision.engagement is None:
+        errors.append(FieldError("engagement", "Describe the engagement this request becomes",
+                                 "Disgrifiwch yr ymgysylltiad y mae'r cais hwn yn ei droi'n"))  # fmt: skip
+    if decision.engagement is not None:
+        errors += engagement_errors(decision.engagement, "engagement.")
+    if decision.outcome == "declined" and not decision.reason.strip():
+        errors.append(FieldError("reason", "Say why the request is declined",
+                                 "Dywedwch pam mae'r cais yn cael ei wrthod"))  # fmt: skip
+    return errors
+
+
+def person_errors(new: NewPerson) -> list[FieldError]:
+    """A partner contact belongs to a partner."""
+    if new.kind == "partner_contact" and new.partner_id is None:
+        return [FieldError("partner_id", "A partner contact belongs to a partner",
+                           "Mae cyswllt partner yn perthyn i bartner")]  # fmt: skip
     return []

@@ -2,10 +2,10 @@
 
 Why: these rules are what people argue about ("may a beta go back to discovery?"), so they live in
 one short place, readable in a sitting and checked by property-based tests over every phase, state
-and request. The API calls :func:`decide` and maps :class:`Refused` to HTTP 409; every project it
-returns carries :func:`allowed_actions`, so the web offers only what can work. Each refusal has a
-stable ``code`` and wording in English and Welsh, so no caller invents its own. ``today`` is a
-parameter: the rules never read a clock.
+and request. The change-phase command calls :func:`decide` (a :class:`Refused` is a 409 naming its
+field); every project the API returns carries :func:`allowed_actions`, so the web offers only what
+can work. Each refusal has a stable ``code`` and wording in English and Welsh, so no caller invents
+its own. ``today`` is a parameter: the rules never read a clock.
 
 Decisions beyond the brief:
 
@@ -90,6 +90,11 @@ class Refused(msgspec.Struct, frozen=True, kw_only=True):
     message_en: str
     message_cy: str
 
+    @property
+    def field(self) -> str:
+        """The request field the refusal is about, so a form can put the message beside it."""
+        return _REFUSAL_FIELDS.get(self.code, "kind")
+
 
 Outcome: TypeAlias = Accepted | Refused
 
@@ -143,6 +148,13 @@ def decide(status: ProjectStatus, request: Transition, today: dt.date) -> Outcom
     )
 
 
+_REFUSAL_FIELDS: dict[RefusalCode, str] = {
+    "skips_a_phase": "to_phase", "same_phase": "to_phase", "not_forward": "to_phase",
+    "not_backward": "to_phase", "target_required": "to_phase", "unexpected_phase": "to_phase",
+    "reason_required": "reason",
+    "future_date": "effective", "before_start": "effective", "assessment_not_met": "assessment",
+    "bad_assessment_link": "assessment_url",
+}  # fmt: skip
 _MESSAGES: dict[RefusalCode, tuple[str, str]] = {
     "skips_a_phase": (
         "A project moves forward one phase at a time: move from {here} to {next} first.",

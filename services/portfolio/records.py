@@ -1,4 +1,4 @@
-"""Portfolio SQL for engagements, support requests and people (each write with its event)."""
+"""Portfolio SQL for engagements, support requests and people: plain statements, no rules, no events."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import asyncpg
 import msgspec
 
-from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, Triage
-from services.portfolio.store import Missing, StaleVersion, UnknownPartner, emit
-from shared.events import Actor, EngagementRecorded, PersonAdded, SupportRequested, SupportTriaged
+from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, TriageOutcome
+from services.portfolio.store import Missing, UnknownPartner
+from shared.http import Conflict, FieldError, Invalid
 from shared.identity import Identity
 from shared.replies.portfolio import Engagement, Person, SupportRequest
 
@@ -18,39 +18,36 @@ if TYPE_CHECKING:
     from shared.db import Conn
 
 
-class EmailTaken(Exception):
-    pass
-
-
-class AlreadyTriaged(Exception):
-    pass
-
-
-class UnknownProject(Exception):
-    pass
-
-
-async def record_engagement(conn: Conn, new: NewEngagement, actor: Actor) -> tuple[Engagement, int]:
-    engagement_id = uuid.uuid4()
-    async with conn.transaction():
-        try:
-            row = await conn.fetchrow(
-                """INSERT INTO engagements (id, partner_id, project_id, kind, summary_en, summary_cy,
-                                            started_on, ended_on, contacts)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
-                engagement_id, new.partner_id, new.project_id, new.kind, new.summary_en, new.summary_cy,
-                new.started_on, new.ended_on, list(new.contacts),
-            )  # fmt: skip
-        except asyncpg.ForeignKeyViolationError as exc:
-            if exc.constraint_name == "engagements_project_id_fkey":
-                raise UnknownProject from exc
-            raise UnknownPartner from exc
-        event = EngagementRecorded(
-            partner_id=new.partner_id, project_id=new.project_id, kind=new.kind, summary_en=new.summary_en,
-            summary_cy=new.summary_cy, started_on=new.started_on, ended_on=new.ended_on,
+class EmailTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone already has that email address", "Mae gan rywun y cyfeiriad e-bost hwnnw eisoes",
+            [FieldError("email", "This email address is already used",
+                        "Mae'r cyfeiriad e-bost hwn yn cael ei ddefnyddio")],
         )  # fmt: skip
-        position = await emit(conn, event, actor=actor, aggregate_id=engagement_id, seq=1, partner_id=new.partner_id)
-    return _engagement(row), position
+
+
+class UnknownProject(Invalid):
+    def __init__(self) -> None:
+        super().__init__(
+            [FieldError("project_id", "There is no project with this id", "Nid oes prosiect gyda'r id hwn")]
+        )
+
+
+async def insert_engagement(conn: Conn, engagement_id: uuid.UUID, new: NewEngagement) -> Engagement:
+    try:
+        row = await conn.fetchrow(
+            """INSERT INTO engagements (id, partner_id, project_id, kind, summary_en, summary_cy,
+                                        started_on, ended_on, contacts)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
+            engagement_id, new.partner_id, new.project_id, new.kind, new.summary_en, new.summary_cy,
+            new.started_on, new.ended_on, list(new.contacts),
+        )  # fmt: skip
+    except asyncpg.ForeignKeyViolationError as exc:
+        if exc.constraint_name == "engagements_project_id_fkey":
+            raise UnknownProject() from None
+        raise UnknownPartner() from None
+    return _engagement(row)
 
 
 async def list_engagements(conn: Conn, viewer: Identity, partner: uuid.UUID | None) -> list[Engagement]:
@@ -65,49 +62,32 @@ async def list_engagements(conn: Conn, viewer: Identity, partner: uuid.UUID | No
     return [_engagement(r) for r in rows]
 
 
-async def request_support(conn: Conn, new: NewSupportRequest, actor: Actor) -> tuple[SupportRequest, int]:
-    request_id = uuid.uuid4()
-    async with conn.transaction():
-        row = await conn.fetchrow(
-            """INSERT INTO support_requests (id, organisation, contact_name, contact_email, language,
-                                             need, urgency)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-            request_id, new.organisation, new.contact_name, new.contact_email.lower(), new.language,
-            new.need, new.urgency,
-        )  # fmt: skip
-        event = SupportRequested(
-            organisation=new.organisation, contact_name=new.contact_name,
-            contact_email=new.contact_email.lower(), language=new.language, need=new.need, urgency=new.urgency,
-        )  # fmt: skip
-        position = await emit(conn, event, actor=actor, aggregate_id=request_id, seq=1, partner_id=None)
-    return _support(row), position
+async def insert_support_request(conn: Conn, request_id: uuid.UUID, new: NewSupportRequest) -> SupportRequest:
+    row = await conn.fetchrow(
+        """INSERT INTO support_requests (id, organisation, contact_name, contact_email, language, need, urgency)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+        request_id, new.organisation, new.contact_name, new.contact_email, new.language, new.need, new.urgency,
+    )  # fmt: skip
+    return _support(row)
 
 
-async def triage(
-    conn: Conn, request_id: uuid.UUID, decision: Triage, version: int | None, actor: Actor
-) -> tuple[SupportRequest, int]:
-    """Accept (recording the engagement in the same transaction) or decline with a reason."""
-    async with conn.transaction():
-        row = await conn.fetchrow("SELECT * FROM support_requests WHERE id = $1 FOR UPDATE", request_id)
-        if row is None:
-            raise Missing
-        if version is not None and row["version"] != version:
-            raise StaleVersion
-        if row["status"] != "new":
-            raise AlreadyTriaged
-        engagement_id = None
-        if decision.outcome == "accepted" and decision.engagement is not None:
-            engagement, _ = await record_engagement(conn, decision.engagement, actor)
-            engagement_id = engagement.id
-        row = await conn.fetchrow(
-            """UPDATE support_requests SET status = $2, reason = $3, engagement_id = $4,
-                      version = version + 1 WHERE id = $1 RETURNING *""",
-            request_id, decision.outcome, decision.reason, engagement_id,
-        )  # fmt: skip
-        assert row is not None
-        event = SupportTriaged(outcome=decision.outcome, reason=decision.reason, engagement_id=engagement_id)
-        position = await emit(conn, event, actor=actor, aggregate_id=request_id, seq=row["version"], partner_id=None)
-    return _support(row), position
+async def lock_support_request(conn: Conn, request_id: uuid.UUID) -> SupportRequest:
+    """The request, its row locked until the transaction ends."""
+    row = await conn.fetchrow("SELECT * FROM support_requests WHERE id = $1 FOR UPDATE", request_id)
+    if row is None:
+        raise Missing()
+    return _support(row)
+
+
+async def set_triage(
+    conn: Conn, request_id: uuid.UUID, outcome: TriageOutcome, reason: str, engagement_id: uuid.UUID | None
+) -> SupportRequest:
+    row = await conn.fetchrow(
+        """UPDATE support_requests SET status = $2, reason = $3, engagement_id = $4, version = version + 1
+           WHERE id = $1 RETURNING *""",
+        request_id, outcome, reason, engagement_id,
+    )  # fmt: skip
+    return _support(row)
 
 
 async def list_support_requests(conn: Conn, status: str | None) -> list[SupportRequest]:
@@ -118,26 +98,25 @@ async def list_support_requests(conn: Conn, status: str | None) -> list[SupportR
     return [_support(r) for r in rows]
 
 
-async def add_person(conn: Conn, new: NewPerson, actor: Actor) -> tuple[Person, int]:
-    person_id = uuid.uuid4()
-    async with conn.transaction():
-        try:
-            row = await conn.fetchrow(
-                """INSERT INTO people (id, name, email, kind, partner_id, language)
-                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
-                person_id, new.name, new.email.lower(), new.kind, new.partner_id, new.language,
-            )  # fmt: skip
-        except asyncpg.UniqueViolationError as exc:
-            raise EmailTaken from exc
-        except asyncpg.ForeignKeyViolationError as exc:
-            raise UnknownPartner from exc
-        event = PersonAdded(name=new.name, kind=new.kind, partner_id=new.partner_id, language=new.language)
-        position = await emit(conn, event, actor=actor, aggregate_id=person_id, seq=1, partner_id=new.partner_id)
-    return _person(row), position
+async def insert_person(conn: Conn, person_id: uuid.UUID, new: NewPerson) -> Person:
+    try:
+        row = await conn.fetchrow(
+            """INSERT INTO people (id, name, email, kind, partner_id, language)
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
+            person_id, new.name, new.email, new.kind, new.partner_id, new.language,
+        )  # fmt: skip
+    except asyncpg.UniqueViolationError:
+        raise EmailTaken() from None
+    except asyncpg.ForeignKeyViolationError:
+        raise UnknownPartner() from None
+    return _person(row)
 
 
 async def list_people(conn: Conn) -> list[Person]:
     return [_person(r) for r in await conn.fetch("SELECT * FROM people ORDER BY name")]
+
+
+# Each is given a row just written or read: RETURNING always returns one.
 
 
 def _engagement(row: asyncpg.Record | None) -> Engagement:

@@ -1,39 +1,24 @@
-"""Portfolio SQL for partners and projects. Every write stores its row and its event in one
-transaction; a project's ``version`` is its event sequence, so ``aggregate_seq`` = new version."""
+"""Portfolio SQL for partners and projects: plain, parameterised statements, one function each.
+
+No rules and no events here: the commands (``commands.py``) decide and emit; these functions
+read and write rows. A constraint the database enforces comes back as the bilingual error that
+names the field (``SlugTaken``, ``UnknownPartner``), so every caller reports it the same way.
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import asyncpg
 import msgspec
 
-from services.portfolio.domain import (
-    NewPartner,
-    NewProject,
-    NewUpdate,
-    PartnerChanges,
-    ProjectChanges,
-    ProjectFilters,
-    ProjectRecord,
-    changed_fields,
-)
-from shared import outbox
-from shared.events import (
-    Actor,
-    EventData,
-    PartnerRegistered,
-    PartnerSnapshot,
-    PartnerUpdated,
-    ProjectCreated,
-    ProjectSnapshot,
-    ProjectUpdated,
-    ProjectUpdatePosted,
-    make_envelope,
-)
+from services.portfolio.domain import NewPartner, NewProject, NewUpdate, ProjectFilters, ProjectRecord
+from shared.events import ProjectSnapshot
+from shared.http import Conflict, FieldError, Invalid, NotFound
 from shared.identity import Identity
 from shared.replies.portfolio import Partner, Update
 
@@ -41,28 +26,23 @@ if TYPE_CHECKING:
     from shared.db import Conn
 
 
-class SlugTaken(Exception):
-    pass
-
-
-class UnknownPartner(Exception):
-    pass
-
-
-class Missing(Exception):
+class Missing(NotFound):
     """No such record, or the caller may not see it (the two must look the same)."""
 
 
-class StaleVersion(Exception):
-    pass
+class SlugTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "That slug is already used", "Mae'r slug hwnnw'n cael ei ddefnyddio eisoes",
+            [FieldError("slug", "This slug is already used", "Mae'r slug hwn yn cael ei ddefnyddio eisoes")],
+        )  # fmt: skip
 
 
-async def emit(
-    conn: Conn, data: EventData, *, actor: Actor, aggregate_id: uuid.UUID, seq: int,
-    partner_id: uuid.UUID | None,
-) -> int:  # fmt: skip
-    envelope = make_envelope(data, actor=actor, aggregate_id=aggregate_id, aggregate_seq=seq, partner_id=partner_id)
-    return await outbox.append(conn, envelope)
+class UnknownPartner(Invalid):
+    def __init__(self) -> None:
+        super().__init__(
+            [FieldError("partner_id", "There is no partner with this id", "Nid oes partner gyda'r id hwn")]
+        )
 
 
 # Who may see what. $1 = role, $2 = the caller's partner id. Staff see everything; a partner also
@@ -70,63 +50,50 @@ async def emit(
 VISIBLE = """(visibility = 'public' OR $1 IN ('admin', 'lead')
     OR ($1 = 'partner' AND visibility = 'partner' AND partner_id = $2))"""
 
+# The columns a change may set: names are put into SQL, so only these are accepted.
+PARTNER_COLUMNS = frozenset(("name_en", "name_cy", "kind", "website", "active"))
+PROJECT_COLUMNS = frozenset(ProjectSnapshot.__struct_fields__) - {"slug"}
+
+
+def _assignments(fields: Mapping[str, object], allowed: frozenset[str]) -> str:
+    """``a = $2, b = $3, `` for the fields to set ($1 is the row's id)."""
+    unknown = fields.keys() - allowed
+    if unknown:
+        raise ValueError(f"not a column a change may set: {sorted(unknown)}")
+    return "".join(f"{name} = ${i}, " for i, name in enumerate(fields, start=2))
+
 
 # Partners ---------------------------------------------------------------------------------------
 
 
-def partner_snapshot(row: asyncpg.Record) -> PartnerSnapshot:
-    return msgspec.convert({k: row[k] for k in PartnerSnapshot.__struct_fields__}, PartnerSnapshot)
-
-
-async def register_partner(conn: Conn, new: NewPartner, actor: Actor) -> tuple[Partner, int]:
-    partner_id = uuid.uuid4()
-    async with conn.transaction():
-        try:
-            row = await conn.fetchrow(
-                """INSERT INTO partners (id, slug, name_en, name_cy, kind, website, active)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-                partner_id, new.slug, new.name_en, new.name_cy, new.kind, new.website, new.active,
-            )  # fmt: skip
-        except asyncpg.UniqueViolationError as exc:
-            raise SlugTaken(new.slug) from exc
-        assert row is not None
-        position = await emit(
-            conn, PartnerRegistered(partner=partner_snapshot(row)), actor=actor, aggregate_id=partner_id,
-            seq=1, partner_id=partner_id,
-        )  # fmt: skip
-    return _partner(row), position
-
-
-async def update_partner(
-    conn: Conn, partner_id: uuid.UUID, changes: PartnerChanges, version: int, actor: Actor
-) -> tuple[Partner, int | None]:
-    async with conn.transaction():
-        row = await conn.fetchrow("SELECT * FROM partners WHERE id = $1 FOR UPDATE", partner_id)
-        if row is None:
-            raise Missing
-        if row["version"] != version:
-            raise StaleVersion
-        changed = changed_fields(dict(row), changes)
-        if not changed:
-            return _partner(row), None
-        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(changed, start=2))
+async def insert_partner(conn: Conn, partner_id: uuid.UUID, new: NewPartner) -> Partner:
+    try:
         row = await conn.fetchrow(
-            f"UPDATE partners SET {assignments}, version = version + 1 WHERE id = $1 RETURNING *",
-            partner_id, *changed.values(),
+            """INSERT INTO partners (id, slug, name_en, name_cy, kind, website, active)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+            partner_id, new.slug, new.name_en, new.name_cy, new.kind, new.website, new.active,
         )  # fmt: skip
-        assert row is not None
-        position = await emit(
-            conn, PartnerUpdated(partner=partner_snapshot(row), changed=list(changed)), actor=actor,
-            aggregate_id=partner_id, seq=row["version"], partner_id=partner_id,
-        )  # fmt: skip
-    return _partner(row), position
+    except asyncpg.UniqueViolationError:
+        raise SlugTaken() from None
+    return _partner(row)
+
+
+async def lock_partner(conn: Conn, partner_id: uuid.UUID) -> Partner:
+    """The partner, its row locked until the transaction ends."""
+    return _partner(await conn.fetchrow("SELECT * FROM partners WHERE id = $1 FOR UPDATE", partner_id))
+
+
+async def update_partner(conn: Conn, partner_id: uuid.UUID, fields: Mapping[str, object]) -> Partner:
+    """Set ``fields`` and count one more version."""
+    row = await conn.fetchrow(
+        f"UPDATE partners SET {_assignments(fields, PARTNER_COLUMNS)}version = version + 1 WHERE id = $1 RETURNING *",
+        partner_id, *fields.values(),
+    )  # fmt: skip
+    return _partner(row)
 
 
 async def get_partner(conn: Conn, partner_id: uuid.UUID) -> Partner:
-    row = await conn.fetchrow("SELECT * FROM partners WHERE id = $1", partner_id)
-    if row is None:
-        raise Missing
-    return _partner(row)
+    return _partner(await conn.fetchrow("SELECT * FROM partners WHERE id = $1", partner_id))
 
 
 async def list_partners(conn: Conn, *, include_inactive: bool) -> list[Partner]:
@@ -134,122 +101,69 @@ async def list_partners(conn: Conn, *, include_inactive: bool) -> list[Partner]:
     return [_partner(r) for r in rows]
 
 
-def _partner(row: asyncpg.Record) -> Partner:
+def _partner(row: asyncpg.Record | None) -> Partner:
+    if row is None:
+        raise Missing()
     return msgspec.convert({k: row[k] for k in Partner.__struct_fields__}, Partner)
 
 
 # Projects ---------------------------------------------------------------------------------------
 
 
-def project_snapshot(row: asyncpg.Record) -> ProjectSnapshot:
-    return msgspec.convert({k: row[k] for k in ProjectSnapshot.__struct_fields__}, ProjectSnapshot)
-
-
-async def create_project(conn: Conn, new: NewProject, actor: Actor) -> tuple[ProjectRecord, int]:
-    """Insert the project and its ``portfolio.project.created`` event; returns (project, position)."""
-    project_id = uuid.uuid4()
-    lead = new.lead_id or (actor.id if actor.role == "lead" else None)
-    async with conn.transaction():
-        try:
-            row = await conn.fetchrow(
-                """
-                INSERT INTO projects (id, slug, partner_id, title_en, title_cy, summary_en, summary_cy,
-                                      lead_id, phase, health, health_reason, visibility, tags, start_date)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                RETURNING *
-                """,
-                project_id, new.slug, new.partner_id, new.title_en, new.title_cy, new.summary_en,
-                new.summary_cy, lead, new.phase, new.health, new.health_reason, new.visibility,
-                list(new.tags), new.start_date,
-            )  # fmt: skip
-        except asyncpg.UniqueViolationError as exc:
-            raise SlugTaken(new.slug) from exc
-        except asyncpg.ForeignKeyViolationError as exc:
-            raise UnknownPartner from exc
-        assert row is not None
-        position = await emit(
-            conn, ProjectCreated(project=project_snapshot(row)), actor=actor, aggregate_id=project_id,
-            seq=1, partner_id=new.partner_id,
+async def insert_project(conn: Conn, project_id: uuid.UUID, new: NewProject, lead_id: str | None) -> ProjectRecord:
+    try:
+        row = await conn.fetchrow(
+            """
+            INSERT INTO projects (id, slug, partner_id, title_en, title_cy, summary_en, summary_cy,
+                                  lead_id, phase, health, health_reason, visibility, tags, start_date)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            RETURNING *
+            """,
+            project_id, new.slug, new.partner_id, new.title_en, new.title_cy, new.summary_en,
+            new.summary_cy, lead_id, new.phase, new.health, new.health_reason, new.visibility,
+            list(new.tags), new.start_date,
         )  # fmt: skip
-    return _project(row), position
-
-
-async def lock_project(conn: Conn, project_id: uuid.UUID, version: int | None) -> ProjectRecord:
-    """Lock the row for a change; ``version`` is the caller's If-Match (None: not checked)."""
-    row = await conn.fetchrow("SELECT * FROM projects WHERE id = $1 FOR UPDATE", project_id)
-    if row is None:
-        raise Missing
-    if version is not None and row["version"] != version:
-        raise StaleVersion
+    except asyncpg.UniqueViolationError:
+        raise SlugTaken() from None
+    except asyncpg.ForeignKeyViolationError:
+        raise UnknownPartner() from None
     return _project(row)
 
 
-async def save_project(
-    conn: Conn, project_id: uuid.UUID, fields: dict[str, Any], make_event: Any, actor: Actor
-) -> tuple[ProjectRecord, int]:
-    """Apply ``fields`` to a locked project, bump its version and emit ``make_event(snapshot)``."""
-    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
-    separator = ", " if assignments else ""
+async def lock_project(conn: Conn, project_id: uuid.UUID) -> ProjectRecord:
+    """The project, its row locked until the transaction ends: changes to one project queue here,
+    which also keeps its events in ``aggregate_seq`` order in the outbox."""
+    return _project(await conn.fetchrow("SELECT * FROM projects WHERE id = $1 FOR UPDATE", project_id))
+
+
+async def update_project(conn: Conn, project_id: uuid.UUID, fields: Mapping[str, object]) -> ProjectRecord:
+    """Set ``fields`` (none at all is fine) and count one more version."""
     try:
         row = await conn.fetchrow(
-            f"UPDATE projects SET {assignments}{separator}version = version + 1, updated_at = now() "
+            f"UPDATE projects SET {_assignments(fields, PROJECT_COLUMNS)}version = version + 1, updated_at = now() "
             "WHERE id = $1 RETURNING *",
             project_id, *fields.values(),
         )  # fmt: skip
-    except asyncpg.ForeignKeyViolationError as exc:
-        raise UnknownPartner from exc
-    assert row is not None
-    position = await emit(
-        conn, make_event(project_snapshot(row)), actor=actor, aggregate_id=project_id, seq=row["version"],
-        partner_id=row["partner_id"],
+    except asyncpg.ForeignKeyViolationError:
+        raise UnknownPartner() from None
+    return _project(row)
+
+
+async def insert_update(
+    conn: Conn, update_id: uuid.UUID, project_id: uuid.UUID, posted_on: dt.date, author_id: str, new: NewUpdate
+) -> Update:
+    row = await conn.fetchrow(
+        """INSERT INTO project_updates (id, project_id, posted_on, author_id, body_en, body_cy, health)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+        update_id, project_id, posted_on, author_id, new.body_en, new.body_cy, new.health,
     )  # fmt: skip
-    return _project(row), position
-
-
-async def update_project(
-    conn: Conn, project_id: uuid.UUID, changes: ProjectChanges, version: int, actor: Actor
-) -> tuple[ProjectRecord, int | None]:
-    async with conn.transaction():
-        project = await lock_project(conn, project_id, version)
-        changed = changed_fields(msgspec.structs.asdict(project.snapshot), changes)
-        if not changed:
-            return project, None
-        return await save_project(
-            conn, project_id, changed, lambda p: ProjectUpdated(project=p, changed=list(changed)), actor
-        )
-
-
-async def post_update(
-    conn: Conn, project_id: uuid.UUID, new: NewUpdate, actor: Actor, today: dt.date
-) -> tuple[Update, int]:
-    update_id = uuid.uuid4()
-    posted_on = new.posted_on or today
-    async with conn.transaction():
-        project = await lock_project(conn, project_id, None)
-        fields: dict[str, Any] = {}
-        if new.health is not None and new.health != project.snapshot.health:
-            fields = {"health": new.health, "health_reason": new.health_reason}
-        update = await conn.fetchrow(
-            """INSERT INTO project_updates (id, project_id, posted_on, author_id, body_en, body_cy, health)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-            update_id, project_id, posted_on, actor.id, new.body_en, new.body_cy, new.health,
-        )  # fmt: skip
-        _, position = await save_project(
-            conn, project_id, fields,
-            lambda p: ProjectUpdatePosted(
-                project=p, update_id=update_id, posted_on=posted_on, body_en=new.body_en, body_cy=new.body_cy
-            ),
-            actor,
-        )  # fmt: skip
-    return msgspec.convert(dict(update or {}), Update), position
+    return _update(row)
 
 
 async def get_project(conn: Conn, project_id: uuid.UUID, viewer: Identity) -> ProjectRecord:
     row = await conn.fetchrow(
         f"SELECT * FROM projects WHERE id = $3 AND {VISIBLE}", viewer.role, viewer.partner_id, project_id
     )
-    if row is None:
-        raise Missing
     return _project(row)
 
 
@@ -299,7 +213,7 @@ async def list_updates(conn: Conn, project_id: uuid.UUID) -> list[Update]:
         "SELECT * FROM project_updates WHERE project_id = $1 ORDER BY posted_on DESC, created_at DESC",
         project_id,
     )
-    return [msgspec.convert({k: r[k] for k in Update.__struct_fields__}, Update) for r in rows]
+    return [_update(r) for r in rows]
 
 
 async def history(conn: Conn, aggregate_id: uuid.UUID) -> list[asyncpg.Record]:
@@ -333,8 +247,16 @@ async def timelines(conn: Conn, viewer: Identity) -> list[asyncpg.Record]:
     return rows
 
 
-def _project(row: asyncpg.Record) -> ProjectRecord:
+def _project(row: asyncpg.Record | None) -> ProjectRecord:
+    if row is None:
+        raise Missing()
+    snapshot = msgspec.convert({k: row[k] for k in ProjectSnapshot.__struct_fields__}, ProjectSnapshot)
     return ProjectRecord(
-        id=row["id"], snapshot=project_snapshot(row), version=row["version"], created_at=row["created_at"],
+        id=row["id"], snapshot=snapshot, version=row["version"], created_at=row["created_at"],
         updated_at=row["updated_at"],
     )  # fmt: skip
+
+
+def _update(row: asyncpg.Record | None) -> Update:
+    assert row is not None  # an INSERT … RETURNING or a row just read
+    return msgspec.convert({k: row[k] for k in Update.__struct_fields__}, Update)

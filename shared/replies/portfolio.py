@@ -11,17 +11,13 @@ import uuid
 
 import msgspec
 
-from shared.events import EngagementKind, Health, PartnerKind, Phase, State, TransitionKind, Visibility
+from shared.events import EngagementKind, Health, PartnerSnapshot, Phase, ProjectSnapshot, TransitionKind
 
 
-class Partner(msgspec.Struct, kw_only=True):
+class Partner(PartnerSnapshot, frozen=True, kw_only=True):
+    """A partner organisation: what its events carry, its id and its version (for If-Match)."""
+
     id: uuid.UUID
-    slug: str
-    name_en: str
-    name_cy: str
-    kind: PartnerKind
-    website: str | None
-    active: bool
     version: int
 
 
@@ -33,27 +29,16 @@ class AllowedAction(msgspec.Struct, frozen=True, kw_only=True):
     to_phase: Phase | None = None
 
 
-class Project(msgspec.Struct, kw_only=True):
+class Project(ProjectSnapshot, frozen=True, kw_only=True):
+    """A project: what its events carry, its id, its version (for If-Match) and what may be done next."""
+
     id: uuid.UUID
-    slug: str
-    partner_id: uuid.UUID | None
-    title_en: str
-    title_cy: str
-    summary_en: str
-    summary_cy: str
-    lead_id: str | None
-    phase: Phase
-    state: State
-    health: Health
-    health_reason: str
-    tags: list[str]
-    visibility: Visibility
-    start_date: dt.date | None
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
     allowed_actions: list[AllowedAction]
-    """What a delivery lead may do next, by the phase rules (given a reason and a valid date)."""
+    """The phase and state changes the rules allow now (a delivery lead makes them, with a reason
+    where one is needed and a date no later than today)."""
 
 
 class Page(msgspec.Struct, kw_only=True):
@@ -122,6 +107,7 @@ class SupportRequest(msgspec.Struct, kw_only=True):
     reason: str
     engagement_id: uuid.UUID | None
     created_at: dt.datetime
+    version: int
 
 
 class Person(msgspec.Struct, kw_only=True):

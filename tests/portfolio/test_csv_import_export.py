@@ -158,6 +158,26 @@ async def test_importing_projects_for_an_unknown_partner_is_refused_naming_partn
     assert await api.events() == []
 
 
+async def test_a_project_imported_amber_or_red_needs_a_reason_reported_on_its_line(api: Api) -> None:
+    text = ("slug,title_en,title_cy,health,health_reason\n"
+            "calm,Calm,Tawel,green,\n"
+            "late,Late,Hwyr,amber,\n"
+            "explained,Explained,Eglur,red,Supplier went bust\n")  # fmt: skip
+    body = refused(await upload(api, "projects", text), 422)
+    assert body["errors"] == [{"field": "line 3: health_reason", "message_en": "Say why the project is amber or red",
+                               "message_cy": "Dywedwch pam mae'r prosiect yn ambr neu'n goch"}]  # fmt: skip
+    assert await count(api, "projects") == 0 and await api.events() == []
+
+
+async def test_an_import_names_unreadable_rows_and_rows_the_database_refuses_in_one_answer(api: Api) -> None:
+    await api.partner(slug="taken")
+    text = f"{PARTNER_HEADER}\nbad-kind,One,Un,council\ntaken,Two,Dau,health\nfresh,Three,Tri,other\n"
+    body = refused(await upload(api, "partners", text), 422)
+    assert [e["field"] for e in body["errors"]] == ["line 2: kind", "line 3: slug"]
+    assert body["message_en"] == "2 rows have problems; nothing was imported"
+    assert await count(api, "partners") == 1 and len(await api.events()) == 1
+
+
 async def test_only_staff_import(api: Api) -> None:
     text = f"{PARTNER_HEADER}\ncardiff,Cardiff,Caerdydd,local_authority\n"
     refused(await upload(api, "partners", text, headers={}), 401)

@@ -170,6 +170,31 @@ async def test_amber_or_red_health_needs_a_reason(api: Api) -> None:
     assert (event["data"]["from_health"], event["data"]["to_health"]) == ("green", "red")
 
 
+async def test_a_project_created_amber_or_red_needs_a_reason_as_a_health_change_does(api: Api) -> None:
+    for health in ("amber", "red"):
+        body = {"slug": f"started-{health}", "title_en": "a", "title_cy": "b", "health": health, "health_reason": " "}
+        response = await api.client.post("/api/v1/projects", json=body, headers=api.as_("lead"))
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error == {"field": "health_reason", "message_en": "Say why the project is amber or red",
+                         "message_cy": "Dywedwch pam mae'r prosiect yn ambr neu'n goch"}  # fmt: skip
+    assert await api.events() == []
+    with_reason = await api.project(health="amber", health_reason="Waiting on a supplier")
+    assert with_reason.json()["health"] == "amber"
+
+
+async def test_an_update_with_several_bad_fields_names_every_one_in_one_answer(api: Api) -> None:
+    project = (await api.project()).json()
+    tomorrow = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
+    response = await api.client.post(
+        f"/api/v1/projects/{project['id']}/updates", headers=api.as_("lead"),
+        json={"body_en": " ", "body_cy": "", "posted_on": tomorrow, "health": "red", "health_reason": ""},
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body_en", "body_cy", "posted_on", "health_reason"]
+    assert await api.events("portfolio.project.update_posted") == []
+
+
 async def test_an_update_is_posted_listed_and_emitted_once(api: Api) -> None:
     project = (await api.project()).json()
     url = f"/api/v1/projects/{project['id']}/updates"

@@ -186,6 +186,19 @@ async def test_declining_needs_a_reason_and_accepting_needs_an_engagement_and_re
     assert stored["status"] == "new"
 
 
+async def test_a_triage_with_several_bad_fields_names_every_one_in_one_answer(api: Api) -> None:
+    partner = await api.partner()
+    request_id = await ask_for_support(api)
+    engagement = {"partner_id": partner["id"], "kind": "advice", "summary_en": "a", "summary_cy": "b",
+                  "started_on": "2026-03-02", "ended_on": "2026-03-01"}  # fmt: skip
+    response = await api.client.post(
+        f"/api/v1/support-requests/{request_id}/triage", headers=api.as_("lead"),
+        json={"outcome": "declined", "reason": "", "engagement": engagement},
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["engagement.ended_on", "reason"]
+
+
 async def test_accepting_a_request_records_its_engagement_then_the_triage_in_that_order(api: Api) -> None:
     partner = await api.partner()
     request_id = await ask_for_support(api)

@@ -7,7 +7,7 @@ import uuid
 from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
-from services.portfolio import store
+from services.portfolio import commands, store
 from services.portfolio.domain import NewPartner, PartnerChanges
 from services.portfolio.routes.common import written
 from shared.replies.portfolio import Partner
@@ -20,7 +20,7 @@ class PartnersController(Controller):
 
     @post("/", guards=[staff_only])
     async def register(self, data: JSONBody[NewPartner], identity: Caller, conn: Connection) -> Response[Partner]:
-        partner, position = await store.register_partner(conn, data, identity.actor)
+        partner, position = await commands.register_partner(conn, identity.actor, data)
         return written(partner, version=partner.version, position=position, status=201,
                        location=f"/api/v1/partners/{partner.id}")  # fmt: skip
 
@@ -35,7 +35,7 @@ class PartnersController(Controller):
     ) -> Response[Partner]:
         partner = await store.get_partner(conn, partner_id)
         if not partner.active and not identity.is_staff:
-            raise store.Missing
+            raise store.Missing()
         return Response(partner, headers={"ETag": etag(partner.version)})
 
     @patch("/{partner_id:uuid}", guards=[staff_only])
@@ -43,5 +43,5 @@ class PartnersController(Controller):
         self, partner_id: FromPath[uuid.UUID], data: JSONBody[PartnerChanges], identity: Caller, conn: Connection,
         expected_version: ExpectedVersion,
     ) -> Response[Partner]:  # fmt: skip
-        partner, position = await store.update_partner(conn, partner_id, data, expected_version, identity.actor)
+        partner, position = await commands.edit_partner(conn, identity.actor, partner_id, data, expected_version)
         return written(partner, version=partner.version, position=position)

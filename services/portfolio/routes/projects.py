@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import msgspec
 from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from services.portfolio import csvio, phases, store
+from services.portfolio import commands, csvio, phases, store
 from services.portfolio.domain import (
     NO_NUL,
     HealthChange,
@@ -20,32 +19,13 @@ from services.portfolio.domain import (
     ProjectFilters,
     Tag,
     project_reply,
-    status_of,
 )
-from services.portfolio.routes.common import written
-from shared.events import Health, Phase, ProjectHealthChanged, ProjectPhaseChanged
+from services.portfolio.routes.common import today, written
+from shared.events import Health, Phase
 from shared.events import State as ProjectState
-from shared.http import ApiError, FieldError, Invalid
+from shared.http import FieldError, Invalid
 from shared.replies.portfolio import HistoryEntry, Page, Project, TimelineEntry, Update
 from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
-
-
-class Refusal(ApiError):
-    status = 409
-
-
-# The request field each refusal is about, so a form can put the message beside it.
-REFUSAL_FIELDS = {
-    "skips_a_phase": "to_phase", "same_phase": "to_phase", "not_forward": "to_phase",
-    "not_backward": "to_phase", "target_required": "to_phase", "unexpected_phase": "to_phase",
-    "reason_required": "reason",
-    "future_date": "effective", "before_start": "effective", "assessment_not_met": "assessment",
-    "bad_assessment_link": "assessment_url",
-}  # fmt: skip
-
-
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 class ProjectsController(Controller):
@@ -54,8 +34,8 @@ class ProjectsController(Controller):
 
     @post("/", guards=[staff_only])
     async def create_project(self, data: JSONBody[NewProject], identity: Caller, conn: Connection) -> Response[Project]:
-        project, position = await store.create_project(conn, data, identity.actor)
-        return written(project_reply(project), version=project.version, position=position, status=201,
+        project, position = await commands.create_project(conn, identity.actor, data)
+        return written(project, version=project.version, position=position, status=201,
                        location=f"/api/v1/projects/{project.id}")  # fmt: skip
 
     @get("/")
@@ -103,69 +83,32 @@ class ProjectsController(Controller):
         self, project_id: FromPath[uuid.UUID], data: JSONBody[ProjectChanges], identity: Caller, conn: Connection,
         expected_version: ExpectedVersion,
     ) -> Response[Project]:  # fmt: skip
-        project, position = await store.update_project(conn, project_id, data, expected_version, identity.actor)
-        return written(project_reply(project), version=project.version, position=position)
+        project, position = await commands.edit_project(conn, identity.actor, project_id, data, expected_version)
+        return written(project, version=project.version, position=position)
 
     @post("/{project_id:uuid}/phase", status_code=200, guards=[staff_only])
     async def change_phase(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[phases.Transition], identity: Caller, conn: Connection,
         expected_version: ExpectedVersion,
     ) -> Response[Project]:  # fmt: skip
-        async with conn.transaction():
-            current = await store.lock_project(conn, project_id, expected_version)
-            outcome = phases.decide(status_of(current), data, today())
-            if isinstance(outcome, phases.Refused):
-                field = REFUSAL_FIELDS.get(outcome.code, "kind")
-                error = FieldError(field, outcome.message_en, outcome.message_cy)
-                raise Refusal(outcome.message_en, outcome.message_cy, [error], code=outcome.code)
-            project, position = await store.save_project(
-                conn, project_id, {"phase": outcome.new_phase, "state": outcome.new_state},
-                lambda snapshot: ProjectPhaseChanged(
-                    project=snapshot, kind=outcome.kind, from_phase=outcome.from_phase, to_phase=outcome.new_phase,
-                    from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
-                    reason=outcome.reason, assessment=outcome.assessment, assessment_url=outcome.assessment_url,
-                ),
-                identity.actor,
-            )  # fmt: skip
-        return written(project_reply(project), version=project.version, position=position)
+        project, position = await commands.change_phase(
+            conn, identity.actor, project_id, data, expected_version, today()
+        )
+        return written(project, version=project.version, position=position)
 
     @post("/{project_id:uuid}/health", status_code=200, guards=[staff_only])
     async def change_health(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[HealthChange], identity: Caller, conn: Connection,
         expected_version: ExpectedVersion,
     ) -> Response[Project]:  # fmt: skip
-        if data.health != "green" and not data.reason.strip():
-            raise Invalid([FieldError("reason", "Say why the project is amber or red",
-                                      "Dywedwch pam mae'r prosiect yn ambr neu'n goch")])  # fmt: skip
-        async with conn.transaction():
-            current = await store.lock_project(conn, project_id, expected_version)
-            before = current.snapshot.health
-            project, position = await store.save_project(
-                conn, project_id, {"health": data.health, "health_reason": data.reason},
-                lambda snapshot: ProjectHealthChanged(
-                    project=snapshot, from_health=before, to_health=data.health, reason=data.reason
-                ),
-                identity.actor,
-            )  # fmt: skip
-        return written(project_reply(project), version=project.version, position=position)
+        project, position = await commands.change_health(conn, identity.actor, project_id, data, expected_version)
+        return written(project, version=project.version, position=position)
 
     @post("/{project_id:uuid}/updates", guards=[staff_only])
     async def post_update(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[NewUpdate], identity: Caller, conn: Connection
     ) -> Response[Update]:
-        if not (data.body_en.strip() or data.body_cy.strip()):
-            message = (
-                "Write the update in English, Welsh or both",
-                "Ysgrifennwch y diweddariad yn Gymraeg, Saesneg neu'r ddwy",
-            )
-            raise Invalid([FieldError("body_en", *message), FieldError("body_cy", *message)])
-        if data.health is not None and data.health != "green" and not data.health_reason.strip():
-            raise Invalid([FieldError("health_reason", "Say why the project is amber or red",
-                                      "Dywedwch pam mae'r prosiect yn ambr neu'n goch")])  # fmt: skip
-        if data.posted_on is not None and data.posted_on > today():
-            raise Invalid([FieldError("posted_on", "The date cannot be in the future",
-                                      "Ni all y dyddiad fod yn y dyfodol")])  # fmt: skip
-        update, position = await store.post_update(conn, project_id, data, identity.actor, today())
+        update, position = await commands.post_update(conn, identity.actor, project_id, data, today())
         return Response(update, status_code=201, headers={"X-Event-Position": str(position)})
 
     @get("/{project_id:uuid}/updates")
@@ -179,7 +122,7 @@ class ProjectsController(Controller):
         project = await store.get_project(conn, project_id, identity)
         its_partner = identity.role == "partner" and identity.partner_id == project.snapshot.partner_id
         if not (identity.is_staff or its_partner):
-            raise store.Missing
+            raise store.Missing()
         rows = await store.history(conn, project_id)
         return [HistoryEntry(seq=r["seq"], type=r["type"], occurred_at=r["occurred_at"], actor_id=r["actor_id"],
                              actor_role=r["actor_role"], data=r["data"]) for r in rows]  # fmt: skip

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from services.portfolio import importer, records
-from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, Triage, engagement_errors
+from services.portfolio import commands, importer, records
+from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, Triage
 from services.portfolio.routes.common import written
 from shared.events import Actor
 from shared.http import ApiError, FieldError, Invalid
@@ -19,9 +19,7 @@ from shared.requests import OPTIONAL_VERSION, Caller, Connection, OptionalVersio
 
 @post("/api/v1/engagements", tags=["engagements"], guards=[staff_only])
 async def record_engagement(data: JSONBody[NewEngagement], identity: Caller, conn: Connection) -> Response[Engagement]:
-    if errors := engagement_errors(data):
-        raise Invalid(errors)
-    engagement, position = await records.record_engagement(conn, data, identity.actor)
+    engagement, position = await commands.record_engagement(conn, identity.actor, data)
     return written(engagement, version=1, position=position, status=201)
 
 
@@ -38,7 +36,7 @@ async def request_support(
 ) -> Response[SupportReceipt]:
     """The public form: anyone may ask for help. The answer reveals nothing but a reference."""
     actor = identity.actor if identity.role != "public" else Actor(id="public", role="public")
-    support, position = await records.request_support(conn, data, actor)
+    support, position = await commands.request_support(conn, actor, data)
     return Response(SupportReceipt(id=support.id), status_code=201, headers={"X-Event-Position": str(position)})
 
 
@@ -57,24 +55,13 @@ async def triage(
     request_id: FromPath[uuid.UUID], data: JSONBody[Triage], identity: Caller, conn: Connection,
     expected_version: OptionalVersion,
 ) -> Response[SupportRequest]:  # fmt: skip
-    if data.outcome == "accepted" and data.engagement is None:
-        raise Invalid([FieldError("engagement", "Describe the engagement this request becomes",
-                                  "Disgrifiwch yr ymgysylltiad y mae'r cais hwn yn ei droi'n")])  # fmt: skip
-    if data.engagement is not None and (errors := engagement_errors(data.engagement, "engagement.")):
-        raise Invalid(errors)
-    if data.outcome == "declined" and not data.reason.strip():
-        raise Invalid([FieldError("reason", "Say why the request is declined",
-                                  "Dywedwch pam mae'r cais yn cael ei wrthod")])  # fmt: skip
-    support, position = await records.triage(conn, request_id, data, expected_version, identity.actor)
-    return written(support, version=2, position=position)
+    support, position = await commands.triage(conn, identity.actor, request_id, data, expected_version)
+    return written(support, version=support.version, position=position)
 
 
 @post("/api/v1/people", tags=["people"], guards=[staff_only])
 async def add_person(data: JSONBody[NewPerson], identity: Caller, conn: Connection) -> Response[Person]:
-    if data.kind == "partner_contact" and data.partner_id is None:
-        raise Invalid([FieldError("partner_id", "A partner contact belongs to a partner",
-                                  "Mae cyswllt partner yn perthyn i bartner")])  # fmt: skip
-    person, position = await records.add_person(conn, data, identity.actor)
+    person, position = await commands.add_person(conn, identity.actor, data)
     return written(person, version=1, position=position, status=201)
 
 

@@ -1,0 +1,268 @@
+"""The portfolio's commands: every change to a partner, project, engagement, support request or person.
+
+A command takes the connection, who acts, what they asked (a typed input), the version they last
+read where a change could overwrite someone else's, and today where a rule needs the date. It owns
+the whole change, in this order: the rules that need no database (every problem at once, one 422),
+the transaction, the row lock and version check, the pure decision (``domain``, ``phases``), the
+new state and its event in the outbox. It returns the record and the event's outbox position
+(None when nothing changed). Routes, the CSV importer and the demo loader all call these; nothing
+else writes. Inside another transaction (an import, the demo loader) a command's is a savepoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from services.portfolio import domain, phases, records, store
+from services.portfolio.domain import (
+    HealthChange,
+    NewEngagement,
+    NewPartner,
+    NewPerson,
+    NewProject,
+    NewSupportRequest,
+    NewUpdate,
+    PartnerChanges,
+    ProjectChanges,
+    ProjectRecord,
+    Triage,
+    changed_fields,
+    partner_snapshot,
+    project_reply,
+)
+from shared import outbox
+from shared.events import (
+    Actor,
+    EngagementRecorded,
+    EventData,
+    PartnerRegistered,
+    PartnerUpdated,
+    PersonAdded,
+    ProjectCreated,
+    ProjectHealthChanged,
+    ProjectPhaseChanged,
+    ProjectUpdated,
+    ProjectUpdatePosted,
+    SupportRequested,
+    SupportTriaged,
+    make_envelope,
+)
+from shared.http import ApiError, Conflict, FieldError, Invalid, Stale
+from shared.replies.portfolio import Engagement, Partner, Person, Project, SupportRequest, Update
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+
+class PhaseChangeRefused(ApiError):
+    """The phase rules refuse the change (409), with their stable code and the field it is about."""
+
+    status = 409
+
+    def __init__(self, refused: phases.Refused) -> None:
+        error = FieldError(refused.field, refused.message_en, refused.message_cy)
+        super().__init__(refused.message_en, refused.message_cy, [error], code=refused.code)
+
+
+class AlreadyTriaged(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This request has already been triaged", "Mae'r cais hwn wedi'i frysbennu eisoes")
+
+
+def _refuse(errors: list[FieldError]) -> None:
+    """Refuse the request (422) naming every bad field, if the rules found any."""
+    if errors:
+        raise Invalid(errors)
+
+
+def _check_version(current: int, expected: int | None) -> None:
+    """Someone else's change since the caller read the record is a 412, never overwritten."""
+    if expected is not None and current != expected:
+        raise Stale()
+
+
+async def _emit(
+    conn: Conn, actor: Actor, data: EventData, *, aggregate_id: uuid.UUID, seq: int, partner_id: uuid.UUID | None
+) -> int:
+    envelope = make_envelope(data, actor=actor, aggregate_id=aggregate_id, aggregate_seq=seq, partner_id=partner_id)
+    return await outbox.append(conn, envelope)
+
+
+async def _lock_project(conn: Conn, project_id: uuid.UUID, expected_version: int | None) -> ProjectRecord:
+    """The project, locked for this change, as the caller last read it (else 412)."""
+    project = await store.lock_project(conn, project_id)
+    _check_version(project.version, expected_version)
+    return project
+
+
+async def _project_event(conn: Conn, actor: Actor, data: EventData, project: ProjectRecord) -> int:
+    """A project's version is its event sequence, so the event's ``aggregate_seq`` is the new version."""
+    return await _emit(
+        conn, actor, data, aggregate_id=project.id, seq=project.version, partner_id=project.snapshot.partner_id
+    )
+
+
+# Partners ---------------------------------------------------------------------------------------
+
+
+async def register_partner(conn: Conn, actor: Actor, new: NewPartner) -> tuple[Partner, int]:
+    async with conn.transaction():
+        partner = await store.insert_partner(conn, uuid.uuid4(), new)
+        event = PartnerRegistered(partner=partner_snapshot(partner))
+        position = await _emit(conn, actor, event, aggregate_id=partner.id, seq=1, partner_id=partner.id)
+    return partner, position
+
+
+async def edit_partner(
+    conn: Conn, actor: Actor, partner_id: uuid.UUID, changes: PartnerChanges, expected_version: int | None
+) -> tuple[Partner, int | None]:
+    async with conn.transaction():
+        current = await store.lock_partner(conn, partner_id)
+        _check_version(current.version, expected_version)
+        changed = changed_fields(current, changes)
+        if not changed:
+            return current, None
+        partner = await store.update_partner(conn, partner_id, changed)
+        event = PartnerUpdated(partner=partner_snapshot(partner), changed=list(changed))
+        position = await _emit(conn, actor, event, aggregate_id=partner.id, seq=partner.version, partner_id=partner.id)
+    return partner, position
+
+
+# Projects ---------------------------------------------------------------------------------------
+
+
+async def create_project(conn: Conn, actor: Actor, new: NewProject) -> tuple[Project, int]:
+    _refuse(domain.new_project_errors(new))
+    async with conn.transaction():
+        project = await store.insert_project(conn, uuid.uuid4(), new, domain.lead_of(new, actor))
+        position = await _project_event(conn, actor, ProjectCreated(project=project.snapshot), project)
+    return project_reply(project), position
+
+
+async def edit_project(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, changes: ProjectChanges, expected_version: int | None
+) -> tuple[Project, int | None]:
+    async with conn.transaction():
+        current = await _lock_project(conn, project_id, expected_version)
+        changed = changed_fields(current.snapshot, changes)
+        if not changed:
+            return project_reply(current), None
+        project = await store.update_project(conn, project_id, changed)
+        event = ProjectUpdated(project=project.snapshot, changed=list(changed))
+        position = await _project_event(conn, actor, event, project)
+    return project_reply(project), position
+
+
+async def change_phase(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, request: phases.Transition, expected_version: int | None,
+    today: dt.date,
+) -> tuple[Project, int]:  # fmt: skip
+    """Move the project on, back, or change its state, if the phase rules accept it (else 409)."""
+    async with conn.transaction():
+        current = await _lock_project(conn, project_id, expected_version)
+        outcome = phases.decide(domain.status_of(current), request, today)
+        if isinstance(outcome, phases.Refused):
+            raise PhaseChangeRefused(outcome)
+        project = await store.update_project(conn, project_id, {"phase": outcome.new_phase, "state": outcome.new_state})
+        event = ProjectPhaseChanged(
+            project=project.snapshot, kind=outcome.kind, from_phase=outcome.from_phase, to_phase=outcome.new_phase,
+            from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
+            reason=outcome.reason, assessment=outcome.assessment, assessment_url=outcome.assessment_url,
+        )  # fmt: skip
+        position = await _project_event(conn, actor, event, project)
+    return project_reply(project), position
+
+
+async def change_health(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, change: HealthChange, expected_version: int | None
+) -> tuple[Project, int]:
+    _refuse(domain.health_change_errors(change))
+    async with conn.transaction():
+        current = await _lock_project(conn, project_id, expected_version)
+        fields = {"health": change.health, "health_reason": change.reason}
+        project = await store.update_project(conn, project_id, fields)
+        event = ProjectHealthChanged(
+            project=project.snapshot, from_health=current.snapshot.health, to_health=change.health, reason=change.reason
+        )
+        position = await _project_event(conn, actor, event, project)
+    return project_reply(project), position
+
+
+async def post_update(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, new: NewUpdate, today: dt.date
+) -> tuple[Update, int]:
+    """A dated note on the project (undated: today), which may also set its health."""
+    _refuse(domain.update_errors(new, today))
+    posted_on = new.posted_on or today
+    async with conn.transaction():
+        current = await _lock_project(conn, project_id, None)
+        health_changes = new.health is not None and new.health != current.snapshot.health
+        update = await store.insert_update(conn, uuid.uuid4(), project_id, posted_on, actor.id, new)
+        fields = {"health": new.health, "health_reason": new.health_reason} if health_changes else {}
+        project = await store.update_project(conn, project_id, fields)
+        event = ProjectUpdatePosted(
+            project=project.snapshot, update_id=update.id, posted_on=posted_on, body_en=new.body_en, body_cy=new.body_cy
+        )
+        position = await _project_event(conn, actor, event, project)
+    return update, position
+
+
+# Engagements, support requests, people ---------------------------------------------------------
+
+
+async def record_engagement(conn: Conn, actor: Actor, new: NewEngagement) -> tuple[Engagement, int]:
+    _refuse(domain.engagement_errors(new))
+    async with conn.transaction():
+        engagement = await records.insert_engagement(conn, uuid.uuid4(), new)
+        event = EngagementRecorded(
+            partner_id=new.partner_id, project_id=new.project_id, kind=new.kind, summary_en=new.summary_en,
+            summary_cy=new.summary_cy, started_on=new.started_on, ended_on=new.ended_on,
+        )  # fmt: skip
+        position = await _emit(conn, actor, event, aggregate_id=engagement.id, seq=1, partner_id=new.partner_id)
+    return engagement, position
+
+
+async def request_support(conn: Conn, actor: Actor, new: NewSupportRequest) -> tuple[SupportRequest, int]:
+    new = msgspec.structs.replace(new, contact_email=new.contact_email.lower())
+    async with conn.transaction():
+        support = await records.insert_support_request(conn, uuid.uuid4(), new)
+        event = SupportRequested(
+            organisation=new.organisation, contact_name=new.contact_name, contact_email=new.contact_email,
+            language=new.language, need=new.need, urgency=new.urgency,
+        )  # fmt: skip
+        position = await _emit(conn, actor, event, aggregate_id=support.id, seq=1, partner_id=None)
+    return support, position
+
+
+async def triage(
+    conn: Conn, actor: Actor, request_id: uuid.UUID, decision: Triage, expected_version: int | None
+) -> tuple[SupportRequest, int]:
+    """Accept (recording the engagement in the same transaction) or decline with a reason; once only."""
+    _refuse(domain.triage_errors(decision))
+    async with conn.transaction():
+        current = await records.lock_support_request(conn, request_id)
+        _check_version(current.version, expected_version)
+        if current.status != "new":
+            raise AlreadyTriaged()
+        engagement_id = None
+        if decision.outcome == "accepted" and decision.engagement is not None:
+            engagement, _ = await record_engagement(conn, actor, decision.engagement)
+            engagement_id = engagement.id
+        support = await records.set_triage(conn, request_id, decision.outcome, decision.reason, engagement_id)
+        event = SupportTriaged(outcome=decision.outcome, reason=decision.reason, engagement_id=engagement_id)
+        position = await _emit(conn, actor, event, aggregate_id=support.id, seq=support.version, partner_id=None)
+    return support, position
+
+
+async def add_person(conn: Conn, actor: Actor, new: NewPerson) -> tuple[Person, int]:
+    _refuse(domain.person_errors(new))
+    new = msgspec.structs.replace(new, email=new.email.lower())
+    async with conn.transaction():
+        person = await records.insert_person(conn, uuid.uuid4(), new)
+        event = PersonAdded(name=new.name, kind=new.kind, partner_id=new.partner_id, language=new.language)
+        position = await _emit(conn, actor, event, aggregate_id=person.id, seq=1, partner_id=new.partner_id)
+    return person, position

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
 from typing import Any, TypeVar
 
 from nats.js import JetStreamContext
@@ -49,6 +50,14 @@ async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last value {value!r})")
         await asyncio.sleep(0.05)
+
+
+def plain_text(message: EmailMessage) -> str:
+    """The plain-text part of an email, as a reader's mail program shows it."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, message
+    text: str = body.get_content()
+    return text
 
 
 def snapshot(**overrides: Any) -> ProjectSnapshot:

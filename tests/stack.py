@@ -27,6 +27,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from shared.embedded import free_port
 from shared.settings import Settings
 from tests.conftest import create_database, drop_database
+from tests.helpers import eventually
 
 SERVICES = ("portfolio", "search", "notifier", "web")
 
@@ -36,6 +37,14 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+
+    async def wait_for(self, recipient: str, subject: str = "") -> list[EmailMessage]:
+        """The emails to ``recipient`` (whose subject has ``subject``), once there is at least one."""
+
+        async def arrived() -> list[EmailMessage]:
+            return [m for m in self.messages if m["To"] == recipient and subject in str(m["Subject"])]
+
+        return await eventually(arrived)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message: Any = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)

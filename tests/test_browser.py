@@ -158,6 +158,7 @@ async def test_a_partner_signs_in_from_the_emailed_link_and_sees_only_their_proj
 
         [sent] = await eventually(link_sent)
         await page.goto(sent["link"])
+    await page.get_by_role("button", name="Sign in").click()  # opening the link alone signs nobody in
     await page.get_by_role("link", name="My projects").click()
     table = page.locator("main table")
     await expect(table).to_contain_text(mine)

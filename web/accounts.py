@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from shared.db import Conn
 
 LINK_LIFETIME = dt.timedelta(minutes=15)
+INVITATION_LIFETIME = dt.timedelta(days=7)
+"""An invitation is read when the invitee next looks at their email, not at once."""
 SESSION_IDLE = dt.timedelta(minutes=30)
 SESSION_ABSOLUTE = dt.timedelta(hours=12)
 AccountRole = Literal["admin", "lead", "partner"]
@@ -86,26 +88,46 @@ async def find_account(conn: Conn, email: str) -> Account | None:
     return _account(await conn.fetchrow("SELECT * FROM accounts WHERE email = $1 AND active", email.strip().lower()))
 
 
-async def create_signin_link(conn: Conn, account: Account) -> str:
+async def create_signin_link(
+    conn: Conn, account: Account, *, destination: str = "/", lifetime: dt.timedelta = LINK_LIFETIME
+) -> str:
+    """A one-time link's secret; ``destination`` (a path on this site, already checked) is where it leads."""
     token = secrets.token_urlsafe(32)
     await conn.execute(
-        "INSERT INTO signin_links (token_hash, account_id, expires_at) VALUES ($1, $2, now() + $3)",
-        digest(token), account.id, LINK_LIFETIME,
+        "INSERT INTO signin_links (token_hash, account_id, expires_at, destination) VALUES ($1, $2, now() + $3, $4)",
+        digest(token), account.id, lifetime, destination,
     )  # fmt: skip
     return token
 
 
-async def redeem_signin_link(conn: Conn, token: str) -> Account | None:
+class SigninLink(msgspec.Struct, frozen=True, kw_only=True):
+    account: Account
+    destination: str
+
+
+async def usable_signin_link(conn: Conn, token: str) -> SigninLink | None:
+    """The link if it would sign someone in now, without spending it (opening the link only looks)."""
+    row = await conn.fetchrow(
+        """SELECT a.*, l.destination FROM signin_links l JOIN accounts a ON a.id = l.account_id
+           WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > now() AND a.active""",
+        digest(token),
+    )
+    account = _account(row)
+    return None if row is None or account is None else SigninLink(account=account, destination=row["destination"])
+
+
+async def redeem_signin_link(conn: Conn, token: str) -> SigninLink | None:
     """Use a link once: it must exist, be unused and unexpired; its account must be active."""
     row = await conn.fetchrow(
         """UPDATE signin_links SET used_at = now()
            WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-           RETURNING account_id""",
+           RETURNING account_id, destination""",
         digest(token),
     )
     if row is None:
         return None
-    return _account(await conn.fetchrow("SELECT * FROM accounts WHERE id = $1 AND active", row["account_id"]))
+    account = _account(await conn.fetchrow("SELECT * FROM accounts WHERE id = $1 AND active", row["account_id"]))
+    return None if account is None else SigninLink(account=account, destination=row["destination"])
 
 
 async def start_session(conn: Conn, account: Account) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 import nats.errors
@@ -18,7 +19,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import ASGIMiddleware
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -90,6 +91,38 @@ def client_address(request: Request[Any, Any, Any]) -> str:
 
 class SigninForm(msgspec.Struct, kw_only=True):
     email: str = ""
+    next: str = ""
+    """The page the person was trying to reach (see ``destination``)."""
+
+
+def destination(requested: str | None) -> str:
+    """Where to go after signing in: the page asked for if it is a path on this site, else the home page.
+
+    Only a path may pass, never another site: not ``//evil.example`` or ``/\\evil.example`` (browsers
+    read both as another host), nor their percent-encoded forms (decoded until nothing changes), nor
+    anything with a scheme, a host, a control character, a space or non-ASCII (browsers drop some
+    characters, such as a tab, before reading the address, which would let ``/<tab>/evil.example``
+    through). Sign-in pages themselves lead home: going back to them after signing in helps nobody.
+    """
+    path = requested or ""
+    if not 0 < len(path) <= 2000:
+        return "/"
+    decoded, previous = path, ""
+    for _ in range(5):  # a few rounds: %252F is %2F is /
+        if decoded == previous:
+            break
+        previous, decoded = decoded, unquote(decoded)
+    for text in (path, decoded):
+        if not text.startswith("/") or text.startswith("//") or "\\" in text:
+            return "/"
+        if any(not 0x21 <= ord(char) <= 0x7E for char in text):
+            return "/"
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc:
+            return "/"
+    if path == "/signin" or path.startswith(("/signin/", "/signin?", "/signout")):
+        return "/"
+    return path
 
 
 async def _page(
@@ -102,9 +135,12 @@ async def _page(
     )  # fmt: skip
 
 
+Next = Annotated[str, QueryParameter(name="next", required=False)]
+
+
 @get("/signin")
-async def signin_form(request: Request[Any, Any, Any], lang: PageLanguage) -> Template:
-    return await _page(request, lang, "auth/signin.html", email="", error=None)
+async def signin_form(request: Request[Any, Any, Any], lang: PageLanguage, going_to: Next = "") -> Template:
+    return await _page(request, lang, "auth/signin.html", email="", error=None, next=destination(going_to))
 
 
 @post("/signin")
@@ -115,9 +151,11 @@ async def request_signin_link(
     """Send a link if the address has an account. The answer is the same either way, and as quick:
     the link goes to the notifier after the page has been sent."""
     email = data.email.strip().lower()
+    going_to = destination(data.next)
     if "@" not in email or len(email) > 254:
         message = lang._("Enter an email address in the correct format, like name@example.com")
-        return await _page(request, lang, "auth/signin.html", status=400, email=data.email, error=message)
+        return await _page(request, lang, "auth/signin.html", status=400, email=data.email, error=message,
+                           next=going_to)  # fmt: skip
     limited_address = await accounts.hit_rate_limit(
         conn, f"signin:address:{email}", limit=SIGNIN_LIMIT_PER_ADDRESS, window=SIGNIN_WINDOW
     )
@@ -129,33 +167,74 @@ async def request_signin_link(
     account = await accounts.find_account(conn, email)
     response = await _page(request, lang, "auth/check_email.html", email=email)
     if account is not None:
-        link = f"{state.runtime.settings.public_url}/signin/{await accounts.create_signin_link(conn, account)}"
-        response.background = BackgroundTask(_send_link, state.runtime, account, link)
+        token = await accounts.create_signin_link(conn, account, destination=going_to)
+        link = signin_url(state.runtime.settings.public_url, token, account)
+        response.background = BackgroundTask(send_link, state.runtime, account, link)
     return response
 
 
-async def _send_link(runtime: Runtime, account: accounts.Account, link: str) -> None:
-    """Core NATS request/reply to the notifier: the link is never stored in the stream."""
-    payload = msgspec.json.encode({"email": account.email, "link": link, "language": account.language})
+def signin_url(public_url: str, token: str, account: accounts.Account) -> str:
+    """The emailed link; it opens in the account's language when that is one language."""
+    language = f"?lang={account.language}" if account.language in ("cy", "en") else ""
+    return f"{public_url}/signin/{token}{language}"
+
+
+async def send_link(
+    runtime: Runtime, account: accounts.Account, link: str, invitation: dict[str, str] | None = None
+) -> bool:
+    """Core NATS request/reply to the notifier: the link is never stored in the stream. With
+    ``invitation`` (name, role, invited_by), the email is an invitation. True if it was sent."""
+    request: dict[str, Any] = {"email": account.email, "link": link, "language": account.language}
+    if invitation is not None:
+        request["invitation"] = invitation
     try:
-        await runtime.nc.request(runtime.settings.subject_for("auth.signin_link"), payload, timeout=5)
+        answer = await runtime.nc.request(
+            runtime.settings.subject_for("auth.signin_link"), msgspec.json.encode(request), timeout=5
+        )
     except (nats.errors.Error, TimeoutError) as exc:
-        # The page says the same either way; the person can ask again.
+        # The sign-in page says the same either way; the person can ask again.
         log.warning("sign-in link not sent", error=repr(exc))
+        return False
+    try:
+        sent = msgspec.json.decode(answer.data, type=LinkSent).ok
+    except msgspec.DecodeError:
+        sent = False
+    if not sent:
+        log.warning("sign-in link not sent", reply=answer.data.decode(errors="replace")[:500])
+    return sent
+
+
+class LinkSent(msgspec.Struct):
+    """The notifier's answer (it also says why not, for its own log)."""
+
+    ok: bool
 
 
 @get("/signin/{token:str}")
-async def follow_signin_link(
+async def open_signin_link(
+    token: FromPath[str], request: Request[Any, Any, Any], lang: PageLanguage, conn: Connection
+) -> Template:
+    """The link only shows a button: mail scanners and link previews open links, and must not spend
+    it. A link that no longer works says so (and how to get another) on an ordinary page."""
+    link = await accounts.usable_signin_link(conn, token)
+    if link is None:
+        return await _page(request, lang, "auth/link_invalid.html")
+    return await _page(request, lang, "auth/use_link.html", email=link.account.email)
+
+
+@post("/signin/{token:str}")
+async def use_signin_link(
     token: FromPath[str], request: Request[Any, Any, Any], lang: PageLanguage, conn: Connection
 ) -> Response[Any]:
-    account = await accounts.redeem_signin_link(conn, token)
-    if account is None:
+    """The button: spends the link, starts a new session and goes where the link leads."""
+    link = await accounts.redeem_signin_link(conn, token)
+    if link is None:
         return await _page(request, lang, "auth/link_invalid.html", status=400)
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         await accounts.end_session(conn, old)  # never keep a session id the browser chose or had before
-    session_id = await accounts.start_session(conn, account)
-    response: Redirect = Redirect("/")
+    session_id = await accounts.start_session(conn, link.account)
+    response: Redirect = Redirect(destination(link.destination), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=request.url.scheme == "https",
         max_age=int(accounts.SESSION_ABSOLUTE.total_seconds()), path="/",
@@ -213,6 +292,6 @@ async def revoke_api_token(token_id: FromPath[uuid.UUID], me: SignedIn, conn: Co
 
 
 ROUTES = [
-    signin_form, request_signin_link, follow_signin_link, sign_out, sign_out_everywhere,
+    signin_form, request_signin_link, open_signin_link, use_signin_link, sign_out, sign_out_everywhere,
     api_tokens_page, create_api_token, revoke_api_token,
 ]  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from services.notifier import domain
-from services.notifier.domain import RHYTHMS, Lang, Language, pick
+from services.notifier.domain import RHYTHMS, ROLES, Lang, Language, pick
 from services.notifier.links import LinkClaims, Links
 from services.notifier.rendering import Templates
 from shared.events import (
@@ -158,12 +158,19 @@ class Composer:
             return digest_context(payload, lang, self.links, self.templates)
         if template == domain.SIGNIN:
             return {"link": payload["link"], "email": payload["email"]}
+        if template == domain.INVITATION:
+            return {
+                "link": payload["link"], "email": payload["email"], "name": payload["name"],
+                "role": ROLES[lang][payload["role"]], "invited_by": payload["invited_by"],
+                "valid_until": long_date(dt.date.fromisoformat(payload["valid_until"]), lang),
+                "signin_url": self.links.signin_page(),
+            }  # fmt: skip
         return event_context(payload, lang, self.links)[1]
 
     def unsubscribe_url(self, template: str, recipient: str, subscription_id: uuid.UUID | None) -> str | None:
         if subscription_id is not None:
             return self.links.unsubscribe(subscription=subscription_id)
-        if template == domain.SIGNIN:
+        if template in domain.ONE_OFF:
             return None  # asked for a moment ago, to sign in: not a mailing to leave
         # A reply to the recipient's own request (support triage) belongs to no subscription: its
         # link stops every email to the address.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import asyncpg
 import msgspec
 
-from services.notifier.domain import SIGNIN
+from services.notifier.domain import ONE_OFF
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -159,7 +159,7 @@ async def get_delivery(conn: Conn, delivery_id: uuid.UUID) -> DeliveryDetail | N
 
 
 class NotRetryable(Exception):
-    """Only a failed delivery can be retried, and never a sign-in link (it is not kept)."""
+    """Only a failed delivery can be retried, and never a sign-in link or invitation (the link is not kept)."""
 
 
 async def retry(conn: Conn, delivery_id: uuid.UUID) -> DeliveryDetail | None:
@@ -169,7 +169,7 @@ async def retry(conn: Conn, delivery_id: uuid.UUID) -> DeliveryDetail | None:
         row = await conn.fetchrow("SELECT status, template FROM deliveries WHERE id = $1 FOR UPDATE", delivery_id)
         if row is None:
             return None
-        if row["template"] == SIGNIN:
+        if row["template"] in ONE_OFF:
             raise NotRetryable("signin")
         if row["status"] != "failed":
             raise NotRetryable(row["status"])
@@ -181,11 +181,11 @@ async def retry(conn: Conn, delivery_id: uuid.UUID) -> DeliveryDetail | None:
 
 
 async def log_signin(
-    conn: Conn, *, delivery_id: uuid.UUID, recipient: str, language: str, subject: str, outcome: Outcome,
-    code: int | None, detail: str,
+    conn: Conn, *, delivery_id: uuid.UUID, template: str, recipient: str, language: str, subject: str,
+    outcome: Outcome, code: int | None, detail: str,
 ) -> None:  # fmt: skip
-    """The delivery log's row for a sign-in email, sent already. The link is not kept: it signs
-    someone in, so it lives only in their mailbox (and never in the stream)."""
+    """The delivery log's row for a sign-in email or invitation, sent already. The link is not kept:
+    it signs someone in, so it lives only in their mailbox (and never in the stream)."""
     await conn.execute(
         "INSERT INTO notices (id, type, payload) VALUES ($1, 'auth.signin_link', $2)",
         delivery_id,
@@ -196,7 +196,7 @@ async def log_signin(
                                    attempts, last_error, sent_at)
            VALUES ($1, $1, 'auth.signin_link', $2, $3, $4, $5, $6, 1, $7,
                    CASE WHEN $6 = 'sent' THEN now() END)""",
-        delivery_id, SIGNIN, recipient, language, subject, "sent" if outcome == "sent" else "failed",
+        delivery_id, template, recipient, language, subject, "sent" if outcome == "sent" else "failed",
         detail or None,
     )  # fmt: skip
     await record_attempt(conn, delivery_id, 1, outcome, code, detail)

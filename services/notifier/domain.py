@@ -39,6 +39,10 @@ TEMPLATE_FOR_EVENT = {
 CONFIRMATION = "subscription_confirmation"
 DIGEST = "weekly_digest"
 SIGNIN = "signin_link"
+INVITATION = "invitation"
+ONE_OFF = (SIGNIN, INVITATION)
+"""Emails sent at once over core NATS, to someone who asked (or was invited) a moment ago: no
+subscription, no unsubscribe link, and nothing kept of their link."""
 # The event_type of deliveries that no portfolio event caused.
 CONFIRMATION_TYPE = "notifier.subscription.confirmation"
 DIGEST_TYPE = "notifier.digest.weekly"
@@ -135,6 +139,11 @@ RHYTHMS = {
     "en": {"immediate": "as things happen", "weekly": "once a week, in a digest"},
     "cy": {"immediate": "wrth i bethau ddigwydd", "weekly": "unwaith yr wythnos, mewn crynodeb"},
 }
+ROLES = {
+    "en": {"admin": "an administrator", "lead": "a delivery lead", "partner": "a partner"},
+    "cy": {"admin": "gweinyddwr", "lead": "arweinydd cyflawni", "partner": "partner"},
+}
+"""What an invited account may do, as the invitation says it ("... as a delivery lead" / "fel arweinydd cyflawni")."""
 WHOLE_PORTFOLIO = {"en": "the whole CDPS portfolio", "cy": "holl bortffolio CDPS"}
 SOME_PROJECT = {"en": "a CDPS project", "cy": "un o brosiectau CDPS"}
 SOME_PARTNER = {"en": "a CDPS partner organisation", "cy": "un o sefydliadau partner CDPS"}

@@ -60,6 +60,9 @@ class Links:
         token = sign_link(LinkClaims(subscription=subscription, email=email), "unsubscribe", self._secret)
         return f"{self._link_base}/subscriptions/unsubscribe?{urlencode({'token': token})}"
 
+    def signin_page(self) -> str:
+        return f"{self._web_base}/signin"
+
     def project(self, slug: str) -> str:
         return f"{self._web_base}/projects/{slug}"
 

@@ -39,6 +39,7 @@ EMAILS: dict[str, frozenset[str]] = {
     "subscription_confirmation": frozenset({"confirm_url", "target", "rhythm", "unsubscribe_url"}),
     "weekly_digest": frozenset({"items", "period_start", "period_end", "target", "unsubscribe_url"}),
     "signin_link": frozenset({"link", "email"}),
+    "invitation": frozenset({"link", "email", "name", "role", "invited_by", "valid_until", "signin_url"}),
 }  # fmt: skip
 """Each email template and the placeholders it may use."""
 

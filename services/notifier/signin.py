@@ -1,4 +1,4 @@
-"""Sign-in links, asked for over core NATS request/reply and emailed at once.
+"""Sign-in links and invitations, asked for over core NATS request/reply and emailed at once.
 
 Core NATS, not the stream, and not the deliveries queue: the link signs someone in, so it must not
 be kept anywhere but their mailbox. The person is waiting on the page, so it is sent now (one
@@ -9,7 +9,8 @@ row (recipient, subject, outcome) without the link.
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 import asyncpg
 import msgspec
@@ -19,7 +20,7 @@ from nats.aio.msg import Msg
 from services.notifier import deliveries
 from services.notifier.compose import Composer
 from services.notifier.config import Options
-from services.notifier.domain import SIGNIN, EmailAddress, Language
+from services.notifier.domain import INVITATION, SIGNIN, EmailAddress, Language
 from services.notifier.sender import SENT, SMTP_ERRORS, Mailer, SmtpTarget, build_message, classify, wait_for_slot
 from shared.events import new_event_id
 from shared.logs import get_logger
@@ -30,10 +31,23 @@ log = get_logger(__name__)
 QUEUE_GROUP = "notifier"
 
 
+Name = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class Invitation(msgspec.Struct, frozen=True, kw_only=True):
+    """What makes a sign-in link an invitation: an admin has just made the account."""
+
+    name: Name = ""
+    role: Literal["admin", "lead", "partner"]
+    invited_by: Name = ""
+    valid_until: dt.date
+
+
 class SigninRequest(msgspec.Struct, frozen=True, kw_only=True):
     email: EmailAddress
     link: Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https?://\S+$")]
     language: Language = "both"
+    invitation: Invitation | None = None
 
 
 class SigninReply(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -51,10 +65,12 @@ async def send_signin_link(runtime: Runtime, options: Options, composer: Compose
     if runtime.settings.smtp_url is None:
         return SigninReply(ok=False, error="SMTP_URL is not set", temporary=False)
     recipient = request.email.strip().lower()
+    template, payload = SIGNIN, {"email": recipient, "link": request.link}
+    if request.invitation is not None:
+        template, payload = INVITATION, payload | msgspec.to_builtins(request.invitation)
     email = composer.compose(
-        template=SIGNIN, language=request.language, payload={"email": recipient, "link": request.link},
-        recipient=recipient, subscription_id=None,
-    )  # fmt: skip
+        template=template, language=request.language, payload=payload, recipient=recipient, subscription_id=None
+    )
     delivery_id = new_event_id()
     message = build_message(email, delivery_id=delivery_id, recipient=recipient, from_address=options.from_address)
     await wait_for_slot(runtime, options)
@@ -74,7 +90,7 @@ async def send_signin_link(runtime: Runtime, options: Options, composer: Compose
     try:
         async with runtime.pool.acquire() as conn, conn.transaction():
             await deliveries.log_signin(
-                conn, delivery_id=delivery_id, recipient=recipient, language=request.language,
+                conn, delivery_id=delivery_id, template=template, recipient=recipient, language=request.language,
                 subject=email.subject, outcome=outcome, code=code, detail=detail,
             )  # fmt: skip
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:

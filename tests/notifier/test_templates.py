@@ -14,6 +14,7 @@ import pytest
 from services.notifier.app import create_app
 from services.notifier.compose import Composer
 from services.notifier.config import TEMPLATES
+from services.notifier.domain import ONE_OFF
 from services.notifier.links import Links
 from services.notifier.rendering import EMAILS, Templates
 from services.notifier.sender import build_message
@@ -120,6 +121,14 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         ["http://web.test/signin/abc123", "ann@example.org", "mewngofnodi"],
         ["http://web.test/signin/abc123", "ann@example.org", "sign in"],
     ),
+    "invitation": (
+        {"email": "nia@example.org", "link": "http://web.test/signin/abc123", "name": "Nia Jones", "role": "lead",
+         "invited_by": "Catrin Evans", "valid_until": "2026-12-08"},
+        ["Gwahoddiad", "Helo Nia Jones", "Mae Catrin Evans wedi eich gwahodd", "fel arweinydd cyflawni",
+         "http://web.test/signin/abc123", "nia@example.org", "tan 8 Rhagfyr 2026", "http://web.test/signin"],
+        ["invited", "Hello Nia Jones", "Catrin Evans has invited you", "as a delivery lead",
+         "http://web.test/signin/abc123", "nia@example.org", "until 8 December 2026", "http://web.test/signin"],
+    ),
 }  # fmt: skip
 
 COMPOSER = Composer(
@@ -138,7 +147,7 @@ def test_each_template_renders_in_welsh_and_english_with_its_placeholders_filled
     payload, welsh, english = CASES[template]
     context = COMPOSER.context(template, payload, lang)
     # The code gives each template exactly the placeholders its contract (and the README) lists.
-    assert set(context) | ({"unsubscribe_url"} if template != "signin_link" else set()) == EMAILS[template]
+    assert set(context) | ({"unsubscribe_url"} if template not in ONE_OFF else set()) == EMAILS[template]
     context["unsubscribe_url"] = "http://notifier/subscriptions/unsubscribe?token=t"
     subject, text = COMPOSER.templates.text(template, lang, context)
     html = COMPOSER.templates.html(template, lang, context)
@@ -173,11 +182,12 @@ def test_a_welsh_only_email_has_no_english_and_a_sign_in_email_has_no_unsubscrib
     email = COMPOSER.compose(template="project_created", language="cy", payload=CASES["project_created"][0],
                              recipient="ann@example.org", subscription_id=uuid.uuid4())  # fmt: skip
     assert "Digital tax returns" not in email.text + email.html and "Unsubscribe" not in email.html
-    signin = COMPOSER.compose(template="signin_link", language="en", payload=CASES["signin_link"][0],
-                              recipient="ann@example.org", subscription_id=None)  # fmt: skip
-    assert signin.unsubscribe_url is None
-    assert "List-Unsubscribe" not in build_message(signin, delivery_id=uuid.uuid4(), recipient="a@b.example",
-                                                   from_address="a@b.example")  # fmt: skip
+    for one_off in ONE_OFF:
+        signin = COMPOSER.compose(template=one_off, language="en", payload=CASES[one_off][0],
+                                  recipient="ann@example.org", subscription_id=None)  # fmt: skip
+        assert signin.unsubscribe_url is None
+        assert "List-Unsubscribe" not in build_message(signin, delivery_id=uuid.uuid4(), recipient="a@b.example",
+                                                       from_address="a@b.example")  # fmt: skip
 
 
 def test_html_emails_escape_what_people_typed() -> None:

@@ -12,6 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 
 from shared.service import Runtime
 from shared.settings import Settings
@@ -26,6 +27,8 @@ class Web:
         self.app = app
         self.settings = settings
         self.links: list[dict[str, Any]] = []
+        self.responder: Subscription | None = None
+        """The stand-in for the notifier's responder (unsubscribe it to have the notifier away)."""
 
     @property
     def runtime(self) -> Runtime:
@@ -38,9 +41,17 @@ class Web:
         assert match, page.text
         return match[1]
 
-    async def ask_for_link(self, email: str, **headers: str) -> httpx.Response:
+    async def ask_for_link(self, email: str, *, going_to: str = "", **headers: str) -> httpx.Response:
         token = await self.csrf()
-        return await self.client.post("/signin", data={"email": email, "_csrf_token": token}, headers=headers)
+        form = {"email": email, "_csrf_token": token} | ({"next": going_to} if going_to else {})
+        return await self.client.post("/signin", data=form, headers=headers)
+
+    async def use_link(self, link: str) -> httpx.Response:
+        """Open an emailed sign-in link and press its button, as the person does."""
+        path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+        opened = await self.client.get(path)
+        token = CSRF_INPUT.search(opened.text)  # a link that no longer works shows no button
+        return await self.client.post(path, data={"_csrf_token": token[1] if token else await self.csrf()})
 
 
 @pytest.fixture
@@ -56,6 +67,7 @@ async def web(settings: Settings) -> AsyncIterator[Web]:
             web.links.append(msgspec.json.decode(msg.data))
             await msg.respond(b'{"ok": true}')
 
-        subscription = await web.runtime.nc.subscribe(settings.subject_for("auth.signin_link"), cb=reply)
+        web.responder = await web.runtime.nc.subscribe(settings.subject_for("auth.signin_link"), cb=reply)
         yield web
-        await subscription.unsubscribe()
+        if web.responder is not None:
+            await web.responder.unsubscribe()

@@ -3,6 +3,8 @@ lead is refused the administrator's, and an address that is no page is a 404 for
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from tests.stack import Stack
 from tests.web.pages_helpers import browser, create_partner, create_project
 
@@ -32,4 +34,4 @@ async def test_each_page_answers_each_role_as_its_guard_says(stack: Stack) -> No
                 response = await person.get(path)
                 assert response.status_code == expected[column], (role, path, response.text[:200])
                 if response.status_code == 302:
-                    assert response.headers["location"] == "/signin"
+                    assert response.headers["location"] == "/signin?" + urlencode({"next": path})

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from tests.stack import Stack
+from tests.helpers import plain_text
+from tests.stack import Inbox, Stack
 from tests.web.pages_helpers import api, browser, create_partner, create_project, field_errors, summary_links, words
 
 ROOT = Path(__file__).parent.parent.parent
@@ -86,8 +87,9 @@ async def test_admins_invite_people_and_read_the_delivery_log(stack: Stack) -> N
         invited = await admin.post("/admin/accounts", {"email": email, "name": "Nia", "role": "partner",
                                                        "partner_id": partner["id"], "language": "cy"})  # fmt: skip
         assert invited.status_code == 303
-        page = await admin.get("/admin/accounts", params={"lang": "en"})
+        page = await admin.get(invited.headers["location"] + "&lang=en")
         assert email in page.text and partner["name_en"] in page.text
+        assert f"We have emailed {email} an invitation with a link to sign in." in page.text
         again = await admin.post("/admin/accounts", {"email": email, "name": "Nia", "role": "lead", "language": "cy"})
         assert again.status_code == 422 and "There is already an account" in again.text
         log = await admin.get("/admin/deliveries", params={"lang": "en"})
@@ -95,6 +97,34 @@ async def test_admins_invite_people_and_read_the_delivery_log(stack: Stack) -> N
     async with browser(stack, "lead") as lead:
         assert (await lead.get("/admin/accounts")).status_code == 403
         assert (await lead.get("/admin/deliveries")).status_code == 403
+
+
+async def test_an_invitation_is_emailed_in_the_invitees_language_and_its_link_signs_them_in(
+    stack: Stack, inbox: Inbox
+) -> None:
+    stamp = dt.datetime.now().timestamp()
+    invitees = {language: f"invited-{language}-{stamp}@example.org" for language in ("cy", "en", "both")}
+    async with browser(stack, "admin") as admin:
+        for language, email in invitees.items():
+            invited = await admin.post("/admin/accounts", {"email": email, "name": f"Nia {language}", "role": "lead",
+                                                           "language": language})  # fmt: skip
+            assert invited.status_code == 303 and "unsent" not in invited.headers["location"]
+    mail = {language: (await inbox.wait_for(email))[0] for language, email in invitees.items()}
+    welsh, english, both = (plain_text(mail[language]) for language in ("cy", "en", "both"))
+    assert "Helo Nia cy" in welsh and "fel arweinydd cyflawni" in welsh and "Hello" not in welsh
+    assert "Hello Nia en" in english and "as a delivery lead" in english and "Helo" not in english
+    assert both.index("Helo Nia both") < both.index("Hello Nia both")  # Welsh first
+    assert mail["cy"]["Subject"] == "Gwahoddiad i bortffolio catalydd CDPS"
+    assert "List-Unsubscribe" not in mail["cy"]
+    link = re.search(r"http://\S+/signin/[\w-]+\?lang=cy", welsh)
+    assert link and link[0].startswith(stack.urls["web"]), welsh
+    async with browser(stack) as invitee:
+        path = link[0].removeprefix(stack.urls["web"])
+        opened = await invitee.get(path)
+        assert opened.status_code == 200 and invitees["cy"] in opened.text
+        signed_in = await invitee.post(path, {})
+        assert signed_in.status_code == 303
+        assert "/signout" in (await invitee.get("/")).text
 
 
 async def test_staff_see_what_lacks_its_welsh_or_english(stack: Stack) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from urllib.parse import unquote, urlsplit
 
 import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.web.conftest import Web
 from web import accounts
+from web.auth import destination
 
 
 async def add(web: Web, email: str = "lead@cdps.example", role: accounts.AccountRole = "lead") -> accounts.Account:
@@ -33,19 +39,27 @@ async def test_a_link_is_sent_to_an_account_and_the_answer_is_the_same_for_an_un
     assert [link["email"] for link in web.links] == ["lead@cdps.example"]
 
 
-async def test_a_link_signs_in_once_and_the_session_id_is_new(web: Web) -> None:
+async def test_opening_a_link_only_shows_a_button_which_signs_in_once_with_a_new_session_id(web: Web) -> None:
     await add(web)
     await web.ask_for_link("lead@cdps.example")
     path = path_of(web.links[-1]["link"])
     web.client.cookies.set("cdps_session", "chosen-by-an-attacker")
-    first = await web.client.get(path)
-    assert first.status_code in (302, 303)
+    for _ in range(2):  # a mail scanner, a link preview, then the person: opening spends nothing
+        opened = await web.client.get(path, params={"lang": "en"})
+        assert opened.status_code == 200 and "cdps_session" not in opened.cookies
+        assert "You are signing in to the CDPS catalyst portfolio as lead@cdps.example." in opened.text
+        assert '<form method="post" novalidate>' in opened.text and ">Sign in</button>" in opened.text
+    assert (await web.client.post(path)).status_code == 403  # the button's form carries the CSRF token
+    first = await web.use_link(web.links[-1]["link"])
+    assert first.status_code == 303 and first.headers["location"] == "/"
     session = first.cookies["cdps_session"]
     assert session and session != "chosen-by-an-attacker"
     set_cookie = first.headers["set-cookie"].lower()
     assert "httponly" in set_cookie and "samesite=lax" in set_cookie
-    again = await web.client.get(path)
+    again = await web.use_link(web.links[-1]["link"])
     assert again.status_code == 400  # single use
+    spent = await web.client.get(path, params={"lang": "cy"})
+    assert spent.status_code == 200 and "Nid yw&#39;r ddolen hon yn gweithio" in spent.text  # a page that says so
     page = await home_as(web, session)
     assert "Sign out" in page.text or "Allgofnodi" in page.text
 
@@ -53,11 +67,70 @@ async def test_a_link_signs_in_once_and_the_session_id_is_new(web: Web) -> None:
 async def test_an_expired_or_tampered_link_does_not_sign_in(web: Web) -> None:
     await add(web)
     await web.ask_for_link("lead@cdps.example")
-    path = path_of(web.links[-1]["link"])
-    assert (await web.client.get(path + "x")).status_code == 400
+    link = web.links[-1]["link"]
+    assert (await web.use_link(link.replace("?", "x?") if "?" in link else link + "x")).status_code == 400
     async with web.runtime.pool.acquire() as conn:
         await conn.execute("UPDATE signin_links SET expires_at = now() - interval '1 second'")
-    assert (await web.client.get(path)).status_code == 400
+    assert (await web.use_link(link)).status_code == 400
+    assert "This link does not work" in (await web.client.get(path_of(link), params={"lang": "en"})).text
+
+
+async def test_the_link_opens_in_the_accounts_language(web: Web) -> None:
+    async with web.runtime.pool.acquire() as conn:
+        await accounts.add_account(conn, email="nia@cdps.example", role="lead", language="cy")
+        await accounts.add_account(conn, email="both@cdps.example", role="lead", language="both")
+    await web.ask_for_link("nia@cdps.example")
+    await web.ask_for_link("both@cdps.example")
+    assert [link["link"].rsplit("/", 1)[1].partition("?")[2] for link in web.links] == ["lang=cy", ""]
+    opened = await web.client.get(path_of(web.links[0]["link"]))
+    assert 'lang="cy"' in opened.text and ">Mewngofnodi</button>" in opened.text
+
+
+async def test_after_signing_in_the_person_is_on_the_page_they_were_trying_to_reach(web: Web) -> None:
+    await add(web)
+    wanted = "/account/tokens?lang=en"
+    refused = await web.client.get(wanted)
+    assert refused.status_code in (302, 303)
+    assert refused.headers["location"] == "/signin?next=%2Faccount%2Ftokens%3Flang%3Den"
+    form = await web.client.get(refused.headers["location"])
+    assert '<input type="hidden" name="next" value="/account/tokens?lang=en">' in form.text
+    await web.ask_for_link("lead@cdps.example", going_to=wanted)
+    signed_in = await web.use_link(web.links[-1]["link"])
+    assert signed_in.headers["location"] == wanted
+    assert (await web.client.get(wanted)).status_code == 200
+
+
+async def test_a_staff_page_asks_to_sign_in_with_a_way_back(web: Web) -> None:
+    page = await web.client.get("/support/requests", params={"lang": "en", "status": "all"})
+    assert page.status_code == 401
+    assert 'href="/signin?next=%2Fsupport%2Frequests%3Flang%3Den%26status%3Dall"' in page.text
+
+
+ELSEWHERE = [
+    "//evil.example", "https://evil.example", "http://evil.example/", "/\\evil.example", "\\\\evil.example",
+    "%2F%2Fevil.example", "/%2Fevil.example", "%2f%2fevil.example", "/%5Cevil.example", "%5C%5Cevil.example",
+    "/%252F%252Fevil.example", "/%09/evil.example", "/\t/evil.example", "/\n/evil.example", "https:evil.example",
+    "javascript:alert(1)", "evil.example", " //evil.example", "/\u3000/evil.example", "/signin", "/signin/abc",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("elsewhere", ELSEWHERE)
+async def test_a_sign_in_never_leads_to_another_site(web: Web, elsewhere: str) -> None:
+    await add(web)
+    form = await web.client.get("/signin", params={"next": elsewhere})
+    assert 'name="next"' not in form.text
+    await web.ask_for_link("lead@cdps.example", going_to=elsewhere)
+    signed_in = await web.use_link(web.links[-1]["link"])
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+
+
+@given(st.text(max_size=60) | st.from_regex(r"\A[/\\%0-9a-fA-F:.a-z\t]{0,20}\Z"))
+def test_a_destination_is_the_path_asked_for_or_home_never_a_host(requested: str) -> None:
+    chosen = destination(requested)
+    assert chosen in ("/", requested)
+    for form in (chosen, unquote(unquote(unquote(chosen)))):
+        assert form.startswith("/") and not form.startswith(("//", "/\\")) and "\\" not in form
+        assert not urlsplit(form).netloc and not urlsplit(form).scheme
 
 
 async def test_unsafe_requests_without_the_csrf_token_are_refused(web: Web) -> None:
@@ -74,7 +147,7 @@ async def test_sessions_end_after_idle_and_absolute_timeouts_and_everywhere_on_r
     for _ in range(2):  # two browsers
         web.client.cookies.clear()
         await web.ask_for_link(account.email)
-        response = await web.client.get(path_of(web.links[-1]["link"]))
+        response = await web.use_link(web.links[-1]["link"])
         sessions.append(response.cookies["cdps_session"])
     web.client.cookies.clear()
     for session in sessions:
@@ -120,3 +193,37 @@ async def test_an_api_token_acts_with_its_owners_role_until_revoked(web: Web) ->
     assert revoked.status_code == 401
     forged = await web.client.get("/api/v1/projects", headers={"Authorization": f"Bearer cdps_{uuid.uuid4().hex}"})
     assert forged.status_code == 401
+
+
+async def test_an_invitation_carries_who_invited_whom_and_a_week_long_link(web: Web) -> None:
+    admin = await add(web, "admin@cdps.example", "admin")
+    async with web.runtime.pool.acquire() as conn:
+        session = await accounts.start_session(conn, admin)
+    web.client.cookies.set("cdps_session", session)
+    token = await web.csrf("/admin/accounts")
+    form = {"email": "Nia@Example.org", "name": "Nia Jones", "role": "lead", "language": "cy", "_csrf_token": token}
+    invited = await web.client.post("/admin/accounts", data=form)
+    assert invited.status_code == 303 and invited.headers["location"] == "/admin/accounts?done=nia%40example.org"
+    [sent] = web.links
+    assert sent["email"] == "nia@example.org" and sent["language"] == "cy"
+    assert sent["invitation"] == {"name": "Nia Jones", "role": "lead", "invited_by": admin.email,
+                                  "valid_until": (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).date().isoformat()}  # fmt: skip
+    async with web.runtime.pool.acquire() as conn:
+        lifetime = await conn.fetchval("SELECT expires_at - created_at FROM signin_links")
+    assert lifetime == accounts.INVITATION_LIFETIME
+    web.client.cookies.delete("cdps_session")
+    assert (await web.use_link(sent["link"])).status_code == 303
+
+
+async def test_an_invitation_that_could_not_be_sent_says_so(web: Web) -> None:
+    admin = await add(web, "admin@cdps.example", "admin")
+    async with web.runtime.pool.acquire() as conn:
+        web.client.cookies.set("cdps_session", await accounts.start_session(conn, admin))
+    assert web.responder is not None
+    await web.responder.unsubscribe()  # no notifier answers
+    web.responder = None
+    form = {"email": "nia@example.org", "name": "Nia", "role": "lead", "language": "en",
+            "_csrf_token": await web.csrf("/admin/accounts")}  # fmt: skip
+    invited = await web.client.post("/admin/accounts", data=form)
+    page = await web.client.get(invited.headers["location"] + "&lang=en")
+    assert "the invitation email could not be sent. They can ask for a sign-in link" in page.text

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Response, get, post
+from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from web import accounts
-from web.context import Conn, Connection, Language, PageLanguage, admin_only, staff_only
+from web import accounts, auth
+from web.context import Conn, Connection, Language, PageLanguage, SignedIn, admin_only, staff_only
 from web.pages import labels
 from web.pages.common import Down, Errors, HxRequest, call, page, partners_by_id, read_or_none, unavailable
 from web.pages.validation import EMAIL
@@ -19,14 +22,14 @@ INVITE_FIELDS = ("email", "name", "role", "partner_id", "language")
 
 
 async def accounts_page(request: HxRequest, lang: Language, conn: Conn, values: dict[str, str], errors: Errors, *,
-                        status: int = 200, done: str = "") -> Template:  # fmt: skip
+                        status: int = 200, done: str = "", unsent: bool = False) -> Template:  # fmt: skip
     _ = lang._
     people = await accounts.list_accounts(conn)
     partners, partners_error = await partners_by_id(request)
     ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en")))
     return await page(
         request, "admin/accounts.html", status=status, people=people, values=values, errors=errors, done=done,
-        partners=partners, partners_error=partners_error,
+        unsent=unsent, partners=partners, partners_error=partners_error,
         role_options=[(code, _(name), None) for code, name in labels.ROLES.items()],
         language_options=[(code, _(name), None) for code, name in labels.LANGUAGE_CHOICES.items()],
         partner_options=[("", _("Not a partner"))] + [
@@ -36,14 +39,24 @@ async def accounts_page(request: HxRequest, lang: Language, conn: Conn, values: 
 
 @get("/admin/accounts", guards=[admin_only])
 async def list_accounts(
-    request: HxRequest, lang: PageLanguage, conn: Connection, done: FromQuery[str] = ""
+    request: HxRequest, lang: PageLanguage, conn: Connection, done: FromQuery[str] = "", unsent: FromQuery[str] = ""
 ) -> Template:
     values = {name: "" for name in INVITE_FIELDS} | {"role": "lead", "language": "both"}
-    return await accounts_page(request, lang, conn, values, Errors(), done=done[:254])
+    return await accounts_page(request, lang, conn, values, Errors(), done=done[:254], unsent=unsent == "1")
+
+
+async def send_invitation(state: State, conn: Conn, account: accounts.Account, invited_by: accounts.Account) -> bool:
+    """The invitation email: a sign-in link that lasts long enough to be read (True if it went)."""
+    token = await accounts.create_signin_link(conn, account, lifetime=accounts.INVITATION_LIFETIME)
+    valid_until = dt.datetime.now(dt.UTC) + accounts.INVITATION_LIFETIME
+    invitation = {"name": account.name, "role": account.role, "invited_by": invited_by.name or invited_by.email,
+                  "valid_until": valid_until.date().isoformat()}  # fmt: skip
+    link = auth.signin_url(state.runtime.settings.public_url, token, account)
+    return await auth.send_link(state.runtime, account, link, invitation)
 
 
 @post("/admin/accounts", guards=[admin_only])
-async def invite(request: HxRequest, lang: PageLanguage, conn: Connection) -> Response[Any]:
+async def invite(request: HxRequest, state: State, lang: PageLanguage, me: SignedIn, conn: Connection) -> Response[Any]:
     _ = lang._
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in INVITE_FIELDS}
@@ -64,14 +77,16 @@ async def invite(request: HxRequest, lang: PageLanguage, conn: Connection) -> Re
         values["language"] = "both"
     if not errors:
         try:
-            await accounts.add_account(
+            account = await accounts.add_account(
                 conn, email=values["email"], role=values["role"], partner_id=partner_id,  # type: ignore[arg-type]
                 name=values["name"][:200], language=values["language"],
             )  # fmt: skip
         except accounts.AccountExists:
             errors.add("email", _("There is already an account with this email address"))
         else:
-            return Redirect(f"/admin/accounts?done={values['email'].lower()}", status_code=303)
+            sent = await send_invitation(state, conn, account, me)
+            query = urlencode({"done": account.email} | ({} if sent else {"unsent": "1"}))
+            return Redirect(f"/admin/accounts?{query}", status_code=303)
     return await accounts_page(request, lang, conn, values, errors, status=422)
 
 

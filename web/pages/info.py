@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Response, get
 from litestar.exceptions import (
@@ -16,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from shared.http import ErrorBody
 from shared.logs import get_logger
+from web.auth import destination
 from web.context import SignInFirst
 from web.i18n import current_account, gettext_functions, language_of
 from web.pages import labels
@@ -54,12 +56,23 @@ def not_allowed(request: HxRequest, exc: Exception) -> Response[Any]:
     return _error_page(request, 403, csrf=csrf)
 
 
+def here(request: HxRequest) -> str:
+    """This request's path and query as the browser sent them, for the sign-in to come back to."""
+    path = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return path + (f"?{query}" if query else "")
+
+
+def sign_in_then_back(request: HxRequest) -> str:
+    return "/signin?" + urlencode({"next": destination(here(request))})
+
+
 def not_signed_in(request: HxRequest, _: Exception) -> Response[Any]:
-    return _error_page(request, 401)
+    return _error_page(request, 401, signin_url=sign_in_then_back(request))
 
 
 def to_sign_in(request: HxRequest, _: Exception) -> Response[Any]:
-    return Redirect("/signin")
+    return Redirect(sign_in_then_back(request))
 
 
 def bad_request(request: HxRequest, _: Exception) -> Response[Any]:

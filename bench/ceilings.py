@@ -23,8 +23,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from bench.corpus import Size, envelopes
 from bench.load import Latencies, build_request, closed_loop, rss_mb
 from bench.servers import Process, Sink
+from cdps.embedded import free_port
 from shared import bus
-from shared.embedded import free_port
 from shared.events import encode
 
 WARMUP = 0.5

@@ -1,7 +1,7 @@
 """`python -m bench.failover`: how long the product stalls when the NATS node that leads the stream
 is killed (kill -9) during steady writes, with the stream at 1 and at 3 replicas.
 
-Each run starts a fresh 3-node cluster (shared.embedded), PostgreSQL, and the portfolio and search
+Each run starts a fresh 3-node cluster (cdps.embedded), PostgreSQL, and the portfolio and search
 services as processes, writes a project every 50 ms through the API, kills the stream's leader,
 and reports the seconds until publishing (outbox to stream) and indexing (stream to search)
 resume. With 1 replica the killed node is started again at once, as a supervisor would; with 3 it
@@ -25,7 +25,7 @@ import asyncpg
 import httpx
 import nats
 
-from shared.embedded import EmbeddedNats, EmbeddedNatsCluster, EmbeddedPostgres, free_port
+from cdps.embedded import EmbeddedNats, EmbeddedNatsCluster, EmbeddedPostgres, free_port
 from shared.identity import Identity, sign
 
 ROOT = Path(__file__).parent.parent
@@ -37,7 +37,7 @@ def start_services(
 ) -> tuple[dict[str, int], list[subprocess.Popen[bytes]]]:
     ports = {"portfolio": free_port(), "search": free_port()}
     processes = [
-        subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name], cwd=ROOT,
+        subprocess.Popen([sys.executable, "-m", "cdps", "serve", name], cwd=ROOT,
                          env=dict(env, **{f"CDPS_{name.upper()}_PORT": str(port)}),
                          stdout=subprocess.DEVNULL, stderr=(root / f"{name}-r{replicas}.log").open("wb"))
         for name, port in ports.items()

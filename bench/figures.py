@@ -19,7 +19,7 @@ RUN_LIMIT_SECONDS = 600.0
 
 def served_by() -> str:
     """The ASGI server `cdps serve` uses now (the one whose ceilings the product is read against)."""
-    from services.cli import serve
+    from cdps.serving import serve
 
     return "granian" if "granian" in inspect.getsource(serve) else "uvicorn"
 

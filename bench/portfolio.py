@@ -46,9 +46,9 @@ import asyncpg
 import httpx
 import psutil
 
-from services.cli import migrate_all
+from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
+from cdps.services import migrate_all
 from shared import bus
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
 from shared.identity import Identity, sign
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -242,7 +242,7 @@ def portfolio_app() -> Any:
 
 def server_command(server: str, port: int) -> list[str]:
     if server == "uvicorn":  # exactly what `cdps serve portfolio` runs
-        return [sys.executable, "-m", "services.cli", "serve", "portfolio"]
+        return [sys.executable, "-m", "cdps", "serve", "portfolio"]
     if server == "granian":  # one worker process, as uvicorn has
         return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                 "--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning",

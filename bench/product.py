@@ -16,9 +16,9 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
 from bench.load import build_request, closed_loop, get_status, rss_mb
 from bench.servers import Process, Servers, Sink, service_env, start_services, stop_all
-from services.cli import migrate_all
+from cdps.embedded import free_port
+from cdps.services import migrate_all
 from services.portfolio.demo import seed_demo
-from shared.embedded import free_port
 from shared.identity import Identity, sign
 
 SERVICES = ("portfolio", "search", "notifier", "web")

@@ -27,10 +27,10 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 from bench.corpus import Size, envelopes
 from bench.load import Latencies, build_request, each_once, poll_until, rss_mb
 from bench.servers import Servers, service_env, start_services, stop_all
+from cdps.embedded import free_port
 from services.search.app import MIGRATIONS
 from services.search.reindex import reindex
 from services.search.store import Statement, words_matching
-from shared.embedded import free_port
 from shared.events import encode
 from shared.identity import Identity, sign
 from shared.service import Runtime, start_runtime, stop_runtime

@@ -2,7 +2,7 @@
 
 PostgreSQL is started durable (fsync on, as in production) and NATS with fsync before every ack,
 exactly as ``cdps run`` starts them, unless DATABASE_URL / NATS_URL point at servers of your own.
-Every service runs as its own process (``python -m services.cli serve NAME``), configured only by
+Every service runs as its own process (``python -m cdps serve NAME``), configured only by
 environment variables, as tests/stack.py and production do. Children die with the benchmark.
 """
 
@@ -26,8 +26,8 @@ import nats.js.errors
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
 from shared import bus
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -168,7 +168,7 @@ class Process:
 
 def start_service(name: str, env: dict[str, str], logs: Path) -> Process:
     port = int(env[f"CDPS_{name.upper()}_PORT"])
-    return Process(name, [sys.executable, "-m", "services.cli", "serve", name], env, logs / f"{name}.log", port)
+    return Process(name, [sys.executable, "-m", "cdps", "serve", name], env, logs / f"{name}.log", port)
 
 
 async def start_services(names: Sequence[str], env: dict[str, str], logs: Path) -> dict[str, Process]:

@@ -162,7 +162,7 @@ def lifespan(
                     end_process()
 
         tasks = [start_job(runtime, job, end) for job in background]
-        log.info("service started", port=settings.port_of(name))
+        log.info("service started")
         try:
             yield
         finally:

@@ -153,15 +153,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
     """Search counts exactly up to this many matches, then says "more than" (as Elasticsearch's
     track_total_hits does); facet counts are then over the first this-many matches."""
 
-    def port_of(self, service: ServiceName) -> int:
-        ports: dict[ServiceName, int] = {
-            "web": self.web_port,
-            "portfolio": self.portfolio_port,
-            "search": self.search_port,
-            "notifier": self.notifier_port,
-        }
-        return ports[service]
-
     @property
     def nats_servers(self) -> list[str]:
         """Every NATS server of NATS_URL (one, or each node of a cluster)."""
@@ -186,7 +177,8 @@ def split_servers(urls: str) -> list[str]:
 FIELDS = {field.encode_name: field for field in msgspec.structs.fields(Settings)}
 VARIABLES = frozenset(FIELDS)
 """Every environment variable a service reads."""
-_DERIVED_FROM_PORT = {"CDPS_PORTFOLIO_URL": "portfolio", "CDPS_SEARCH_URL": "search", "CDPS_NOTIFIER_URL": "notifier"}
+_URL_OF_PORT = {"portfolio_url": "portfolio_port", "search_url": "search_port", "notifier_url": "notifier_port"}
+"""Where the web finds each service when its URL is unset: on this machine, at its port."""
 _AT = re.compile(r" - at `\$\.(\w+)`$")
 
 
@@ -208,10 +200,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         settings = _convert(raw)
     except msgspec.ValidationError:
         raise ConfigError("; ".join(_problems(raw))) from None
+    given = {FIELDS[name].name for name in raw}
     derived: dict[str, Any] = {
-        FIELDS[name].name: f"http://127.0.0.1:{settings.port_of(service)}"  # type: ignore[arg-type]
-        for name, service in _DERIVED_FROM_PORT.items()
-        if name not in raw
+        url: f"http://127.0.0.1:{getattr(settings, port)}" for url, port in _URL_OF_PORT.items() if url not in given
     }
     derived["public_url"] = raw.get("CDPS_PUBLIC_URL", f"http://127.0.0.1:{settings.web_port}").rstrip("/")
     return msgspec.structs.replace(settings, **derived)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.embedded import EmbeddedNatsCluster, free_port
+from cdps.embedded import EmbeddedNatsCluster, free_port
 
 ROOT = Path(__file__).parent.parent
 
@@ -62,7 +62,7 @@ class ServiceProcess:
                 env[variable] = value
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "serve", self.name],
+                [sys.executable, "-m", "cdps", "serve", self.name],
                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         return self

@@ -17,8 +17,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.cli import migrate_all
-from shared.embedded import EmbeddedNats, EmbeddedPostgres
+from cdps.embedded import EmbeddedNats, EmbeddedPostgres
+from cdps.services import migrate_all
 from shared.settings import Settings
 
 TEMPLATE = "cdps_test_template"

@@ -24,7 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from shared.embedded import free_port
+from cdps.embedded import free_port
 from shared.settings import Settings
 from tests.conftest import create_database, drop_database
 from tests.helpers import eventually
@@ -72,7 +72,7 @@ class Stack:
 
 def start_service(stack: Stack, name: str) -> None:
     stack.processes[name] = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "serve", name], env=stack.env, cwd=Path(__file__).parent.parent
+        [sys.executable, "-m", "cdps", "serve", name], env=stack.env, cwd=Path(__file__).parent.parent
     )
 
 

@@ -19,10 +19,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from structlog.testing import capture_logs
 
+from cdps.embedded import free_port
 from services.search.app import create_app as search_app
 from services.search.reindex import APPLY_LOCK
 from shared import bus
-from shared.embedded import free_port
 from shared.events import Envelope, encode
 from shared.service import Runtime
 from shared.settings import Settings
@@ -100,7 +100,7 @@ async def test_a_background_task_that_ends_anyway_ends_its_process_with_a_line_s
     (so that its supervisor starts a new one) instead of living on without its indexer."""
     program = "\n".join([
         "import sys", "from services.search import app", "from shared.consumer import EventConsumer",
-        textwrap.dedent(BUGS[outcome]), "from services.cli import main", "sys.exit(main(['serve', 'search']))",
+        textwrap.dedent(BUGS[outcome]), "from cdps.cli import main", "sys.exit(main(['serve', 'search']))",
     ])  # fmt: skip
     nc = await nats.connect(settings.nats_url)
     try:
@@ -130,7 +130,7 @@ def test_a_service_whose_nats_url_answers_nowhere_fails_at_start_with_one_line(s
     env = service_env(database_url=settings.database_url or "", nats_url=f"nats://127.0.0.1:{free_port()}",
                       namespace=settings.namespace, secret_key=settings.secret_key, data_dir=settings.data_dir,
                       CDPS_SEARCH_PORT=str(free_port()))  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "services.cli", "serve", "search"], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "cdps", "serve", "search"], env=env, cwd=ROOT,
                           capture_output=True, timeout=120)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.decode().strip().splitlines()[-1].startswith("cdps: cannot reach NATS at nats://127.0.0.1:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from shared.embedded import free_port
+from cdps.embedded import free_port
 from shared.service import start_runtime, stop_runtime
 from shared.settings import Settings
 

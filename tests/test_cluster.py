@@ -16,7 +16,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from shared.embedded import EmbeddedNats, EmbeddedNatsCluster
+from cdps.embedded import EmbeddedNats, EmbeddedNatsCluster
 from shared.settings import Settings
 from tests.cluster import ServiceProcess, service_env
 from tests.helpers import auth, eventually, stream_events

@@ -23,11 +23,11 @@ from asgi_lifespan import LifespanManager
 from litestar import Litestar
 from structlog.testing import capture_logs
 
-from services.cli import migrate_all
+from cdps.embedded import EmbeddedPostgres
+from cdps.services import migrate_all
 from services.notifier.app import create_app as notifier_app
 from services.portfolio.app import create_app as portfolio_app
 from services.search.app import create_app as search_app
-from shared.embedded import EmbeddedPostgres
 from shared.events import Envelope as Event
 from shared.events import encode
 from shared.service import Runtime

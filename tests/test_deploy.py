@@ -37,7 +37,9 @@ from typing import Any, cast
 import pytest
 import yaml
 
-from services import cli
+from cdps import cli
+from cdps.services import NAMES
+from cdps.services import service as service_row
 from shared.settings import VARIABLES, ServiceName, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +56,7 @@ VENV_BIN = Path(sys.executable).parent
 
 IMAGE = "cdps-portfolio"
 """The repository part of the CDPS image name in compose.yaml and the manifests."""
-SERVICES: tuple[str, ...] = tuple(cli.SERVICES)
+SERVICES: tuple[str, ...] = NAMES
 DEFAULTS = load_settings({"CDPS_SECRET_KEY": "x" * 32, "CDPS_DATA_DIR": "/nonexistent"})
 """What a service runs with when no port is set, as in the containers: taken from the code."""
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
@@ -70,7 +72,7 @@ CRDS = {("postgresql.cnpg.io/v1", "Cluster")}
 
 
 def port_of(service: str) -> int:
-    return DEFAULTS.port_of(cast(ServiceName, service))
+    return service_row(cast(ServiceName, service)).port(DEFAULTS)
 
 
 def need_module(name: str, package: str) -> ModuleType:
@@ -191,7 +193,7 @@ def parse_cdps(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> argparse.Nam
             return parsed.namespace
         except SystemExit as exc:
             pytest.fail(f"`cdps {shlex.join(argv)}` is not a valid cdps command (argparse exit {exc.code})")
-    pytest.fail("services.cli.main returned without parsing its arguments")
+    pytest.fail("cdps.cli.main returned without parsing its arguments")
 
 
 def cli_invocations() -> dict[str, list[str]]:
@@ -306,7 +308,7 @@ def test_containerfile_copies_every_source_file_and_nothing_that_is_missing() ->
     ignored_dirs = {"node_modules", "__pycache__"}
     ignored_suffixes = {".pyc", ".mo"}
     missing = []
-    for package in ("shared", "services", "web"):
+    for package in ("cdps", "shared", "services", "web"):
         for path in (ROOT / package).rglob("*"):
             relative = path.relative_to(ROOT)
             if path.is_dir() or ignored_dirs & set(relative.parts) or path.suffix in ignored_suffixes:

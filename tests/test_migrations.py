@@ -13,10 +13,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.cli import migrate_all
+from cdps.embedded import _postgres_bin
+from cdps.services import migrate_all
 from shared import db
 from shared.db import Migrations, load_migrations, migrate
-from shared.embedded import _postgres_bin
 from tests.conftest import create_database, drop_database
 from web.app import MIGRATIONS as WEB_MIGRATIONS
 

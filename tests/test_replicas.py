@@ -18,7 +18,7 @@ import httpx
 import nats
 import pytest
 
-from shared.embedded import free_port
+from cdps.embedded import free_port
 from shared.settings import Settings
 from tests.conftest import create_database, drop_database
 from tests.helpers import auth, eventually, stream_events
@@ -52,7 +52,7 @@ async def replicas(
                    CDPS_DATA_DIR=str(tmp_path), CDPS_NAMESPACE=settings.namespace, CDPS_RELAY_POLL_SECONDS="0.2",
                    SMTP_URL=f"smtp://127.0.0.1:{inbox.port}", CDPS_SMTP_RATE="1000",  # type: ignore[attr-defined]
                    **{f"CDPS_{name.upper()}_PORT": str(port)})  # fmt: skip
-        processes.append(subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name], env=env))
+        processes.append(subprocess.Popen([sys.executable, "-m", "cdps", "serve", name], env=env))
         urls.append((name, f"http://127.0.0.1:{port}"))
     try:
         async with httpx.AsyncClient() as client:

@@ -13,11 +13,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from cdps.embedded import EmbeddedNats, free_port
 from services.portfolio import commands
 from services.portfolio.app import MIGRATIONS as PORTFOLIO
 from services.portfolio.domain import NewProject
 from shared import bus
-from shared.embedded import EmbeddedNats, free_port
 from shared.events import Actor, encode
 from shared.outbox import Relay
 from shared.service import start_runtime, stop_runtime
@@ -81,7 +81,7 @@ async def test_a_search_process_killed_mid_stream_resumes_and_indexes_every_even
         return int(await conn.fetchval("SELECT count(*) FROM search.aggregates"))
 
     try:
-        first = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "search"], env=env)
+        first = subprocess.Popen([sys.executable, "-m", "cdps", "serve", "search"], env=env)
 
         async def some() -> bool:
             return await indexed() >= kill_after
@@ -89,7 +89,7 @@ async def test_a_search_process_killed_mid_stream_resumes_and_indexes_every_even
         await eventually(some, timeout=30)
         first.send_signal(signal.SIGKILL)  # no goodbye: unacked messages are redelivered to the next process
         first.wait()
-        second = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "search"], env=env)
+        second = subprocess.Popen([sys.executable, "-m", "cdps", "serve", "search"], env=env)
         try:
 
             async def everything() -> bool:

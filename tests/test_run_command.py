@@ -11,12 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
-from shared.embedded import free_port, port_is_free
-
-SERVICES = ("web", "portfolio", "search", "notifier")
+from cdps.embedded import free_port, port_is_free
+from cdps.services import NAMES, SERVICES
+from shared.db import load_migrations
+from tests.conftest import create_database, drop_database
 
 
 def run_env(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
@@ -28,7 +30,7 @@ def run_env(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
 
 def cdps(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
+        [sys.executable, "-m", "cdps", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -51,9 +53,9 @@ def processes_using(data_dir: Path) -> list[str]:
 
 
 def start_and_stop(data_dir: Path) -> str:
-    ports = {name: free_port() for name in SERVICES}
+    ports = {name: free_port() for name in NAMES}
     runner = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "run"], env=run_env(data_dir, ports),
+        [sys.executable, "-m", "cdps", "run"], env=run_env(data_dir, ports),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     output = []
@@ -155,3 +157,22 @@ def test_a_csv_import_from_the_command_line_is_all_or_nothing(database_url: str,
     assert "line 4, kind" in result.stderr and "nothing was imported" in result.stderr
     result = cdps("import", "partners", str(bad.with_name("fixed.csv")), env=env)
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+async def test_migrate_applies_every_services_migrations_the_webs_included(servers: tuple[str, str], tmp_path: Path) -> None:
+    admin_dsn, _ = servers
+    dsn = await create_database(admin_dsn, "template0")  # empty: nothing migrated yet
+    try:
+        result = cdps("migrate", env=dict(os.environ, DATABASE_URL=dsn, CDPS_DATA_DIR=str(tmp_path)))
+        assert result.returncode == 0, result.stderr
+        conn = await asyncpg.connect(dsn)
+        try:
+            for service in SERVICES:
+                applied = [r["version"] for r in await conn.fetch(
+                    f"SELECT version FROM {service.name}.schema_migrations ORDER BY version")]  # fmt: skip
+                assert applied == [m.version for m in load_migrations(service.migrations.folder)], service.name
+        finally:
+            await conn.close()
+        assert {s.name for s in SERVICES} == {"portfolio", "search", "notifier", "web"}
+    finally:
+        await drop_database(admin_dsn, dsn)

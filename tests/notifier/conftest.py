@@ -26,9 +26,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
 
+from cdps.embedded import free_port
 from services.notifier.app import create_app
 from services.notifier.config import ALL_JOBS, Options
-from shared.embedded import free_port
 from shared.events import Actor, EventData, encode, make_envelope
 from shared.events import Envelope as EventEnvelope
 from shared.service import Runtime

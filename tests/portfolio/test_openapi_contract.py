@@ -27,7 +27,7 @@ import pytest
 from litestar import Litestar, get
 from openapi_spec_validator import validate
 
-from shared.embedded import free_port
+from cdps.embedded import free_port
 from shared.http import EXCEPTION_HANDLERS
 from shared.settings import Settings
 from tests.helpers import auth, eventually
@@ -77,7 +77,7 @@ async def portfolio(settings: Settings, tmp_path: Path) -> AsyncIterator[Service
     service = Service(f"http://127.0.0.1:{port}", tmp_path / "portfolio.log")
     with service.log.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.cli", "serve", "portfolio",
+            sys.executable, "-m", "cdps", "serve", "portfolio",
             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:

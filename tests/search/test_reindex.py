@@ -66,7 +66,7 @@ def test_the_reindex_command_shows_progress_and_reports_the_sequence(search: Sea
     env = dict(os.environ, DATABASE_URL=search.settings.database_url or "", NATS_URL=search.settings.nats_url or "",
                CDPS_NAMESPACE=search.settings.namespace, CDPS_SECRET_KEY=search.settings.secret_key,
                CDPS_DATA_DIR=str(search.settings.data_dir))  # fmt: skip
-    result = subprocess.run([sys.executable, "-m", "services.cli", "search", "reindex"], env=env,
+    result = subprocess.run([sys.executable, "-m", "cdps", "search", "reindex"], env=env,
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "search index rebuilt up to stream sequence 0" in result.stdout

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 from asgi_lifespan import LifespanManager
 
-from shared.embedded import free_port
+from cdps.embedded import free_port
 from shared.settings import Settings
 from web import accounts
 from web.app import create_app

@@ -17,8 +17,7 @@ import urllib.request
 
 import asyncpg
 
-from services.cli import SERVICES, migrate_all
-from shared.embedded import (
+from cdps.embedded import (
     EmbeddedNats,
     EmbeddedNatsCluster,
     EmbeddedPostgres,
@@ -26,6 +25,7 @@ from shared.embedded import (
     free_port,
     port_is_free,
 )
+from cdps.services import SERVICES, migrate_all
 from shared.settings import ConfigError, Settings
 
 DATABASE = "cdps"
@@ -42,7 +42,7 @@ async def ensure_database(admin_dsn: str) -> str:
 
 
 def check_ports(settings: Settings) -> None:
-    wanted = {f"CDPS_{name.upper()}_PORT": settings.port_of(name) for name in SERVICES}
+    wanted = {service.port_variable: service.port(settings) for service in SERVICES}
     if settings.smtp_url is None:
         wanted["CDPS_SMTP_SINK_PORT"] = settings.smtp_sink_port
     for variable, port in wanted.items():
@@ -89,7 +89,7 @@ def run_stack(settings: Settings) -> int:
     def spawn(*args: str) -> subprocess.Popen[bytes]:
         # Own session: a Ctrl-C reaches only us, and we stop the children in the right order.
         child = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", *args],
+            [sys.executable, "-m", "cdps", *args],
             env=env, preexec_fn=die_with_parent, start_new_session=True,
         )  # fmt: skip
         children.append(child)
@@ -118,11 +118,11 @@ def run_stack(settings: Settings) -> int:
         asyncio.run(migrate_all(env["DATABASE_URL"]))
         marker = data / "demo-loaded"
         if not marker.exists():
-            subprocess.run([sys.executable, "-m", "services.cli", "seed", "--demo"], env=env, check=True)
+            subprocess.run([sys.executable, "-m", "cdps", "seed", "--demo"], env=env, check=True)
             marker.touch()
-        for name in SERVICES:
-            spawn("serve", name)
-        urls: dict[str, str] = {name: f"http://{settings.host}:{settings.port_of(name)}" for name in SERVICES}
+        for service in SERVICES:
+            spawn("serve", service.name)
+        urls: dict[str, str] = {s.name: f"http://{settings.host}:{s.port(settings)}" for s in SERVICES}
         wait_ready(urls, children)
         print(f"\nCDPS portfolio is running: {urls['web']}\n(Ctrl-C stops everything)\n", flush=True)
         while not stopping:

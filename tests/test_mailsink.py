@@ -9,8 +9,8 @@ import aiosmtplib
 import httpx
 from aiosmtpd.controller import Controller
 
-from services.mailsink import MailStore, page
-from shared.embedded import free_port
+from cdps.embedded import free_port
+from cdps.mailsink import MailStore, page
 
 
 def email(subject: str) -> EmailMessage:

@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
 
             serve(args.service, settings)
         elif args.command == "mail-sink":
-            from cdps.mailsink import run_sink
-
+            try:
+                from cdps.mailsink import run_sink
+            except ModuleNotFoundError as missing:  # the image ships without the `local` extra
+                raise ConfigError(f"the development mail sink needs {missing.name}: run `make install`") from None
             asyncio.run(run_sink(settings, args.smtp_port, args.http_port))
         elif args.command == "search":
             from cdps.jobs import reindex_with_progress

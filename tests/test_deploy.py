@@ -20,6 +20,7 @@ import argparse
 import functools
 import importlib
 import json
+import os
 import re
 import shlex
 import shutil
@@ -28,7 +29,7 @@ import sys
 import threading
 import tomllib
 from collections.abc import Iterator
-from fnmatch import fnmatch
+from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -290,32 +291,90 @@ def test_containerfile_builds_assets_with_node_and_runs_on_python_as_cdps() -> N
     assert exec_form(dict(steps)["CMD"]) == ["serve", "web"]
 
 
-def test_containerfile_copies_every_source_file_and_nothing_that_is_missing() -> None:
-    sources: list[str] = []
+def dockerignore_patterns() -> list[list[str]]:
+    """.dockerignore's patterns, each split into path segments (`**` stands for any number of them)."""
+    patterns = []
+    for line in (ROOT / ".dockerignore").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            assert not line.startswith("!"), "exceptions (!pattern) are not modelled here: add them to this check"
+            patterns.append(line.strip("/").split("/"))
+    return patterns
+
+
+def segments_match(pattern: list[str], parts: list[str]) -> bool:
+    """Go's filepath.Match, which Docker uses, one segment at a time: `*` never crosses a `/`."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(segments_match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatchcase(parts[0], pattern[0]) and segments_match(pattern[1:], parts[1:])
+
+
+@functools.cache
+def build_context() -> frozenset[str]:
+    """Every file a `docker build .` sends: the repository minus what .dockerignore excludes.
+
+    A pattern excludes a path that it matches, or whose parent folder it matches.
+    """
+    patterns = dockerignore_patterns()
+
+    def ignored(relative: str) -> bool:
+        parts = relative.split("/")
+        return any(segments_match(p, parts[:i]) for p in patterns for i in range(1, len(parts) + 1))
+
+    files = set()
+    for folder, subfolders, names in os.walk(ROOT):
+        here = Path(folder).relative_to(ROOT).as_posix()
+        prefix = "" if here == "." else here + "/"
+        subfolders[:] = [d for d in subfolders if not ignored(prefix + d)]
+        files |= {prefix + name for name in names if not ignored(prefix + name)}
+    return frozenset(files)
+
+
+def copied_by(source: str) -> set[str]:
+    """The files of the build context that `COPY source ...` takes: a matched folder comes whole."""
+    assert "**" not in source, "COPY sources match one segment per `*`; `**` is not a COPY pattern"
+    pattern = source.strip("/").split("/")
+    return {
+        path for path in build_context()
+        if len(path.split("/")) >= len(pattern) and segments_match(pattern, path.split("/")[: len(pattern)])
+    }  # fmt: skip
+
+
+def containerfile_copies() -> set[str]:
+    """The build-context files the Containerfile's COPY instructions put in the image."""
+    copied: set[str] = set()
     for keyword, args in instructions():
-        if keyword != "COPY":
+        words = shlex.split(args)
+        if keyword != "COPY" or any(w.startswith("--from") for w in words):
             continue
-        words = [w for w in shlex.split(args) if not w.startswith("--")]
-        if any(w.startswith("--from") for w in shlex.split(args)):
-            continue
-        for source in words[:-1]:
-            assert list(ROOT.glob(source)), f"COPY {source}: not in the build context"
-            sources.append(source)
+        for source in [w for w in words if not w.startswith("--")][:-1]:
+            taken = copied_by(source)
+            assert taken, f"COPY {source}: nothing in the build context matches it"
+            copied |= taken
+    return copied
 
-    def covered(relative: str) -> bool:
-        return any(relative == s or relative.startswith(s.rstrip("/") + "/") or fnmatch(relative, s) for s in sources)
 
-    ignored_dirs = {"node_modules", "__pycache__"}
-    ignored_suffixes = {".pyc", ".mo"}
+def test_copy_patterns_are_matched_as_docker_matches_them() -> None:
+    assert "web/app.py" in copied_by("web/*.py")
+    assert "web/pages/admin.py" not in copied_by("web/*.py")  # `*` does not cross `/`
+    assert "web/pages/admin.py" in copied_by("web")  # a folder is copied whole
+    assert not {p for p in copied_by("web") if "/node_modules/" in p or "__pycache__" in p}  # .dockerignore
+    assert not [p for p in build_context() if p.startswith((".venv/", ".git/", ".data/"))]
+
+
+def test_the_image_gets_every_file_of_every_package() -> None:
+    copied = containerfile_copies()
     missing = []
     for package in ("cdps", "shared", "services", "web"):
         for path in (ROOT / package).rglob("*"):
             relative = path.relative_to(ROOT)
-            if path.is_dir() or ignored_dirs & set(relative.parts) or path.suffix in ignored_suffixes:
+            if path.is_dir() or {"node_modules", "__pycache__"} & set(relative.parts) or path.suffix in (".pyc", ".mo"):
                 continue
-            if not covered(relative.as_posix()):
+            if relative.as_posix() not in copied:
                 missing.append(relative.as_posix())
-    assert not missing, f"files the image would lack (add them to a COPY): {missing}"
+    assert not missing, f"files the image would lack (add them to a COPY): {sorted(missing)}"
 
 
 def test_containerfile_healthcheck_finds_the_port_of_the_service_it_runs(tmp_path: Path) -> None:

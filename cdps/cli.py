@@ -1,4 +1,7 @@
-"""The `cdps` command: run the whole product, one service, migrations, seeding and the mail sink."""
+"""The `cdps` command: run the whole product, one service, migrations, seeding and the mail sink.
+
+Without DATABASE_URL, the commands that work on the data (users, token, partners, import, seed,
+search, migrate) use the servers of the `cdps run` running with the same data folder."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from cdps.runstate import with_running_stack
 from cdps.services import NAMES, migrate_all
 from shared.logs import configure_logging
 from shared.service import require
@@ -33,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     add_user.add_argument("--role", required=True, choices=["admin", "lead", "partner"])
     add_user.add_argument("--partner", type=uuid.UUID, help="the partner organisation's id (partner users only)")
     add_user.add_argument("--name", default="")
-    users_actions.add_parser("list", help="list accounts")
+    users_actions.add_parser("list", help="list accounts: email, role, partner id")
+    partners = commands.add_parser("partners", help="partner organisations (a partner account needs one's id)")
+    partners.add_subparsers(dest="action", required=True).add_parser("list", help="list them: id, slug, name")
     token_cmd = commands.add_parser("token", help="API tokens for operators")
     token_actions = token_cmd.add_subparsers(dest="action", required=True)
     create_token = token_actions.add_parser("create", help="create a token for an account; printed once")
@@ -69,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "search":
             from cdps.jobs import reindex_with_progress
 
-            asyncio.run(reindex_with_progress(settings))
+            asyncio.run(reindex_with_progress(with_running_stack(settings)))
         else:
-            return run_on_database(require(settings.database_url, "DATABASE_URL"), args)
+            return run_on_database(require(with_running_stack(settings).database_url, "DATABASE_URL"), args)
     except ConfigError as exc:
         print(f"cdps: {exc}", file=sys.stderr)
         return 2
@@ -89,6 +95,10 @@ def run_on_database(dsn: str, args: argparse.Namespace) -> int:
         from cdps.admin import manage_accounts
 
         print(asyncio.run(manage_accounts(dsn, args)))
+    elif args.command == "partners":
+        from cdps.admin import list_partners
+
+        print(asyncio.run(list_partners(dsn)))
     elif args.command == "import":
         from cdps.jobs import import_with_progress
 

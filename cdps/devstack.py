@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 
 import asyncpg
 
@@ -25,6 +26,7 @@ from cdps.embedded import (
     free_port,
     port_is_free,
 )
+from cdps.runstate import RunLock, RunningStack
 from cdps.services import SERVICES, migrate_all
 from shared.settings import ConfigError, Settings
 
@@ -50,10 +52,12 @@ def check_ports(settings: Settings) -> None:
             raise ConfigError(f"port {port} ({variable}) is in use: stop what listens there or set {variable}")
 
 
-def wait_ready(urls: dict[str, str], children: list[subprocess.Popen[bytes]], timeout: float = 90) -> None:
+def wait_ready(
+    urls: dict[str, str], children: list[subprocess.Popen[bytes]], stopping: Callable[[], bool], timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
     pending = dict(urls)
-    while pending and time.monotonic() < deadline:
+    while pending and time.monotonic() < deadline and not stopping():
         for child in children:
             if child.poll() is not None:
                 raise ConfigError(f"{child.args!r} exited with code {child.returncode}")
@@ -65,14 +69,34 @@ def wait_ready(urls: dict[str, str], children: list[subprocess.Popen[bytes]], ti
             except OSError:
                 pass
         time.sleep(0.2)
-    if pending:
+    if pending and not stopping():
         raise ConfigError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
 
 
+def banner(web: str, mail: str | None) -> str:
+    lines = [f"\nCDPS portfolio is running: {web}"]
+    if mail is not None:
+        lines.append(f"Mail sink (every email it sends): {mail}")
+    lines += [
+        "In another shell, in this folder, `.venv/bin/cdps users add ...` and the README's other commands",
+        "find this run by themselves.",
+        "(Ctrl-C stops everything)\n",
+    ]
+    return "\n".join(lines)
+
+
 def run_stack(settings: Settings) -> int:
+    lock = RunLock(settings.data_dir)
+    lock.acquire()  # first: a second run on the same data folder would stop this one's servers
+    try:
+        return _run(settings, lock)
+    finally:
+        lock.release()
+
+
+def _run(settings: Settings, lock: RunLock) -> int:
     check_ports(settings)
     data = settings.data_dir
-    data.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, CDPS_DATA_DIR=str(data), CDPS_SECRET_KEY=settings.secret_key)
     children: list[subprocess.Popen[bytes]] = []
     postgres: EmbeddedPostgres | None = None
@@ -118,13 +142,26 @@ def run_stack(settings: Settings) -> int:
         asyncio.run(migrate_all(env["DATABASE_URL"]))
         marker = data / "demo-loaded"
         if not marker.exists():
-            subprocess.run([sys.executable, "-m", "cdps", "seed", "--demo"], env=env, check=True)
+            seed = spawn("seed", "--demo")
+            if seed.wait() != 0:
+                if stopping:
+                    return 0
+                raise ConfigError(f"loading the demo portfolio failed (exit code {seed.returncode}); see above")
+            children.remove(seed)
             marker.touch()
+        if stopping:  # Ctrl-C while migrating or seeding
+            return 0
         for service in SERVICES:
             spawn("serve", service.name)
         urls: dict[str, str] = {s.name: f"http://{settings.host}:{s.port(settings)}" for s in SERVICES}
-        wait_ready(urls, children)
-        print(f"\nCDPS portfolio is running: {urls['web']}\n(Ctrl-C stops everything)\n", flush=True)
+        wait_ready(urls, children, lambda: stopping)
+        mail = f"http://127.0.0.1:{settings.smtp_sink_port}" if settings.smtp_url is None else None
+        lock.publish(RunningStack(
+            pid=os.getpid(), database_url=env["DATABASE_URL"], nats_url=env["NATS_URL"],
+            smtp_url=env.get("SMTP_URL"), web_url=urls["web"], mail_url=mail,
+        ))  # fmt: skip
+        if not stopping:
+            print(banner(urls["web"], mail), flush=True)
         while not stopping:
             if any(child.poll() is not None for child in children):
                 print("a service stopped unexpectedly; stopping everything", file=sys.stderr)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -137,6 +138,10 @@ def test_the_first_admin_is_added_from_the_command_line_and_gets_an_api_token(da
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
     partner_without_org = cdps("users", "add", "--email", "p@x.cy", "--role", "partner", env=env)
     assert partner_without_org.returncode == 2 and "--partner" in partner_without_org.stderr
+    unknown = str(uuid.uuid4())
+    partner_of_nothing = cdps("users", "add", "--email", "p@x.cy", "--role", "partner", "--partner", unknown, env=env)
+    assert partner_of_nothing.returncode == 2 and f"no partner organisation has the id {unknown}" in partner_of_nothing.stderr
+    assert cdps("partners", "list", env=env).stdout.startswith("no partner organisations yet")
     token = cdps("token", "create", "--email", "admin@cdps.example", env=env)
     assert token.returncode == 0 and token.stdout.strip().splitlines()[-1].startswith("cdps_")
     listed = cdps("users", "list", env=env)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
-from bench.load import build_request, closed_loop, get_status, rss_mb
+from bench.load import build_request, closed_loop, each_once, get_status, rss_mb
 from bench.servers import Process, Servers, Sink, service_env, start_services, stop_all
 from cdps.embedded import free_port
 from cdps.services import migrate_all
@@ -117,6 +117,10 @@ async def measure_web(product: Product, *, seconds: float, clients: int) -> dict
     ]
     result: dict[str, float] = {}
     for name, requests in pages.items():
+        # Each request once first, outside the timed windows: a page's first answer (templates
+        # compiled, the services' first queries) is no steady-state figure, and on a busy machine it
+        # can outlast a quick run's whole window, leaving that window without a single sample.
+        await each_once("127.0.0.1", port, requests)
         one = await closed_loop("127.0.0.1", port, requests, clients=1, seconds=seconds / 2)
         many = await closed_loop("127.0.0.1", port, requests, clients=clients, seconds=seconds)
         result.update({

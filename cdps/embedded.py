@@ -11,6 +11,7 @@ import ctypes
 import importlib.util
 import os
 import pwd
+import random
 import signal
 import socket
 import subprocess
@@ -32,11 +33,36 @@ def die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def ephemeral_ports() -> range:
+    """The kernel's range for the local ports of outgoing connections (Linux's default if unreadable)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A loopback port nothing listens on, for a server about to start.
+
+    Drawn at random below the ephemeral range rather than from bind(0), which hands out ports of
+    that range: every outgoing connection on the machine also takes its local port from there, so
+    on a busy machine one of them could take the port before the server binds it ("port in use").
+    """
+    ephemeral = ephemeral_ports()
+    below = range(max(1024, ephemeral.start - 16384), ephemeral.start)
+    for _ in range(200):
+        port = random.choice(below)
+        if port not in _HANDED_OUT and port_is_free("127.0.0.1", port):
+            _HANDED_OUT.add(port)  # never the same port twice to one process's servers
+            return port
+    with socket.socket() as sock:  # a crowded range: let the kernel choose
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 def _distinct_free_ports(count: int) -> list[int]:

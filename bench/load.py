@@ -123,10 +123,13 @@ async def _client(
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     index = offset
+    measured = 0
     try:
         while True:
             started = time.perf_counter()
-            if started >= until:
+            # Each client counts at least one answer: on a busy machine a slow page may take longer
+            # than a short window, which would otherwise leave the figure unmeasured.
+            if started >= until and measured:
                 return
             writer.write(requests[index % len(requests)])
             index += 1
@@ -134,6 +137,7 @@ async def _client(
             done = time.perf_counter()
             if started < measure_from:
                 continue  # warm-up: connections, caches and JITs settle before we count
+            measured += 1
             if status == 200:
                 latencies.append(done - started)
                 counts[0] += 1
@@ -148,7 +152,8 @@ async def closed_loop(
 ) -> LoadResult:
     """`clients` connections each send the next request as soon as the last answer arrives.
 
-    The first `warmup` seconds (by default half a second, less for very short windows) are not counted.
+    The first `warmup` seconds (by default half a second, less for very short windows) are not counted;
+    the window stretches until every client has had at least one answer counted.
     """
     warmup = min(0.5, seconds / 2) if warmup is None else warmup
     me = psutil.Process()

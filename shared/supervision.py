@@ -150,6 +150,8 @@ async def supervise(
             log.exception("background task crashed", task=health.task)
             on_end(f"background task {health.task} crashed: {exc.__class__.__name__}: {exc}")
             return
-        if not stop.is_set() and not once:
+        if once:
+            health.progress()  # its work is done: an earlier failure no longer holds readiness back
+        elif not stop.is_set():
             on_end(f"background task {health.task} ended by itself")
         return

@@ -72,6 +72,26 @@ async def test_a_task_whose_dependency_fails_is_retried_with_backoff_and_the_fai
     ]  # fmt: skip
 
 
+async def test_a_start_up_job_that_succeeds_after_a_failure_is_no_longer_reported_failing() -> None:
+    """A once-only job (the search's start-up rebuild check) that met the stream unavailable and then
+    did its work must not keep the service not ready for ever."""
+    stop = asyncio.Event()
+    health = Health("rebuild")
+    attempts = 0
+    ended: list[str] = []
+
+    async def job() -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise nats.errors.NoRespondersError()
+
+    await asyncio.wait_for(supervise(job, health, stop, ended.append, once=True), timeout=10)
+    assert attempts == 2
+    assert not health.failing
+    assert ended == []
+
+
 async def _true(value: bool) -> bool:
     return value
 

@@ -62,15 +62,25 @@ def start_all(services: dict[str, ServiceProcess], **overrides: str | None) -> N
 
 async def replicas(js: JetStreamContext, settings: Settings) -> dict[str, int]:
     """How many copies the cluster keeps of the stream and of each durable consumer."""
-    counts = {}
+    counts: dict[str, int] = {}
     info = await js.stream_info(settings.stream_name)
-    counts["stream"] = info.config.num_replicas
+    counts["stream"] = info.config.num_replicas or 1
     for consumer in ("search", "notifier"):
-        consumer_info = await js.consumer_info(settings.stream_name, settings.durable_name(consumer))
-        assert consumer_info.cluster is not None
-        peers = {consumer_info.cluster.leader, *(peer.name for peer in consumer_info.cluster.replicas or [])}
-        counts[consumer] = len(peers)
+
+        async def peers(name: str = consumer) -> int | None:
+            return await consumer_peers(js, settings, name)
+
+        counts[consumer] = await eventually(peers, timeout=15)
     return counts
+
+
+async def consumer_peers(js: JetStreamContext, settings: Settings, consumer: str) -> int | None:
+    """The servers holding a copy of a durable consumer, once it has a leader (None until then:
+    while a new consumer elects one, NATS lists every peer, the leader to be included, as a replica)."""
+    info = await js.consumer_info(settings.stream_name, settings.durable_name(consumer))
+    if info.cluster is None or not info.cluster.leader:
+        return None
+    return len({info.cluster.leader, *(peer.name for peer in info.cluster.replicas or [])})
 
 
 async def stream_leader(js: JetStreamContext, settings: Settings, cluster: EmbeddedNatsCluster) -> EmbeddedNats:

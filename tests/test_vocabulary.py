@@ -95,7 +95,7 @@ def test_paused_reads_ar_saib_on_pages_and_in_emails() -> None:
 def test_a_challenge_area_is_named_in_the_weeknote_as_on_the_pages(area: str) -> None:
     created = WeekEvent(
         id=uuid.uuid4(), type="portfolio.project.created", occurred_at=dt.datetime(2026, 3, 24, 10, tzinfo=dt.UTC),
-        aggregate_id=uuid.uuid4(), data=msgspec.to_builtins({"project": snapshot(tags=[area])}),
+        aggregate_id=uuid.uuid4(), data=msgspec.to_builtins({"project": snapshot(tags=[area])}), public_now=True,
     )  # fmt: skip
     note = compose(dt.date(2026, 3, 23), [created])
     for lang in ("cy", "en"):

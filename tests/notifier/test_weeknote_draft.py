@@ -1,10 +1,20 @@
 """Staff edit the week's weeknote draft through the API: If-Match names the version they read, so
-nobody's edit is overwritten, and a malformed If-Match is a clear error, never a 500."""
+nobody's edit is overwritten, and a malformed If-Match is a clear error, never a 500. The draft
+and the published weeknote hold only what is public as they are composed."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
 import pytest
 
+from services.notifier.weeknotes import store
+from services.notifier.weeknotes.calendar import week_of
+from shared.events import ProjectCreated, ProjectUpdated, ProjectUpdatePosted
+from tests.helpers import snapshot
 from tests.notifier.conftest import Notifier
 
 DRAFT = "/api/v1/weeknotes/draft/current"
@@ -37,3 +47,38 @@ async def test_an_if_match_that_is_not_one_of_our_etags_is_a_bilingual_error_nam
     assert answer.status_code == 422, answer.text
     [error] = answer.json()["errors"]
     assert error["field"] == "If-Match" and error["message_en"] != error["message_cy"]
+
+
+async def test_a_project_withdrawn_from_public_leaves_the_draft_at_once_and_is_not_published(
+    start: Callable[..., contextlib.AbstractAsyncContextManager[Notifier]],
+) -> None:
+    async with start(jobs=("consumer",)) as notifier:  # no scheduler: this test publishes the week itself
+        await withdrawn_project_is_left_out(notifier)
+
+
+async def withdrawn_project_is_left_out(notifier: Notifier) -> None:
+    project, kept = uuid.uuid4(), uuid.uuid4()
+    await notifier.publish(ProjectCreated(project=snapshot(title_en="Withdrawn project")), aggregate_id=project)
+    await notifier.publish(ProjectUpdatePosted(project=snapshot(title_en="Withdrawn project"), update_id=uuid.uuid4(),
+                                               posted_on=dt.date.today(), body_en="Soon to be secret", body_cy=""),
+                           aggregate_id=project, seq=2)  # fmt: skip
+    await notifier.publish(ProjectCreated(project=snapshot(title_en="Still public")), aggregate_id=kept)
+    await notifier.applied()
+    staff = notifier.as_("lead")
+    assert "Withdrawn project" in (await notifier.client.get(DRAFT, headers=staff)).json()["content_en"]
+
+    internal = snapshot(title_en="Withdrawn project", visibility="internal")
+    await notifier.publish(ProjectUpdated(project=internal, changed=["visibility"]), aggregate_id=project, seq=3)
+    await notifier.applied()
+    draft = (await notifier.client.get(DRAFT, headers=staff)).json()
+    assert "Withdrawn project" not in draft["content_en"] and "Soon to be secret" not in draft["content_en"]
+    assert "Still public" in draft["content_en"]
+
+    async with notifier.pool.acquire() as conn:
+        assert await store.publish(conn, week_of(dt.datetime.now(dt.UTC)))
+    label = draft["week"]
+    for path in (f"/api/v1/weeknotes/{label}/markdown?lang=en", "/api/v1/weeknotes/feed.atom?lang=en",
+                 f"/api/v1/weeknotes/{label}"):  # fmt: skip
+        published = await notifier.client.get(path)
+        assert published.status_code == 200 and "Still public" in published.text
+        assert "Withdrawn project" not in published.text and "Soon to be secret" not in published.text

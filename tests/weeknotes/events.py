@@ -22,8 +22,11 @@ def at(day: int, hour: int = 10) -> dt.datetime:
 
 
 def event(n: int, type_: str, when: dt.datetime, aggregate: uuid.UUID, **data: Any) -> WeekEvent:
+    """An event of a project that is as public now as it was then."""
+    builtins = msgspec.to_builtins(data)
+    public_now = builtins.get("project", {}).get("visibility") == "public"
     return WeekEvent(id=uuid.UUID(int=1000 + n), type=type_, occurred_at=when, aggregate_id=aggregate,
-                     data=msgspec.to_builtins(data))  # fmt: skip
+                     data=builtins, public_now=public_now)  # fmt: skip
 
 
 def forms(**overrides: Any) -> Any:

@@ -7,10 +7,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import msgspec
+
 from services.notifier.weeknotes.calendar import Schedule, publish_at, week_of, weeks_due
 from services.notifier.weeknotes.compose import compose, summary
 from services.notifier.weeknotes.render import markdown
-from tests.weeknotes.events import WEEK, week_events
+from tests.weeknotes.events import FORMS, WEEK, week_events
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -78,3 +80,9 @@ def test_publication_is_friday_at_four_london_time_whatever_the_season() -> None
     assert publish_at(dt.date(2026, 7, 6), Schedule()) == dt.datetime(2026, 7, 10, 15, tzinfo=dt.UTC)
     due = weeks_due(dt.date(2026, 7, 6), dt.datetime(2026, 7, 24, 15, tzinfo=dt.UTC), Schedule())
     assert due == [dt.date(2026, 7, 6), dt.date(2026, 7, 13), dt.date(2026, 7, 20)]
+
+
+def test_an_event_of_a_project_that_is_no_longer_public_is_left_out() -> None:
+    withdrawn = [msgspec.structs.replace(e, public_now=False) if e.aggregate_id == FORMS else e for e in week_events()]
+    text = markdown(compose(WEEK, withdrawn), "en")
+    assert "Welsh-first forms" not in text and "Tested the form" not in text and "Cloud landing zone" in text

@@ -11,13 +11,14 @@ import feedparser
 import msgspec
 import pytest
 
+from services.notifier import store as notifier_store
 from services.notifier.app import MIGRATIONS
 from services.notifier.weeknotes import store
 from services.notifier.weeknotes.calendar import Schedule
 from services.notifier.weeknotes.compose import WeekEvent
 from services.notifier.weeknotes.render import atom
 from services.notifier.weeknotes.scheduler import publish_due
-from shared.events import Envelope
+from shared.events import Envelope, ProjectSnapshot
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
 from tests.helpers import project_created
@@ -39,6 +40,8 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     runtime = await start_runtime("notifier", settings, MIGRATIONS)
     async with runtime.pool.acquire() as conn:
         for event in week_events():
+            if "project" in event.data:  # as the consumer does: the project's snapshot, then the event
+                await notifier_store.keep_project(conn, event.aggregate_id, 1, msgspec.convert(event.data["project"], ProjectSnapshot))
             await store.record(conn, as_envelope(event))
     yield runtime
     await stop_runtime(runtime, [])

@@ -1,6 +1,8 @@
 """Compose a week's weeknote from its events. Pure: events in, a bilingual weeknote out.
 
-Only public records appear. Text written by people (update bodies, reasons) is shown in the
+Only public records appear: an event of a project that was public when it happened *and* is
+public now (a project withdrawn from public after its event leaves the draft at once, and is
+not published). Text written by people (update bodies, reasons) is shown in the
 language it was written in; where the other language is missing the item says so, and the gap is
 listed for staff. Interface wording comes from the templates in both languages, never from
 machine translation.
@@ -43,6 +45,8 @@ class WeekEvent(msgspec.Struct, frozen=True, kw_only=True):
     occurred_at: dt.datetime
     aggregate_id: uuid.UUID
     data: dict[str, Any]
+    public_now: bool
+    """Whether the project the event is about is public as the weeknote is composed."""
 
 
 class Item(msgspec.Struct, frozen=True, kw_only=True):
@@ -134,7 +138,7 @@ def compose(week: dt.date, events: list[WeekEvent], hidden: frozenset[uuid.UUID]
             partners.append((event.data["partner"]["name_en"], event.data["partner"]["name_cy"]))
             continue
         project = event.data.get("project")
-        if project is None or project.get("visibility") != "public":
+        if project is None or project.get("visibility") != "public" or not event.public_now:
             continue
         item = _item(event)
         if item is None:

@@ -64,8 +64,14 @@ async def record(conn: Conn, envelope: Envelope) -> None:
 
 
 async def week_events(conn: Conn, week: dt.date) -> list[WeekEvent]:
+    """The week's events, each with whether its project is public now (the consumer keeps each
+    project's newest snapshot in targets before it records the event)."""
     rows = await conn.fetch(
-        "SELECT event_id AS id, type, occurred_at, aggregate_id, data FROM week_events WHERE week = $1", week
+        """SELECT e.event_id AS id, e.type, e.occurred_at, e.aggregate_id, e.data,
+                  coalesce(t.visibility = 'public', false) AS public_now
+           FROM week_events e LEFT JOIN targets t ON t.kind = 'project' AND t.id = e.aggregate_id
+           WHERE e.week = $1""",
+        week,
     )
     return [msgspec.convert(dict(r), WeekEvent) for r in rows]
 

@@ -21,6 +21,9 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     sub: str
     role: Role
     partner_id: uuid.UUID | None = None
+    email: str | None = None
+    """The account's own address (the web knows accounts; services do not): what tells a
+    subscription to the account's own address from one to somebody else's."""
     exp: int = 0
 
     @property

@@ -31,8 +31,10 @@ async def stream_events(js: JetStreamContext, settings: Settings) -> list[Envelo
     return events
 
 
-def token(settings: Settings, role: Role = "lead", partner_id: uuid.UUID | None = None, sub: str = "") -> str:
-    identity = Identity(sub=sub or f"{role}-{uuid.uuid4().hex[:6]}", role=role, partner_id=partner_id)
+def token(
+    settings: Settings, role: Role = "lead", partner_id: uuid.UUID | None = None, sub: str = "", email: str | None = None
+) -> str:
+    identity = Identity(sub=sub or f"{role}-{uuid.uuid4().hex[:6]}", role=role, partner_id=partner_id, email=email)
     return sign(identity, settings.secret_key)
 
 

@@ -39,17 +39,27 @@ async def world(stack: Stack) -> dict[str, Any]:
         support = (await client.post("/api/v1/support-requests", json={
             "organisation": "Powys", "contact_name": "Ann", "contact_email": "ann@example.org", "need": "Help with forms",
         })).json()  # fmt: skip
-    return {"a": a, "b": b, "project": project, "support": support}
+    # A user of partner B following partner B from their account, with their own address.
+    owner = {"sub": f"b-user-{unique()}", "email": f"b-user-{unique()}@council.example"}
+    owner_headers = auth(stack.settings, "partner", partner_id=uuid.UUID(b["id"]), **owner)
+    async with httpx.AsyncClient(base_url=stack.urls["notifier"]) as client:
+        followed = await client.post("/api/v1/me/subscriptions", headers=owner_headers, json={
+            "target_kind": "partner", "target_id": b["id"], "language": "cy", "rhythm": "weekly"})  # fmt: skip
+        assert followed.status_code == 201, followed.text
+    return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(),
+            "owner": owner, "owner_headers": owner_headers}  # fmt: skip
 
 
 def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str]:
+    """A fresh account of the role each time, with its own address."""
     if role == "anonymous":
         return {}
+    email = f"{role}-{unique()}@example.org"
     if role == "partner_a":
-        return auth(stack.settings, "partner", partner_id=uuid.UUID(world["a"]["id"]))
+        return auth(stack.settings, "partner", partner_id=uuid.UUID(world["a"]["id"]), email=email)
     if role == "partner_b":
-        return auth(stack.settings, "partner", partner_id=uuid.UUID(world["b"]["id"]))
-    return auth(stack.settings, role)  # type: ignore[arg-type]
+        return auth(stack.settings, "partner", partner_id=uuid.UUID(world["b"]["id"]), email=email)
+    return auth(stack.settings, role, email=email)  # type: ignore[arg-type]
 
 
 def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, int, int, int, int]]]:
@@ -96,9 +106,15 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
         ("notifier", "POST", "/api/v1/subscriptions",
          lambda: {"email": f"s{unique()}@example.org", "target_kind": "portfolio", "language": "cy", "rhythm": "weekly"},
          (202, 202, 202, 202, 202)),
+        # An account follows with its own address at once; any other address is sent a confirmation first.
+        ("notifier", "POST", "/api/v1/me/subscriptions", {"language": "en"}, (401, 201, 201, 201, 201)),
         ("notifier", "POST", "/api/v1/me/subscriptions", lambda: {"email": f"m{unique()}@example.org", "language": "en"},
-         (401, 201, 201, 201, 201)),
+         (401, 202, 202, 202, 202)),
+        ("notifier", "POST", "/api/v1/me/subscriptions",
+         {"email": world["owner"]["email"], "target_kind": "partner", "target_id": world["b"]["id"], "language": "en"},
+         (401, 202, 202, 202, 202)),
         ("notifier", "GET", "/api/v1/me/subscriptions", None, (401, 200, 200, 200, 200)),
+        ("notifier", "DELETE", f"/api/v1/me/subscriptions/{world['followed']['id']}", None, (401, 404, 404, 404, 404)),
         ("notifier", "GET", "/api/v1/deliveries", None, (401, 403, 403, 403, 200)),
         ("notifier", "POST", f"/api/v1/deliveries/{uuid.uuid4()}/retry", None, (401, 403, 403, 403, 404)),
         ("notifier", "GET", "/api/v1/weeknotes", None, (200, 200, 200, 200, 200)),
@@ -121,6 +137,44 @@ async def test_every_endpoint_answers_each_role_as_expected(stack: Stack, world:
                 if response.status_code != status:
                     wrong.append(f"{method} {path} as {role}: {response.status_code}, expected {status}")
     assert wrong == []
+
+
+async def test_a_subscription_belongs_to_its_subscriber_whoever_else_names_its_address(
+    stack: Stack, world: dict[str, Any]
+) -> None:
+    followed, owner = world["followed"], world["owner"]
+    async with httpx.AsyncClient(base_url=stack.urls["notifier"]) as client:
+        for role in ROLES[1:]:
+            headers = headers_for(stack, world, role)
+            again = await client.post("/api/v1/me/subscriptions", headers=headers, json={
+                "email": owner["email"], "target_kind": "partner", "target_id": world["b"]["id"], "language": "en",
+                "rhythm": "immediate"})  # fmt: skip
+            assert again.status_code == 202, (role, again.text)
+            assert followed["id"] not in (await client.get("/api/v1/me/subscriptions", headers=headers)).text, role
+            gone = await client.delete(f"/api/v1/me/subscriptions/{followed['id']}", headers=headers)
+            assert gone.status_code == 404, role
+        [theirs] = (await client.get("/api/v1/me/subscriptions", headers=world["owner_headers"])).json()
+        assert theirs == followed and theirs["audience"] == "partner" and theirs["language"] == "cy"
+
+
+async def test_an_account_naming_another_address_gets_it_the_public_double_opt_in_only(
+    stack: Stack, world: dict[str, Any]
+) -> None:
+    import asyncpg
+
+    stranger = f"stranger-{unique()}@example.org"
+    async with httpx.AsyncClient(base_url=stack.urls["notifier"]) as client:
+        for role in ("lead", "partner_a"):
+            answer = await client.post("/api/v1/me/subscriptions", headers=headers_for(stack, world, role),
+                                       json={"email": stranger, "target_kind": "partner", "target_id": world["a"]["id"]})  # fmt: skip
+            assert answer.status_code == 202 and answer.json()["message_cy"], answer.text
+    conn = await asyncpg.connect(stack.settings.database_url)
+    try:
+        rows = await conn.fetch("SELECT confirmed, audience, account_id, partner_id FROM notifier.subscriptions "
+                                "WHERE email = $1", stranger)  # fmt: skip
+    finally:
+        await conn.close()
+    assert [dict(r) for r in rows] == [{"confirmed": False, "audience": "public", "account_id": None, "partner_id": None}]
 
 
 async def test_an_expired_or_forged_identity_token_is_refused_everywhere(stack: Stack) -> None:

@@ -33,7 +33,7 @@ async def test_a_created_project_is_searchable_emailed_and_listed(stack: Stack, 
         subscribed = await client.post(
             f"{stack.urls['notifier']}/api/v1/me/subscriptions",
             json={"email": "stakeholder@example.org", "language": "both"},
-            headers=lead,
+            headers=auth(stack.settings, "lead", email="stakeholder@example.org"),
         )
         assert subscribed.status_code == 201, subscribed.text
         created = await client.post(
@@ -136,7 +136,8 @@ async def test_a_member_of_the_public_subscribes_confirms_and_unsubscribes_in_on
         await client.post(f"{stack.urls['portfolio']}/api/v1/projects", headers=lead,
                           json={"slug": later, "title_en": f"Later {later}", "title_cy": "Wedyn"})  # fmt: skip
         others = f"control-{uuid.uuid4().hex[:6]}"  # a later email to someone else shows the sender has moved on
-        await client.post(f"{stack.urls['notifier']}/api/v1/me/subscriptions", headers=lead,
+        await client.post(f"{stack.urls['notifier']}/api/v1/me/subscriptions",
+                          headers=auth(stack.settings, "lead", email=f"{others}@example.org"),
                           json={"email": f"{others}@example.org", "language": "en"})  # fmt: skip
         control = await client.post(f"{stack.urls['portfolio']}/api/v1/projects", headers=lead,
                                     json={"slug": others, "title_en": f"Control {others}", "title_cy": "Rheolaeth"})  # fmt: skip

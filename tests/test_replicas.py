@@ -86,7 +86,8 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
     lead = auth(replicas.settings, "lead")
     follower = f"replicas-{uuid.uuid4().hex[:8]}@cdps.example"
     async with httpx.AsyncClient() as client:
-        followed = await client.post(f"{replicas.of('notifier')[0]}/api/v1/me/subscriptions", headers=lead,
+        followed = await client.post(f"{replicas.of('notifier')[0]}/api/v1/me/subscriptions",
+                                     headers=auth(replicas.settings, "lead", email=follower),
                                      json={"email": follower, "language": "en"})  # fmt: skip
         assert followed.status_code == 201, followed.text
     today = dt.date.today().isoformat()

@@ -39,7 +39,7 @@ class Account(msgspec.Struct, kw_only=True):
 
     @property
     def identity(self) -> Identity:
-        return Identity(sub=str(self.id), role=self.role, partner_id=self.partner_id)
+        return Identity(sub=str(self.id), role=self.role, partner_id=self.partner_id, email=self.email)
 
 
 class ApiToken(msgspec.Struct, kw_only=True):

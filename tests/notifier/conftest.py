@@ -197,10 +197,10 @@ class Notifier:
 
     async def follow(self, email_address: str, role: Any = "lead", partner_id: uuid.UUID | None = None,
                      **body: Any) -> dict[str, Any]:  # fmt: skip
-        """A confirmed subscription made from a signed-in account."""
+        """A confirmed subscription made from a signed-in account, to the account's own address."""
         response = await self.client.post(
             "/api/v1/me/subscriptions", json={"email": email_address, **body},
-            headers=self.as_(role, partner_id=partner_id),
+            headers=self.as_(role, partner_id=partner_id, email=email_address),
         )  # fmt: skip
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()

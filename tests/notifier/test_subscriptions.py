@@ -147,7 +147,7 @@ async def test_staff_and_partner_users_follow_from_their_account_confirmed_at_on
     )
     assert sending.smtp.received == []  # no confirmation email for a signed-in follower
 
-    headers = sending.as_("partner", partner_id=partner, sub="contact-1")
+    headers = sending.as_("partner", partner_id=partner, sub="contact-1", email="contact@council.example")
     body = {"email": "contact@council.example", "target_kind": "partner", "target_id": str(partner)}
     created = await sending.client.post("/api/v1/me/subscriptions", json=body, headers=headers)
     assert created.status_code == 201

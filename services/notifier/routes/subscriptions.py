@@ -1,23 +1,31 @@
 """Following projects, partners or the whole portfolio by email.
 
 Anyone can ask (double opt-in: a confirmation email, nothing else until its link is followed);
-signed-in staff and partner users follow from their account, confirmed at once.
+signed-in staff and partner users follow from their account with their own address, confirmed at
+once and hearing what the account may see. An account that names any other address is asking on
+that person's behalf: the public double opt-in and the public audience, as for anyone else.
+A subscription belongs to whoever subscribed: nobody else can change or end it.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import msgspec
-from litestar import delete, get, post
+from litestar import Response, delete, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from services.notifier import store
 from services.notifier.domain import CONFIRMATION, CONFIRMATION_TYPE, EmailAddress, Language, Rhythm, TargetKind
-from services.notifier.routes.common import Notifier, account_audience, account_holder, check_target
+from services.notifier.routes.common import Notifier, Parts, account_audience, account_holder, check_target
 from shared.events import new_event_id
-from shared.http import NotFound
+from shared.http import FieldError, Invalid, NotFound
 from shared.requests import Caller, Connection
+
+if TYPE_CHECKING:
+    from shared.db import Conn
 
 
 class SubscriptionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -25,6 +33,15 @@ class SubscriptionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
     target_kind: TargetKind = "portfolio"
     target_id: uuid.UUID | None = None
     """The project's or partner's id; left out for the whole portfolio."""
+    language: Language = "both"
+    rhythm: Rhythm = "immediate"
+
+
+class FollowRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    email: EmailAddress | None = None
+    """Left out: the account's own address. Any other address is sent a confirmation first."""
+    target_kind: TargetKind = "portfolio"
+    target_id: uuid.UUID | None = None
     language: Language = "both"
     rhythm: Rhythm = "immediate"
 
@@ -46,7 +63,15 @@ async def subscribe(data: JSONBody[SubscriptionRequest], conn: Connection, notif
     """Ask to follow (public, no sign-in). The answer is the same whether or not the address
     already follows this, so the form cannot be used to find out who does."""
     check_target(data.target_kind, data.target_id)
-    email = data.email.strip().lower()
+    await ask_to_confirm(conn, notifier, data.email.strip().lower(), data)
+    return CHECK_YOUR_EMAIL
+
+
+async def ask_to_confirm(
+    conn: Conn, notifier: Parts, email: str, data: SubscriptionRequest | FollowRequest
+) -> None:
+    """The double opt-in: an unconfirmed public subscription (an existing one is left as it is) and,
+    a few an hour at most, a confirmation email to the address."""
     async with conn.transaction():
         row = await store.request_subscription(
             conn, email=email, target_kind=data.target_kind, target_id=data.target_id, language=data.language,
@@ -65,20 +90,35 @@ async def subscribe(data: JSONBody[SubscriptionRequest], conn: Connection, notif
                 conn, event_id=notice_id, event_type=CONFIRMATION_TYPE, template=CONFIRMATION, recipient=email,
                 language=data.language, subscription_id=row["id"],
             )  # fmt: skip
-    return CHECK_YOUR_EMAIL
 
 
-@post("/api/v1/me/subscriptions", status_code=201, tags=["subscriptions"], guards=[account_holder])
-async def follow(data: JSONBody[SubscriptionRequest], identity: Caller, conn: Connection) -> store.Subscription:
-    """Follow from a staff or partner account: confirmed at once, and scoped to what the account
-    may see. For now the address comes in the body (accounts live in the web service)."""
+ANOTHER_ADDRESS = ResponseSpec(Accepted, description="Another address than the account's: a confirmation was sent")
+
+
+@post("/api/v1/me/subscriptions", status_code=201, tags=["subscriptions"], guards=[account_holder],
+      responses={202: ANOTHER_ADDRESS})  # fmt: skip
+async def follow(
+    data: JSONBody[FollowRequest], identity: Caller, conn: Connection, notifier: Notifier
+) -> Response[store.Subscription | Accepted]:
+    """Follow from a staff or partner account: the account's own address is confirmed at once and
+    hears what the account may see; any other address gets the public double opt-in and hears
+    only what is public, so an account cannot sign somebody up, nor take their subscription over."""
     audience = account_audience(identity)
     check_target(data.target_kind, data.target_id)
-    return await store.follow_from_account(
+    own = (identity.email or "").strip().lower()
+    email = data.email.strip().lower() if data.email is not None else own
+    if not email:
+        raise Invalid([FieldError("email", "Enter the email address to send updates to",
+                                  "Rhowch y cyfeiriad e-bost i anfon diweddariadau iddo")])  # fmt: skip
+    if email != own:
+        await ask_to_confirm(conn, notifier, email, data)
+        return Response(CHECK_YOUR_EMAIL, status_code=202)
+    followed = await store.follow_from_account(
         conn, account_id=identity.sub, audience=audience,
-        partner_id=identity.partner_id if audience == "partner" else None, email=data.email.strip().lower(),
+        partner_id=identity.partner_id if audience == "partner" else None, email=email,
         target_kind=data.target_kind, target_id=data.target_id, language=data.language, rhythm=data.rhythm,
     )  # fmt: skip
+    return Response(followed, status_code=201)
 
 
 @get("/api/v1/me/subscriptions", tags=["subscriptions"], guards=[account_holder])

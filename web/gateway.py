@@ -7,11 +7,11 @@ owns the resource with a short-lived identity token, exactly as it does for its 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 from litestar import Request, Response, route
 from litestar.datastructures import State
-from litestar.params import FromPath
 
 from shared.http import ErrorBody, Unauthorised, api_error_handler
 from web.context import Viewer, service_headers
@@ -23,6 +23,24 @@ OWNERS = {
 }  # fmt: skip
 FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "accept")
 FORWARDED_RESPONSE_HEADERS = ("content-type", "etag", "location", "x-event-position", "content-disposition")
+PREFIX = "/api/v1/"
+
+
+def forwardable(raw_path: str) -> list[str] | None:
+    """The segments of an /api/v1/… path to forward, or None for a path that could leave the API.
+
+    The path is read as it came (still percent-encoded): a `.` or `..` segment, raw or encoded,
+    would be resolved by the client or the service into a route outside /api/v1 (/metrics, /readyz);
+    a backslash or an encoded slash is read as a separator by some servers; a `%` left after
+    decoding is double encoding. None of these is in any of our API's paths.
+    """
+    if not raw_path.startswith(PREFIX):
+        return None
+    segments = [unquote(segment) for segment in raw_path[len(PREFIX):].split("/")]
+    for segment in segments:
+        if segment in (".", "..") or any(c in segment for c in "/\\%") or not segment.isprintable():
+            return None
+    return segments
 
 
 @route(["/subscriptions/confirm", "/subscriptions/unsubscribe"], http_method=["GET", "POST"], include_in_schema=False)
@@ -42,13 +60,13 @@ async def subscription_pages(request: Request[Any, Any, Any], state: State) -> R
 
 
 @route("/api/v1/{path:path}", http_method=["GET", "POST", "PATCH", "PUT", "DELETE"], include_in_schema=False)
-async def gateway(
-    path: FromPath[str], request: Request[Any, Any, Any], state: State, account: Viewer
-) -> Response[Any]:
+async def gateway(request: Request[Any, Any, Any], state: State, account: Viewer) -> Response[Any]:
     if request.headers.get("authorization") and account is None:
         return api_error_handler(request, Unauthorised())  # a token was given and it is not valid
-    owner = OWNERS.get(path.strip("/").split("/", 1)[0])
-    if owner is None:
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    segments = forwardable(raw_path.decode("latin-1"))
+    owner = OWNERS.get(segments[0]) if segments else None
+    if segments is None or owner is None:
         return Response(ErrorBody(status=404, message_en="Not found", message_cy="Heb ei ganfod"), status_code=404)
     base = {"portfolio": state.settings.portfolio_url, "search": state.settings.search_url,
             "notifier": state.settings.notifier_url}[owner]  # fmt: skip
@@ -56,7 +74,8 @@ async def gateway(
     headers.update(await service_headers(request))
     try:
         upstream = await state.http.request(
-            request.method, f"{base}/api/v1/{path.lstrip('/')}", params=list(request.query_params.multi_items()),
+            request.method, base + PREFIX + "/".join(quote(segment, safe="") for segment in segments),
+            params=list(request.query_params.multi_items()),
             content=await request.body(), headers=headers,
         )  # fmt: skip
     except httpx.HTTPError:

@@ -46,7 +46,8 @@ Tag = Literal[
 # (and the OpenAPI document says so), never a 500 from the database. The patterns stay linear.
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"^\s*[^\s\x00][^\x00]*$"
-Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=80, pattern=SLUG)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
 Summary = Annotated[str, msgspec.Meta(max_length=4000, pattern=NO_NUL)]

@@ -167,6 +167,13 @@ async def get_project(conn: Conn, project_id: uuid.UUID, viewer: Identity) -> Pr
     return _project(row)
 
 
+async def get_project_by_slug(conn: Conn, slug: str, viewer: Identity) -> ProjectRecord:
+    row = await conn.fetchrow(
+        f"SELECT * FROM projects WHERE slug = $3 AND {VISIBLE}", viewer.role, viewer.partner_id, slug
+    )
+    return _project(row)
+
+
 def encode_cursor(created_at: dt.datetime, project_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{project_id}".encode()).decode()
 

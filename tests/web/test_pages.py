@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 from tests.stack import Stack
 from tests.web.pages_helpers import (
@@ -156,15 +157,40 @@ async def test_a_lead_adds_a_project_and_posts_an_update(stack: Stack) -> None:
         ])  # fmt: skip
         assert created.status_code == 303, created.text
         project_path = created.headers["location"].split("?")[0]
+        assert project_path == f"/projects/flood-{partner['slug']}"  # the slug address, as emails link to
         page = await lead.get(created.headers["location"] + "&lang=cy")
         assert "Rhybuddion llifogydd" in page.text and "Mae'r prosiect wedi'i ychwanegu." in words(page)
-        posted = await lead.post(f"{project_path}/update", {"body_en": "Met the team", "body_cy": "",
-                                                            "health": "", "health_reason": ""})  # fmt: skip
+        project_id = (await api(stack, "GET", f"/api/v1/projects/by-slug/flood-{partner['slug']}")).json()["id"]
+        posted = await lead.post(f"/projects/{project_id}/update", {"body_en": "Met the team", "body_cy": "",
+                                                                   "health": "", "health_reason": ""})  # fmt: skip
+        assert posted.headers["location"] == f"{project_path}?done=update"
         assert posted.status_code == 303
         page = await lead.get(project_path, params={"lang": "cy"})
         assert '<span lang="en">Met the team</span>' in page.text
         mine = await lead.get("/my-projects", params={"lang": "en"})
         assert "Flood alerts" in mine.text
+
+
+async def test_a_project_page_is_at_its_slug_and_its_id_shows_the_same_page_naming_the_slug_canonical(
+    stack: Stack,
+) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], title_en="School meals")
+    hidden = await create_project(stack, partner_id=partner["id"], title_en="Quiet work", visibility="partner")
+    canonical = f'<link rel="canonical" href="/projects/{project["slug"]}">'
+    async with browser(stack) as visitor:
+        by_slug = await visitor.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        by_id = await visitor.get(f"/projects/{project['id']}", params={"lang": "en"})
+        for page in (by_slug, by_id):
+            assert page.status_code == 200 and "School meals" in page.text and canonical in page.text
+        for address in (f"/projects/{hidden['slug']}", f"/projects/{hidden['id']}", "/projects/no-such-project",
+                        "/projects/Not_A_Slug", f"/projects/{'a' * 81}"):  # fmt: skip
+            assert (await visitor.get(address)).status_code == 404, address
+        portfolio = await visitor.get("/", params={"partner": partner["id"]})
+        assert f'href="/projects/{project["slug"]}"' in portfolio.text
+        assert f'href="/projects/{project["id"]}"' not in portfolio.text
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
+        assert (await theirs.get(f"/projects/{hidden['slug']}")).status_code == 200
 
 
 async def test_partners_see_their_own_projects_and_engagements(stack: Stack) -> None:

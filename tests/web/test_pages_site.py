@@ -60,7 +60,7 @@ async def test_search_returns_highlighted_results_with_facets_as_a_page_or_a_fra
     async with browser(stack) as visitor:
         page = await visitor.get("/search", params={"q": "mooring", "lang": "en", "after": f"{project['id']}:1"})
         assert page.status_code == 200 and "<html" in page.text
-        assert "<mark>" in page.text and f'href="/projects/{project["id"]}"' in page.text
+        assert "<mark>" in page.text and f'href="/projects/{project["slug"]}"' in page.text  # the canonical address
         assert re.search(r"Discovery \(\d+\)", page.text)  # facet counts, each a link that narrows the search
         fragment = await visitor.get("/search", params={"q": "mooring", "lang": "cy"}, headers={"HX-Request": "true"})
         assert "<html" not in fragment.text and "Trwyddedau angori harbwr" in fragment.text

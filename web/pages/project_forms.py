@@ -38,7 +38,7 @@ from web.pages.common import (
     partners_by_id,
     today,
 )  # fmt: skip
-from web.pages.projects import project_form_options, project_response
+from web.pages.projects import project_address, project_form_options, project_response
 from web.pages.validation import check
 
 KINDS = ("edit", "phase", "health", "update")
@@ -239,15 +239,16 @@ async def succeeded(
     request: HxRequest, lang: Language, account: Account | None, kind: str, project_id: uuid.UUID, reply: Reply
 ) -> Response[Any]:
     done = {"edit": "edited", "phase": "phase", "health": "health", "update": "update"}[kind]
+    project: dict[str, Any] = reply.body
     version = reply.version
-    if version is None:  # an update's answer is the update: the project's new version is on the project
-        version = (await load(request, project_id))[1]
+    if version is None:  # an update's answer is the update: the project and its new version are on the project
+        project, version = await load(request, project_id)
     after = f"{project_id}:{version}"
     response: Response[Any]
     if is_htmx(request):
-        response = await project_response(request, lang, account, project_id, done)
+        response = await project_response(request, lang, account, project, done)
     else:
-        response = Redirect(f"/projects/{project_id}?done={done}", status_code=303)
+        response = Redirect(f"{project_address(project)}?done={done}", status_code=303)
     # Read your writes: the next search waits (briefly) until the index holds this change.
     response.set_cookie(READ_YOUR_WRITES_COOKIE, after, max_age=120, httponly=True, samesite="lax", path="/")
     return response

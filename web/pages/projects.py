@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -42,10 +43,10 @@ DONE = {
 }
 
 
-async def project_context(request: HxRequest, lang: Language, account: Account | None, project_id: uuid.UUID
+async def project_context(request: HxRequest, lang: Language, account: Account | None, project: dict[str, Any]
                           ) -> dict[str, Any]:  # fmt: skip
-    """Everything the project page shows. The project itself must load; each other part may be missing."""
-    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    """Everything the project page shows beside the project itself; each part may be missing."""
+    project_id = project["id"]
     partners, _ = await partners_by_id(request)
     updates, updates_error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project_id}/updates")
     engagements: list[dict[str, Any]] = []
@@ -78,11 +79,16 @@ def timeline(lang: Language, project: dict[str, Any], stints: list[charts.Stint]
     return charts.phase_steps(project["phase"], project["state"], names, entered)
 
 
+def project_address(project: dict[str, Any]) -> str:
+    """The project page's canonical address: its slug, which never changes (emails and feeds link to it)."""
+    return f"/projects/{project['slug']}"
+
+
 async def project_response(
-    request: HxRequest, lang: Language, account: Account | None, project_id: uuid.UUID, done: str = ""
+    request: HxRequest, lang: Language, account: Account | None, project: dict[str, Any], done: str = ""
 ) -> Template:
     """The project page, or for htmx the part of it that a successful inline form replaces."""
-    context = await project_context(request, lang, account, project_id)
+    context = await project_context(request, lang, account, project)
     message = lang._(DONE[done]) if done in DONE else None
     if is_htmx(request):
         response = await page(request, "partials/project_body.html", done=message, **context)
@@ -91,12 +97,20 @@ async def project_response(
     return await page(request, "projects/project.html", done=message, **context)
 
 
-@get("/projects/{project_id:uuid}")
+@get("/projects/{key:str}")
 async def project_page(
-    request: HxRequest, lang: PageLanguage, account: Viewer, project_id: FromPath[uuid.UUID],
-    done: FromQuery[str] = "",
+    request: HxRequest, lang: PageLanguage, account: Viewer, key: FromPath[str], done: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
-    return await project_response(request, lang, account, project_id, done)
+    """/projects/<slug> is the page (what emails, feeds and other pages link to); /projects/<id> shows the same
+    page, naming the slug address as canonical. One route for both: Litestar keeps one handler per place."""
+    try:
+        path = f"/api/v1/projects/{uuid.UUID(key)}"
+    except ValueError:
+        if len(key) > 80 or not validation.SLUG.fullmatch(key):  # the API would refuse it as bad input
+            raise NotFoundException() from None
+        path = f"/api/v1/projects/by-slug/{key}"
+    project = await read(request, "portfolio", path)
+    return await project_response(request, lang, account, project, done)
 
 
 # Adding a project ------------------------------------------------------------------------------
@@ -141,7 +155,7 @@ async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any
             body["start_date"] = start.isoformat()
         reply = await call(request, "portfolio", "POST", "/api/v1/projects", json=body)
         if reply.status == 201:
-            response = Redirect(f"/projects/{reply.body['id']}?done=created", status_code=303)
+            response = Redirect(f"{project_address(reply.body)}?done=created", status_code=303)
             response.set_cookie(READ_YOUR_WRITES_COOKIE, f"{reply.body['id']}:{reply.version or 1}", max_age=120,
                                 httponly=True, samesite="lax", path="/")  # fmt: skip
             return response

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
 from services.portfolio import commands, csvio, phases, store
 from services.portfolio.domain import (
     NO_NUL,
+    SLUG,
     HealthChange,
     NewProject,
     NewUpdate,
@@ -76,6 +77,14 @@ class ProjectsController(Controller):
         self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection
     ) -> Response[Project]:
         project = await store.get_project(conn, project_id, identity)
+        return Response(project_reply(project), headers={"ETag": etag(project.version)})
+
+    @get("/by-slug/{slug:str}")
+    async def get_project_by_slug(
+        self, slug: Annotated[str, Parameter(max_length=80, pattern=SLUG)], identity: Caller, conn: Connection
+    ) -> Response[Project]:
+        """The same answer as by id: a project's web address is its slug, which never changes."""
+        project = await store.get_project_by_slug(conn, slug, identity)
         return Response(project_reply(project), headers={"ETag": etag(project.version)})
 
     @patch("/{project_id:uuid}", guards=[staff_only])

@@ -34,7 +34,7 @@ PROJECTS: list[dict[str, Any]] = [
         "slug": f"project-{i}",
         "title": f"Catalyst project number {i} with a title of typical length",
         "partner": f"Partner organisation {i % 12}",
-        "phase": ("discovery", "alpha", "beta", "live", "retired")[i % 5],
+        "phase": ("discovery", "alpha", "private_beta", "public_beta", "live", "retired")[i % 6],
         "health": ("green", "amber", "red")[i % 3],
     }
     for i in range(40)

@@ -107,7 +107,7 @@ UPDATES = [
 ]  # fmt: skip
 TAGS = ["skills-and-staffing", "shared-platforms", "cloud", "content", "forms", "agile-working", "procurement",
         "shared-functionality", "funding-and-measuring", "cyber-and-net-zero"]  # fmt: skip
-PHASES: tuple[Any, ...] = ("discovery", "alpha", "beta", "live", "retired")
+PHASES: tuple[Any, ...] = ("discovery", "alpha", "private_beta", "public_beta", "live", "retired")
 HEALTHS: tuple[Health, ...] = ("green", "amber", "red")
 LEADS = [Actor(id=f"lead-{n}", role="lead") for n in ("catrin", "dafydd", "sioned", "owain", "rhys", "elin")]
 ENGAGEMENT_KINDS = ["discovery_support", "training", "advice", "assessment", "other"]

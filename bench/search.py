@@ -49,7 +49,7 @@ QUERIES: list[dict[str, str]] = [
     {"q": "school admissions Swansea"},
     {"q": "presciptions"},  # a typo: the trigram match has to find it
     {"q": "Abertawee"},
-    {"q": "forms", "kind": "project", "phase": "beta"},
+    {"q": "forms", "kind": "project", "phase": "public_beta"},
     {"q": "", "kind": "project", "tag": "cloud"},
     {"q": "accessibility audit", "kind": "update"},
     {"q": "Ynys Môn"},

@@ -15,7 +15,9 @@ import msgspec
 import uuid_utils
 
 Role = Literal["admin", "lead", "partner", "public", "system"]
-Phase = Literal["discovery", "alpha", "beta", "live", "retired"]
+Phase = Literal["discovery", "alpha", "private_beta", "public_beta", "live", "retired"]
+"""The service phases, in order: the GOV.UK Service Manual's beta has a private and a public step.
+Until version 2 of the project events there was one ``beta``; :func:`upcast` reads it as private beta."""
 Health = Literal["green", "amber", "red"]
 Visibility = Literal["public", "partner", "internal"]
 TransitionKind = Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
@@ -98,6 +100,7 @@ class ProjectCreated(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.created"
     aggregate: ClassVar[str] = "project"
+    version: ClassVar[int] = 2
     project: ProjectSnapshot
 
 
@@ -106,6 +109,7 @@ class ProjectUpdated(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.updated"
     aggregate: ClassVar[str] = "project"
+    version: ClassVar[int] = 2
     project: ProjectSnapshot
     changed: list[str]
 
@@ -115,6 +119,7 @@ class ProjectPhaseChanged(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.phase_changed"
     aggregate: ClassVar[str] = "project"
+    version: ClassVar[int] = 2
     project: ProjectSnapshot
     kind: TransitionKind
     from_phase: Phase
@@ -132,6 +137,7 @@ class ProjectHealthChanged(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.health_changed"
     aggregate: ClassVar[str] = "project"
+    version: ClassVar[int] = 2
     project: ProjectSnapshot
     from_health: Health
     to_health: Health
@@ -143,6 +149,7 @@ class ProjectUpdatePosted(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.update_posted"
     aggregate: ClassVar[str] = "project"
+    version: ClassVar[int] = 2
     project: ProjectSnapshot
     update_id: uuid.UUID
     posted_on: dt.date
@@ -232,12 +239,13 @@ class Envelope(Header, frozen=True, kw_only=True):
     data: dict[str, Any]
 
     def payload(self) -> EventData:
-        """The data as its typed Struct; raises ``UnknownEvent`` for a type we do not know."""
+        """The data as its typed Struct (read forward from an older version); raises ``UnknownEvent``
+        for a type we do not know."""
         try:
             cls = CATALOGUE[self.type]
         except KeyError:
             raise UnknownEvent(self.type) from None
-        return msgspec.convert(self.data, cls)
+        return msgspec.convert(upcast(self.type, self.version, self.data)[1], cls)
 
 
 class UnknownEvent(Exception):
@@ -261,6 +269,32 @@ CATALOGUE: dict[str, type[EventData]] = {
         WeeknotePublished,
     )
 }
+
+
+_BETA_SPLIT = frozenset(
+    cls.type for cls in (ProjectCreated, ProjectUpdated, ProjectPhaseChanged, ProjectHealthChanged, ProjectUpdatePosted)
+)
+"""The project events whose version 2 knows private and public beta where version 1 had one beta."""
+
+
+def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """An event's data in the shape its type has now, with that version.
+
+    Events are never rewritten where they are kept (the outbox, the stream): older ones are read
+    forward here, each time they are read. Version 1 project events said ``beta``; every such
+    project was in its first beta step, so ``beta`` reads as ``private_beta`` (a project that
+    was really in public beta is moved on by a lead, and no gate is skipped by the guess).
+    """
+    if event_type in _BETA_SPLIT and version < 2:
+        data = dict(data)
+        for field in ("from_phase", "to_phase"):
+            if data.get(field) == "beta":
+                data[field] = "private_beta"
+        project = data.get("project")
+        if isinstance(project, dict) and project.get("phase") == "beta":
+            data["project"] = {**project, "phase": "private_beta"}
+        version = 2
+    return version, data
 
 
 def new_event_id() -> uuid.UUID:
@@ -299,7 +333,12 @@ def encode(envelope: Envelope) -> bytes:
 
 
 def decode(raw: bytes) -> Envelope:
-    return _decoder.decode(raw)
+    """An envelope from the stream, its data read forward to the type's current version."""
+    envelope = _decoder.decode(raw)
+    version, data = upcast(envelope.type, envelope.version, envelope.data)
+    if version == envelope.version:
+        return envelope
+    return msgspec.structs.replace(envelope, version=version, data=data)
 
 
 class _Undecoded(Header, frozen=True, kw_only=True):
@@ -317,4 +356,7 @@ def decode_typed(raw: bytes) -> tuple[Header, EventData]:
     decoder = _payload_decoders.get(header.type)
     if decoder is None:
         raise UnknownEvent(header.type)
+    if header.version < CATALOGUE[header.type].version:  # an older shape: read forward through dictionaries
+        version, data = upcast(header.type, header.version, msgspec.json.decode(header.data))
+        return msgspec.structs.replace(header, version=version), msgspec.convert(data, CATALOGUE[header.type])
     return header, decoder.decode(header.data)

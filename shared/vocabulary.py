@@ -42,11 +42,15 @@ def N_(message: str) -> str:
 PHASES = {
     "discovery": N_("Discovery"),
     "alpha": N_("Alpha"),
-    "beta": N_("Beta"),
+    "private_beta": N_("Private beta"),
+    "public_beta": N_("Public beta"),
     "live": N_("Live"),
     "retired": N_("Retired"),
 }
 """In the order a project goes through them."""
+BETA = N_("Beta")
+"""Private and public beta together, where they share a place (the board's column)."""
+BETA_STEPS = ("private_beta", "public_beta")
 STATES = {"active": N_("Active"), "paused": N_("Paused"), "stopped": N_("Stopped")}
 HEALTH = {"green": N_("Green"), "amber": N_("Amber"), "red": N_("Red")}
 PHASE_CHANGES = {

@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import re
 import subprocess
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -115,3 +116,49 @@ async def test_an_installation_upgraded_from_before_the_shared_schema_matches_a_
     finally:
         await drop_database(admin_dsn, fresh)
         await drop_database(admin_dsn, upgraded)
+
+
+async def test_projects_search_documents_and_weeknote_copies_in_beta_move_to_private_beta_and_the_events_stay(
+    database_url: str,
+) -> None:
+    conn = await asyncpg.connect(database_url)
+    project_id = uuid.uuid4()
+    try:
+        # What an installation held before beta had two steps: its rows, and its migrations up to then.
+        await conn.execute(
+            "INSERT INTO portfolio.projects (id, slug, title_en, title_cy, phase) VALUES ($1, 'old', 'Old', 'Hen', 'beta')",
+            project_id,
+        )
+        await conn.execute(
+            """INSERT INTO portfolio.events (id, type, version, occurred_at, actor_id, actor_role, aggregate_id,
+                                             aggregate_seq, data)
+               VALUES (gen_random_uuid(), 'portfolio.project.created', 1, now(), 'lead-1', 'lead', $1, 1,
+                       '{"project": {"phase": "beta"}}')""",
+            project_id,
+        )  # fmt: skip
+        await conn.execute(
+            """INSERT INTO search.documents (id, kind, aggregate_id, aggregate_seq, visibility, phase, occurred_on)
+               VALUES ($1, 'project', $1, 1, 'public', 'beta', current_date)""",
+            project_id,
+        )
+        await conn.execute(
+            """INSERT INTO notifier.week_events (event_id, week, type, occurred_at, aggregate_id, data)
+               VALUES (gen_random_uuid(), current_date, 'portfolio.project.phase_changed', now(), $1,
+                       '{"from_phase": "alpha", "to_phase": "beta", "project": {"phase": "beta", "title_en": "Old"}}')""",
+            project_id,
+        )  # fmt: skip
+        for schema in ("portfolio", "search", "notifier"):
+            await conn.execute(f"DELETE FROM {schema}.schema_migrations WHERE version >= 300 AND version < 350")
+    finally:
+        await conn.close()
+    await migrate_every_schema(database_url)
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT phase FROM portfolio.projects WHERE id = $1", project_id) == "private_beta"
+        assert await conn.fetchval("SELECT phase FROM search.documents WHERE id = $1", project_id) == "private_beta"
+        copy = await conn.fetchval("SELECT data::text FROM notifier.week_events WHERE aggregate_id = $1", project_id)
+        assert '"to_phase": "private_beta"' in copy and '"phase": "private_beta"' in copy and '"Old"' in copy
+        event = await conn.fetchval("SELECT data::text FROM portfolio.events WHERE aggregate_id = $1", project_id)
+        assert '"beta"' in event  # the history is not rewritten: it is read forward (shared/events.py)
+    finally:
+        await conn.close()

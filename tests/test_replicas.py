@@ -100,7 +100,7 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
                                         json={"slug": f"replica-{n}", "title_en": f"Replica {n}", "title_cy": f"Copi {n}"})  # fmt: skip
             assert created.status_code == 201, created.text
             project, etag = created.json(), created.headers["etag"]
-            for step, phase in enumerate(("alpha", "beta")):
+            for step, phase in enumerate(("alpha", "private_beta")):
                 moved = await client.post(
                     f"{portfolio[(n + step + 1) % 2]}/api/v1/projects/{project['id']}/phase",
                     json={"kind": "advance", "to_phase": phase, "effective": today}, headers={**lead, "If-Match": etag},
@@ -131,7 +131,7 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
                 assert [e.aggregate_seq for e in published if e.aggregate_id == aggregate] == [1, 2, 3]
             applied = [await applied_by(client, url) for url in replicas.of("search")]
             assert sum(applied) == 60  # each event applied by exactly one replica
-            assert await conn.fetchval("SELECT count(*) FROM search.documents WHERE phase = 'beta'") == 20
+            assert await conn.fetchval("SELECT count(*) FROM search.documents WHERE phase = 'private_beta'") == 20
 
             def emails() -> list[str]:
                 return [str(m["Subject"]) for m in inbox.messages if m["To"] == follower]

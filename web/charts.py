@@ -15,8 +15,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-PHASES = ("discovery", "alpha", "beta", "live", "retired")
-MOVES = ("alpha", "beta", "live", "retired", "go_back", "stopped")
+from shared import vocabulary
+
+PHASES = tuple(vocabulary.PHASES)
+MOVES = (*PHASES[1:], "go_back", "stopped")
 
 WIDTH = 600
 FONT = 14
@@ -211,7 +213,15 @@ def phase_steps(current: str, state: str, names: Mapping[str, str], dates: Mappi
         ring = radius + 4 if i == reached else radius
         parts.append(f'<circle class="app-fill--{code}" cx="{x:.1f}" cy="{y}" r="{ring}"/>')
         weight = ' font-weight="bold"' if i == reached else ""
-        parts.append(f'<text x="{x:.1f}" y="{y + 36}" text-anchor="middle"{weight}>{escape(names[phase])}</text>')
+        lines = "".join(f'<tspan x="{x:.1f}" dy="{0 if n == 0 else 18}">{escape(line)}</tspan>'
+                        for n, line in enumerate(_two_lines(names[phase])))  # fmt: skip
+        parts.append(f'<text x="{x:.1f}" y="{y + 36}" text-anchor="middle"{weight}>{lines}</text>')
         if dates.get(phase):
-            parts.append(f'<text x="{x:.1f}" y="{y + 56}" text-anchor="middle">{escape(dates[phase])}</text>')
-    return _svg(y + 66, "".join(parts))
+            parts.append(f'<text x="{x:.1f}" y="{y + 74}" text-anchor="middle">{escape(dates[phase])}</text>')
+    return _svg(y + 84, "".join(parts))
+
+
+def _two_lines(label: str) -> list[str]:
+    """A long name over two lines ("Beta" / "cyhoeddus"): six phases share the picture's width."""
+    first, _space, rest = label.partition(" ")
+    return [first, rest] if rest and len(label) > 10 else [label]

@@ -74,6 +74,8 @@ def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowEr
         values: dict[str, Any] = {k: v for k, v in record.items() if v not in ("", None)}
         for column in LIST_COLUMNS & values.keys():
             values[column] = [part.strip() for part in str(values[column]).split(";") if part.strip()]
+        if values.get("phase") == "beta":  # a file exported before beta had two steps: its first one
+            values["phase"] = "private_beta"
         if "active" in values:
             values["active"] = str(values["active"]).strip().lower() in ("true", "yes", "1", "ie")
         try:

@@ -19,7 +19,7 @@ import asyncpg
 from services.portfolio import commands, phases
 from services.portfolio.domain import NewEngagement, NewPartner, NewProject, NewUpdate
 from shared.db import init_connection
-from shared.events import Actor, Phase
+from shared.events import Actor
 
 LEADS = [Actor(id=f"lead-{name}", role="lead") for name in ("catrin", "dafydd", "sioned", "owain")]
 
@@ -135,7 +135,10 @@ UPDATES = [
     ("Agreed the measures of success with the partner.", "Wedi cytuno ar fesurau llwyddiant gyda'r partner."),
 ]
 STOP_REASON = "Discovery found that an existing service meets the need: no new service will be built."
-ENDS = ["discovery", "discovery", "alpha", "alpha", "beta", "beta", "beta", "live", "live", "retired", "stopped"]
+ENDS = [
+    "discovery", "discovery", "alpha", "alpha", "private_beta", "public_beta", "public_beta", "live", "live", "retired",
+    "stopped",
+]  # fmt: skip
 
 
 async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
@@ -178,7 +181,7 @@ async def _project_with_history(
     async with conn.transaction():
         project, _ = await commands.create_project(conn, lead, new)
         times = [new.start_date]
-        path: list[Phase] = ["discovery", "alpha", "beta", "live", "retired"]
+        path = list(phases.PHASE_ORDER)
         target = path.index(end) if end in path else 0
         day = new.start_date
         for phase in path[1 : target + 1]:

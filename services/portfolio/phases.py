@@ -43,9 +43,11 @@ RefusalCode = Literal[
 NO_NUL = r"^[^\x00]*$"
 """Text fields refuse U+0000: PostgreSQL text cannot hold it (the event stores the reason and link)."""
 
-PHASE_ORDER: tuple[Phase, ...] = ("discovery", "alpha", "beta", "live", "retired")
+PHASE_ORDER: tuple[Phase, ...] = ("discovery", "alpha", "private_beta", "public_beta", "live", "retired")
 STATES: tuple[State, ...] = ("active", "paused", "stopped")
 KINDS: tuple[Kind, ...] = ("advance", "go_back", "stop", "reopen", "pause", "resume")
+PHASE_NAMES_EN: dict[Phase, str] = {p: vocabulary.name(vocabulary.PHASES, p, "en").lower() for p in PHASE_ORDER}
+"""The English phase names, as they read inside a sentence ("move to private beta")."""
 PHASE_NAMES_CY: dict[Phase, str] = {p: vocabulary.name(vocabulary.PHASES, p, "cy").lower() for p in PHASE_ORDER}
 """The Welsh phase names, as they read inside a sentence ("yn y cam alffa")."""
 
@@ -234,9 +236,10 @@ def _refuse(
 ) -> Refused:
     """The refusal for ``code``, its messages filled in with phase names in each language."""
     following = next_phase(here) or here
-    en_values = {"here": here, "there": there, "next": following, "date": date.isoformat() if date else ""}
-    cy_values = {**en_values, "here": PHASE_NAMES_CY[here], "there": PHASE_NAMES_CY[there]}
-    cy_values["next"] = PHASE_NAMES_CY[following]
+    day = date.isoformat() if date else ""
+    en_values = {"here": PHASE_NAMES_EN[here], "there": PHASE_NAMES_EN[there], "next": PHASE_NAMES_EN[following]}
+    cy_values = {"here": PHASE_NAMES_CY[here], "there": PHASE_NAMES_CY[there], "next": PHASE_NAMES_CY[following]}
+    en_values["date"] = cy_values["date"] = day
     en, cy = _MESSAGES[code]
     if doing is not None:
         en_values["doing"] = _DOING[doing][0].format(**en_values)

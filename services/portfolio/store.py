@@ -225,7 +225,7 @@ async def list_updates(conn: Conn, project_id: uuid.UUID) -> list[Update]:
 
 async def history(conn: Conn, aggregate_id: uuid.UUID) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT aggregate_seq AS seq, type, occurred_at, actor_id, actor_role, data FROM events "
+        "SELECT aggregate_seq AS seq, type, version, occurred_at, actor_id, actor_role, data FROM events "
         "WHERE aggregate_id = $1 ORDER BY aggregate_seq",
         aggregate_id,
     )
@@ -237,7 +237,7 @@ async def timelines(conn: Conn, viewer: Identity) -> list[asyncpg.Record]:
     without who made them (that is the audit trail's business), for charts."""
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""
-        SELECT e.aggregate_id AS project_id, e.aggregate_seq AS seq, e.type, e.occurred_at,
+        SELECT e.aggregate_id AS project_id, e.aggregate_seq AS seq, e.type, e.version, e.occurred_at,
                jsonb_build_object(
                    'kind', e.data -> 'kind', 'from_phase', e.data -> 'from_phase', 'to_phase', e.data -> 'to_phase',
                    'effective', e.data -> 'effective',

@@ -199,3 +199,11 @@ async def test_a_utf8_file_with_a_byte_order_mark_imports(api: Api) -> None:
     assert response.json() == {"created": 1}
     [partner] = (await api.client.get("/api/v1/partners")).json()
     assert partner["name_cy"] == "Ynys Môn"
+
+
+async def test_a_file_exported_when_beta_had_one_step_imports_its_beta_projects_into_private_beta(api: Api) -> None:
+    text = "slug,title_en,title_cy,phase\nold-beta,Old beta,Hen beta,beta\n"
+    response = await upload(api, "projects", text)
+    assert response.status_code == 200, response.text
+    [item] = (await api.client.get("/api/v1/projects", headers=api.as_("lead"))).json()["items"]
+    assert item["phase"] == "private_beta"

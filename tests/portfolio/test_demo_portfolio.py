@@ -17,7 +17,7 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         assert await conn.fetchval("SELECT count(*) FROM partners") == 12
         assert await conn.fetchval("SELECT count(*) FROM projects") == 40
         phases = {r["phase"] for r in await conn.fetch("SELECT DISTINCT phase FROM projects")}
-        assert phases == {"discovery", "alpha", "beta", "live", "retired"}
+        assert phases == {"discovery", "alpha", "private_beta", "public_beta", "live", "retired"}
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE state = 'stopped'") >= 1
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE title_cy = '' OR summary_cy = ''") == 0
         gaps = await conn.fetchval(

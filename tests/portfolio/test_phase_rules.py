@@ -93,9 +93,9 @@ def rank(phase: Phase) -> int:
 # --- The phases --------------------------------------------------------------------------------------
 
 
-def test_the_phases_run_from_discovery_to_retired_as_the_events_name_them() -> None:
-    assert PHASE_ORDER == get_args(Phase) == ("discovery", "alpha", "beta", "live", "retired")
-    assert [next_phase(p) for p in PHASE_ORDER] == ["alpha", "beta", "live", "retired", None]
+def test_the_phases_run_from_discovery_through_private_and_public_beta_to_retired_as_the_events_name_them() -> None:
+    assert PHASE_ORDER == get_args(Phase) == ("discovery", "alpha", "private_beta", "public_beta", "live", "retired")
+    assert [next_phase(p) for p in PHASE_ORDER] == ["alpha", "private_beta", "public_beta", "live", "retired", None]
 
 
 # --- Moving forward ------------------------------------------------------------------------------------
@@ -105,18 +105,19 @@ def test_a_project_moves_forward_one_phase_at_a_time() -> None:
     moved = accepted(decide(status("discovery"), ask("advance", "alpha"), TODAY))
     assert (moved.from_phase, moved.new_phase, moved.new_state) == ("discovery", "alpha", "active")
 
-    skipped = refused(decide(status("discovery"), ask("advance", "beta"), TODAY), "skips_a_phase")
+    skipped = refused(decide(status("discovery"), ask("advance", "private_beta"), TODAY), "skips_a_phase")
     assert "from discovery to alpha first" in skipped.message_en
     assert skipped.message_cy == "Ni ellir neidio dros gam: symudwch o'r cam darganfod i'r cam alffa yn gyntaf."
 
 
 def test_advancing_without_naming_a_phase_moves_to_the_next_one() -> None:
-    assert accepted(decide(status("beta"), ask("advance"), TODAY)).new_phase == "live"
+    assert accepted(decide(status("private_beta"), ask("advance"), TODAY)).new_phase == "public_beta"
+    assert accepted(decide(status("public_beta"), ask("advance"), TODAY)).new_phase == "live"
     assert accepted(decide(status("live"), ask("advance"), TODAY)).new_phase == "retired"
 
 
 def test_advancing_needs_no_reason() -> None:
-    assert accepted(decide(status("alpha"), ask("advance", "beta", reason=""), TODAY)).reason == ""
+    assert accepted(decide(status("alpha"), ask("advance", "private_beta", reason=""), TODAY)).reason == ""
 
 
 @specification
@@ -138,7 +139,7 @@ def test_a_well_formed_advance_is_accepted_iff_it_targets_the_next_phase(before:
 
 
 def test_moving_backwards_with_advance_points_to_going_back() -> None:
-    outcome = refused(decide(status("beta"), ask("advance", "alpha"), TODAY), "not_forward")
+    outcome = refused(decide(status("private_beta"), ask("advance", "alpha"), TODAY), "not_forward")
     assert "go back" in outcome.message_en and "mynd yn ôl" in outcome.message_cy
 
 
@@ -152,14 +153,15 @@ def test_moving_to_the_phase_the_project_is_already_in_is_refused(before: Projec
 
 
 def test_a_gate_that_was_not_met_cannot_be_passed() -> None:
-    outcome = decide(status("alpha"), ask("advance", "beta", assessment="not_met"), TODAY)
-    assert "cannot move to beta" in refused(outcome, "assessment_not_met").message_en
-    assert accepted(decide(status("alpha"), ask("advance", "beta", assessment="met"), TODAY)).assessment == "met"
+    outcome = refused(decide(status("alpha"), ask("advance", "private_beta", assessment="not_met"), TODAY),
+                      "assessment_not_met")
+    assert "cannot move to private beta" in outcome.message_en and "i'r cam beta preifat" in outcome.message_cy
+    assert accepted(decide(status("alpha"), ask("advance", assessment="met"), TODAY)).assessment == "met"
 
 
 def test_a_project_that_did_not_meet_its_assessment_can_be_sent_back_or_stopped() -> None:
-    accepted(decide(status("beta"), ask("go_back", "alpha", assessment="not_met"), TODAY))
-    accepted(decide(status("beta"), ask("stop", assessment="not_met"), TODAY))
+    accepted(decide(status("public_beta"), ask("go_back", "alpha", assessment="not_met"), TODAY))
+    accepted(decide(status("private_beta"), ask("stop", assessment="not_met"), TODAY))
 
 
 @specification
@@ -188,8 +190,8 @@ def test_a_service_can_be_sent_back_any_number_of_phases_with_a_reason() -> None
 
 
 def test_going_back_names_the_phase_to_go_back_to() -> None:
-    refused(decide(status("beta"), ask("go_back"), TODAY), "target_required")
-    refused(decide(status("alpha"), ask("go_back", "beta"), TODAY), "not_backward")
+    refused(decide(status("private_beta"), ask("go_back"), TODAY), "target_required")
+    refused(decide(status("alpha"), ask("go_back", "public_beta"), TODAY), "not_backward")
 
 
 @specification
@@ -208,13 +210,13 @@ def test_going_back_is_accepted_iff_a_non_blank_reason_is_given(
 @specification
 @given(blank_reasons)
 def test_a_reason_of_only_spaces_is_no_reason(reason: str) -> None:
-    outcome = refused(decide(status("beta"), ask("go_back", "alpha", reason=reason), TODAY), "reason_required")
+    outcome = refused(decide(status("private_beta"), ask("go_back", "alpha", reason=reason), TODAY), "reason_required")
     assert outcome.message_en == "Give a reason for going back to alpha."
     assert outcome.message_cy == "Rhowch reswm dros fynd yn ôl i'r cam alffa."
 
 
 def test_the_reason_is_kept_without_surrounding_space() -> None:
-    assert accepted(decide(status("beta"), ask("go_back", "alpha", reason="  late  "), TODAY)).reason == "late"
+    assert accepted(decide(status("public_beta"), ask("go_back", "alpha", reason="  late  "), TODAY)).reason == "late"
 
 
 # --- Stopping, pausing, resuming, reopening --------------------------------------------------------------
@@ -255,9 +257,9 @@ def test_nothing_but_reopen_is_accepted_on_a_retired_project(state: State, reque
 
 
 def test_a_stopped_project_reopens_where_it_stopped_and_a_retired_one_returns_to_live() -> None:
-    assert accepted(decide(status("beta", "stopped"), ask("reopen"), TODAY)).new_phase == "beta"
+    assert accepted(decide(status("public_beta", "stopped"), ask("reopen"), TODAY)).new_phase == "public_beta"
     assert accepted(decide(status("retired"), ask("reopen"), TODAY)).new_phase == "live"
-    refused(decide(status("beta", "stopped"), ask("reopen", reason=" "), TODAY), "reason_required")
+    refused(decide(status("private_beta", "stopped"), ask("reopen", reason=" "), TODAY), "reason_required")
 
 
 @specification
@@ -282,7 +284,7 @@ def test_a_paused_project_cannot_change_phase_until_resumed(phase: Phase, reques
 
 
 def test_a_paused_project_can_still_be_stopped() -> None:
-    assert accepted(decide(status("beta", "paused"), ask("stop"), TODAY)).new_state == "stopped"
+    assert accepted(decide(status("private_beta", "paused"), ask("stop"), TODAY)).new_state == "stopped"
 
 
 @specification
@@ -326,7 +328,8 @@ def test_decide_is_total_and_every_refusal_is_explained_in_english_and_welsh(
         assert outcome.code in get_args(RefusalCode)
         assert outcome.message_en.strip() and outcome.message_cy.strip()
         assert outcome.message_en != outcome.message_cy
-        assert not any(name in outcome.message_cy for name in ("discovery", "alpha", "live", "retired"))
+        assert not any(name in outcome.message_cy for name in ("discovery", "alpha", "private", "public", "live", "retired"))
+        assert "_" not in outcome.message_en + outcome.message_cy  # a phase's name, never its code
 
 
 @specification
@@ -340,7 +343,8 @@ def test_an_accepted_change_changes_something(before: ProjectStatus, request: Tr
 
 def test_welsh_uses_welsh_phase_names() -> None:
     assert PHASE_NAMES_CY == {
-        "discovery": "darganfod", "alpha": "alffa", "beta": "beta", "live": "byw", "retired": "wedi ymddeol",
+        "discovery": "darganfod", "alpha": "alffa", "private_beta": "beta preifat", "public_beta": "beta cyhoeddus",
+        "live": "byw", "retired": "wedi ymddeol",
     }  # fmt: skip
     outcome = refused(decide(status("live"), ask("advance", "live"), TODAY), "same_phase")
     assert outcome.message_cy == "Mae'r prosiect eisoes yn y cam byw."
@@ -365,15 +369,16 @@ def actions(*pairs: tuple[Kind, Phase | None]) -> list[AllowedAction]:
 
 
 def test_a_stopped_or_retired_project_may_only_be_reopened() -> None:
-    assert allowed_actions(status("beta", "stopped")) == actions(("reopen", None))
+    assert allowed_actions(status("public_beta", "stopped")) == actions(("reopen", None))
     assert allowed_actions(status("retired")) == actions(("reopen", None))
 
 
 def test_an_active_project_may_advance_one_phase_go_back_to_any_earlier_one_pause_or_stop() -> None:
-    assert allowed_actions(status("beta")) == actions(
-        ("advance", "live"), ("go_back", "discovery"), ("go_back", "alpha"), ("pause", None), ("stop", None)
+    assert allowed_actions(status("public_beta")) == actions(
+        ("advance", "live"), ("go_back", "discovery"), ("go_back", "alpha"), ("go_back", "private_beta"),
+        ("pause", None), ("stop", None),
     )
 
 
 def test_a_paused_project_may_be_resumed_or_stopped() -> None:
-    assert allowed_actions(status("beta", "paused")) == actions(("resume", None), ("stop", None))
+    assert allowed_actions(status("private_beta", "paused")) == actions(("resume", None), ("stop", None))

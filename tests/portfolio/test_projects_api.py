@@ -35,7 +35,7 @@ async def test_a_project_answers_with_the_phase_changes_it_allows_now_as_kind_an
     moved = await api.client.post(f"{url}/phase", json={"kind": "advance", "effective": TODAY},
                                   headers={**api.as_("lead"), "If-Match": '"1"'})  # fmt: skip
     assert moved.json()["allowed_actions"][:2] == [
-        {"kind": "advance", "to_phase": "beta"}, {"kind": "go_back", "to_phase": "discovery"},
+        {"kind": "advance", "to_phase": "private_beta"}, {"kind": "go_back", "to_phase": "discovery"},
     ]  # fmt: skip
     listed = (await api.client.get("/api/v1/projects")).json()["items"]
     assert listed[0]["allowed_actions"] == moved.json()["allowed_actions"]
@@ -121,7 +121,7 @@ async def test_a_project_moves_forward_one_phase_at_a_time_and_refusals_explain_
     url = f"/api/v1/projects/{project['id']}/phase"
     lead = api.as_("lead")
     skip = await api.client.post(
-        url, json={"kind": "advance", "to_phase": "beta", "effective": TODAY}, headers={**lead, "If-Match": '"1"'}
+        url, json={"kind": "advance", "to_phase": "private_beta", "effective": TODAY}, headers={**lead, "If-Match": '"1"'}
     )
     assert skip.status_code == 409
     body = skip.json()
@@ -289,3 +289,27 @@ async def test_timelines_give_the_phase_history_of_visible_projects_without_who_
     assert "actor" not in str(entries) and "lead-" not in str(entries)
     own = (await api.client.get("/api/v1/projects/timelines", headers=api.as_("partner", uuid.UUID(partner["id"])))).json()
     assert hidden["id"] in {e["project_id"] for e in own}
+
+
+async def test_the_history_and_timelines_read_an_old_beta_event_as_private_beta_and_leave_it_stored_as_it_was(
+    api: Api,
+) -> None:
+    project = (await api.project()).json()
+    # An event as the portfolio wrote it before beta had two steps (version 1), kept in the audit log.
+    await api.runtime.pool.execute(
+        """INSERT INTO events (id, type, version, occurred_at, actor_id, actor_role, aggregate_id, aggregate_seq, data)
+           SELECT gen_random_uuid(), 'portfolio.project.phase_changed', 1, now(), 'lead-1', 'lead', aggregate_id, 2,
+                  jsonb_build_object('project', data -> 'project' || '{"phase": "beta"}', 'kind', 'advance',
+                                     'from_phase', 'alpha', 'to_phase', 'beta', 'from_state', 'active',
+                                     'to_state', 'active', 'effective', '2025-05-01', 'reason', '',
+                                     'assessment', 'met', 'assessment_url', 'https://example.test/report')
+           FROM events WHERE aggregate_id = $1""",
+        uuid.UUID(project["id"]),
+    )  # fmt: skip
+    history = (await api.client.get(f"/api/v1/projects/{project['id']}/history", headers=api.as_("lead"))).json()
+    moved = history[-1]["data"]
+    assert (moved["to_phase"], moved["project"]["phase"], moved["assessment"]) == ("private_beta", "private_beta", "met")
+    timelines = (await api.client.get("/api/v1/projects/timelines", headers=api.as_("lead"))).json()
+    assert timelines[-1]["data"]["to_phase"] == "private_beta"
+    [stored] = await api.events("portfolio.project.phase_changed")
+    assert stored["version"] == 1 and stored["data"]["to_phase"] == "beta"

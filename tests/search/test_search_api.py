@@ -133,19 +133,19 @@ async def test_filters_narrow_results_and_facet_counts_follow_the_filters(search
     )
     await search.publish(
         ProjectCreated(
-            project=snapshot(title_en="Digital forms B", partner_id=b, phase="beta", tags=["forms", "cloud"])
+            project=snapshot(title_en="Digital forms B", partner_id=b, phase="public_beta", tags=["forms", "cloud"])
         )
     )
     last = await search.publish(
         ProjectCreated(
-            project=snapshot(title_en="Digital cloud C", partner_id=b, phase="beta", tags=["cloud"], health="red")
+            project=snapshot(title_en="Digital cloud C", partner_id=b, phase="public_beta", tags=["cloud"], health="red")
         )
     )
     everything = await search.query(q="digital", after=last)
     assert everything["total"] == 3
-    assert {f["value"]: f["count"] for f in everything["facets"]["phase"]} == {"alpha": 1, "beta": 2}
+    assert {f["value"]: f["count"] for f in everything["facets"]["phase"]} == {"alpha": 1, "public_beta": 2}
     assert {f["value"]: f["count"] for f in everything["facets"]["tag"]} == {"forms": 2, "cloud": 2}
-    beta = await search.query(q="digital", phase="beta")
+    beta = await search.query(q="digital", phase="public_beta")
     assert sorted(h["title_en"] for h in beta["items"]) == ["Digital cloud C", "Digital forms B"]
     assert {f["value"]: f["count"] for f in beta["facets"]["tag"]} == {"forms": 1, "cloud": 2}
     assert {f["value"]: f["count"] for f in beta["facets"]["partner"]} == {str(b): 2}

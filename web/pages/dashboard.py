@@ -125,11 +125,20 @@ def filter_options(
     return options
 
 
-def board(projects: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Columns of the board: each phase, then stopped projects (whatever phase they stopped in)."""
+def by_phase(projects: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each phase's projects, then stopped projects (whatever phase they stopped in)."""
     columns: dict[str, list[dict[str, Any]]] = {phase: [] for phase in (*labels.PHASE_ORDER, "stopped")}
     for project in projects:
         columns["stopped" if project.get("state") == "stopped" else project.get("phase", "discovery")].append(project)
+    return list(columns.items())
+
+
+def board(projects: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Columns of the board: as :func:`by_phase`, with private and public beta in one "beta" column
+    (each card shows its step), so the board keeps six columns that fit a screen's width."""
+    columns: dict[str, list[dict[str, Any]]] = {}
+    for code, items in by_phase(projects):
+        columns.setdefault("beta" if code in labels.BETA_STEPS else code, []).extend(items)
     return list(columns.items())
 
 
@@ -138,7 +147,7 @@ async def chart_context(request: HxRequest, lang: Language, projects: list[dict[
     _ = lang._
     names = {code: _(name) for code, name in labels.PHASES.items()}
     names["stopped"] = labels.name(_, labels.STATES, "stopped")
-    counts = [(code, len(items)) for code, items in board(projects)]
+    counts = [(code, len(items)) for code, items in by_phase(projects)]
     figures = [{
         "id": "chart-phases", "title": _("Projects in each phase"),
         "description": _("How many of the projects shown are in each phase now."),

@@ -13,6 +13,8 @@ from web.i18n import N_
 
 PHASES = vocabulary.PHASES
 PHASE_ORDER = tuple(PHASES)
+BETA = vocabulary.BETA
+BETA_STEPS = vocabulary.BETA_STEPS
 STATES = vocabulary.STATES
 HEALTH = vocabulary.HEALTH
 HEALTH_TAGS = {"green": "govuk-tag--green", "amber": "govuk-tag--yellow", "red": "govuk-tag--red"}

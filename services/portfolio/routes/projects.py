@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
@@ -22,7 +21,7 @@ from services.portfolio.domain import (
     project_reply,
 )
 from services.portfolio.routes.common import today, written
-from shared.events import Health, Phase
+from shared.events import Health, Phase, upcast
 from shared.events import State as ProjectState
 from shared.http import FieldError, Invalid
 from shared.replies.portfolio import HistoryEntry, Page, Project, TimelineEntry, Update
@@ -62,7 +61,8 @@ class ProjectsController(Controller):
     async def timelines(self, identity: Caller, conn: Connection) -> list[TimelineEntry]:
         """Creation and phase changes of every visible project, in one call (for the dashboard charts)."""
         rows = await store.timelines(conn, identity)
-        return [msgspec.convert(dict(r), TimelineEntry) for r in rows]
+        return [TimelineEntry(project_id=r["project_id"], seq=r["seq"], type=r["type"], occurred_at=r["occurred_at"],
+                              data=upcast(r["type"], r["version"], r["data"])[1]) for r in rows]  # fmt: skip
 
     @get("/export.csv", media_type="text/csv")
     async def export_csv(self, identity: Caller, conn: Connection) -> Response[str]:
@@ -134,4 +134,5 @@ class ProjectsController(Controller):
             raise store.Missing()
         rows = await store.history(conn, project_id)
         return [HistoryEntry(seq=r["seq"], type=r["type"], occurred_at=r["occurred_at"], actor_id=r["actor_id"],
-                             actor_role=r["actor_role"], data=r["data"]) for r in rows]  # fmt: skip
+                             actor_role=r["actor_role"], data=upcast(r["type"], r["version"], r["data"])[1])
+                for r in rows]  # fmt: skip

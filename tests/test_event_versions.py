@@ -1,0 +1,106 @@
+"""Old events keep decoding: a version 1 project event (one beta phase) reads as version 2 (private
+and public beta) wherever it is decoded, without being rewritten where it is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.events import (
+    CATALOGUE,
+    Actor,
+    Envelope,
+    ProjectPhaseChanged,
+    decode,
+    decode_typed,
+    encode,
+    make_envelope,
+    upcast,
+)
+from tests.helpers import snapshot
+
+
+def version_1_phase_change() -> Envelope:
+    """A phase change into beta as the portfolio wrote it before beta had two steps."""
+    current = make_envelope(
+        ProjectPhaseChanged(
+            project=snapshot(phase="alpha"), kind="advance", from_phase="alpha", to_phase="alpha",
+            from_state="active", to_state="active", effective=dt.date(2025, 5, 1),
+            reason="", assessment="met", assessment_url="https://example.test/report",
+        ),
+        actor=Actor(id="lead-1", role="lead"), aggregate_id=uuid.uuid4(), aggregate_seq=2, partner_id=None,
+    )  # fmt: skip
+    data: dict[str, Any] = {**current.data, "to_phase": "beta", "project": {**current.data["project"], "phase": "beta"}}
+    return msgspec.structs.replace(current, version=1, data=data)
+
+
+def test_every_event_that_carries_a_phase_is_at_version_2_and_the_others_stay_at_1() -> None:
+    assert {t for t, cls in CATALOGUE.items() if cls.version == 2} == {
+        "portfolio.project.created", "portfolio.project.updated", "portfolio.project.phase_changed",
+        "portfolio.project.health_changed", "portfolio.project.update_posted",
+    }  # fmt: skip
+    assert all(cls.version in (1, 2) for cls in CATALOGUE.values())
+
+
+def test_a_version_1_beta_reads_as_private_beta_from_the_stream_and_keeps_its_assessment() -> None:
+    old = version_1_phase_change()
+    read = decode(encode(old))
+    assert read.version == 2 and read.data["to_phase"] == "private_beta"
+    event = read.payload()
+    assert isinstance(event, ProjectPhaseChanged)
+    assert (event.from_phase, event.to_phase, event.project.phase) == ("alpha", "private_beta", "private_beta")
+    assert (event.assessment, event.assessment_url) == ("met", "https://example.test/report")
+
+
+def test_a_version_1_envelope_read_from_the_outbox_gives_its_payload_in_the_current_shape() -> None:
+    old = version_1_phase_change()
+    event = old.payload()
+    assert isinstance(event, ProjectPhaseChanged) and event.to_phase == "private_beta"
+    assert old.data["to_phase"] == "beta"  # the stored data itself is left as it was
+
+
+def test_a_rebuild_reads_version_1_events_forward_too() -> None:
+    header, event = decode_typed(encode(version_1_phase_change()))
+    assert header.version == 2
+    assert isinstance(event, ProjectPhaseChanged) and event.project.phase == "private_beta"
+
+
+def test_a_current_event_decodes_as_it_was_written() -> None:
+    envelope = make_envelope(
+        ProjectPhaseChanged(
+            project=snapshot(phase="public_beta"), kind="advance", from_phase="private_beta", to_phase="public_beta",
+            from_state="active", to_state="active", effective=dt.date(2025, 5, 1),
+            reason="",
+        ),
+        actor=Actor(id="lead-1", role="lead"), aggregate_id=uuid.uuid4(), aggregate_seq=3, partner_id=None,
+    )  # fmt: skip
+    assert decode(encode(envelope)) == envelope
+    assert decode_typed(encode(envelope))[1] == envelope.payload()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(sorted(CATALOGUE)),
+    st.integers(min_value=1, max_value=2),
+    st.dictionaries(st.sampled_from(["from_phase", "to_phase", "reason"]), st.sampled_from(["beta", "alpha", "live"])),
+    st.none() | st.sampled_from(["beta", "discovery", "public_beta"]),
+)
+def test_reading_forward_never_leaves_a_beta_behind_and_reading_again_changes_nothing(
+    event_type: str, version: int, fields: dict[str, str], project_phase: str | None
+) -> None:
+    data: dict[str, Any] = dict(fields)
+    if project_phase is not None:
+        data["project"] = {"phase": project_phase, "slug": "x"}
+    read_version, read = upcast(event_type, version, data)
+    assert upcast(event_type, read_version, read) == (read_version, read)
+    if CATALOGUE[event_type].version == 2 and version == 1:
+        assert "beta" not in (read.get("from_phase"), read.get("to_phase"), (read.get("project") or {}).get("phase"))
+        assert read_version == 2
+    else:
+        assert (read_version, read) == (version, data)
+    assert data == ({**fields, "project": {"phase": project_phase, "slug": "x"}} if project_phase else fields)

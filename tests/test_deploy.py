@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import ipaddress
 import json
 import os
 import re
@@ -58,7 +59,7 @@ VENV_BIN = Path(sys.executable).parent
 IMAGE = "cdps-portfolio"
 """The repository part of the CDPS image name in compose.yaml and the manifests."""
 SERVICES: tuple[str, ...] = NAMES
-DEFAULTS = load_settings({"CDPS_SECRET_KEY": "x" * 32, "CDPS_DATA_DIR": "/nonexistent"})
+DEFAULTS = load_settings({"CDPS_SECRET_KEY": "k" * 32 * 32, "CDPS_DATA_DIR": "/nonexistent"})
 """What a service runs with when no port is set, as in the containers: taken from the code."""
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 """Oldest and newest Kubernetes versions the manifests are validated against."""
@@ -505,6 +506,20 @@ def test_compose_configures_every_cdps_container_alike() -> None:
         assert service.get("read_only") is True and "/tmp" in service.get("tmpfs", [])
 
 
+def trusted_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(part.strip()) for part in value.split(",")]
+
+
+def test_compose_believes_forwarded_headers_from_dockers_private_networks_only() -> None:
+    for name, service in cdps_compose_services().items():
+        env = service["environment"]
+        default = re.fullmatch(r"\$\{CDPS_TRUSTED_PROXIES:-([^}]+)\}", env["CDPS_TRUSTED_PROXIES"])
+        assert default, name
+        assert all(network.is_private for network in trusted_networks(default[1])), default[1]
+        assert re.fullmatch(r"\$\{CDPS_PUBLIC_URL:-http://localhost:8000\}", env["CDPS_PUBLIC_URL"]), name
+        load_settings({"CDPS_TRUSTED_PROXIES": default[1], "CDPS_SECRET_KEY": "k" * 32})  # the services accept it
+
+
 def test_env_example_documents_every_variable_and_holds_no_secret() -> None:
     text = ENV_EXAMPLE.read_text()
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
@@ -679,6 +694,21 @@ def test_configuration_comes_from_the_configmap_and_secrets_from_references(kust
         assert data["CDPS_STREAM_REPLICAS"] == "3"
     else:
         assert data["NATS_URL"] == "nats://nats:4222"
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
+def test_behind_the_ingress_the_web_believes_its_forwarded_headers_and_knows_its_https_address(
+    kustomization: str,
+) -> None:
+    (configmap,) = objects(kustomization, "ConfigMap").values()
+    data = configmap["data"]
+    networks = trusted_networks(data["CDPS_TRUSTED_PROXIES"])
+    assert networks and all(network.is_private for network in networks)  # the pod network, not the internet
+    (ingress,) = objects(kustomization, "Ingress").values()
+    (rule,) = ingress["spec"]["rules"]
+    assert data["CDPS_PUBLIC_URL"] == f"https://{rule['host']}"
+    assert rule["host"] in ingress["spec"]["tls"][0]["hosts"]
+    load_settings({"CDPS_SECRET_KEY": "k" * 32, **data})  # the services accept every value
 
 
 def test_production_pins_the_image_and_runs_postgres_and_nats_in_threes() -> None:

@@ -41,6 +41,8 @@ from web.i18n import gettext_functions
 log = get_logger(__name__)
 
 SIGNIN_LIMIT_PER_ADDRESS = 5
+"""Links one client may ask for one address in a window. Counted per address *and* client: a
+count per address alone would let anyone, from anywhere, stop the owner getting a link."""
 SIGNIN_LIMIT_PER_CLIENT = 20
 SIGNIN_WINDOW = dt.timedelta(minutes=15)
 
@@ -156,11 +158,12 @@ async def request_signin_link(
         message = lang._("Enter an email address in the correct format, like name@example.com")
         return await _page(request, lang, "auth/signin.html", status=400, email=data.email, error=message,
                            next=going_to)  # fmt: skip
+    client = client_address(request)
     limited_address = await accounts.hit_rate_limit(
-        conn, f"signin:address:{email}", limit=SIGNIN_LIMIT_PER_ADDRESS, window=SIGNIN_WINDOW
+        conn, f"signin:address:{client}:{email}", limit=SIGNIN_LIMIT_PER_ADDRESS, window=SIGNIN_WINDOW
     )
     limited_client = await accounts.hit_rate_limit(
-        conn, f"signin:client:{client_address(request)}", limit=SIGNIN_LIMIT_PER_CLIENT, window=SIGNIN_WINDOW
+        conn, f"signin:client:{client}", limit=SIGNIN_LIMIT_PER_CLIENT, window=SIGNIN_WINDOW
     )
     if limited_address or limited_client:
         return await _page(request, lang, "auth/too_many.html", status=429)

@@ -169,6 +169,20 @@ async def test_sign_in_is_rate_limited_per_address(web: Web) -> None:
     assert len(web.links) == 5
 
 
+async def test_a_stranger_asking_for_someones_links_cannot_stop_them_getting_one_from_their_own_client(
+    web: Web,
+) -> None:
+    await add(web)
+    token = await web.csrf("/signin")
+    stranger = httpx.ASGITransport(web.app, client=("203.0.113.66", 40000))
+    async with httpx.AsyncClient(transport=stranger, base_url="http://web", cookies=web.client.cookies) as client:
+        statuses = [(await client.post("/signin", data={"email": "lead@cdps.example", "_csrf_token": token})).status_code
+                    for _ in range(7)]  # fmt: skip
+    assert statuses[5:] == [429, 429]
+    assert (await web.ask_for_link("lead@cdps.example")).status_code == 200  # the owner, from their own client
+    assert len(web.links) == 6
+
+
 async def test_every_page_has_strict_security_headers(web: Web) -> None:
     response = await web.client.get("/signin")
     csp = response.headers["content-security-policy"]

@@ -17,6 +17,9 @@ from shared.settings import Settings
 
 T = TypeVar("T")
 
+SITE = "https://portfolio.example.gov.wales"
+"""The site's public address, for what links to it (weeknotes) when no web service runs."""
+
 
 async def stream_events(js: JetStreamContext, settings: Settings) -> list[Envelope]:
     """Every event stored in this test's stream, in stream order."""

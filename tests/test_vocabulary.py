@@ -31,7 +31,7 @@ from shared.events import (
     SupportRequested,
     make_envelope,
 )
-from tests.helpers import snapshot
+from tests.helpers import SITE, snapshot
 from web.i18n import gettext_functions
 from web.pages import labels
 
@@ -100,7 +100,7 @@ def test_a_challenge_area_is_named_in_the_weeknote_as_on_the_pages(area: str) ->
     note = compose(dt.date(2026, 3, 23), [created])
     for lang in ("cy", "en"):
         page_name = gettext_functions(lang)["_"](labels.TAGS[area])
-        assert f"## {page_name}\n" in markdown(note, lang)  # type: ignore[arg-type]
+        assert f"## {page_name}\n" in markdown(note, lang, web_base=SITE)  # type: ignore[arg-type]
 
 
 def test_search_titles_an_engagement_with_the_name_of_its_kind() -> None:

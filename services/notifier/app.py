@@ -69,7 +69,8 @@ def background_jobs(notifier: Parts) -> list[Job]:
     async def weeknotes(runtime: Runtime, health: Health) -> None:
         schedule = options.weeknotes_schedule
         digests = digests_with_weeknote(runtime.pool, schedule)
-        await run_scheduler(runtime.pool, runtime.stop, schedule=schedule, on_published=digests, health=health)
+        await run_scheduler(runtime.pool, runtime.stop, schedule=schedule, web_base=runtime.settings.public_url,
+                            on_published=digests, health=health)  # fmt: skip
 
     async def relay(runtime: Runtime, health: Health) -> None:
         # weeknotes.published goes out through the notifier's outbox

@@ -6,7 +6,7 @@ import datetime as dt
 
 from services.notifier.digest import make_digests
 from shared.events import ProjectCreated
-from tests.helpers import eventually, snapshot
+from tests.helpers import SITE, eventually, snapshot
 from tests.notifier.conftest import Notifier, first
 
 
@@ -42,8 +42,8 @@ async def test_weekly_digests_go_out_when_the_weeknote_is_published(notifier: No
     week = week_of(dt.datetime.now(dt.UTC))
     on_published = digests_with_weeknote(notifier.pool, Schedule())
     before = publish_at(week, Schedule()) - dt.timedelta(minutes=1)
-    assert await publish_due(notifier.pool, Schedule(), before, on_published) == []
+    assert await publish_due(notifier.pool, Schedule(), before, on_published, web_base=SITE) == []
     assert notifier.smtp.to("friday@example.org") == []
-    assert await publish_due(notifier.pool, Schedule(), publish_at(week, Schedule()), on_published) == [week]
+    assert await publish_due(notifier.pool, Schedule(), publish_at(week, Schedule()), on_published, web_base=SITE) == [week]
     digest = await eventually(lambda: first(notifier.smtp.to("friday@example.org")))
     assert "Prosiect dydd Gwener" in digest.text()

@@ -14,7 +14,7 @@ import pytest
 from services.notifier.weeknotes import store
 from services.notifier.weeknotes.calendar import week_of
 from shared.events import ProjectCreated, ProjectUpdated, ProjectUpdatePosted
-from tests.helpers import snapshot
+from tests.helpers import SITE, snapshot
 from tests.notifier.conftest import Notifier
 
 DRAFT = "/api/v1/weeknotes/draft/current"
@@ -75,7 +75,7 @@ async def withdrawn_project_is_left_out(notifier: Notifier) -> None:
     assert "Still public" in draft["content_en"]
 
     async with notifier.pool.acquire() as conn:
-        assert await store.publish(conn, week_of(dt.datetime.now(dt.UTC)))
+        assert await store.publish(conn, week_of(dt.datetime.now(dt.UTC)), web_base=SITE)
     label = draft["week"]
     for path in (f"/api/v1/weeknotes/{label}/markdown?lang=en", "/api/v1/weeknotes/feed.atom?lang=en",
                  f"/api/v1/weeknotes/{label}"):  # fmt: skip

@@ -34,7 +34,7 @@ async def test_a_visitor_reads_a_published_weeknote_in_welsh_with_a_feed_and_mar
                 )
 
             await eventually(recorded)
-            await store.publish(conn, week)  # what the scheduler does on Friday at four
+            await store.publish(conn, week, web_base=stack.urls["web"])  # what the scheduler does on Friday at four
         finally:
             await conn.close()
         label = iso_label(week)
@@ -47,6 +47,9 @@ async def test_a_visitor_reads_a_published_weeknote_in_welsh_with_a_feed_and_mar
             and "Nodiadau wythnos" in page.text
             and "<script" not in page.text.split("</head>")[1]
         )
+        project_link = f'href="{stack.urls["web"]}/projects/weeknote-star"'  # the heading links to its page
+        assert project_link in page.text
+        assert (await client.get(f"{stack.urls['web']}/projects/weeknote-star")).status_code == 200
         feed = feedparser.parse(
             (await client.get(f"{stack.urls['web']}/weeknotes/feed.atom", params={"lang": "cy"})).text
         )

@@ -12,6 +12,7 @@ import msgspec
 from services.notifier.weeknotes.calendar import Schedule, publish_at, week_of, weeks_due
 from services.notifier.weeknotes.compose import compose, summary
 from services.notifier.weeknotes.render import markdown
+from tests.helpers import SITE
 from tests.weeknotes.events import FORMS, WEEK, week_events
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -26,17 +27,17 @@ def check_golden(name: str, text: str) -> None:
 
 
 def test_the_weeknote_in_english_matches_the_golden_file() -> None:
-    check_golden("week-2026-03-23.en.md", markdown(compose(WEEK, week_events()), "en", intro="A busy week."))
+    check_golden("week-2026-03-23.en.md", markdown(compose(WEEK, week_events()), "en", intro="A busy week.", web_base=SITE))
 
 
 def test_the_weeknote_in_welsh_matches_the_golden_file() -> None:
-    check_golden("week-2026-03-23.cy.md", markdown(compose(WEEK, week_events()), "cy", intro="Wythnos brysur."))
+    check_golden("week-2026-03-23.cy.md", markdown(compose(WEEK, week_events()), "cy", intro="Wythnos brysur.", web_base=SITE))
 
 
 def test_only_public_records_appear_and_private_ones_are_at_most_counted() -> None:
     note = compose(WEEK, week_events())
     for lang in ("en", "cy"):
-        text = markdown(note, lang)  # type: ignore[arg-type]
+        text = markdown(note, lang, web_base=SITE)  # type: ignore[arg-type]
         assert "Secret" not in text and "Private advice" not in text and "Ann" not in text and "Powys" not in text
     assert note.counts["engagements"] == 1 and note.counts["support_requests"] == 1
 
@@ -54,13 +55,13 @@ def test_the_summary_line_counts_what_happened() -> None:
 def test_a_missing_translation_is_flagged_for_staff_and_marked_in_the_text() -> None:
     note = compose(WEEK, week_events())
     assert [(item_id[-4:], lang) for item_id, lang in note.missing] == [("03ed", "cy")]
-    assert "(yn Saesneg yn unig)" in markdown(note, "cy")
+    assert "(yn Saesneg yn unig)" in markdown(note, "cy", web_base=SITE)
 
 
 def test_a_hidden_item_is_left_out() -> None:
     events = week_events()
     note = compose(WEEK, events, hidden=frozenset({events[1].id}))
-    assert "Passed the discovery peer review" not in markdown(note, "en")
+    assert "Passed the discovery peer review" not in markdown(note, "en", web_base=SITE)
 
 
 def test_weeks_run_monday_to_monday_in_london_across_the_clock_changes() -> None:
@@ -84,5 +85,13 @@ def test_publication_is_friday_at_four_london_time_whatever_the_season() -> None
 
 def test_an_event_of_a_project_that_is_no_longer_public_is_left_out() -> None:
     withdrawn = [msgspec.structs.replace(e, public_now=False) if e.aggregate_id == FORMS else e for e in week_events()]
-    text = markdown(compose(WEEK, withdrawn), "en")
+    text = markdown(compose(WEEK, withdrawn), "en", web_base=SITE)
     assert "Welsh-first forms" not in text and "Tested the form" not in text and "Cloud landing zone" in text
+
+
+def test_each_project_heading_links_to_its_page_and_brackets_in_a_title_do_not_break_the_link() -> None:
+    events = [e for e in week_events() if e.aggregate_id == FORMS]
+    bracketed = [msgspec.structs.replace(e, data=e.data | {"project": e.data["project"] | {
+        "title_en": "Forms [beta] \\ more"}}) for e in events]  # fmt: skip
+    text = markdown(compose(WEEK, bracketed), "en", web_base=SITE + "/")
+    assert f"### [Forms \\[beta\\] \\\\ more]({SITE}/projects/welsh-first-forms)\n" in text

@@ -21,7 +21,7 @@ from services.notifier.weeknotes.scheduler import publish_due
 from shared.events import Envelope, ProjectSnapshot
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
-from tests.helpers import project_created
+from tests.helpers import SITE, project_created
 from tests.weeknotes.events import WEEK, week_events
 
 
@@ -52,8 +52,8 @@ FRIDAY_AFTER = dt.datetime(2026, 3, 27, 16, 0, tzinfo=dt.UTC)
 
 
 async def test_nothing_is_published_before_friday_at_four_and_the_week_is_published_then(runtime: Runtime) -> None:
-    assert await publish_due(runtime.pool, Schedule(), FRIDAY_BEFORE) == []
-    assert await publish_due(runtime.pool, Schedule(), FRIDAY_AFTER) == [WEEK]
+    assert await publish_due(runtime.pool, Schedule(), FRIDAY_BEFORE, web_base=SITE) == []
+    assert await publish_due(runtime.pool, Schedule(), FRIDAY_AFTER, web_base=SITE) == [WEEK]
     async with runtime.pool.acquire() as conn:
         [note] = await store.list_published(conn)
         events = await conn.fetch("SELECT * FROM events WHERE type = 'weeknotes.published'")
@@ -62,7 +62,7 @@ async def test_nothing_is_published_before_friday_at_four_and_the_week_is_publis
 
 
 async def test_two_publishers_racing_publish_the_week_exactly_once(runtime: Runtime) -> None:
-    results = await asyncio.gather(*(publish_due(runtime.pool, Schedule(), FRIDAY_AFTER) for _ in range(4)))
+    results = await asyncio.gather(*(publish_due(runtime.pool, Schedule(), FRIDAY_AFTER, web_base=SITE) for _ in range(4)))
     assert sorted(len(r) for r in results) == [0, 0, 0, 1]
     async with runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM events WHERE type = 'weeknotes.published'") == 1
@@ -75,9 +75,9 @@ async def test_weeks_missed_while_everything_was_down_are_published_when_it_come
             project_created(uuid.uuid4()), occurred_at=dt.datetime(2026, 4, 8, 9, tzinfo=dt.UTC)
         )
         await store.record(conn, late)
-    published = await publish_due(runtime.pool, Schedule(), three_weeks_later)
+    published = await publish_due(runtime.pool, Schedule(), three_weeks_later, web_base=SITE)
     assert published == [WEEK, WEEK + dt.timedelta(days=7), WEEK + dt.timedelta(days=14), WEEK + dt.timedelta(days=21)]
-    assert await publish_due(runtime.pool, Schedule(), three_weeks_later) == []
+    assert await publish_due(runtime.pool, Schedule(), three_weeks_later, web_base=SITE) == []
 
 
 async def test_staff_edit_the_intro_and_hide_an_item_before_publication_and_not_after(runtime: Runtime) -> None:
@@ -87,7 +87,7 @@ async def test_staff_edit_the_intro_and_hide_an_item_before_publication_and_not_
         edited = await store.edit_draft(conn, WEEK, draft.version, intro_en="Hello.", intro_cy="Helo.", hidden=[hidden])
         assert edited is not None and edited.version == draft.version + 1
         assert await store.edit_draft(conn, WEEK, draft.version, intro_en="x", intro_cy="x", hidden=[]) is None  # stale
-        assert await store.publish(conn, WEEK)
+        assert await store.publish(conn, WEEK, web_base=SITE)
         note = await store.get_published(conn, WEEK)
         assert note is not None and note.content_cy.count("Helo.") == 1
         assert "Passed the discovery peer review" not in note.content_en

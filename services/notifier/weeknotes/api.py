@@ -93,28 +93,29 @@ async def weeknote_markdown(label: FromPath[str], conn: Connection, lang: Lang =
     return note.content_cy if lang == "cy" else note.content_en
 
 
-async def _draft_view(conn: Conn, week: dt.date) -> DraftView:
+async def _draft_view(conn: Conn, week: dt.date, web_base: str) -> DraftView:
     draft, note = await store.compose_week(conn, week)
     everything = compose(week, await store.week_events(conn, week))  # hidden items too, to unhide them
     return DraftView(
         week=iso_label(week), status=draft.status, version=draft.version, intro_en=draft.intro_en,
         intro_cy=draft.intro_cy, hidden=draft.hidden, summary_en=summary(note, "en"), summary_cy=summary(note, "cy"),
-        content_en=markdown(note, "en", draft.intro_en), content_cy=markdown(note, "cy", draft.intro_cy),
+        content_en=markdown(note, "en", draft.intro_en, web_base=web_base),
+        content_cy=markdown(note, "cy", draft.intro_cy, web_base=web_base),
         items=[item for section in everything.projects for item in section.items],
         missing_translations=[(i, lang) for i, lang in note.missing],
     )  # fmt: skip
 
 
 @get("/api/v1/weeknotes/draft/current", tags=["weeknotes"], guards=[staff_only])
-async def current_draft(conn: Connection) -> Response[DraftView]:
+async def current_draft(state: State, conn: Connection) -> Response[DraftView]:
     """Staff: this week's weeknote as it stands, updating as events arrive."""
-    view = await _draft_view(conn, week_of(dt.datetime.now(dt.UTC)))
+    view = await _draft_view(conn, week_of(dt.datetime.now(dt.UTC)), state.runtime.settings.public_url)
     return Response(view, headers={"ETag": etag(view.version)})
 
 
 @patch("/api/v1/weeknotes/draft/{label:str}", tags=["weeknotes"], guards=[staff_only])
 async def edit_draft(
-    label: FromPath[str], data: JSONBody[DraftEdit], conn: Connection, expected_version: ExpectedVersion
+    label: FromPath[str], data: JSONBody[DraftEdit], state: State, conn: Connection, expected_version: ExpectedVersion
 ) -> DraftView:
     """Staff: the intro (both languages) and the items to hide, before publication. If-Match required."""
     week = parse_week(label)
@@ -122,7 +123,7 @@ async def edit_draft(
                                     hidden=list(data.hidden))  # fmt: skip
     if edited is None:
         raise Stale()
-    return await _draft_view(conn, week)
+    return await _draft_view(conn, week, state.runtime.settings.public_url)
 
 
 ROUTES = [list_weeknotes, feed, get_weeknote, weeknote_markdown, current_draft, edit_draft]

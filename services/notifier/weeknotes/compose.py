@@ -63,6 +63,8 @@ class Item(msgspec.Struct, frozen=True, kw_only=True):
 
 class ProjectSection(msgspec.Struct, kw_only=True):
     project_id: uuid.UUID
+    slug: str
+    """The project page's address (slugs never change)."""
     title_en: str
     title_cy: str
     area: str
@@ -149,8 +151,8 @@ def compose(week: dt.date, events: list[WeekEvent], hidden: frozenset[uuid.UUID]
                 if not said:
                     missing.append((str(item.id), lang))  # type: ignore[arg-type]
         section = sections.setdefault(event.aggregate_id, ProjectSection(
-            project_id=event.aggregate_id, title_en=project["title_en"], title_cy=project["title_cy"],
-            area=(project.get("tags") or [OTHER_WORK])[0], items=[],
+            project_id=event.aggregate_id, slug=project["slug"], title_en=project["title_en"],
+            title_cy=project["title_cy"], area=(project.get("tags") or [OTHER_WORK])[0], items=[],
         ))  # fmt: skip
         section.title_en, section.title_cy = project["title_en"], project["title_cy"]  # the newest title
         section.items.append(item)

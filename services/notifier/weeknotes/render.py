@@ -4,6 +4,7 @@ the templates beside this file, one per language, which a non-developer can edit
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -20,9 +21,19 @@ _markdown = Environment(
 )  # fmt: skip
 
 
-def markdown(note: Weeknote, lang: Language, intro: str = "") -> str:
+def link_text(text: str) -> str:
+    """A title as the text of a Markdown link: a bracket or backslash in it must not end the link."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
+_markdown.filters["link_text"] = link_text
+
+
+def markdown(note: Weeknote, lang: Language, intro: str = "", *, web_base: str) -> str:
+    """``web_base``: the site's public address; each project's heading links to its page there."""
     return _markdown.get_template(f"weeknote_{lang}.md").render(
-        week_en=long_date(note.week, "en"), week_cy=long_date(note.week, "cy"), intro=intro.strip(),
+        web_base=web_base.rstrip("/"), week_en=long_date(note.week, "en"), week_cy=long_date(note.week, "cy"),
+        intro=intro.strip(),
         summary=summary(note, lang), areas=note.areas(), partners=note.new_partners,
         area_names={area: (area_name(area, "en"), area_name(area, "cy")) for area in AREAS},
     )  # fmt: skip

@@ -30,7 +30,7 @@ async def _nothing(week: dt.date) -> None:
 
 
 async def publish_due(
-    pool: asyncpg.Pool, schedule: Schedule, now: dt.datetime, on_published: OnPublished = _nothing
+    pool: asyncpg.Pool, schedule: Schedule, now: dt.datetime, on_published: OnPublished = _nothing, *, web_base: str
 ) -> list[dt.date]:
     """Publish every week that is due and not yet published; returns the weeks this call published."""
     async with pool.acquire() as conn:
@@ -40,7 +40,7 @@ async def publish_due(
         done = await store.published_weeks(conn)
         published = []
         for week in weeks_due(first, now, schedule):
-            if week not in done and await store.publish(conn, week):
+            if week not in done and await store.publish(conn, week, web_base=web_base):
                 published.append(week)
                 log.info("weeknote published", week=week.isoformat())
                 await on_published(week)
@@ -52,6 +52,7 @@ async def run_scheduler(
     stop: asyncio.Event,
     *,
     schedule: Schedule,
+    web_base: str,
     clock: Clock = utc_now,
     every: float = 30.0,
     on_published: OnPublished = _nothing,
@@ -60,7 +61,7 @@ async def run_scheduler(
     health = health or Health("weeknotes")
     while not stop.is_set():
         try:
-            await publish_due(pool, schedule, clock(), on_published)
+            await publish_due(pool, schedule, clock(), on_published, web_base=web_base)
         except DEPENDENCY_ERRORS as exc:
             await pause(stop, health.failed(exc))
             continue

@@ -103,8 +103,9 @@ async def edit_draft(
     return None if row is None else msgspec.convert(dict(row), Draft)
 
 
-async def publish(conn: Conn, week: dt.date) -> bool:
-    """Freeze and publish ``week`` unless it already is; True if this call published it.
+async def publish(conn: Conn, week: dt.date, *, web_base: str) -> bool:
+    """Freeze and publish ``week`` unless it already is; True if this call published it. Its project
+    headings link to their pages under ``web_base``, the site's public address.
 
     The row lock makes racing publishers (several notifier replicas) take turns; the second finds
     it published. The event goes out through this schema's outbox in the same transaction.
@@ -117,7 +118,8 @@ async def publish(conn: Conn, week: dt.date) -> bool:
             return False
         note = compose(week, await week_events(conn, week), frozenset(row["hidden"]))
         text: dict[str, Any] = {
-            "content_en": markdown(note, "en", row["intro_en"]), "content_cy": markdown(note, "cy", row["intro_cy"]),
+            "content_en": markdown(note, "en", row["intro_en"], web_base=web_base),
+            "content_cy": markdown(note, "cy", row["intro_cy"], web_base=web_base),
             "summary_en": summary(note, "en"), "summary_cy": summary(note, "cy"),
         }  # fmt: skip
         await conn.execute(

@@ -2,8 +2,15 @@
 
 A service writes its state change and the event row in one transaction (:func:`append`); the
 ``events`` table is the ``outbox`` part of shared/schema.sql. The relay publishes every committed,
-unpublished event with ``Nats-Msg-Id`` = event id, waits for JetStream's ack, then marks the row
-published.
+unpublished event with ``Nats-Msg-Id`` = event id, then marks published the rows JetStream acked.
+
+Publishes are pipelined: the relay sends a wave of events without waiting between them and
+gathers the acks together (one publish awaited at a time capped the whole system's write rate at
+one round trip per event). A wave holds at most one event per aggregate, and the next wave goes out
+only once the previous one is acked, so an aggregate's events reach the stream in order even when a
+connection drops mid-wave: the client then replays what it had buffered after reconnecting, and the
+relay republishes what was not acked, in whatever order they arrive, but never two of one aggregate.
+The duplicate window drops the copies, so the stream keeps each event once.
 
 Why the relay selects ``published_at IS NULL`` instead of "everything after the last position":
 positions come from a sequence taken *before* commit, so a transaction that commits late would
@@ -12,7 +19,7 @@ cannot skip it. Per-aggregate order holds because writers of one aggregate seria
 lock, so a later ``aggregate_seq`` always has a later position and a later commit.
 
 Several relays (one per portfolio replica) take a transaction-scoped advisory lock; only the
-holder publishes, so events go out in position order and are never interleaved by two relays.
+holder publishes, so two relays never interleave one aggregate's events.
 A relay killed between JetStream's ack and marking the row re-publishes on restart, and
 JetStream's duplicate window drops the copy: each event is stored in the stream exactly once.
 """
@@ -24,7 +31,9 @@ import contextlib
 from typing import TYPE_CHECKING
 
 import asyncpg
+import nats.errors
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 from prometheus_client import Counter, Gauge
 
 from shared.events import Actor, Envelope, encode
@@ -39,6 +48,8 @@ log = get_logger(__name__)
 
 NOTIFY_CHANNEL = "cdps_outbox"
 BATCH_SIZE = 500
+ACK_TIMEOUT_SECONDS = 5.0
+"""How long a batch's acks are awaited (a leader election takes a few seconds)."""
 
 PUBLISHED = Counter("cdps_outbox_published_total", "Events published by the outbox relay")
 PENDING = Gauge("cdps_outbox_pending", "Committed events not yet published (last seen by the relay)")
@@ -126,27 +137,65 @@ class Relay:
                 BATCH_SIZE,
             )
             PENDING.set(len(rows))
-            done: list[int] = []
-            try:
-                for row in rows:
-                    await self._publish(envelope_from_row(row))
-                    done.append(row["position"])
-            finally:
-                # Mark what JetStream acknowledged even if a later publish failed.
-                if done:
-                    await conn.execute(
-                        "UPDATE events SET published_at = now() WHERE position = ANY($1::bigint[])", done
-                    )
-                    PUBLISHED.inc(len(done))
-            return len(done)
+            done, failure = await self._publish_rows(rows)
+            # Mark what JetStream acknowledged even if a later publish failed.
+            if done:
+                await conn.execute("UPDATE events SET published_at = now() WHERE position = ANY($1::bigint[])", done)
+                PUBLISHED.inc(len(done))
+        if failure is not None:
+            raise failure
+        return len(done)
+
+    async def _publish_rows(self, rows: list[asyncpg.Record]) -> tuple[list[int], BaseException | None]:
+        """Publish the rows wave by wave; the positions JetStream acked, and the failure that
+        stopped it (None if every row was acked)."""
+        done: list[int] = []
+        for wave in _waves(rows):
+            acked, failure = await self._publish_wave(wave)
+            done += acked
+            if failure is not None:
+                return done, failure
+        return done, None
+
+    async def _publish_wave(self, wave: list[asyncpg.Record]) -> tuple[list[int], BaseException | None]:
+        acks: list[asyncio.Future[PubAck]] = []
+        sending: nats.errors.Error | None = None
+        try:
+            for row in wave:
+                acks.append(await self._publish_async(envelope_from_row(row)))
+        except nats.errors.Error as exc:  # the connection went: what was sent may still be acked
+            sending = exc
+        try:
+            if acks:
+                await asyncio.wait(acks, timeout=ACK_TIMEOUT_SECONDS)
+            acked = [row["position"] for row, ack in zip(wave, acks, strict=False) if _stored(ack)]
+            unanswered = next((ack for ack in acks if not _stored(ack)), None)
+            failure = unanswered.exception() if unanswered is not None and unanswered.done() else None
+        finally:
+            for ack in acks:
+                ack.cancel()  # frees the client's slot of an unanswered publish; answered ones are done
+        if unanswered is None:
+            return acked, sending
+        return acked, failure or sending or nats.errors.TimeoutError()
+
+    async def _publish_async(self, envelope: Envelope) -> asyncio.Future[PubAck]:
+        future: asyncio.Future[PubAck] = await self._js.publish_async(
+            self._settings.subject_for(envelope.type),
+            encode(envelope),
+            stream=self._settings.stream_name,
+            headers={"Nats-Msg-Id": str(envelope.id)},
+            wait_stall=ACK_TIMEOUT_SECONDS,
+        )
+        return future
 
     async def _publish(self, envelope: Envelope) -> None:
+        """One publish, awaited (tests use it to act as a relay that died before marking)."""
         await self._js.publish(
             self._settings.subject_for(envelope.type),
             encode(envelope),
             stream=self._settings.stream_name,
             headers={"Nats-Msg-Id": str(envelope.id)},
-            timeout=5,
+            timeout=ACK_TIMEOUT_SECONDS,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -195,3 +244,21 @@ class Relay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
+
+
+
+def _stored(ack: asyncio.Future[PubAck]) -> bool:
+    return ack.done() and not ack.cancelled() and ack.exception() is None
+
+
+def _waves(rows: list[asyncpg.Record]) -> list[list[asyncpg.Record]]:
+    """Consecutive runs of rows in position order, each with at most one row per aggregate."""
+    waves: list[list[asyncpg.Record]] = []
+    aggregates: set[object] = set()
+    for row in rows:
+        if not waves or row["aggregate_id"] in aggregates:
+            waves.append([])
+            aggregates = set()
+        waves[-1].append(row)
+        aggregates.add(row["aggregate_id"])
+    return waves

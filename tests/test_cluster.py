@@ -63,8 +63,14 @@ def start_all(services: dict[str, ServiceProcess], **overrides: str | None) -> N
 async def replicas(js: JetStreamContext, settings: Settings) -> dict[str, int]:
     """How many copies the cluster keeps of the stream and of each durable consumer."""
     counts: dict[str, int] = {}
-    info = await js.stream_info(settings.stream_name)
-    counts["stream"] = info.config.num_replicas or 1
+
+    async def stream_replicas() -> int | None:
+        try:
+            return (await js.stream_info(settings.stream_name)).config.num_replicas
+        except (TimeoutError, nats.errors.Error):  # the cluster's API answers slowly while it settles
+            return None
+
+    counts["stream"] = await eventually(stream_replicas, timeout=15)
     for consumer in ("search", "notifier"):
 
         async def peers(name: str = consumer) -> int | None:
@@ -77,7 +83,10 @@ async def replicas(js: JetStreamContext, settings: Settings) -> dict[str, int]:
 async def consumer_peers(js: JetStreamContext, settings: Settings, consumer: str) -> int | None:
     """The servers holding a copy of a durable consumer, once it has a leader (None until then:
     while a new consumer elects one, NATS lists every peer, the leader to be included, as a replica)."""
-    info = await js.consumer_info(settings.stream_name, settings.durable_name(consumer))
+    try:
+        info = await js.consumer_info(settings.stream_name, settings.durable_name(consumer))
+    except (TimeoutError, nats.errors.Error):  # the cluster's API answers slowly while it settles
+        return None
     if info.cluster is None or not info.cluster.leader:
         return None
     return len({info.cluster.leader, *(peer.name for peer in info.cluster.replicas or [])})

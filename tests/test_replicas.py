@@ -64,7 +64,7 @@ async def replicas(
                     except httpx.HTTPError:
                         return False
 
-                await eventually(ready, timeout=60)
+                await eventually(ready, timeout=180)  # six processes start at once on two cores
         yield Replicas(settings, urls, processes)
     finally:
         for process in processes:

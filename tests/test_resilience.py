@@ -12,13 +12,14 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from nats.js.api import PubAck
 
 from cdps.embedded import EmbeddedNats, free_port
 from services.portfolio import commands
 from services.portfolio.app import MIGRATIONS as PORTFOLIO
 from services.portfolio.domain import NewProject
-from shared import bus
-from shared.events import Actor, encode
+from shared import bus, outbox
+from shared.events import Actor, Envelope, encode
 from shared.outbox import Relay
 from shared.service import start_runtime, stop_runtime
 from shared.settings import Settings
@@ -104,3 +105,54 @@ async def test_a_search_process_killed_mid_stream_resumes_and_indexes_every_even
     finally:
         await conn.close()
         await nc.close()
+
+
+async def test_nats_killed_in_the_middle_of_a_pipelined_batch_stores_every_event_once_in_order_per_aggregate(
+    settings: Settings, tmp_path: Path
+) -> None:
+    nats_server = EmbeddedNats(tmp_path / "nats")
+    own = msgspec.structs.replace(settings, nats_url=nats_server.start())
+    runtime = await start_runtime("portfolio", own, PORTFOLIO)
+
+    class RelayWhoseServerDiesMidBatch(Relay):
+        """Kills NATS after 150 of the batch's publishes have been sent, not yet acked."""
+
+        sent = 0
+        most_in_flight = 0
+
+        async def _publish_async(self, envelope: Envelope) -> asyncio.Future[PubAck]:
+            self.sent += 1
+            if self.sent == 150:
+                nats_server.kill()
+            ack = await super()._publish_async(envelope)
+            self.most_in_flight = max(self.most_in_flight, runtime.js.publish_async_pending())
+            return ack
+
+    aggregates = [uuid.uuid4() for _ in range(100)]
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        for seq in range(1, 5):  # 400 events in one batch: waves of 100 aggregates
+            for aggregate in aggregates:
+                await outbox.append(conn, project_created(aggregate, seq, slug=f"p-{seq}"))
+    relay = RelayWhoseServerDiesMidBatch(runtime.pool, runtime.dsn, runtime.js, own, "portfolio")
+    relay_task = asyncio.create_task(relay.run(runtime.stop))
+    try:
+
+        async def failing() -> bool:
+            return relay.sent >= 150 and relay.health.failing
+
+        await eventually(failing, timeout=30)
+        nats_server.start()
+
+        async def all_published() -> bool:
+            return bool(await runtime.pool.fetchval("SELECT count(*) FROM events WHERE published_at IS NULL") == 0)
+
+        await eventually(all_published, timeout=60)
+        stored = await stream_events(runtime.js, own)
+        positions = await runtime.pool.fetch("SELECT id FROM events ORDER BY position")
+        assert sorted(str(e.id) for e in stored) == sorted(str(row["id"]) for row in positions)  # each once
+        for aggregate in aggregates:
+            assert [e.aggregate_seq for e in stored if e.aggregate_id == aggregate] == [1, 2, 3, 4]
+        assert relay.most_in_flight > 1  # publishes awaited their acks together
+    finally:
+        await stop_runtime(runtime, [relay_task])
+        nats_server.stop()

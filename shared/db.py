@@ -37,8 +37,9 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _PART_HEADING = re.compile(r"^-- part: ([a-z_]+)$", re.MULTILINE)
 
 SHARED_SCHEMA = Path(__file__).with_name("schema.sql")
-SharedPart = Literal["outbox", "consumer"]
-"""A part of shared/schema.sql: the tables shared/outbox.py or shared/consumer.py needs."""
+SharedPart = Literal["outbox", "consumer", "idempotency"]
+"""A part of shared/schema.sql: the tables shared/outbox.py, shared/consumer.py or
+shared/idempotency.py needs."""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ OptionalVersion: TypeAlias = NamedDependency[int | None]
 _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,10})"$')
 MAX_VERSION = 2**31 - 1
 _IDENTITY = "cdps.identity"
+HELD_CONNECTION = "cdps.connection"
+"""Where a request's own connection is kept when one is already taken for it: the transaction of
+an ``Idempotency-Key`` (shared/idempotency.py), which the handler's writes must share."""
 
 
 class PreconditionRequired(ApiError):
@@ -98,14 +101,20 @@ def provide_expected_version(request: Request[Any, Any, Any]) -> int:
     return version
 
 
-async def provide_connection(state: State, identity: Caller) -> AsyncGenerator[Conn, None]:
-    """A pooled connection for the length of the handler.
+async def provide_connection(
+    request: Request[Any, Any, Any], state: State, identity: Caller
+) -> AsyncGenerator[Conn, None]:
+    """A pooled connection for the length of the handler (or the one already held for the request).
 
     It takes ``identity`` only to be resolved after the header checks: Litestar resolves
     dependencies in rounds and does not close a generator whose round failed, so a connection
     taken beside a failing If-Match would wait for the garbage collector to go back to the pool.
     """
     del identity
+    held: Conn | None = request.scope["state"].get(HELD_CONNECTION)
+    if held is not None:
+        yield held
+        return
     runtime: Runtime = state.runtime
     async with runtime.pool.acquire() as conn:
         yield conn

@@ -2,7 +2,8 @@
 --
 -- Each part below is what one piece of shared code needs in a service's schema: `outbox` for a
 -- service that emits events (shared/outbox.py), `consumer` for one that reads the stream
--- (shared/consumer.py). A service names its parts beside its migrations folder
+-- (shared/consumer.py), `idempotency` for one whose POSTs honour Idempotency-Key
+-- (shared/idempotency.py). A service names its parts beside its migrations folder
 -- (shared/db.py: Migrations); the migration runner applies them to the service's schema before
 -- its own migrations, and applies a part again only when its text has changed. So every
 -- statement here is idempotent (IF NOT EXISTS; to change a table later, add statements such as
@@ -52,3 +53,21 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     failed_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (consumer, stream_seq)
 );
+
+-- part: idempotency
+
+-- The Idempotency-Key of each POST a caller made, with the 2xx answer it got (status, headers,
+-- body), kept until expires_at (24 h) so that a repeat gets the same answer. A row without an
+-- answer exists only inside the transaction of its first request.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    caller       text NOT NULL,
+    key          text NOT NULL,
+    fingerprint  bytea NOT NULL,
+    status       integer,
+    headers      jsonb,
+    body         bytea,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    expires_at   timestamptz NOT NULL,
+    PRIMARY KEY (caller, key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);

@@ -21,8 +21,10 @@ OWNERS = {
     "people": "portfolio", "import": "portfolio", "search": "search", "subscriptions": "notifier",
     "deliveries": "notifier", "me": "notifier",
 }  # fmt: skip
-FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "accept")
-FORWARDED_RESPONSE_HEADERS = ("content-type", "etag", "location", "x-event-position", "content-disposition")
+FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "idempotency-key", "accept")
+FORWARDED_RESPONSE_HEADERS = (
+    "content-type", "etag", "location", "x-event-position", "content-disposition", "idempotent-replayed",
+)
 PREFIX = "/api/v1/"
 
 

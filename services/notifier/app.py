@@ -3,7 +3,8 @@
 Background jobs (each can be switched off per process with ``Options.jobs``): the event consumer
 records deliveries; the sender sends them; the sign-in responder answers core NATS requests; the
 weeknotes job publishes each week's weeknote and makes the weekly digests with it; the relay sends
-weeknotes.published to the stream; housekeeping deletes what has expired.
+weeknotes.published to the stream; housekeeping deletes what has expired (unconfirmed sign-ups,
+idempotency keys).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
 from shared.supervision import Health
 
-MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox", "consumer"))
+MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox", "consumer", "idempotency"))
 ROUTES = [
     subscriptions.subscribe, subscriptions.follow, subscriptions.my_subscriptions, subscriptions.unfollow,
     pages.confirm, pages.ask_to_unsubscribe, pages.unsubscribe,

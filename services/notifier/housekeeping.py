@@ -1,13 +1,15 @@
 """Housekeeping: the rows the notifier keeps only until they expire are deleted on a schedule.
 
-Today that is the public sign-ups nobody confirmed: their confirmation link has expired, so the
-address never consented and is forgotten. Every replica may run this; a DELETE is idempotent.
+Today that is the public sign-ups nobody confirmed (their confirmation link has expired, so the
+address never consented and is forgotten) and the expired Idempotency-Keys of the API's POSTs.
+Every replica may run this; a DELETE is idempotent.
 """
 
 from __future__ import annotations
 
 from services.notifier import store
 from services.notifier.config import Options
+from shared import idempotency
 from shared.logs import get_logger
 from shared.service import Runtime
 from shared.supervision import DEPENDENCY_ERRORS, Health, pause
@@ -20,10 +22,13 @@ async def run_housekeeping(runtime: Runtime, options: Options, health: Health) -
         try:
             async with runtime.pool.acquire() as conn:
                 forgotten = await store.forget_unconfirmed(conn, options.confirm_lifetime)
+                keys = await idempotency.forget_expired(conn)
         except DEPENDENCY_ERRORS as exc:
             await pause(runtime.stop, health.failed(exc))
             continue
         health.progress()
         if forgotten:
             log.info("unconfirmed sign-ups forgotten", count=forgotten)
+        if keys:
+            log.info("expired idempotency keys deleted", count=keys)
         await pause(runtime.stop, options.housekeeping_seconds)

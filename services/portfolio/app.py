@@ -11,7 +11,7 @@ from litestar.types import ControllerRouterHandler
 from services.portfolio.routes import records
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
-from shared import db
+from shared import db, idempotency
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.outbox import Relay
 from shared.requests import REQUEST_CONTEXT
@@ -19,7 +19,7 @@ from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
 from shared.supervision import Health
 
-MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox",))
+MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox", "idempotency"))
 
 ROUTES: list[ControllerRouterHandler] = [
     ProjectsController,
@@ -41,13 +41,14 @@ async def run_relay(runtime: Runtime, health: Health) -> None:
 
 
 RELAY = Job("relay", run_relay, uses_stream=True)
+HOUSEKEEPING = idempotency.housekeeping_job()
 
 
 def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[*ROUTES, *OPERATIONS],
         dependencies=REQUEST_CONTEXT,
-        lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY])],
+        lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING])],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,
         openapi_config=OpenAPIConfig(title="CDPS portfolio", version="1.0.0", path="/api/v1/schema"),

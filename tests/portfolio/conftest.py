@@ -26,8 +26,8 @@ class Api:
         self.app = app
         self.settings = settings
 
-    def as_(self, role: Role, partner_id: uuid.UUID | None = None) -> dict[str, str]:
-        return auth(self.settings, role, partner_id=partner_id)
+    def as_(self, role: Role, partner_id: uuid.UUID | None = None, sub: str = "") -> dict[str, str]:
+        return auth(self.settings, role, partner_id=partner_id, sub=sub)
 
     @property
     def runtime(self) -> Runtime:

@@ -12,6 +12,7 @@ from services.notifier import deliveries
 from services.notifier.deliveries import Delivery, DeliveryDetail, Status
 from services.notifier.routes.common import admin_only
 from shared.http import Conflict, NotFound
+from shared.idempotency import idempotent
 from shared.requests import Connection
 
 
@@ -38,6 +39,7 @@ async def delivery(delivery_id: FromPath[uuid.UUID], conn: Connection) -> Delive
     return found
 
 
+@idempotent
 @post("/api/v1/deliveries/{delivery_id:uuid}/retry", status_code=200, tags=["deliveries"], guards=[admin_only])
 async def retry_delivery(delivery_id: FromPath[uuid.UUID], conn: Connection) -> DeliveryDetail:
     """A failed delivery goes back to pending, to be sent as soon as the sender reaches it."""

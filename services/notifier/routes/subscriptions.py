@@ -22,6 +22,7 @@ from services.notifier.domain import CONFIRMATION, CONFIRMATION_TYPE, EmailAddre
 from services.notifier.routes.common import Notifier, Parts, account_audience, account_holder, check_target
 from shared.events import new_event_id
 from shared.http import FieldError, Invalid, NotFound
+from shared.idempotency import idempotent
 from shared.requests import Caller, Connection
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ CHECK_YOUR_EMAIL = Accepted(
 )
 
 
+@idempotent
 @post("/api/v1/subscriptions", status_code=202, tags=["subscriptions"])
 async def subscribe(data: JSONBody[SubscriptionRequest], conn: Connection, notifier: Notifier) -> Accepted:
     """Ask to follow (public, no sign-in). The answer is the same whether or not the address
@@ -95,6 +97,7 @@ async def ask_to_confirm(
 ANOTHER_ADDRESS = ResponseSpec(Accepted, description="Another address than the account's: a confirmation was sent")
 
 
+@idempotent
 @post("/api/v1/me/subscriptions", status_code=201, tags=["subscriptions"], guards=[account_holder],
       responses={202: ANOTHER_ADDRESS})  # fmt: skip
 async def follow(

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from services.portfolio import commands, store
 from services.portfolio.domain import NewPartner, PartnerChanges
 from services.portfolio.routes.common import written
+from shared.idempotency import idempotent
 from shared.replies.portfolio import Partner
 from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
 
@@ -18,6 +19,7 @@ class PartnersController(Controller):
     path = "/api/v1/partners"
     tags = ["partners"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
+    @idempotent
     @post("/", guards=[staff_only])
     async def register(self, data: JSONBody[NewPartner], identity: Caller, conn: Connection) -> Response[Partner]:
         partner, position = await commands.register_partner(conn, identity.actor, data)

@@ -24,6 +24,7 @@ from services.portfolio.routes.common import today, written
 from shared.events import Health, Phase, upcast
 from shared.events import State as ProjectState
 from shared.http import FieldError, Invalid
+from shared.idempotency import idempotent
 from shared.replies.portfolio import HistoryEntry, Page, Project, TimelineEntry, Update
 from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
 
@@ -32,6 +33,7 @@ class ProjectsController(Controller):
     path = "/api/v1/projects"
     tags = ["projects"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
+    @idempotent
     @post("/", guards=[staff_only])
     async def create_project(self, data: JSONBody[NewProject], identity: Caller, conn: Connection) -> Response[Project]:
         project, position = await commands.create_project(conn, identity.actor, data)
@@ -95,6 +97,7 @@ class ProjectsController(Controller):
         project, position = await commands.edit_project(conn, identity.actor, project_id, data, expected_version)
         return written(project, version=project.version, position=position)
 
+    @idempotent
     @post("/{project_id:uuid}/phase", status_code=200, guards=[staff_only])
     async def change_phase(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[phases.Transition], identity: Caller, conn: Connection,
@@ -105,6 +108,7 @@ class ProjectsController(Controller):
         )
         return written(project, version=project.version, position=position)
 
+    @idempotent
     @post("/{project_id:uuid}/health", status_code=200, guards=[staff_only])
     async def change_health(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[HealthChange], identity: Caller, conn: Connection,
@@ -113,6 +117,7 @@ class ProjectsController(Controller):
         project, position = await commands.change_health(conn, identity.actor, project_id, data, expected_version)
         return written(project, version=project.version, position=position)
 
+    @idempotent
     @post("/{project_id:uuid}/updates", guards=[staff_only])
     async def post_update(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[NewUpdate], identity: Caller, conn: Connection

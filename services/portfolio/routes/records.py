@@ -13,10 +13,12 @@ from services.portfolio.domain import NewEngagement, NewPerson, NewSupportReques
 from services.portfolio.routes.common import written
 from shared.events import Actor
 from shared.http import ApiError, FieldError, Invalid
+from shared.idempotency import idempotent
 from shared.replies.portfolio import Engagement, ImportResult, Person, SupportReceipt, SupportRequest
 from shared.requests import OPTIONAL_VERSION, Caller, Connection, OptionalVersion, staff_only
 
 
+@idempotent
 @post("/api/v1/engagements", tags=["engagements"], guards=[staff_only])
 async def record_engagement(data: JSONBody[NewEngagement], identity: Caller, conn: Connection) -> Response[Engagement]:
     engagement, position = await commands.record_engagement(conn, identity.actor, data)
@@ -30,6 +32,7 @@ async def list_engagements(
     return await records.list_engagements(conn, identity, partner)
 
 
+@idempotent
 @post("/api/v1/support-requests", tags=["support"])
 async def request_support(
     data: JSONBody[NewSupportRequest], identity: Caller, conn: Connection
@@ -47,6 +50,7 @@ async def list_support_requests(
     return await records.list_support_requests(conn, status)
 
 
+@idempotent
 @post(
     "/api/v1/support-requests/{request_id:uuid}/triage", tags=["support"], status_code=200, guards=[staff_only],
     dependencies={"expected_version": OPTIONAL_VERSION},
@@ -59,6 +63,7 @@ async def triage(
     return written(support, version=support.version, position=position)
 
 
+@idempotent
 @post("/api/v1/people", tags=["people"], guards=[staff_only])
 async def add_person(data: JSONBody[NewPerson], identity: Caller, conn: Connection) -> Response[Person]:
     person, position = await commands.add_person(conn, identity.actor, data)
@@ -74,6 +79,7 @@ class ImportRejected(ApiError):
     status = 422
 
 
+@idempotent
 @post("/api/v1/import/{kind:str}", tags=["import"], status_code=200, guards=[staff_only])
 async def import_csv(
     kind: FromPath[Literal["partners", "projects"]], request: Request[Any, Any, Any], identity: Caller,

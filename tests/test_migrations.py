@@ -51,8 +51,9 @@ def test_migrations_are_read_in_numeric_order(tmp_path: Path) -> None:
 def test_the_shared_schema_has_a_part_for_each_piece_of_shared_code_and_nothing_outside_them() -> None:
     text = db.SHARED_SCHEMA.read_text()
     parts = db.shared_parts(text)
-    assert set(parts) == {"outbox", "consumer"}
+    assert set(parts) == {"outbox", "consumer", "idempotency"}
     assert "CREATE TABLE IF NOT EXISTS events" in parts["outbox"]
+    assert "CREATE TABLE IF NOT EXISTS idempotency_keys" in parts["idempotency"]
     assert "consumer_state" in parts["consumer"] and "dead_letters" in parts["consumer"]
     before_first = text[: text.index("-- part:")]
     assert all(line.startswith("--") or not line.strip() for line in before_first.splitlines())

@@ -24,7 +24,7 @@ async def test_a_repeated_public_sign_up_sends_one_confirmation(sending: Notifie
 
 
 async def test_a_repeated_follow_makes_one_subscription_and_another_body_is_a_422(sending: Notifier) -> None:
-    headers = {**sending.as_("lead", sub="lead-ann"), "Idempotency-Key": str(uuid.uuid4())}
+    headers = {**sending.as_("lead", sub="lead-ann", email="ann@example.org"), "Idempotency-Key": str(uuid.uuid4())}
     body = {"email": "ann@example.org", "language": "cy"}
     first = await sending.client.post("/api/v1/me/subscriptions", json=body, headers=headers)
     again = await sending.client.post("/api/v1/me/subscriptions", json=body, headers=headers)

@@ -27,7 +27,6 @@ JetStream's duplicate window drops the copy: each event is stored in the stream 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -40,6 +39,7 @@ from shared.events import Actor, Envelope, encode
 from shared.logs import get_logger
 from shared.settings import Settings
 from shared.supervision import DEPENDENCY_ERRORS, Health, pause
+from shared.wakeup import Wakeup
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -114,7 +114,6 @@ class Relay:
         self._js = js
         self._settings = settings
         self._lock_key = f"cdps.outbox.{schema}"
-        self._wake = asyncio.Event()
         self.health = health or Health(f"{schema}-relay")
         self.idle = asyncio.Event()
         """Set while the relay waits for a NOTIFY or its poll, having published all it saw."""
@@ -199,17 +198,14 @@ class Relay:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish on every NOTIFY, and poll as well: a dropped LISTEN connection goes unnoticed.
+        """Publish on every NOTIFY of a commit, and on a poll as well (see shared/wakeup.py).
 
         No fault of NATS or PostgreSQL ends it: the rows stay unpublished and it tries again,
         backing off, logging once when it starts failing and once when it works again.
         """
-        listener: asyncpg.Connection | None = None
+        wakeup = Wakeup(self._dsn, NOTIFY_CHANNEL)
         try:
             while not stop.is_set():
-                if listener is None or listener.is_closed():
-                    listener = await self._listen()
-                self._wake.clear()
                 try:
                     await self.publish_pending()
                 except DEPENDENCY_ERRORS as exc:
@@ -217,35 +213,10 @@ class Relay:
                     continue
                 self.health.progress()
                 self.idle.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait(stop), self._settings.relay_poll_seconds)
+                await wakeup.wait(stop, self._settings.relay_poll_seconds)
                 self.idle.clear()
         finally:
-            if listener is not None and not listener.is_closed():
-                await listener.close()
-
-    async def _wait(self, stop: asyncio.Event) -> None:
-        wake = asyncio.ensure_future(self._wake.wait())
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({wake, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            wake.cancel()
-            stopped.cancel()
-
-    async def _listen(self) -> asyncpg.Connection | None:
-        """A dedicated connection for LISTEN: a pooled one would be handed to other work."""
-        try:
-            conn: asyncpg.Connection = await asyncpg.connect(self._dsn, timeout=5)
-            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
-        except DEPENDENCY_ERRORS:
-            return None  # PostgreSQL is away: publishing fails too, and says so; polling finds the rows later
-        return conn
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-
+            await wakeup.close()
 
 def _stored(ack: asyncio.Future[PubAck]) -> bool:
     return ack.done() and not ack.cancelled() and ack.exception() is None

@@ -29,8 +29,9 @@ class Options:
     max_attempts: int = 8
     """Temporary failures tolerated before a delivery is marked failed."""
     smtp_timeout_seconds: float = 10.0
-    poll_seconds: float = 0.5
-    """How often an idle sender looks for due deliveries."""
+    poll_seconds: float = 2.0
+    """How often an idle sender looks for due deliveries (a new one wakes it at once: this finds retries
+    that have become due, and covers a lost LISTEN connection)."""
     confirm_lifetime: dt.timedelta = dt.timedelta(days=7)
     confirmations_per_hour: int = 3
     """Confirmation emails one address can be sent per hour: the sign-up form is public."""

@@ -17,7 +17,7 @@ import aiosmtplib
 import asyncpg
 from prometheus_client import Counter
 
-from services.notifier import deliveries
+from services.notifier import deliveries, store
 from services.notifier.compose import Composer, Email
 from services.notifier.config import Options
 from services.notifier.domain import retry_delay
@@ -25,6 +25,7 @@ from shared.db import DATABASE_UNAVAILABLE
 from shared.logs import get_logger
 from shared.service import Runtime
 from shared.supervision import Health, Outage, pause
+from shared.wakeup import Wakeup
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -216,6 +217,7 @@ async def run_sender(runtime: Runtime, options: Options, composer: Composer, hea
         return
     mailer = Mailer(SmtpTarget(runtime.settings.smtp_url, options.smtp_timeout_seconds))
     smtp = Outage("SMTP server")
+    wakeup = Wakeup(runtime.dsn, store.DELIVERIES_CHANNEL)
     try:
         while not runtime.stop.is_set():
             try:
@@ -229,10 +231,14 @@ async def run_sender(runtime: Runtime, options: Options, composer: Composer, hea
                 smtp.down(ConnectionError("no answer"), server=runtime.settings.smtp_url.rpartition("@")[2])
             elif outcome in ("sent", "deferred"):
                 smtp.up()
-            if outcome in ("idle", "unreachable"):
-                # Nothing due, or the server is down: hang up and look again shortly, rather than
-                # burning through every due row's attempts in one go.
+            if outcome == "idle":  # nothing due: hang up, and look again when a delivery is added
+                await mailer.close()
+                await wakeup.wait(runtime.stop, options.poll_seconds)
+            elif outcome == "unreachable":
+                # The server is down: hang up and look again shortly, rather than burning through
+                # every due row's attempts in one go.
                 await mailer.close()
                 await pause(runtime.stop, options.poll_seconds)
     finally:
         await mailer.close()
+        await wakeup.close()

@@ -113,18 +113,28 @@ async def add_notice(conn: Conn, notice_id: uuid.UUID, notice_type: str, payload
     )  # fmt: skip
 
 
+DELIVERIES_CHANNEL = "cdps_deliveries"
+"""Notified when a delivery is added: the sender listens on it."""
+
+
 async def add_delivery(
     conn: Conn, *, event_id: uuid.UUID, event_type: str, template: str, recipient: str, language: Language,
     subscription_id: uuid.UUID | None, status: Literal["pending", "sent", "failed"] = "pending",
     subject: str | None = None,
 ) -> uuid.UUID | None:  # fmt: skip
     """The delivery's id, or None if this recipient already has one for the event (a redelivery)."""
+    # The NOTIFY wakes the sender at commit (see shared/wakeup.py), so an email goes out without
+    # waiting for the sender's poll.
     delivery_id: uuid.UUID | None = await conn.fetchval(
-        """INSERT INTO deliveries (id, event_id, event_type, template, recipient, language, subscription_id,
-                                   status, subject, sent_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $8 = 'sent' THEN now() END)
-           ON CONFLICT (event_id, recipient) DO NOTHING RETURNING id""",
+        """WITH inserted AS (
+               INSERT INTO deliveries (id, event_id, event_type, template, recipient, language, subscription_id,
+                                       status, subject, sent_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $8 = 'sent' THEN now() END)
+               ON CONFLICT (event_id, recipient) DO NOTHING RETURNING id
+           )
+           SELECT id FROM inserted, pg_notify($10, '')""",
         new_event_id(), event_id, event_type, template, recipient, language, subscription_id, status, subject,
+        DELIVERIES_CHANNEL,
     )  # fmt: skip
     return delivery_id
 

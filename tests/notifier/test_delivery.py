@@ -43,6 +43,15 @@ async def test_a_temporary_failure_is_retried_and_then_the_email_goes(notifier: 
     assert len(notifier.smtp.to("ann@example.org")) == 1
 
 
+async def test_an_idle_sender_is_woken_by_a_new_delivery_without_waiting_for_its_poll(start: Start) -> None:
+    async with start(poll_seconds=60.0) as notifier:
+        await notifier.follow("ann@example.org")
+        await notifier.settled()
+        await notifier.publish(news())
+        # Far below the 60 s poll: only the NOTIFY of the delivery's commit can explain it.
+        await eventually(lambda: first(notifier.smtp.to("ann@example.org")), timeout=15)
+
+
 async def test_a_permanent_failure_is_marked_failed_with_the_servers_reason(notifier: Notifier) -> None:
     notifier.smtp.rcpt_replies["gone@example.org"] = "550 5.1.1 No such mailbox here"
     await notifier.follow("gone@example.org")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import shutil
 import string
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from nats.aio.msg import Msg
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tests.helpers import eventually
-from tests.stack import Stack
+from tests.stack import Inbox, Stack
 from tests.web.pages_helpers import add_account, api, create_partner, create_project, start_session
 
 ROOT = Path(__file__).parent.parent
@@ -185,6 +186,57 @@ async def test_a_visitor_reads_the_portfolio_in_welsh(stack: Stack, browser: Bro
         await expect(page.locator('span[lang="en"]', has_text=english_only)).to_be_visible()
         await expect(page.get_by_role("heading", name="Llinell amser y camau")).to_be_visible()
         assert problems == []
+
+
+async def test_the_pages_emails_open_use_the_sites_stylesheet_in_the_subscribers_language_with_a_switch(
+    stack: Stack, browser: Browser, inbox: Inbox
+) -> None:
+    project = await create_project(stack, title_en=f"Road gritting {word()}", title_cy=f"Graeanu ffyrdd {word()}")
+    links: dict[str, dict[str, str]] = {}
+    async with httpx.AsyncClient(base_url=stack.urls["web"], timeout=15) as client:
+        for language in ("cy", "en"):
+            address = f"{language}-{word()}@example.org"
+            asked = await client.post("/api/v1/subscriptions", json={
+                "email": address, "target_kind": "project", "target_id": project["id"], "language": language})  # fmt: skip
+            assert asked.status_code == 202, asked.text
+            [confirmation] = await inbox.wait_for(address)
+            text = confirmation.get_body(preferencelist=("plain",))
+            assert text is not None
+            found = dict(re.findall(r"(http://\S+/subscriptions/(confirm|unsubscribe)\?token=\S+)", text.get_content()))
+            links[language] = {kind: url for url, kind in found.items()}
+
+    async def styled(page: Page) -> None:
+        """The site's stylesheets applied (GOV.UK's typeface and colours); no inline style was needed."""
+        font = await page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+        assert "GDS Transport" in font, font
+        header = await page.evaluate(
+            "getComputedStyle(document.querySelector('.govuk-generic-header')).backgroundColor"
+        )
+        assert header not in ("rgba(0, 0, 0, 0)", "transparent"), header
+
+    async with person(browser, stack) as context:
+        page, problems = await open_page(context)
+        await page.goto(links["cy"]["confirm"])
+        assert await page.get_attribute("html", "lang") == "cy"
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Diolch, rydych wedi cadarnhau")
+        await expect(page.get_by_text("Thank you")).to_have_count(0)  # one language, not both
+        await styled(page)
+        await page.get_by_role("link", name="English").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, you have confirmed")
+        assert await page.get_attribute("html", "lang") == "en"
+
+        await page.goto(links["en"]["unsubscribe"])
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Unsubscribe")
+        await styled(page)
+        button = page.get_by_role("button", name="Unsubscribe")
+        assert await button.evaluate("b => getComputedStyle(b).backgroundColor") != "rgba(0, 0, 0, 0)"
+        await page.get_by_role("link", name="Cymraeg").click()
+        await page.get_by_role("button", name="Dad-danysgrifio").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Rydych wedi dad-danysgrifio")
+        await page.get_by_role("link", name="English").click()  # the switch shows the same outcome
+        await expect(page.get_by_role("heading", level=1)).to_have_text("You have unsubscribed")
+        await styled(page)
+        assert problems == []  # no stylesheet or inline style refused by the content security policy
 
 
 @JS

@@ -167,20 +167,22 @@ class Composer:
             }  # fmt: skip
         return event_context(payload, lang, self.links)[1]
 
-    def unsubscribe_url(self, template: str, recipient: str, subscription_id: uuid.UUID | None) -> str | None:
+    def unsubscribe_url(
+        self, template: str, recipient: str, subscription_id: uuid.UUID | None, language: Language
+    ) -> str | None:
         if subscription_id is not None:
-            return self.links.unsubscribe(subscription=subscription_id)
+            return self.links.unsubscribe(subscription=subscription_id, language=language)
         if template in domain.ONE_OFF:
             return None  # asked for a moment ago, to sign in: not a mailing to leave
         # A reply to the recipient's own request (support triage) belongs to no subscription: its
         # link stops every email to the address.
-        return self.links.unsubscribe(email=recipient)
+        return self.links.unsubscribe(email=recipient, language=language)
 
     def compose(
         self, *, template: str, language: Language, payload: Payload, recipient: str,
         subscription_id: uuid.UUID | None,
     ) -> Email:  # fmt: skip
-        unsubscribe_url = self.unsubscribe_url(template, recipient, subscription_id)
+        unsubscribe_url = self.unsubscribe_url(template, recipient, subscription_id, language)
         subjects, texts, sections = [], [], []
         for lang in domain.languages(language):
             context = self.context(template, payload, lang) | {"unsubscribe_url": unsubscribe_url}

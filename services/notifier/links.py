@@ -56,8 +56,13 @@ class Links:
         token = sign_link(claims, "confirm", self._secret)
         return f"{self._link_base}/subscriptions/confirm?{urlencode({'token': token})}"
 
-    def unsubscribe(self, *, subscription: uuid.UUID | None = None, email: str | None = None) -> str:
-        token = sign_link(LinkClaims(subscription=subscription, email=email), "unsubscribe", self._secret)
+    def unsubscribe(
+        self, *, subscription: uuid.UUID | None = None, email: str | None = None,
+        language: Literal["cy", "en", "both"] | None = None,
+    ) -> str:  # fmt: skip
+        """``language``: the email's, in which its unsubscribe page opens (Welsh if both or unknown)."""
+        claims = LinkClaims(subscription=subscription, email=email, language=language)
+        token = sign_link(claims, "unsubscribe", self._secret)
         return f"{self._link_base}/subscriptions/unsubscribe?{urlencode({'token': token})}"
 
     def signin_page(self) -> str:

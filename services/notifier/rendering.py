@@ -47,14 +47,17 @@ LAYOUT = "email/_layout.html"
 LAYOUT_PLACEHOLDERS = frozenset({"sections", "unsubscribe_url", "lang"})
 FOOTER_PLACEHOLDERS = frozenset({"unsubscribe_url"})
 
+_PAGE = frozenset({"lang", "switch", "cy"})
+"""Every page's: its language, the language switch's links, and ``cy(welsh, english)`` to pick words."""
+
 PAGES: dict[str, frozenset[str]] = {
-    "_page.html": frozenset(),
-    "confirmed.html": frozenset({"target_cy", "target_en", "rhythm_cy", "rhythm_en", "unsubscribe_url"}),
-    "unsubscribe.html": frozenset({"action_url"}),
-    "unsubscribed.html": frozenset(),
-    "link_invalid.html": frozenset(),
+    "_page.html": _PAGE,
+    "confirmed.html": _PAGE | {"target_cy", "target_en", "rhythm_cy", "rhythm_en", "unsubscribe_url"},
+    "unsubscribe.html": _PAGE | {"action_url"},
+    "unsubscribed.html": _PAGE,
+    "link_invalid.html": _PAGE,
 }
-"""Bilingual pages the notifier shows to people who follow a link (Welsh first)."""
+"""Pages the notifier shows to people who follow a link: in one language, with a switch to the other."""
 
 
 class TemplateProblem(ConfigError):

@@ -194,6 +194,13 @@ async def unsubscribe(conn: Conn, *, subscription_id: uuid.UUID | None, email: s
     return int(result.split()[-1])
 
 
+async def subscribed(conn: Conn, *, subscription_id: uuid.UUID | None, email: str | None) -> bool:
+    """Whether ``unsubscribe`` with the same arguments would still delete something."""
+    if subscription_id is not None:
+        return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM subscriptions WHERE id = $1)", subscription_id))
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM subscriptions WHERE email = $1)", email))
+
+
 async def forget_unconfirmed(conn: Conn, older_than: dt.timedelta) -> int:
     """Sign-ups never confirmed once their link has expired: the address was never consented."""
     result = await conn.execute(

@@ -206,6 +206,116 @@ class PersonAdded(EventData, frozen=True, kw_only=True):
     language: Literal["cy", "en", "both"]
 
 
+AssessmentKind = Literal["self_assessment", "peer_review", "formal_assessment"]
+Rating = Literal["met", "partly_met", "not_met", "not_assessed"]
+AssessmentStatus = Literal["draft", "submitted", "published"]
+GateOutcome = Literal["met", "not_met"]
+ActionState = Literal["open", "done", "dropped"]
+
+
+class PanelMember(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    role: str
+
+
+class StandardRating(msgspec.Struct, frozen=True, kw_only=True):
+    """How a service stands against one standard: its rating (null until rated), why it was not
+    assessed, and the evidence and recommendations in each language ('' where not written)."""
+
+    standard: int
+    rating: Rating | None = None
+    reason: str = ""
+    evidence_en: str = ""
+    evidence_cy: str = ""
+    recommendations_en: str = ""
+    recommendations_cy: str = ""
+
+
+class AssessmentSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """An assessment at a gate (``from_phase`` to ``to_phase``) as it stands after the event."""
+
+    project_id: uuid.UUID
+    from_phase: Phase
+    to_phase: Phase
+    kind: AssessmentKind
+    held_on: dt.date
+    standards_version: str
+    panel: list[PanelMember]
+    ratings: list[StandardRating]
+    summary_en: str
+    summary_cy: str
+    status: AssessmentStatus
+    outcome: GateOutcome | None
+    """Derived from the ratings (any standard not met: not met), unless the panel overrode it;
+    null while a standard is still unrated."""
+    panel_outcome: GateOutcome | None
+    override_reason: str
+
+
+class AssessmentDrafted(EventData, frozen=True, kw_only=True):
+    """An assessment was started, or its draft was changed. Carries the project it is about, for scoping."""
+
+    type: ClassVar[str] = "portfolio.assessment.drafted"
+    aggregate: ClassVar[str] = "assessment"
+    assessment: AssessmentSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class AssessmentSubmitted(EventData, frozen=True, kw_only=True):
+    """A partner's team submitted its self-assessment to CDPS."""
+
+    type: ClassVar[str] = "portfolio.assessment.submitted"
+    aggregate: ClassVar[str] = "assessment"
+    assessment: AssessmentSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class AssessmentPublished(EventData, frozen=True, kw_only=True):
+    """An assessment was published with its outcome: from now on it is what the gate rule reads."""
+
+    type: ClassVar[str] = "portfolio.assessment.published"
+    aggregate: ClassVar[str] = "assessment"
+    assessment: AssessmentSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class ActionSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """An action that follows a recommendation, as it stands after the event."""
+
+    assessment_id: uuid.UUID
+    project_id: uuid.UUID
+    standard: int
+    text_en: str
+    text_cy: str
+    owner: str
+    due_on: dt.date
+    state: ActionState
+    reason: str
+
+
+class ActionAdded(EventData, frozen=True, kw_only=True):
+    """A recommendation of an assessment became an action, with an owner and a due date."""
+
+    type: ClassVar[str] = "portfolio.action.added"
+    aggregate: ClassVar[str] = "action"
+    action: ActionSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class ActionClosed(EventData, frozen=True, kw_only=True):
+    """An action was done, or dropped with a reason."""
+
+    type: ClassVar[str] = "portfolio.action.closed"
+    aggregate: ClassVar[str] = "action"
+    action: ActionSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
 class WeeknotePublished(EventData, frozen=True, kw_only=True):
     """A week's weeknote was published (frozen): its text in both languages, as Markdown."""
 
@@ -266,6 +376,11 @@ CATALOGUE: dict[str, type[EventData]] = {
         SupportRequested,
         SupportTriaged,
         PersonAdded,
+        AssessmentDrafted,
+        AssessmentSubmitted,
+        AssessmentPublished,
+        ActionAdded,
+        ActionClosed,
         WeeknotePublished,
     )
 }

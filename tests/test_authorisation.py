@@ -46,7 +46,10 @@ async def world(stack: Stack) -> dict[str, Any]:
         followed = await client.post("/api/v1/me/subscriptions", headers=owner_headers, json={
             "target_kind": "partner", "target_id": b["id"], "language": "cy", "rhythm": "weekly"})  # fmt: skip
         assert followed.status_code == 201, followed.text
-    return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(),
+    async with httpx.AsyncClient(base_url=portfolio) as client:  # a panel's draft of partner A's project
+        assessment = (await client.post(f"/api/v1/projects/{project['id']}/assessments", headers=lead, json={
+            "to_phase": "alpha", "kind": "peer_review", "held_on": time.strftime("%Y-%m-%d")})).json()  # fmt: skip
+    return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
             "owner": owner, "owner_headers": owner_headers}  # fmt: skip
 
 
@@ -64,7 +67,7 @@ def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str
 
 def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, int, int, int, int]]]:
     """(service, method, path, body, expected status for anonymous, partner A, partner B, lead, admin)."""
-    p, s = world["project"]["id"], world["support"]["id"]
+    p, s, a = world["project"]["id"], world["support"]["id"], world["assessment"]["id"]
     today = time.strftime("%Y-%m-%d")
     stale = {"If-Match": '"999"'}  # staff get past authorisation and stop at the version check
     return [
@@ -83,6 +86,17 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
         ("portfolio", "GET", f"/api/v1/projects/{p}/history", None, (404, 200, 404, 200, 200)),
         ("portfolio", "GET", "/api/v1/projects/export.csv", None, (200, 200, 200, 200, 200)),
         ("portfolio", "GET", "/api/v1/projects/timelines", None, (200, 200, 200, 200, 200)),
+        # Assessments: the project's partner self-assesses; only staff see a panel's draft or publish.
+        ("portfolio", "POST", f"/api/v1/projects/{p}/assessments",
+         {"to_phase": "alpha", "kind": "self_assessment", "held_on": today}, (401, 201, 404, 201, 201)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/assessments",
+         {"to_phase": "alpha", "kind": "formal_assessment", "held_on": today}, (401, 403, 404, 201, 201)),
+        ("portfolio", "GET", f"/api/v1/projects/{p}/assessments", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "GET", "/api/v1/assessments", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "GET", f"/api/v1/assessments/{a}", None, (404, 404, 404, 200, 200)),
+        ("portfolio", "PATCH", f"/api/v1/assessments/{a}", ({"summary_en": "X"}, stale), (401, 404, 404, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/assessments/{a}/submit", (None, stale), (401, 404, 404, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/assessments/{a}/publish", (None, stale), (401, 403, 403, 412, 412)),
         ("portfolio", "GET", "/api/v1/partners", None, (200, 200, 200, 200, 200)),
         ("portfolio", "POST", "/api/v1/partners",
          lambda: {"slug": f"n-{unique()}", "name_en": "N", "name_cy": "N", "kind": "other"}, (401, 403, 403, 201, 201)),

@@ -9,6 +9,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
 from services.portfolio.routes import records
+from services.portfolio.routes.assessments import AssessmentsController
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
 from shared import db, idempotency
@@ -24,6 +25,7 @@ MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox
 ROUTES: list[ControllerRouterHandler] = [
     ProjectsController,
     PartnersController,
+    AssessmentsController,
     records.record_engagement,
     records.list_engagements,
     records.request_support,

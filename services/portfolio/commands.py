@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from services.portfolio import domain, phases, records, store
+from services.portfolio import assessment_store, assessments, domain, phases, records, store
+from services.portfolio.assessments import AssessmentChanges, AssessmentRecord, NewAssessment
 from services.portfolio.domain import (
     HealthChange,
     NewEngagement,
@@ -34,11 +35,16 @@ from services.portfolio.domain import (
     partner_snapshot,
     project_reply,
 )
-from shared import outbox
+from shared import outbox, standards
 from shared.events import (
     Actor,
+    AssessmentDrafted,
+    AssessmentPublished,
+    AssessmentSnapshot,
+    AssessmentSubmitted,
     EngagementRecorded,
     EventData,
+    PanelMember,
     PartnerRegistered,
     PartnerUpdated,
     PersonAdded,
@@ -51,8 +57,9 @@ from shared.events import (
     SupportTriaged,
     make_envelope,
 )
-from shared.http import ApiError, Conflict, FieldError, Invalid, Stale
-from shared.replies.portfolio import Engagement, Partner, Person, Project, SupportRequest, Update
+from shared.http import ApiError, Conflict, FieldError, Forbidden, Invalid, Stale
+from shared.identity import Identity
+from shared.replies.portfolio import Assessment, Engagement, Partner, Person, Project, SupportRequest, Update
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -66,6 +73,15 @@ class PhaseChangeRefused(ApiError):
     def __init__(self, refused: phases.Refused) -> None:
         error = FieldError(refused.field, refused.message_en, refused.message_cy)
         super().__init__(refused.message_en, refused.message_cy, [error], code=refused.code)
+
+
+class AssessmentRefused(ApiError):
+    """The assessment's life cycle refuses the change (409), with a stable code."""
+
+    status = 409
+
+    def __init__(self, refused: assessments.Refused) -> None:
+        super().__init__(refused.message_en, refused.message_cy, code=refused.code)
 
 
 class AlreadyTriaged(Conflict):
@@ -266,3 +282,117 @@ async def add_person(conn: Conn, actor: Actor, new: NewPerson) -> tuple[Person, 
         event = PersonAdded(name=new.name, kind=new.kind, partner_id=new.partner_id, language=new.language)
         position = await _emit(conn, actor, event, aggregate_id=person.id, seq=1, partner_id=new.partner_id)
     return person, position
+
+
+# Assessments ------------------------------------------------------------------------------------
+# These take the caller's identity, not only its actor: who may act depends on their organisation.
+
+
+async def _assessment_event(
+    conn: Conn, viewer: Identity, cls: type[AssessmentDrafted | AssessmentSubmitted | AssessmentPublished],
+    record: AssessmentRecord,
+) -> int:  # fmt: skip
+    """An assessment's version is its event sequence; the event carries its project as it stands."""
+    project = await store.read_project(conn, record.snapshot.project_id)
+    event = cls(assessment=record.snapshot, for_project=project.snapshot)
+    return await _emit(
+        conn, viewer.actor, event, aggregate_id=record.id, seq=record.version, partner_id=project.snapshot.partner_id
+    )
+
+
+async def draft_assessment(
+    conn: Conn, viewer: Identity, project_id: uuid.UUID, new: NewAssessment, today: dt.date
+) -> tuple[Assessment, int]:
+    """Start an assessment of the project at a gate, as a draft (a partner: its own team's self-assessment)."""
+    version = standards.CURRENT
+    _refuse(assessments.input_errors(new.ratings, new.held_on, new.to_phase, today, version))
+    async with conn.transaction():
+        project = await store.get_project(conn, project_id, viewer)  # 404 unless the caller may see it
+        if not assessments.may_create(viewer, new.kind, project.snapshot.partner_id):
+            raise Forbidden()
+        ratings = assessments.merged([], new.ratings)
+        snapshot = AssessmentSnapshot(
+            project_id=project_id, from_phase=assessments.GATES[new.to_phase], to_phase=new.to_phase, kind=new.kind,
+            held_on=new.held_on, standards_version=version,
+            panel=[PanelMember(name=m.name.strip(), role=m.role.strip()) for m in new.panel], ratings=ratings,
+            summary_en=new.summary_en, summary_cy=new.summary_cy, status="draft",
+            outcome=assessments.outcome(ratings, new.panel_outcome, version), panel_outcome=new.panel_outcome,
+            override_reason=new.override_reason.strip(),
+        )  # fmt: skip
+        record = await assessment_store.insert(conn, uuid.uuid4(), snapshot, viewer.sub)
+        position = await _assessment_event(conn, viewer, AssessmentDrafted, record)
+    return assessments.full_reply(record), position
+
+
+async def _lock_assessment(
+    conn: Conn, viewer: Identity, assessment_id: uuid.UUID, expected_version: int | None
+) -> AssessmentRecord:
+    """The assessment, locked, if the caller may change it (404 if they may not even see it, else 403)."""
+    await assessment_store.get(conn, assessment_id, viewer)
+    record = await assessment_store.lock(conn, assessment_id)
+    if not assessments.may_edit(viewer, record.snapshot, record.partner_id):
+        raise Forbidden()
+    _check_version(record.version, expected_version)
+    return record
+
+
+async def edit_assessment(
+    conn: Conn, viewer: Identity, assessment_id: uuid.UUID, changes: AssessmentChanges, expected_version: int | None,
+    today: dt.date,
+) -> tuple[Assessment, int | None]:  # fmt: skip
+    """Change a draft (staff: a submitted self-assessment too); the outcome is derived again."""
+    async with conn.transaction():
+        record = await _lock_assessment(conn, viewer, assessment_id, expected_version)
+        refused = assessments.edit_refusal(record.snapshot.status, viewer)
+        if refused is not None:
+            raise AssessmentRefused(refused)
+        now = record.snapshot
+        given = [] if isinstance(changes.ratings, msgspec.UnsetType) else changes.ratings
+        held_on = None if isinstance(changes.held_on, msgspec.UnsetType) else changes.held_on
+        _refuse(assessments.input_errors(given, held_on, None, today, now.standards_version))
+        fields = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not msgspec.UNSET}
+        if "panel" in fields:
+            fields["panel"] = [PanelMember(name=m.name.strip(), role=m.role.strip()) for m in changes.panel or []]
+        if "ratings" in fields:
+            fields["ratings"] = assessments.merged(now.ratings, given)
+        if "override_reason" in fields:
+            fields["override_reason"] = str(fields["override_reason"]).strip()
+        after = msgspec.structs.replace(now, **fields)
+        fields["outcome"] = assessments.outcome(after.ratings, after.panel_outcome, after.standards_version)
+        changed = {k: v for k, v in fields.items() if getattr(now, k) != v}
+        if not changed:
+            return assessments.full_reply(record), None
+        record = await assessment_store.update(conn, assessment_id, changed)
+        position = await _assessment_event(conn, viewer, AssessmentDrafted, record)
+    return assessments.full_reply(record), position
+
+
+async def submit_assessment(
+    conn: Conn, viewer: Identity, assessment_id: uuid.UUID, expected_version: int | None
+) -> tuple[Assessment, int]:
+    """A partner's team hands its complete self-assessment to CDPS."""
+    async with conn.transaction():
+        record = await _lock_assessment(conn, viewer, assessment_id, expected_version)
+        refused = assessments.submit_refusal(record.snapshot)
+        if refused is not None:
+            raise AssessmentRefused(refused)
+        _refuse(assessments.completeness_errors(record.snapshot))
+        record = await assessment_store.update(conn, assessment_id, {"status": "submitted"})
+        position = await _assessment_event(conn, viewer, AssessmentSubmitted, record)
+    return assessments.full_reply(record), position
+
+
+async def publish_assessment(
+    conn: Conn, viewer: Identity, assessment_id: uuid.UUID, expected_version: int | None
+) -> tuple[Assessment, int]:
+    """A lead publishes a complete assessment: its outcome is fixed, and the gate rule reads it."""
+    async with conn.transaction():
+        if not viewer.is_staff:
+            raise Forbidden()
+        record = await _lock_assessment(conn, viewer, assessment_id, expected_version)
+        if record.snapshot.status == "published":
+            raise AssessmentRefused(assessments.refusal("assessment_published"))
+        _refuse(assessments.completeness_errors(record.snapshot))
+        record = await assessment_store.update(conn, assessment_id, {"status": "published"}, publishing=True)
+        position = await _assessment_event(conn, viewer, AssessmentPublished, record)
+    return assessments.full_reply(record), position

@@ -174,6 +174,11 @@ async def get_project_by_slug(conn: Conn, slug: str, viewer: Identity) -> Projec
     return _project(row)
 
 
+async def read_project(conn: Conn, project_id: uuid.UUID) -> ProjectRecord:
+    """The project whoever asks: for a command that has already checked who may act on it."""
+    return _project(await conn.fetchrow("SELECT * FROM projects WHERE id = $1", project_id))
+
+
 def encode_cursor(created_at: dt.datetime, project_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{project_id}".encode()).decode()
 

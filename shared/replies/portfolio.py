@@ -8,10 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 import msgspec
 
-from shared.events import EngagementKind, Health, PartnerSnapshot, Phase, ProjectSnapshot, TransitionKind
+from shared.events import (
+    AssessmentKind,
+    AssessmentSnapshot,
+    EngagementKind,
+    GateOutcome,
+    Health,
+    PartnerSnapshot,
+    Phase,
+    ProjectSnapshot,
+    Rating,
+    TransitionKind,
+)
 
 
 class Partner(PartnerSnapshot, frozen=True, kw_only=True):
@@ -121,3 +133,40 @@ class Person(msgspec.Struct, kw_only=True):
 
 class ImportResult(msgspec.Struct, kw_only=True):
     created: int
+
+
+class Assessment(AssessmentSnapshot, frozen=True, kw_only=True):
+    """An assessment in full: for staff, and for the project's partner (its self-assessments, and
+    whatever is published)."""
+
+    id: uuid.UUID
+    version: int
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    published_at: dt.datetime | None
+    one_language: dict[int, Literal["en", "cy"]]
+    """Standards whose evidence and recommendations exist in one language only, and which one."""
+
+
+class StandardOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    standard: int
+    rating: Rating | None
+
+
+class AssessmentSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A published assessment as anyone who may see its project reads it: the outcome per standard,
+    without the panel's names, evidence or recommendations."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    from_phase: Phase
+    to_phase: Phase
+    kind: AssessmentKind
+    held_on: dt.date
+    standards_version: str
+    outcome: GateOutcome | None
+    ratings: list[StandardOutcome]
+    summary_en: str
+    summary_cy: str
+    published_at: dt.datetime | None

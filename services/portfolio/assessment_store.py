@@ -1,0 +1,118 @@
+"""Portfolio SQL for assessments: plain, parameterised statements, one function each; no rules, no events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import asyncpg
+import msgspec
+
+from services.portfolio.assessments import AssessmentRecord
+from services.portfolio.store import VISIBLE, Missing
+from shared.events import AssessmentSnapshot
+from shared.identity import Identity
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+
+_COLUMNS = frozenset(AssessmentSnapshot.__struct_fields__) - {"project_id", "from_phase", "to_phase", "kind"}
+_SELECT = "SELECT a.*, p.partner_id FROM assessments a JOIN projects p ON p.id = a.project_id"
+
+
+async def insert(
+    conn: Conn, assessment_id: uuid.UUID, snapshot: AssessmentSnapshot, created_by: str
+) -> AssessmentRecord:
+    values = msgspec.to_builtins(snapshot)
+    await conn.execute(
+        """INSERT INTO assessments (id, project_id, from_phase, to_phase, kind, held_on, standards_version, panel,
+                                    ratings, summary_en, summary_cy, status, outcome, panel_outcome, override_reason,
+                                    created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)""",
+        assessment_id, snapshot.project_id, snapshot.from_phase, snapshot.to_phase, snapshot.kind, snapshot.held_on,
+        snapshot.standards_version, values["panel"], values["ratings"], snapshot.summary_en, snapshot.summary_cy,
+        snapshot.status, snapshot.outcome, snapshot.panel_outcome, snapshot.override_reason, created_by,
+    )  # fmt: skip
+    return await _one(conn, f"{_SELECT} WHERE a.id = $1", assessment_id)
+
+
+async def lock(conn: Conn, assessment_id: uuid.UUID) -> AssessmentRecord:
+    """The assessment, its row locked until the transaction ends (changes to one assessment queue here)."""
+    return await _one(conn, f"{_SELECT} WHERE a.id = $1 FOR UPDATE OF a", assessment_id)
+
+
+async def update(
+    conn: Conn, assessment_id: uuid.UUID, fields: Mapping[str, object], *, publishing: bool = False
+) -> AssessmentRecord:
+    """Set ``fields`` and count one more version (publishing also stamps the time)."""
+    unknown = fields.keys() - _COLUMNS
+    if unknown:
+        raise ValueError(f"not a column a change may set: {sorted(unknown)}")
+    values = [msgspec.to_builtins(v) if k in ("panel", "ratings") else v for k, v in fields.items()]
+    assignments = "".join(f"{name} = ${i}, " for i, name in enumerate(fields, start=2))
+    stamp = "published_at = now(), " if publishing else ""
+    await conn.execute(
+        f"UPDATE assessments SET {assignments}{stamp}version = version + 1, updated_at = now() WHERE id = $1",
+        assessment_id, *values,
+    )  # fmt: skip
+    return await _one(conn, f"{_SELECT} WHERE a.id = $1", assessment_id)
+
+
+async def get(conn: Conn, assessment_id: uuid.UUID, viewer: Identity) -> AssessmentRecord:
+    """The assessment if the viewer may see its project and it is published, theirs or they are staff."""
+    return await _one(
+        conn, f"{_SELECT} WHERE a.id = $3 AND {_visible('p')} AND {_READABLE}", viewer.role, viewer.partner_id,
+        assessment_id,
+    )  # fmt: skip
+
+
+async def listed(
+    conn: Conn, viewer: Identity, *, project_id: uuid.UUID | None = None, status: str | None = None
+) -> list[AssessmentRecord]:
+    """The assessments the viewer may read, newest first, of one project or all."""
+    rows = await conn.fetch(
+        f"""{_SELECT} WHERE {_visible('p')} AND {_READABLE}
+              AND ($3::uuid IS NULL OR a.project_id = $3) AND ($4::text IS NULL OR a.status = $4)
+            ORDER BY a.held_on DESC, a.created_at DESC""",
+        viewer.role, viewer.partner_id, project_id, status,
+    )  # fmt: skip
+    return [_record(r) for r in rows]
+
+
+async def published_outcomes(conn: Conn, project_id: uuid.UUID, to_phase: str) -> list[str]:
+    """The outcomes of the project's published assessments of one gate, newest first."""
+    rows = await conn.fetch(
+        """SELECT outcome FROM assessments WHERE project_id = $1 AND to_phase = $2 AND status = 'published'
+           ORDER BY published_at DESC""",
+        project_id, to_phase,
+    )  # fmt: skip
+    return [r["outcome"] for r in rows]
+
+
+def _visible(alias: str) -> str:
+    """The projects' visibility rule (store.VISIBLE), on the joined project's columns."""
+    return VISIBLE.replace("visibility", f"{alias}.visibility").replace("partner_id", f"{alias}.partner_id")
+
+
+# $1 = role, $2 = partner id: staff read all; a partner its own project's drafts of self-assessment
+# too; everyone else what is published.
+_READABLE = """(a.status = 'published' OR $1 IN ('admin', 'lead')
+    OR ($1 = 'partner' AND p.partner_id = $2 AND a.kind = 'self_assessment'))"""
+
+
+async def _one(conn: Conn, query: str, *args: object) -> AssessmentRecord:
+    row = await conn.fetchrow(query, *args)
+    if row is None:
+        raise Missing()
+    return _record(row)
+
+
+def _record(row: asyncpg.Record) -> AssessmentRecord:
+    snapshot = msgspec.convert({k: row[k] for k in AssessmentSnapshot.__struct_fields__}, AssessmentSnapshot)
+    return AssessmentRecord(
+        id=row["id"], snapshot=snapshot, partner_id=row["partner_id"], version=row["version"],
+        created_by=row["created_by"], created_at=row["created_at"], updated_at=row["updated_at"],
+        published_at=row["published_at"],
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from services.portfolio import assessment_store, assessments, commands, store
 from services.portfolio.assessments import AssessmentChanges, NewAssessment
 from services.portfolio.routes.common import today, written
 from shared.http import Unauthorised
+from shared.idempotency import idempotent
 from shared.replies.portfolio import Assessment, AssessmentSummary
 from shared.requests import Caller, Connection, ExpectedVersion, identity_of, staff_only
 
@@ -30,6 +31,7 @@ class AssessmentsController(Controller):
     path = "/api/v1"
     tags = ["assessments"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
+    @idempotent
     @post("/projects/{project_id:uuid}/assessments", guards=[signed_in])
     async def draft_assessment(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[NewAssessment], identity: Caller, conn: Connection
@@ -73,6 +75,7 @@ class AssessmentsController(Controller):
         )
         return written(assessment, version=assessment.version, position=position)
 
+    @idempotent
     @post("/assessments/{assessment_id:uuid}/submit", status_code=200, guards=[signed_in])
     async def submit_assessment(
         self, assessment_id: FromPath[uuid.UUID], identity: Caller, conn: Connection, expected_version: ExpectedVersion
@@ -81,6 +84,7 @@ class AssessmentsController(Controller):
         assessment, position = await commands.submit_assessment(conn, identity, assessment_id, expected_version)
         return written(assessment, version=assessment.version, position=position)
 
+    @idempotent
     @post("/assessments/{assessment_id:uuid}/publish", status_code=200, guards=[staff_only])
     async def publish_assessment(
         self, assessment_id: FromPath[uuid.UUID], identity: Caller, conn: Connection, expected_version: ExpectedVersion

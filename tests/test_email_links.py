@@ -2,7 +2,7 @@
 
 One journey sends each kind of email through the real services and a real SMTP server (aiosmtpd):
 a sign-in link, an admin's invitation, a subscription's confirmation, a project update, a phase
-change, a weekly digest, and unsubscribe links in them. Then every link to the site in every email
+change, a weekly digest, a support request's acknowledgement, and unsubscribe links in them. Then every link to the site in every email
 of the journey is opened with GET, twice, as a mail scanner and then the person would: each must answer 2xx both
 times, so no GET spends a link or depends on having been opened before. (The session's other
 emails are not checked: their tests spend links and unsubscribe on purpose.)
@@ -107,7 +107,17 @@ async def test_every_link_in_every_email_the_journeys_send_opens_a_working_page(
             assert invited.status_code == 303, invited.text
         await mail(invitee, "Gwahoddiad")
 
-        kinds = {"sign-in": member.email, "invitation": invitee, "confirmation": follower, "digest": weekly}
+        # A support request: its acknowledgement goes to whoever asked.
+        asker = f"asker-{tag}@example.org"
+        async with browser(stack) as visitor:
+            sent = await visitor.post("/support", {"organisation": "Cyngor Tref Aberaeron", "contact_name": "Nia Jones",
+                                                   "contact_email": asker, "language": "cy", "urgency": "low",
+                                                   "need": "Our allotment list is on paper."})  # fmt: skip
+            assert sent.status_code == 303, sent.text
+        await mail(asker, "Mae eich cais am gymorth gennym")
+
+        kinds = {"sign-in": member.email, "invitation": invitee, "confirmation": follower, "digest": weekly,
+                 "support": asker}  # fmt: skip
         assert all(mine.get(address) for address in kinds.values()), kinds
         every_link = {url for messages in mine.values() for message in messages for url in links(message, web)}
         for part in ("/signin/", "/projects/", "/subscriptions/confirm", "/subscriptions/unsubscribe"):

@@ -3,12 +3,13 @@ the message is acked). Sending is the sender's job: a crash between the two lose
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from services.notifier import store
-from services.notifier.domain import TEMPLATE_FOR_EVENT, reach_of, recipients
+from services.notifier.domain import SUPPORT_RECEIVED, TEMPLATE_FOR_EVENT, reach_of, recipients
 from services.notifier.weeknotes import store as weeknotes_store
 from shared.events import (
     CATALOGUE,
@@ -43,6 +44,8 @@ async def apply_event(conn: Conn, envelope: Envelope) -> None:
     if isinstance(event, SupportTriaged):
         await _reply_to_requester(conn, envelope, template, payload)
         return
+    if isinstance(event, SupportRequested):
+        await _acknowledge(conn, envelope, event, payload)
     reach = reach_of(envelope, event)
     if reach is None:
         return
@@ -73,6 +76,20 @@ async def _remember(conn: Conn, envelope: Envelope, event: object) -> None:
         await store.keep_partner(conn, envelope.aggregate_id, envelope.aggregate_seq, event.partner)
     if isinstance(event, SupportRequested):
         await store.remember_contact(conn, envelope.aggregate_id, event)
+
+
+_ACKNOWLEDGEMENTS = uuid.UUID("3b0f7c52-1d7e-4a8e-9f1c-5a2b6c0d9e47")
+
+
+async def _acknowledge(conn: Conn, envelope: Envelope, event: SupportRequested, payload: dict[str, Any]) -> None:
+    """Whoever asked hears at once, in the language they asked in, what CDPS received. Its own id (derived,
+    so a redelivery adds nothing) keeps it apart from the staff notice, should a lead ask as well."""
+    acknowledgement = uuid.uuid5(_ACKNOWLEDGEMENTS, str(envelope.id))
+    await store.add_notice(conn, acknowledgement, envelope.type, payload)
+    await store.add_delivery(
+        conn, event_id=acknowledgement, event_type=envelope.type, template=SUPPORT_RECEIVED,
+        recipient=event.contact_email.strip().lower(), language=event.language, subscription_id=None,
+    )  # fmt: skip
 
 
 async def _reply_to_requester(conn: Conn, envelope: Envelope, template: str, payload: dict[str, Any]) -> None:

@@ -41,6 +41,8 @@ DIGEST = "weekly_digest"
 SIGNIN = "signin_link"
 INVITATION = "invitation"
 ONE_OFF = (SIGNIN, INVITATION)
+SUPPORT_RECEIVED = "support_received"
+"""The acknowledgement to whoever asked for support (staff get ``support_requested``)."""
 """Emails sent at once over core NATS, to someone who asked (or was invited) a moment ago: no
 subscription, no unsubscribe link, and nothing kept of their link."""
 # The event_type of deliveries that no portfolio event caused.

@@ -35,6 +35,9 @@ EMAILS: dict[str, frozenset[str]] = {
     "support_requested": frozenset(
         {"organisation", "contact_name", "contact_email", "need", "urgency", "requested_language", "unsubscribe_url"}
     ),
+    "support_received": frozenset(  # the requester's acknowledgement: the same notice as the staff's
+        {"organisation", "contact_name", "contact_email", "need", "urgency", "requested_language", "unsubscribe_url"}
+    ),
     "support_triaged": frozenset({"contact_name", "organisation", "accepted", "reason", "unsubscribe_url"}),
     "subscription_confirmation": frozenset({"confirm_url", "target", "rhythm", "unsubscribe_url"}),
     "weekly_digest": frozenset({"items", "period_start", "period_end", "target", "unsubscribe_url"}),

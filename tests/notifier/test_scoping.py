@@ -18,7 +18,7 @@ from shared.events import (
     SupportTriaged,
 )
 from tests.helpers import eventually, snapshot
-from tests.notifier.conftest import Notifier, first
+from tests.notifier.conftest import Notifier, Received, first
 
 OURS, THEIRS = uuid.uuid4(), uuid.uuid4()
 
@@ -116,8 +116,10 @@ async def test_a_support_outcome_goes_to_the_person_who_asked_in_their_language_
                            aggregate_id=request)  # fmt: skip
     await notifier.publish(SupportTriaged(outcome="declined", reason="Dim capasiti", engagement_id=None),
                            aggregate_id=request, seq=2)  # fmt: skip
-    reply = await eventually(lambda: first(notifier.smtp.to("sian@gwynedd.example")))
-    assert reply.message["Subject"] == "Eich cais am gymorth gan CDPS"
+    async def outcome() -> list[Received]:  # after the acknowledgement of the request
+        return [r for r in notifier.smtp.to("sian@gwynedd.example") if r.message["Subject"] == "Eich cais am gymorth gan CDPS"]
+
+    [reply] = await eventually(outcome)
     assert "Annwyl Siân" in reply.text() and "Dim capasiti" in reply.text() and "Dear" not in reply.text()
     assert "List-Unsubscribe" in reply.message  # it stops every email to the address
     await notifier.applied()
@@ -125,3 +127,29 @@ async def test_a_support_outcome_goes_to_the_person_who_asked_in_their_language_
     assert [d["recipient"] for d in triaged] == ["sian@gwynedd.example"]
     # The contact was only kept until the reply was recorded.
     assert await notifier.pool.fetchval("SELECT count(*) FROM support_contacts") == 0
+
+
+async def test_whoever_asks_for_support_is_told_at_once_in_their_language_what_they_asked_and_opted_in_staff_too(
+    notifier: Notifier,
+) -> None:
+    await notifier.follow("lead@cdps.example", "lead")  # opted in: follows the portfolio from their account
+    await notifier.follow("other@cdps.example", "lead", target_kind="project", target_id=str(uuid.uuid4()))
+    need = "Mae ein rhestr aros am randiroedd ar bapur.\nSut allwn ni ei symud ar-lein?"
+    requested = await notifier.publish(SupportRequested(
+        organisation="Cyngor Tref Aberaeron", contact_name="Nia Jones", contact_email="Nia@Aberaeron.example",
+        language="cy", need=need, urgency="medium"))  # fmt: skip
+    acknowledgement = await eventually(lambda: first(notifier.smtp.to("nia@aberaeron.example")))
+    assert acknowledgement.message["Subject"] == "Mae eich cais am gymorth gennym"
+    text = acknowledgement.text()
+    assert "Annwyl Nia Jones" in text and need.replace("\n", "\r\n") in text and "Canolig" in text
+    assert "Dear" not in text
+    assert need.splitlines()[0] in acknowledgement.html()
+    notice = await eventually(lambda: first(notifier.smtp.to("lead@cdps.example")))
+    assert "Cyngor Tref Aberaeron" in str(notice.message["Subject"]) and "Nia@Aberaeron.example" in notice.text()
+    await notifier.applied()
+    await notifier.settled()
+    assert notifier.smtp.to("other@cdps.example") == []  # staff who did not opt in hear nothing
+    await notifier.publish(requested, envelope=requested, msg_id="delivered again")  # a redelivery adds nothing
+    await notifier.applied()
+    await notifier.settled()
+    assert len(notifier.smtp.to("nia@aberaeron.example")) == 1

@@ -98,6 +98,13 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         ["Cais am gymorth: Cyngor Gwynedd", "jo@example.org", "Uchel", "Saesneg", "Help with a discovery"],
         ["Support request from Cyngor Gwynedd", "jo@example.org", "High", "English", "Help with a discovery"],
     ),
+    "support_received": (
+        notice(SupportRequested(organisation="Cyngor Gwynedd", contact_name="Jo Bloggs",
+                                contact_email="jo@example.org", language="cy", need="Help with a discovery",
+                                urgency="high")),
+        ["Mae eich cais am gymorth gennym", "Annwyl Jo Bloggs", "Cyngor Gwynedd", "Help with a discovery", "Uchel"],
+        ["We have your request for support", "Dear Jo Bloggs", "Cyngor Gwynedd", "Help with a discovery", "High"],
+    ),
     "support_triaged": (
         notice(SupportTriaged(outcome="accepted", reason="We start in May.", engagement_id=None),
                contact={"name": "Jo Bloggs", "organisation": "Cyngor Gwynedd"}),

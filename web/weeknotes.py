@@ -23,6 +23,10 @@ _CLASSES = {"h1": "govuk-heading-xl", "h2": "govuk-heading-l", "h3": "govuk-head
             "ul": "govuk-list govuk-list--bullet"}  # fmt: skip
 
 
+ATOM = "application/atom+xml; charset=utf-8"
+"""With its charset: without one, browsers read the feed's UTF-8 (curly quotes, Welsh letters) as Latin-1."""
+
+
 def iso_label(week: dt.date) -> str:
     year, number, _ = week.isocalendar()
     return f"{year}-W{number:02d}"
@@ -56,7 +60,7 @@ async def weeknotes_feed(request: HxRequest, lang: PageLanguage) -> Response[byt
         )
     except httpx.HTTPError:
         return Response(b"", status_code=503)
-    return Response(upstream.content, status_code=upstream.status_code, media_type="application/atom+xml")
+    return Response(upstream.content, status_code=upstream.status_code, media_type=ATOM)
 
 
 @get("/weeknotes/{label:str}")

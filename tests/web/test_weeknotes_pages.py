@@ -50,10 +50,13 @@ async def test_a_visitor_reads_a_published_weeknote_in_welsh_with_a_feed_and_mar
         project_link = f'href="{stack.urls["web"]}/projects/weeknote-star"'  # the heading links to its page
         assert project_link in page.text
         assert (await client.get(f"{stack.urls['web']}/projects/weeknote-star")).status_code == 200
-        feed = feedparser.parse(
-            (await client.get(f"{stack.urls['web']}/weeknotes/feed.atom", params={"lang": "cy"})).text
-        )
+        served = await client.get(f"{stack.urls['web']}/weeknotes/feed.atom", params={"lang": "cy"})
+        assert served.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        feed = feedparser.parse(served.content)  # as a feed reader gets it: bytes, the charset from the header
         assert not feed.bozo and any(label in entry.link for entry in feed.entries)
+        [entry] = [e for e in feed.entries if label in e.link]
+        assert entry.content[0].type == "text/html"
+        assert f'<a href="{stack.urls["web"]}/projects/weeknote-star">Seren yr wythnos</a>' in entry.content[0].value
         markdown = await client.get(f"{stack.urls['web']}/weeknotes/{label}.md", params={"lang": "en"})
         assert markdown.status_code == 200 and markdown.text.startswith("# Weeknotes: week beginning")
         assert "Weeknote star" in markdown.text

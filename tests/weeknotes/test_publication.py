@@ -96,7 +96,8 @@ async def test_staff_edit_the_intro_and_hide_an_item_before_publication_and_not_
 
 def test_the_atom_feed_is_valid_for_a_feed_reader() -> None:
     published = dt.datetime(2026, 3, 27, 16, tzinfo=dt.UTC)
-    text = atom([(WEEK, published, "# Nodiadau <wythnos> & mwy")], base_url="https://portfolio.cdps.example", lang="cy",
+    content = "# Nodiadau <wythnos> & mwy\n\n### [Ffurflenni](https://portfolio.cdps.example/projects/forms)\n\n- “Da”"
+    text = atom([(WEEK, published, content)], base_url="https://portfolio.cdps.example", lang="cy",
                 updated=published)  # fmt: skip
     feed = feedparser.parse(text)
     assert not feed.bozo, feed.bozo_exception
@@ -104,4 +105,8 @@ def test_the_atom_feed_is_valid_for_a_feed_reader() -> None:
     [entry] = feed.entries
     assert entry.title == "Nodiadau wythnos: wythnos yn dechrau 23 Mawrth 2026"
     assert entry.link == "https://portfolio.cdps.example/weeknotes/2026-W13?lang=cy"
-    assert entry.content[0].value == "# Nodiadau <wythnos> & mwy"
+    assert entry.content[0].type == "text/html"  # HTML rendered from the Markdown, escaped in the XML
+    assert entry.content[0].value == (
+        "<h1>Nodiadau &lt;wythnos&gt; &amp; mwy</h1>\n"
+        '<h3><a href="https://portfolio.cdps.example/projects/forms">Ffurflenni</a></h3>\n<ul>\n<li>“Da”</li>\n</ul>'  # feedparser trims the last newline
+    )

@@ -64,7 +64,11 @@ async def list_weeknotes(conn: Connection) -> list[store.Published]:
     return await store.list_published(conn)
 
 
-@get("/api/v1/weeknotes/feed.atom", media_type="application/atom+xml", tags=["weeknotes"])
+ATOM = "application/atom+xml; charset=utf-8"
+"""With its charset: without one, browsers read the feed's UTF-8 (curly quotes, Welsh letters) as Latin-1."""
+
+
+@get("/api/v1/weeknotes/feed.atom", media_type=ATOM, tags=["weeknotes"])
 async def feed(state: State, conn: Connection, lang: Lang = "cy") -> str:
     notes = await store.list_published(conn, limit=50)
     runtime: Runtime = state.runtime

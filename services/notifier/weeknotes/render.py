@@ -9,6 +9,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markdown_it import MarkdownIt
 
 from services.notifier.weeknotes.calendar import iso_label
 from services.notifier.weeknotes.compose import AREAS, Language, Weeknote, area_name, summary
@@ -39,6 +40,16 @@ def markdown(note: Weeknote, lang: Language, intro: str = "", *, web_base: str) 
     )  # fmt: skip
 
 
+# HTML in the Markdown source is not let through: weeknotes include text people wrote.
+_to_html = MarkdownIt("commonmark", {"html": False})
+
+
+def html(markdown_text: str) -> str:
+    """A weeknote as HTML, for feed readers (the web adds its own classes to show it on its pages)."""
+    rendered: str = _to_html.render(markdown_text)
+    return rendered
+
+
 def title(week: dt.date, lang: Language) -> str:
     if lang == "cy":
         return f"Nodiadau wythnos: wythnos yn dechrau {long_date(week, 'cy')}"
@@ -48,7 +59,8 @@ def title(week: dt.date, lang: Language) -> str:
 def atom(
     entries: list[tuple[dt.date, dt.datetime, str]], *, base_url: str, lang: Language, updated: dt.datetime
 ) -> str:
-    """An Atom 1.0 feed of published weeknotes: (week, published at, content as Markdown text)."""
+    """An Atom 1.0 feed of published weeknotes: (week, published at, content as Markdown text). Each
+    entry's content is its HTML, escaped (type="html"), as feed readers show it."""
     feed_title = "Nodiadau wythnos CDPS" if lang == "cy" else "CDPS weeknotes"
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -68,7 +80,7 @@ def atom(
             f'<link rel="alternate" href="{escape(link)}"/>',
             f"<published>{published.isoformat()}</published>",
             f"<updated>{published.isoformat()}</updated>",
-            f'<content type="text">{escape(content)}</content>',
+            f'<content type="html">{escape(html(content))}</content>',
             "</entry>",
         ]
     parts.append("</feed>")

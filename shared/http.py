@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import msgspec
@@ -27,14 +26,10 @@ from shared.identity import PUBLIC, Identity, verify
 from shared.logs import get_logger
 from shared.supervision import DEPENDENCY_ERRORS, Outage
 from shared.tokens import InvalidToken
+from shared.validation import FieldError as FieldError  # the error bodies' shape, used by every service
+from shared.validation import explain, problems
 
 log = get_logger(__name__)
-
-
-class FieldError(msgspec.Struct, frozen=True):
-    field: str
-    message_en: str
-    message_cy: str
 
 
 class ErrorBody(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -96,8 +91,12 @@ class MalformedBody(ApiError):
         )  # fmt: skip
 
 
+JSON_BODY = "cdps.json"
+"""Where a request's decoded JSON body is kept, for the 422 handler to check it whole."""
+
+
 class JsonRequest(Request[Any, Any, Any]):
-    """A request whose JSON body is refused with a 400 when it is not UTF-8.
+    """A request whose JSON body is refused with a 400 when it is not UTF-8, and kept once decoded.
 
     msgspec raises ``UnicodeDecodeError`` (not ``DecodeError``) for bytes that are not UTF-8, and
     Litestar only turns ``DecodeError`` into a 400, so without this such a body is a 500.
@@ -105,9 +104,11 @@ class JsonRequest(Request[Any, Any, Any]):
 
     async def json(self) -> Any:
         try:
-            return await super().json()
+            value = await super().json()
         except UnicodeDecodeError:
             raise MalformedBody() from None
+        self.scope["state"][JSON_BODY] = value
+        return value
 
 
 class NotFound(ApiError):
@@ -131,52 +132,38 @@ class Forbidden(ApiError):
         super().__init__("You do not have permission to do this", "Nid oes gennych ganiatâd i wneud hyn")
 
 
-# msgspec's validation messages, in Welsh. Order matters: the first pattern that matches wins.
-_WELSH = [
-    (re.compile(r"^Object missing required field `(.+)`"), r"Mae angen llenwi'r maes `\1`"),
-    (re.compile(r"^Object contains unknown field `(.+)`"), r"Nid yw'r maes `\1` yn cael ei adnabod"),
-    (re.compile(r"^Expected `(.+)` of length >= (\d+)"), r"Rhaid i hwn fod o leiaf \2 nod o hyd"),
-    (re.compile(r"^Expected `(.+)` of length <= (\d+)"), r"Ni all hwn fod yn hwy na \2 nod"),
-    (re.compile(r"^Expected `(.+)` matching regex (.+)"), r"Nid yw hwn yn y ffurf gywir (\2)"),
-    (re.compile(r"^Expected `(.+)`, got `(.+)`"), r"Disgwyl `\1`, cafwyd `\2`"),
-    (re.compile(r"^Invalid enum value (.+)"), r"Nid yw \1 yn un o'r dewisiadau a ganiateir"),
-    (re.compile(r"^Expected `(.+)` >= (.+)"), r"Rhaid i hwn fod yn \2 neu fwy"),
-    (re.compile(r"^Expected `(.+)` <= (.+)"), r"Rhaid i hwn fod yn \2 neu lai"),
-    (re.compile(r"^Invalid (.+)"), r"\1 annilys"),
-]
-
-
-def welsh(message: str) -> str:
-    for pattern, replacement in _WELSH:
-        if pattern.search(message):
-            return pattern.sub(replacement, message)
-    return f"Mae'r gwerth hwn yn annilys ({message})"
-
-
-_PATH = re.compile(r" - at `\$\.?(.*)`$")
-
-
-def split_validation_message(message: str, default_field: str = "body") -> tuple[str, str]:
-    """(field, message) from msgspec's 'message - at `$.field`' or '... field `name`' forms."""
-    match = _PATH.search(message)
-    if match:
-        return match[1].split("[")[0] or default_field, message[: match.start()]
-    named = re.search(r"field `(.+?)`", message)
-    return (named[1] if named else default_field), message
-
-
-def field_errors_from_validation(exc: ValidationException) -> list[FieldError]:
-    """Litestar reports msgspec's first error as 'message - at `$.field`'; name the field."""
+def validation_errors(request: Request[Any, Any, Any], exc: ValidationException) -> list[FieldError]:
+    """Every bad field of the request, in words naming each: Litestar reports a body's first problem
+    only, so a refused body is checked again, whole (``shared/validation.py``)."""
     extra: Any = exc.extra
     items = extra if isinstance(extra, list) else [{"message": exc.detail}]
-    errors = []
+    errors: list[FieldError] = []
+    body_refused = False
     for item in items:
-        message = str(item.get("message", exc.detail)) if isinstance(item, dict) else str(item)
-        key = str(item.get("key") or "") if isinstance(item, dict) else ""
-        default = "body" if key in ("", "data", "body") else key.split("[")[0]  # "data" is the whole body
-        field, message = split_validation_message(message, default)
-        errors.append(FieldError(field=field, message_en=message, message_cy=welsh(message)))
+        item = item if isinstance(item, dict) else {"message": str(item)}
+        key = str(item.get("key") or "")
+        if item.get("source") == "body" or key.split(".")[0] in ("", "data"):
+            body_refused = True
+            continue
+        parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+        annotation = parameter.annotation if parameter is not None else None
+        errors.append(explain(key, str(item.get("message", exc.detail)), annotation))
+    if body_refused:
+        errors = _body_errors(request, items) + errors
     return errors
+
+
+def _body_errors(request: Request[Any, Any, Any], items: list[Any]) -> list[FieldError]:
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    body_type = data.annotation if data is not None else None
+    raw = request.scope["state"].get(JSON_BODY, msgspec.UNSET)
+    if isinstance(body_type, type) and issubclass(body_type, msgspec.Struct) and raw is not msgspec.UNSET:
+        found = problems(body_type, raw)
+        if found:
+            return found
+    body_items = [i for i in items if isinstance(i, dict) and (i.get("source") == "body" or not i.get("key"))]
+    return [explain(str(i.get("key") or "").removeprefix("data").lstrip(".") or "body", str(i.get("message", "")))
+            for i in body_items]  # fmt: skip
 
 
 def _body(
@@ -192,8 +179,8 @@ def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[Erro
     return _body(exc.status, exc.message_en, exc.message_cy, exc.errors, exc.code)
 
 
-def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
-    invalid = Invalid(field_errors_from_validation(exc))
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
+    invalid = Invalid(validation_errors(request, exc))
     return _body(invalid.status, invalid.message_en, invalid.message_cy, invalid.errors)
 
 

@@ -30,7 +30,7 @@ from services.notifier.weeknotes.api import ROUTES as WEEKNOTES_ROUTES
 from services.notifier.weeknotes.scheduler import run_scheduler
 from shared import db
 from shared.consumer import EventConsumer, one_at_a_time
-from shared.http import EXCEPTION_HANDLERS
+from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.outbox import Relay
 from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Job, Runtime, lifespan
@@ -99,5 +99,6 @@ def create_app(settings: Settings, options: Options | None = None) -> Litestar:
         dependencies={**REQUEST_CONTEXT, **DEPENDENCIES},
         lifespan=[lifespan("notifier", settings, MIGRATIONS, background=background_jobs(notifier))],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonRequest,
         openapi_config=OpenAPIConfig(title="CDPS notifier", version="1.0.0", path="/api/v1/schema"),
     )

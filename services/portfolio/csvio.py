@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import msgspec
 
 from services.portfolio.domain import NewPartner, NewProject
-from shared.http import split_validation_message, welsh
 from shared.replies.portfolio import Project
+from shared.validation import problems
 
 EXPORT_COLUMNS = (
     "id", "slug", "title_en", "title_cy", "partner_id", "lead_id", "phase", "state", "health",
@@ -78,11 +78,11 @@ def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowEr
             values["phase"] = "private_beta"
         if "active" in values:
             values["active"] = str(values["active"]).strip().lower() in ("true", "yes", "1", "ie")
-        try:
+        found = problems(kind, values)
+        if found:
+            errors += [RowError(line, e.field, e.message_en, e.message_cy) for e in found]
+        else:
             rows.append((line, msgspec.convert(values, kind, strict=False)))
-        except msgspec.ValidationError as exc:
-            field, message = split_validation_message(str(exc), "row")
-            errors.append(RowError(line, field, message, welsh(message)))
     return rows, errors
 
 

@@ -1,9 +1,9 @@
 """What the web checks in a form before it calls a service, so that a person sees every bad field of a
 submission at once, each in words that name the field, in the page's language.
 
-The services check everything again and stop at the first problem; their limits are the ones below
-(tests/web/test_form_validation.py compares them), so a form the web lets through is not refused
-for a length or a format.
+The services check everything again (and their 422 lists every bad field too, in both languages:
+shared/validation.py); their limits are the ones below (tests/web/test_form_validation.py compares
+them), so a form the web lets through is not refused for a length or a format.
 """
 
 from __future__ import annotations

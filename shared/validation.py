@@ -57,10 +57,13 @@ LABELS: dict[str, Label] = {
     "cursor": Label("the cursor", "y cyrchwr"),
     "effective": Label("the date it takes effect", "y dyddiad y daw i rym"),
     "email": Label("the email address", "y cyfeiriad e-bost"),
+    "evidence_cy": Label("the evidence in Welsh", "y dystiolaeth yn Gymraeg"),
+    "evidence_en": Label("the evidence in English", "y dystiolaeth yn Saesneg"),
     "ended_on": Label("the end date", "y dyddiad gorffen"),
     "engagement": Label("the engagement", "yr ymgysylltiad"),
     "health": Label("the health", "yr iechyd"),
     "health_reason": Label("the reason for the health", "y rheswm dros yr iechyd"),
+    "held_on": Label("the date it was held", "y dyddiad y'i cynhaliwyd"),
     "hidden": Label("the hidden items", "yr eitemau cudd"),
     "intro_cy": Label("the introduction in Welsh", "y cyflwyniad yn Gymraeg"),
     "intro_en": Label("the introduction in English", "y cyflwyniad yn Saesneg"),
@@ -76,16 +79,25 @@ LABELS: dict[str, Label] = {
     "need": Label("the description of what you need help with", "y disgrifiad o'r help sydd ei angen arnoch"),
     "organisation": Label("the name of your organisation", "enw eich sefydliad"),
     "outcome": Label("the outcome", "y canlyniad"),
+    "override_reason": Label("the reason for overriding the outcome", "y rheswm dros newid y canlyniad"),
+    "panel": Label("the panel", "y panel"),
+    "panel_outcome": Label("the panel's outcome", "canlyniad y panel"),
     "partner": Label("the partner", "y partner"),
     "partner_id": Label("the partner", "y partner"),
     "phase": Label("the phase", "y cam"),
     "posted_on": Label("the date of the update", "dyddiad y diweddariad"),
     "project_id": Label("the project", "y prosiect"),
     "q": Label("the search words", "y geiriau chwilio"),
+    "rating": Label("the rating", "y sgôr"),
+    "ratings": Label("the ratings", "y sgoriau"),
     "reason": Label("the reason", "y rheswm"),
+    "recommendations_cy": Label("the recommendations in Welsh", "yr argymhellion yn Gymraeg"),
+    "recommendations_en": Label("the recommendations in English", "yr argymhellion yn Saesneg"),
     "recipient": Label("the recipient", "y derbynnydd"),
     "rhythm": Label("how often emails are sent", "amlder yr e-byst"),
+    "role": Label("the role", "y rôl"),
     "slug": Label("the short name", "yr enw byr"),
+    "standard": Label("the standard", "y safon"),
     "start_date": Label("the start date", "y dyddiad dechrau"),
     "started_on": Label("the start date", "y dyddiad dechrau"),
     "state": Label("the state", "y cyflwr"),
@@ -108,7 +120,9 @@ LABELS: dict[str, Label] = {
 
 def label(field: str) -> Label:
     """The field's name (the last part of a dotted path); a field without one is named as it is sent."""
-    return LABELS.get(field.rsplit(".", 1)[-1]) or Label(f"the field “{field}”", f"y maes “{field}”")
+    return LABELS.get(re.sub(r"\[\d+\]$", "", field.rsplit(".", 1)[-1])) or Label(
+        f"the field “{field}”", f"y maes “{field}”"
+    )
 
 
 _SOFT = (("ll", "l"), ("rh", "r"), ("c", "g"), ("p", "b"), ("t", "d"), ("b", "f"), ("d", "dd"), ("m", "f"),
@@ -329,8 +343,23 @@ def _problems_of(field: str, value: Any, annotation: Any) -> list[FieldError]:
     try:
         msgspec.convert(value, annotation, strict=False)
     except msgspec.ValidationError as exc:
+        items = _items_in(annotation)
+        if _struct_in(items) is not None and isinstance(value, list) and " - at `$[" in str(exc):  # an item's fault
+            return [e for i, item in enumerate(value) for e in _problems_of(f"{field}[{i}]", item, items)]
         return [explain(field, str(exc), annotation)]
     return []
+
+
+def _items_in(annotation: Any) -> Any:
+    """What a list field holds (``Annotated[list[X], ...] | UnsetType`` holds ``X``), if it is a list."""
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    if origin is typing.Annotated:
+        return _items_in(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return next((i for arg in typing.get_args(annotation) if (i := _items_in(arg)) is not None), None)
+    return None
 
 
 def _struct_in(annotation: Any) -> type[msgspec.Struct] | None:

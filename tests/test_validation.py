@@ -3,6 +3,8 @@ sentences made from msgspec's findings name the field and never repeat msgspec's
 
 from __future__ import annotations
 
+import typing
+
 import msgspec
 import pytest
 from litestar import Litestar
@@ -27,14 +29,21 @@ def readable(error: FieldError) -> None:
     assert any(form.lower() in error.message_cy.lower() for form in (name.cy, after_i(name.cy), as_object(name.cy)))
 
 
-def api_bodies(app: Litestar) -> list[type[msgspec.Struct]]:
-    bodies = []
+def api_bodies(app: Litestar) -> set[type[msgspec.Struct]]:
+    """Every Struct an API body holds, nested ones (``Triage.engagement``, ``NewAssessment.ratings``) too."""
+    bodies: set[type[msgspec.Struct]] = set()
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             data = handler.parsed_fn_signature.parameters.get("data")
-            if data is not None and isinstance(data.annotation, type) and issubclass(data.annotation, msgspec.Struct):
-                bodies.append(data.annotation)
+            if data is not None:
+                bodies |= structs_in(data.annotation)
     return bodies
+
+
+def structs_in(annotation: object) -> set[type[msgspec.Struct]]:
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return {annotation}.union(*(structs_in(f.type) for f in msgspec.structs.fields(annotation)))
+    return set().union(*(structs_in(arg) for arg in typing.get_args(annotation)))
 
 
 @pytest.mark.parametrize("create_app", [portfolio_app, notifier_app])

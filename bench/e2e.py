@@ -160,6 +160,7 @@ async def follow(product: Product, client: httpx.AsyncClient, project_ids: list[
         response = await client.post(
             f"{product.url('notifier')}/api/v1/me/subscriptions",
             json={"email": FOLLOWER, "target_kind": "project", "target_id": project_id, "language": "en"},
+            headers=product.headers(email=FOLLOWER),  # an account follows with its own address
         )
         response.raise_for_status()
 

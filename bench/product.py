@@ -36,8 +36,9 @@ class Product:
     def url(self, service: str) -> str:
         return self.processes[service].url
 
-    def headers(self, role: str = "lead") -> dict[str, str]:
-        identity = Identity(sub=f"bench-{role}", role=role)  # type: ignore[arg-type]
+    def headers(self, role: str = "lead", email: str | None = None) -> dict[str, str]:
+        """A signed-in caller's headers; ``email`` is the account's own address (what it may follow with)."""
+        identity = Identity(sub=f"bench-{role}", role=role, email=email)  # type: ignore[arg-type]
         return {"Authorization": f"Bearer {sign(identity, self.secret, lifetime=3600)}"}
 
     def pids(self) -> dict[str, int]:

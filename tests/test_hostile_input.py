@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from tests.helpers import auth
 from tests.stack import Stack
+from tests.web.pages_helpers import browser
 
 
 async def raw_request(base: str, target: str, method: str = "GET") -> tuple[int, bytes]:
@@ -52,3 +56,97 @@ async def test_the_gateway_still_forwards_ordinary_api_paths(stack: Stack) -> No
     assert status == 200, body
     status, body = await raw_request(stack.urls["web"], "/api/v1/search?q=forms")
     assert status == 200, body
+
+
+# Every place text comes in, each with a NUL in the field named; (service, method, path, query, body, field).
+NUL = "a\x00b"
+API_INPUTS: list[tuple[str, str, str, dict[str, str], Any, str]] = [
+    ("search", "GET", "/api/v1/search", {"q": NUL}, None, "q"),
+    ("search", "GET", "/api/v1/search", {"tag": NUL}, None, "tag"),
+    ("notifier", "POST", "/api/v1/subscriptions", {}, {"email": f"x{NUL}@example.org"}, "email"),
+    ("notifier", "GET", "/api/v1/deliveries", {"recipient": NUL}, None, "recipient"),
+    ("notifier", "GET", "/api/v1/deliveries", {"event_type": NUL}, None, "event_type"),
+    ("notifier", "PATCH", "/api/v1/weeknotes/draft/2026-W01", {}, {"intro_en": NUL}, "intro_en"),
+    ("portfolio", "POST", "/api/v1/projects", {}, {"slug": "nul", "title_en": NUL, "title_cy": "T"}, "title_en"),
+    ("portfolio", "POST", "/api/v1/support-requests", {},
+     {"organisation": "O", "contact_name": NUL, "contact_email": "c@example.org", "need": "Some help please"},
+     "contact_name"),
+    ("portfolio", "GET", "/api/v1/projects", {"q": NUL}, None, "q"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("service", "method", "path", "query", "body", "field"), API_INPUTS)
+async def test_a_nul_in_any_text_input_is_a_bilingual_error_naming_the_field(
+    stack: Stack, service: str, method: str, path: str, query: dict[str, str], body: Any, field: str
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.urls[service]) as client:
+        answer = await client.request(method, path, params=query, json=body, headers=auth(stack.settings, "admin"))
+    assert answer.status_code == 422, answer.text
+    errors = {e["field"]: e for e in answer.json()["errors"]}
+    assert field in errors and errors[field]["message_en"] != errors[field]["message_cy"], errors
+
+
+async def test_every_field_with_a_control_character_is_named_at_once(stack: Stack) -> None:
+    body = {"slug": "bell", "title_en": "Ring\x07", "title_cy": "Cloch\x1b", "summary_en": "ok", "tags": ["\x0c"]}
+    async with httpx.AsyncClient(base_url=stack.urls["portfolio"]) as client:
+        answer = await client.post("/api/v1/projects", json=body, headers=auth(stack.settings, "lead"))
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["tags", "title_cy", "title_en"]
+
+
+@pytest.mark.parametrize(("service", "path"), [("portfolio", "/api/v1/projects"),
+                                                ("notifier", "/api/v1/subscriptions"), ("web", "/api/v1/projects")])
+async def test_deeply_nested_json_and_a_body_that_is_not_utf8_are_400_on_every_service_that_takes_bodies(
+    stack: Stack, service: str, path: str
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.urls[service]) as client:
+        for body in (b"[" * 5000, b"[" * 5000 + b"]" * 5000, b'{"a":' * 100 + b"1" + b"}" * 100,
+                     b'{"email": "\xff\xfe@example.org"}'):  # fmt: skip
+            answer = await client.post(path, content=body, headers={"Content-Type": "application/json",
+                                                                   **auth(stack.settings, "lead")})  # fmt: skip
+            assert answer.status_code == 400, (body[:20], answer.text)
+            assert answer.json()["message_cy"] and answer.json()["errors"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize("path", ["/projects/%00", "/projects/a%00b", "/weeknotes/a%00b", "/weeknotes/a%0d%0ab",
+                                  "/weeknotes/2026-W01%00.md", "/partners/%00"])  # fmt: skip
+async def test_the_web_puts_no_raw_text_into_a_services_address(stack: Stack, path: str) -> None:
+    status, body = await raw_request(stack.urls["web"], path)
+    assert status == 404, body
+
+
+async def test_the_web_names_a_bad_field_rather_than_saying_a_service_is_down(stack: Stack) -> None:
+    async with browser(stack, "lead") as lead:
+        for path, data, form, field in (
+            ("/staff/weeknotes/draft", {"week": "2026-W01\r\nX-Injected: 1", "version": "1"},
+             "/staff/weeknotes/draft", "week"),
+            ("/staff/weeknotes/draft", {"week": "2026-W01", "intro_en": NUL, "version": "1"},
+             "/staff/weeknotes/draft", "intro_en"),
+            ("/account/tokens", {"name": NUL}, "/account/tokens", "name"),
+            ("/signin", {"email": f"a{NUL}@example.org"}, "/signin", "email"),
+        ):  # fmt: skip
+            answer = await lead.post(path, data, form=form, params={"lang": "cy"})
+            assert answer.status_code in (400, 422), (path, answer.status_code)
+            assert "ar gael" not in answer.text and f"<bdi>{field}</bdi>" in answer.text, (path, answer.text)
+        for query in ({"q": NUL}, {"tag": NUL}):
+            found = await lead.get("/search", params={**query, "lang": "en"})
+            assert found.status_code == 400 and "not available" not in found.text
+            assert f"<bdi>{next(iter(query))}</bdi>" in found.text
+
+
+@pytest.mark.parametrize("service", ["portfolio", "search", "notifier", "web"])
+async def test_a_query_that_is_not_utf8_is_never_a_server_error(stack: Stack, service: str) -> None:
+    path = {"portfolio": "/api/v1/projects", "search": "/api/v1/search", "notifier": "/api/v1/deliveries",
+            "web": "/search"}[service]  # fmt: skip
+    status, body = await raw_request(stack.urls[service], f"{path}?q=%ff%fe&recipient=%c3%28")
+    assert status < 500, body
+
+
+async def test_a_csv_import_with_a_control_character_names_its_line_and_writes_nothing(stack: Stack) -> None:
+    csv_text = "slug,name_en,name_cy,kind\nnul-partner,Bad\x00name,Enw,other\n"
+    async with httpx.AsyncClient(base_url=stack.urls["portfolio"]) as client:
+        answer = await client.post("/api/v1/import/partners", content=csv_text.encode(),
+                                   headers={"Content-Type": "text/csv", **auth(stack.settings, "lead")})  # fmt: skip
+        assert answer.status_code == 422 and [e["field"] for e in answer.json()["errors"]] == ["line 2"], answer.text
+        partners = await client.get("/api/v1/partners")
+    assert "nul-partner" not in partners.text

@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from shared import db
+from shared.inputs import check_input
 from shared.service import OPERATIONS, Job, lifespan
 from shared.settings import Settings
 from web import auth, pages, weeknotes
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         middleware=[auth.SecurityHeaders()],
         exception_handlers=pages.EXCEPTION_HANDLERS,
+        before_request=check_input,
         state=State({"settings": settings}),
         template_config=TemplateConfig(instance=template_engine()),
     )

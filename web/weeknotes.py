@@ -4,6 +4,7 @@ and the staff draft view where the intro is written and items are hidden before 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from markdown_it import MarkdownIt
 
+from shared.http import FieldError, Invalid
 from web.context import PageLanguage, staff_only
 from web.pages.common import Down, HxRequest, call, page, unavailable
 
@@ -25,6 +27,9 @@ _CLASSES = {"h1": "govuk-heading-xl", "h2": "govuk-heading-l", "h3": "govuk-head
 
 ATOM = "application/atom+xml; charset=utf-8"
 """With its charset: without one, browsers read the feed's UTF-8 (curly quotes, Welsh letters) as Latin-1."""
+
+WEEK_LABEL = re.compile(r"[0-9]{4}-W[0-9]{2}")
+"""An ISO week as weeknote addresses name it (2026-W13): nothing else goes into the notifier's URL."""
 
 
 def iso_label(week: dt.date) -> str:
@@ -66,8 +71,11 @@ async def weeknotes_feed(request: HxRequest, lang: PageLanguage) -> Response[byt
 @get("/weeknotes/{label:str}")
 async def weeknote_page(label: FromPath[str], request: HxRequest, lang: PageLanguage) -> Response[Any]:
     markdown_export = label.endswith(".md")
+    week = label.removesuffix(".md")
+    if not WEEK_LABEL.fullmatch(week):
+        raise NotFoundException()
     try:
-        reply = await call(request, "notifier", "GET", f"/api/v1/weeknotes/{label.removesuffix('.md')}")
+        reply = await call(request, "notifier", "GET", f"/api/v1/weeknotes/{week}")
     except Down:
         return await page(request, "weeknotes/page.html", note=None, html="", error=unavailable(request, "notifier"))
     if reply.status in (404, 422):
@@ -104,6 +112,8 @@ async def weeknote_draft(request: HxRequest, lang: PageLanguage) -> Template:
 @post("/staff/weeknotes/draft", guards=[staff_only])
 async def save_weeknote_draft(request: HxRequest, data: URLEncodedBody[DraftForm]) -> Response[Any]:
     hidden = [data.hidden] if isinstance(data.hidden, str) else data.hidden
+    if not WEEK_LABEL.fullmatch(data.week):  # the form's hidden field, so only a hand-made request fails here
+        raise Invalid([FieldError("week", "Use an ISO week such as 2026-W13", "Defnyddiwch wythnos ISO fel 2026-W13")])
     body = {"intro_en": data.intro_en, "intro_cy": data.intro_cy, "hidden": [h for h in hidden if h]}
     try:
         reply = await call(request, "notifier", "PATCH", f"/api/v1/weeknotes/draft/{data.week}", json=body,

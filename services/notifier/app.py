@@ -31,6 +31,7 @@ from services.notifier.weeknotes.scheduler import run_scheduler
 from shared import db
 from shared.consumer import EventConsumer, one_at_a_time
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
+from shared.inputs import check_input
 from shared.outbox import Relay
 from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Job, Runtime, lifespan
@@ -100,5 +101,6 @@ def create_app(settings: Settings, options: Options | None = None) -> Litestar:
         lifespan=[lifespan("notifier", settings, MIGRATIONS, background=background_jobs(notifier))],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,
+        before_request=check_input,
         openapi_config=OpenAPIConfig(title="CDPS notifier", version="1.0.0", path="/api/v1/schema"),
     )

@@ -14,6 +14,7 @@ from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
 from shared import db, idempotency
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
+from shared.inputs import check_input
 from shared.outbox import Relay
 from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Job, Runtime, lifespan
@@ -53,5 +54,6 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING])],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,
+        before_request=check_input,
         openapi_config=OpenAPIConfig(title="CDPS portfolio", version="1.0.0", path="/api/v1/schema"),
     )

@@ -14,6 +14,7 @@ from services.search.welsh import analyser
 from shared import db
 from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS
+from shared.inputs import check_input
 from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
@@ -50,5 +51,6 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=REQUEST_CONTEXT,
         lifespan=[lifespan("search", settings, MIGRATIONS, background=[INDEXER, REBUILD_IF_OUTDATED])],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=check_input,
         openapi_config=OpenAPIConfig(title="CDPS search", version="1.0.0", path="/api/v1/schema"),
     )

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
+import msgspec
 from litestar import Request
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Template
 
+from shared.http import FieldError, Invalid
 from web import accounts
 from web.context import account_of, service_headers
 from web.i18n import LANGUAGES, N_, gettext_functions, language_of
@@ -107,6 +109,9 @@ async def read(request: HxRequest, service: Service, path: str, params: Any = No
         raise NotFoundException()
     if reply.status in (401, 403):
         raise PermissionDeniedException()
+    if reply.status in (400, 422):  # what was asked for is wrong, not the service: say what
+        body = reply.body if isinstance(reply.body, dict) else {}
+        raise Invalid([msgspec.convert(item, FieldError) for item in body.get("errors") or []])
     if not reply.ok:
         raise Down(service)
     return reply.body

@@ -15,7 +15,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
-from shared.http import ErrorBody
+from shared.http import ApiError, ErrorBody, api_error_handler
 from shared.logs import get_logger
 from web.auth import destination
 from web.context import SignInFirst
@@ -79,6 +79,17 @@ def bad_request(request: HxRequest, _: Exception) -> Response[Any]:
     return _error_page(request, 400)
 
 
+def invalid_input(request: HxRequest, exc: Exception) -> Response[Any]:
+    """Input no field may hold (shared/inputs.py), or that a service refused: a 400 page naming
+    each field in the visitor's language (the API gets the bilingual JSON)."""
+    assert isinstance(exc, ApiError)
+    if request.url.path.startswith("/api/"):
+        return api_error_handler(request, exc)
+    lang = language_of(request)
+    problems = [(e.field, e.message_cy if lang == "cy" else e.message_en) for e in exc.errors]
+    return _error_page(request, 400, problems=problems)
+
+
 def service_down(request: HxRequest, exc: Exception) -> Response[Any]:
     service = exc.service if isinstance(exc, Down) else "portfolio"
     return _error_page(request, 503, message=unavailable(request, service))
@@ -102,6 +113,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     NotAuthorizedException: not_signed_in,
     SignInFirst: to_sign_in,
     ValidationException: bad_request,
+    ApiError: invalid_input,
     Down: service_down,
     HTTPException: http_error,
     Exception: server_error,

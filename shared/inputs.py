@@ -1,0 +1,133 @@
+"""Input hygiene in one place, for every service and the web: text no field may hold, and bodies
+no parser should be given. Each app runs ``check_input`` before every handler.
+
+Refused, each with a bilingual error naming the field, all at once:
+- characters XML 1.0 forbids (C0 controls other than tab, newline and carriage return, lone
+  surrogates, U+FFFE and U+FFFF) in any query parameter, form field, JSON string or key, or line of
+  a CSV body: PostgreSQL cannot store U+0000, and one U+0007 makes the Atom feed invalid XML, so
+  readers drop the whole feed (422);
+- a body that is not UTF-8, or JSON nested deeper than any of our documents (400), before a
+  parser recurses into it;
+- such characters in the path: no record has them in its address (404).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import NotFoundException
+
+from shared.http import ApiError, FieldError, Invalid
+
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""What XML 1.0 does not allow in a document (PostgreSQL's text refuses U+0000 too)."""
+MAX_DEPTH = 32
+"""Our deepest request body is three levels; a parser must never recurse thousands deep."""
+
+
+class UnreadableBody(ApiError):
+    status = 400
+
+    def __init__(self, message_en: str, message_cy: str) -> None:
+        super().__init__(message_en, message_cy, [FieldError("body", message_en, message_cy)])
+
+
+NOT_UTF8 = ("The request body is not valid UTF-8", "Nid yw corff y cais yn destun UTF-8 dilys")
+TOO_DEEP = (
+    f"The request body is nested too deeply (more than {MAX_DEPTH} levels)",
+    f"Mae corff y cais wedi'i nythu'n rhy ddwfn (mwy na {MAX_DEPTH} lefel)",
+)
+
+
+def forbidden_in(text: str) -> str | None:
+    """The first character of ``text`` that no field may hold, as U+XXXX, or None."""
+    found = FORBIDDEN.search(text)
+    return None if found is None else f"U+{ord(found[0]):04X}"
+
+
+def without_forbidden(text: str) -> str:
+    """``text`` with every such character removed: for writing out text stored before they were refused."""
+    return FORBIDDEN.sub("", text)
+
+
+def refused(field: str, character: str) -> FieldError:
+    return FieldError(
+        field,
+        f"Remove the control character {character}: it is not allowed in text",
+        f"Tynnwch y nod rheoli {character}: nid yw'n cael ei ganiatáu mewn testun",
+    )
+
+
+def check_pairs(pairs: Iterable[tuple[str, str]]) -> list[FieldError]:
+    """Query parameters or form fields: one error per bad field (its name, or the value's)."""
+    errors: dict[str, FieldError] = {}
+    for name, value in pairs:
+        character = forbidden_in(name) or forbidden_in(value)
+        if character is not None:
+            field = without_forbidden(name) or "name"
+            errors.setdefault(field, refused(field, character))
+    return list(errors.values())
+
+
+def check_document(document: Any) -> list[FieldError]:
+    """Every string (and key) of decoded JSON, iteratively: named by its top-level field, as
+    msgspec names fields (``tags`` for ``tags[2]``)."""
+    errors: dict[str, FieldError] = {}
+    stack: list[tuple[str, Any, int]] = [("", document, 0)]
+    while stack:
+        field, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UnreadableBody(*TOO_DEEP)
+        if isinstance(value, str):
+            character = forbidden_in(value)
+            if character is not None:
+                errors.setdefault(field or "body", refused(field or "body", character))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                character = forbidden_in(key)
+                name = field or without_forbidden(key) or "body"
+                if character is not None:
+                    errors.setdefault(name, refused(name, character))
+                stack.append((name, item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((field, item, depth + 1) for item in value)
+    return sorted(errors.values(), key=lambda e: e.field)
+
+
+def check_body(media_type: str, body: bytes) -> list[FieldError]:
+    if not body or media_type.startswith("multipart/"):
+        return []  # none of our forms takes files; Litestar parses (and limits) multipart itself
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        if media_type.startswith("text/"):
+            return []  # a CSV import names its own encoding problem, as a 422 about the file
+        raise UnreadableBody(*NOT_UTF8) from None
+    if media_type == "application/x-www-form-urlencoded":
+        return check_pairs(parse_qsl(text, keep_blank_values=True))
+    if media_type.startswith("text/"):  # a CSV import: name the line
+        return [refused(f"line {n}", c) for n, line in enumerate(text.splitlines(), 1) if (c := forbidden_in(line))]
+    try:
+        document = msgspec.json.decode(body)
+    except RecursionError:
+        raise UnreadableBody(*TOO_DEEP) from None
+    except msgspec.DecodeError:
+        return []  # not JSON: the handler's own decoding says so, as it always has
+    return check_document(document)
+
+
+async def check_input(request: Request[Any, Any, Any]) -> None:
+    """Litestar ``before_request`` hook. The body is read once and kept for the handler."""
+    if forbidden_in(request.url.path):
+        raise NotFoundException()
+    errors = check_pairs(request.query_params.multi_items())
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        media_type = request.content_type[0]
+        errors += check_body(media_type, await request.body())
+    if errors:
+        raise Invalid(errors)

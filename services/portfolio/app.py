@@ -34,6 +34,7 @@ ROUTES: list[ControllerRouterHandler] = [
     records.triage,
     records.add_person,
     records.list_people,
+    records.lead_names,
     records.import_csv,
 ]
 

@@ -17,11 +17,13 @@ from typing import Any
 import asyncpg
 
 from services.portfolio import commands, phases
-from services.portfolio.domain import NewEngagement, NewPartner, NewProject, NewUpdate
+from services.portfolio.domain import NewEngagement, NewPartner, NewPerson, NewProject, NewUpdate
 from shared.db import init_connection
-from shared.events import Actor
+from shared.events import SYSTEM, Actor
 
-LEADS = [Actor(id=f"lead-{name}", role="lead") for name in ("catrin", "dafydd", "sioned", "owain")]
+LEAD_PEOPLE = [("Catrin Evans", "catrin.evans"), ("Dafydd Rees", "dafydd.rees"), ("Sioned Roberts", "sioned.roberts"),
+               ("Owain Pritchard", "owain.pritchard")]  # fmt: skip
+"""The demo's delivery leads: people of the portfolio, whose ids projects name as their lead."""
 
 PARTNERS: list[tuple[str, str, str, Any]] = [
     ("dhcw", "Digital Health and Care Wales", "Iechyd a Gofal Digidol Cymru", "health"),
@@ -150,17 +152,24 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
     try:
         if await conn.fetchval("SELECT count(*) FROM projects WHERE slug = $1", PROJECTS[0][0]):
             return len(PROJECTS)  # already loaded
+        leads = []
+        for name, mailbox in LEAD_PEOPLE:
+            person, _ = await commands.add_person(
+                conn, SYSTEM, NewPerson(name=name, email=f"{mailbox}@cdps.example", kind="lead", language="both")
+            )
+            leads.append(Actor(id=str(person.id), role="lead"))
+            await _backdate(conn, person.id, today - dt.timedelta(days=400))
         partner_ids = {}
         for slug, name_en, name_cy, kind in PARTNERS:
             partner, _ = await commands.register_partner(
-                conn, LEADS[0], NewPartner(slug=slug, name_en=name_en, name_cy=name_cy, kind=kind)
+                conn, leads[0], NewPartner(slug=slug, name_en=name_en, name_cy=name_cy, kind=kind)
             )
             partner_ids[slug] = partner.id
             await _backdate(conn, partner.id, today - dt.timedelta(days=400))
         names = {slug: (name_en, name_cy) for slug, name_en, name_cy, _ in PARTNERS}
         for index, (slug, owner, title_en, title_cy, tags) in enumerate(PROJECTS):
             await _project_with_history(
-                conn, rng, today, NewProject(
+                conn, rng, today, leads, NewProject(
                     slug=slug, title_en=title_en, title_cy=title_cy, partner_id=partner_ids[owner], tags=tags,
                     summary_en=f"{title_en}: a catalyst project with {names[owner][0]}.",
                     summary_cy=f"{title_cy}: prosiect catalydd gyda {names[owner][1]}.",
@@ -174,9 +183,9 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
 
 
 async def _project_with_history(
-    conn: asyncpg.Connection, rng: random.Random, today: dt.date, new: NewProject, end: str
+    conn: asyncpg.Connection, rng: random.Random, today: dt.date, leads: list[Actor], new: NewProject, end: str
 ) -> None:
-    lead = rng.choice(LEADS)
+    lead = rng.choice(leads)
     assert new.start_date is not None
     async with conn.transaction():
         project, _ = await commands.create_project(conn, lead, new)

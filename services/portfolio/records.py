@@ -12,7 +12,7 @@ from services.portfolio.domain import NewEngagement, NewPerson, NewSupportReques
 from services.portfolio.store import Missing, UnknownPartner
 from shared.http import Conflict, FieldError, Invalid
 from shared.identity import Identity
-from shared.replies.portfolio import Engagement, Person, SupportRequest
+from shared.replies.portfolio import Engagement, LeadName, Person, SupportRequest
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -114,6 +114,11 @@ async def insert_person(conn: Conn, person_id: uuid.UUID, new: NewPerson) -> Per
 
 async def list_people(conn: Conn) -> list[Person]:
     return [_person(r) for r in await conn.fetch("SELECT * FROM people ORDER BY name")]
+
+
+async def lead_names(conn: Conn) -> list[LeadName]:
+    rows = await conn.fetch("SELECT id, name FROM people WHERE kind = 'lead' ORDER BY name")
+    return [LeadName(id=str(r["id"]), name=r["name"]) for r in rows]
 
 
 # Each is given a row just written or read: RETURNING always returns one.

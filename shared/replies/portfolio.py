@@ -131,6 +131,12 @@ class Person(msgspec.Struct, kw_only=True):
     language: str
 
 
+class LeadName(msgspec.Struct, kw_only=True):
+    id: str
+    """As projects' ``lead_id`` and events' ``actor_id`` hold it."""
+    name: str
+
+
 class ImportResult(msgspec.Struct, kw_only=True):
     created: int
 

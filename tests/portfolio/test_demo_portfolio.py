@@ -20,6 +20,11 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         assert phases == {"discovery", "alpha", "private_beta", "public_beta", "live", "retired"}
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE state = 'stopped'") >= 1
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE title_cy = '' OR summary_cy = ''") == 0
+        unnamed = await conn.fetchval(  # every lead is a person with a name, so pages name them
+            "SELECT count(*) FROM projects WHERE lead_id IS NULL OR lead_id NOT IN "
+            "(SELECT id::text FROM people WHERE kind = 'lead')"
+        )
+        assert unnamed == 0 and await conn.fetchval("SELECT count(DISTINCT lead_id) FROM projects") == 4
         gaps = await conn.fetchval(
             """SELECT count(*) FROM (SELECT aggregate_id, max(aggregate_seq) AS top, count(*) AS n
                                      FROM events GROUP BY aggregate_id) s WHERE top <> n"""

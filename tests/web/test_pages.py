@@ -193,6 +193,26 @@ async def test_a_project_page_is_at_its_slug_and_its_id_shows_the_same_page_nami
         assert (await theirs.get(f"/projects/{hidden['slug']}")).status_code == 200
 
 
+async def test_a_delivery_lead_of_the_portfolio_is_shown_by_name_to_partners_and_staff_never_by_id(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    person = await api(stack, "POST", "/api/v1/people", json={
+        "name": "Owain Lewis", "email": f"owain-{uuid.uuid4().hex[:6]}@cdps.example", "kind": "lead"})  # fmt: skip
+    assert person.status_code == 201, person.text
+    lead_id = person.json()["id"]
+    project = await create_project(stack, lead=lead_id, partner_id=partner["id"], visibility="partner")
+    assert project["lead_id"] == lead_id  # the lead who created it, as their events name them too
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
+        for lang, row in (("en", "Delivery lead"), ("cy", "Arweinydd cyflawni")):
+            page = await theirs.get(f"/projects/{project['slug']}", params={"lang": lang})
+            assert page.status_code == 200 and row in page.text
+            assert "Owain Lewis" in page.text and lead_id not in page.text  # the lead and the history's actor
+    async with browser(stack, "lead") as lead:
+        home = await lead.get("/", params={"lang": "en", "partner": partner["id"]})
+        assert f'<option value="{lead_id}">Owain Lewis</option>' in home.text  # the filter by lead
+    async with browser(stack) as visitor:
+        assert (await visitor.get("/api/v1/people/leads")).status_code == 401  # names are for people signed in
+
+
 async def test_partners_see_their_own_projects_and_engagements(stack: Stack) -> None:
     ours, theirs = await create_partner(stack), await create_partner(stack)
     await create_project(stack, partner_id=ours["id"], title_en="Our private work", visibility="partner")

@@ -174,11 +174,14 @@ async def partners_by_id(request: HxRequest) -> tuple[dict[str, dict[str, Any]],
 
 
 async def people_names(request: HxRequest) -> dict[str, str]:
-    """Account id -> name (or email), to say who leads a project or did something. Signed-in only."""
+    """Id -> name, to say who leads a project or did something: the portfolio's delivery leads (whom
+    projects may name without an account here), then accounts (name, or email). Signed-in only."""
     if await account_of(request) is None:
         return {}
+    leads, _ = await read_or_none(request, "portfolio", "/api/v1/people/leads")
+    names = {str(lead["id"]): str(lead["name"]) for lead in leads or []}
     async with request.app.state.runtime.pool.acquire() as conn:
-        return {str(a.id): a.name or a.email for a in await accounts.list_accounts(conn)}
+        return names | {str(a.id): a.name or a.email for a in await accounts.list_accounts(conn)}
 
 
 def today() -> dt.date:

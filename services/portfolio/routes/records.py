@@ -12,9 +12,9 @@ from services.portfolio import commands, importer, records
 from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, Triage
 from services.portfolio.routes.common import written
 from shared.events import Actor
-from shared.http import ApiError, FieldError, Invalid
+from shared.http import ApiError, FieldError, Invalid, Unauthorised
 from shared.idempotency import idempotent
-from shared.replies.portfolio import Engagement, ImportResult, Person, SupportReceipt, SupportRequest
+from shared.replies.portfolio import Engagement, ImportResult, LeadName, Person, SupportReceipt, SupportRequest
 from shared.requests import OPTIONAL_VERSION, Caller, Connection, OptionalVersion, staff_only
 
 
@@ -73,6 +73,15 @@ async def add_person(data: JSONBody[NewPerson], identity: Caller, conn: Connecti
 @get("/api/v1/people", tags=["people"], guards=[staff_only])
 async def list_people(conn: Connection) -> list[Person]:
     return await records.list_people(conn)
+
+
+@get("/api/v1/people/leads", tags=["people"])
+async def lead_names(identity: Caller, conn: Connection) -> list[LeadName]:
+    """Who each delivery lead is, by the id projects name in ``lead_id`` (and events in ``actor_id``):
+    their names only, for anyone signed in, partners included, so pages never show a bare id."""
+    if identity.role == "public":
+        raise Unauthorised()
+    return await records.lead_names(conn)
 
 
 class ImportRejected(ApiError):

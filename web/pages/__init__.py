@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.pages import admin, dashboard, info, partners, project_forms, projects, search, support
+from web.pages import admin, dashboard, follow, info, partners, project_forms, projects, search, support
 
 ROUTES = [
     dashboard.home,
@@ -14,5 +14,6 @@ ROUTES = [
     search.search,
     admin.list_accounts, admin.invite, admin.deliveries, admin.missing_translations,
     info.accessibility,
+    *follow.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

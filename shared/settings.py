@@ -137,6 +137,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
         float, Meta(gt=0, le=10_000, description="emails per second, above 0 and at most 10000 (e.g. 5 or 0.5)")
     ] = 5.0
     """Emails per second for the whole installation."""
+    daily_digest_hour: Annotated[
+        int, Meta(ge=0, le=23, description="an hour of the day from 0 to 23, London time, e.g. 8")
+    ] = 8
+    """When daily digests go out (on the hour, Europe/London), to followers who had something happen."""
     public_url: HttpUrl = "http://127.0.0.1:8000"
     """Where people reach the web front end: used in emailed links and feeds."""
     trusted_proxies: Annotated[

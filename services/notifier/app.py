@@ -2,7 +2,8 @@
 
 Background jobs (each can be switched off per process with ``Options.jobs``): the event consumer
 records deliveries; the sender sends them; the sign-in responder answers core NATS requests; the
-weeknotes job publishes each week's weeknote and makes the weekly digests with it; the relay sends
+weeknotes job publishes each week's weeknote and makes the weekly digests with it; the daily-digests
+job makes the daily ones at the installation's hour; the relay sends
 weeknotes.published to the stream; housekeeping deletes what has expired (unconfirmed sign-ups,
 idempotency keys).
 """
@@ -18,7 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from services.notifier.compose import Composer
 from services.notifier.config import Options
 from services.notifier.consumer import CONSUMER, apply_event
-from services.notifier.digest import digests_with_weeknote
+from services.notifier.digest import digests_with_weeknote, run_daily_digests
 from services.notifier.housekeeping import run_housekeeping
 from services.notifier.links import Links
 from services.notifier.rendering import Templates
@@ -74,6 +75,9 @@ def background_jobs(notifier: Parts) -> list[Job]:
         await run_scheduler(runtime.pool, runtime.stop, schedule=schedule, web_base=runtime.settings.public_url,
                             on_published=digests, health=health)  # fmt: skip
 
+    async def daily_digests(runtime: Runtime, health: Health) -> None:
+        await run_daily_digests(runtime.pool, runtime.stop, hour=options.daily_digest_hour, health=health)
+
     async def relay(runtime: Runtime, health: Health) -> None:
         # weeknotes.published goes out through the notifier's outbox
         relay = Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="notifier", health=health)
@@ -81,7 +85,8 @@ def background_jobs(notifier: Parts) -> list[Job]:
 
     jobs = {"consumer": Job("consumer", consumer, uses_stream=True), "sender": Job("sender", sender),
             "signin": Job("signin", signin), "housekeeping": Job("housekeeping", housekeeping),
-            "weeknotes": Job("weeknotes", weeknotes), "relay": Job("relay", relay, uses_stream=True)}  # fmt: skip
+            "weeknotes": Job("weeknotes", weeknotes), "daily_digests": Job("daily_digests", daily_digests),
+            "relay": Job("relay", relay, uses_stream=True)}  # fmt: skip
     return [jobs[name] for name in options.jobs]
 
 

@@ -154,7 +154,7 @@ class Composer:
     def context(self, template: str, payload: Payload, lang: Lang) -> Context:
         if template == domain.CONFIRMATION:
             return confirmation_context(payload, lang, self.links, self._confirm_lifetime)
-        if template == domain.DIGEST:
+        if template in (domain.DIGEST, domain.DAILY_DIGEST):
             return digest_context(payload, lang, self.links, self.templates)
         if template == domain.SIGNIN:
             return {"link": payload["link"], "email": payload["email"]}

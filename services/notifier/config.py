@@ -11,7 +11,7 @@ from shared.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 Job = str
-ALL_JOBS: tuple[Job, ...] = ("consumer", "sender", "signin", "housekeeping", "weeknotes", "relay")
+ALL_JOBS: tuple[Job, ...] = ("consumer", "sender", "signin", "housekeeping", "weeknotes", "daily_digests", "relay")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +39,8 @@ class Options:
     """How often expired rows (unconfirmed sign-ups) are looked for."""
     weeknotes_schedule: Schedule = field(default_factory=Schedule)
     """When weeknotes are published (default Friday 16:00 London time); weekly digests go with them."""
+    daily_digest_hour: int = 8
+    """When daily digests go out (London time, on the hour)."""
     jobs: tuple[Job, ...] = ALL_JOBS
     """Background jobs this process runs; a replica can be a sender only, or a consumer only."""
 
@@ -46,4 +48,5 @@ class Options:
     def from_settings(cls, settings: Settings) -> Options:
         # Links in emails go through the web front end, which forwards /subscriptions/* here.
         return cls(link_base=settings.public_url, web_base=settings.public_url, from_address=settings.email_from,
-                   rate_per_second=settings.smtp_rate, retry_base_seconds=settings.email_retry_seconds)  # fmt: skip
+                   rate_per_second=settings.smtp_rate, retry_base_seconds=settings.email_retry_seconds,
+                   daily_digest_hour=settings.daily_digest_hour)  # fmt: skip

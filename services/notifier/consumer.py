@@ -58,7 +58,7 @@ async def apply_event(conn: Conn, envelope: Envelope) -> None:
     }
     await store.add_notice(conn, envelope.id, envelope.type, payload)
     for follower in chosen:
-        if follower.rhythm == "weekly":
+        if follower.rhythm != "immediate":  # kept for the follower's daily or weekly digest
             await store.add_digest_item(conn, follower.id, envelope.id)
         else:
             await store.add_delivery(

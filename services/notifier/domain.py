@@ -23,7 +23,7 @@ Language = Literal["cy", "en", "both"]
 Lang = Literal["cy", "en"]
 Audience = Literal["public", "partner", "staff"]
 TargetKind = Literal["portfolio", "project", "partner"]
-Rhythm = Literal["immediate", "weekly"]
+Rhythm = Literal["immediate", "daily", "weekly"]
 EmailAddress = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 # One template per event type that is news to someone. Other event types send nothing.
@@ -38,6 +38,7 @@ TEMPLATE_FOR_EVENT = {
 }
 CONFIRMATION = "subscription_confirmation"
 DIGEST = "weekly_digest"
+DAILY_DIGEST = "daily_digest"
 SIGNIN = "signin_link"
 INVITATION = "invitation"
 ONE_OFF = (SIGNIN, INVITATION)
@@ -48,6 +49,7 @@ subscription, no unsubscribe link, and nothing kept of their link."""
 # The event_type of deliveries that no portfolio event caused.
 CONFIRMATION_TYPE = "notifier.subscription.confirmation"
 DIGEST_TYPE = "notifier.digest.weekly"
+DAILY_DIGEST_TYPE = "notifier.digest.daily"
 
 
 def languages(language: Language) -> list[Lang]:
@@ -112,17 +114,18 @@ def follows(follower: Follower, reach: Reach) -> bool:
 
 
 _SPECIFICITY = {"project": 0, "partner": 1, "portfolio": 2}
+_PROMPTNESS = {"immediate": 0, "daily": 1, "weekly": 2}
 
 
 def recipients(followers: Iterable[Follower], reach: Reach) -> list[Follower]:
     """One subscription per address among those that follow the event and may see it.
 
     Someone who follows a project and the whole portfolio gets one email, not two: an immediate
-    subscription wins over a weekly one, then the most specific (its unsubscribe link is the most
-    useful one to offer).
+    subscription wins over a daily one, a daily one over a weekly one, then the most specific (its
+    unsubscribe link is the most useful one to offer).
     """
     chosen: dict[str, Follower] = {}
-    ranked = sorted(followers, key=lambda f: (f.rhythm != "immediate", _SPECIFICITY[f.target_kind], str(f.id)))
+    ranked = sorted(followers, key=lambda f: (_PROMPTNESS[f.rhythm], _SPECIFICITY[f.target_kind], str(f.id)))
     for follower in ranked:
         if follows(follower, reach) and may_see(follower, reach):
             chosen.setdefault(follower.email, follower)
@@ -138,8 +141,11 @@ def retry_delay(attempts: int, *, base: float, cap: float, jitter: float) -> flo
 # The notifier's own phrases, in each language; the names of the portfolio's codes (phases, health,
 # kinds...) and dates come from the shared vocabulary (shared/vocabulary.py).
 RHYTHMS = {
-    "en": {"immediate": "as things happen", "weekly": "once a week, in a digest"},
-    "cy": {"immediate": "wrth i bethau ddigwydd", "weekly": "unwaith yr wythnos, mewn crynodeb"},
+    "en": {"immediate": "as things happen", "daily": "once a day, in a digest, on days when something changed",
+           "weekly": "once a week, in a digest"},
+    "cy": {"immediate": "wrth i bethau ddigwydd",
+           "daily": "unwaith y dydd, mewn crynodeb, ar ddiwrnodau pan fydd rhywbeth wedi newid",
+           "weekly": "unwaith yr wythnos, mewn crynodeb"},
 }
 ROLES = {
     "en": {"admin": "an administrator", "lead": "a delivery lead", "partner": "a partner"},

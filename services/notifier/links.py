@@ -24,7 +24,7 @@ class LinkClaims(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     email: str | None = None
     """Unsubscribe every subscription of this address (emails that belong to no subscription)."""
     language: Literal["cy", "en", "both"] | None = None
-    rhythm: Literal["immediate", "weekly"] | None = None
+    rhythm: Literal["immediate", "daily", "weekly"] | None = None
     exp: int = 0
     """Expiry (Unix time); 0 never expires: unsubscribe links in old emails must keep working."""
 

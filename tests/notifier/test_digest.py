@@ -1,10 +1,14 @@
-"""Weekly followers get one digest a week instead of an email per event."""
+"""Daily and weekly followers get one digest a day or a week instead of an email per event."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import itertools
+from typing import Any
 
-from services.notifier.digest import make_digests
+from services.notifier.digest import make_digests, run_daily_digests
+from services.notifier.weeknotes.calendar import daily_moment
 from shared.events import ProjectCreated
 from tests.helpers import SITE, eventually, snapshot
 from tests.notifier.conftest import Notifier, first
@@ -47,3 +51,85 @@ async def test_weekly_digests_go_out_when_the_weeknote_is_published(notifier: No
     assert await publish_due(notifier.pool, Schedule(), publish_at(week, Schedule()), on_published, web_base=SITE) == [week]
     digest = await eventually(lambda: first(notifier.smtp.to("friday@example.org")))
     assert "Prosiect dydd Gwener" in digest.text()
+
+
+async def test_a_daily_follower_gets_one_digest_of_the_day_and_nothing_on_a_quiet_day(start: Any) -> None:
+    # No daily-digests job here: the test makes the day's digests itself, at a moment it chooses.
+    async with start(jobs=("consumer", "sender")) as notifier:
+        await notifier.subscribe_and_confirm("daily@example.org", rhythm="daily", language="en")
+        assert "once a day" in notifier.smtp.to("daily@example.org")[0].text()
+        await notifier.follow("weekly@example.org", rhythm="weekly", language="en")
+        for title in ("Morning project", "Evening project"):
+            await notifier.publish(ProjectCreated(project=snapshot(title_en=title)))
+        await notifier.applied()
+        await notifier.settled()
+        assert len(notifier.smtp.to("daily@example.org")) == 1  # the confirmation only
+
+        tomorrow = daily_moment(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), hour=8)
+        assert await make_digests(notifier.pool, tomorrow, "daily") == 1  # the weekly follower waits for Friday
+        assert await make_digests(notifier.pool, tomorrow + dt.timedelta(days=1), "daily") == 0  # a quiet day
+        digest = await eventually(lambda: first(notifier.smtp.to("daily@example.org")[1:]))
+        assert str(digest.message["Subject"]) == "Your daily CDPS digest: the whole CDPS portfolio"
+        assert "New project: Morning project" in digest.text() and "New project: Evening project" in digest.text()
+        assert await make_digests(notifier.pool, tomorrow + dt.timedelta(days=7)) == 1  # the weekly one, still whole
+        await notifier.settled()
+        assert len(notifier.smtp.to("daily@example.org")) == 2 and len(notifier.smtp.to("weekly@example.org")) == 1
+
+
+async def test_replicas_making_the_same_daily_digests_at_once_send_each_once(start: Any) -> None:
+    async with start(jobs=("consumer",)) as one, start(jobs=()) as two:
+        for n in range(5):
+            await one.follow(f"reader-{n}@example.org", rhythm="daily", language="cy")
+        await one.publish(ProjectCreated(project=snapshot(title_cy="Prosiect y dydd")))
+        await one.applied()
+        moment = daily_moment(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), hour=8)
+        made = await asyncio.gather(*(make_digests(n.pool, moment, "daily") for n in (one, two, one, two)))
+        assert sum(made) == 5
+        rows = await one.pool.fetch("SELECT recipient FROM deliveries WHERE template = 'daily_digest'")
+        assert sorted(r["recipient"] for r in rows) == [f"reader-{n}@example.org" for n in range(5)]
+
+
+async def run_daily_job_once(pool: Any, hour: int, instant: dt.datetime) -> None:
+    """The daily-digests job with its clock stopped at ``instant``, until one whole run is over."""
+    stop, asked = asyncio.Event(), []
+
+    def clock() -> dt.datetime:
+        asked.append(instant)
+        return instant
+
+    async def ran_once() -> bool:
+        return len(asked) >= 2  # the clock read again: the first run is over
+
+    job = asyncio.create_task(run_daily_digests(pool, stop, hour=hour, clock=clock, every=0.01))
+    await eventually(ran_once)
+    stop.set()
+    await job
+
+
+async def test_the_daily_job_sends_at_the_installations_hour_and_only_then(start: Any) -> None:
+    async with start(jobs=("consumer", "sender")) as notifier:
+        await notifier.follow("early@example.org", rhythm="daily", language="en")
+        await notifier.publish(ProjectCreated(project=snapshot(title_en="Dawn project")))
+        await notifier.applied()
+        hour = 7
+        # The next 07:00 in London after today's (or yesterday's) one: what happened now is in its digest.
+        following = daily_moment(daily_moment(dt.datetime.now(dt.UTC), hour) + dt.timedelta(hours=25), hour)
+        for instant, sent in ((following - dt.timedelta(minutes=1), 0), (following, 1)):
+            await run_daily_job_once(notifier.pool, hour, instant)
+            rows = await notifier.deliveries(template="daily_digest")
+            assert len(rows) == sent, instant
+        await eventually(lambda: first(notifier.smtp.to("early@example.org")))
+
+
+def test_the_daily_moment_is_the_hour_in_london_whatever_the_season() -> None:
+    summer, winter = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    assert daily_moment(summer, 8) == dt.datetime(2026, 7, 1, 7, tzinfo=dt.UTC)  # 08:00 BST
+    assert daily_moment(winter, 8) == dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC)  # 08:00 GMT
+    assert daily_moment(winter, 13) == dt.datetime(2026, 11, 30, 13, tzinfo=dt.UTC)  # not yet today: yesterday's
+    # The days the clocks change: still one moment a day, 23 or 25 hours apart.
+    spring = [daily_moment(dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC), 8) for day in (28, 29, 30)]
+    assert [b - a for a, b in itertools.pairwise(spring)] == [dt.timedelta(hours=23), dt.timedelta(hours=24)]
+    autumn = [daily_moment(dt.datetime(2026, 10, day, 12, tzinfo=dt.UTC), 8) for day in (24, 25, 26)]
+    assert [b - a for a, b in itertools.pairwise(autumn)] == [dt.timedelta(hours=25), dt.timedelta(hours=24)]
+    # 01:00 does not exist in London on 29 March 2026: the digest goes when the clocks jump, at 01:00 UTC.
+    assert daily_moment(dt.datetime(2026, 3, 29, 12, tzinfo=dt.UTC), 1) == dt.datetime(2026, 3, 29, 1, tzinfo=dt.UTC)

@@ -123,6 +123,12 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         ["Diweddariad: Ffurflenni treth", "holl bortffolio CDPS", "26 Mai 2025", "http://web.test/projects/tax-returns"],
         ["Update: Digital tax returns", "the whole CDPS portfolio", "26 May 2025", "http://web.test/projects/tax-returns"],
     ),
+    "daily_digest": (
+        {"period_start": "2025-06-01", "period_end": "2025-06-02", "target_kind": "project",
+         "target_names": NAMES["project"], "items": [UPDATE]},
+        ["crynodeb dyddiol", "Diweddariad: Ffurflenni treth", "ers 1 Mehefin 2025", "http://web.test/projects/tax-returns"],
+        ["daily CDPS digest", "Update: Digital tax returns", "since 1 June 2025", "http://web.test/projects/tax-returns"],
+    ),
     "signin_link": (
         {"email": "ann@example.org", "link": "http://web.test/signin/abc123"},
         ["http://web.test/signin/abc123", "ann@example.org", "mewngofnodi"],

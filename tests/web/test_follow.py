@@ -86,6 +86,6 @@ async def test_the_board_a_partner_page_and_the_weeknotes_offer_emails_in_both_l
         assert partner["name_cy"] in partner_form.text
         address = f"cai-{uuid.uuid4().hex[:8]}@example.org"
         asked = await visitor.post(f"/follow/partners/{partner['id']}",
-                                   {"email": address, "language": "both", "rhythm": "weekly"}, params={"lang": "cy"})  # fmt: skip
+                                   {"email": address, "language": "both", "rhythm": "daily"}, params={"lang": "cy"})  # fmt: skip
         assert asked.status_code == 200 and "Gwiriwch eich e-bost" in asked.text
         assert (await visitor.get(f"/follow/teams/{partner['id']}")).status_code == 404

@@ -30,6 +30,7 @@ KINDS: dict[str, TargetKind] = {"projects": "project", "partners": "partner"}
 LANGUAGES = ("cy", "en", "both")
 RHYTHMS = {
     "immediate": (N_("Immediately"), N_("An email each time something changes")),
+    "daily": (N_("Daily digest"), N_("At most one email a day, only on days when something changed")),
     "weekly": (N_("Weekly digest"), N_("At most one email a week, with the weeknote")),
 }
 FIELDS = (

@@ -49,3 +49,15 @@ def weeks_due(first_week: dt.date, now: dt.datetime, schedule: Schedule) -> list
 def iso_label(week: dt.date) -> str:
     year, number, _ = week.isocalendar()
     return f"{year}-W{number:02d}"
+
+
+def daily_moment(now: dt.datetime, hour: int) -> dt.datetime:
+    """The latest daily digest moment by ``now``: ``hour``:00 London time, today or yesterday.
+
+    On the day the clocks go forward an hour that does not exist (01:00) is read with the offset
+    before the change; on the day they go back, the first of the two; either way once a day."""
+    today = now.astimezone(LONDON).date()
+    moment = dt.datetime.combine(today, dt.time(hour), LONDON).astimezone(dt.UTC)
+    if moment > now:
+        moment = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(hour), LONDON).astimezone(dt.UTC)
+    return moment

@@ -44,7 +44,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
 from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
 from cdps.services import migrate_all

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from email.message import EmailMessage
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
+from litestar import Litestar
 from nats.js import JetStreamContext
 
 from shared.events import Actor, Envelope, ProjectCreated, ProjectSnapshot, Role, decode, make_envelope
@@ -16,6 +17,17 @@ from shared.identity import Identity, sign
 from shared.settings import Settings
 
 T = TypeVar("T")
+
+Scope: TypeAlias = MutableMapping[str, Any]
+ASGIApp: TypeAlias = Callable[
+    [Scope, Callable[[], Awaitable[Scope]], Callable[[Scope], Awaitable[None]]], Awaitable[None]
+]
+
+
+def asgi(app: Litestar) -> ASGIApp:
+    """The app as httpx's ASGITransport and asgi-lifespan's LifespanManager type an ASGI app. It is
+    one: Litestar only types its scope and messages as TypedDicts, which their plain mappings are not."""
+    return cast(ASGIApp, app)
 
 SITE = "https://portfolio.example.gov.wales"
 """The site's public address, for what links to it (weeknotes) when no web service runs."""

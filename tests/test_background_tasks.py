@@ -28,13 +28,13 @@ from shared.service import Runtime
 from shared.settings import Settings
 from shared.supervision import Health, supervise
 from tests.cluster import ROOT, service_env
-from tests.helpers import eventually, project_created
+from tests.helpers import asgi, eventually, project_created
 
 
 @contextlib.asynccontextmanager
 async def search_service(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
     app = search_app(settings)
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://search") as client:
+    async with LifespanManager(asgi(app)), httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://search") as client:
         yield client, app.state.runtime
 
 
@@ -122,7 +122,7 @@ async def test_a_background_task_that_ends_anyway_ends_its_process_with_a_line_s
         "import sys", "from services.search import app", "from shared.consumer import EventConsumer",
         textwrap.dedent(BUGS[outcome]), "from cdps.cli import main", "sys.exit(main(['serve', 'search']))",
     ])  # fmt: skip
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_url or "")
     try:
         js = nc.jetstream()
         await bus.ensure_stream(js, settings)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from typing import Any
 
 import asyncpg
@@ -33,7 +33,7 @@ from shared.events import encode
 from shared.service import Runtime
 from shared.settings import Settings
 from tests.conftest import dsn_for
-from tests.helpers import auth, eventually, project_created
+from tests.helpers import asgi, auth, eventually, project_created
 from tests.notifier.conftest import Smtp, fast_options
 
 pytestmark = pytest.mark.faults
@@ -68,7 +68,7 @@ async def own_settings(postgres: EmbeddedPostgres, settings: Settings) -> AsyncI
 
 @contextlib.asynccontextmanager
 async def serving(app: Litestar, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=base_url) as client:
+    async with LifespanManager(asgi(app)), httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url=base_url) as client:
         yield client
 
 
@@ -163,7 +163,7 @@ async def test_the_api_answers_503_with_retry_after_while_the_database_is_down_a
         assert created.status_code == 201
 
 
-async def _logged(logs: list[dict[str, Any]], event: str) -> bool:
+async def _logged(logs: list[MutableMapping[str, Any]], event: str) -> bool:
     return any(entry["event"] == event for entry in logs)
 
 

@@ -22,7 +22,7 @@ from playwright.async_api import Browser
 from cdps.embedded import free_port
 from cdps.mailsink import MailStore, page, run_sink
 from shared.settings import Settings
-from tests.helpers import eventually
+from tests.helpers import asgi, eventually
 from tests.test_browser import browser  # noqa: F401  (the session's Chromium)
 
 
@@ -48,7 +48,7 @@ async def test_the_inbox_lists_every_message_newest_first_and_each_has_its_own_p
             await aiosmtplib.send(email(subject), hostname="127.0.0.1", port=controller.port)
     finally:
         controller.stop()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(page(store)), base_url="http://sink") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(asgi(page(store))), base_url="http://sink") as client:
         inbox = await client.get("/")
         assert "2 messages" in inbox.text and "ann@example.org" in inbox.text
         assert inbox.text.index("Neges newydd / Newer") < inbox.text.index("Hen neges / Older")

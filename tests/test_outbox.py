@@ -15,7 +15,7 @@ from services.portfolio import commands, store
 from services.portfolio.app import MIGRATIONS
 from services.portfolio.domain import NewProject
 from shared import outbox
-from shared.events import Actor
+from shared.events import Actor, Envelope
 from shared.outbox import Relay
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
@@ -35,7 +35,7 @@ def project(slug: str) -> NewProject:
     return NewProject(slug=slug, title_en=f"Title {slug}", title_cy=f"Teitl {slug}")
 
 
-def event_for(aggregate_id: uuid.UUID, seq: int) -> outbox.Envelope:
+def event_for(aggregate_id: uuid.UUID, seq: int) -> Envelope:
     return project_created(aggregate_id, seq, slug=f"p-{seq}")
 
 
@@ -134,7 +134,7 @@ async def test_fifty_writers_and_two_relays_publish_every_event_once_in_order_pe
     await asyncio.gather(*(writer(n) for n in range(50)))
 
     async def all_published() -> bool:
-        return await runtime.pool.fetchval("SELECT count(*) FROM events WHERE published_at IS NULL") == 0
+        return bool(await runtime.pool.fetchval("SELECT count(*) FROM events WHERE published_at IS NULL") == 0)
 
     await eventually(all_published, timeout=30)
     stop.set()

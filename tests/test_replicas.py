@@ -113,12 +113,12 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
         try:
 
             async def all_published() -> bool:
-                return await conn.fetchval("SELECT count(*) FROM portfolio.events WHERE published_at IS NULL") == 0
+                return bool(await conn.fetchval("SELECT count(*) FROM portfolio.events WHERE published_at IS NULL") == 0)
 
             await eventually(all_published, timeout=30)
 
             async def all_indexed() -> bool:
-                return await conn.fetchval("SELECT count(*) FROM search.aggregates WHERE aggregate_seq = 3") == 20
+                return bool(await conn.fetchval("SELECT count(*) FROM search.aggregates WHERE aggregate_seq = 3") == 20)
 
             await eventually(all_indexed, timeout=30)
             nc = await nats.connect(replicas.settings.nats_url or "")
@@ -137,12 +137,10 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
                 return [str(m["Subject"]) for m in inbox.messages if m["To"] == follower]
 
             async def all_sent() -> bool:
-                return (
-                    await conn.fetchval(
-                        "SELECT count(*) FROM notifier.deliveries WHERE recipient = $1 AND status = 'sent'", follower
-                    )
-                    == 60
+                sent = await conn.fetchval(
+                    "SELECT count(*) FROM notifier.deliveries WHERE recipient = $1 AND status = 'sent'", follower
                 )
+                return bool(sent == 60)
 
             await eventually(all_sent, timeout=60)
             assert len(emails()) == 60

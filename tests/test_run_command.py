@@ -54,7 +54,7 @@ def processes_using(data_dir: Path) -> list[str]:
 
 
 def start_and_stop(data_dir: Path) -> str:
-    ports = {name: free_port() for name in NAMES}
+    ports: dict[str, int] = {name: free_port() for name in NAMES}
     runner = subprocess.Popen(
         [sys.executable, "-m", "cdps", "run"], env=run_env(data_dir, ports),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

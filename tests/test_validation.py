@@ -4,6 +4,8 @@ sentences made from msgspec's findings name the field and never repeat msgspec's
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -47,8 +49,10 @@ def structs_in(annotation: object) -> set[type[msgspec.Struct]]:
 
 
 @pytest.mark.parametrize("create_app", [portfolio_app, notifier_app])
-def test_every_field_of_every_api_body_has_a_name_in_both_languages(create_app: object, tmp_path: object) -> None:
-    app = create_app(Settings(secret_key="x", data_dir=tmp_path))  # type: ignore[operator]
+def test_every_field_of_every_api_body_has_a_name_in_both_languages(
+    create_app: Callable[[Settings], Litestar], tmp_path: Path
+) -> None:
+    app = create_app(Settings(secret_key="x", data_dir=tmp_path))
     bodies = api_bodies(app)
     assert bodies
     unnamed = {(b.__name__, f.encode_name) for b in bodies for f in msgspec.structs.fields(b) if f.encode_name not in LABELS}

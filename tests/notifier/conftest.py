@@ -33,7 +33,7 @@ from shared.events import Actor, EventData, encode, make_envelope
 from shared.events import Envelope as EventEnvelope
 from shared.service import Runtime
 from shared.settings import Settings
-from tests.helpers import auth, eventually
+from tests.helpers import asgi, auth, eventually
 
 LEAD = Actor(id="lead-1", role="lead")
 LINK_BASE = "http://notifier"
@@ -229,8 +229,8 @@ def confirm_link(received: Received) -> str:
 async def running(settings: Settings, smtp: Smtp, **options: Any) -> AsyncIterator[Notifier]:
     app = create_app(msgspec.structs.replace(settings, smtp_url=smtp.url), fast_options(**options))
     async with (
-        LifespanManager(app, startup_timeout=30, shutdown_timeout=30),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=LINK_BASE) as client,
+        LifespanManager(asgi(app), startup_timeout=30, shutdown_timeout=30),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url=LINK_BASE) as client,
     ):
         yield Notifier(app=app, client=client, settings=app.state.runtime.settings, smtp=smtp)
 

@@ -135,9 +135,10 @@ async def test_whoever_asks_for_support_is_told_at_once_in_their_language_what_t
     await notifier.follow("lead@cdps.example", "lead")  # opted in: follows the portfolio from their account
     await notifier.follow("other@cdps.example", "lead", target_kind="project", target_id=str(uuid.uuid4()))
     need = "Mae ein rhestr aros am randiroedd ar bapur.\nSut allwn ni ei symud ar-lein?"
-    requested = await notifier.publish(SupportRequested(
+    request = SupportRequested(
         organisation="Cyngor Tref Aberaeron", contact_name="Nia Jones", contact_email="Nia@Aberaeron.example",
-        language="cy", need=need, urgency="medium"))  # fmt: skip
+        language="cy", need=need, urgency="medium")  # fmt: skip
+    requested = await notifier.publish(request)
     acknowledgement = await eventually(lambda: first(notifier.smtp.to("nia@aberaeron.example")))
     assert acknowledgement.message["Subject"] == "Mae eich cais am gymorth gennym"
     text = acknowledgement.text()
@@ -149,7 +150,7 @@ async def test_whoever_asks_for_support_is_told_at_once_in_their_language_what_t
     await notifier.applied()
     await notifier.settled()
     assert notifier.smtp.to("other@cdps.example") == []  # staff who did not opt in hear nothing
-    await notifier.publish(requested, envelope=requested, msg_id="delivered again")  # a redelivery adds nothing
+    await notifier.publish(request, envelope=requested, msg_id="delivered again")  # a redelivery adds nothing
     await notifier.applied()
     await notifier.settled()
     assert len(notifier.smtp.to("nia@aberaeron.example")) == 1

@@ -15,7 +15,7 @@ from services.portfolio.app import create_app
 from shared.events import Role
 from shared.service import Runtime
 from shared.settings import Settings
-from tests.helpers import auth
+from tests.helpers import asgi, auth
 
 
 class Api:
@@ -60,5 +60,5 @@ class Api:
 @pytest.fixture
 async def api(settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings)
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://portfolio") as client:
+    async with LifespanManager(asgi(app)), httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://portfolio") as client:
         yield Api(client, app, settings)

@@ -30,7 +30,9 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
                                      FROM events GROUP BY aggregate_id) s WHERE top <> n"""
         )
         assert gaps == 0
-        oldest, newest = await conn.fetchrow("SELECT min(occurred_at), max(occurred_at) FROM events")
+        span = await conn.fetchrow("SELECT min(occurred_at), max(occurred_at) FROM events")
+        assert span is not None
+        oldest, newest = span
         assert oldest.date() < today - dt.timedelta(days=300) and newest.date() <= today + dt.timedelta(days=1)
         project_events = await conn.fetchval(
             "SELECT count(*) FROM events WHERE type LIKE 'portfolio.project.%' AND occurred_at::date < $1", today

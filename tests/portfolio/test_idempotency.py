@@ -107,7 +107,7 @@ async def test_a_key_that_is_not_visible_ascii_is_a_422_naming_the_header(api: A
     for key in ("", "a b", "x" * 256, "caf\u00e9"):
         response = await api.client.post(
             f"/api/v1/projects/{project['id']}/updates", json=UPDATE,
-            headers={**api.as_("lead"), "Idempotency-Key": key.encode("utf-8")},  # type: ignore[dict-item]
+            headers=[(k.encode(), v.encode()) for k, v in api.as_("lead").items()] + [(b"Idempotency-Key", key.encode())],
         )  # fmt: skip
         refused(response, 422, "Idempotency-Key")
     assert await count(api, "project_updates") == 0

@@ -30,7 +30,7 @@ from openapi_spec_validator import validate
 from cdps.embedded import free_port
 from shared.http import EXCEPTION_HANDLERS
 from shared.settings import Settings
-from tests.helpers import auth, eventually
+from tests.helpers import asgi, auth, eventually
 from tests.portfolio.conftest import Api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,7 +164,7 @@ async def test_a_nul_character_in_any_text_is_a_422_naming_the_field(api: Api) -
 
 
 async def test_a_token_that_is_not_ascii_is_a_401(api: Api) -> None:
-    response = await api.client.get("/api/v1/projects", headers={"Authorization": b"Bearer abc.d\xe9f"})
+    response = await api.client.get("/api/v1/projects", headers=[(b"Authorization", b"Bearer abc.d\xe9f")])
     bilingual_error(response, 401)
 
 
@@ -209,7 +209,7 @@ async def test_an_unexpected_exception_is_a_bilingual_500_and_is_logged(capsys: 
         raise RuntimeError("the secret detail")
 
     app = Litestar([boom], exception_handlers=EXCEPTION_HANDLERS)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://test") as client:
         response = await client.get("/boom")
 
     body = bilingual_error(response, 500)

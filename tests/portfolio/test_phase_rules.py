@@ -19,17 +19,16 @@ from services.portfolio.phases import (
     PHASE_ORDER,
     STATES,
     Accepted,
-    Kind,
     ProjectStatus,
     RefusalCode,
     Refused,
-    State,
     Transition,
     allowed_actions,
     decide,
     next_phase,
 )
-from shared.events import Phase
+from shared.events import Phase, State
+from shared.events import TransitionKind as Kind
 from shared.replies.portfolio import AllowedAction
 
 TODAY = dt.date(2025, 6, 2)

@@ -15,7 +15,7 @@ from services.search.app import create_app
 from shared.events import Actor, Envelope, EventData, Role, encode, make_envelope
 from shared.service import Runtime
 from shared.settings import Settings
-from tests.helpers import auth
+from tests.helpers import asgi, auth
 
 LEAD = Actor(id="lead-1", role="lead")
 
@@ -70,7 +70,7 @@ class Search:
 async def search(settings: Settings) -> AsyncIterator[Search]:
     app = create_app(settings)
     async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://search") as client,
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://search") as client,
     ):
         yield Search(client, app, settings)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Sequence
 
 import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.search.domain import Document, Indexing, changes_for, indexing_for
-from shared.events import Actor, Envelope, ProjectUpdated, SupportRequested, SupportTriaged, make_envelope
+from shared.events import Actor, Envelope, Header, ProjectUpdated, SupportRequested, SupportTriaged, make_envelope
 from tests.helpers import snapshot
 
 PROJECTS = [uuid.UUID(int=n) for n in range(1, 4)]
@@ -26,8 +27,8 @@ class Index:
         self.documents: dict[uuid.UUID, Document] = {}
         self.sequences: dict[uuid.UUID, int] = {}
 
-    def apply(self, batch: list[tuple[Envelope, Indexing]]) -> None:
-        changes = changes_for(batch, self.sequences)
+    def apply(self, batch: Sequence[tuple[Header, Indexing]]) -> None:
+        changes = changes_for(list(batch), self.sequences)
         for doc in changes.documents:
             self.documents[doc.id] = doc
         for record, state in changes.states.items():

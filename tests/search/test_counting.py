@@ -17,7 +17,7 @@ from asgi_lifespan import LifespanManager
 from services.search.app import create_app
 from shared.events import ProjectCreated, ProjectUpdatePosted
 from shared.settings import Settings
-from tests.helpers import snapshot
+from tests.helpers import asgi, snapshot
 from tests.search.conftest import Search
 from web.i18n import gettext_functions, template_engine
 from web.pages import labels
@@ -29,8 +29,8 @@ CAP = 3
 async def capped(settings: Settings) -> AsyncIterator[Search]:
     app = create_app(msgspec.structs.replace(settings, search_count_cap=CAP))
     async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://search") as client,
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://search") as client,
     ):
         yield Search(client, app, settings)
 

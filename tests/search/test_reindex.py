@@ -14,7 +14,7 @@ from services.search import welsh
 from services.search.app import create_app
 from services.search.reindex import reindex
 from shared.events import ProjectCreated, ProjectUpdated
-from tests.helpers import eventually, snapshot
+from tests.helpers import asgi, eventually, snapshot
 from tests.search.conftest import Search
 
 
@@ -55,7 +55,7 @@ async def test_a_rebuild_under_concurrent_queries_never_fails_a_query_and_ends_i
     assert steps and steps[-1][0] == steps[-1][1]  # the progress reached the end
 
     async def all_indexed() -> bool:
-        return (await search.query(q="rebuilt", limit=100))["total"] == 70
+        return bool((await search.query(q="rebuilt", limit=100))["total"] == 70)
 
     await eventually(all_indexed)
     titles = [h["title_en"] for h in (await search.query(q="project", limit=100))["items"]]
@@ -107,7 +107,7 @@ async def test_an_index_made_by_another_analyser_is_rebuilt_when_the_service_sta
     assert (await search.query(q="goleudai"))["total"] == 0
 
     app = create_app(search.settings)
-    async with LifespanManager(app):  # a second replica starting: it sees the old version and rebuilds
+    async with LifespanManager(asgi(app)):  # a second replica starting: it sees the old version and rebuilds
 
         async def found() -> int:
             return int((await search.query(q="goleudy"))["total"])  # the singular finds the plural

@@ -151,7 +151,7 @@ async def test_filters_narrow_results_and_facet_counts_follow_the_filters(search
     assert {f["value"]: f["count"] for f in beta["facets"]["partner"]} == {str(b): 2}
     assert await search.titles(q="digital", tag="forms", partner=str(a)) == ["Digital forms A"]
     assert await search.titles(q="digital", health="red") == ["Digital cloud C"]
-    assert await search.titles(q="digital", **{"from": "2999-01-01"}) == []
+    assert await search.titles(None, None, **{"from": "2999-01-01"}) == []
     bad = await search.client.get("/api/v1/search", params={"phase": "gamma"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "phase"
 
@@ -178,7 +178,7 @@ async def test_a_partner_never_sees_another_partners_records_through_any_query_o
     partner_a = search.as_("partner", a)
     for params in ({"q": "shared"}, {"q": ""}, {"q": "secret beta"}, {"tag": "cyber-and-net-zero"}, {"partner": str(b)},
                    {"q": "shared", "kind": "engagement"}, {"q": "sekret"}):  # fmt: skip
-        result = await search.query(partner_a, **params)
+        result = await search.query(partner_a, None, **params)
         seen = {h["title_en"] for h in result["items"]}
         assert seen <= {"Shared secret alpha", "Shared public"}, params
         partners = {f["value"]: f["count"] for f in result["facets"]["partner"]}

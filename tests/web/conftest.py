@@ -16,6 +16,7 @@ from nats.aio.subscription import Subscription
 
 from shared.service import Runtime
 from shared.settings import Settings
+from tests.helpers import asgi
 from web.app import create_app
 
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -58,8 +59,8 @@ class Web:
 async def web(settings: Settings) -> AsyncIterator[Web]:
     app = create_app(settings)
     async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://web", follow_redirects=False) as client,
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://web", follow_redirects=False) as client,
     ):
         web = Web(client, app, settings)
 

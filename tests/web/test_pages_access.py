@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 
 from tests.stack import Stack
 from tests.web.pages_helpers import browser, create_partner, create_project
+from web.accounts import AccountRole
 
-ROLES = (None, "partner", "lead", "admin")
+ROLES: tuple[AccountRole | None, ...] = (None, "partner", "lead", "admin")
 
 
 async def test_each_page_answers_each_role_as_its_guard_says(stack: Stack) -> None:

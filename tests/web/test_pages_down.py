@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 
 from cdps.embedded import free_port
 from shared.settings import Settings
+from tests.helpers import asgi
 from web import accounts
 from web.app import create_app
 
@@ -24,8 +25,8 @@ async def offline(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     nowhere = f"http://127.0.0.1:{free_port()}"
     app = create_app(msgspec.structs.replace(settings, portfolio_url=nowhere, search_url=nowhere, notifier_url=nowhere))
     async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://web") as client,
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://web") as client,
     ):
         async with app.state.runtime.pool.acquire() as conn:
             admin = await accounts.add_account(conn, email="admin@cdps.example", role="admin")
@@ -55,8 +56,8 @@ async def confused(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The web with services that answer nonsense, so a page fails in a way nobody planned for."""
     app = create_app(settings)
     async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://web") as client,
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://web") as client,
     ):
         nonsense = httpx.MockTransport(lambda request: httpx.Response(200, json={"items": 5}))
         async with httpx.AsyncClient(transport=nonsense) as upstream:

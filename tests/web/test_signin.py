@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.helpers import asgi
 from tests.web.conftest import Web
 from web import accounts
 from web.auth import destination
@@ -174,7 +175,7 @@ async def test_a_stranger_asking_for_someones_links_cannot_stop_them_getting_one
 ) -> None:
     await add(web)
     token = await web.csrf("/signin")
-    stranger = httpx.ASGITransport(web.app, client=("203.0.113.66", 40000))
+    stranger = httpx.ASGITransport(asgi(web.app), client=("203.0.113.66", 40000))
     async with httpx.AsyncClient(transport=stranger, base_url="http://web", cookies=web.client.cookies) as client:
         statuses = [(await client.post("/signin", data={"email": "lead@cdps.example", "_csrf_token": token})).status_code
                     for _ in range(7)]  # fmt: skip

@@ -37,7 +37,7 @@ def test_the_weeknote_in_welsh_matches_the_golden_file() -> None:
 def test_only_public_records_appear_and_private_ones_are_at_most_counted() -> None:
     note = compose(WEEK, week_events())
     for lang in ("en", "cy"):
-        text = markdown(note, lang, web_base=SITE)  # type: ignore[arg-type]
+        text = markdown(note, lang, web_base=SITE)
         assert "Secret" not in text and "Private advice" not in text and "Ann" not in text and "Powys" not in text
     assert note.counts["engagements"] == 1 and note.counts["support_requests"] == 1
 

@@ -31,6 +31,9 @@ class Stint:
     phase: str
     start: dt.date
     end: dt.date | None
+    assessment: str | None = None
+    """The gate assessment recorded with the move into this phase ("met" or "not_met"), if any."""
+    assessment_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ def stints(history: Sequence[Mapping[str, Any]], today: dt.date) -> list[Stint]:
     found: list[Stint] = []
     phase: str | None = None
     since: dt.date | None = None
+    assessed: tuple[str | None, str | None] = (None, None)  # the assessment of the move into ``phase``
     for event in history:
         data = event.get("data") or {}
         kind = str(event.get("type", "")).rsplit(".", 1)[-1]
@@ -65,15 +69,15 @@ def stints(history: Sequence[Mapping[str, Any]], today: dt.date) -> list[Stint]:
             if data.get("kind") in ("pause", "resume"):
                 continue
             if data.get("kind") == "stop":
-                found.append(Stint(phase, since, on))
-                phase, since = "stopped", on
+                found.append(Stint(phase, since, on, *assessed))
+                phase, since, assessed = "stopped", on, (None, None)
                 continue
             target = str(data.get("to_phase"))
             if target != phase:
-                found.append(Stint(phase, since, on))
-                phase, since = target, on
+                found.append(Stint(phase, since, on, *assessed))
+                phase, since, assessed = target, on, (data.get("assessment"), data.get("assessment_url"))
     if phase is not None and since is not None:
-        found.append(Stint(phase, since, None))
+        found.append(Stint(phase, since, None, *assessed))
     return [s for s in found if s.end is None or s.end >= s.start]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import uuid
 
@@ -211,6 +212,27 @@ async def test_a_delivery_lead_of_the_portfolio_is_shown_by_name_to_partners_and
         assert f'<option value="{lead_id}">Owain Lewis</option>' in home.text  # the filter by lead
     async with browser(stack) as visitor:
         assert (await visitor.get("/api/v1/people/leads")).status_code == 401  # names are for people signed in
+
+
+async def test_the_assessment_recorded_with_a_phase_change_is_shown_in_the_timeline_and_history_in_both_languages(
+    stack: Stack,
+) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], title_en="Parking permits")
+    report = "https://assessments.example.gov.wales/parking-permits-alpha"
+    moved = await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=1, json={
+        "kind": "advance", "effective": dt.datetime.now(dt.UTC).date().isoformat(), "assessment": "met",
+        "assessment_url": report})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    link = f'<a class="govuk-link" href="{report}">'
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
+        for lang, said, read in (("en", "Service assessment: Met the standard.", "Read the assessment report"),
+                                 ("cy", "Asesiad gwasanaeth: Wedi bodloni'r safon.", "Darllen adroddiad yr asesiad")):
+            page = await theirs.get(f"/projects/{project['slug']}", params={"lang": lang})
+            timeline = page.text.split('id="timeline-title"')[1].split("</figure>")[0]
+            history = page.text.split('<table class="govuk-table">')[-1]
+            for part in (timeline, history):
+                assert said in html.unescape(part) and f"{link}{read}</a>" in part, lang
 
 
 async def test_partners_see_their_own_projects_and_engagements(stack: Stack) -> None:

@@ -39,7 +39,7 @@ from shared.http import FieldError, Invalid
 from shared.logs import get_logger
 from shared.requests import HELD_CONNECTION, identity_of
 from shared.service import Job, Runtime
-from shared.supervision import DEPENDENCY_ERRORS, Health, pause
+from shared.supervision import Health, repeat
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -268,17 +268,13 @@ def housekeeping_job(every: float = HOUSEKEEPING_SECONDS) -> Job:
     """For a service with no housekeeping of its own: delete expired keys every ``every`` seconds."""
 
     async def run(runtime: Runtime, health: Health) -> None:
-        while not runtime.stop.is_set():
-            try:
-                async with runtime.pool.acquire() as conn:
-                    forgotten = await forget_expired(conn)
-            except DEPENDENCY_ERRORS as exc:
-                await pause(runtime.stop, health.failed(exc))
-                continue
-            health.progress()
+        async def sweep() -> None:
+            async with runtime.pool.acquire() as conn:
+                forgotten = await forget_expired(conn)
             if forgotten:
                 log.info("expired idempotency keys deleted", count=forgotten)
-            await pause(runtime.stop, every)
+
+        await repeat(sweep, health, runtime.stop, every)
 
     return Job("housekeeping", run)
 

@@ -132,6 +132,19 @@ async def pause(stop: asyncio.Event, seconds: float) -> None:
 Task = Callable[[], Coroutine[Any, Any, None]]
 
 
+async def repeat(work: Task, health: Health, stop: asyncio.Event, every: float) -> None:
+    """Do ``work`` every ``every`` seconds until the service stops (a housekeeping pass, say); when a
+    dependency fails it, try again after the backoff instead of waiting a whole period."""
+    while not stop.is_set():
+        try:
+            await work()
+        except DEPENDENCY_ERRORS as exc:
+            await pause(stop, health.failed(exc))
+            continue
+        health.progress()
+        await pause(stop, every)
+
+
 async def supervise(
     task: Task, health: Health, stop: asyncio.Event, on_end: Callable[[str], None], *, once: bool = False
 ) -> None:

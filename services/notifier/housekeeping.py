@@ -12,23 +12,19 @@ from services.notifier.config import Options
 from shared import idempotency
 from shared.logs import get_logger
 from shared.service import Runtime
-from shared.supervision import DEPENDENCY_ERRORS, Health, pause
+from shared.supervision import Health, repeat
 
 log = get_logger(__name__)
 
 
 async def run_housekeeping(runtime: Runtime, options: Options, health: Health) -> None:
-    while not runtime.stop.is_set():
-        try:
-            async with runtime.pool.acquire() as conn:
-                forgotten = await store.forget_unconfirmed(conn, options.confirm_lifetime)
-                keys = await idempotency.forget_expired(conn)
-        except DEPENDENCY_ERRORS as exc:
-            await pause(runtime.stop, health.failed(exc))
-            continue
-        health.progress()
+    async def sweep() -> None:
+        async with runtime.pool.acquire() as conn:
+            forgotten = await store.forget_unconfirmed(conn, options.confirm_lifetime)
+            keys = await idempotency.forget_expired(conn)
         if forgotten:
             log.info("unconfirmed sign-ups forgotten", count=forgotten)
         if keys:
             log.info("expired idempotency keys deleted", count=keys)
-        await pause(runtime.stop, options.housekeeping_seconds)
+
+    await repeat(sweep, health, runtime.stop, options.housekeeping_seconds)

@@ -7,7 +7,10 @@ import asyncio
 import random
 import uuid
 from collections.abc import Awaitable, Callable
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import Policy
+from email.policy import default as default_policy
 from email.utils import formatdate
 from functools import partial
 from typing import TYPE_CHECKING, Literal
@@ -102,8 +105,25 @@ def classify(exc: BaseException) -> tuple[Literal["temporary", "permanent"], int
     return "temporary", None, f"{exc.__class__.__name__}: {exc}"
 
 
+class AsWritten(UnstructuredHeader, BaseHeader):
+    """A header of ASCII URIs in angle brackets, written exactly so. The generator would fold an
+    unstructured header whose one word is longer than a line into RFC 2047 encoded words
+    (``=?utf-8?q?=3Chttp...``), which no mail program reads as a URI (RFC 2369, RFC 8058)."""
+
+    def fold(self, *, policy: Policy) -> str:
+        value = str(self)
+        assert value.isascii() and "\n" not in value and "\r" not in value, value
+        return f"{self.name}: {value}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", AsWritten)
+_HEADERS.map_to_type("list-unsubscribe-post", AsWritten)
+MESSAGE_POLICY = default_policy.clone(header_factory=_HEADERS)
+
+
 def build_message(email: Email, *, delivery_id: uuid.UUID, recipient: str, from_address: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = from_address
     message["To"] = recipient
     message["Subject"] = email.subject

@@ -44,6 +44,8 @@ class Received:
     message: EmailMessage
     at: float
     """time.monotonic() when the server accepted it."""
+    raw: bytes = b""
+    """The message as it came over SMTP, headers as written."""
 
     def text(self) -> str:
         body = self.message.get_body(preferencelist=("plain",))
@@ -112,7 +114,7 @@ class Smtp:
         if self.data_replies:
             return self.data_replies.popleft()
         message: Any = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
-        self.received.append(Received(message, time.monotonic()))
+        self.received.append(Received(message, time.monotonic(), envelope.original_content or b""))
         return "250 OK"
 
     def to(self, address: str) -> list[Received]:

@@ -4,6 +4,7 @@ redeliveries, restarts or replicas, given up on permanent refusals, and sent at 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -162,3 +163,17 @@ async def test_the_user_and_password_in_smtp_url_are_used_to_log_in(settings: An
         assert server.logins == ["cdps"]
     finally:
         server.stop()
+
+
+async def test_one_click_unsubscribe_goes_as_plain_ascii_angle_bracketed_uris_as_rfc_8058_asks(
+    notifier: Notifier,
+) -> None:
+    await notifier.follow("ann@example.org")
+    await notifier.publish(news("A title long enough to need folding, in a subject line that goes on and on"))
+    received = await eventually(lambda: first(notifier.smtp.to("ann@example.org")))
+    headers = received.raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ").replace(b"\r\n\t", b" ").split(b"\r\n")
+    [unsubscribe] = [h for h in headers if h.lower().startswith(b"list-unsubscribe:")]
+    assert re.fullmatch(rb"List-Unsubscribe: <http://notifier/subscriptions/unsubscribe\?token=[A-Za-z0-9_.=-]+>",
+                        unsubscribe), unsubscribe  # fmt: skip
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in headers
+    assert b"=?" not in unsubscribe

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from xml.etree import ElementTree
 
 import pytest
 
@@ -82,3 +83,19 @@ async def withdrawn_project_is_left_out(notifier: Notifier) -> None:
         published = await notifier.client.get(path)
         assert published.status_code == 200 and "Still public" in published.text
         assert "Withdrawn project" not in published.text and "Soon to be secret" not in published.text
+
+
+async def test_a_control_character_stored_before_it_was_refused_leaves_the_atom_feed_valid_xml(
+    start: Callable[..., contextlib.AbstractAsyncContextManager[Notifier]],
+) -> None:
+    async with start(jobs=("consumer",)) as notifier:
+        await notifier.publish(ProjectCreated(project=snapshot(title_en="Bell\x07 project", title_cy="Cloch\x1b")),
+                               aggregate_id=uuid.uuid4())  # fmt: skip
+        await notifier.applied()
+        async with notifier.pool.acquire() as conn:
+            assert await store.publish(conn, week_of(dt.datetime.now(dt.UTC)), web_base=SITE)
+        for lang in ("en", "cy"):
+            feed = await notifier.client.get("/api/v1/weeknotes/feed.atom", params={"lang": lang})
+            root = ElementTree.fromstring(feed.content)  # a strict XML parser: one U+0007 and it fails
+            assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+            assert ("Bell project" if lang == "en" else "Cloch") in feed.text

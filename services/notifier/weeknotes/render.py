@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from services.notifier.weeknotes.calendar import iso_label
 from services.notifier.weeknotes.compose import AREAS, Language, Weeknote, area_name, summary
+from shared.inputs import without_forbidden
 from shared.vocabulary import long_date
 
 # Markdown is plain text: no HTML escaping, and StrictUndefined so a typo in a template fails loudly.
@@ -80,7 +81,8 @@ def atom(
             f'<link rel="alternate" href="{escape(link)}"/>',
             f"<published>{published.isoformat()}</published>",
             f"<updated>{published.isoformat()}</updated>",
-            f'<content type="html">{escape(html(content))}</content>',
+            # Text stored before such characters were refused at input must not make the feed invalid XML.
+            f'<content type="html">{escape(html(without_forbidden(content)))}</content>',
             "</entry>",
         ]
     parts.append("</feed>")

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, SerializationException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
@@ -84,11 +84,14 @@ class Stale(ApiError):
 class MalformedBody(ApiError):
     status = HTTP_400_BAD_REQUEST
 
-    def __init__(self) -> None:
-        super().__init__(
-            "The request body is not valid UTF-8", "Nid yw corff y cais yn destun UTF-8 dilys",
-            [FieldError("body", "The request body is not valid UTF-8", "Nid yw corff y cais yn destun UTF-8 dilys")],
-        )  # fmt: skip
+    def __init__(
+        self, message_en: str = "The request body is not valid UTF-8",
+        message_cy: str = "Nid yw corff y cais yn destun UTF-8 dilys",
+    ) -> None:  # fmt: skip
+        super().__init__(message_en, message_cy, [FieldError("body", message_en, message_cy)])
+
+
+NOT_JSON = ("The request body is not valid JSON", "Nid yw corff y cais yn JSON dilys")
 
 
 JSON_BODY = "cdps.json"
@@ -96,7 +99,8 @@ JSON_BODY = "cdps.json"
 
 
 class JsonRequest(Request[Any, Any, Any]):
-    """A request whose JSON body is refused with a 400 when it is not UTF-8, and kept once decoded.
+    """A request whose JSON body is refused with a bilingual 400 when it is not UTF-8 or not JSON,
+    and kept once decoded.
 
     msgspec raises ``UnicodeDecodeError`` (not ``DecodeError``) for bytes that are not UTF-8, and
     Litestar only turns ``DecodeError`` into a 400, so without this such a body is a 500.
@@ -107,6 +111,8 @@ class JsonRequest(Request[Any, Any, Any]):
             value = await super().json()
         except UnicodeDecodeError:
             raise MalformedBody() from None
+        except SerializationException:  # else Litestar's 400 says msgspec's words, in English only
+            raise MalformedBody(*NOT_JSON) from None
         self.scope["state"][JSON_BODY] = value
         return value
 

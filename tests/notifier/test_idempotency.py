@@ -51,3 +51,11 @@ async def test_housekeeping_deletes_expired_keys(
             return bool(keys == ["new"])
 
         await eventually(only_the_new_key_is_left)
+
+
+async def test_every_post_of_the_notifier_api_documents_the_header(sending: Notifier) -> None:
+    document = (await sending.client.get("/api/v1/schema/openapi.json")).json()
+    posts = {path: item["post"] for path, item in document["paths"].items() if "post" in item}
+    assert len(posts) >= 3
+    for path, operation in posts.items():
+        assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"], path

@@ -23,3 +23,12 @@ async def test_a_follow_with_bad_fields_names_each(sending: Notifier) -> None:
         headers=sending.as_("lead"),
     )  # fmt: skip
     assert list(errors_of(response)) == ["email", "target_id", "rhythm"]
+
+
+async def test_a_sign_up_that_is_not_json_is_a_bilingual_400(sending: Notifier) -> None:
+    response = await sending.client.post(
+        "/api/v1/subscriptions", content=b"email=a@b.cymru", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "body", "message_en": "The request body is not valid JSON",
+                                          "message_cy": "Nid yw corff y cais yn JSON dilys"}]  # fmt: skip

@@ -97,3 +97,14 @@ async def test_a_csv_row_with_two_bad_fields_names_both_on_its_line(api: Api) ->
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == ["line 2: slug", "line 2: name_en", "line 2: kind"]
     assert all("`" not in e["message_en"] and e["message_en"] != e["message_cy"] for e in errors)
+
+
+async def test_a_body_that_is_not_json_is_a_bilingual_400_naming_the_body(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/support-requests", content=b'{"organisation": "Cyngor",', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["message_en"] == "The request body is not valid JSON"
+    assert body["message_cy"] == "Nid yw corff y cais yn JSON dilys"
+    assert [e["field"] for e in body["errors"]] == ["body"]

@@ -60,7 +60,8 @@ async def test_every_link_in_every_email_the_journeys_send_opens_a_working_page(
             assert asked.status_code == 202, asked.text
             [confirmation] = await mail(address, subject)
             (confirm,) = [u for u in links(confirmation, web) if "/subscriptions/confirm" in u]
-            assert (await client.get(confirm)).status_code == 200
+            confirmed = await client.get(confirm)
+            assert confirmed.status_code == 200 and confirmed.headers["cache-control"] == "no-store"  # a token inside
 
         # An update and a phase change: emailed at once to one, kept for the digest of the other.
         today = dt.datetime.now(dt.UTC).date().isoformat()

@@ -10,6 +10,8 @@ README's own `cdps partners list` prints.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import html
 import os
 import re
@@ -128,6 +130,7 @@ def test_the_readmes_commands_work_as_written_while_make_run_runs_and_say_in_one
     assert api.status_code == 200, api.text
 
     sign_in_through_the_mail_sink(running, added[0])
+    every_emailed_link_opens_a_page(running)
 
     running.process.send_signal(signal.SIGINT)  # Ctrl-C
     running.process.communicate(timeout=60)
@@ -137,6 +140,22 @@ def test_the_readmes_commands_work_as_written_while_make_run_runs_and_say_in_one
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "no `cdps run` is running with the data folder" in result.stderr and "make run" in result.stderr
+
+
+def every_emailed_link_opens_a_page(running: Run) -> None:
+    """Each link to the site in every message the sink kept (its .eml files) answers 2xx, as clicked."""
+    kept = sorted((running.folder / ".data").rglob("*.eml"))
+    found = set()
+    for path in kept:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in message.walk():
+            if part.get_content_maintype() == "text":
+                found |= {html.unescape(u) for u in re.findall(r'https?://[^\s"<>]+', part.get_content())}
+    links = sorted(u for u in found if u.startswith(running.web))
+    assert kept and links, "the sink kept no email with a link to the site"
+    with httpx.Client(follow_redirects=True, timeout=20) as browser:
+        broken = [(u, status) for u in links if not 200 <= (status := browser.get(u).status_code) < 300]
+    assert not broken, broken
 
 
 def sign_in_through_the_mail_sink(running: Run, email: str) -> None:

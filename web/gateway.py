@@ -57,7 +57,8 @@ async def subscription_pages(request: Request[Any, Any, Any], state: State) -> R
         )  # fmt: skip
     except httpx.HTTPError:
         return Response("The service is not available / Nid yw'r gwasanaeth ar gael", status_code=503)
-    kept = {k: v for k, v in upstream.headers.items() if k.lower() == "content-type"}
+    # The token is in the address: the notifier's no-store and noindex must reach the browser too.
+    kept = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "cache-control", "x-robots-tag")}
     return Response(upstream.content, status_code=upstream.status_code, headers=kept)
 
 

@@ -15,6 +15,7 @@ import msgspec
 
 from services.portfolio.domain import NewPartner, NewProject
 from shared.replies.portfolio import Project
+from shared.spreadsheets import neutralised, restored
 from shared.validation import problems
 
 EXPORT_COLUMNS = (
@@ -35,12 +36,12 @@ class RowError(msgspec.Struct, frozen=True):
 
 def projects_to_csv(projects: Iterable[Project]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(EXPORT_COLUMNS)
     for project in projects:
         values = msgspec.structs.asdict(project)
         writer.writerow(
-            [";".join(values[c]) if c in LIST_COLUMNS else ("" if values[c] is None else values[c])
+            [neutralised(";".join(values[c]) if c in LIST_COLUMNS else ("" if values[c] is None else str(values[c])))
              for c in EXPORT_COLUMNS]
         )  # fmt: skip
     return out.getvalue()
@@ -71,7 +72,9 @@ def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowEr
             errors.append(_unreadable(starts_on, exc))
             break
         line = reader.line_num
-        values: dict[str, Any] = {k: v for k, v in record.items() if v not in ("", None)}
+        values: dict[str, Any] = {
+            k: restored(v) if isinstance(v, str) else v for k, v in record.items() if v not in ("", None)
+        }
         for column in LIST_COLUMNS & values.keys():
             values[column] = [part.strip() for part in str(values[column]).split(";") if part.strip()]
         if values.get("phase") == "beta":  # a file exported before beta had two steps: its first one

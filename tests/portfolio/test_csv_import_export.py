@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from services.portfolio import csvio
+from services.portfolio.domain import NewProject
 from tests.portfolio.conftest import Api
 
 PARTNER_HEADER = "slug,name_en,name_cy,kind"
@@ -207,3 +208,28 @@ async def test_a_file_exported_when_beta_had_one_step_imports_its_beta_projects_
     assert response.status_code == 200, response.text
     [item] = (await api.client.get("/api/v1/projects", headers=api.as_("lead"))).json()["items"]
     assert item["phase"] == "private_beta"
+
+
+async def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_exported_as_text_and_imports_back_unchanged(
+    api: Api,
+) -> None:
+    hostile = {"=HYPERLINK(\"http://evil.example\")": "title_en", "+1+1": "title_cy", "-2+3": "summary_en",
+               "@SUM(A1)": "summary_cy"}  # fmt: skip
+    await api.project(slug="formulas", **{field: text for text, field in hostile.items()})
+    exported = (await api.client.get("/api/v1/projects/export.csv")).text
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    for text, field in hostile.items():
+        assert row[field] == "'" + text, field
+    assert all(line.startswith('"') for line in exported.splitlines())  # every cell quoted
+    renamed = exported.replace('"formulas"', '"formulas-again"')
+    columns = [c for c in csvio.EXPORT_COLUMNS if c in NewProject.__struct_fields__]
+    reader = csv.DictReader(io.StringIO(renamed))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", quoting=csv.QUOTE_ALL)
+    writer.writeheader()
+    writer.writerows(reader)
+    imported = await api.client.post("/api/v1/import/projects", content=out.getvalue().encode(),
+                                     headers={**api.as_("lead"), "Content-Type": "text/csv"})  # fmt: skip
+    assert imported.status_code == 200, imported.text
+    again = (await api.client.get("/api/v1/projects/by-slug/formulas-again")).json()
+    assert [again[field] for field in hostile.values()] == list(hostile)

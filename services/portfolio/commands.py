@@ -230,9 +230,15 @@ async def post_update(
 # Engagements, support requests, people ---------------------------------------------------------
 
 
-async def record_engagement(conn: Conn, actor: Actor, new: NewEngagement) -> tuple[Engagement, int]:
+async def record_engagement(
+    conn: Conn, actor: Actor, new: NewEngagement, *, fields_under: str = ""
+) -> tuple[Engagement, int]:
+    """``fields_under`` prefixes the fields an error names (a triage's engagement is under "engagement.")."""
     _refuse(domain.engagement_errors(new))
     async with conn.transaction():
+        if new.project_id is not None:
+            partner = await records.project_partner(conn, new.project_id)  # no such project: the insert says so
+            _refuse(domain.engagement_project_errors(new, partner, fields_under))
         engagement = await records.insert_engagement(conn, uuid.uuid4(), new)
         event = EngagementRecorded(
             partner_id=new.partner_id, project_id=new.project_id, kind=new.kind, summary_en=new.summary_en,
@@ -266,7 +272,7 @@ async def triage(
             raise AlreadyTriaged()
         engagement_id = None
         if decision.outcome == "accepted" and decision.engagement is not None:
-            engagement, _ = await record_engagement(conn, actor, decision.engagement)
+            engagement, _ = await record_engagement(conn, actor, decision.engagement, fields_under="engagement.")
             engagement_id = engagement.id
         support = await records.set_triage(conn, request_id, decision.outcome, decision.reason, engagement_id)
         event = SupportTriaged(outcome=decision.outcome, reason=decision.reason, engagement_id=engagement_id)

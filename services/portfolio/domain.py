@@ -265,6 +265,19 @@ def engagement_errors(engagement: NewEngagement, prefix: str = "") -> list[Field
     return []
 
 
+def engagement_project_errors(
+    engagement: NewEngagement, project_partner: uuid.UUID | None, prefix: str = ""
+) -> list[FieldError]:
+    """An engagement with one partner may name only a project of that partner (or of none yet):
+    otherwise one partner's record would point at, and reveal, another's project."""
+    if project_partner is not None and project_partner != engagement.partner_id:
+        return [FieldError(
+            f"{prefix}project_id", "This project is with another partner: choose one of this partner's",
+            "Mae'r prosiect hwn gyda phartner arall: dewiswch un o brosiectau'r partner hwn",
+        )]  # fmt: skip
+    return []
+
+
 def triage_errors(decision: Triage) -> list[FieldError]:
     """Accepting describes the engagement the request becomes; declining says why."""
     errors = []

@@ -34,6 +34,15 @@ class UnknownProject(Invalid):
         )
 
 
+async def project_partner(conn: Conn, project_id: uuid.UUID) -> uuid.UUID | None:
+    """The project's partner (None for none, or no such project), the row share-locked so its
+    partner cannot change before the engagement that names it is written."""
+    partner: uuid.UUID | None = await conn.fetchval(
+        "SELECT partner_id FROM projects WHERE id = $1 FOR SHARE", project_id
+    )
+    return partner
+
+
 async def insert_engagement(conn: Conn, engagement_id: uuid.UUID, new: NewEngagement) -> Engagement:
     try:
         row = await conn.fetchrow(

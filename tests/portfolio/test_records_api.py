@@ -91,6 +91,25 @@ async def test_an_engagement_with_an_unknown_partner_is_refused_naming_partner_i
     assert await api.events() == []
 
 
+async def test_an_engagement_with_one_partner_naming_another_partners_project_is_refused_naming_project_id(
+    api: Api,
+) -> None:
+    a, b = await api.partner(), await api.partner()
+    theirs = (await api.project(partner_id=b["id"], visibility="partner")).json()
+    body = engagement(a["id"], project_id=theirs["id"])
+    refused(await api.client.post("/api/v1/engagements", json=body, headers=api.as_("lead")), 422, "project_id")
+    assert await count(api, "engagements") == 0
+    request_id = await ask_for_support(api)
+    triage = {"outcome": "accepted", "engagement": body}
+    refused(await api.client.post(f"/api/v1/support-requests/{request_id}/triage", json=triage,
+                                  headers=api.as_("lead")), 422, "engagement.project_id")  # fmt: skip
+    assert await count(api, "engagements") == 0
+    ours = (await api.project(partner_id=a["id"])).json()
+    kept = await api.client.post("/api/v1/engagements", json=engagement(a["id"], project_id=ours["id"]),
+                                 headers=api.as_("lead"))  # fmt: skip
+    assert kept.status_code == 201, kept.text
+
+
 async def test_an_engagement_with_an_unknown_project_is_refused_naming_project_id(api: Api) -> None:
     partner = await api.partner()
     body = engagement(partner["id"], project_id=str(uuid.uuid4()))

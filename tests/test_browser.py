@@ -21,6 +21,7 @@ import pytest
 from nats.aio.msg import Msg
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from services.notifier.links import Links
 from tests.helpers import eventually
 from tests.stack import Inbox, Stack
 from tests.web.pages_helpers import add_account, api, create_partner, create_project, start_session
@@ -307,7 +308,13 @@ async def sample(stack: Stack) -> dict[str, str]:
     request = await api(stack, "POST", "/api/v1/support-requests", json={
         "organisation": "Cyngor Sir Ceredigion", "contact_name": "Siân", "contact_email": "sian@example.org",
         "need": "Help with our school admissions forms", "language": "cy"})  # fmt: skip
-    return {"project": project["id"], "partner": partner["id"], "request": request.json()["id"]}
+    follower = f"follower-{word()}@example.org"  # asked to follow: the unsubscribe page has a subscription to end
+    async with httpx.AsyncClient(base_url=stack.urls["web"], timeout=15) as client:
+        asked = await client.post("/api/v1/subscriptions", json={"email": follower, "language": "cy"})
+        assert asked.status_code == 202, asked.text
+    links = Links(link_base=stack.urls["web"], web_base=stack.urls["web"], secret=stack.settings.secret_key)
+    leave = links.unsubscribe(email=follower).split("?", 1)[1]
+    return {"project": project["id"], "partner": partner["id"], "request": request.json()["id"], "leave": leave}
 
 
 MAIN_PAGES = {"home": "/", "project": "/projects/{project}", "search": "/search?q=bin", "partners": "/partners",
@@ -317,6 +324,7 @@ ADMIN_PAGES = [
     "/projects/new", "/partners/{partner}", "/my-projects", "/engagements", "/support/requests",
     "/support/requests/{request}", "/support/sent?reference=0123abcd", "/translations", "/admin/accounts",
     "/admin/deliveries", "/accessibility", "/account/tokens", "/no-such-page", "/signin", "/signin/expired-link",
+    "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link",  # the pages emails open
 ]  # fmt: skip
 
 

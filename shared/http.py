@@ -27,7 +27,7 @@ from shared.logs import get_logger
 from shared.supervision import DEPENDENCY_ERRORS, Outage
 from shared.tokens import InvalidToken
 from shared.validation import FieldError as FieldError  # the error bodies' shape, used by every service
-from shared.validation import explain, problems
+from shared.validation import body_struct, explain, problems
 
 log = get_logger(__name__)
 
@@ -160,10 +160,9 @@ def validation_errors(request: Request[Any, Any, Any], exc: ValidationException)
 
 
 def _body_errors(request: Request[Any, Any, Any], items: list[Any]) -> list[FieldError]:
-    data = request.route_handler.parsed_fn_signature.parameters.get("data")
-    body_type = data.annotation if data is not None else None
+    body_type = body_struct(request.route_handler)
     raw = request.scope["state"].get(JSON_BODY, msgspec.UNSET)
-    if isinstance(body_type, type) and issubclass(body_type, msgspec.Struct) and raw is not msgspec.UNSET:
+    if body_type is not None and raw is not msgspec.UNSET:
         found = problems(body_type, raw)
         if found:
             return found

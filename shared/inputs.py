@@ -23,6 +23,7 @@ from litestar import Request
 from litestar.exceptions import NotFoundException
 
 from shared.http import ApiError, FieldError, Invalid
+from shared.validation import body_struct, problems
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0 does not allow in a document (PostgreSQL's text refuses U+0000 too)."""
@@ -128,6 +129,20 @@ async def check_input(request: Request[Any, Any, Any]) -> None:
     errors = check_pairs(request.query_params.multi_items())
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         media_type = request.content_type[0]
-        errors += check_body(media_type, await request.body())
+        body = await request.body()
+        errors += check_body(media_type, body)
+        if errors and media_type == "application/json":
+            errors += other_problems(request, body, errors)
     if errors:
         raise Invalid(errors)
+
+
+def other_problems(request: Request[Any, Any, Any], body: bytes, named: list[FieldError]) -> list[FieldError]:
+    """The body's problems in the fields not named already, so that one refusal lists every bad
+    field (a control character in one field and a value too long in another, say)."""
+    struct = body_struct(request.route_handler)
+    if struct is None:
+        return []
+    fields = {e.field for e in named}
+    found = problems(struct, msgspec.json.decode(body))  # check_body has decoded it once already
+    return [e for e in found if re.split(r"[.\[]", e.field, maxsplit=1)[0] not in fields]

@@ -336,6 +336,13 @@ def problems(struct: type[msgspec.Struct], raw: Any, prefix: str = "") -> list[F
     return found
 
 
+def body_struct(handler: Any) -> type[msgspec.Struct] | None:
+    """The Struct a route handler takes as its body (its ``data``), if it takes one."""
+    data = handler.parsed_fn_signature.parameters.get("data")
+    body = data.annotation if data is not None else None
+    return body if isinstance(body, type) and issubclass(body, msgspec.Struct) else None
+
+
 def _problems_of(field: str, value: Any, annotation: Any) -> list[FieldError]:
     nested = _struct_in(annotation)
     if nested is not None and isinstance(value, Mapping):

@@ -108,3 +108,12 @@ async def test_a_body_that_is_not_json_is_a_bilingual_400_naming_the_body(api: A
     assert body["message_en"] == "The request body is not valid JSON"
     assert body["message_cy"] == "Nid yw corff y cais yn JSON dilys"
     assert [e["field"] for e in body["errors"]] == ["body"]
+
+
+async def test_a_control_character_in_one_field_is_reported_with_the_other_bad_fields(api: Api) -> None:
+    response = await api.client.post("/api/v1/support-requests", json={
+        "organisation": "o" * 201, "contact_name": "Ann", "contact_email": "nobody", "need": "Help with forms\x07",
+    })  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert sorted(e["field"] for e in response.json()["errors"]) == ["contact_email", "need", "organisation"]
+    assert await count(api, "support_requests") == 0

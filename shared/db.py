@@ -154,14 +154,19 @@ def describe(dsn: str) -> str:
     return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
 
 
+def unreachable(dsn: str, exc: Exception) -> ConfigError:
+    """The one line a service stops with when PostgreSQL does not answer at start."""
+    return ConfigError(
+        f"cannot reach PostgreSQL at {describe(dsn)} ({exc.__class__.__name__}: {exc}); "
+        "check DATABASE_URL, or unset it to use the embedded server"
+    )
+
+
 async def connect(dsn: str) -> asyncpg.Connection:
     try:
         conn: asyncpg.Connection = await asyncpg.connect(dsn, timeout=10)
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        raise ConfigError(
-            f"cannot reach PostgreSQL at {describe(dsn)} ({exc.__class__.__name__}: {exc}); "
-            "check DATABASE_URL, or unset it to use the embedded server"
-        ) from exc
+        raise unreachable(dsn, exc) from exc
     return conn
 
 
@@ -192,8 +197,5 @@ async def create_pool(
             init=init_connection,
         )
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        raise ConfigError(
-            f"cannot reach PostgreSQL at {describe(dsn)} ({exc.__class__.__name__}: {exc}); "
-            "check DATABASE_URL, or unset it to use the embedded server"
-        ) from exc
+        raise unreachable(dsn, exc) from exc
     return pool

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -57,6 +58,20 @@ class Reply:
 
 # ASCII digits, as many as the services' ETags have: str.isdigit() also accepts "²", which int() refuses.
 VERSION = re.compile(r"^[0-9]{1,18}$")
+REQUEST_KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def request_key() -> str:
+    """A new form's ``request_key``: the form sent twice (a double click, the back button, a retry
+    after the connection dropped) is then one request to the service, which answers the second
+    time as it did the first (shared/idempotency.py)."""
+    return str(uuid.uuid4())
+
+
+def request_key_in(form: Any) -> str | None:
+    """The submitted form's ``request_key``, if it is one of ours."""
+    text = str(form.get("request_key") or "")
+    return text if REQUEST_KEY.match(text) else None
 
 
 def parse_version(text: str) -> int | None:
@@ -79,14 +94,17 @@ def unavailable(request: HxRequest, service: Service) -> str:
 
 async def call(
     request: HxRequest, service: Service, method: str, path: str, *,
-    params: Any = None, json: Any = None, version: int | None = None,
+    params: Any = None, json: Any = None, version: int | None = None, key: str | None = None,
 ) -> Reply:  # fmt: skip
-    """One call to a service as the signed-in person (or the public). 5xx and no answer raise Down."""
+    """One call to a service as the signed-in person (or the public). 5xx and no answer raise Down.
+    ``key`` is the submitted form's ``request_key``, sent as the Idempotency-Key of a POST."""
     settings = request.app.state.settings
     base = {"portfolio": settings.portfolio_url, "search": settings.search_url, "notifier": settings.notifier_url}
     headers = await service_headers(request)
     if version is not None:
         headers["If-Match"] = f'"{version}"'
+    if key is not None:
+        headers["Idempotency-Key"] = key
     try:
         response = await request.app.state.http.request(
             method, f"{base[service]}{path}", params=params, json=json, headers=headers

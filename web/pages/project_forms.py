@@ -36,6 +36,8 @@ from web.pages.common import (
     parse_date,
     parse_version,
     partners_by_id,
+    request_key,
+    request_key_in,
     today,
 )  # fmt: skip
 from web.pages.projects import project_address, project_form_options, project_response
@@ -169,7 +171,7 @@ async def render(
         request, f"partials/forms/{kind}.html" if inline else "projects/form.html", status=status,
         kind=kind, project=project, values=values, version=version, errors=errors or Errors(), stale=stale,
         inline=inline, actions=actions, partners=partners, partners_error=partners_error,
-        **project_form_options(lang, partners),
+        request_key=request_key(), **project_form_options(lang, partners),
     )  # fmt: skip
 
 
@@ -206,7 +208,7 @@ async def submit_project_form(
         project, _current = await load(request, project_id)
         return await render(request, lang, kind, project, submission.values, version=version,
                             errors=submission.errors, status=422)  # fmt: skip
-    reply = await send(request, kind, project_id, submission.body, version)
+    reply = await send(request, kind, project_id, submission.body, version, request_key_in(form))
     if reply.ok:
         return await succeeded(request, lang, account, kind, project_id, reply)
     if reply.status == 404:
@@ -226,13 +228,15 @@ async def submit_project_form(
                         status=reply.status if reply.status in (409, 422) else 422)  # fmt: skip
 
 
-async def send(request: HxRequest, kind: str, project_id: uuid.UUID, body: dict[str, Any], version: int) -> Reply:
+async def send(
+    request: HxRequest, kind: str, project_id: uuid.UUID, body: dict[str, Any], version: int, key: str | None
+) -> Reply:
     path = f"/api/v1/projects/{project_id}"
     if kind == "edit":
         return await call(request, "portfolio", "PATCH", path, json=body, version=version)
     if kind == "update":
-        return await call(request, "portfolio", "POST", f"{path}/updates", json=body)
-    return await call(request, "portfolio", "POST", f"{path}/{kind}", json=body, version=version)
+        return await call(request, "portfolio", "POST", f"{path}/updates", json=body, key=key)
+    return await call(request, "portfolio", "POST", f"{path}/{kind}", json=body, version=version, key=key)
 
 
 async def succeeded(

@@ -154,8 +154,12 @@ class Composer:
     def context(self, template: str, payload: Payload, lang: Lang) -> Context:
         if template == domain.CONFIRMATION:
             return confirmation_context(payload, lang, self.links, self._confirm_lifetime)
-        if template in (domain.DIGEST, domain.DAILY_DIGEST):
+        if template == domain.DAILY_DIGEST:
             return digest_context(payload, lang, self.links, self.templates)
+        if template == domain.DIGEST:  # it goes out with the week's weeknote: it links to it
+            week = payload.get("weeknote")
+            weeknote_url = self.links.weeknote(dt.date.fromisoformat(week), lang) if week else ""
+            return digest_context(payload, lang, self.links, self.templates) | {"weeknote_url": weeknote_url}
         if template == domain.SIGNIN:
             return {"link": payload["link"], "email": payload["email"]}
         if template == domain.INVITATION:

@@ -34,8 +34,11 @@ _KINDS = {"weekly": (DIGEST, DIGEST_TYPE, dt.timedelta(days=7)),
           "daily": (DAILY_DIGEST, DAILY_DIGEST_TYPE, dt.timedelta(days=1))}  # fmt: skip
 
 
-async def make_digests(pool: asyncpg.Pool, moment: dt.datetime, rhythm: Digested = "weekly") -> int:
-    """Each ``rhythm`` follower's items from before ``moment`` become one digest; returns how many."""
+async def make_digests(
+    pool: asyncpg.Pool, moment: dt.datetime, rhythm: Digested = "weekly", *, weeknote: dt.date | None = None
+) -> int:
+    """Each ``rhythm`` follower's items from before ``moment`` become one digest; returns how many.
+    ``weeknote``: the week whose weeknote was just published, which weekly digests link to."""
     made = 0
     async with pool.acquire() as conn:
         due = await conn.fetch(
@@ -45,11 +48,13 @@ async def make_digests(pool: asyncpg.Pool, moment: dt.datetime, rhythm: Digested
         )  # fmt: skip
         for row in due:
             async with conn.transaction():
-                made += await _digest(conn, row["subscription_id"], moment, rhythm)
+                made += await _digest(conn, row["subscription_id"], moment, rhythm, weeknote)
     return made
 
 
-async def _digest(conn: Conn, subscription_id: uuid.UUID, moment: dt.datetime, rhythm: Digested) -> int:
+async def _digest(
+    conn: Conn, subscription_id: uuid.UUID, moment: dt.datetime, rhythm: Digested, weeknote: dt.date | None
+) -> int:
     # SKIP LOCKED: another replica making this digest right now will finish it.
     sub = await conn.fetchrow(
         "SELECT * FROM subscriptions WHERE id = $1 AND confirmed AND rhythm = $2 FOR UPDATE SKIP LOCKED",
@@ -77,6 +82,7 @@ async def _digest(conn: Conn, subscription_id: uuid.UUID, moment: dt.datetime, r
             conn, sub["target_kind"], sub["target_id"], public_only=sub["audience"] == "public"
         ),
         "items": [item["payload"] for item in items],
+        "weeknote": weeknote.isoformat() if weeknote else None,
     }
     await store.add_notice(conn, digest_id, notice_type, payload)
     await store.add_delivery(
@@ -95,7 +101,7 @@ def digests_with_weeknote(pool: asyncpg.Pool, schedule: Schedule) -> Callable[[d
     """What to do when a week's weeknote is published: the weekly digests of that week go out."""
 
     async def send(week: dt.date) -> int:
-        return await make_digests(pool, publish_at(week, schedule))
+        return await make_digests(pool, publish_at(week, schedule), weeknote=week)
 
     return send
 

@@ -6,6 +6,7 @@ a link token never passes as an identity token, nor a confirmation as an unsubsc
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from typing import Literal
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 
 import msgspec
 
+from services.notifier.weeknotes.calendar import iso_label
 from shared import tokens
 from shared.tokens import InvalidToken
 
@@ -67,6 +69,9 @@ class Links:
 
     def signin_page(self) -> str:
         return f"{self._web_base}/signin"
+
+    def weeknote(self, week: dt.date, lang: Literal["cy", "en"]) -> str:
+        return f"{self._web_base}/weeknotes/{iso_label(week)}?lang={lang}"
 
     def project(self, slug: str) -> str:
         return f"{self._web_base}/projects/{slug}"

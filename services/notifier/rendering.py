@@ -40,7 +40,7 @@ EMAILS: dict[str, frozenset[str]] = {
     ),
     "support_triaged": frozenset({"contact_name", "organisation", "accepted", "reason", "unsubscribe_url"}),
     "subscription_confirmation": frozenset({"confirm_url", "target", "rhythm", "unsubscribe_url"}),
-    "weekly_digest": frozenset({"items", "period_start", "period_end", "target", "unsubscribe_url"}),
+    "weekly_digest": frozenset({"items", "period_start", "period_end", "target", "weeknote_url", "unsubscribe_url"}),
     "daily_digest": frozenset({"items", "period_start", "period_end", "target", "unsubscribe_url"}),
     "signin_link": frozenset({"link", "email"}),
     "invitation": frozenset({"link", "email", "name", "role", "invited_by", "valid_until", "signin_url"}),

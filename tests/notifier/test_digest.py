@@ -51,6 +51,8 @@ async def test_weekly_digests_go_out_when_the_weeknote_is_published(notifier: No
     assert await publish_due(notifier.pool, Schedule(), publish_at(week, Schedule()), on_published, web_base=SITE) == [week]
     digest = await eventually(lambda: first(notifier.smtp.to("friday@example.org")))
     assert "Prosiect dydd Gwener" in digest.text()
+    label = f"{week.isocalendar()[0]}-W{week.isocalendar()[1]:02d}"  # it links to the weeknote it goes out with
+    assert f"Nodiadau'r wythnos hon: http://web.test/weeknotes/{label}?lang=cy" in digest.text()
 
 
 async def test_a_daily_follower_gets_one_digest_of_the_day_and_nothing_on_a_quiet_day(start: Any) -> None:

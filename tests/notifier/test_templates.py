@@ -119,9 +119,11 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
     ),
     "weekly_digest": (
         {"period_start": "2025-05-26", "period_end": "2025-06-02", "target_kind": "portfolio", "target_names": None,
-         "items": [UPDATE]},
-        ["Diweddariad: Ffurflenni treth", "holl bortffolio CDPS", "26 Mai 2025", "http://web.test/projects/tax-returns"],
-        ["Update: Digital tax returns", "the whole CDPS portfolio", "26 May 2025", "http://web.test/projects/tax-returns"],
+         "items": [UPDATE], "weeknote": "2025-06-02"},
+        ["Diweddariad: Ffurflenni treth", "holl bortffolio CDPS", "26 Mai 2025", "http://web.test/projects/tax-returns",
+         "http://web.test/weeknotes/2025-W23?lang=cy"],
+        ["Update: Digital tax returns", "the whole CDPS portfolio", "26 May 2025", "http://web.test/projects/tax-returns",
+         "http://web.test/weeknotes/2025-W23?lang=en"],
     ),
     "daily_digest": (
         {"period_start": "2025-06-01", "period_end": "2025-06-02", "target_kind": "project",

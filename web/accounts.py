@@ -155,7 +155,13 @@ async def end_session(conn: Conn, session_id: str) -> None:
 
 
 async def end_all_sessions(conn: Conn, account_id: uuid.UUID) -> None:
-    await conn.execute("DELETE FROM sessions WHERE account_id = $1", account_id)
+    """Sign out everywhere: every session, and every API token too (whoever took one may hold the
+    other), in one transaction."""
+    async with conn.transaction():
+        await conn.execute("DELETE FROM sessions WHERE account_id = $1", account_id)
+        await conn.execute(
+            "UPDATE api_tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL", account_id
+        )
 
 
 async def hit_rate_limit(conn: Conn, key: str, *, limit: int, window: dt.timedelta) -> bool:

@@ -63,7 +63,7 @@ def create_app(settings: Settings) -> Litestar:
             *static_routers(),  # type: ignore[list-item]
         ],
         lifespan=[lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING]), http_client],
-        csrf_config=auth.csrf_config(settings.secret_key),
+        csrf_config=auth.csrf_config(settings),
         dependencies=DEPENDENCIES,
         middleware=[auth.SecurityHeaders()],
         exception_handlers=pages.EXCEPTION_HANDLERS,

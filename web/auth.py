@@ -25,6 +25,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import get_logger
 from shared.service import Runtime
+from shared.settings import Settings
 from web import accounts
 from web.context import (
     SESSION_COOKIE,
@@ -34,6 +35,8 @@ from web.context import (
     SignedIn,
     Viewer,
     account_of,
+    cookie_secure,
+    served_over_https,
     signed_in_or_sign_in_page,
 )
 from web.i18n import gettext_functions
@@ -53,12 +56,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def csrf_config(secret_key: str) -> CSRFConfig:
+def csrf_config(settings: Settings) -> CSRFConfig:
     # /api/ takes bearer tokens only (never the session cookie), so cross-site forms cannot use it.
     # /subscriptions/ pages hold signed tokens and are posted to by mail programs (one-click unsubscribe).
     return CSRFConfig(
-        secret=secret_key, cookie_httponly=True, cookie_samesite="lax", exclude=["/api/", "/subscriptions/"]
-    )
+        secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax",
+        cookie_secure=served_over_https(settings), exclude=["/api/", "/subscriptions/"],
+    )  # fmt: skip
 
 
 class SecurityHeaders(ASGIMiddleware):
@@ -239,7 +243,7 @@ async def use_signin_link(
     session_id = await accounts.start_session(conn, link.account)
     response: Redirect = Redirect(destination(link.destination), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=request.url.scheme == "https",
+        SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=cookie_secure(request),
         max_age=int(accounts.SESSION_ABSOLUTE.total_seconds()), path="/",
     )  # fmt: skip
     return response

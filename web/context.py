@@ -20,6 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from shared.identity import PUBLIC, Identity, sign
 from shared.service import Runtime
+from shared.settings import Settings
 from web import accounts
 from web.i18n import gettext_functions, language_of
 
@@ -49,6 +50,16 @@ async def account_of(connection: AnyConnection) -> accounts.Account | None:
             account = await accounts.session_account(conn, session_id)
     connection.scope["state"]["account"] = account
     return account
+
+
+def served_over_https(settings: Settings) -> bool:
+    """People reach the site over HTTPS: then every cookie is Secure, whatever scheme a request
+    seems to arrive by (behind a proxy it may be plain HTTP)."""
+    return settings.public_url.startswith("https://")
+
+
+def cookie_secure(connection: AnyConnection) -> bool:
+    return served_over_https(connection.app.state.settings) or connection.url.scheme == "https"
 
 
 async def identity_of(connection: AnyConnection) -> Identity:

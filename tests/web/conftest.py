@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -57,6 +58,19 @@ class Web:
 
 @pytest.fixture
 async def web(settings: Settings) -> AsyncIterator[Web]:
+    async with serving(settings) as started:
+        yield started
+
+
+@pytest.fixture
+async def web_over_https(settings: Settings) -> AsyncIterator[Web]:
+    """The web as it runs behind an HTTPS proxy: its public URL is https, requests come as plain HTTP."""
+    async with serving(msgspec.structs.replace(settings, public_url="https://portfolio.cdps.example")) as started:
+        yield started
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[Web]:
     app = create_app(settings)
     async with (
         LifespanManager(asgi(app)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from urllib.parse import unquote, urlsplit
 
@@ -242,3 +243,46 @@ async def test_an_invitation_that_could_not_be_sent_says_so(web: Web) -> None:
     invited = await web.client.post("/admin/accounts", data=form)
     page = await web.client.get(invited.headers["location"] + "&lang=en")
     assert "the invitation email could not be sent. They can ask for a sign-in link" in page.text
+
+
+async def test_every_cookie_is_secure_when_the_public_address_is_https(web_over_https: Web) -> None:
+    web = web_over_https
+    await add(web)
+    chosen = await web.client.get("/accessibility", params={"lang": "cy"})  # the language cookie
+    signin = await web.client.get("/signin")  # the CSRF cookie
+    # httpx keeps Secure cookies from plain http://, as the proxy's browser would over HTTPS: send them by hand.
+    csrf = signin.cookies["csrftoken"]
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', signin.text)
+    assert token
+    web.client.cookies.clear()
+    form = {"email": "lead@cdps.example", "_csrf_token": token[1]}
+    asked = await web.client.post("/signin", data=form, headers={"Cookie": f"csrftoken={csrf}"})
+    assert asked.status_code == 200, asked.text
+    path = "/" + web.links[-1]["link"].split("://", 1)[1].split("/", 1)[1]
+    opened = await web.client.get(path, headers={"Cookie": f"csrftoken={csrf}"})
+    button = re.search(r'name="_csrf_token" value="([^"]+)"', opened.text)
+    assert button
+    used = await web.client.post(path, data={"_csrf_token": button[1]}, headers={"Cookie": f"csrftoken={csrf}"})
+    assert used.status_code == 303, used.text
+    set_cookies = [c for r in (chosen, signin, used) for c in r.headers.get_list("set-cookie")]
+    names = {c.split("=", 1)[0] for c in set_cookies}
+    assert {"csrftoken", "lang", "cdps_session"} <= names, set_cookies
+    assert all("; secure" in c.lower() for c in set_cookies), set_cookies
+
+
+async def test_signing_out_everywhere_ends_every_session_and_every_api_token_as_the_page_says(web: Web) -> None:
+    account = await add(web, "admin@cdps.example", "admin")
+    async with web.runtime.pool.acquire() as conn:
+        _, secret = await accounts.create_api_token(conn, account, "script")
+        elsewhere = await accounts.start_session(conn, account)
+        here = await accounts.start_session(conn, account)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert (await web.client.get("/api/v1/nothing-here", headers=bearer)).status_code == 404  # the token works
+    web.client.cookies.set("cdps_session", here)
+    page = await web.client.get("/account/tokens", params={"lang": "en"})
+    assert "revokes every one of your API tokens" in page.text
+    signed_out = await web.client.post("/signout/everywhere", data={"_csrf_token": await web.csrf("/account/tokens")})
+    assert signed_out.status_code in (302, 303)
+    assert (await web.client.get("/api/v1/projects", headers=bearer)).status_code == 401
+    for session in (here, elsewhere):
+        assert "/signout" not in (await home_as(web, session)).text

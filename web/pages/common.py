@@ -11,17 +11,23 @@ from typing import Any, Literal
 
 import httpx
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Template
 
 from shared.http import FieldError, Invalid
 from web import accounts
-from web.context import account_of, service_headers
+from web.context import account_of, cookie_secure, service_headers
 from web.i18n import LANGUAGES, N_, gettext_functions, language_of
 from web.pages import labels
 
 READ_YOUR_WRITES_COOKIE = "cdps_last_write"
+
+
+def remember_write(request: Request[Any, Any, Any], response: Response[Any], project_id: str, version: int) -> None:
+    """Read your writes: the next search waits (briefly) until the index holds this change."""
+    response.set_cookie(READ_YOUR_WRITES_COOKIE, f"{project_id}:{version}", max_age=120, httponly=True,
+                        samesite="lax", path="/", secure=cookie_secure(request))  # fmt: skip
 Service = Literal["portfolio", "search", "notifier"]
 HxRequest = Request[Any, Any, Any]
 
@@ -182,7 +188,8 @@ async def page(request: HxRequest, name: str, *, status: int = 200, **context: A
         context={"lang": lang, "account": account, "labels": labels, **gettext_functions(lang), **context},
     )  # fmt: skip
     if request.query_params.get("lang") in LANGUAGES:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True,
+                            secure=cookie_secure(request))  # fmt: skip
     return response
 
 

@@ -23,7 +23,6 @@ from web.accounts import Account
 from web.context import Language, PageLanguage, Viewer, staff_only
 from web.pages import labels, validation
 from web.pages.common import (
-    READ_YOUR_WRITES_COOKIE,
     Errors,
     HxRequest,
     Reply,
@@ -36,6 +35,7 @@ from web.pages.common import (
     parse_date,
     parse_version,
     partners_by_id,
+    remember_write,
     request_key,
     request_key_in,
     today,
@@ -247,12 +247,10 @@ async def succeeded(
     version = reply.version
     if version is None:  # an update's answer is the update: the project and its new version are on the project
         project, version = await load(request, project_id)
-    after = f"{project_id}:{version}"
     response: Response[Any]
     if is_htmx(request):
         response = await project_response(request, lang, account, project, done)
     else:
         response = Redirect(f"{project_address(project)}?done={done}", status_code=303)
-    # Read your writes: the next search waits (briefly) until the index holds this change.
-    response.set_cookie(READ_YOUR_WRITES_COOKIE, after, max_age=120, httponly=True, samesite="lax", path="/")
+    remember_write(request, response, str(project_id), version)
     return response

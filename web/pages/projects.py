@@ -16,7 +16,6 @@ from web.context import Language, PageLanguage, Viewer, staff_only
 from web.i18n import N_
 from web.pages import labels, validation
 from web.pages.common import (
-    READ_YOUR_WRITES_COOKIE,
     Errors,
     HxRequest,
     api_errors,
@@ -29,6 +28,7 @@ from web.pages.common import (
     people_names,
     read,
     read_or_none,
+    remember_write,
     today,
 )  # fmt: skip
 from web.pages.dashboard import history_of, may_read_history
@@ -156,8 +156,7 @@ async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any
         reply = await call(request, "portfolio", "POST", "/api/v1/projects", json=body)
         if reply.status == 201:
             response = Redirect(f"{project_address(reply.body)}?done=created", status_code=303)
-            response.set_cookie(READ_YOUR_WRITES_COOKIE, f"{reply.body['id']}:{reply.version or 1}", max_age=120,
-                                httponly=True, samesite="lax", path="/")  # fmt: skip
+            remember_write(request, response, reply.body["id"], reply.version or 1)
             return response
         errors = api_errors(request, reply, {"start_date": "start_date-day", "": "slug", "body": "slug"})
     partners, partners_error = await partners_by_id(request)

@@ -196,3 +196,26 @@ def test_every_interface_text_has_its_welsh_and_the_catalogue_is_current(tmp_pat
     }
     assert extracted - translated == set(), "run pybabel extract/update and translate the new texts"
     assert len(extracted) > 300
+
+
+async def test_a_lead_who_follows_from_the_support_queue_is_emailed_each_new_request_and_the_asker_too(
+    stack: Stack, inbox: Inbox
+) -> None:
+    async with browser(stack, "lead") as lead:
+        assert lead.account is not None
+        queue = await lead.get("/support/requests", params={"lang": "cy"})
+        assert "Cael e-bost am bob cais newydd, gyda newyddion y portffolio" in words(queue)
+        followed = await lead.post("/follow/portfolio", {"own": "1", "rhythm": "immediate"}, form="/support/requests")
+        assert followed.status_code == 200, followed.text
+        organisation = f"Cyngor Cymuned {dt.datetime.now(dt.UTC).timestamp()}"
+        asker = f"asker-{lead.account.id}@example.org"
+        async with browser(stack) as visitor:
+            sent = await visitor.post("/support", {"organisation": organisation, "contact_name": "Nia Jones",
+                                                   "contact_email": asker, "language": "en", "urgency": "high",
+                                                   "need": "Our allotment list is on paper."})  # fmt: skip
+            assert sent.status_code == 303, sent.text
+        [notice] = await inbox.wait_for(lead.account.email, organisation)
+        assert "Our allotment list is on paper." in plain_text(notice)
+        [acknowledgement] = await inbox.wait_for(asker)
+        assert acknowledgement["Subject"] == "We have your request for support"
+        assert "Our allotment list is on paper." in plain_text(acknowledgement)

@@ -20,6 +20,9 @@ Phase = Literal["discovery", "alpha", "private_beta", "public_beta", "live", "re
 Until version 2 of the project events there was one ``beta``; :func:`upcast` reads it as private beta."""
 Health = Literal["green", "amber", "red"]
 Visibility = Literal["public", "partner", "internal"]
+GatePassage = Literal["assessed", "overridden", "unassessed"]
+"""How a project passed a gate: on a published assessment that met the standards, on a lead's
+override with a reason, or (where the installation only warns) with neither."""
 TransitionKind = Literal["advance", "go_back", "stop", "reopen", "pause", "resume"]
 """How a project's phase or state changes: forward one phase, back, stopped, reopened, paused, resumed."""
 
@@ -130,6 +133,11 @@ class ProjectPhaseChanged(EventData, frozen=True, kw_only=True):
     reason: str
     assessment: Literal["met", "not_met"] | None = None
     assessment_url: str | None = None
+    gate: GatePassage | None = None
+    """How an advance into private beta, public beta or live passed its gate (null for other moves)."""
+    gate_assessment_id: uuid.UUID | None = None
+    """The published assessment of the gate it passed on (its newest)."""
+    gate_override_reason: str = ""
 
 
 class ProjectHealthChanged(EventData, frozen=True, kw_only=True):

@@ -151,6 +151,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
         ),
     ] = ""
     """Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are believed."""
+    gate_rule: Literal["require", "warn"] = "require"
+    """At the gates into private beta, public beta and live: ``require`` refuses the move without a
+    published assessment of the gate that met the standards (unless a lead gives a reason to go
+    ahead); ``warn`` lets it through and records that it went unassessed."""
     search_count_cap: Annotated[
         int, Meta(ge=1, le=10_000_000, description="a whole number of results from 1 to 10000000, e.g. 10000")
     ] = 10_000

@@ -103,7 +103,8 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
             for step, phase in enumerate(("alpha", "private_beta")):
                 moved = await client.post(
                     f"{portfolio[(n + step + 1) % 2]}/api/v1/projects/{project['id']}/phase",
-                    json={"kind": "advance", "to_phase": phase, "effective": today}, headers={**lead, "If-Match": etag},
+                    json={"kind": "advance", "to_phase": phase, "effective": today, "gate_override_reason": "A test of replicas"},
+                    headers={**lead, "If-Match": etag},
                 )  # fmt: skip
                 assert moved.status_code == 200, moved.text
                 etag = moved.headers["etag"]

@@ -11,7 +11,7 @@ import msgspec
 
 from services.portfolio.assessments import AssessmentRecord
 from services.portfolio.store import VISIBLE, Missing
-from shared.events import AssessmentSnapshot
+from shared.events import AssessmentSnapshot, GateOutcome
 from shared.identity import Identity
 
 if TYPE_CHECKING:
@@ -81,14 +81,14 @@ async def listed(
     return [_record(r) for r in rows]
 
 
-async def published_outcomes(conn: Conn, project_id: uuid.UUID, to_phase: str) -> list[str]:
-    """The outcomes of the project's published assessments of one gate, newest first."""
-    rows = await conn.fetch(
-        """SELECT outcome FROM assessments WHERE project_id = $1 AND to_phase = $2 AND status = 'published'
-           ORDER BY published_at DESC""",
+async def newest_published(conn: Conn, project_id: uuid.UUID, to_phase: str) -> tuple[uuid.UUID, GateOutcome] | None:
+    """The id and outcome of the project's newest published assessment of the gate into ``to_phase``."""
+    row = await conn.fetchrow(
+        """SELECT id, outcome FROM assessments WHERE project_id = $1 AND to_phase = $2 AND status = 'published'
+           ORDER BY published_at DESC LIMIT 1""",
         project_id, to_phase,
     )  # fmt: skip
-    return [r["outcome"] for r in rows]
+    return None if row is None else (row["id"], row["outcome"])
 
 
 def _visible(alias: str) -> str:

@@ -175,19 +175,26 @@ async def edit_project(
 
 async def change_phase(
     conn: Conn, actor: Actor, project_id: uuid.UUID, request: phases.Transition, expected_version: int | None,
-    today: dt.date,
+    today: dt.date, *, gate_rule: phases.GateRule,
 ) -> tuple[Project, int]:  # fmt: skip
-    """Move the project on, back, or change its state, if the phase rules accept it (else 409)."""
+    """Move the project on, back, or change its state, if the phase rules accept it and, into private
+    beta, public beta or live, the gate rule lets it through (else 409)."""
     async with conn.transaction():
         current = await _lock_project(conn, project_id, expected_version)
         outcome = phases.decide(domain.status_of(current), request, today)
         if isinstance(outcome, phases.Refused):
             raise PhaseChangeRefused(outcome)
+        newest = await assessment_store.newest_published(conn, project_id, outcome.new_phase)
+        passage = phases.pass_gate(outcome, newest[1] if newest else None, request.gate_override_reason, gate_rule)
+        if isinstance(passage, phases.Refused):
+            raise PhaseChangeRefused(passage)
         project = await store.update_project(conn, project_id, {"phase": outcome.new_phase, "state": outcome.new_state})
         event = ProjectPhaseChanged(
             project=project.snapshot, kind=outcome.kind, from_phase=outcome.from_phase, to_phase=outcome.new_phase,
             from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
             reason=outcome.reason, assessment=outcome.assessment, assessment_url=outcome.assessment_url,
+            gate=passage, gate_assessment_id=newest[0] if newest and passage else None,
+            gate_override_reason=request.gate_override_reason.strip() if passage == "overridden" else "",
         )  # fmt: skip
         position = await _project_event(conn, actor, event, project)
     return project_reply(project), position

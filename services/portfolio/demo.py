@@ -17,9 +17,12 @@ from typing import Any
 import asyncpg
 
 from services.portfolio import commands, phases
+from services.portfolio.assessments import GATES, NewAssessment, PanelMemberInput, RatingInput
 from services.portfolio.domain import NewEngagement, NewPartner, NewPerson, NewProject, NewUpdate
+from shared import standards
 from shared.db import init_connection
-from shared.events import SYSTEM, Actor
+from shared.events import SYSTEM, Actor, Phase
+from shared.identity import Identity
 
 LEAD_PEOPLE = [("Catrin Evans", "catrin.evans"), ("Dafydd Rees", "dafydd.rees"), ("Sioned Roberts", "sioned.roberts"),
                ("Owain Pritchard", "owain.pritchard")]  # fmt: skip
@@ -137,6 +140,25 @@ UPDATES = [
     ("Agreed the measures of success with the partner.", "Wedi cytuno ar fesurau llwyddiant gyda'r partner."),
 ]
 STOP_REASON = "Discovery found that an existing service meets the need: no new service will be built."
+PANEL = [PanelMemberInput(name="Siân Evans", role="Lead assessor"),
+         PanelMemberInput(name="Rhys Morgan", role="User research"),
+         PanelMemberInput(name="Carys Hughes", role="Technology")]  # fmt: skip
+EVIDENCE: dict[str, tuple[str, str]] = {
+    "met": ("The team showed this clearly, with examples from its research and its backlog.",
+            "Dangosodd y tîm hyn yn glir, gydag enghreifftiau o'i ymchwil a'i ôl-groniad."),
+    "partly_met": ("The team has started on this, but it is not yet part of how it works every week.",
+                   "Mae'r tîm wedi dechrau ar hyn, ond nid yw eto'n rhan o'r ffordd mae'n gweithio bob wythnos."),
+    "not_met": ("The panel saw no evidence of this yet.", "Ni welodd y panel dystiolaeth o hyn eto."),
+}  # fmt: skip
+RECOMMENDATIONS = (
+    "Make this part of every sprint and show the panel what changed at the next assessment.",
+    "Gwnewch hyn yn rhan o bob sbrint a dangoswch i'r panel beth newidiodd yn yr asesiad nesaf.",
+)
+OVERRIDE_REASON = ("The partner's board asked for the public beta to open before the winter peak; the panel "
+                   "reviews it again in eight weeks.")  # fmt: skip
+STUCK_REASON = "The gate was not met: the team is working through the panel's recommendations."
+OVERRIDDEN = PROJECTS[5][0]
+"""The project that entered public beta on a lead's override, without a published assessment."""
 ENDS = [
     "discovery", "discovery", "alpha", "alpha", "private_beta", "public_beta", "public_beta", "live", "live", "retired",
     "stopped",
@@ -195,16 +217,25 @@ async def _project_with_history(
         day = new.start_date
         for phase in path[1 : target + 1]:
             day = min(today, day + dt.timedelta(days=rng.randint(25, 70)))
-            assessment: Any = "met" if phase != "retired" else None
-            advance = phases.Transition(kind="advance", to_phase=phase, effective=day, assessment=assessment)
-            await commands.change_phase(conn, lead, project.id, advance, None, today=day)
+            override = ""
+            if phase == "public_beta" and new.slug == OVERRIDDEN:
+                override = OVERRIDE_REASON  # the one project that went ahead on a lead's reason
+            elif phase in GATES:
+                await _assess(conn, rng, project.id, phase, day - dt.timedelta(days=3), lead, met=True)
+            advance = phases.Transition(kind="advance", to_phase=phase, effective=day, gate_override_reason=override)
+            await commands.change_phase(conn, lead, project.id, advance, None, today=day, gate_rule="require")
             times.append(day)
             await _post_update(conn, rng, project.id, day, lead)
             times.append(day)
+        following = phases.next_phase(end) if end in path else None
+        if following in phases.GATED and rng.random() < 0.5:
+            # Some projects wait at their next gate: assessed and not met, with recommendations to act on.
+            day = min(today, day + dt.timedelta(days=rng.randint(10, 30)))
+            await _assess(conn, rng, project.id, following, day, lead, met=False)
         if end == "stopped":
             day = min(today, day + dt.timedelta(days=rng.randint(20, 40)))
             stop = phases.Transition(kind="stop", effective=day, reason=STOP_REASON)
-            await commands.change_phase(conn, lead, project.id, stop, None, today=day)
+            await commands.change_phase(conn, lead, project.id, stop, None, today=day, gate_rule="require")
             times.append(day)
         for _ in range(rng.randint(1, 3)):
             day = min(today, day + dt.timedelta(days=rng.randint(5, 30)))
@@ -223,6 +254,34 @@ async def _project_with_history(
                WHERE e.aggregate_id = $1 AND e.aggregate_seq = d.seq""",
             project.id, times,
         )  # fmt: skip
+
+
+async def _assess(
+    conn: asyncpg.Connection, rng: random.Random, project_id: uuid.UUID, gate: Phase, day: dt.date, lead: Actor,
+    *, met: bool,
+) -> None:  # fmt: skip
+    """A published assessment at the gate into ``gate``, held on ``day``: met (some standards partly
+    met), or not met on one or two standards."""
+    ratings = []
+    failing = set(rng.sample(range(1, 13), rng.randint(1, 2))) if not met else set()
+    for standard in standards.numbers():
+        rating = "not_met" if standard in failing else "partly_met" if rng.random() < 0.25 else "met"
+        en, cy = EVIDENCE[rating]
+        advice = RECOMMENDATIONS if rating != "met" else ("", "")
+        ratings.append(RatingInput(standard=standard, rating=rating, evidence_en=en, evidence_cy=cy,  # type: ignore[arg-type]
+                                   recommendations_en=advice[0], recommendations_cy=advice[1]))  # fmt: skip
+    kind: Any = "peer_review" if gate == "alpha" else "formal_assessment"
+    new = NewAssessment(to_phase=gate, kind=kind, held_on=day, panel=PANEL, ratings=ratings,
+                        summary_en="The panel met the team and the service owner for half a day.",
+                        summary_cy="Cyfarfu'r panel â'r tîm a pherchennog y gwasanaeth am hanner diwrnod.")  # fmt: skip
+    who = Identity(sub=lead.id, role="lead")
+    drafted, _ = await commands.draft_assessment(conn, who, project_id, new, today=day)
+    await commands.publish_assessment(conn, who, drafted.id, None)
+    await conn.execute(
+        "UPDATE assessments SET created_at = $2, updated_at = $2, published_at = $2 WHERE id = $1",
+        drafted.id, dt.datetime.combine(day, dt.time(15), dt.UTC),
+    )  # fmt: skip
+    await _backdate(conn, drafted.id, day)
 
 
 async def _post_update(

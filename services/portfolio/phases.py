@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from shared import vocabulary
-from shared.events import Phase, State
+from shared.events import GateOutcome, GatePassage, Phase, State
 from shared.events import TransitionKind as Kind
 from shared.replies.portfolio import AllowedAction
 
@@ -38,7 +38,11 @@ RefusalCode = Literal[
     "skips_a_phase", "not_forward", "not_backward", "target_required", "unexpected_phase", "same_phase",
     "reason_required", "project_stopped", "project_retired", "project_paused", "already_paused",
     "not_paused", "not_stopped", "assessment_not_met", "bad_assessment_link", "future_date", "before_start",
+    "gate_not_assessed", "gate_not_met",
 ]  # fmt: skip
+GateRule = Literal["require", "warn"]
+GATED: tuple[Phase, ...] = ("private_beta", "public_beta", "live")
+"""The phases a project enters only through an assessed gate (shared/settings.py: gate_rule)."""
 
 NO_NUL = r"^[^\x00]*$"
 """Text fields refuse U+0000: PostgreSQL text cannot hold it (the event stores the reason and link)."""
@@ -69,6 +73,8 @@ class Transition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     reason: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] = ""
     assessment: AssessmentOutcome | None = None
     assessment_url: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] | None = None
+    gate_override_reason: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] = ""
+    """A lead's reason to pass a gate without a published assessment that met the standards."""
 
 
 class Accepted(msgspec.Struct, frozen=True, kw_only=True):
@@ -155,7 +161,8 @@ _REFUSAL_FIELDS: dict[RefusalCode, str] = {
     "not_backward": "to_phase", "target_required": "to_phase", "unexpected_phase": "to_phase",
     "reason_required": "reason",
     "future_date": "effective", "before_start": "effective", "assessment_not_met": "assessment",
-    "bad_assessment_link": "assessment_url",
+    "bad_assessment_link": "assessment_url", "gate_not_assessed": "gate_override_reason",
+    "gate_not_met": "gate_override_reason",
 }  # fmt: skip
 _MESSAGES: dict[RefusalCode, tuple[str, str]] = {
     "skips_a_phase": (
@@ -206,6 +213,18 @@ _MESSAGES: dict[RefusalCode, tuple[str, str]] = {
     "bad_assessment_link": (
         "The assessment link must be a web address starting with http:// or https://.",
         "Rhaid i ddolen yr asesiad fod yn gyfeiriad gwe sy'n dechrau gyda http:// neu https://.",
+    ),
+    "gate_not_assessed": (
+        "Moving to {there} needs a published assessment of the gate from {here} that met the standards. "
+        "Publish one first, or give a reason for going ahead without it.",
+        "Mae symud i'r cam {there} yn gofyn am asesiad cyhoeddedig o'r porth o'r cam {here} a fodlonodd y "
+        "safonau. Cyhoeddwch un yn gyntaf, neu rhowch reswm dros fwrw ymlaen hebddo.",
+    ),
+    "gate_not_met": (
+        "The latest published assessment of the gate from {here} to {there} did not meet the standards. "
+        "Assess the project again, or give a reason for going ahead.",
+        "Ni wnaeth yr asesiad cyhoeddedig diweddaraf o'r porth o'r cam {here} i'r cam {there} fodloni'r safonau. "
+        "Aseswch y prosiect eto, neu rhowch reswm dros fwrw ymlaen.",
     ),
     "future_date": (
         "The effective date cannot be after today ({date}).",
@@ -325,3 +344,22 @@ def _is_web_address(url: str) -> bool:
     except ValueError:  # e.g. an unbalanced "[" in the host
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def pass_gate(
+    accepted: Accepted, latest: GateOutcome | None, override_reason: str, rule: GateRule
+) -> GatePassage | Refused | None:
+    """How an accepted move passes its gate, given the outcome of the newest published assessment of
+    that gate (None: there is none): on the assessment if it met the standards, else on the lead's
+    reason, else (where the rule only warns) unassessed; refused otherwise. None for a move that
+    passes no gate: anything but an advance into private beta, public beta or live."""
+    if accepted.kind != "advance" or accepted.new_phase not in GATED:
+        return None
+    if latest == "met":
+        return "assessed"
+    if override_reason.strip():
+        return "overridden"
+    if rule == "warn":
+        return "unassessed"
+    code: RefusalCode = "gate_not_assessed" if latest is None else "gate_not_met"
+    return _refuse(code, here=accepted.from_phase, there=accepted.new_phase)

@@ -7,6 +7,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import httpx
+import msgspec
+from asgi_lifespan import LifespanManager
+
+from services.portfolio.app import create_app
+from shared.settings import Settings
 from tests.portfolio.conftest import Api
 
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
@@ -168,3 +174,61 @@ async def test_the_public_reads_only_published_assessments_of_public_projects_an
     assert (await api.client.get(f"/api/v1/projects/{hidden['id']}/assessments")).status_code == 404
     staff = (await api.client.get("/api/v1/assessments", params={"status": "draft"}, headers=api.as_("lead"))).json()
     assert [a["id"] for a in staff] == [drafted["id"]] and staff[0]["panel"][0]["name"] == "Ann Jones"
+
+
+# The gate rule ------------------------------------------------------------------------------------
+
+
+async def in_alpha(api: Api) -> dict[str, Any]:
+    project = (await api.project()).json()
+    moved = await api.client.post(f"/api/v1/projects/{project['id']}/phase", json={"kind": "advance", "effective": TODAY},
+                                  headers={**api.as_("lead"), "If-Match": '"1"'})  # fmt: skip
+    assert moved.status_code == 200, moved.text  # discovery → alpha passes no gate
+    result: dict[str, Any] = moved.json()
+    return result
+
+
+async def advance(api: Api, project: dict[str, Any], **fields: Any) -> Any:
+    return await api.client.post(f"/api/v1/projects/{project['id']}/phase",
+                                 json={"kind": "advance", "effective": TODAY, **fields},
+                                 headers={**api.as_("lead"), "If-Match": f'"{project["version"]}"'})  # fmt: skip
+
+
+async def test_entering_private_beta_needs_a_published_assessment_of_the_gate_that_met_the_standards(api: Api) -> None:
+    project = await in_alpha(api)
+    refused = await advance(api, project)
+    assert refused.status_code == 409 and refused.json()["code"] == "gate_not_assessed"
+    assert refused.json()["errors"][0]["field"] == "gate_override_reason"
+    assert "beta preifat" in refused.json()["message_cy"] and "private beta" in refused.json()["message_en"]
+    await draft(api, project["id"], ratings=ratings())  # a draft does not count
+    assert (await advance(api, project)).json()["code"] == "gate_not_assessed"
+    failed = (await act(api, await draft(api, project["id"], ratings=ratings(not_met=(3,))), "publish")).json()
+    assert failed["outcome"] == "not_met"
+    assert (await advance(api, project)).json()["code"] == "gate_not_met"
+    assert len(await api.events("portfolio.project.phase_changed")) == 1  # nothing written by the refusals
+    passed = (await act(api, await draft(api, project["id"], ratings=ratings(partly=(3,))), "publish")).json()
+    moved = await advance(api, project)
+    assert moved.status_code == 200 and moved.json()["phase"] == "private_beta"
+    event = (await api.events("portfolio.project.phase_changed"))[-1]["data"]
+    assert (event["gate"], event["gate_assessment_id"]) == ("assessed", passed["id"])
+
+
+async def test_a_lead_may_pass_a_gate_without_a_met_assessment_by_giving_a_reason_which_is_recorded(api: Api) -> None:
+    project = await in_alpha(api)
+    reason = "The minister asked for a private beta with ten users before the assessment can be booked"
+    moved = await advance(api, project, gate_override_reason=f"  {reason} ")
+    assert moved.status_code == 200, moved.text
+    event = (await api.events("portfolio.project.phase_changed"))[-1]["data"]
+    assert (event["gate"], event["gate_override_reason"], event["gate_assessment_id"]) == ("overridden", reason, None)
+
+
+async def test_where_the_installation_only_warns_an_unassessed_gate_is_passed_and_recorded_as_unassessed(
+    settings: Settings,
+) -> None:
+    warned = msgspec.structs.replace(settings, gate_rule="warn")
+    app = create_app(warned)
+    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://p") as client:
+        api = Api(client, app, warned)
+        moved = await advance(api, await in_alpha(api))
+        assert moved.status_code == 200 and moved.json()["phase"] == "private_beta"
+        assert (await api.events("portfolio.project.phase_changed"))[-1]["data"]["gate"] == "unassessed"

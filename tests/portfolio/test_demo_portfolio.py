@@ -19,6 +19,13 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         phases = {r["phase"] for r in await conn.fetch("SELECT DISTINCT phase FROM projects")}
         assert phases == {"discovery", "alpha", "private_beta", "public_beta", "live", "retired"}
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE state = 'stopped'") >= 1
+        outcomes = dict(await conn.fetch("SELECT outcome, count(*) FROM assessments WHERE status = 'published' "
+                                         "GROUP BY outcome"))  # fmt: skip
+        assert outcomes["met"] >= 10 and outcomes["not_met"] >= 2  # some gates met, some not (yet)
+        gates = await conn.fetch("SELECT data ->> 'gate' AS gate FROM events WHERE type = 'portfolio.project.phase_changed' "
+                                 "AND data ->> 'gate' IS NOT NULL")  # fmt: skip
+        assert sorted({r["gate"] for r in gates}) == ["assessed", "overridden"]
+        assert [r["gate"] for r in gates].count("overridden") == 1
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE title_cy = '' OR summary_cy = ''") == 0
         unnamed = await conn.fetchval(  # every lead is a person with a name, so pages name them
             "SELECT count(*) FROM projects WHERE lead_id IS NULL OR lead_id NOT IN "

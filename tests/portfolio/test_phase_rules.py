@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.portfolio.phases import (
+    GATED,
     KINDS,
     PHASE_NAMES_CY,
     PHASE_ORDER,
@@ -26,6 +27,7 @@ from services.portfolio.phases import (
     allowed_actions,
     decide,
     next_phase,
+    pass_gate,
 )
 from shared.events import Phase, State
 from shared.events import TransitionKind as Kind
@@ -381,3 +383,44 @@ def test_an_active_project_may_advance_one_phase_go_back_to_any_earlier_one_paus
 
 def test_a_paused_project_may_be_resumed_or_stopped() -> None:
     assert allowed_actions(status("private_beta", "paused")) == actions(("resume", None), ("stop", None))
+
+
+
+# --- The gates ---------------------------------------------------------------------------------------
+
+outcomes = st.sampled_from([None, "met", "not_met"])
+rules = st.sampled_from(["require", "warn"])
+
+
+@specification
+@given(statuses, requests, outcomes, reasons, rules)
+def test_a_gate_refuses_only_an_advance_into_a_gated_phase_without_a_met_assessment_or_a_reason_where_it_is_required(
+    before: ProjectStatus, request: Transition, latest: str | None, reason: str, rule: str
+) -> None:
+    accepted_ = decide(before, request, TODAY)
+    if not isinstance(accepted_, Accepted):
+        return
+    passage = pass_gate(accepted_, latest, reason, rule)  # type: ignore[arg-type]
+    gated = accepted_.kind == "advance" and accepted_.new_phase in GATED
+    if not gated:
+        assert passage is None
+        return
+    blocked = latest != "met" and not reason.strip()
+    assert isinstance(passage, Refused) == (blocked and rule == "require")
+    if isinstance(passage, Refused):
+        assert passage.code == ("gate_not_assessed" if latest is None else "gate_not_met")
+        assert passage.field == "gate_override_reason"
+        assert PHASE_NAMES_CY[accepted_.new_phase] in passage.message_cy and "_" not in passage.message_en
+    else:
+        assert passage == ("assessed" if latest == "met" else "overridden" if reason.strip() else "unassessed")
+
+
+def test_the_gates_are_those_into_private_beta_public_beta_and_live() -> None:
+    assert GATED == ("private_beta", "public_beta", "live")
+    into_alpha = accepted(decide(status("discovery"), ask("advance"), TODAY))
+    assert pass_gate(into_alpha, None, "", "require") is None  # discovery → alpha needs no assessment
+    into_beta = accepted(decide(status("alpha"), ask("advance"), TODAY))
+    refused_ = pass_gate(into_beta, None, "", "require")
+    assert isinstance(refused_, Refused)
+    assert refused_.message_en.startswith("Moving to private beta needs a published assessment of the gate from alpha")
+    assert refused_.message_cy.startswith("Mae symud i'r cam beta preifat yn gofyn am asesiad cyhoeddedig")

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
 from services.portfolio import commands, csvio, phases, store
@@ -101,10 +102,11 @@ class ProjectsController(Controller):
     @post("/{project_id:uuid}/phase", status_code=200, guards=[staff_only])
     async def change_phase(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[phases.Transition], identity: Caller, conn: Connection,
-        expected_version: ExpectedVersion,
+        expected_version: ExpectedVersion, state: State,
     ) -> Response[Project]:  # fmt: skip
+        rule = state.runtime.settings.gate_rule
         project, position = await commands.change_phase(
-            conn, identity.actor, project_id, data, expected_version, today()
+            conn, identity.actor, project_id, data, expected_version, today(), gate_rule=rule
         )
         return written(project, version=project.version, position=position)
 

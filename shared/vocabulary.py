@@ -92,6 +92,19 @@ ENGAGEMENT_KINDS = {
     "assessment": N_("Assessment"),
     "other": N_("Other"),
 }
+RATINGS = {
+    "met": N_("Met"),
+    "partly_met": N_("Partly met"),
+    "not_met": N_("Not met"),
+    "not_assessed": N_("Not assessed"),
+}
+"""How a service stands against one standard, and (met, not met) the outcome of a gate."""
+ASSESSMENT_KINDS = {
+    "self_assessment": N_("Team self-assessment"),
+    "peer_review": N_("Peer review"),
+    "formal_assessment": N_("Formal assessment"),
+}
+ASSESSMENT_STATUSES = {"draft": N_("Draft"), "submitted": N_("Submitted"), "published": N_("Published")}
 URGENCY = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
 LANGUAGES = {"cy": N_("Welsh"), "en": N_("English"), "both": N_("Welsh and English")}
 

@@ -97,6 +97,12 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
         ("portfolio", "PATCH", f"/api/v1/assessments/{a}", ({"summary_en": "X"}, stale), (401, 404, 404, 412, 412)),
         ("portfolio", "POST", f"/api/v1/assessments/{a}/submit", (None, stale), (401, 404, 404, 412, 412)),
         ("portfolio", "POST", f"/api/v1/assessments/{a}/publish", (None, stale), (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/assessments/{a}/actions", {"standard": 1, "text_en": "A", "owner": "O"},
+         (401, 403, 403, 409, 409)),  # staff stop at the rule: actions follow published assessments
+        ("portfolio", "GET", f"/api/v1/assessments/{a}/actions", None, (404, 404, 404, 200, 200)),
+        ("portfolio", "GET", "/api/v1/actions", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/actions/{uuid.uuid4()}/close", ({"state": "done"}, stale),
+         (401, 403, 403, 404, 404)),
         ("portfolio", "GET", "/api/v1/partners", None, (200, 200, 200, 200, 200)),
         ("portfolio", "POST", "/api/v1/partners",
          lambda: {"slug": f"n-{unique()}", "name_en": "N", "name_cy": "N", "kind": "other"}, (401, 403, 403, 201, 201)),

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import asyncpg
 import msgspec
 
-from services.portfolio.assessments import AssessmentRecord
+from services.portfolio.assessments import ActionRecord, AssessmentRecord
 from services.portfolio.store import VISIBLE, Missing
-from shared.events import AssessmentSnapshot, GateOutcome
+from shared.events import ActionSnapshot, AssessmentSnapshot, GateOutcome
 from shared.identity import Identity
 
 if TYPE_CHECKING:
@@ -116,3 +116,56 @@ def _record(row: asyncpg.Record) -> AssessmentRecord:
         created_by=row["created_by"], created_at=row["created_at"], updated_at=row["updated_at"],
         published_at=row["published_at"],
     )  # fmt: skip
+
+
+# Actions ------------------------------------------------------------------------------------------
+
+
+async def insert_action(conn: Conn, action_id: uuid.UUID, action: ActionSnapshot) -> ActionRecord:
+    row = await conn.fetchrow(
+        """INSERT INTO assessment_actions (id, assessment_id, project_id, standard, text_en, text_cy, owner, due_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
+        action_id, action.assessment_id, action.project_id, action.standard, action.text_en, action.text_cy,
+        action.owner, action.due_on,
+    )  # fmt: skip
+    return _action(row)
+
+
+async def lock_action(conn: Conn, action_id: uuid.UUID) -> ActionRecord:
+    row = await conn.fetchrow("SELECT * FROM assessment_actions WHERE id = $1 FOR UPDATE", action_id)
+    if row is None:
+        raise Missing()
+    return _action(row)
+
+
+async def close_action(conn: Conn, action_id: uuid.UUID, state: str, reason: str) -> ActionRecord:
+    row = await conn.fetchrow(
+        """UPDATE assessment_actions SET state = $2, reason = $3, closed_at = now(), version = version + 1
+           WHERE id = $1 RETURNING *""",
+        action_id, state, reason,
+    )  # fmt: skip
+    return _action(row)
+
+
+async def actions(
+    conn: Conn, viewer: Identity, *, assessment_id: uuid.UUID | None = None, state: str | None = None
+) -> list[ActionRecord]:
+    """Actions of the assessments the viewer may read in full (staff: all; a partner: its own
+    projects' published ones; the public: none), soonest due first."""
+    rows = await conn.fetch(
+        """SELECT t.* FROM assessment_actions t JOIN assessments a ON a.id = t.assessment_id
+                                                JOIN projects p ON p.id = t.project_id
+           WHERE ($1 IN ('admin', 'lead') OR ($1 = 'partner' AND p.partner_id = $2))
+             AND ($3::uuid IS NULL OR t.assessment_id = $3) AND ($4::text IS NULL OR t.state = $4)
+           ORDER BY t.due_on, t.created_at""",
+        viewer.role, viewer.partner_id, assessment_id, state,
+    )  # fmt: skip
+    return [_action(r) for r in rows]
+
+
+def _action(row: asyncpg.Record | None) -> ActionRecord:
+    if row is None:
+        raise Missing()
+    snapshot = msgspec.convert({k: row[k] for k in ActionSnapshot.__struct_fields__}, ActionSnapshot)
+    return ActionRecord(id=row["id"], snapshot=snapshot, version=row["version"], created_at=row["created_at"],
+                        closed_at=row["closed_at"])  # fmt: skip

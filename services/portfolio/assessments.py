@@ -14,6 +14,7 @@ phase rules; bad input is one 422 naming every bad field.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import uuid
@@ -27,6 +28,7 @@ from services.portfolio.domain import NO_NUL, Body, Input, Name, Reason, Summary
 from services.portfolio.phases import PHASE_ORDER
 from shared import standards
 from shared.events import (
+    ActionSnapshot,
     AssessmentKind,
     AssessmentSnapshot,
     AssessmentStatus,
@@ -37,7 +39,7 @@ from shared.events import (
 )
 from shared.http import FieldError
 from shared.identity import Identity
-from shared.replies.portfolio import Assessment, AssessmentSummary, StandardOutcome
+from shared.replies.portfolio import Action, Assessment, AssessmentSummary, StandardOutcome
 
 GATES: dict[Phase, Phase] = {after: before for before, after in itertools.pairwise(PHASE_ORDER[:5])}
 """Each gate, by the phase it opens onto, and the phase it leaves: discovery→alpha up to public beta→live."""
@@ -91,7 +93,26 @@ class AssessmentChanges(Input, kw_only=True):
     override_reason: Reason | UnsetType = UNSET
 
 
-RefusalCode = Literal["assessment_published", "assessment_submitted", "not_a_self_assessment", "not_submittable"]
+class NewAction(Input, kw_only=True):
+    """A recommendation that becomes an action; a partly met standard's is due three months after the
+    assessment unless a date is given."""
+
+    standard: StandardNumber
+    text_en: Body = ""
+    text_cy: Body = ""
+    owner: Name
+    due_on: dt.date | None = None
+
+
+class ActionClosing(Input, kw_only=True):
+    state: Literal["done", "dropped"]
+    reason: Reason = ""
+
+
+RefusalCode = Literal[
+    "assessment_published", "assessment_submitted", "not_a_self_assessment", "not_submittable",
+    "assessment_not_published", "action_closed",
+]  # fmt: skip
 
 _REFUSALS: dict[RefusalCode, tuple[str, str]] = {
     "assessment_published": (
@@ -109,6 +130,14 @@ _REFUSALS: dict[RefusalCode, tuple[str, str]] = {
     "not_submittable": (
         "Only a draft can be submitted.",
         "Dim ond drafft y gellir ei gyflwyno.",
+    ),
+    "assessment_not_published": (
+        "Actions follow the recommendations of a published assessment: publish it first.",
+        "Mae camau gweithredu'n dilyn argymhellion asesiad cyhoeddedig: cyhoeddwch ef yn gyntaf.",
+    ),
+    "action_closed": (
+        "This action has already been closed.",
+        "Mae'r cam gweithredu hwn wedi'i gau eisoes.",
     ),
 }
 
@@ -248,6 +277,48 @@ def submit_refusal(assessment: AssessmentSnapshot) -> Refused | None:
     return None
 
 
+PARTLY_MET_DUE_MONTHS = 3
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day where it is shorter (30 November → 28 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def action_due(assessment: AssessmentSnapshot, new: NewAction) -> dt.date | None:
+    """The action's due date: the one given, else three months after a partly met standard's assessment."""
+    if new.due_on is not None:
+        return new.due_on
+    rating = next((r.rating for r in assessment.ratings if r.standard == new.standard), None)
+    return add_months(assessment.held_on, PARTLY_MET_DUE_MONTHS) if rating == "partly_met" else None
+
+
+def action_errors(assessment: AssessmentSnapshot, new: NewAction) -> list[FieldError]:
+    """A standard of the assessment's set, words in one language at least, and a due date."""
+    errors = []
+    if new.standard not in standards.numbers(assessment.standards_version):
+        errors.append(FieldError("standard", f"There is no standard {new.standard}", f"Nid oes safon {new.standard}"))
+    if not (new.text_en.strip() or new.text_cy.strip()):
+        words = ("Say what is to be done, in English, Welsh or both",
+                 "Dywedwch beth sydd i'w wneud, yn Gymraeg, Saesneg neu'r ddwy")  # fmt: skip
+        errors += [FieldError("text_en", *words), FieldError("text_cy", *words)]
+    if action_due(assessment, new) is None:
+        errors.append(FieldError(
+            "due_on", "Give a due date (a partly met standard has one by default)",
+            "Rhowch ddyddiad erbyn pryd (mae gan safon a fodlonwyd yn rhannol un yn ddiofyn)",
+        ))  # fmt: skip
+    return errors
+
+
+def closing_errors(closing: ActionClosing) -> list[FieldError]:
+    if closing.state == "dropped" and not closing.reason.strip():
+        return [FieldError("reason", "Say why the action is dropped",
+                           "Dywedwch pam mae'r cam gweithredu'n cael ei ollwng")]  # fmt: skip
+    return []
+
+
 def one_language(rating: StandardRating) -> Literal["en", "cy"] | None:
     """The only language a rating's text is written in (None: both, or no text at all)."""
     english = bool(rating.evidence_en.strip() or rating.recommendations_en.strip())
@@ -298,3 +369,19 @@ def reply_for(viewer: Identity, record: AssessmentRecord) -> Assessment | Assess
     if may_read_in_full(viewer, record.snapshot, record.partner_id):
         return full_reply(record)
     return summary_reply(record)
+
+
+class ActionRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    snapshot: ActionSnapshot
+    version: int
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+def action_reply(record: ActionRecord, today: dt.date) -> Action:
+    now = record.snapshot
+    return Action(
+        id=record.id, version=record.version, created_at=record.created_at, closed_at=record.closed_at,
+        overdue=now.state == "open" and now.due_on < today, **msgspec.structs.asdict(now),
+    )  # fmt: skip

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from services.portfolio import assessment_store, assessments, domain, phases, records, store
-from services.portfolio.assessments import AssessmentChanges, AssessmentRecord, NewAssessment
+from services.portfolio.assessments import (
+    ActionClosing,
+    ActionRecord,
+    AssessmentChanges,
+    AssessmentRecord,
+    NewAction,
+    NewAssessment,
+)
 from services.portfolio.domain import (
     HealthChange,
     NewEngagement,
@@ -37,6 +44,9 @@ from services.portfolio.domain import (
 )
 from shared import outbox, standards
 from shared.events import (
+    ActionAdded,
+    ActionClosed,
+    ActionSnapshot,
     Actor,
     AssessmentDrafted,
     AssessmentPublished,
@@ -51,6 +61,7 @@ from shared.events import (
     ProjectCreated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
+    ProjectSnapshot,
     ProjectUpdated,
     ProjectUpdatePosted,
     SupportRequested,
@@ -59,7 +70,7 @@ from shared.events import (
 )
 from shared.http import ApiError, Conflict, FieldError, Forbidden, Invalid, Stale
 from shared.identity import Identity
-from shared.replies.portfolio import Assessment, Engagement, Partner, Person, Project, SupportRequest, Update
+from shared.replies.portfolio import Action, Assessment, Engagement, Partner, Person, Project, SupportRequest, Update
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -409,3 +420,56 @@ async def publish_assessment(
         record = await assessment_store.update(conn, assessment_id, {"status": "published"}, publishing=True)
         position = await _assessment_event(conn, viewer, AssessmentPublished, record)
     return assessments.full_reply(record), position
+
+
+
+# Actions ------------------------------------------------------------------------------------------
+
+
+async def add_action(
+    conn: Conn, viewer: Identity, assessment_id: uuid.UUID, new: NewAction, today: dt.date
+) -> tuple[Action, int]:
+    """A lead turns a recommendation of a published assessment into an action."""
+    async with conn.transaction():
+        assessment = await assessment_store.get(conn, assessment_id, viewer)
+        if assessment.snapshot.status != "published":
+            raise AssessmentRefused(assessments.refusal("assessment_not_published"))
+        _refuse(assessments.action_errors(assessment.snapshot, new))
+        due_on = assessments.action_due(assessment.snapshot, new)
+        assert due_on is not None  # action_errors refused a missing one
+        action = ActionSnapshot(
+            assessment_id=assessment_id, project_id=assessment.snapshot.project_id, standard=new.standard,
+            text_en=new.text_en.strip(), text_cy=new.text_cy.strip(), owner=new.owner.strip(), due_on=due_on,
+            state="open", reason="",
+        )  # fmt: skip
+        record = await assessment_store.insert_action(conn, uuid.uuid4(), action)
+        project = await _project_of(conn, record.snapshot.project_id)
+        position = await _action_event(conn, viewer, ActionAdded(action=record.snapshot, for_project=project), record)
+    return assessments.action_reply(record, today), position
+
+
+async def close_action(
+    conn: Conn, viewer: Identity, action_id: uuid.UUID, closing: ActionClosing, expected_version: int | None,
+    today: dt.date,
+) -> tuple[Action, int]:  # fmt: skip
+    """Done, or dropped with a reason; once only."""
+    _refuse(assessments.closing_errors(closing))
+    async with conn.transaction():
+        current = await assessment_store.lock_action(conn, action_id)
+        _check_version(current.version, expected_version)
+        if current.snapshot.state != "open":
+            raise AssessmentRefused(assessments.refusal("action_closed"))
+        record = await assessment_store.close_action(conn, action_id, closing.state, closing.reason.strip())
+        project = await _project_of(conn, record.snapshot.project_id)
+        position = await _action_event(conn, viewer, ActionClosed(action=record.snapshot, for_project=project), record)
+    return assessments.action_reply(record, today), position
+
+
+async def _project_of(conn: Conn, project_id: uuid.UUID) -> ProjectSnapshot:
+    return (await store.read_project(conn, project_id)).snapshot
+
+
+async def _action_event(conn: Conn, viewer: Identity, event: ActionAdded | ActionClosed, record: ActionRecord) -> int:
+    """An action is its own aggregate; its version is its event sequence."""
+    return await _emit(conn, viewer.actor, event, aggregate_id=record.id, seq=record.version,
+                       partner_id=event.for_project.partner_id)  # fmt: skip

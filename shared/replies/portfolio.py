@@ -13,6 +13,7 @@ from typing import Literal
 import msgspec
 
 from shared.events import (
+    ActionState,
     AssessmentKind,
     AssessmentSnapshot,
     EngagementKind,
@@ -176,3 +177,23 @@ class AssessmentSummary(msgspec.Struct, frozen=True, kw_only=True):
     summary_en: str
     summary_cy: str
     published_at: dt.datetime | None
+
+
+class Action(msgspec.Struct, frozen=True, kw_only=True):
+    """An action that follows a recommendation of a published assessment."""
+
+    id: uuid.UUID
+    version: int
+    assessment_id: uuid.UUID
+    project_id: uuid.UUID
+    standard: int
+    text_en: str
+    text_cy: str
+    owner: str
+    due_on: dt.date
+    state: ActionState
+    reason: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    overdue: bool
+    """Open and due before today."""

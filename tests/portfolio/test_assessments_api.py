@@ -13,6 +13,7 @@ from asgi_lifespan import LifespanManager
 
 from services.portfolio.app import create_app
 from shared.settings import Settings
+from tests.helpers import asgi
 from tests.portfolio.conftest import Api
 
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
@@ -227,8 +228,55 @@ async def test_where_the_installation_only_warns_an_unassessed_gate_is_passed_an
 ) -> None:
     warned = msgspec.structs.replace(settings, gate_rule="warn")
     app = create_app(warned)
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://p") as client:
+    async with LifespanManager(asgi(app)), httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)),
+                                                            base_url="http://p") as client:  # fmt: skip
         api = Api(client, app, warned)
         moved = await advance(api, await in_alpha(api))
         assert moved.status_code == 200 and moved.json()["phase"] == "private_beta"
         assert (await api.events("portfolio.project.phase_changed"))[-1]["data"]["gate"] == "unassessed"
+
+
+# Actions ----------------------------------------------------------------------------------------
+
+
+async def test_a_recommendation_becomes_an_action_due_three_months_after_a_partly_met_assessment(api: Api) -> None:
+    project = (await api.project()).json()
+    drafted = await draft(api, project["id"], ratings=ratings(partly=(4,), not_met=(9,)), held_on="2025-11-30")
+    url = f"/api/v1/assessments/{drafted['id']}/actions"
+    early = await api.client.post(url, json={"standard": 4, "text_en": "Map the journey", "owner": "Rhys"},
+                                  headers=api.as_("lead"))  # fmt: skip
+    assert early.status_code == 409 and early.json()["code"] == "assessment_not_published"
+    published = (await act(api, drafted, "publish")).json()
+    added = await api.client.post(url, json={"standard": 4, "text_en": "Map the whole journey", "owner": "Rhys"},
+                                  headers=api.as_("lead"))  # fmt: skip
+    assert added.status_code == 201, added.text
+    assert (added.json()["due_on"], added.json()["state"]) == ("2026-02-28", "open")  # 30 November + 3 months
+    assert added.json()["overdue"] is True and published["outcome"] == "not_met"
+    refused = await api.client.post(url, json={"standard": 9, "owner": "Rhys"}, headers=api.as_("lead"))
+    assert refused.status_code == 422 and fields(refused) == {"text_en", "text_cy", "due_on"}  # not met: no default
+    later = await api.client.post(url, json={"standard": 9, "text_cy": "Cyhoeddi nodiadau wythnos", "owner": "Carys",
+                                             "due_on": "2099-01-01"}, headers=api.as_("lead"))  # fmt: skip
+    assert later.status_code == 201 and later.json()["overdue"] is False
+    event = (await api.events("portfolio.action.added"))[0]
+    assert event["data"]["action"]["due_on"] == "2026-02-28" and event["data"]["for_project"]["slug"] == project["slug"]
+    listed = (await api.client.get("/api/v1/actions", params={"state": "open"}, headers=api.as_("lead"))).json()
+    assert [a["standard"] for a in listed] == [4, 9]  # soonest due first
+    assert (await api.client.get("/api/v1/actions")).json() == []  # the public reads no actions
+
+
+async def test_an_action_is_done_or_dropped_with_a_reason_once(api: Api) -> None:
+    project = (await api.project()).json()
+    published = (await act(api, await draft(api, project["id"], ratings=ratings(partly=(2,))), "publish")).json()
+    action = (await api.client.post(f"/api/v1/assessments/{published['id']}/actions", headers=api.as_("lead"),
+                                    json={"standard": 2, "text_en": "Test in Welsh", "owner": "Siân"})).json()  # fmt: skip
+    url = f"/api/v1/actions/{action['id']}/close"
+    headers = {**api.as_("lead"), "If-Match": '"1"'}
+    no_reason = await api.client.post(url, json={"state": "dropped", "reason": " "}, headers=headers)
+    assert no_reason.status_code == 422 and fields(no_reason) == {"reason"}
+    dropped = await api.client.post(url, json={"state": "dropped", "reason": "The partner chose another route"},
+                                    headers=headers)  # fmt: skip
+    assert dropped.status_code == 200 and dropped.json()["state"] == "dropped" and dropped.json()["closed_at"]
+    again = await api.client.post(url, json={"state": "done"}, headers={**api.as_("lead"), "If-Match": '"2"'})
+    assert again.status_code == 409 and again.json()["code"] == "action_closed"
+    [event] = await api.events("portfolio.action.closed")
+    assert event["data"]["action"]["reason"] == "The partner chose another route" and event["aggregate_seq"] == 2

@@ -19,8 +19,8 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         phases = {r["phase"] for r in await conn.fetch("SELECT DISTINCT phase FROM projects")}
         assert phases == {"discovery", "alpha", "private_beta", "public_beta", "live", "retired"}
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE state = 'stopped'") >= 1
-        outcomes = dict(await conn.fetch("SELECT outcome, count(*) FROM assessments WHERE status = 'published' "
-                                         "GROUP BY outcome"))  # fmt: skip
+        rows = await conn.fetch("SELECT outcome, count(*) FROM assessments WHERE status = 'published' GROUP BY outcome")
+        outcomes = {r["outcome"]: r["count"] for r in rows}
         assert outcomes["met"] >= 10 and outcomes["not_met"] >= 2  # some gates met, some not (yet)
         gates = await conn.fetch("SELECT data ->> 'gate' AS gate FROM events WHERE type = 'portfolio.project.phase_changed' "
                                  "AND data ->> 'gate' IS NOT NULL")  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.pages import admin, dashboard, follow, info, partners, project_forms, projects, search, support
+from web.pages import admin, assessments, dashboard, follow, info, partners, project_forms, projects, search, support
 
 ROUTES = [
     dashboard.home,
@@ -12,6 +12,7 @@ ROUTES = [
     support.support_form, support.send_support_request, support.support_sent,
     support.triage_queue, support.triage_form, support.triage,
     search.search,
+    assessments.assessment_report,
     admin.list_accounts, admin.invite, admin.deliveries, admin.missing_translations,
     info.accessibility,
     *follow.ROUTES,

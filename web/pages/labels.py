@@ -13,6 +13,9 @@ from web.i18n import N_
 
 PHASES = vocabulary.PHASES
 PHASE_ORDER = tuple(PHASES)
+RATINGS = vocabulary.RATINGS
+ASSESSMENT_KINDS = vocabulary.ASSESSMENT_KINDS
+ASSESSMENT_STATUSES = vocabulary.ASSESSMENT_STATUSES
 BETA = vocabulary.BETA
 BETA_STEPS = vocabulary.BETA_STEPS
 STATES = vocabulary.STATES

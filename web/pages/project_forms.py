@@ -60,7 +60,8 @@ def initial_values(kind: str, project: dict[str, Any]) -> dict[str, Any]:
                 "visibility": project["visibility"], "tags": project.get("tags") or [],
                 "start_date": date_parts(project.get("start_date"))}  # fmt: skip
     if kind == "phase":
-        return {"action": "", "effective": date_parts(today()), "reason": "", "assessment": "", "assessment_url": ""}
+        return {"action": "", "effective": date_parts(today()), "reason": "", "assessment": "", "assessment_url": "",
+                "gate_override_reason": ""}  # fmt: skip
     if kind == "health":
         return {"health": project["health"], "reason": project.get("health_reason") or ""}
     return {"body_en": "", "body_cy": "", "posted_on": date_parts(today()), "health": "", "health_reason": ""}
@@ -84,7 +85,8 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
                 "visibility": values["visibility"], "tags": values["tags"],
                 "start_date": start.isoformat() if start else None}  # fmt: skip
     elif kind == "phase":
-        values = {f: text.get(f, "") for f in ("action", "reason", "assessment", "assessment_url")}
+        fields = ("action", "reason", "assessment", "assessment_url", "gate_override_reason")
+        values = {f: text.get(f, "") for f in fields}
         values["effective"] = form_date_parts(form, "effective")
         effective, _given = parse_date(form, "effective")
         if not values["action"]:
@@ -95,7 +97,8 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
         action, _sep, to_phase = values["action"].partition(":")
         body = {"kind": action, "effective": effective.isoformat() if effective else None,
                 "reason": values["reason"], "to_phase": to_phase or None, "assessment": values["assessment"] or None,
-                "assessment_url": values["assessment_url"] or None}  # fmt: skip
+                "assessment_url": values["assessment_url"] or None,
+                "gate_override_reason": values["gate_override_reason"]}  # fmt: skip
     elif kind == "health":
         values = {"health": text.get("health", ""), "reason": text.get("reason", "")}
         if values["health"] not in labels.HEALTH:

@@ -56,6 +56,9 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
             request, "portfolio", "/api/v1/engagements", {"partner": project["partner_id"]}
         )
         engagements = [e for e in found or [] if str(e.get("project_id")) == str(project_id)]
+    found_assessments, assessments_error = await read_or_none(
+        request, "portfolio", f"/api/v1/projects/{project_id}/assessments"
+    )
     trail = await history_of(request, project) if may_read_history(account, project) else None
     day = today()
     stints = charts.stints(trail, day) if trail else []
@@ -63,10 +66,22 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         "project": project, "partners": partners, "updates": updates or [], "updates_error": updates_error,
         "engagements": engagements, "engagements_error": engagements_error, "history": trail,
         "people": await people_names(request), "stints": stints, "today": day,
+        "assessments": found_assessments or [], "assessments_error": assessments_error,
+        "reports": reports_by_phase(found_assessments or []),
         "timeline": timeline(lang, project, stints),
         "actions": [a["kind"] if a["to_phase"] is None else f"{a['kind']}:{a['to_phase']}"
                     for a in project["allowed_actions"]],
     }  # fmt: skip
+
+
+def reports_by_phase(assessments: list[dict[str, Any]]) -> dict[str, str]:
+    """The newest published assessment of each gate, by the phase it opens onto: what the phase
+    timeline links to (the list comes newest first)."""
+    reports: dict[str, str] = {}
+    for assessment in assessments:
+        if assessment.get("published_at") is not None:
+            reports.setdefault(str(assessment["to_phase"]), str(assessment["id"]))
+    return reports
 
 
 def timeline(lang: Language, project: dict[str, Any], stints: list[charts.Stint]) -> Any:

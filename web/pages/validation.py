@@ -93,6 +93,7 @@ PROJECT_CHANGES = (*TITLES, SUMMARY_CY, SUMMARY_EN)
 PHASE_CHANGE = (
     REASON,
     Text("assessment_url", 2000, N_("The link to the assessment report must be %(max)s characters or fewer")),
+    Text("gate_override_reason", 2000, N_("The reason to go ahead must be %(max)s characters or fewer")),
 )
 HEALTH_CHANGE = (REASON,)
 UPDATE_TEXT = (

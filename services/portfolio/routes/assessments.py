@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from services.portfolio import assessment_store, assessments, commands, store
-from services.portfolio.assessments import AssessmentChanges, NewAssessment
+from services.portfolio.assessments import ActionClosing, AssessmentChanges, NewAction, NewAssessment
 from services.portfolio.routes.common import today, written
 from shared.http import Unauthorised
 from shared.idempotency import idempotent
-from shared.replies.portfolio import Assessment, AssessmentSummary
+from shared.replies.portfolio import Action, Assessment, AssessmentSummary
 from shared.requests import Caller, Connection, ExpectedVersion, identity_of, staff_only
 
 Status = Literal["draft", "submitted", "published"]
+ActionState = Literal["open", "done", "dropped"]
 
 
 def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -91,3 +92,40 @@ class AssessmentsController(Controller):
     ) -> Response[Assessment]:
         assessment, position = await commands.publish_assessment(conn, identity, assessment_id, expected_version)
         return written(assessment, version=assessment.version, position=position)
+
+    @idempotent
+    @post("/assessments/{assessment_id:uuid}/actions", guards=[staff_only])
+    async def add_action(
+        self, assessment_id: FromPath[uuid.UUID], data: JSONBody[NewAction], identity: Caller, conn: Connection
+    ) -> Response[Action]:
+        """A recommendation becomes an action (a partly met standard's is due three months after, by default)."""
+        action, position = await commands.add_action(conn, identity, assessment_id, data, today())
+        return written(action, version=action.version, position=position, status=201)
+
+    @get("/assessments/{assessment_id:uuid}/actions")
+    async def assessment_actions(
+        self, assessment_id: FromPath[uuid.UUID], identity: Caller, conn: Connection
+    ) -> list[Action]:
+        await assessment_store.get(conn, assessment_id, identity)  # 404 unless the caller may see it
+        day = today()
+        return [assessments.action_reply(a, day) for a in await assessment_store.actions(
+            conn, identity, assessment_id=assessment_id)]  # fmt: skip
+
+    @get("/actions")
+    async def list_actions(
+        self, identity: Caller, conn: Connection,
+        action_state: Annotated[ActionState | None, QueryParameter(name="state")] = None,
+    ) -> list[Action]:  # fmt: skip
+        """The actions the caller may read (staff: all; a partner: its own projects'), soonest due first."""
+        day = today()
+        found = await assessment_store.actions(conn, identity, state=action_state)
+        return [assessments.action_reply(a, day) for a in found]
+
+    @idempotent
+    @post("/actions/{action_id:uuid}/close", status_code=200, guards=[staff_only])
+    async def close_action(
+        self, action_id: FromPath[uuid.UUID], data: JSONBody[ActionClosing], identity: Caller, conn: Connection,
+        expected_version: ExpectedVersion,
+    ) -> Response[Action]:  # fmt: skip
+        action, position = await commands.close_action(conn, identity, action_id, data, expected_version, today())
+        return written(action, version=action.version, position=position)

@@ -1,0 +1,81 @@
+"""Assessment pages against the running product: each assessment's report, linked from its project's
+page and phase timeline, in both languages, with what each reader may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tests.stack import Stack
+from tests.web.pages_helpers import api, browser, create_partner, create_project, words
+
+
+def all_rated(**overrides: dict[str, Any]) -> list[dict[str, Any]]:
+    rated = [{"standard": n, "rating": "met", "evidence_en": f"Evidence {n}", "evidence_cy": f"Tystiolaeth {n}"}
+             for n in range(1, 13)]  # fmt: skip
+    for number, rating in overrides.items():
+        rated[int(number.removeprefix("s")) - 1] = {"standard": int(number.removeprefix("s")), **rating}
+    return rated
+
+
+async def assessed_project(stack: Stack) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A public project in alpha with a published assessment of its gate into private beta, moved on."""
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"])
+    moved = await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=1,
+                      json={"kind": "advance", "effective": today})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    welsh_only = {"rating": "partly_met", "evidence_cy": "Dim ond yn Gymraeg", "recommendations_cy": "Profwch eto"}
+    drafted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/assessments", json={
+        "to_phase": "private_beta", "kind": "formal_assessment", "held_on": today,
+        "panel": [{"name": "Ann Jones", "role": "Lead assessor"}], "ratings": all_rated(s3=welsh_only),
+    })  # fmt: skip
+    assert drafted.status_code == 201, drafted.text
+    published = await api(stack, "POST", f"/api/v1/assessments/{drafted.json()['id']}/publish", version=1)
+    assert published.status_code == 200, published.text
+    moved = await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=2,
+                      json={"kind": "advance", "effective": today})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    return project, published.json()
+
+
+async def test_a_published_assessment_has_a_report_linked_from_its_project_and_its_phase_timeline(stack: Stack) -> None:
+    project, assessment = await assessed_project(stack)
+    report = f"/assessments/{assessment['id']}"
+    async with browser(stack, "lead") as lead:
+        page = await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        assert page.text.count(f'href="{report}"') == 3  # the assessments table, the phase timeline, the history
+        assert "Passed the gate on its assessment" in page.text
+        assert "Read the assessment of this gate" in page.text
+    async with browser(stack) as visitor:
+        page = await visitor.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        assert f'href="{report}"' in page.text
+        english = await visitor.get(report, params={"lang": "en"})
+        assert english.status_code == 200
+        text = words(english)
+        assert "Assessment: Alpha to private beta" in text and "Meeting user needs" in text
+        assert "3. Understand users and their needs" in text and "Partly met" in text
+        assert "Ann Jones" not in text and "Evidence 1" not in text  # the public reads the summary only
+        welsh = words(await visitor.get(report, params={"lang": "cy"}))
+        assert "Asesiad: Alffa i beta preifat" in welsh and "Diwallu anghenion defnyddwyr" in welsh
+        assert "Wedi'i fodloni'n rhannol" in welsh
+
+
+async def test_staff_read_the_whole_report_with_text_written_in_one_language_marked(stack: Stack) -> None:
+    _project, assessment = await assessed_project(stack)
+    async with browser(stack, "lead") as lead:
+        text = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "en"}))
+        assert "Ann Jones, Lead assessor" in text and "Evidence 1" in text
+        assert '<span lang="cy">Dim ond yn Gymraeg</span>' in text and "Written in Welsh only" in text
+        welsh = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "cy"}))
+        assert "Dim ond yn Gymraeg" in welsh and "Yn Gymraeg yn unig" not in welsh  # nothing is missing in Welsh
+
+
+async def test_a_draft_has_no_report_for_the_public(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"])
+    drafted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/assessments", json={
+        "to_phase": "alpha", "kind": "peer_review", "held_on": dt.datetime.now(dt.UTC).date().isoformat()})  # fmt: skip
+    async with browser(stack) as visitor:
+        assert (await visitor.get(f"/assessments/{drafted.json()['id']}")).status_code == 404

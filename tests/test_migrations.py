@@ -149,7 +149,7 @@ async def test_projects_search_documents_and_weeknote_copies_in_beta_move_to_pri
             project_id,
         )  # fmt: skip
         for schema in ("portfolio", "search", "notifier"):
-            await conn.execute(f"DELETE FROM {schema}.schema_migrations WHERE version >= 300 AND version < 350")
+            await conn.execute(f"DELETE FROM {schema}.schema_migrations WHERE version = 300")
     finally:
         await conn.close()
     await migrate_every_schema(database_url)

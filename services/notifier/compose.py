@@ -18,6 +18,7 @@ from services.notifier.domain import RHYTHMS, ROLES, Lang, Language, pick
 from services.notifier.links import LinkClaims, Links
 from services.notifier.rendering import Templates
 from shared.events import (
+    AssessmentPublished,
     EngagementRecorded,
     Envelope,
     ProjectCreated,
@@ -28,11 +29,13 @@ from shared.events import (
     SupportTriaged,
 )
 from shared.vocabulary import (
+    ASSESSMENT_KINDS,
     ENGAGEMENT_KINDS,
     HEALTH,
     LANGUAGES,
     PHASE_CHANGES,
     PHASES,
+    RATINGS,
     STATES,
     URGENCY,
     long_date,
@@ -91,6 +94,15 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
     if isinstance(event, ProjectUpdatePosted):
         return template, _project(event, payload, lang, links) | {
             "posted_on": long_date(event.posted_on, lang), "body": pick(event.body_en, event.body_cy, lang),
+        }  # fmt: skip
+    if isinstance(event, AssessmentPublished):
+        now, assessed = event.assessment, event.for_project
+        gate = f"{name(PHASES, now.from_phase, lang)} → {name(PHASES, now.to_phase, lang)}"
+        return template, {
+            "title": pick(assessed.title_en, assessed.title_cy, lang), "partner": _names(payload, "partner", lang),
+            "project_url": links.project(assessed.slug), "gate": gate,
+            "assessment_kind": name(ASSESSMENT_KINDS, now.kind, lang), "held_on": long_date(now.held_on, lang),
+            "outcome": name(RATINGS, now.outcome or "", lang), "report_url": links.assessment(envelope.aggregate_id),
         }  # fmt: skip
     if isinstance(event, EngagementRecorded):
         project = (payload.get("names") or {}).get("project")

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from shared.events import (
+    AssessmentPublished,
     EngagementRecorded,
     Envelope,
     EventData,
@@ -35,6 +36,7 @@ TEMPLATE_FOR_EVENT = {
     "portfolio.engagement.recorded": "engagement_recorded",
     "portfolio.support.requested": "support_requested",
     "portfolio.support.triaged": "support_triaged",
+    "portfolio.assessment.published": "assessment_published",
 }
 CONFIRMATION = "subscription_confirmation"
 DIGEST = "weekly_digest"
@@ -82,6 +84,11 @@ def reach_of(envelope: Envelope, event: EventData) -> Reach | None:
         project = event.project
         visibility = "staff" if project.visibility == "internal" else project.visibility
         return Reach(visibility=visibility, partner_id=project.partner_id, project_id=envelope.aggregate_id)
+    if isinstance(event, AssessmentPublished):
+        # Scoped like its project; what the email says is what anyone who may see the project may read.
+        project = event.for_project
+        visibility = "staff" if project.visibility == "internal" else project.visibility
+        return Reach(visibility=visibility, partner_id=project.partner_id, project_id=event.assessment.project_id)
     if isinstance(event, EngagementRecorded):
         # Engagements are CDPS's own working record: staff only, whatever the project's visibility.
         return Reach(visibility="staff", partner_id=event.partner_id, project_id=event.project_id)

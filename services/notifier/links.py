@@ -76,5 +76,8 @@ class Links:
     def project(self, slug: str) -> str:
         return f"{self._web_base}/projects/{slug}"
 
+    def assessment(self, assessment_id: uuid.UUID) -> str:
+        return f"{self._web_base}/assessments/{assessment_id}"
+
     def verify(self, token: str, purpose: Purpose) -> LinkClaims:
         return verify_link(token, purpose, self._secret)

@@ -28,6 +28,10 @@ EMAILS: dict[str, frozenset[str]] = {
     ),
     "project_health_changed": frozenset(_PROJECT | {"from_health", "to_health", "reason"}),
     "project_update_posted": frozenset(_PROJECT | {"posted_on", "body"}),
+    "assessment_published": frozenset(
+        {"title", "partner", "project_url", "gate", "assessment_kind", "held_on", "outcome", "report_url",
+         "unsubscribe_url"}
+    ),
     "engagement_recorded": frozenset(
         {"partner", "project", "project_url", "engagement_kind", "summary", "started_on", "ended_on",
          "unsubscribe_url"}

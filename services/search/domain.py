@@ -10,6 +10,7 @@ import msgspec
 
 from services.search.welsh import analyser, tokenise, tsvector
 from shared.events import (
+    AssessmentPublished,
     EngagementRecorded,
     EventData,
     Header,
@@ -25,7 +26,7 @@ from shared.events import (
     SupportTriaged,
     WeeknotePublished,
 )
-from shared.vocabulary import ENGAGEMENT_KINDS, both_names
+from shared.vocabulary import ASSESSMENT_KINDS, ENGAGEMENT_KINDS, PHASES, RATINGS, both_names, name
 
 MIN_TERM_LENGTH = 3
 """Shorter title words are not worth correcting (and would match almost anything by trigrams)."""
@@ -159,6 +160,21 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             visibility="internal", occurred_on=on, title_en=event.organisation, title_cy=event.organisation,
             body_en=event.need if event.language == "en" else "", body_cy=event.need if event.language == "cy" else "",
             state="new",
+        ))  # fmt: skip
+    if isinstance(event, AssessmentPublished):
+        # A published assessment is found as its project is (same visibility): its gate, kind and outcome
+        # in both languages, and its summary; never the panel's names.
+        now, project = event.assessment, event.for_project
+        en = f"{name(PHASES, now.from_phase, 'en')} to {name(PHASES, now.to_phase, 'en').lower()}"
+        cy = f"{name(PHASES, now.from_phase, 'cy')} i {name(PHASES, now.to_phase, 'cy').lower()}"
+        outcome_en, outcome_cy = both_names(RATINGS, now.outcome or "")
+        kind_en, kind_cy = both_names(ASSESSMENT_KINDS, now.kind)
+        return Indexing(record=Document(
+            id=envelope.aggregate_id, kind="assessment", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            visibility=project.visibility, occurred_on=now.held_on, slug=project.slug, partner_id=project.partner_id,
+            project_id=now.project_id, title_en=f"{project.title_en}: assessment, {en}",
+            title_cy=f"{project.title_cy}: asesiad, {cy}", body_en=f"{kind_en}. {outcome_en}. {now.summary_en}",
+            body_cy=f"{kind_cy}. {outcome_cy}. {now.summary_cy}", phase=project.phase, tags=list(project.tags),
         ))  # fmt: skip
     if isinstance(event, WeeknotePublished):
         return Indexing(record=Document(

@@ -14,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-SearchKind = Literal["partner", "project", "update", "engagement", "support_request", "weeknote"]
+SearchKind = Literal["partner", "project", "update", "engagement", "support_request", "weeknote", "assessment"]
 TotalRelation = Literal["eq", "gte"]
 
 

@@ -20,8 +20,11 @@ from services.notifier.rendering import EMAILS, Templates
 from services.notifier.sender import build_message
 from shared.events import (
     Actor,
+    AssessmentPublished,
+    AssessmentSnapshot,
     EngagementRecorded,
     EventData,
+    PanelMember,
     ProjectCreated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
@@ -82,6 +85,20 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         UPDATE,
         ["Diweddariad: Ffurflenni treth", "Mae'r ymchwil defnyddwyr wedi gorffen.", "1 Mehefin 2025"],
         ["Update: Digital tax returns", "User research finished.", "1 June 2025"],
+    ),
+    "assessment_published": (
+        notice(AssessmentPublished(
+            assessment=AssessmentSnapshot(
+                project_id=uuid.uuid4(), from_phase="alpha", to_phase="private_beta", kind="formal_assessment",
+                held_on=dt.date(2025, 3, 3), standards_version="2024", panel=[PanelMember(name="Ann", role="Lead")],
+                ratings=[], summary_en="", summary_cy="", status="published", outcome="not_met", panel_outcome=None,
+                override_reason="",
+            ), for_project=PROJECT,
+        )),
+        ["Safonau Gwasanaeth Digidol Cymru", "Alffa → Beta preifat", "Asesiad ffurfiol", "3 Mawrth 2025", "Heb ei fodloni",
+         "http://web.test/assessments/", "Cyngor Sir Ddinbych"],
+        ["assessment published", "Alpha → Private beta", "Formal assessment", "3 March 2025", "Not met",
+         "http://web.test/assessments/", "Denbighshire County Council"],
     ),
     "engagement_recorded": (
         notice(EngagementRecorded(

@@ -7,7 +7,10 @@ import datetime as dt
 import uuid
 
 from shared.events import (
+    AssessmentPublished,
+    AssessmentSnapshot,
     EngagementRecorded,
+    PanelMember,
     PartnerRegistered,
     PartnerSnapshot,
     PartnerUpdated,
@@ -213,3 +216,32 @@ async def test_the_lag_shows_how_far_the_index_is_behind_the_stream(search: Sear
     await search.query(after=last)
     lag = (await search.client.get("/api/v1/search/lag")).json()
     assert lag == {"stream_seq": 1, "indexed_seq": 1, "lag": 0}
+
+
+async def test_a_published_assessment_is_found_in_both_languages_by_those_who_may_see_its_project(
+    search: Search,
+) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+
+    def published(title: str, partner_id: uuid.UUID, visibility: str) -> AssessmentPublished:
+        return AssessmentPublished(
+            assessment=AssessmentSnapshot(
+                project_id=uuid.uuid4(), from_phase="alpha", to_phase="private_beta", kind="peer_review",
+                held_on=TODAY, standards_version="2024", panel=[PanelMember(name="Ann Jones", role="Assessor")],
+                ratings=[], summary_en="Strong user research", summary_cy="Ymchwil defnyddwyr cryf",
+                status="published", outcome="met", panel_outcome=None, override_reason="",
+            ),
+            for_project=snapshot(title_en=title, partner_id=partner_id, visibility=visibility),
+        )  # fmt: skip
+
+    await search.publish(published("Bin collections", a, "partner"), partner_id=a)
+    last = await search.publish(published("Library cards", b, "public"), partner_id=b)
+    found = await search.query(search.as_("lead"), last, q="assessment", kind="assessment")
+    assert sorted(h["title_en"] for h in found["items"]) == [
+        "Bin collections: assessment, Alpha to private beta", "Library cards: assessment, Alpha to private beta",
+    ]  # fmt: skip
+    assert await search.titles({}, q="asesiad") == ["Library cards: assessment, Alpha to private beta"]
+    assert await search.titles(search.as_("partner", b), q="user research", kind="assessment") == [
+        "Library cards: assessment, Alpha to private beta"
+    ]
+    assert await search.titles(search.as_("lead"), q="Ann Jones") == []  # the panel's names are never indexed

@@ -4,6 +4,8 @@ page and phase timeline, in both languages, with what each reader may see."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from typing import Any
 
 from tests.stack import Stack
@@ -79,3 +81,57 @@ async def test_a_draft_has_no_report_for_the_public(stack: Stack) -> None:
         "to_phase": "alpha", "kind": "peer_review", "held_on": dt.datetime.now(dt.UTC).date().isoformat()})  # fmt: skip
     async with browser(stack) as visitor:
         assert (await visitor.get(f"/assessments/{drafted.json()['id']}")).status_code == 404
+
+
+def version_on(page: str) -> str:
+    match = re.search(r'name="version" value="(\d+)"', page)
+    assert match, page
+    return match[1]
+
+
+async def test_a_partner_self_assesses_one_standard_a_page_and_submits_and_a_lead_publishes_it(stack: Stack) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], visibility="partner")
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as team:
+        page = await team.get(f"/projects/{project['id']}", params={"lang": "en"})
+        assert f"/assessments/new?project={project['id']}" in page.text and "Start a team self-assessment" in page.text
+        start = f"/assessments/new?project={project['id']}"
+        started = await team.post("/assessments/new", form=start, data={
+            "project": project["id"], "to_phase": "alpha", "kind": "self_assessment",
+            "held_on-day": str(today.day), "held_on-month": str(today.month), "held_on-year": str(today.year)})  # fmt: skip
+        assert started.status_code == 303, started.text
+        first = started.headers["location"]
+        assert first.endswith("/standards/1")
+        base = first.removesuffix("/standards/1")
+        for number in range(1, 13):
+            path = f"{base}/standards/{number}"
+            shown = await team.get(path, params={"lang": "en"})
+            assert f"Standard {number} of 12" in shown.text and "What the panel looks for" in shown.text
+            if number == 5:
+                continue  # left unrated: submitting names it
+            saved = await team.post(path, {"version": version_on(shown.text), "rating": "met",
+                                           "evidence_en": f"We did {number}", "evidence_cy": f"Gwnaethom {number}"})  # fmt: skip
+            assert saved.status_code == 303, saved.text
+        assert saved.headers["location"] == f"{base}/check"
+        check = await team.get(f"{base}/check", params={"lang": "en"})
+        assert "Submit it to CDPS" in check.text and "Publish the assessment" not in check.text
+        refused = await team.post(f"{base}/check", {"version": version_on(check.text), "action": "submit"})
+        assert refused.status_code == 422 and 'href="#standard-5"' in refused.text
+        shown = await team.get(f"{base}/standards/5")
+        assert "Sicrhau bod pawb" in shown.text or "everyone can use" in shown.text
+        await team.post(f"{base}/standards/5", {"version": version_on(shown.text), "rating": "partly_met",
+                                                 "evidence_cy": "Profion hygyrchedd ar y gweill"})  # fmt: skip
+        check = await team.get(f"{base}/check", params={"lang": "en"})
+        submitted = await team.post(f"{base}/check", {"version": version_on(check.text), "action": "submit"})
+        assert submitted.status_code == 303 and submitted.headers["location"] == base
+        report = words(await team.get(base, params={"lang": "en"}))
+        assert "Submitted" in report and "Team self-assessment" in report
+    async with browser(stack, "lead") as lead:
+        check = await lead.get(f"{base}/check", params={"lang": "en"})
+        assert "Publish the assessment" in check.text
+        published = await lead.post(f"{base}/check", {"version": version_on(check.text), "action": "publish",
+                                                       "summary_en": "A good start"})  # fmt: skip
+        assert published.status_code == 303, published.text
+        report = words(await lead.get(base, params={"lang": "cy"}))
+        assert "Wedi'i gyhoeddi" in report and "Wedi'i fodloni" in report and "A good start" in report

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from pathlib import Path
 
 import msgspec
 
 from services.notifier.weeknotes.calendar import Schedule, publish_at, week_of, weeks_due
-from services.notifier.weeknotes.compose import compose, summary
+from services.notifier.weeknotes.compose import WeekEvent, compose, summary
 from services.notifier.weeknotes.render import markdown
 from tests.helpers import SITE
-from tests.weeknotes.events import FORMS, WEEK, week_events
+from tests.weeknotes.events import FORMS, WEEK, at, forms, week_events
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -95,3 +96,20 @@ def test_each_project_heading_links_to_its_page_and_brackets_in_a_title_do_not_b
         "title_en": "Forms [beta] \\ more"}}) for e in events]  # fmt: skip
     text = markdown(compose(WEEK, bracketed), "en", web_base=SITE + "/")
     assert f"### [Forms \\[beta\\] \\\\ more]({SITE}/projects/welsh-first-forms)\n" in text
+
+
+def test_a_published_assessment_is_told_in_its_projects_section_in_both_languages() -> None:
+    published = WeekEvent(
+        id=uuid.UUID(int=9001), type="portfolio.assessment.published", occurred_at=at(25), aggregate_id=FORMS,
+        public_now=True, data={
+            "assessment": {"project_id": str(FORMS), "from_phase": "alpha", "to_phase": "private_beta",
+                           "outcome": "not_met"},
+            "for_project": msgspec.to_builtins(forms(phase="alpha")),
+        },
+    )  # fmt: skip
+    note = compose(WEEK, [*week_events(), published])
+    [section] = [s for s in note.projects if s.project_id == FORMS]
+    [item] = [i for i in section.items if i.kind == "assessment"]
+    assert item.text_en == "Assessed at the gate from alpha to private beta: did not meet the standards."
+    assert item.text_cy == "Aseswyd wrth y porth o'r cam alffa i'r cam beta preifat: heb fodloni'r safonau."
+    assert "1 assessment published" in summary(note, "en") and "1 asesiad wedi'i gyhoeddi" in summary(note, "cy")

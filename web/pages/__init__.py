@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from web.pages import admin, assessments, dashboard, follow, info, partners, project_forms, projects, search, support
+from web.pages import (
+    admin,
+    assessment_forms,
+    assessments,
+    dashboard,
+    follow,
+    info,
+    partners,
+    project_forms,
+    projects,
+    search,
+    support,
+)
 
 ROUTES = [
     dashboard.home,
@@ -13,6 +25,8 @@ ROUTES = [
     support.triage_queue, support.triage_form, support.triage,
     search.search,
     assessments.assessment_report,
+    assessment_forms.start_form, assessment_forms.start, assessment_forms.standard_form, assessment_forms.save_standard,
+    assessment_forms.check_form, assessment_forms.finish,
     admin.list_accounts, admin.invite, admin.deliveries, admin.missing_translations,
     info.accessibility,
     *follow.ROUTES,

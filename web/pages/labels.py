@@ -36,6 +36,7 @@ SEARCH_KINDS = {
     "engagement": N_("Engagements"),
     "support_request": N_("Support requests"),
     "weeknote": N_("Weeknotes"),
+    "assessment": N_("Assessments"),
 }
 HIT_KINDS = {
     "project": N_("Project"),
@@ -44,6 +45,7 @@ HIT_KINDS = {
     "engagement": N_("Engagement"),
     "support_request": N_("Support request"),
     "weeknote": N_("Weeknote"),
+    "assessment": N_("Assessment"),
 }
 URGENCY = vocabulary.URGENCY
 REQUEST_STATUS = {"new": N_("New"), "accepted": N_("Accepted"), "declined": N_("Declined")}

@@ -53,7 +53,7 @@ class Item(msgspec.Struct, frozen=True, kw_only=True):
     """One line of the weeknote, already worded in both languages."""
 
     id: uuid.UUID
-    kind: Literal["created", "phase", "health", "update"]
+    kind: Literal["created", "phase", "health", "update", "assessment"]
     text_en: str
     text_cy: str
     said_en: str = ""
@@ -115,6 +115,17 @@ def _item(event: WeekEvent) -> Item | None:
         reason = data.get("reason", "")
         return Item(id=event.id, kind="health", text_en=f"Health is now {to_en}.",
                     text_cy=f"Mae'r iechyd bellach yn {to_cy}.", **_said(reason, reason))  # fmt: skip
+    if event.type == "portfolio.assessment.published":
+        assessment = data["assessment"]
+        langs: tuple[Language, ...] = ("en", "cy")
+        gate = {lang: (_in_sentence(PHASES, assessment["from_phase"], lang),
+                       _in_sentence(PHASES, assessment["to_phase"], lang)) for lang in langs}  # fmt: skip
+        met = assessment.get("outcome") == "met"
+        return Item(id=event.id, kind="assessment",
+                    text_en=f"Assessed at the gate from {gate['en'][0]} to {gate['en'][1]}: "
+                            f"{'met' if met else 'did not meet'} the standards.",
+                    text_cy=f"Aseswyd wrth y porth o'r cam {gate['cy'][0]} i'r cam {gate['cy'][1]}: "
+                            f"{'wedi bodloni' if met else 'heb fodloni'}'r safonau.")  # fmt: skip
     if event.type == "portfolio.project.update_posted":
         return Item(id=event.id, kind="update", text_en="Update:", text_cy="Diweddariad:",
                     **_said(data.get("body_en", ""), data.get("body_cy", "")))  # fmt: skip
@@ -139,7 +150,7 @@ def compose(week: dt.date, events: list[WeekEvent], hidden: frozenset[uuid.UUID]
         if event.type == "portfolio.partner.registered" and event.data["partner"]["active"]:
             partners.append((event.data["partner"]["name_en"], event.data["partner"]["name_cy"]))
             continue
-        project = event.data.get("project")
+        project = event.data.get("project") or event.data.get("for_project")
         if project is None or project.get("visibility") != "public" or not event.public_now:
             continue
         item = _item(event)
@@ -168,13 +179,15 @@ def summary(note: Weeknote, lang: Language) -> str:
     if lang == "en":
         phrases = [("phase", "project moved phase", "projects moved phase"), ("created", "new project", "new projects"),
                    ("update", "update", "updates"), ("health", "health change", "health changes"),
+                   ("assessment", "assessment published", "assessments published"),
                    ("engagements", "new engagement", "new engagements"), ("partners", "new partner", "new partners"),
                    ("support_requests", "request for support", "requests for support")]  # fmt: skip
         parts = [f"{c[key]} {one if c[key] == 1 else many}" for key, one, many in phrases if c.get(key)]
         return ", ".join(parts) if parts else "A quiet week: nothing changed in the public portfolio"
     # Welsh: a noun after a numeral stays singular ("3 prosiect").
     welsh = [("phase", "prosiect wedi symud cam"), ("created", "prosiect newydd"), ("update", "diweddariad"),
-             ("health", "newid iechyd"), ("engagements", "ymgysylltiad newydd"), ("partners", "partner newydd"),
+             ("health", "newid iechyd"), ("assessment", "asesiad wedi'i gyhoeddi"),
+             ("engagements", "ymgysylltiad newydd"), ("partners", "partner newydd"),
              ("support_requests", "cais am gymorth")]  # fmt: skip
     parts = [f"{c[key]} {noun}" for key, noun in welsh if c.get(key)]
     return ", ".join(parts) if parts else "Wythnos dawel: ni newidiodd dim yn y portffolio cyhoeddus"

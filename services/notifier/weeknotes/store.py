@@ -22,7 +22,7 @@ WEEKNOTE_IDS = uuid.UUID("6f1c1c2e-8f0a-4c36-9a44-7b0d3e1f0c11")
 WEEK_EVENT_TYPES = frozenset({
     "portfolio.project.created", "portfolio.project.phase_changed", "portfolio.project.health_changed",
     "portfolio.project.update_posted", "portfolio.engagement.recorded", "portfolio.partner.registered",
-    "portfolio.support.requested",
+    "portfolio.support.requested", "portfolio.assessment.published",
 })  # fmt: skip
 
 
@@ -55,11 +55,15 @@ async def record(conn: Conn, envelope: Envelope) -> None:
     """Keep an event the weeknotes need (idempotent: the event id is the key)."""
     if envelope.type not in WEEK_EVENT_TYPES:
         return
+    # A week event is kept under the project it is about: an assessment is its own aggregate, but
+    # the weeknote tells it in its project's section, scoped as its project is.
+    about = envelope.aggregate_id
+    if envelope.type == "portfolio.assessment.published":
+        about = uuid.UUID(str(envelope.data["assessment"]["project_id"]))
     await conn.execute(
         """INSERT INTO week_events (event_id, week, type, occurred_at, aggregate_id, data)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING""",
-        envelope.id, week_of(envelope.occurred_at), envelope.type, envelope.occurred_at, envelope.aggregate_id,
-        envelope.data,
+        envelope.id, week_of(envelope.occurred_at), envelope.type, envelope.occurred_at, about, envelope.data,
     )  # fmt: skip
 
 

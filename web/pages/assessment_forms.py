@@ -1,0 +1,254 @@
+"""The assessment form, for a delivery lead's panel and for a partner's team self-assessment alike.
+
+GOV.UK's one thing per page: start (the gate, the kind, the date, the panel), then one page per
+standard with its guidance beside the questions, then "check your answers", where the draft is kept,
+published (staff) or submitted to CDPS (a partner's self-assessment). Plain forms and redirects,
+so all of it works without JavaScript. Every page saves to the portfolio, which decides who may do
+what: the pages only show its answers, each beside the field it names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from shared import standards
+from web.context import Language, PageLanguage, SignedIn, is_staff, signed_in_only
+from web.pages import labels
+from web.pages.assessments import gate_name, report_groups
+from web.pages.common import (
+    Errors,
+    HxRequest,
+    Reply,
+    api_errors,
+    call,
+    date_parts,
+    form_date_parts,
+    page,
+    parse_date,
+    parse_version,
+    read,
+    today,
+)  # fmt: skip
+
+GATES = ("alpha", "private_beta", "public_beta", "live")
+RATING_CHOICES = ("met", "partly_met", "not_met", "not_assessed")
+TEXTS = ("reason", "evidence_en", "evidence_cy", "recommendations_en", "recommendations_cy")
+
+
+def refused(reply: Reply) -> None:
+    """The portfolio's 404 and 401/403 are the page's own."""
+    if reply.status == 404:
+        raise NotFoundException()
+    if reply.status in (401, 403):
+        raise PermissionDeniedException()
+
+
+async def editable(request: HxRequest, assessment_id: uuid.UUID) -> tuple[dict[str, Any], int]:
+    """The assessment in full and its version; a summary (the public's view) has no form."""
+    reply = await call(request, "portfolio", "GET", f"/api/v1/assessments/{assessment_id}")
+    refused(reply)
+    if not reply.ok or "status" not in (reply.body or {}) or reply.version is None:
+        raise NotFoundException()
+    return reply.body, reply.version
+
+
+# Starting -----------------------------------------------------------------------------------------
+
+
+def start_options(lang: Language, account: Any) -> dict[str, Any]:
+    _ = lang._
+    # A partner's team assesses itself; only CDPS runs a panel.
+    own = {"self_assessment": labels.ASSESSMENT_KINDS["self_assessment"]}
+    kinds = labels.ASSESSMENT_KINDS if is_staff(account) else own
+    return {
+        "gate_options": [(code, _("Into %(phase)s", phase=labels.name(_, labels.PHASES, code).lower()), None)
+                         for code in GATES],
+        "kind_options": [(code, _(name), None) for code, name in kinds.items()],
+    }  # fmt: skip
+
+
+def panel_from(text: str) -> list[dict[str, str]]:
+    """One member a line, "Name, role" (the role may be left out)."""
+    members = []
+    for line in text.splitlines():
+        name, _sep, role = line.partition(",")
+        if name.strip():
+            members.append({"name": name.strip(), "role": role.strip()})
+    return members
+
+
+@get("/assessments/new", guards=[signed_in_only])
+async def start_form(
+    request: HxRequest, lang: PageLanguage, account: SignedIn, project: FromQuery[uuid.UUID]
+) -> Template:
+    found = await read(request, "portfolio", f"/api/v1/projects/{project}")
+    following = {"discovery": "alpha", "alpha": "private_beta", "private_beta": "public_beta", "public_beta": "live"}
+    kind = "formal_assessment" if is_staff(account) else "self_assessment"
+    values = {"to_phase": following.get(found["phase"], ""), "kind": kind, "held_on": date_parts(today()), "panel": ""}
+    return await page(request, "assessments/start.html", project=found, values=values, errors=Errors(),
+                      **start_options(lang, account))  # fmt: skip
+
+
+@post("/assessments/new", guards=[signed_in_only])
+async def start(request: HxRequest, lang: PageLanguage, account: SignedIn) -> Response[Any]:
+    _ = lang._
+    form = await request.form()
+    try:
+        project_id = uuid.UUID(str(form.get("project", "")))
+    except ValueError:
+        raise NotFoundException() from None
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    panel = str(form.get("panel", ""))
+    values = {"to_phase": str(form.get("to_phase", "")), "kind": str(form.get("kind", "")),
+              "held_on": form_date_parts(form, "held_on"), "panel": panel}  # fmt: skip
+    errors = Errors()
+    if values["to_phase"] not in GATES:
+        errors.add("to_phase", _("Choose the gate the project is assessed at"))
+    if values["kind"] not in labels.ASSESSMENT_KINDS:
+        errors.add("kind", _("Choose the kind of assessment"))
+    held_on, _given = parse_date(form, "held_on")
+    if held_on is None:
+        errors.add("held_on-day", _("Enter the date of the assessment, like 27 3 2026"))
+    if not errors:
+        body = {"to_phase": values["to_phase"], "kind": values["kind"],
+                "held_on": held_on.isoformat() if held_on else None, "panel": panel_from(panel)}  # fmt: skip
+        reply = await call(request, "portfolio", "POST", f"/api/v1/projects/{project_id}/assessments", json=body)
+        refused(reply)
+        if reply.ok:
+            return Redirect(f"/assessments/{reply.body['id']}/standards/1", status_code=303)
+        errors = api_errors(request, reply, {"held_on": "held_on-day"})
+    return await page(request, "assessments/start.html", status=422, project=project, values=values, errors=errors,
+                      **start_options(lang, account))  # fmt: skip
+
+
+# One standard a page --------------------------------------------------------------------------------
+
+
+async def standard_page(
+    request: HxRequest, lang: Language, assessment: dict[str, Any], version: int, number: int,
+    values: dict[str, Any], errors: Errors, status: int = 200,
+) -> Template:  # fmt: skip
+    _ = lang._
+    set_ = standards.standards(assessment["standards_version"])
+    standard = set_[number - 1]
+    group = standards.GROUPS[standard.group]
+    project = await read(request, "portfolio", f"/api/v1/projects/{assessment['project_id']}")
+    return await page(
+        request, "assessments/standard.html", status=status, assessment=assessment, project=project, version=version,
+        standard=standard, group=group[0] if lang.code == "en" else group[1], count=len(set_), values=values,
+        errors=errors, gate=gate_name(lang, assessment),
+        rating_options=[(code, _(labels.RATINGS[code]), None) for code in RATING_CHOICES],
+    )  # fmt: skip
+
+
+def numbered(assessment: dict[str, Any], number: int) -> None:
+    if not 1 <= number <= len(standards.standards(assessment["standards_version"])):
+        raise NotFoundException()
+
+
+@get("/assessments/{assessment_id:uuid}/standards/{number:int}", guards=[signed_in_only])
+async def standard_form(
+    request: HxRequest, lang: PageLanguage, assessment_id: FromPath[uuid.UUID], number: FromPath[int]
+) -> Response[Any]:
+    assessment, version = await editable(request, assessment_id)
+    numbered(assessment, number)
+    if assessment["status"] == "published":
+        return Redirect(f"/assessments/{assessment_id}", status_code=303)
+    given: dict[str, Any] = next((r for r in assessment["ratings"] if r["standard"] == number), {})
+    values = {"rating": given.get("rating") or "", **{f: given.get(f, "") for f in TEXTS}}
+    return await standard_page(request, lang, assessment, version, number, values, Errors())
+
+
+@post("/assessments/{assessment_id:uuid}/standards/{number:int}", guards=[signed_in_only])
+async def save_standard(
+    request: HxRequest, lang: PageLanguage, assessment_id: FromPath[uuid.UUID], number: FromPath[int]
+) -> Response[Any]:
+    form = await request.form()
+    assessment, current = await editable(request, assessment_id)
+    numbered(assessment, number)
+    values = {"rating": str(form.get("rating", "")), **{f: str(form.get(f, "")).strip() for f in TEXTS}}
+    rating = {"standard": number, "rating": values["rating"] if values["rating"] in RATING_CHOICES else None,
+              **{f: values[f] for f in TEXTS}}  # fmt: skip
+    version = parse_version(str(form.get("version", ""))) or 0
+    reply = await call(request, "portfolio", "PATCH", f"/api/v1/assessments/{assessment_id}",
+                       json={"ratings": [rating]}, version=version)  # fmt: skip
+    refused(reply)
+    if reply.ok:
+        following = number + 1
+        if following > len(standards.standards(assessment["standards_version"])) or form.get("to") == "check":
+            return Redirect(f"/assessments/{assessment_id}/check", status_code=303)
+        return Redirect(f"/assessments/{assessment_id}/standards/{following}", status_code=303)
+    errors = api_errors(request, reply, {"": "rating"})
+    return await standard_page(request, lang, assessment, current, number, values, errors, status=reply.status)
+
+
+# Check your answers --------------------------------------------------------------------------------
+
+
+async def check_page(
+    request: HxRequest, lang: Language, account: Any, assessment: dict[str, Any], version: int,
+    values: dict[str, Any], errors: Errors, status: int = 200,
+) -> Template:  # fmt: skip
+    project = await read(request, "portfolio", f"/api/v1/projects/{assessment['project_id']}")
+    may_publish = is_staff(account)
+    may_submit = not may_publish and assessment["kind"] == "self_assessment" and assessment["status"] == "draft"
+    return await page(
+        request, "assessments/check.html", status=status, assessment=assessment, project=project, version=version,
+        groups=report_groups(lang, assessment), gate=gate_name(lang, assessment), values=values, errors=errors,
+        may_publish=may_publish, may_submit=may_submit,
+        outcome_options=[("", lang._("As the ratings say"), None)] + [
+            (code, lang._(labels.RATINGS[code]), None) for code in ("met", "not_met")],
+    )  # fmt: skip
+
+
+@get("/assessments/{assessment_id:uuid}/check", guards=[signed_in_only])
+async def check_form(
+    request: HxRequest, lang: PageLanguage, account: SignedIn, assessment_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    assessment, version = await editable(request, assessment_id)
+    if assessment["status"] == "published":
+        return Redirect(f"/assessments/{assessment_id}", status_code=303)
+    values = {f: assessment.get(f) or "" for f in ("panel_outcome", "override_reason", "summary_en", "summary_cy")}
+    return await check_page(request, lang, account, assessment, version, values, Errors())
+
+
+def error_targets(assessment: dict[str, Any]) -> dict[str, str]:
+    """Where each field the portfolio may name goes on the check page: a standard's row, or its own field."""
+    targets = {"panel": "panel", "override_reason": "override_reason", "": "action"}
+    for standard in standards.standards(assessment["standards_version"]):
+        for part in ("rating", "reason", "standard"):
+            targets[f"ratings.{standard.number}.{part}"] = f"standard-{standard.number}"
+    return targets
+
+
+@post("/assessments/{assessment_id:uuid}/check", guards=[signed_in_only])
+async def finish(
+    request: HxRequest, lang: PageLanguage, account: SignedIn, assessment_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    """Keep the draft, publish it (staff) or submit it to CDPS (a partner's self-assessment)."""
+    form = await request.form()
+    assessment, current = await editable(request, assessment_id)
+    action = str(form.get("action", "draft"))
+    version = parse_version(str(form.get("version", ""))) or 0
+    values = {f: str(form.get(f, "")).strip() for f in ("panel_outcome", "override_reason", "summary_en", "summary_cy")}
+    changes: dict[str, Any] = {"summary_en": values["summary_en"], "summary_cy": values["summary_cy"]}
+    if is_staff(account):
+        changes |= {"panel_outcome": values["panel_outcome"] or None, "override_reason": values["override_reason"]}
+    reply = await call(request, "portfolio", "PATCH", f"/api/v1/assessments/{assessment_id}", json=changes,
+                       version=version)  # fmt: skip
+    refused(reply)
+    if reply.ok and action in ("publish", "submit"):
+        reply = await call(request, "portfolio", "POST", f"/api/v1/assessments/{assessment_id}/{action}",
+                           version=reply.version)  # fmt: skip
+        refused(reply)
+    if reply.ok:
+        return Redirect(f"/assessments/{assessment_id}", status_code=303)
+    assessment, current = await editable(request, assessment_id)
+    errors = api_errors(request, reply, error_targets(assessment))
+    return await check_page(request, lang, account, assessment, current, values, errors, status=reply.status)

@@ -5,6 +5,7 @@ portfolio as the Idempotency-Key of its POST."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from tests.stack import Stack
 from tests.web.pages_helpers import api, browser, create_project
@@ -28,3 +29,30 @@ async def test_an_update_form_sent_twice_posts_one_update(stack: Stack) -> None:
     assert [a.status_code for a in answers] == [303, 303]
     updates = (await api(stack, "GET", f"/api/v1/projects/{project['id']}/updates")).json()
     assert [u["body_en"] for u in updates] == ["Tested the prototype"]
+
+
+async def test_a_support_request_sent_twice_is_one_request(stack: Stack) -> None:
+    organisation = f"Cyngor {uuid.uuid4().hex[:6]}"
+    async with browser(stack) as visitor:
+        [key] = REQUEST_KEY.findall((await visitor.get("/support", params={"lang": "cy"})).text)
+        fields = {"organisation": organisation, "contact_name": "Nia", "contact_email": "nia@example.cymru",
+                  "language": "cy", "need": "Help i symud ffurflen bapur ar-lein", "urgency": "medium",
+                  "request_key": key}  # fmt: skip
+        answers = [await visitor.post("/support", fields) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"]  # the same reference
+    requests = (await api(stack, "GET", "/api/v1/support-requests")).json()
+    assert [r["organisation"] for r in requests].count(organisation) == 1
+
+
+async def test_a_new_project_form_sent_twice_adds_one_project_and_both_lead_to_it(stack: Stack) -> None:
+    slug = f"twice-{uuid.uuid4().hex[:6]}"
+    async with browser(stack, "lead") as lead:
+        [key] = REQUEST_KEY.findall((await lead.get("/projects/new", params={"lang": "en"})).text)
+        fields = {"title_en": "Twice", "title_cy": "Dwywaith", "slug": slug, "partner_id": "", "visibility": "public",
+                  "request_key": key}  # fmt: skip
+        answers = [await lead.post("/projects/new", fields) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"] == f"/projects/{slug}?done=created"

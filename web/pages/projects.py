@@ -29,6 +29,8 @@ from web.pages.common import (
     read,
     read_or_none,
     remember_write,
+    request_key,
+    request_key_in,
     today,
 )  # fmt: skip
 from web.pages.dashboard import history_of, may_read_history
@@ -149,7 +151,7 @@ async def new_project_form(request: HxRequest, lang: PageLanguage) -> Template:
     partners, partners_error = await partners_by_id(request)
     values = {"visibility": "public", "tags": [], "start_date": form_date_parts({}, "start_date")}
     return await page(request, "projects/new.html", values=values, errors=Errors(), partners_error=partners_error,
-                      **project_form_options(lang, partners))  # fmt: skip
+                      request_key=request_key(), **project_form_options(lang, partners))  # fmt: skip
 
 
 @post("/projects/new", guards=[staff_only])
@@ -168,7 +170,7 @@ async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any
         body["partner_id"] = values["partner_id"] or None
         if start is not None:
             body["start_date"] = start.isoformat()
-        reply = await call(request, "portfolio", "POST", "/api/v1/projects", json=body)
+        reply = await call(request, "portfolio", "POST", "/api/v1/projects", json=body, key=request_key_in(form))
         if reply.status == 201:
             response = Redirect(f"{project_address(reply.body)}?done=created", status_code=303)
             remember_write(request, response, reply.body["id"], reply.version or 1)
@@ -176,4 +178,5 @@ async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any
         errors = api_errors(request, reply, {"start_date": "start_date-day", "": "slug", "body": "slug"})
     partners, partners_error = await partners_by_id(request)
     return await page(request, "projects/new.html", status=422, values=values, errors=errors,
-                      partners_error=partners_error, **project_form_options(lang, partners))  # fmt: skip
+                      partners_error=partners_error, request_key=request_key(),
+                      **project_form_options(lang, partners))  # fmt: skip

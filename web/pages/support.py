@@ -23,6 +23,8 @@ from web.pages.common import (
     parse_date,
     partners_by_id,
     read,
+    request_key,
+    request_key_in,
     today,
 )  # fmt: skip
 from web.pages.validation import check
@@ -33,7 +35,7 @@ SUPPORT_FIELDS = ("organisation", "contact_name", "contact_email", "language", "
 @get("/support")
 async def support_form(request: HxRequest, lang: PageLanguage) -> Template:
     values = {name: "" for name in SUPPORT_FIELDS} | {"language": lang.code, "urgency": "medium"}
-    return await page(request, "support/form.html", values=values, errors=Errors())
+    return await page(request, "support/form.html", values=values, errors=Errors(), request_key=request_key())
 
 
 @post("/support")
@@ -44,11 +46,13 @@ async def send_support_request(request: HxRequest, lang: PageLanguage) -> Respon
     values["urgency"] = values["urgency"] if values["urgency"] in labels.URGENCY else "medium"
     errors = check(lang, values, validation.SUPPORT_REQUEST)
     if not errors:
-        reply = await call(request, "portfolio", "POST", "/api/v1/support-requests", json=values)
+        reply = await call(request, "portfolio", "POST", "/api/v1/support-requests", json=values,
+                           key=request_key_in(form))
         if reply.status == 201:
             return Redirect(f"/support/sent?reference={reply.body['id']}", status_code=303)
         errors = api_errors(request, reply, {"": "organisation", "body": "organisation"})
-    return await page(request, "support/form.html", status=422, values=values, errors=errors)
+    return await page(request, "support/form.html", status=422, values=values, errors=errors,
+                      request_key=request_key())
 
 
 @get("/support/sent")

@@ -239,8 +239,23 @@ def _health_reason(health: Health | None, reason: str, field: str) -> list[Field
     return [FieldError(field, *_SAY_WHY)] if health in ("amber", "red") and not reason.strip() else []
 
 
+def _looks_like_an_id(slug: str) -> bool:
+    """A slug the web would read as a project's id (32 hex digits, hyphens or not): /projects/<slug> is
+    both addresses, so such a slug could never be reached."""
+    try:
+        uuid.UUID(slug)
+    except ValueError:
+        return False
+    return True
+
+
+_ID_LIKE = ("The short name must not look like a project's id: add a word",
+            "Ni ddylai'r enw byr edrych fel rhif adnabod prosiect: ychwanegwch air")  # fmt: skip
+
+
 def new_project_errors(new: NewProject) -> list[FieldError]:
-    return _health_reason(new.health, new.health_reason, "health_reason")
+    id_like = [FieldError("slug", *_ID_LIKE)] if _looks_like_an_id(new.slug) else []
+    return id_like + _health_reason(new.health, new.health_reason, "health_reason")
 
 
 def health_change_errors(change: HealthChange) -> list[FieldError]:

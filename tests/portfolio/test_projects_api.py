@@ -59,6 +59,9 @@ async def test_bad_input_is_a_bilingual_error_naming_each_field_and_nothing_is_w
         ({"slug": "ok-slug", "title_en": "a", "title_cy": "b", "colour": "blue"}, "colour"),
         ({"slug": "ok-slug", "title_en": "a" * 201, "title_cy": "b"}, "title_en"),
         ({"slug": "ok-slug", "title_en": "a"}, "title_cy"),
+        # /projects/<slug> must never be read as /projects/<id>: a slug that parses as an id is refused
+        ({"slug": "0123456789abcdef0123456789abcdef", "title_en": "a", "title_cy": "b"}, "slug"),
+        ({"slug": str(uuid.uuid4()), "title_en": "a", "title_cy": "b"}, "slug"),
     ]
     for body, field in cases:
         response = await api.client.post("/api/v1/projects", json=body, headers=api.as_("lead"))

@@ -56,7 +56,7 @@ def test_every_field_of_every_api_body_has_a_name_in_both_languages(
     bodies = api_bodies(app)
     assert bodies
     unnamed = {(b.__name__, f.encode_name) for b in bodies for f in msgspec.structs.fields(b) if f.encode_name not in LABELS}
-    assert unnamed == set()
+    assert unnamed == set(), "give each a name in both languages in shared/validation.py (LABELS)"
 
 
 def test_every_bad_field_of_a_body_is_reported_at_once_in_words_naming_it() -> None:

@@ -134,6 +134,8 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          {"email": world["owner"]["email"], "target_kind": "partner", "target_id": world["b"]["id"], "language": "en"},
          (401, 202, 202, 202, 202)),
         ("notifier", "GET", "/api/v1/me/subscriptions", None, (401, 200, 200, 200, 200)),
+        ("notifier", "PATCH", f"/api/v1/me/subscriptions/{world['followed']['id']}",
+         {"language": "en", "rhythm": "daily"}, (401, 404, 404, 404, 404)),
         ("notifier", "DELETE", f"/api/v1/me/subscriptions/{world['followed']['id']}", None, (401, 404, 404, 404, 404)),
         ("notifier", "GET", "/api/v1/deliveries", None, (401, 403, 403, 403, 200)),
         ("notifier", "POST", f"/api/v1/deliveries/{uuid.uuid4()}/retry", None, (401, 403, 403, 403, 404)),

@@ -22,7 +22,7 @@ from nats.aio.msg import Msg
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from services.notifier.links import Links
-from tests.helpers import eventually
+from tests.helpers import eventually, plain_text
 from tests.stack import Inbox, Stack
 from tests.web.pages_helpers import add_account, api, create_partner, create_project, start_session
 
@@ -314,7 +314,9 @@ async def sample(stack: Stack) -> dict[str, str]:
         assert asked.status_code == 202, asked.text
     links = Links(link_base=stack.urls["web"], web_base=stack.urls["web"], secret=stack.settings.secret_key)
     leave = links.unsubscribe(email=follower).split("?", 1)[1]
-    return {"project": project["id"], "partner": partner["id"], "request": request.json()["id"], "leave": leave}
+    manage = links.manage(follower).split("?", 1)[1]
+    return {"project": project["id"], "partner": partner["id"], "request": request.json()["id"], "leave": leave,
+            "manage": manage}
 
 
 MAIN_PAGES = {"home": "/", "project": "/projects/{project}", "search": "/search?q=bin", "partners": "/partners",
@@ -324,7 +326,9 @@ ADMIN_PAGES = [
     "/projects/new", "/partners/{partner}", "/my-projects", "/engagements", "/support/requests",
     "/support/requests/{request}", "/support/sent?reference=0123abcd", "/translations", "/admin/accounts",
     "/admin/deliveries", "/accessibility", "/account/tokens", "/no-such-page", "/signin", "/signin/expired-link",
-    "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link",  # the pages emails open
+    # the pages emails open
+    "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link", "/subscriptions/manage?{manage}",
+    "/follow/projects/{project}", "/follow/partners/{partner}", "/follow/portfolio", "/account/subscriptions",
 ]  # fmt: skip
 
 
@@ -360,7 +364,8 @@ async def test_every_page_in_both_languages_passes_axe_and_the_main_ones_are_pho
     async with person(browser, stack, bypass_csp=True) as visitor:  # what the public sees differs
         page = await visitor.new_page()
         for lang in ("en", "cy"):
-            found.extend(await axe_violations(page, f"{stack.urls['web']}/projects/{sample['project']}?lang={lang}"))
+            for path in ("/projects/{project}", "/follow/projects/{project}"):
+                found.extend(await axe_violations(page, f"{stack.urls['web']}{path.format(**sample)}?lang={lang}"))
     assert found == []
     async with person(browser, stack, "lead", viewport={"width": 1280, "height": 900}) as context:
         page = await context.new_page()
@@ -371,3 +376,49 @@ async def test_every_page_in_both_languages_passes_axe_and_the_main_ones_are_pho
                 await page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
             await page.set_viewport_size({"width": 1280, "height": 900})
     assert (SCREENSHOTS / "home-mobile.png").stat().st_size > 0
+
+
+@JS
+async def test_a_visitor_follows_a_project_from_its_page_confirms_hears_of_an_update_and_manages_it(
+    stack: Stack, browser: Browser, inbox: Inbox, javascript: bool
+) -> None:
+    title = f"School transport {word()}"
+    project = await create_project(stack, title_en=title, title_cy=f"Cludiant ysgol {word()}")
+    address = f"follower-{word()}@example.org"
+    async with person(browser, stack, javascript=javascript) as context:
+        page, problems = await open_page(context)
+        await page.goto(f"{stack.urls['web']}/projects/{project['slug']}?lang=en")
+        await page.get_by_role("link", name="Get emails about this project").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Get emails about this project")
+        await page.get_by_role("button", name="Subscribe").click()  # nothing filled in: every field at once
+        await expect(page.locator(".govuk-error-summary li")).to_have_count(3)
+        await page.get_by_label("Email address").fill(address)
+        await page.get_by_label("English").check()
+        await page.get_by_label("Immediately").check()
+        await page.get_by_role("button", name="Subscribe").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+        [confirmation] = await inbox.wait_for(address, "Confirm")
+        confirm = re.search(r"http://\S+/subscriptions/confirm\?token=\S+", plain_text(confirmation))
+        assert confirm, plain_text(confirmation)
+        await page.goto(confirm[0])
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, you have confirmed")
+
+        posted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/updates",
+                           json={"body_en": "Routes agreed with schools", "body_cy": "Llwybrau wedi'u cytuno"})  # fmt: skip
+        assert posted.status_code == 201, posted.text
+        [update] = await inbox.wait_for(address, "Update")
+        assert "Routes agreed with schools" in plain_text(update)
+        manage = re.search(r"http://\S+/subscriptions/manage\?token=\S+", plain_text(update))
+        assert manage, plain_text(update)
+        await page.goto(manage[0])
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Manage your subscriptions")
+        await expect(page.get_by_role("heading", level=2, name=title)).to_be_visible()
+        await page.get_by_label("Weekly digest").check()
+        await page.get_by_role("button", name=f"Save – {title}").click()
+        await expect(page.get_by_text("Your choices have been saved.")).to_be_visible()
+        await expect(page.get_by_label("Weekly digest")).to_be_checked()
+        await page.get_by_role("button", name="Unsubscribe from everything").click()
+        await expect(page.get_by_text("You have unsubscribed from everything")).to_be_visible()
+        await expect(page.get_by_text("You do not follow anything.")).to_be_visible()
+        assert problems == []

@@ -19,7 +19,7 @@ from shared import db
 from shared.inputs import check_input
 from shared.service import OPERATIONS, Job, lifespan
 from shared.settings import Settings
-from web import auth, pages, weeknotes
+from web import auth, feeds, pages, weeknotes
 from web.context import DEPENDENCIES
 from web.gateway import gateway, subscription_pages
 from web.housekeeping import run_housekeeping
@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            *pages.ROUTES, *weeknotes.ROUTES, gateway, subscription_pages, *auth.ROUTES, *OPERATIONS,
+            *pages.ROUTES, *weeknotes.ROUTES, *feeds.ROUTES, gateway, subscription_pages, *auth.ROUTES, *OPERATIONS,
             *static_routers(),  # type: ignore[list-item]
         ],
         lifespan=[lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING]), http_client],

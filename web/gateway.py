@@ -45,7 +45,8 @@ def forwardable(raw_path: str) -> list[str] | None:
     return segments
 
 
-@route(["/subscriptions/confirm", "/subscriptions/unsubscribe"], http_method=["GET", "POST"], include_in_schema=False)
+@route(["/subscriptions/confirm", "/subscriptions/unsubscribe", "/subscriptions/manage"], http_method=["GET", "POST"],
+       include_in_schema=False)  # fmt: skip
 async def subscription_pages(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     """Links in emails point here, at the public web address; the notifier answers them. No
     sign-in, no CSRF token: a one-click unsubscribe comes straight from a mail program."""

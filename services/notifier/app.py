@@ -42,7 +42,8 @@ from shared.supervision import Health
 MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox", "consumer", "idempotency"))
 ROUTES = [
     subscriptions.subscribe, subscriptions.follow, subscriptions.my_subscriptions, subscriptions.unfollow,
-    pages.confirm, pages.ask_to_unsubscribe, pages.unsubscribe,
+    subscriptions.change_following,
+    pages.confirm, pages.ask_to_unsubscribe, pages.unsubscribe, pages.manage, pages.change,
     deliveries.delivery_log, deliveries.delivery, deliveries.retry_delivery, *WEEKNOTES_ROUTES, *OPERATIONS,
 ]  # fmt: skip
 

@@ -199,6 +199,8 @@ class Composer:
         subscription_id: uuid.UUID | None,
     ) -> Email:  # fmt: skip
         unsubscribe_url = self.unsubscribe_url(template, recipient, subscription_id, language)
+        # Whatever can be unsubscribed from can be managed: the address's page of subscriptions.
+        manage_url = self.links.manage(recipient, language) if unsubscribe_url else None
         subjects, texts, sections = [], [], []
         for lang in domain.languages(language):
             context = self.context(template, payload, lang) | {"unsubscribe_url": unsubscribe_url}
@@ -206,12 +208,12 @@ class Composer:
             subjects.append(subject)
             texts.append(text)
             sections.append({"lang": lang, "subject": subject, "html": self.templates.html(template, lang, context)})
-        footers = [self.templates.footer(lang, unsubscribe_url) for lang in domain.languages(language)]
+        footers = [self.templates.footer(lang, unsubscribe_url, manage_url) for lang in domain.languages(language)]
         separator = "\n\n" + "-" * 40 + "\n\n"
         return Email(
             subject=" / ".join(dict.fromkeys(subjects)),  # Welsh first; one copy if both read the same
             text=separator.join(texts) + "\n\n" + "\n".join(f for f in footers if f) + "\n",
-            html=self.templates.layout(sections, unsubscribe_url, domain.languages(language)[0]),
+            html=self.templates.layout(sections, unsubscribe_url, domain.languages(language)[0], manage_url),
             unsubscribe_url=unsubscribe_url,
             content_language=", ".join(domain.languages(language)),
         )

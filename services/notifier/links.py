@@ -1,4 +1,5 @@
-"""Signed links in emails: confirm a subscription, unsubscribe. They work without signing in.
+"""Signed links in emails: confirm a subscription, unsubscribe, manage an address's subscriptions.
+They work without signing in.
 
 Their tokens are signed as every token is (``shared/tokens.py``), bound to the link's purpose, so
 a link token never passes as an identity token, nor a confirmation as an unsubscription.
@@ -18,13 +19,14 @@ from services.notifier.weeknotes.calendar import iso_label
 from shared import tokens
 from shared.tokens import InvalidToken
 
-Purpose = Literal["confirm", "unsubscribe"]
+Purpose = Literal["confirm", "unsubscribe", "manage"]
 
 
 class LinkClaims(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     subscription: uuid.UUID | None = None
     email: str | None = None
-    """Unsubscribe every subscription of this address (emails that belong to no subscription)."""
+    """Unsubscribe every subscription of this address (emails that belong to no subscription); for
+    a manage link, the address whose subscriptions it manages."""
     language: Literal["cy", "en", "both"] | None = None
     rhythm: Literal["immediate", "daily", "weekly"] | None = None
     exp: int = 0
@@ -66,6 +68,12 @@ class Links:
         claims = LinkClaims(subscription=subscription, email=email, language=language)
         token = sign_link(claims, "unsubscribe", self._secret)
         return f"{self._link_base}/subscriptions/unsubscribe?{urlencode({'token': token})}"
+
+    def manage(self, email: str, language: Literal["cy", "en", "both"] | None = None) -> str:
+        """The page where the address changes or ends its subscriptions, in the email's language; like
+        an unsubscribe link, it never expires (it is in old emails)."""
+        token = sign_link(LinkClaims(email=email, language=language), "manage", self._secret)
+        return f"{self._link_base}/subscriptions/manage?{urlencode({'token': token})}"
 
     def signin_page(self) -> str:
         return f"{self._web_base}/signin"

@@ -52,8 +52,8 @@ EMAILS: dict[str, frozenset[str]] = {
 """Each email template and the placeholders it may use."""
 
 LAYOUT = "email/_layout.html"
-LAYOUT_PLACEHOLDERS = frozenset({"sections", "unsubscribe_url", "lang"})
-FOOTER_PLACEHOLDERS = frozenset({"unsubscribe_url"})
+LAYOUT_PLACEHOLDERS = frozenset({"sections", "unsubscribe_url", "manage_url", "lang"})
+FOOTER_PLACEHOLDERS = frozenset({"unsubscribe_url", "manage_url"})
 
 _PAGE = frozenset({"lang", "switch", "cy"})
 """Every page's: its language, the language switch's links, and ``cy(welsh, english)`` to pick words."""
@@ -62,6 +62,7 @@ PAGES: dict[str, frozenset[str]] = {
     "_page.html": _PAGE,
     "confirmed.html": _PAGE | {"target_cy", "target_en", "rhythm_cy", "rhythm_en", "unsubscribe_url"},
     "unsubscribe.html": _PAGE | {"action_url"},
+    "manage.html": _PAGE | {"action_url", "email", "subscriptions", "errors", "done"},
     "unsubscribed.html": _PAGE,
     "link_invalid.html": _PAGE,
 }
@@ -136,11 +137,15 @@ class Templates:
     def html(self, email: str, lang: Lang, context: Mapping[str, Any]) -> Markup:
         return Markup(self._render(f"email/{email}/{lang}.html", context))
 
-    def footer(self, lang: Lang, unsubscribe_url: str | None) -> str:
-        return self._render(f"email/_footer/{lang}.txt", {"unsubscribe_url": unsubscribe_url}).strip("\n")
+    def footer(self, lang: Lang, unsubscribe_url: str | None, manage_url: str | None) -> str:
+        context = {"unsubscribe_url": unsubscribe_url, "manage_url": manage_url}
+        return self._render(f"email/_footer/{lang}.txt", context).strip("\n")
 
-    def layout(self, sections: list[dict[str, Any]], unsubscribe_url: str | None, lang: Lang) -> str:
-        return self._render(LAYOUT, {"sections": sections, "unsubscribe_url": unsubscribe_url, "lang": lang})
+    def layout(
+        self, sections: list[dict[str, Any]], unsubscribe_url: str | None, lang: Lang, manage_url: str | None
+    ) -> str:
+        context = {"sections": sections, "unsubscribe_url": unsubscribe_url, "manage_url": manage_url, "lang": lang}
+        return self._render(LAYOUT, context)
 
     def page(self, name: str, **context: Any) -> str:
         return self._render(f"pages/{name}", context)

@@ -240,3 +240,35 @@ async def stop_following(conn: Conn, account_id: str, subscription_id: uuid.UUID
         "DELETE FROM subscriptions WHERE id = $1 AND account_id = $2", subscription_id, account_id
     )
     return bool(result.endswith(" 1"))
+
+
+async def confirmed_subscriptions(conn: Conn, email: str) -> list[asyncpg.Record]:
+    """An address's confirmed subscriptions, with what each follows, for its manage page. A record's
+    name is shown only if the subscription may hear about it (a public follower: public records)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT s.id, s.target_kind, s.target_id, s.language, s.rhythm, s.audience,
+                  t.name_en, t.name_cy, t.visibility
+           FROM subscriptions s LEFT JOIN targets t ON t.kind = s.target_kind AND t.id = s.target_id
+           WHERE s.email = $1 AND s.confirmed
+           ORDER BY s.target_kind = 'portfolio' DESC, s.created_at""",
+        email,
+    )  # fmt: skip
+    return rows
+
+
+async def change_subscription(
+    conn: Conn, subscription_id: uuid.UUID, *, language: Language, rhythm: Rhythm, email: str | None = None,
+    account_id: str | None = None,
+) -> Subscription | None:  # fmt: skip
+    """New preferences for a confirmed subscription of this address (a signed link) or account."""
+    row = await conn.fetchrow(
+        f"""UPDATE subscriptions SET language = $2, rhythm = $3
+            WHERE id = $1 AND confirmed AND (email = $4 OR account_id = $5) RETURNING {_SUBSCRIPTION}""",
+        subscription_id, language, rhythm, email, account_id,
+    )  # fmt: skip
+    return None if row is None else _subscription(row)
+
+
+async def stop_subscription(conn: Conn, subscription_id: uuid.UUID, email: str) -> bool:
+    result = await conn.execute("DELETE FROM subscriptions WHERE id = $1 AND email = $2", subscription_id, email)
+    return bool(result.endswith(" 1"))

@@ -15,6 +15,7 @@ from tests.stack import Inbox, Stack
 from tests.web.pages_helpers import api, browser, create_partner, create_project, field_errors, summary_links, words
 
 CONFIRM_LINK = re.compile(r"https?://\S+/subscriptions/confirm\?token=[\w.%-]+")
+MANAGE_LINK = re.compile(r"https?://\S+/subscriptions/manage\?token=[\w.%-]+")
 
 
 async def test_a_visitor_follows_a_public_project_from_its_page_and_hears_of_its_next_update(
@@ -50,6 +51,15 @@ async def test_a_visitor_follows_a_public_project_from_its_page_and_hears_of_its
     assert posted.status_code == 201, posted.text
     [update] = await inbox.wait_for(address, "Update")
     assert "We met the crews" in plain_text(update)
+
+    # The email's manage link opens at the site's address, and ends the emails there.
+    manage = MANAGE_LINK.search(plain_text(update))
+    assert manage and manage[0].startswith(stack.urls["web"]), plain_text(update)
+    async with httpx.AsyncClient(timeout=10) as client:
+        opened = await client.get(manage[0])
+        assert opened.status_code == 200 and project["title_en"] in opened.text
+        ended = await client.post(manage[0], data={"action": "stop_all"})
+        assert ended.status_code == 200 and "You do not follow anything" in ended.text
 
 
 async def test_a_partner_follows_its_own_partner_only_project_with_one_button(stack: Stack, inbox: Inbox) -> None:
@@ -89,3 +99,30 @@ async def test_the_board_a_partner_page_and_the_weeknotes_offer_emails_in_both_l
                                    {"email": address, "language": "both", "rhythm": "daily"}, params={"lang": "cy"})  # fmt: skip
         assert asked.status_code == 200 and "Gwiriwch eich e-bost" in asked.text
         assert (await visitor.get(f"/follow/teams/{partner['id']}")).status_code == 404
+
+
+async def test_a_lead_changes_and_stops_what_they_follow_from_their_account_page(stack: Stack) -> None:
+    project = await create_project(stack)
+    async with browser(stack, "lead") as lead:
+        followed = await lead.post(f"/follow/projects/{project['id']}", {"own": "1"}, form=f"/projects/{project['slug']}")
+        assert followed.status_code == 200
+        mine = await lead.get("/account/subscriptions", params={"lang": "en"})
+        assert mine.status_code == 200 and project["title_en"] in mine.text
+        [subscription] = re.findall(r'action="/account/subscriptions/([0-9a-f-]+)"', mine.text)
+        path = f"/account/subscriptions/{subscription}"
+
+        wrong = await lead.post(path, {"action": "save"}, form="/account/subscriptions", params={"lang": "cy"})
+        assert wrong.status_code == 422
+        assert summary_links(wrong.text) == [f"language-{subscription}", f"rhythm-{subscription}"]
+        assert "Dewiswch pa mor aml" in words(wrong)
+
+        saved = await lead.post(path, {"action": "save", f"language-{subscription}": "cy",
+                                       f"rhythm-{subscription}": "daily"}, form="/account/subscriptions")  # fmt: skip
+        assert saved.status_code == 303
+        again = await lead.get(saved.headers["location"] + "&lang=en")
+        assert "Your choices have been saved" in again.text
+        assert f'id="rhythm-{subscription}-2" name="rhythm-{subscription}" type="radio" value="daily" checked' in again.text
+
+        stopped = await lead.post(path, {"action": "stop"}, form="/account/subscriptions")
+        assert stopped.status_code == 303
+        assert "You do not follow anything yet" in words(await lead.get("/account/subscriptions", params={"lang": "en"}))

@@ -4,7 +4,8 @@ GOV.UK's email-subscription pattern: an email address, a language and a frequenc
 the notifier's double opt-in (a confirmation email; nothing else until its link is followed). A
 signed-in staff or partner account follows with one button, to its own address, confirmed at once
 and hearing what the account may see; any other address it types takes the public double opt-in
-(the notifier decides which, so the web cannot sign anyone up by mistake).
+(the notifier decides which, so the web cannot sign anyone up by mistake). Signed in, an account
+changes or ends its subscriptions at /account/subscriptions; anyone else from the link in every email.
 """
 
 from __future__ import annotations
@@ -13,16 +14,27 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from web.accounts import Account
-from web.context import Language, PageLanguage, Viewer
+from web.context import Language, PageLanguage, Viewer, signed_in_or_sign_in_page
 from web.i18n import N_
 from web.pages import validation
-from web.pages.common import Down, Errors, HxRequest, api_errors, call, page, read, translate, unavailable
+from web.pages.common import (
+    Down,
+    Errors,
+    HxRequest,
+    api_errors,
+    call,
+    page,
+    read,
+    read_or_none,
+    translate,
+    unavailable,
+)  # fmt: skip
 from web.pages.validation import Text, check
 
 TargetKind = Literal["portfolio", "project", "partner"]
@@ -150,4 +162,67 @@ async def follow_record(request: HxRequest, lang: PageLanguage, account: Viewer,
     return await subscribe(request, lang, account, await target_of(request, kind, target_id))
 
 
-ROUTES = [follow_portfolio_form, follow_record_form, follow_portfolio, follow_record]
+# Managing one's own subscriptions, signed in ----------------------------------------------------
+
+SAVED = {"saved": N_("Your choices have been saved."), "stopped": N_("You will no longer get emails about this.")}
+WHOLE_PORTFOLIO = N_("The whole portfolio")
+
+
+async def followed_name(request: HxRequest, lang: Language, subscription: dict[str, Any]) -> str:
+    """What a subscription follows, as the account may read it now (a record it can no longer see is unnamed)."""
+    kind, target_id = subscription["target_kind"], subscription["target_id"]
+    if kind == "portfolio":
+        return lang._(WHOLE_PORTFOLIO)
+    path = f"/api/v1/{'projects' if kind == 'project' else 'partners'}/{target_id}"
+    record, _ = await read_or_none(request, "portfolio", path)
+    field = "title" if kind == "project" else "name"
+    if not isinstance(record, dict):
+        return lang._("A project you can no longer see") if kind == "project" else lang._("A partner organisation")
+    return str(record.get(f"{field}_{lang.code}") or record.get(f"{field}_en") or "")
+
+
+async def my_subscriptions_page(request: HxRequest, lang: Language, *, errors: Errors | None = None,
+                                values: dict[str, dict[str, str]] | None = None, done: str = "",
+                                status: int = 200) -> Template:  # fmt: skip
+    found, error = await read_or_none(request, "notifier", "/api/v1/me/subscriptions")
+    subscriptions = []
+    for sub in found or []:
+        if sub.get("confirmed"):
+            chosen = (values or {}).get(str(sub["id"]), {})
+            subscriptions.append({**sub, **chosen, "name": await followed_name(request, lang, sub)})
+    options = [(code, translate(request, name), None) for code, (name, _hint) in RHYTHMS.items()]
+    return await page(request, "follow/mine.html", status=status, subscriptions=subscriptions, error=error,
+                      errors=errors or Errors(), rhythm_options=options,
+                      done=lang._(SAVED[done]) if done in SAVED else None)  # fmt: skip
+
+
+@get("/account/subscriptions", guards=[signed_in_or_sign_in_page])
+async def my_subscriptions(request: HxRequest, lang: PageLanguage, done: FromQuery[str] = "") -> Template:
+    return await my_subscriptions_page(request, lang, done=done)
+
+
+@post("/account/subscriptions/{subscription_id:uuid}", guards=[signed_in_or_sign_in_page])
+async def change_my_subscription(request: HxRequest, lang: PageLanguage,
+                                 subscription_id: FromPath[uuid.UUID]) -> Response[Any]:  # fmt: skip
+    form = await request.form()
+    path = f"/api/v1/me/subscriptions/{subscription_id}"
+    if form.get("action") == "stop":
+        await call(request, "notifier", "DELETE", path)  # already gone (another tab) is no harm
+        return Redirect("/account/subscriptions?done=stopped", status_code=303)
+    # Each subscription's fields are named after it, so that every one on the page has its own ids.
+    values = {name: str(form.get(f"{name}-{subscription_id}", "")) for name in ("language", "rhythm")}
+    errors = Errors()
+    if values["language"] not in LANGUAGES:
+        errors.add(f"language-{subscription_id}", lang._("Select the language you want the emails in"))
+    if values["rhythm"] not in RHYTHMS:
+        errors.add(f"rhythm-{subscription_id}", lang._("Select how often you want emails"))
+    if not errors:
+        reply = await call(request, "notifier", "PATCH", path, json=values)
+        if reply.ok:
+            return Redirect("/account/subscriptions?done=saved", status_code=303)
+        errors = api_errors(request, reply, {"": f"language-{subscription_id}"})
+    return await my_subscriptions_page(request, lang, errors=errors, values={str(subscription_id): values}, status=422)
+
+
+ROUTES = [follow_portfolio_form, follow_record_form, follow_portfolio, follow_record, my_subscriptions,
+          change_my_subscription]  # fmt: skip

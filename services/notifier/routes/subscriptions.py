@@ -13,7 +13,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 import msgspec
-from litestar import Response, delete, get, post
+from litestar import Response, delete, get, patch, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
@@ -134,3 +134,21 @@ async def my_subscriptions(identity: Caller, conn: Connection) -> list[store.Sub
 async def unfollow(subscription_id: FromPath[uuid.UUID], identity: Caller, conn: Connection) -> None:
     if not await store.stop_following(conn, identity.sub, subscription_id):
         raise NotFound("subscription", "tanysgrifiad")
+
+
+class SubscriptionChanges(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    language: Language
+    rhythm: Rhythm
+
+
+@patch("/api/v1/me/subscriptions/{subscription_id:uuid}", tags=["subscriptions"], guards=[account_holder])
+async def change_following(
+    subscription_id: FromPath[uuid.UUID], data: JSONBody[SubscriptionChanges], identity: Caller, conn: Connection
+) -> store.Subscription:
+    """A new language or frequency for one of the account's own subscriptions."""
+    changed = await store.change_subscription(
+        conn, subscription_id, language=data.language, rhythm=data.rhythm, account_id=identity.sub
+    )
+    if changed is None:
+        raise NotFound("subscription", "tanysgrifiad")
+    return changed

@@ -118,7 +118,7 @@ LABELS: dict[str, Label] = {
     "title_en": Label("the title in English", "y teitl yn Saesneg"),
     "to_phase": Label("the phase to move to", "y cam i symud iddo"),
     "urgency": Label("the urgency", "y brys"),
-    "visibility": Label("who can see it", "pwy all ei weld"),
+    "visibility": Label("the visibility", "y gwelededd"),
     "website": Label("the website", "y wefan"),
     "week": Label("the week", "yr wythnos"),
 }
@@ -133,7 +133,7 @@ def label(field: str) -> Label:
 
 _SOFT = (("ll", "l"), ("rh", "r"), ("c", "g"), ("p", "b"), ("t", "d"), ("b", "f"), ("d", "dd"), ("m", "f"),
          ("g", ""))  # fmt: skip
-_NO_MUTATION = ("y", "yr", "eich", "ei", "eu", "ein", "fy", "pwy")
+_NO_MUTATION = ("y", "yr", "eich", "ei", "eu", "ein", "fy")
 
 
 def as_object(phrase: str) -> str:
@@ -149,13 +149,11 @@ def as_object(phrase: str) -> str:
 
 
 def after_i(phrase: str) -> str:
-    """The phrase after "i" ("Rhaid i'r teitl ..."): "i" joins an article or "eich", else mutates."""
+    """The phrase after "i" ("Rhaid i'r teitl ..."): "i" joins an article or a possessive ("i'r",
+    "i'ch"), else the phrase takes the soft mutation ("i ganlyniad")."""
     first, _, rest = phrase.partition(" ")
-    if first in ("y", "yr"):
-        return f"i'r {rest}"
-    if first == "eich":
-        return f"i'ch {rest}"
-    return f"i {as_object(phrase)}"
+    joined = {"y": "i'r", "yr": "i'r", "eich": "i'ch", "ein": "i'n", "ei": "i'w", "eu": "i'w"}.get(first)
+    return f"{joined} {rest}" if joined else f"i {as_object(phrase)}"
 
 
 @dataclass(frozen=True)

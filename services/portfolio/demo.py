@@ -17,7 +17,15 @@ from typing import Any
 import asyncpg
 
 from services.portfolio import commands, phases
-from services.portfolio.assessments import GATES, NewAssessment, PanelMemberInput, RatingInput
+from services.portfolio.assessments import (
+    GATES,
+    ActionClosing,
+    AssessmentChanges,
+    NewAction,
+    NewAssessment,
+    PanelMemberInput,
+    RatingInput,
+)
 from services.portfolio.domain import NewEngagement, NewPartner, NewPerson, NewProject, NewUpdate
 from shared import standards
 from shared.db import init_connection
@@ -199,9 +207,38 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
                     start_date=today - dt.timedelta(days=rng.randint(200, 365)),
                 ), ENDS[index % len(ENDS)],
             )  # fmt: skip
+        await _assessments_under_way(conn, today, leads[0], partner_ids)
     finally:
         await conn.close()
     return len(PROJECTS)
+
+
+async def _assessments_under_way(
+    conn: asyncpg.Connection, today: dt.date, lead: Actor, partner_ids: dict[str, uuid.UUID]
+) -> None:
+    """Work in progress for the gates view: a panel's draft half rated, and a partner team's
+    self-assessment submitted to CDPS, each at the next gate of a project that is waiting at it."""
+    ids = {r["slug"]: (r["id"], r["phase"]) for r in await conn.fetch("SELECT slug, id, phase FROM projects")}
+    half_rated = [RatingInput(standard=n, rating="met", evidence_en=EVIDENCE["met"][0], evidence_cy=EVIDENCE["met"][1])
+                  for n in range(1, 7)]  # fmt: skip
+    for (slug, owner, *_rest), kind in ((PROJECTS[6], "formal_assessment"), (PROJECTS[2], "self_assessment")):
+        project_id, phase = ids[slug]
+        gate = phases.next_phase(phase)
+        if gate not in GATES:
+            continue
+        who = (Identity(sub=lead.id, role="lead") if kind == "formal_assessment"
+               else Identity(sub=f"demo-team-{owner}", role="partner", partner_id=partner_ids[owner]))  # fmt: skip
+        new = NewAssessment(to_phase=gate, kind=kind, held_on=today, ratings=half_rated,  # type: ignore[arg-type]
+                            panel=PANEL if kind == "formal_assessment" else [])  # fmt: skip
+        drafted, _ = await commands.draft_assessment(conn, who, project_id, new, today=today)
+        if kind == "self_assessment":
+            rest = [RatingInput(standard=n, rating="partly_met", evidence_cy=EVIDENCE["partly_met"][1])
+                    for n in range(7, 13)]  # fmt: skip
+            changed, _ = await commands.edit_assessment(
+                conn, who, drafted.id, AssessmentChanges(ratings=rest), None, today
+            )
+            await commands.submit_assessment(conn, who, drafted.id, changed.version)
+        await _backdate(conn, drafted.id, today)
 
 
 async def _project_with_history(
@@ -221,7 +258,7 @@ async def _project_with_history(
             if phase == "public_beta" and new.slug == OVERRIDDEN:
                 override = OVERRIDE_REASON  # the one project that went ahead on a lead's reason
             elif phase in GATES:
-                await _assess(conn, rng, project.id, phase, day - dt.timedelta(days=3), lead, met=True)
+                await _assess(conn, rng, project.id, phase, day - dt.timedelta(days=3), lead, met=True, today=today)
             advance = phases.Transition(kind="advance", to_phase=phase, effective=day, gate_override_reason=override)
             await commands.change_phase(conn, lead, project.id, advance, None, today=day, gate_rule="require")
             times.append(day)
@@ -231,7 +268,7 @@ async def _project_with_history(
         if following in phases.GATED and rng.random() < 0.5:
             # Some projects wait at their next gate: assessed and not met, with recommendations to act on.
             day = min(today, day + dt.timedelta(days=rng.randint(10, 30)))
-            await _assess(conn, rng, project.id, following, day, lead, met=False)
+            await _assess(conn, rng, project.id, following, day, lead, met=False, today=today)
         if end == "stopped":
             day = min(today, day + dt.timedelta(days=rng.randint(20, 40)))
             stop = phases.Transition(kind="stop", effective=day, reason=STOP_REASON)
@@ -258,7 +295,7 @@ async def _project_with_history(
 
 async def _assess(
     conn: asyncpg.Connection, rng: random.Random, project_id: uuid.UUID, gate: Phase, day: dt.date, lead: Actor,
-    *, met: bool,
+    *, met: bool, today: dt.date,
 ) -> None:  # fmt: skip
     """A published assessment at the gate into ``gate``, held on ``day``: met (some standards partly
     met), or not met on one or two standards."""
@@ -282,6 +319,16 @@ async def _assess(
         drafted.id, dt.datetime.combine(day, dt.time(15), dt.UTC),
     )  # fmt: skip
     await _backdate(conn, drafted.id, day)
+    # The first recommendations become actions; those of long-past assessments are mostly done.
+    for advised in [r for r in ratings if r.rating != "met"][:2]:
+        due = None if advised.rating == "partly_met" else day + dt.timedelta(days=60)
+        action, _ = await commands.add_action(conn, who, drafted.id, NewAction(
+            standard=advised.standard, text_en=RECOMMENDATIONS[0], text_cy=RECOMMENDATIONS[1],
+            owner="Service owner / Perchennog y gwasanaeth", due_on=due,
+        ), today)  # fmt: skip
+        if (today - day).days > 120 and rng.random() < 0.7:
+            await commands.close_action(conn, who, action.id, ActionClosing(state="done"), None, today)
+        await _backdate(conn, action.id, day)
 
 
 async def _post_update(

@@ -26,6 +26,13 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
                                  "AND data ->> 'gate' IS NOT NULL")  # fmt: skip
         assert sorted({r["gate"] for r in gates}) == ["assessed", "overridden"]
         assert [r["gate"] for r in gates].count("overridden") == 1
+        statuses = {r["status"] for r in await conn.fetch("SELECT status FROM assessments")}
+        assert statuses == {"draft", "submitted", "published"}  # work under way at the gates, too
+        actions = {r["state"]: r["count"] for r in await conn.fetch(
+            "SELECT state, count(*) FROM assessment_actions GROUP BY state")}  # fmt: skip
+        assert actions["open"] >= 5 and actions["done"] >= 1
+        assert await conn.fetchval("SELECT count(*) FROM assessment_actions WHERE state = 'open' AND due_on < $1",
+                                   today) >= 1  # some are overdue  # fmt: skip
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE title_cy = '' OR summary_cy = ''") == 0
         unnamed = await conn.fetchval(  # every lead is a person with a name, so pages name them
             "SELECT count(*) FROM projects WHERE lead_id IS NULL OR lead_id NOT IN "

@@ -229,3 +229,24 @@ def _two_lines(label: str) -> list[str]:
     """A long name over two lines ("Beta" / "cyhoeddus"): six phases share the picture's width."""
     first, _space, rest = label.partition(" ")
     return [first, rest] if rest and len(label) > 10 else [label]
+
+
+def heat_map(rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequence[tuple[int, int]]]) -> Markup:
+    """A grid: one row per label in ``rows``, one column per label in ``columns``; each cell is
+    (how many fell short, out of how many) and is shaded by that share, its numbers written in it."""
+    label_width, top, cell_height = 50, 30, 26
+    cell_width = (WIDTH - label_width) / max(1, len(columns))
+    parts = [f'<text x="{label_width + cell_width * (i + 0.5):.1f}" y="{top - 10}" text-anchor="middle">'
+             f"{escape(name)}</text>" for i, name in enumerate(columns)]  # fmt: skip
+    for r, label in enumerate(rows):
+        y = top + r * cell_height
+        parts.append(f'<text x="{label_width - 8}" y="{y + cell_height / 2 + FONT / 3:.1f}" text-anchor="end">'
+                     f"{escape(label)}</text>")  # fmt: skip
+        for c, (short, out_of) in enumerate(cells[r]):
+            x = label_width + c * cell_width
+            level = 1 + min(3, 4 * short // out_of) if short else 0
+            parts.append(f'<rect class="app-heat--{level}" x="{x:.1f}" y="{y}" width="{cell_width:.1f}" '
+                         f'height="{cell_height}"/>'
+                         f'<text x="{x + cell_width / 2:.1f}" y="{y + cell_height / 2 + FONT / 3:.1f}" '
+                         f'text-anchor="middle">{f"{short}/{out_of}" if out_of else "–"}</text>')  # fmt: skip
+    return _svg(top + len(rows) * cell_height + 4, "".join(parts))

@@ -135,3 +135,34 @@ async def test_a_partner_self_assesses_one_standard_a_page_and_submits_and_a_lea
         assert published.status_code == 303, published.text
         report = words(await lead.get(base, params={"lang": "cy"}))
         assert "Wedi'i gyhoeddi" in report and "Wedi'i fodloni" in report and "A good start" in report
+
+
+async def test_the_gates_view_shows_projects_at_a_gate_work_under_way_open_actions_and_the_standards_heat_map(
+    stack: Stack,
+) -> None:
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], title_en=f"Gated {uuid.uuid4().hex[:6]}")
+    await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=1,
+              json={"kind": "advance", "effective": today})  # fmt: skip
+    failing = {"rating": "not_met", "recommendations_en": "Research with Welsh speakers"}
+    drafted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/assessments", json={
+        "to_phase": "private_beta", "kind": "formal_assessment", "held_on": today,
+        "panel": [{"name": "Ann Jones", "role": "Lead assessor"}], "ratings": all_rated(s2=failing),
+    })  # fmt: skip
+    published = (await api(stack, "POST", f"/api/v1/assessments/{drafted.json()['id']}/publish", version=1)).json()
+    action = await api(stack, "POST", f"/api/v1/assessments/{published['id']}/actions", json={
+        "standard": 2, "text_en": "Test the service with Welsh speakers", "owner": "Nia", "due_on": "2020-01-01"})  # fmt: skip
+    assert action.status_code == 201, action.text
+    async with browser(stack, "lead") as lead:
+        page = words(await lead.get("/gates", params={"lang": "en"}))
+        row = page[page.index(project["title_en"]):][:400]
+        assert "Into private beta" in row and "Not met" in row
+        assert "Test the service with Welsh speakers" in page and "Overdue" in page
+        assert "Standards that fell short, by gate" in page and "app-heat--" in page
+        assert "2. Promote the Welsh language" in page
+        welsh = words(await lead.get("/gates", params={"lang": "cy"}))
+        assert "Pyrth" in welsh and "Hyrwyddo'r Gymraeg" in welsh and "Yn hwyr" in welsh
+    async with browser(stack) as visitor:
+        public = words(await visitor.get("/gates", params={"lang": "en"}))
+        assert project["title_en"] in public and "Test the service with Welsh speakers" not in public

@@ -9,6 +9,7 @@ import random
 import re
 import shutil
 import string
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from nats.aio.msg import Msg
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from services.notifier.links import Links
-from tests.helpers import eventually, plain_text
+from tests.helpers import auth, eventually, plain_text
 from tests.stack import Inbox, Stack
 from tests.web.pages_helpers import add_account, api, create_partner, create_project, start_session
 
@@ -305,6 +306,11 @@ async def sample(stack: Stack) -> dict[str, str]:
     await api(stack, "POST", "/api/v1/engagements", json={
         "partner_id": partner["id"], "project_id": project["id"], "kind": "catalyst_project",
         "summary_en": "Catalyst project", "summary_cy": "Prosiect catalydd", "started_on": "2026-01-05"})  # fmt: skip
+    assessment = await api(stack, "POST", f"{path}/assessments", json={
+        "to_phase": "private_beta", "kind": "formal_assessment", "held_on": "2026-02-09",
+        "panel": [{"name": "Siân Evans", "role": "Lead assessor"}],
+        "ratings": [{"standard": 1, "rating": "partly_met", "evidence_cy": "Tystiolaeth yn Gymraeg"}]})  # fmt: skip
+    assert assessment.status_code == 201, assessment.text
     request = await api(stack, "POST", "/api/v1/support-requests", json={
         "organisation": "Cyngor Sir Ceredigion", "contact_name": "Siân", "contact_email": "sian@example.org",
         "need": "Help with our school admissions forms", "language": "cy"})  # fmt: skip
@@ -316,7 +322,7 @@ async def sample(stack: Stack) -> dict[str, str]:
     leave = links.unsubscribe(email=follower).split("?", 1)[1]
     manage = links.manage(follower).split("?", 1)[1]
     return {"project": project["id"], "partner": partner["id"], "request": request.json()["id"], "leave": leave,
-            "manage": manage}
+            "manage": manage, "assessment": assessment.json()["id"]}
 
 
 MAIN_PAGES = {"home": "/", "project": "/projects/{project}", "search": "/search?q=bin", "partners": "/partners",
@@ -329,6 +335,9 @@ ADMIN_PAGES = [
     # the pages emails open
     "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link", "/subscriptions/manage?{manage}",
     "/follow/projects/{project}", "/follow/partners/{partner}", "/follow/portfolio", "/account/subscriptions",
+    # assessments at the gates
+    "/gates", "/assessments/{assessment}", "/assessments/new?project={project}", "/assessments/{assessment}/standards/1",
+    "/assessments/{assessment}/check",
 ]  # fmt: skip
 
 
@@ -422,3 +431,71 @@ async def test_a_visitor_follows_a_project_from_its_page_confirms_hears_of_an_up
         await expect(page.get_by_text("You have unsubscribed from everything")).to_be_visible()
         await expect(page.get_by_text("You do not follow anything.")).to_be_visible()
         assert problems == []
+
+
+# Assessments at the gates -------------------------------------------------------------------------
+
+
+async def rate_every_standard(page: Page, evidence: str) -> None:
+    """The form's twelve pages, one standard each: met, with evidence in English."""
+    for number in range(1, 13):
+        await expect(page.get_by_text(f"Standard {number} of 12")).to_be_visible()
+        await page.get_by_label("Met", exact=True).check()
+        await page.get_by_label("Evidence in English").fill(f"{evidence} {number}")
+        await page.get_by_role("button", name="Save and continue").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+
+
+async def test_a_partner_self_assesses_a_lead_assesses_and_publishes_the_project_moves_on_and_the_partner_reads_the_report(
+    stack: Stack, browser: Browser, inbox: Inbox
+) -> None:
+    partner = await create_partner(stack, "Ceredigion County Council", "Cyngor Sir Ceredigion")
+    title = f"Blue badge renewals {word()}"
+    project = await create_project(stack, partner_id=partner["id"], title_en=title, title_cy=f"Bathodyn glas {word()}")
+    moved = await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=1,
+                      json={"kind": "advance", "effective": "2026-02-10"})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    partner_id = uuid.UUID(partner["id"])
+    team = await add_account(stack, "partner", partner_id=partner_id)
+    async with httpx.AsyncClient(base_url=stack.urls["notifier"]) as client:  # the partner follows its project
+        followed = await client.post("/api/v1/me/subscriptions", json={
+            "target_kind": "project", "target_id": project["id"], "language": "en", "rhythm": "immediate"},
+            headers=auth(stack.settings, "partner", partner_id=partner_id, sub=str(team.id), email=team.email))  # fmt: skip
+        assert followed.status_code == 201, followed.text
+    web = stack.urls["web"]
+    partner_context = await browser.new_context(locale="en-GB")
+    await partner_context.add_cookies([{"name": "cdps_session", "value": await start_session(stack, team), "url": web}])
+    try:
+        page, problems = await open_page(partner_context)
+        await page.goto(f"{web}/projects/{project['slug']}?lang=en")
+        await page.get_by_role("link", name="Start a team self-assessment").click()
+        await page.get_by_role("button", name="Start").click()
+        await rate_every_standard(page, "Our team did")
+        await page.get_by_role("button", name="Submit it to CDPS").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Assessment: Alpha to private beta")
+        await expect(page.get_by_text("Submitted", exact=True)).to_be_visible()
+
+        async with person(browser, stack, "lead") as lead_context:
+            lead, lead_problems = await open_page(lead_context)
+            await lead.goto(f"{web}/projects/{project['slug']}?lang=en")
+            await lead.get_by_role("link", name="Start an assessment").click()
+            await lead.get_by_label("Panel (optional for a self-assessment)").fill("Siân Evans, lead assessor")
+            await lead.get_by_role("button", name="Start").click()
+            await rate_every_standard(lead, "The panel saw")
+            await lead.get_by_role("button", name="Publish the assessment").click()
+            await expect(lead.get_by_text("Siân Evans, lead assessor")).to_be_visible()
+            await lead.goto(f"{web}/projects/{project['id']}/phase?lang=en")
+            await lead.get_by_label("Move forward to Private beta").check()
+            await lead.get_by_role("button", name="Change the phase").click()
+            await expect(lead.get_by_text("The project's phase has been changed.")).to_be_visible()
+            assert lead_problems == []
+
+        [email] = await inbox.wait_for(team.email, "assessment published")
+        report = re.search(r"http://\S+/assessments/[0-9a-f-]{36}", plain_text(email))
+        assert report, plain_text(email)
+        await page.goto(f"{report[0]}?lang=en")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Assessment: Alpha to private beta")
+        await expect(page.get_by_text("The panel saw 3")).to_be_visible()
+        assert problems == []
+    finally:
+        await partner_context.close()

@@ -309,7 +309,25 @@ def no_nul(field: str, value: Any) -> FieldError | None:
     return None
 
 
-VALUE_CHECKS: list[ValueCheck] = [no_nul]
+DIRECTION_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
+"""The bidirectional embedding, override and isolate controls, as a regex character range: in a
+name or title they can make it read as something else (a spoofed title), so names refuse them."""
+_DIRECTION_CONTROL = re.compile(f"[{DIRECTION_CONTROLS}]")
+NAMES = frozenset({"title_en", "title_cy", "name_en", "name_cy", "name", "organisation", "contact_name"})
+DIRECTION = Sentence(
+    "{En} must not contain characters that change the direction of text (U+202A to U+202E, U+2066 to U+2069)",
+    "Ni all {cy} gynnwys nodau sy'n newid cyfeiriad testun (U+202A i U+202E, U+2066 i U+2069)",
+)
+
+
+def no_direction_controls(field: str, value: Any) -> FieldError | None:
+    """A name or title with a direction control: said so (its pattern refuses it, see DIRECTION_CONTROLS)."""
+    if field.rsplit(".", 1)[-1] in NAMES and isinstance(value, str) and _DIRECTION_CONTROL.search(value):
+        return DIRECTION.about(field)
+    return None
+
+
+VALUE_CHECKS: list[ValueCheck] = [no_nul, no_direction_controls]
 """Run on each field's raw value before its type is checked; the first problem found is the field's."""
 
 

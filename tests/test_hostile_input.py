@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -150,3 +151,32 @@ async def test_a_csv_import_with_a_control_character_names_its_line_and_writes_n
         assert answer.status_code == 422 and [e["field"] for e in answer.json()["errors"]] == ["line 2"], answer.text
         partners = await client.get("/api/v1/partners")
     assert "nul-partner" not in partners.text
+
+
+async def test_a_name_or_title_with_a_text_direction_override_is_refused_naming_it(stack: Stack) -> None:
+    lead = auth(stack.settings, "lead")
+    spoof = "Invoice \u202egnp.exe"
+    async with httpx.AsyncClient(base_url=stack.urls["portfolio"]) as client:
+        project = await client.post("/api/v1/projects", headers=lead,
+                                    json={"slug": "spoof", "title_en": spoof, "title_cy": "Iawn \u2067x\u2069"})  # fmt: skip
+        partner = await client.post("/api/v1/partners", headers=lead,
+                                    json={"slug": "spoof", "name_en": spoof, "name_cy": "Iawn", "kind": "other"})  # fmt: skip
+        summary = await client.post("/api/v1/projects", headers=lead,
+                                    json={"slug": "rtl-summary", "title_en": "Fine", "title_cy": "Iawn",
+                                          "summary_en": "Quoted: \u2067عربي\u2069"})  # fmt: skip
+    assert project.status_code == 422 and partner.status_code == 422
+    errors = {e["field"]: e for e in project.json()["errors"]} | {e["field"]: e for e in partner.json()["errors"]}
+    assert {"title_en", "title_cy", "name_en"} <= errors.keys(), errors
+    assert "direction of text" in errors["title_en"]["message_en"] and "cyfeiriad testun" in errors["name_en"]["message_cy"]
+    assert summary.status_code == 201, summary.text  # only names and titles refuse them
+
+
+async def test_text_people_wrote_is_isolated_so_it_cannot_reorder_the_page(stack: Stack) -> None:
+    slug = f"isolated-{uuid.uuid4().hex[:6]}"
+    async with httpx.AsyncClient(base_url=stack.urls["portfolio"]) as client:
+        created = await client.post("/api/v1/projects", headers=auth(stack.settings, "lead"),
+                                    json={"slug": slug, "title_en": "Shalom שלום", "title_cy": "Shalom שלום"})  # fmt: skip
+        assert created.status_code == 201, created.text
+    async with httpx.AsyncClient(base_url=stack.urls["web"]) as client:
+        page = await client.get(f"/projects/{slug}", params={"lang": "en"})
+    assert '<h1 class="govuk-heading-xl"><bdi>Shalom שלום</bdi></h1>' in page.text

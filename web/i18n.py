@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from shared import vocabulary
 
@@ -82,12 +82,14 @@ def text_in(record: Mapping[str, Any] | None, field: str, lang: str) -> tuple[st
 
 @pass_context
 def localised(context: Context, record: Mapping[str, Any] | None, field: str) -> Markup:
-    """The record's text in the page's language; the other language, marked with ``lang``, if missing."""
+    """The record's text in the page's language; the other language, marked with ``lang``, if missing.
+    Isolated in ``<bdi>``: text people wrote must not reorder the page around it (a right-to-left
+    override in a title would make it read as something else)."""
     lang = context.get("lang", "cy")
     value, value_lang = text_in(record, field, lang)
     if value_lang != lang:
-        return Markup('<span lang="{}">{}</span>').format(value_lang, value)
-    return escape(value)
+        return Markup('<bdi lang="{}">{}</bdi>').format(value_lang, value)
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 @pass_context

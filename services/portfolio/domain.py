@@ -28,6 +28,7 @@ from shared.events import (
 )
 from shared.http import FieldError
 from shared.replies.portfolio import Partner, Project
+from shared.validation import DIRECTION_CONTROLS
 
 Tag = Literal[
     "skills-and-staffing",
@@ -45,11 +46,12 @@ Tag = Literal[
 # PostgreSQL text cannot hold U+0000, so no text field accepts it: a NUL is a 422 naming the field
 # (and the OpenAPI document says so), never a 500 from the database. The patterns stay linear.
 NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^\s*[^\s\x00][^\x00]*$"
+# A name or title: not blank, and without the controls that would reorder how it reads.
+NAME_TEXT = rf"^\s*[^\s\x00{DIRECTION_CONTROLS}][^\x00{DIRECTION_CONTROLS}]*$"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=80, pattern=SLUG)]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NAME_TEXT)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NAME_TEXT)]
 Summary = Annotated[str, msgspec.Meta(max_length=4000, pattern=NO_NUL)]
 Body = Annotated[str, msgspec.Meta(max_length=10000, pattern=NO_NUL)]
 Reason = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)]

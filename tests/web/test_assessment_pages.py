@@ -166,3 +166,20 @@ async def test_the_gates_view_shows_projects_at_a_gate_work_under_way_open_actio
     async with browser(stack) as visitor:
         public = words(await visitor.get("/gates", params={"lang": "en"}))
         assert project["title_en"] in public and "Test the service with Welsh speakers" not in public
+
+
+async def test_the_start_form_sent_twice_starts_one_assessment(stack: Stack) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    project = await create_project(stack)
+    async with browser(stack, "lead") as lead:
+        form = await lead.get(f"/assessments/new?project={project['id']}")
+        key = re.search(r'name="request_key" value="([0-9a-f-]{36})"', form.text)
+        assert key, form.text
+        fields = {"project": project["id"], "to_phase": "alpha", "kind": "peer_review", "request_key": key[1],
+                  "held_on-day": str(today.day), "held_on-month": str(today.month), "held_on-year": str(today.year)}  # fmt: skip
+        first = await lead.post("/assessments/new", fields, form=f"/assessments/new?project={project['id']}")
+        again = await lead.post("/assessments/new", fields, form=f"/assessments/new?project={project['id']}")
+        assert first.status_code == again.status_code == 303
+        assert first.headers["location"] == again.headers["location"]
+    listed = await api(stack, "GET", f"/api/v1/projects/{project['id']}/assessments")
+    assert len(listed.json()) == 1

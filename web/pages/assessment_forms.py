@@ -33,6 +33,8 @@ from web.pages.common import (
     parse_date,
     parse_version,
     read,
+    request_key,
+    request_key_in,
     today,
 )  # fmt: skip
 
@@ -92,7 +94,7 @@ async def start_form(
     kind = "formal_assessment" if is_staff(account) else "self_assessment"
     values = {"to_phase": following.get(found["phase"], ""), "kind": kind, "held_on": date_parts(today()), "panel": ""}
     return await page(request, "assessments/start.html", project=found, values=values, errors=Errors(),
-                      **start_options(lang, account))  # fmt: skip
+                      request_key=request_key(), **start_options(lang, account))  # fmt: skip
 
 
 @post("/assessments/new", guards=[signed_in_only])
@@ -118,13 +120,14 @@ async def start(request: HxRequest, lang: PageLanguage, account: SignedIn) -> Re
     if not errors:
         body = {"to_phase": values["to_phase"], "kind": values["kind"],
                 "held_on": held_on.isoformat() if held_on else None, "panel": panel_from(panel)}  # fmt: skip
-        reply = await call(request, "portfolio", "POST", f"/api/v1/projects/{project_id}/assessments", json=body)
+        reply = await call(request, "portfolio", "POST", f"/api/v1/projects/{project_id}/assessments", json=body,
+                           key=request_key_in(form))  # fmt: skip
         refused(reply)
         if reply.ok:
             return Redirect(f"/assessments/{reply.body['id']}/standards/1", status_code=303)
         errors = api_errors(request, reply, {"held_on": "held_on-day"})
     return await page(request, "assessments/start.html", status=422, project=project, values=values, errors=errors,
-                      **start_options(lang, account))  # fmt: skip
+                      request_key=request_key_in(form) or request_key(), **start_options(lang, account))  # fmt: skip
 
 
 # One standard a page --------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""The portfolio's OpenAPI document is valid, and no request built from it gets a 5xx.
+"""The portfolio's OpenAPI document is valid, and no request built from any service's gets a 5xx.
 
-The contract run is schemathesis (its CLI, in a subprocess) against the real portfolio service,
-started as its own process on this test's database and NATS namespace. It runs every operation
+The contract run is schemathesis (its CLI, in a subprocess) against each real service with an
+OpenAPI document (portfolio, search, notifier), started as its own process on this test's
+database and NATS namespace, with strings holding U+0000 and bodies nested hundreds deep
+(tests/contract_hooks.py) among its inputs. It runs every operation
 through schemathesis's phases (coverage, fuzzing, stateful) twice: as a delivery lead and
 anonymously, checking ``not_a_server_error``. Requests as the lead carry ``If-Match: "1"``, so the
 edits and phase changes of records the run has just created get past the 428 and reach the
@@ -36,7 +38,7 @@ from tests.portfolio.conftest import Api
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = "/api/v1/schema/openapi.json"
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
-MAX_EXAMPLES = {"lead": 25, "anonymous": 10}  # per operation and phase: keeps the whole test well under a minute
+MAX_EXAMPLES = {"lead": 25, "anonymous": 10}  # per operation and phase: each service's run well under a minute
 
 
 async def test_the_openapi_document_is_valid(api: Api) -> None:
@@ -59,9 +61,15 @@ class Service:
         return [line for line in self.log.read_text(errors="replace").splitlines() if "unhandled exception" in line]
 
 
-@pytest.fixture
-async def portfolio(settings: Settings, tmp_path: Path) -> AsyncIterator[Service]:
-    """The portfolio service as a real process (`cdps serve portfolio`) on this test's database."""
+CONTRACT_SERVICES = ("portfolio", "search", "notifier")
+"""Every service with an OpenAPI document (the web's pages are HTML; tests/test_hostile_input.py
+sends them hostile input)."""
+
+
+@pytest.fixture(params=CONTRACT_SERVICES)
+async def served(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> AsyncIterator[Service]:
+    """One service as a real process (`cdps serve NAME`) on this test's database and NATS namespace."""
+    name: str = request.param
     port = free_port()
     env = dict(
         os.environ,
@@ -70,14 +78,14 @@ async def portfolio(settings: Settings, tmp_path: Path) -> AsyncIterator[Service
         CDPS_NAMESPACE=settings.namespace,
         CDPS_SECRET_KEY=settings.secret_key,
         CDPS_DATA_DIR=str(settings.data_dir),
-        CDPS_PORTFOLIO_PORT=str(port),
         CDPS_LOG_FORMAT="json",
         CDPS_RELAY_POLL_SECONDS="0.2",
+        **{f"CDPS_{name.upper()}_PORT": str(port)},
     )
-    service = Service(f"http://127.0.0.1:{port}", tmp_path / "portfolio.log")
+    service = Service(f"http://127.0.0.1:{port}", tmp_path / f"{name}.log")
     with service.log.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "cdps", "serve", "portfolio",
+            sys.executable, "-m", "cdps", "serve", name,
             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -109,25 +117,28 @@ async def schemathesis(service: Service, *, max_examples: int, headers: dict[str
     command = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{service.url}{SCHEMA_PATH}",
         "--checks", "not_a_server_error", "--max-examples", str(max_examples), "--workers", "1",
-        "--generation-database", "none", "--request-timeout", "10", "--no-color",
+        "--generation-database", "none", "--request-timeout", "10", "--no-color", "--generation-allow-x00", "true",
     ]  # fmt: skip
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
-    process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    hooks = dict(os.environ, SCHEMATHESIS_HOOKS="tests.contract_hooks")  # bodies nested far too deep, too
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, env=hooks, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     output, _ = await process.communicate()
     assert process.returncode is not None
     return process.returncode, output.decode(errors="replace")
 
 
 @pytest.mark.parametrize("who", ["lead", "anonymous"])
-async def test_no_request_built_from_the_openapi_document_gets_a_server_error(
-    portfolio: Service, settings: Settings, who: str
+async def test_no_request_built_from_a_services_openapi_document_gets_a_server_error(
+    served: Service, settings: Settings, who: str
 ) -> None:
     headers = {**auth(settings, "lead"), "If-Match": '"1"'} if who == "lead" else {}
 
-    code, report = await schemathesis(portfolio, max_examples=MAX_EXAMPLES[who], headers=headers)
+    code, report = await schemathesis(served, max_examples=MAX_EXAMPLES[who], headers=headers)
 
-    unhandled = "\n".join(portfolio.unhandled())
+    unhandled = "\n".join(served.unhandled())
     assert code == 0, f"schemathesis found problems (exit code {code}):\n{report}\n\nservice log:\n{unhandled}"
     assert "passed" in report and "generated" in report, report  # it really ran cases
     assert not unhandled, f"the service logged unhandled exceptions:\n{unhandled}"

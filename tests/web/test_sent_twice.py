@@ -56,3 +56,19 @@ async def test_a_new_project_form_sent_twice_adds_one_project_and_both_lead_to_i
 
     assert [a.status_code for a in answers] == [303, 303]
     assert answers[0].headers["location"] == answers[1].headers["location"] == f"/projects/{slug}?done=created"
+
+
+async def test_a_triage_sent_twice_is_one_triage_and_both_sends_succeed(stack: Stack) -> None:
+    asked = await api(stack, "POST", "/api/v1/support-requests", json={
+        "organisation": "Cyngor Gwynedd", "contact_name": "Nia", "contact_email": "nia@example.cymru",
+        "need": "Help with a paper form",
+    })  # fmt: skip
+    request_id = asked.json()["id"]
+    async with browser(stack, "lead") as lead:
+        page = await lead.get(f"/support/requests/{request_id}", params={"lang": "en"})
+        [key] = REQUEST_KEY.findall(page.text)
+        fields = {"outcome": "declined", "reason": "Out of scope", "request_key": key}
+        answers = [await lead.post(f"/support/requests/{request_id}", fields) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [303, 303], answers[1].text
+    assert answers[1].headers["location"] == "/support/requests?done=declined"

@@ -90,7 +90,7 @@ async def triage_page(
     ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en")))
     return await page(
         request, "support/triage.html", status=status, support=support, values=values, errors=errors,
-        partners_error=partners_error,
+        partners_error=partners_error, request_key=request_key(),
         partner_options=[("", _("Choose a partner"))] + [
             (str(p["id"]), str(p.get(f"name_{lang.code}") or p.get("name_en"))) for p in ordered],
         kind_options=[(code, _(name)) for code, name in labels.ENGAGEMENT_KINDS.items()],
@@ -130,7 +130,8 @@ async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uu
         errors.add("reason", _("Say why the request is declined"))
     check(lang, values, validation.TRIAGE_REASON, errors)
     if not errors:
-        reply = await call(request, "portfolio", "POST", f"/api/v1/support-requests/{request_id}/triage", json=body)
+        reply = await call(request, "portfolio", "POST", f"/api/v1/support-requests/{request_id}/triage", json=body,
+                           key=request_key_in(form))
         if reply.ok:
             return Redirect(f"/support/requests?done={values['outcome']}", status_code=303)
         if reply.status in (401, 403):

@@ -324,6 +324,61 @@ class ActionClosed(EventData, frozen=True, kw_only=True):
     """The project as it stood (not a project event: the project keeps its own sequence)."""
 
 
+class MilestoneSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A project's milestone as it stands after the event. ``target_on`` is the day, or the first
+    of the month when ``precision`` is "month"; ``gate`` is the phase whose gate it prepares."""
+
+    project_id: uuid.UUID
+    title_en: str
+    title_cy: str
+    target_on: dt.date
+    precision: Literal["month", "day"]
+    done: bool
+    done_on: dt.date | None
+    gate: Phase | None
+
+
+class MilestoneAdded(EventData, frozen=True, kw_only=True):
+    """A delivery lead set a milestone on a project: a bilingual title and a target month or day."""
+
+    type: ClassVar[str] = "portfolio.milestone.added"
+    aggregate: ClassVar[str] = "milestone"
+    milestone: MilestoneSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class MilestoneChanged(EventData, frozen=True, kw_only=True):
+    """A milestone's title, target or gate was changed (``changed`` names the fields)."""
+
+    type: ClassVar[str] = "portfolio.milestone.changed"
+    aggregate: ClassVar[str] = "milestone"
+    milestone: MilestoneSnapshot
+    changed: list[str]
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class MilestoneCompleted(EventData, frozen=True, kw_only=True):
+    """A milestone was reached."""
+
+    type: ClassVar[str] = "portfolio.milestone.completed"
+    aggregate: ClassVar[str] = "milestone"
+    milestone: MilestoneSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class MilestoneRemoved(EventData, frozen=True, kw_only=True):
+    """A milestone was removed from its project (as it was when removed)."""
+
+    type: ClassVar[str] = "portfolio.milestone.removed"
+    aggregate: ClassVar[str] = "milestone"
+    milestone: MilestoneSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
 class WeeknotePublished(EventData, frozen=True, kw_only=True):
     """A week's weeknote was published (frozen): its text in both languages, as Markdown."""
 
@@ -389,6 +444,10 @@ CATALOGUE: dict[str, type[EventData]] = {
         AssessmentPublished,
         ActionAdded,
         ActionClosed,
+        MilestoneAdded,
+        MilestoneChanged,
+        MilestoneCompleted,
+        MilestoneRemoved,
         WeeknotePublished,
     )
 }

@@ -49,8 +49,10 @@ async def world(stack: Stack) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=portfolio) as client:  # a panel's draft of partner A's project
         assessment = (await client.post(f"/api/v1/projects/{project['id']}/assessments", headers=lead, json={
             "to_phase": "alpha", "kind": "peer_review", "held_on": time.strftime("%Y-%m-%d")})).json()  # fmt: skip
+        milestone = (await client.post(f"/api/v1/projects/{project['id']}/milestones", headers=lead, json={
+            "title_en": "Ready", "title_cy": "Yn barod", "target": "2027-01"})).json()  # fmt: skip
     return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
-            "owner": owner, "owner_headers": owner_headers}  # fmt: skip
+            "owner": owner, "owner_headers": owner_headers, "milestone": milestone}  # fmt: skip
 
 
 def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str]:
@@ -67,7 +69,7 @@ def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str
 
 def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, int, int, int, int]]]:
     """(service, method, path, body, expected status for anonymous, partner A, partner B, lead, admin)."""
-    p, s, a = world["project"]["id"], world["support"]["id"], world["assessment"]["id"]
+    p, s, a, m = world["project"]["id"], world["support"]["id"], world["assessment"]["id"], world["milestone"]["id"]
     today = time.strftime("%Y-%m-%d")
     stale = {"If-Match": '"999"'}  # staff get past authorisation and stop at the version check
     return [
@@ -84,6 +86,14 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          (401, 403, 403, 201, 201)),
         ("portfolio", "GET", f"/api/v1/projects/{p}/updates", None, (404, 200, 404, 200, 200)),
         ("portfolio", "GET", f"/api/v1/projects/{p}/history", None, (404, 200, 404, 200, 200)),
+        # Milestones: read as their project is; only staff change them.
+        ("portfolio", "GET", f"/api/v1/projects/{p}/milestones", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/milestones", {"title_en": "M", "title_cy": "M", "target": "2027-02"},
+         (401, 403, 403, 201, 201)),
+        ("portfolio", "PATCH", f"/api/v1/projects/{p}/milestones/{m}", ({"title_en": "X"}, stale),
+         (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/milestones/{m}/complete", (None, stale), (401, 403, 403, 412, 412)),
+        ("portfolio", "DELETE", f"/api/v1/projects/{p}/milestones/{m}", (None, stale), (401, 403, 403, 412, 412)),
         ("portfolio", "GET", "/api/v1/projects/export.csv", None, (200, 200, 200, 200, 200)),
         ("portfolio", "GET", "/api/v1/projects/timelines", None, (200, 200, 200, 200, 200)),
         # Assessments: the project's partner self-assesses; only staff see a panel's draft or publish.

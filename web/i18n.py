@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
@@ -121,6 +121,15 @@ def long_date(context: Context, value: Any) -> str:
 
 
 @pass_context
+def month_year(context: Context, value: Any) -> str:
+    """March 2026 / Mawrth 2026 (a milestone due some time in a month)."""
+    parsed = _as_date(value)
+    if parsed is None:
+        return ""
+    return format_date(parsed, "LLLL y", locale="en" if context.get("lang") == "en" else "cy")
+
+
+@pass_context
 def date_time(context: Context, value: Any) -> str:
     parsed = _as_date(value)
     if not isinstance(parsed, dt.datetime):
@@ -170,6 +179,7 @@ def asset(path: str) -> str:
 def template_engine() -> JinjaTemplateEngine:
     # autoescape must be set explicitly: an Environment made by hand has it off.
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-    env.filters.update(localised=localised, localised_text=localised_text, long_date=long_date, date_time=date_time)
+    env.filters.update(localised=localised, localised_text=localised_text, long_date=long_date, date_time=date_time,
+                       month_year=month_year)  # fmt: skip
     env.globals.update(switch_url=switch_url, current_account=current_account, asset=asset, in_section=in_section)
     return JinjaTemplateEngine.from_environment(env)

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from services.portfolio import assessment_store, assessments, domain, phases, records, store
+from services.portfolio import (
+    assessment_store,
+    assessments,
+    domain,
+    milestone_store,
+    milestones,
+    phases,
+    records,
+    store,
+)
 from services.portfolio.assessments import (
     ActionClosing,
     ActionRecord,
@@ -42,6 +51,7 @@ from services.portfolio.domain import (
     partner_snapshot,
     project_reply,
 )
+from services.portfolio.milestones import MilestoneChanges, NewMilestone
 from shared import outbox, standards
 from shared.events import (
     ActionAdded,
@@ -54,6 +64,11 @@ from shared.events import (
     AssessmentSubmitted,
     EngagementRecorded,
     EventData,
+    MilestoneAdded,
+    MilestoneChanged,
+    MilestoneCompleted,
+    MilestoneRemoved,
+    MilestoneSnapshot,
     PanelMember,
     PartnerRegistered,
     PartnerUpdated,
@@ -70,7 +85,17 @@ from shared.events import (
 )
 from shared.http import ApiError, Conflict, FieldError, Forbidden, Invalid, Stale
 from shared.identity import Identity
-from shared.replies.portfolio import Action, Assessment, Engagement, Partner, Person, Project, SupportRequest, Update
+from shared.replies.portfolio import (
+    Action,
+    Assessment,
+    Engagement,
+    Milestone,
+    Partner,
+    Person,
+    Project,
+    SupportRequest,
+    Update,
+)
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -473,3 +498,86 @@ async def _action_event(conn: Conn, viewer: Identity, event: ActionAdded | Actio
     """An action is its own aggregate; its version is its event sequence."""
     return await _emit(conn, viewer.actor, event, aggregate_id=record.id, seq=record.version,
                        partner_id=event.for_project.partner_id)  # fmt: skip
+
+# Milestones -------------------------------------------------------------------------------------
+# A milestone is its own aggregate (its own version and sequence): setting one does not change its
+# project's version, so a lead editing the project and another setting milestones never collide.
+
+
+async def _milestone_event(
+    conn: Conn, actor: Actor, data: EventData, milestone_id: uuid.UUID, version: int, project: ProjectRecord
+) -> int:
+    return await _emit(conn, actor, data, aggregate_id=milestone_id, seq=version,
+                       partner_id=project.snapshot.partner_id)  # fmt: skip
+
+
+async def add_milestone(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, new: NewMilestone, today: dt.date
+) -> tuple[Milestone, int]:
+    _refuse(milestones.target_errors(new.target))
+    target = milestones.parse_target(new.target)
+    assert target is not None  # checked just above
+    async with conn.transaction():
+        project = await store.lock_project(conn, project_id)  # 404 for no such project; its milestones in order
+        snapshot = MilestoneSnapshot(
+            project_id=project_id, title_en=new.title_en, title_cy=new.title_cy, target_on=target[0],
+            precision=target[1], done=False, done_on=None, gate=new.gate,
+        )  # fmt: skip
+        milestone_id = uuid.uuid4()
+        version = await milestone_store.insert(conn, milestone_id, snapshot)
+        event = MilestoneAdded(milestone=snapshot, for_project=project.snapshot)
+        position = await _milestone_event(conn, actor, event, milestone_id, version, project)
+    return milestones.reply(milestone_id, snapshot, version, today), position
+
+
+async def change_milestone(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, milestone_id: uuid.UUID, changes: MilestoneChanges,
+    expected_version: int | None, today: dt.date,
+) -> tuple[Milestone, int | None]:  # fmt: skip
+    _refuse(milestones.target_errors(changes.target))
+    async with conn.transaction():
+        project = await store.lock_project(conn, project_id)
+        _, current, version = await milestone_store.lock(conn, project_id, milestone_id)
+        _check_version(version, expected_version)
+        given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not msgspec.UNSET}
+        if isinstance(changes.target, str):
+            target = milestones.parse_target(changes.target)
+            assert target is not None  # checked above
+            given.pop("target")
+            given.update(target_on=target[0], precision=target[1])
+        changed = {k: v for k, v in given.items() if getattr(current, k) != v}
+        if not changed:
+            return milestones.reply(milestone_id, current, version, today), None
+        _, snapshot, version = await milestone_store.update(conn, milestone_id, changed)
+        event = MilestoneChanged(milestone=snapshot, changed=list(changed), for_project=project.snapshot)
+        position = await _milestone_event(conn, actor, event, milestone_id, version, project)
+    return milestones.reply(milestone_id, snapshot, version, today), position
+
+
+async def complete_milestone(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, milestone_id: uuid.UUID, expected_version: int | None,
+    today: dt.date,
+) -> tuple[Milestone, int | None]:  # fmt: skip
+    """Reached today; a milestone already done stays as it was (nothing happens twice)."""
+    async with conn.transaction():
+        project = await store.lock_project(conn, project_id)
+        _, current, version = await milestone_store.lock(conn, project_id, milestone_id)
+        _check_version(version, expected_version)
+        if current.done:
+            return milestones.reply(milestone_id, current, version, today), None
+        _, snapshot, version = await milestone_store.update(conn, milestone_id, {"done": True, "done_on": today})
+        event = MilestoneCompleted(milestone=snapshot, for_project=project.snapshot)
+        position = await _milestone_event(conn, actor, event, milestone_id, version, project)
+    return milestones.reply(milestone_id, snapshot, version, today), position
+
+
+async def remove_milestone(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, milestone_id: uuid.UUID, expected_version: int | None
+) -> int:
+    async with conn.transaction():
+        project = await store.lock_project(conn, project_id)
+        _, current, version = await milestone_store.lock(conn, project_id, milestone_id)
+        _check_version(version, expected_version)
+        await milestone_store.delete(conn, milestone_id)
+        event = MilestoneRemoved(milestone=current, for_project=project.snapshot)
+        return await _milestone_event(conn, actor, event, milestone_id, version + 1, project)

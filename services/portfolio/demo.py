@@ -1,7 +1,8 @@
 """The bilingual demo portfolio that `cdps run` loads on first start (`cdps seed --demo`).
 
 A dozen Welsh public bodies and about forty projects spread over every phase, each with a year of
-history: phase changes, health changes, updates and engagements. Deterministic (seeded), and
+history: phase changes, health changes, updates, engagements and milestones (one reached, and for a
+project still under way the next gate's, some of them overdue). Deterministic (seeded), and
 written through the same commands as the API, so every change obeys the same rules and has its
 event. Each change is checked against the day it describes, and event times are moved back to
 those days inside each project's transaction, before the relay can see them.
@@ -27,10 +28,12 @@ from services.portfolio.assessments import (
     RatingInput,
 )
 from services.portfolio.domain import NewEngagement, NewPartner, NewPerson, NewProject, NewUpdate
+from services.portfolio.milestones import Gate, NewMilestone
 from shared import standards
 from shared.db import init_connection
 from shared.events import SYSTEM, Actor, Phase
 from shared.identity import Identity
+from shared.vocabulary import PHASES, name
 
 LEAD_PEOPLE = [("Catrin Evans", "catrin.evans"), ("Dafydd Rees", "dafydd.rees"), ("Sioned Roberts", "sioned.roberts"),
                ("Owain Pritchard", "owain.pritchard")]  # fmt: skip
@@ -278,6 +281,7 @@ async def _project_with_history(
             day = min(today, day + dt.timedelta(days=rng.randint(5, 30)))
             await _post_update(conn, rng, project.id, day, lead)
             times.append(day)
+        await _milestones(conn, rng, today, lead, project.id, new.start_date, path[target + 1 : target + 2], end)
         engagement, _ = await commands.record_engagement(
             conn, lead, NewEngagement(partner_id=new.partner_id or uuid.uuid4(), project_id=project.id,
                                       kind="catalyst_project", summary_en=f"Catalyst project: {new.title_en}",
@@ -329,6 +333,32 @@ async def _assess(
         if (today - day).days > 120 and rng.random() < 0.7:
             await commands.close_action(conn, who, action.id, ActionClosing(state="done"), None, today)
         await _backdate(conn, action.id, day)
+
+
+MILESTONE_GATES: tuple[Gate, ...] = ("alpha", "private_beta", "public_beta", "live")
+
+
+async def _milestones(
+    conn: asyncpg.Connection, rng: random.Random, today: dt.date, lead: Actor, project_id: uuid.UUID,
+    start: dt.date, upcoming: list[Phase], end: str,
+) -> None:  # fmt: skip
+    """A milestone reached early on; for a project under way, the next gate's, one in four of them overdue."""
+    early = start + dt.timedelta(days=rng.randint(10, 30))
+    first, _ = await commands.add_milestone(conn, lead, project_id, NewMilestone(
+        title_en="Research plan agreed with the partner", title_cy="Cynllun ymchwil wedi'i gytuno gyda'r partner",
+        target=early.isoformat()), today=start)  # fmt: skip
+    await commands.complete_milestone(conn, lead, project_id, first.id, None, today=early)
+    await _backdate(conn, first.id, early)
+    gate = next((g for g in MILESTONE_GATES if upcoming == [g]), None)
+    if gate is None or end == "stopped":
+        return
+    overdue = rng.random() < 0.25
+    when = today - dt.timedelta(days=40) if overdue else today + dt.timedelta(days=rng.randint(20, 150))
+    upcoming_milestone, _ = await commands.add_milestone(conn, lead, project_id, NewMilestone(
+        title_en=f"Ready for the assessment to move to {name(PHASES, gate, 'en')}",
+        title_cy=f"Yn barod ar gyfer yr asesiad i symud i {name(PHASES, gate, 'cy')}",
+        target=when.strftime("%Y-%m"), gate=gate), today=today)  # fmt: skip
+    await _backdate(conn, upcoming_milestone.id, min(today, start + dt.timedelta(days=60)))
 
 
 async def _post_update(

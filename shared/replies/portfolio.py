@@ -59,6 +59,25 @@ class Page(msgspec.Struct, kw_only=True):
     next_cursor: str | None = None
 
 
+class Milestone(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    title_en: str
+    title_cy: str
+    target: str
+    """As it was set: a month (2026-05) or a day (2026-05-14)."""
+    target_on: dt.date
+    """The day, or the first of the month."""
+    precision: Literal["month", "day"]
+    done: bool
+    done_on: dt.date | None
+    gate: Phase | None
+    """The phase whose gate it prepares (e.g. private_beta: ready for the beta assessment)."""
+    overdue: bool
+    """Not done, and its day (or month) is past."""
+    version: int
+
+
 class Update(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     project_id: uuid.UUID

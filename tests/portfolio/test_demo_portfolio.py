@@ -52,6 +52,10 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
             "SELECT count(*) FROM events WHERE type LIKE 'portfolio.project.%' AND occurred_at::date < $1", today
         )
         assert project_events > 150
+        # Milestones for the roadmap: one reached per project, and upcoming gates, some overdue.
+        assert await conn.fetchval("SELECT count(*) FROM milestones WHERE done") == 40
+        assert await conn.fetchval("SELECT count(*) FROM milestones WHERE NOT done AND gate IS NOT NULL") >= 15
+        assert await conn.fetchval("SELECT count(*) FROM milestones WHERE NOT done AND target_on < $1", today) >= 1
         before = await conn.fetchval("SELECT count(*) FROM events")
         await seed_demo(database_url, today=today)  # a second run loads nothing more
         assert await conn.fetchval("SELECT count(*) FROM events") == before

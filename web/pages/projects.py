@@ -51,6 +51,7 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
     project_id = project["id"]
     partners, _ = await partners_by_id(request)
     updates, updates_error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project_id}/updates")
+    milestones, milestones_error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project_id}/milestones")
     engagements: list[dict[str, Any]] = []
     engagements_error = None
     if account is not None and project.get("partner_id"):
@@ -66,6 +67,7 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
     stints = charts.stints(trail, day) if trail else []
     return {
         "project": project, "partners": partners, "updates": updates or [], "updates_error": updates_error,
+        "milestones": milestones or [], "milestones_error": milestones_error,
         "engagements": engagements, "engagements_error": engagements_error, "history": trail,
         "people": await people_names(request), "stints": stints, "today": day,
         "assessments": found_assessments or [], "assessments_error": assessments_error,

@@ -16,7 +16,7 @@ from litestar import Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from shared import vocabulary
+from shared import vocabulary, welsh
 from web.context import PageLanguage
 from web.pages import validation
 from web.pages.common import HxRequest
@@ -60,8 +60,10 @@ def pick(record: dict[str, Any], field: str, lang: str) -> str:
 
 def words(lang: str) -> dict[str, str]:
     if lang == "cy":
-        return {"update": "Diweddariad", "created": "Prosiect newydd", "moved": "Wedi symud i", "phase": "Cam"}
-    return {"update": "Update", "created": "New project", "moved": "Moved to", "phase": "Phase"}
+        return {"update": "Diweddariad", "created": "Prosiect newydd", "moved": "Wedi symud", "to": "i", "phase": "Cam",
+                "author": "Canolfan Gwasanaethau Cyhoeddus Digidol"}  # fmt: skip
+    return {"update": "Update", "created": "New project", "moved": "Moved", "to": "to", "phase": "Phase",
+            "author": "Centre for Digital Public Services"}  # fmt: skip
 
 
 async def project_entries(request: HxRequest, project: dict[str, Any], timelines: list[dict[str, Any]], lang: str,
@@ -83,7 +85,8 @@ async def project_entries(request: HxRequest, project: dict[str, Any], timelines
         else:
             to_phase = str(change["data"].get("to_phase"))
             phase = vocabulary.name(vocabulary.PHASES, to_phase, "cy" if lang == "cy" else "en")
-            entries.append(Entry(entry_id, f"{title}: {said['moved']} {phase}", at, link, f"{said['phase']}: {phase}"))
+            moved = f"{said['moved']} {welsh.after(said['to'], phase)}"  # "Wedi symud i Fyw": i softens the phase
+            entries.append(Entry(entry_id, f"{title}: {moved}", at, link, f"{said['phase']}: {phase}"))
     return entries
 
 
@@ -100,7 +103,7 @@ def atom(*, feed_id: str, title: str, self_link: str, page_link: str, lang: str,
         f'<link rel="self" href="{escape(self_link, attr)}"/>',
         f'<link rel="alternate" type="text/html" href="{escape(page_link, attr)}"/>',
         f"<updated>{updated.isoformat()}</updated>",
-        "<author><name>Centre for Digital Public Services</name></author>",
+        f"<author><name>{words(lang)['author']}</name></author>",
     ]
     for entry in entries:
         parts += [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup
 
-from shared import vocabulary
+from shared import vocabulary, welsh
 
 LANGUAGES = ("cy", "en")
 LONDON = ZoneInfo("Europe/London")
@@ -52,15 +53,18 @@ N_ = vocabulary.N_
 
 
 def gettext_functions(lang: str) -> dict[str, Callable[..., str]]:
-    """``_`` and ``ngettext`` for one language; keyword arguments fill %(name)s placeholders."""
+    """``_`` and ``ngettext`` for one language; keyword arguments fill %(name)s placeholders (a
+    ``welsh.Name`` value in Welsh takes the mutation the word before it causes: "o Ddarganfod")."""
     catalogue = _catalogues[lang]
+
+    fill = welsh.fill if lang == "cy" else operator.mod  # Welsh names take the mutation of the word before
 
     def gettext(message: str, **values: Any) -> str:
         text = catalogue.gettext(message)
-        return text % values if values else text
+        return fill(text, values) if values else text
 
     def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
-        return catalogue.ngettext(singular, plural, num) % {"num": num, **values}
+        return fill(catalogue.ngettext(singular, plural, num), {"num": num, **values})
 
     return {"_": gettext, "ngettext": ngettext}
 
@@ -179,7 +183,7 @@ def asset(path: str) -> str:
 def template_engine() -> JinjaTemplateEngine:
     # autoescape must be set explicitly: an Environment made by hand has it off.
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-    env.filters.update(localised=localised, localised_text=localised_text, long_date=long_date, date_time=date_time,
-                       month_year=month_year)  # fmt: skip
+    env.filters.update(name=welsh.Name, localised=localised, localised_text=localised_text, long_date=long_date,
+                       date_time=date_time, month_year=month_year)  # fmt: skip
     env.globals.update(switch_url=switch_url, current_account=current_account, asset=asset, in_section=in_section)
     return JinjaTemplateEngine.from_environment(env)

@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from shared import standards
+from shared.welsh import Name
 from web.context import Language, PageLanguage
 from web.i18n import N_
 from web.pages import labels
@@ -27,10 +28,10 @@ ONLY_IN = {"en": N_("Written in English only"), "cy": N_("Written in Welsh only"
 
 
 def gate_name(lang: Language, assessment: dict[str, Any]) -> str:
-    """"Alpha to private beta": the gate an assessment is about."""
+    """ "Alpha to private beta": the gate an assessment is about."""
     _ = lang._
-    return _("%(before)s to %(after)s", before=labels.name(_, labels.PHASES, assessment["from_phase"]),
-             after=labels.name(_, labels.PHASES, assessment["to_phase"]).lower())  # fmt: skip
+    return _("%(before)s to %(after)s", before=Name(labels.name(_, labels.PHASES, assessment["from_phase"])),
+             after=Name(labels.name(_, labels.PHASES, assessment["to_phase"]).lower()))  # fmt: skip
 
 
 def report_groups(lang: Language, assessment: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from shared import vocabulary
+from shared import vocabulary, welsh
 from shared.vocabulary import CHALLENGE_AREAS, HEALTH, NO_CHALLENGE_AREA, PHASES
 
 Language = Literal["cy", "en"]
@@ -114,7 +114,7 @@ def _item(event: WeekEvent) -> Item | None:
         to_en, to_cy = _in_sentence(HEALTH, data["to_health"], "en"), _in_sentence(HEALTH, data["to_health"], "cy")
         reason = data.get("reason", "")
         return Item(id=event.id, kind="health", text_en=f"Health is now {to_en}.",
-                    text_cy=f"Mae'r iechyd bellach yn {to_cy}.", **_said(reason, reason))  # fmt: skip
+                    text_cy=f"Mae'r iechyd bellach {welsh.predicative(to_cy)}.", **_said(reason, reason))  # fmt: skip
     if event.type == "portfolio.assessment.published":
         assessment = data["assessment"]
         langs: tuple[Language, ...] = ("en", "cy")

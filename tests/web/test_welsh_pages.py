@@ -1,0 +1,46 @@
+"""Welsh the product writes itself reads as Welsh: phases and health take the mutation of the word
+before them on the pages and in the feeds, and the Welsh feed is signed in Welsh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from xml.etree import ElementTree
+
+from tests.stack import Stack
+from tests.web.pages_helpers import api, browser, create_partner, create_project, words
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+async def test_history_and_feeds_mutate_the_phase_and_health_after_o_and_i(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], health="green")
+    path, today = f"/api/v1/projects/{project['id']}", dt.datetime.now(dt.UTC).date().isoformat()
+    for version, change in (
+        (1, {"kind": "advance"}),
+        (2, {"kind": "go_back", "to_phase": "discovery", "reason": "Ailfeddwl"}),
+    ):
+        moved = await api(stack, "POST", f"{path}/phase", version=version, json={**change, "effective": today})
+        assert moved.status_code == 200, moved.text
+    health = await api(stack, "POST", f"{path}/health", version=3, json={"health": "red", "reason": "Supplier late"})
+    assert health.status_code == 200, health.text
+
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
+        page = words(await theirs.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
+        history = page.split('<table class="govuk-table">')[-1]
+        assert "O Ddarganfod i Alffa, o " in history and "O Alffa i Ddarganfod, o " in history
+        assert "O Wyrdd i Goch." in history
+        assert "O Darganfod" not in history and "i Darganfod" not in history and "O Gwyrdd" not in history
+        english = words(await theirs.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "Discovery to Alpha, from " in english and "Green to Red." in english
+
+    async with browser(stack) as visitor:
+        feed = ElementTree.fromstring((await visitor.get(f"/feeds/projects/{project['slug']}.atom",
+                                                         params={"lang": "cy"})).text)  # fmt: skip
+        titles = [entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")]
+        assert f"{project['title_cy']}: Wedi symud i Ddarganfod" in titles, titles
+        assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Canolfan Gwasanaethau Cyhoeddus Digidol"
+        english_feed = ElementTree.fromstring((await visitor.get(f"/feeds/projects/{project['slug']}.atom",
+                                                                 params={"lang": "en"})).text)  # fmt: skip
+        assert english_feed.findtext(f"{ATOM}author/{ATOM}name") == "Centre for Digital Public Services"

@@ -25,6 +25,8 @@ from typing import Any
 
 import msgspec
 
+from shared import welsh
+
 
 class FieldError(msgspec.Struct, frozen=True):
     """One bad field: its name (a dotted path inside a nested object) and what is wrong, in both languages."""
@@ -131,8 +133,6 @@ def label(field: str) -> Label:
     )
 
 
-_SOFT = (("ll", "l"), ("rh", "r"), ("c", "g"), ("p", "b"), ("t", "d"), ("b", "f"), ("d", "dd"), ("m", "f"),
-         ("g", ""))  # fmt: skip
 _NO_MUTATION = ("y", "yr", "eich", "ei", "eu", "ein", "fy")
 
 
@@ -140,12 +140,7 @@ def as_object(phrase: str) -> str:
     """The phrase as the object of a command ("Rhowch ..."): soft mutation, unless an article or a
     possessive leads it ("y teitl", "eich enw" stay as they are)."""
     first = phrase.split(" ", 1)[0]
-    if first in _NO_MUTATION:
-        return phrase
-    for radical, mutated in _SOFT:
-        if phrase.startswith(radical):
-            return mutated + phrase[len(radical) :]
-    return phrase
+    return phrase if first in _NO_MUTATION else welsh.mutate(phrase, "soft")
 
 
 def after_i(phrase: str) -> str:

@@ -60,7 +60,7 @@ async def test_a_published_assessment_has_a_report_linked_from_its_project_and_i
         assert "3. Understand users and their needs" in text and "Partly met" in text
         assert "Ann Jones" not in text and "Evidence 1" not in text  # the public reads the summary only
         welsh = words(await visitor.get(report, params={"lang": "cy"}))
-        assert "Asesiad: Alffa i beta preifat" in welsh and "Diwallu anghenion defnyddwyr" in welsh
+        assert "Asesiad: Alffa i feta preifat" in welsh and "Diwallu anghenion defnyddwyr" in welsh
         assert "Wedi'i fodloni'n rhannol" in welsh
 
 

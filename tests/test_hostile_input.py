@@ -57,6 +57,8 @@ async def test_the_gateway_still_forwards_ordinary_api_paths(stack: Stack) -> No
     assert status == 200, body
     status, body = await raw_request(stack.urls["web"], "/api/v1/search?q=forms")
     assert status == 200, body
+    status, body = await raw_request(stack.urls["web"], "/api/v1/weeknotes")
+    assert status == 200, body
 
 
 # Every place text comes in, each with a NUL in the field named; (service, method, path, query, body, field).

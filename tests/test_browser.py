@@ -185,7 +185,7 @@ async def test_a_visitor_reads_the_portfolio_in_welsh(stack: Stack, browser: Bro
         await expect(page.get_by_role("heading", level=1)).to_have_text("Portffolio catalydd")
         await page.locator(".app-board").get_by_role("link", name="Teithiau arfordir").click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Teithiau arfordir")
-        await expect(page.locator('span[lang="en"]', has_text=english_only)).to_be_visible()
+        await expect(page.locator('bdi[lang="en"]', has_text=english_only)).to_be_visible()
         await expect(page.get_by_role("heading", name="Llinell amser y camau")).to_be_visible()
         assert problems == []
 

@@ -28,6 +28,10 @@ set) and `Nats-Msg-Id` is the event id. Consumers must be idempotent and ignore 
 `aggregate_seq` is not newer than what they hold. Project events carry a full `project` snapshot,
 so keeping the newest snapshot is all a consumer needs to be order-tolerant.
 
+An event's `version` rises when the shape of its `data` changes; events already in the stream are
+never rewritten, and every reader takes an older version forward first (`shared.events.upcast`):
+the project events of version 1 had one `beta` phase, read as `private_beta`.
+
 | envelope field | meaning |
 | --- | --- |
 | `id` | UUIDv7, unique and time-ordered |
@@ -47,13 +51,41 @@ def _type_name(annotation: Any) -> str:
     return text.replace("shared.events.", "").replace("<class '", "").replace("'>", "")
 
 
+def _field_table(cls: type[msgspec.Struct]) -> list[str]:
+    return ["| field | type |", "| --- | --- |",
+            *(f"| `{f.name}` | `{_type_name(f.type)}` |" for f in msgspec.structs.fields(cls))]  # fmt: skip
+
+
+def nested_structs() -> list[type[msgspec.Struct]]:
+    """The Structs the events' fields hold (snapshots and their parts), each once, in catalogue order:
+    a consumer needs their fields as much as the events' own."""
+    found: list[type[msgspec.Struct]] = []
+
+    def visit(info: msgspec.inspect.Type) -> None:
+        if isinstance(info, msgspec.inspect.StructType) and info.cls not in found:
+            found.append(info.cls)
+            for field in info.fields:
+                visit(field.type)
+        for attribute in ("type", "item_type", "types", "key_type", "value_type"):
+            inner = getattr(info, attribute, None)
+            for part in inner if isinstance(inner, tuple) else [inner]:
+                if isinstance(part, msgspec.inspect.Type):
+                    visit(part)
+
+    for cls in CATALOGUE.values():
+        visit(msgspec.inspect.type_info(cls))
+    return [struct for struct in found if struct not in CATALOGUE.values()]
+
+
 def render_markdown() -> str:
     parts = [HEADER]
     for event_type, cls in CATALOGUE.items():
         doc = inspect.getdoc(cls) or ""
-        parts.append(f"\n## `{event_type}` (v{cls.version})\n\n{doc}\n\n| field | type |\n| --- | --- |")
-        hints = msgspec.structs.fields(cls)
-        parts.extend(f"| `{f.name}` | `{_type_name(f.type)}` |" for f in hints)
+        parts.extend([f"\n## `{event_type}` (v{cls.version})\n\n{doc}\n", *_field_table(cls)])
+    parts.append("\n## Types inside events\n\nThe Structs that the events' fields above hold.")
+    for struct in nested_structs():
+        doc = inspect.cleandoc(struct.__doc__ or "")  # its own: getdoc would give msgspec.Struct's
+        parts.extend([f"\n### `{struct.__name__}`\n", *([doc, ""] if doc else []), *_field_table(struct)])
     return "\n".join(parts) + "\n"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from shared.catalogue import asyncapi, render_markdown
@@ -15,6 +16,13 @@ def test_the_event_catalogue_documents_every_event_type() -> None:
     catalogue = (ROOT / "docs" / "events.md").read_text()
     missing = [event_type for event_type in CATALOGUE if f"`{event_type}`" not in catalogue]
     assert missing == []
+
+
+def test_every_struct_an_event_holds_is_documented_with_its_fields() -> None:
+    catalogue = (ROOT / "docs" / "events.md").read_text()
+    type_cells = re.findall(r"^\| `[a-z_]+` \| `(.+)` \|$", catalogue, flags=re.MULTILINE)
+    named = {name for cell in type_cells for name in re.findall(r"\b[A-Z]\w+", cell)} - {"Literal", "Optional", "None", "UUID"}
+    assert named and {name for name in named if f"### `{name}`" not in catalogue} == set()
 
 
 def test_the_generated_catalogue_and_asyncapi_document_are_up_to_date() -> None:

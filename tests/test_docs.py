@@ -8,6 +8,7 @@ from pathlib import Path
 
 from shared.catalogue import asyncapi, render_markdown
 from shared.events import CATALOGUE
+from shared.settings import VARIABLES
 
 ROOT = Path(__file__).parent.parent
 
@@ -35,3 +36,9 @@ def test_the_readme_names_the_two_commands_and_ci_runs_the_test_command() -> Non
     readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_readme_settings_table_names_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
+    assert {name for name in VARIABLES if f"`{name}`" not in table} == set()

@@ -222,6 +222,8 @@ ActionState = Literal["open", "done", "dropped"]
 
 
 class PanelMember(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone on an assessment's panel and their part in it ("Lead assessor"), as written."""
+
     name: str
     role: str
 

@@ -105,6 +105,7 @@ ASSESSMENT_KINDS = {
     "formal_assessment": N_("Formal assessment"),
 }
 ASSESSMENT_STATUSES = {"draft": N_("Draft"), "submitted": N_("Submitted"), "published": N_("Published")}
+ACTION_STATES = {"open": N_("Open"), "done": N_("Done"), "dropped": N_("Dropped")}
 URGENCY = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
 LANGUAGES = {"cy": N_("Welsh"), "en": N_("English"), "both": N_("Welsh and English")}
 

@@ -100,7 +100,8 @@ class NewAction(Input, kw_only=True):
     standard: StandardNumber
     text_en: Body = ""
     text_cy: Body = ""
-    owner: Name
+    owner: Role = ""
+    """Who sees it done (a blank one is refused with the other rules, so one answer names every gap)."""
     due_on: dt.date | None = None
 
 
@@ -304,6 +305,8 @@ def action_errors(assessment: AssessmentSnapshot, new: NewAction) -> list[FieldE
         words = ("Say what is to be done, in English, Welsh or both",
                  "Dywedwch beth sydd i'w wneud, yn Gymraeg, Saesneg neu'r ddwy")  # fmt: skip
         errors += [FieldError("text_en", *words), FieldError("text_cy", *words)]
+    if not new.owner.strip():
+        errors.append(FieldError("owner", "Say who owns the action", "Dywedwch pwy sy'n berchen ar y cam gweithredu"))
     if action_due(assessment, new) is None:
         errors.append(FieldError(
             "due_on", "Give a due date (a partly met standard has one by default)",

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from tests.stack import Stack
-from tests.web.pages_helpers import api, browser, create_partner, create_project, words
+from tests.web.pages_helpers import api, browser, create_partner, create_project, summary_links, words
 
 
 def all_rated(**overrides: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,7 +69,7 @@ async def test_staff_read_the_whole_report_with_text_written_in_one_language_mar
     async with browser(stack, "lead") as lead:
         text = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "en"}))
         assert "Ann Jones, Lead assessor" in text and "Evidence 1" in text
-        assert '<span lang="cy">Dim ond yn Gymraeg</span>' in text and "Written in Welsh only" in text
+        assert 'lang="cy">Dim ond yn Gymraeg<' in text and "Written in Welsh only" in text
         welsh = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "cy"}))
         assert "Dim ond yn Gymraeg" in welsh and "Yn Gymraeg yn unig" not in welsh  # nothing is missing in Welsh
 
@@ -183,3 +183,33 @@ async def test_the_start_form_sent_twice_starts_one_assessment(stack: Stack) -> 
         assert first.headers["location"] == again.headers["location"]
     listed = await api(stack, "GET", f"/api/v1/projects/{project['id']}/assessments")
     assert len(listed.json()) == 1
+
+
+async def test_a_lead_turns_a_recommendation_into_an_action_on_the_report_and_drops_it_with_a_reason(
+    stack: Stack,
+) -> None:
+    _project, assessment = await assessed_project(stack)  # standard 3 is partly met
+    report = f"/assessments/{assessment['id']}"
+    async with browser(stack, "lead") as lead:
+        shown = await lead.get(report, params={"lang": "en"})
+        assert "Turn a recommendation into an action" in shown.text
+        empty = await lead.post(f"{report}/actions", {"standard": "3", "text_en": "", "text_cy": "", "owner": ""},
+                                form=report)  # fmt: skip
+        assert empty.status_code == 422
+        assert {"text_en", "text_cy", "owner"} <= set(summary_links(empty.text))
+        added = await lead.post(f"{report}/actions", {"standard": "3", "text_en": "Test again in Welsh",
+                                                      "text_cy": "", "owner": "Nia"}, form=report)  # fmt: skip
+        assert added.status_code == 303, added.text
+        text = words(await lead.get(report, params={"lang": "en"}))
+        held = dt.date.fromisoformat(assessment["held_on"])
+        due = dt.date(held.year + (held.month + 2) // 12, (held.month + 2) % 12 + 1, 1)  # about three months on
+        assert "Test again in Welsh" in text and "Nia" in text and str(due.year) in text
+        action = (await api(stack, "GET", f"/api/v1/assessments/{assessment['id']}/actions")).json()[0]
+        path = f"/actions/{action['id']}/close"
+        fields = {"version": "1", "assessment": assessment["id"], "state": "dropped", "reason": ""}
+        refused = await lead.post(path, fields, form=report)
+        assert refused.status_code == 422 and f"reason-{action['id']}" in summary_links(refused.text)
+        dropped = await lead.post(path, {**fields, "reason": "The partner chose a paper route"}, form=report)
+        assert dropped.status_code == 303, dropped.text
+        text = words(await lead.get(report, params={"lang": "en"}))
+        assert "Dropped: The partner chose a paper route" in text

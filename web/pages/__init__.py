@@ -25,7 +25,7 @@ ROUTES = [
     support.support_form, support.send_support_request, support.support_sent,
     support.triage_queue, support.triage_form, support.triage,
     search.search,
-    assessments.assessment_report, gates.gates_page,
+    assessments.assessment_report, assessments.add_action, assessments.close_action, gates.gates_page,
     assessment_forms.start_form, assessment_forms.start, assessment_forms.standard_form, assessment_forms.save_standard,
     assessment_forms.check_form, assessment_forms.finish,
     admin.list_accounts, admin.invite, admin.deliveries, admin.missing_translations,

@@ -10,16 +10,30 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import get
+from litestar import Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from shared import standards
 from shared.welsh import Name
-from web.context import Language, PageLanguage
+from web.context import Language, PageLanguage, staff_only
 from web.i18n import N_
 from web.pages import labels
-from web.pages.common import HxRequest, page, read
+from web.pages.common import (
+    Errors,
+    HxRequest,
+    api_errors,
+    call,
+    form_date_parts,
+    page,
+    parse_date,
+    parse_version,
+    read,
+    read_or_none,
+    request_key,
+    request_key_in,
+)
 
 RATING_TAGS = {"met": "govuk-tag--green", "partly_met": "govuk-tag--yellow", "not_met": "govuk-tag--red",
                "not_assessed": "govuk-tag--grey"}  # fmt: skip
@@ -54,12 +68,63 @@ def report_groups(lang: Language, assessment: dict[str, Any]) -> list[tuple[str,
     return groups
 
 
-@get("/assessments/{assessment_id:uuid}")
-async def assessment_report(request: HxRequest, lang: PageLanguage, assessment_id: FromPath[uuid.UUID]) -> Template:
-    """The report: the gate, who assessed and when, the outcome, and the 12 standards grouped and rated."""
+async def report(
+    request: HxRequest, lang: Language, assessment_id: uuid.UUID, *, errors: Errors | None = None,
+    values: dict[str, Any] | None = None, status: int = 200,
+) -> Template:  # fmt: skip
     assessment = await read(request, "portfolio", f"/api/v1/assessments/{assessment_id}")
     project = await read(request, "portfolio", f"/api/v1/projects/{assessment['project_id']}")
+    actions, actions_error = await read_or_none(request, "portfolio", f"/api/v1/assessments/{assessment_id}/actions")
     return await page(
-        request, "assessments/report.html", assessment=assessment, project=project, gate=gate_name(lang, assessment),
-        groups=report_groups(lang, assessment), rating_tags=RATING_TAGS, not_rated=NOT_RATED,
+        request, "assessments/report.html", status=status, assessment=assessment, project=project,
+        gate=gate_name(lang, assessment), groups=report_groups(lang, assessment), rating_tags=RATING_TAGS,
+        not_rated=NOT_RATED, actions=actions or [], actions_error=actions_error, errors=errors or Errors(),
+        values=values or {}, request_key=request_key(),
     )  # fmt: skip
+
+
+@get("/assessments/{assessment_id:uuid}")
+async def assessment_report(request: HxRequest, lang: PageLanguage, assessment_id: FromPath[uuid.UUID]) -> Template:
+    """The report: the gate, who assessed and when, the outcome, the 12 standards grouped and rated,
+    and (for those who may read them) the actions that follow its recommendations."""
+    return await report(request, lang, assessment_id)
+
+
+@post("/assessments/{assessment_id:uuid}/actions", guards=[staff_only])
+async def add_action(request: HxRequest, lang: PageLanguage, assessment_id: FromPath[uuid.UUID]) -> Response[Any]:
+    """A recommendation becomes an action (a partly met standard's is due three months after, if no date is given)."""
+    form = await request.form()
+    values: dict[str, Any] = {f: str(form.get(f, "")).strip() for f in ("standard", "text_en", "text_cy", "owner")}
+    values["due_on"] = form_date_parts(form, "due_on")
+    due_on, given = parse_date(form, "due_on")
+    errors = Errors()
+    if given and due_on is None:
+        errors.add("due_on-day", lang._("Enter a real due date, or leave it empty"))
+    if not errors:
+        body = {"standard": int(values["standard"]) if values["standard"].isdecimal() else 0,
+                "text_en": values["text_en"], "text_cy": values["text_cy"], "owner": values["owner"],
+                "due_on": due_on.isoformat() if due_on else None}  # fmt: skip
+        reply = await call(request, "portfolio", "POST", f"/api/v1/assessments/{assessment_id}/actions", json=body,
+                           key=request_key_in(form))  # fmt: skip
+        if reply.ok:
+            return Redirect(f"/assessments/{assessment_id}#actions", status_code=303)
+        errors = api_errors(request, reply, {"due_on": "due_on-day", "": "owner"})
+    return await report(request, lang, assessment_id, errors=errors, values=values, status=422)
+
+
+@post("/actions/{action_id:uuid}/close", guards=[staff_only])
+async def close_action(request: HxRequest, lang: PageLanguage, action_id: FromPath[uuid.UUID]) -> Response[Any]:
+    """Done, or dropped with a reason."""
+    form = await request.form()
+    assessment_id = str(form.get("assessment", ""))
+    body = {"state": str(form.get("state", "")), "reason": str(form.get("reason", "")).strip()}
+    reply = await call(request, "portfolio", "POST", f"/api/v1/actions/{action_id}/close", json=body,
+                       version=parse_version(str(form.get("version", ""))) or 0, key=request_key_in(form))  # fmt: skip
+    try:
+        assessment = uuid.UUID(assessment_id)
+    except ValueError:
+        raise NotFoundException() from None
+    if reply.ok:
+        return Redirect(f"/assessments/{assessment}#actions", status_code=303)
+    errors = api_errors(request, reply, {"reason": f"reason-{action_id}", "": f"reason-{action_id}"})
+    return await report(request, lang, assessment, errors=errors, status=422)

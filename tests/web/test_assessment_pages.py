@@ -162,7 +162,7 @@ async def test_the_gates_view_shows_projects_at_a_gate_work_under_way_open_actio
         assert "Standards that fell short, by gate" in page and "app-heat--" in page
         assert "2. Promote the Welsh language" in page
         welsh = words(await lead.get("/gates", params={"lang": "cy"}))
-        assert "Pyrth" in welsh and "Hyrwyddo'r Gymraeg" in welsh and "Yn hwyr" in welsh
+        assert "Pyrth" in welsh and "Hyrwyddo'r Gymraeg" in welsh and "Hwyr" in welsh
     async with browser(stack) as visitor:
         public = words(await visitor.get("/gates", params={"lang": "en"}))
         assert project["title_en"] in public and "Test the service with Welsh speakers" not in public

@@ -22,9 +22,9 @@ from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from shared import vocabulary, welsh
+from shared import language, vocabulary, welsh
 
 LANGUAGES = ("cy", "en")
 LONDON = ZoneInfo("Europe/London")
@@ -52,6 +52,11 @@ _catalogues: dict[str, NullTranslations] = {lang: _catalogue(lang) for lang in (
 N_ = vocabulary.N_
 
 
+def _escaped(value: Any) -> Any:
+    """``value`` escaped for HTML; a Welsh name stays one, to take its mutation."""
+    return welsh.Name(escape(value)) if isinstance(value, welsh.Name) else escape(value)
+
+
 def gettext_functions(lang: str) -> dict[str, Callable[..., str]]:
     """``_`` and ``ngettext`` for one language; keyword arguments fill %(name)s placeholders (a
     ``welsh.Name`` value in Welsh takes the mutation the word before it causes: "o Ddarganfod")."""
@@ -61,6 +66,11 @@ def gettext_functions(lang: str) -> dict[str, Callable[..., str]]:
 
     def gettext(message: str, **values: Any) -> str:
         text = catalogue.gettext(message)
+        if any(isinstance(value, Markup) for value in values.values()):
+            # A value already marked up (text with its language marked: ``written``) stays so, the
+            # others are escaped, and the sentence is markup: the page must not escape it again.
+            safe = {key: value if isinstance(value, Markup) else _escaped(value) for key, value in values.items()}
+            return Markup(fill(text, safe))
         return fill(text, values) if values else text
 
     def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
@@ -94,6 +104,34 @@ def localised(context: Context, record: Mapping[str, Any] | None, field: str) ->
     if value_lang != lang:
         return Markup('<bdi lang="{}">{}</bdi>').format(value_lang, value)
     return Markup("<bdi>{}</bdi>").format(value)
+
+
+ONLY_IN = {"en": N_("Written in English only"), "cy": N_("Written in Welsh only")}
+
+
+def _in_language(lang: str, value: str, value_lang: str) -> Markup:
+    """``value`` marked with its language, and, when that is not the page's, a note saying so."""
+    if not value or value_lang == lang:
+        return Markup("<bdi>{}</bdi>").format(value)
+    note = _catalogues[lang].gettext(ONLY_IN[value_lang])
+    return Markup('<bdi lang="{}">{}</bdi> <span class="app-muted">({})</span>').format(value_lang, value, note)
+
+
+@pass_context
+def localised_note(context: Context, record: Mapping[str, Any] | None, field: str) -> Markup:
+    """``localised`` for a body of text (an update): the other language's text also says it is
+    the only one there is ("Yn Saesneg yn unig")."""
+    lang = context.get("lang", "cy")
+    return _in_language(lang, *text_in(record, field, lang))
+
+
+@pass_context
+def written(context: Context, text: str | None) -> Markup:
+    """Text kept in one field whatever language it was written in (a health or phase-change
+    reason): marked with the language it is in, and a note when that is not the page's."""
+    lang = context.get("lang", "cy")
+    value = str(text or "")
+    return _in_language(lang, value, language.detect(value, default="en" if lang == "en" else "cy"))
 
 
 @pass_context
@@ -183,7 +221,8 @@ def asset(path: str) -> str:
 def template_engine() -> JinjaTemplateEngine:
     # autoescape must be set explicitly: an Environment made by hand has it off.
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-    env.filters.update(name=welsh.Name, localised=localised, localised_text=localised_text, long_date=long_date,
-                       date_time=date_time, month_year=month_year)  # fmt: skip
+    env.filters.update(name=welsh.Name, localised=localised, localised_note=localised_note, written=written,
+                       localised_text=localised_text, long_date=long_date, date_time=date_time,
+                       month_year=month_year)  # fmt: skip
     env.globals.update(switch_url=switch_url, current_account=current_account, asset=asset, in_section=in_section)
     return JinjaTemplateEngine.from_environment(env)

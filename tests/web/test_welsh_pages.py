@@ -44,3 +44,37 @@ async def test_history_and_feeds_mutate_the_phase_and_health_after_o_and_i(stack
         english_feed = ElementTree.fromstring((await visitor.get(f"/feeds/projects/{project['slug']}.atom",
                                                                  params={"lang": "en"})).text)  # fmt: skip
         assert english_feed.findtext(f"{ATOM}author/{ATOM}name") == "Centre for Digital Public Services"
+
+
+async def test_text_in_one_language_carries_its_true_lang_and_says_it_is_the_only_one(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], health="amber",
+                                   health_reason="The supplier is two weeks late.")  # fmt: skip
+    path, today = f"/api/v1/projects/{project['id']}", dt.datetime.now(dt.UTC).date().isoformat()
+    moved = await api(stack, "POST", f"{path}/phase", version=1,
+                      json={"kind": "advance", "effective": today, "reason": "Mae'r darganfod wedi gorffen."})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    for body in ({"body_en": "Met the residents' panel", "body_cy": ""},
+                 {"body_en": "", "body_cy": "Wedi cwrdd â phanel y trigolion"}):
+        posted = await api(stack, "POST", f"{path}/updates", json=body)
+        assert posted.status_code == 201, posted.text
+
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
+        welsh = words(await theirs.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
+        assert (
+            '<bdi lang="en">The supplier is two weeks late.</bdi> <span class="app-muted">(Yn Saesneg yn unig)' in welsh
+        )
+        assert '<bdi lang="en">Met the residents\' panel</bdi> <span class="app-muted">(Yn Saesneg yn unig)' in welsh
+        assert "<bdi>Wedi cwrdd â phanel y trigolion</bdi></p>" in welsh  # in the page's language: no note
+        assert "Rheswm: <bdi>Mae'r darganfod wedi gorffen.</bdi>" in welsh
+        assert 'lang="cy">The supplier' not in welsh
+        english = words(await theirs.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "<bdi>The supplier is two weeks late.</bdi></p>" in english
+        assert (
+            'Reason: <bdi lang="cy">Mae\'r darganfod wedi gorffen.</bdi> <span class="app-muted">(Written in Welsh only)'
+            in english
+        )
+        assert (
+            '<bdi lang="cy">Wedi cwrdd â phanel y trigolion</bdi> <span class="app-muted">(Written in Welsh only)'
+            in english
+        )

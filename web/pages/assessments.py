@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from shared import standards
 from shared.welsh import Name
 from web.context import Language, PageLanguage, staff_only
-from web.i18n import N_
+from web.i18n import N_, ONLY_IN
 from web.pages import labels
 from web.pages.common import (
     Errors,
@@ -38,7 +38,6 @@ from web.pages.common import (
 RATING_TAGS = {"met": "govuk-tag--green", "partly_met": "govuk-tag--yellow", "not_met": "govuk-tag--red",
                "not_assessed": "govuk-tag--grey"}  # fmt: skip
 NOT_RATED = N_("Not rated yet")
-ONLY_IN = {"en": N_("Written in English only"), "cy": N_("Written in Welsh only")}
 
 
 def gate_name(lang: Language, assessment: dict[str, Any]) -> str:

@@ -133,24 +133,28 @@ async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
             WHERE {tables.aggregates}.aggregate_seq < EXCLUDED.aggregate_seq""",
         list(changes.sequences), list(changes.sequences.values()),
     )  # fmt: skip
-    # A project's updates are seen by whoever may see the project: when a project's audience
-    # changes, all its updates follow; a newly written update takes the audience the index holds
-    # for its project now (its own event may carry an older snapshot, delivered late).
-    updates = [doc.id for doc in changes.documents if doc.kind == "update"]
+    # A project's updates and published assessments are seen by whoever may see the project: when
+    # a project's audience changes, they all follow; a newly written one takes the audience the
+    # index holds for its project now (its own event may carry an older snapshot, delivered late).
+    updates = [doc.id for doc in changes.documents if doc.kind in FOLLOW_THEIR_PROJECT]
     if moved or updates:
         await conn.execute(
             f"""UPDATE {tables.documents} u SET visibility = p.visibility, partner_id = p.partner_id
                 FROM {tables.documents} p
-                WHERE p.id = u.project_id AND p.kind = 'project' AND u.kind = 'update'
+                WHERE p.id = u.project_id AND p.kind = 'project' AND u.kind = ANY($3::text[])
                   AND (u.project_id = ANY($1::uuid[]) OR u.id = ANY($2::uuid[]))
                   AND (u.visibility <> p.visibility OR u.partner_id IS DISTINCT FROM p.partner_id)""",
-            moved, updates,
+            moved, updates, list(FOLLOW_THEIR_PROJECT),
         )  # fmt: skip
     # An update shows its project's title, whose words the project's own document brings.
     retitled = [doc for doc in changes.documents
                 if doc.kind != "update" and held.get(doc.id, _UNTITLED).titles != doc.titles]  # fmt: skip
     if retitled:
         await _write_title_words(conn, tables, retitled)
+
+
+FOLLOW_THEIR_PROJECT = ("update", "assessment")
+"""Documents whose audience is their project's, whatever their own event said."""
 
 
 class _Held(NamedTuple):

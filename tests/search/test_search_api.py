@@ -245,3 +245,26 @@ async def test_a_published_assessment_is_found_in_both_languages_by_those_who_ma
         "Library cards: assessment, Alpha to private beta"
     ]
     assert await search.titles(search.as_("lead"), q="Ann Jones") == []  # the panel's names are never indexed
+
+
+async def test_a_published_assessment_follows_its_project_when_the_project_is_withdrawn_from_public(
+    search: Search,
+) -> None:
+    project_id = uuid.uuid4()
+    await search.publish(ProjectCreated(project=snapshot(title_en="Parking permits")), aggregate_id=project_id)
+    published = await search.publish(AssessmentPublished(
+        assessment=AssessmentSnapshot(
+            project_id=project_id, from_phase="discovery", to_phase="alpha", kind="peer_review", held_on=TODAY,
+            standards_version="2024", panel=[], ratings=[], summary_en="Permits assessed", summary_cy="", status="published",
+            outcome="met", panel_outcome=None, override_reason="",
+        ), for_project=snapshot(title_en="Parking permits"),
+    ))  # fmt: skip
+    assert await search.titles({}, after=published, q="permits", kind="assessment") == [
+        "Parking permits: assessment, Discovery to alpha"
+    ]
+    withdrawn = await search.publish(
+        ProjectUpdated(project=snapshot(title_en="Parking permits", visibility="internal"), changed=["visibility"]),
+        aggregate_id=project_id, seq=2,
+    )  # fmt: skip
+    assert await search.titles({}, after=withdrawn, q="permits", kind="assessment") == []
+    assert await search.titles(search.as_("lead"), q="permits", kind="assessment") != []

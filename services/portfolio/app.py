@@ -10,7 +10,7 @@ from litestar.types import ControllerRouterHandler
 
 from services.portfolio.routes import records
 from services.portfolio.routes.assessments import AssessmentsController
-from services.portfolio.routes.milestones import MilestonesController
+from services.portfolio.routes.milestones import MilestonesController, every_milestone
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
 from shared import db, idempotency
@@ -29,6 +29,7 @@ ROUTES: list[ControllerRouterHandler] = [
     PartnersController,
     AssessmentsController,
     MilestonesController,
+    every_milestone,
     records.record_engagement,
     records.list_engagements,
     records.request_support,

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import msgspec
 
-from services.portfolio.store import Missing
+from services.portfolio.store import VISIBLE, Missing
 from shared.events import MilestoneSnapshot
+from shared.identity import Identity
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -56,6 +57,16 @@ async def update(conn: Conn, milestone_id: uuid.UUID, fields: dict[str, Any]) ->
 
 async def delete(conn: Conn, milestone_id: uuid.UUID) -> None:
     await conn.execute("DELETE FROM milestones WHERE id = $1", milestone_id)
+
+
+async def visible(conn: Conn, viewer: Identity) -> list[Stored]:
+    """Every milestone of every project the viewer may see (for the roadmap), in target order."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM milestones WHERE project_id IN (SELECT id FROM projects WHERE {VISIBLE})
+            ORDER BY target_on, created_at""",
+        viewer.role, viewer.partner_id,
+    )  # fmt: skip
+    return [_row(r) for r in rows]
 
 
 async def of_project(conn: Conn, project_id: uuid.UUID) -> list[Stored]:

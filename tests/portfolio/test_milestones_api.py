@@ -99,3 +99,20 @@ def test_a_month_target_is_due_by_its_last_day() -> None:
     assert deadline(snapshot) == dt.date(2028, 2, 29)  # a leap year
     assert not is_overdue(snapshot, dt.date(2028, 2, 29)) and is_overdue(snapshot, dt.date(2028, 3, 1))
     assert parse_target("2027-02-29") is None
+
+
+async def test_every_milestone_the_caller_may_see_in_one_list(api: Api) -> None:
+    partner = await api.partner()
+    public = (await api.project()).json()
+    private = (await api.project(partner_id=partner["id"], visibility="partner")).json()
+    for project in (public, private):
+        added = await api.client.post(f"/api/v1/projects/{project['id']}/milestones", headers=api.as_("lead"),
+                                      json={"title_en": "M", "title_cy": "M", "target": "2027-03"})  # fmt: skip
+        assert added.status_code == 201, added.text
+
+    async def seen(headers: dict[str, str]) -> set[str]:
+        return {m["project_id"] for m in (await api.client.get("/api/v1/milestones", headers=headers)).json()}
+
+    assert await seen({}) == {public["id"]}
+    assert await seen(api.as_("partner", partner_id=uuid.UUID(partner["id"]))) == {public["id"], private["id"]}
+    assert await seen(api.as_("lead")) >= {public["id"], private["id"]}

@@ -13,6 +13,7 @@ from web.pages import (
     partners,
     project_forms,
     projects,
+    roadmap,
     search,
     support,
 )
@@ -31,5 +32,6 @@ ROUTES = [
     admin.list_accounts, admin.invite, admin.deliveries, admin.missing_translations,
     info.accessibility,
     *follow.ROUTES,
+    roadmap.roadmap_page,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

@@ -18,6 +18,13 @@ from shared.requests import Caller, Connection, ExpectedVersion, staff_only
 ONE = "/{project_id:uuid}/milestones/{milestone_id:uuid}"
 
 
+@get("/api/v1/milestones", tags=["milestones"])
+async def every_milestone(identity: Caller, conn: Connection) -> list[Milestone]:
+    """The milestones of every project the caller may see, in target order (for the roadmap)."""
+    day = today()
+    return [milestones.reply(i, s, v, day) for i, s, v in await milestone_store.visible(conn, identity)]
+
+
 class MilestonesController(Controller):
     path = "/api/v1/projects"
     tags = ["milestones"]  # noqa: RUF012  (Litestar declares it as an instance attribute)

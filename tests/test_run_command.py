@@ -181,3 +181,17 @@ async def test_migrate_applies_every_services_migrations_the_webs_included(serve
         assert {s.name for s in SERVICES} == {"portfolio", "search", "notifier", "web"}
     finally:
         await drop_database(admin_dsn, dsn)
+
+
+def test_a_listing_piped_into_a_reader_that_has_gone_ends_quietly(database_url: str, tmp_path: Path) -> None:
+    # `cdps partners list | head -1`: head leaves after its line, and the rest has nowhere to go.
+    # A pipe whose reading end is closed before the command starts makes that certain, not a race.
+    env = dict(os.environ, DATABASE_URL=database_url, CDPS_DATA_DIR=str(tmp_path))
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        result = subprocess.run([sys.executable, "-m", "cdps", "partners", "list"], env=env, stdout=writing,
+                                stderr=subprocess.PIPE, text=True, timeout=120)  # fmt: skip
+    finally:
+        os.close(writing)
+    assert result.stderr == "" and result.returncode == 0

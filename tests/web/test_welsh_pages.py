@@ -4,6 +4,7 @@ before them on the pages and in the feeds, and the Welsh feed is signed in Welsh
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from xml.etree import ElementTree
 
@@ -78,3 +79,25 @@ async def test_text_in_one_language_carries_its_true_lang_and_says_it_is_the_onl
             '<bdi lang="cy">Wedi cwrdd â phanel y trigolion</bdi> <span class="app-muted">(Written in Welsh only)'
             in english
         )
+
+
+async def test_triage_puts_a_request_into_the_summary_of_the_language_it_was_written_in(stack: Stack) -> None:
+    needs = {"cy": "Hoffem gael cyngor ar sut i brofi ein ffurflenni gyda siaradwyr Cymraeg.",
+             "en": "We would like advice on testing our forms with Welsh speakers."}  # fmt: skip
+    organisation = f"Cyngor Cymuned {uuid.uuid4().hex[:8]}"
+    async with browser(stack) as visitor:
+        for written_in, need in needs.items():
+            sent = await visitor.post("/support", {"organisation": f"{organisation} {written_in}", "contact_name": "Nia",
+                                                   "contact_email": "nia@example.org", "language": "both", "need": need,
+                                                   "urgency": "low"}, params={"lang": "cy"})  # fmt: skip
+            assert sent.status_code == 303, sent.text
+    async with browser(stack, "lead") as lead:
+        queue = await lead.get("/support/requests", params={"lang": "cy"})
+        for written_in, need in needs.items():
+            match = re.search(r'href="/support/requests/([0-9a-f-]+)">' + re.escape(f"{organisation} {written_in}"),
+                              queue.text)  # fmt: skip
+            assert match, queue.text
+            form = words(await lead.get(f"/support/requests/{match[1]}", params={"lang": "cy"}))
+            other = "en" if written_in == "cy" else "cy"
+            assert re.search(rf'name="summary_{written_in}"[^>]*>\s*{re.escape(need)}\s*</textarea>', form), form
+            assert re.search(rf'name="summary_{other}"[^>]*>\s*</textarea>', form)

@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from shared import language
 from web.context import Language, PageLanguage, staff_only
 from web.pages import labels, validation
 from web.pages.common import (
@@ -100,8 +101,11 @@ async def triage_page(
 @get("/support/requests/{request_id:uuid}", guards=[staff_only])
 async def triage_form(request: HxRequest, lang: PageLanguage, request_id: FromPath[uuid.UUID]) -> Template:
     support = await find_request(request, request_id)
-    values = {name: "" for name in TRIAGE_FIELDS} | {"kind": "discovery_support", "summary_en": support["need"],
-                                                    "started_on": date_parts(today())}  # fmt: skip
+    # The need starts the summary in the language it was written in (the language the asker chose
+    # for replies may differ: a Welsh speaker may write in English).
+    written_in = language.detect(support["need"], default="en" if support.get("language") == "en" else "cy")
+    values = {name: "" for name in TRIAGE_FIELDS} | {"kind": "discovery_support", "started_on": date_parts(today()),
+                                                    f"summary_{written_in}": support["need"]}  # fmt: skip
     return await triage_page(request, lang, support, values, Errors())
 
 

@@ -42,3 +42,16 @@ def test_the_readme_settings_table_names_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
     assert {name for name in VARIABLES if f"`{name}`" not in table} == set()
+
+
+def test_every_module_and_folder_the_readme_layout_names_exists() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("## Layout") :].split("```")[1]
+    folder, missing = Path(), []
+    for line in block.splitlines():
+        if line and not line[0].isspace():  # a folder's line; the indented ones below continue it
+            folder, line = Path(line.split()[0]), line.split(maxsplit=1)[1] if " " in line.strip() else ""
+        # module.py or folder/, not part of a path (/api/v1) or of a pair of words (Welsh/English)
+        names = re.findall(r"(?<![/\w])\w+(?:\.py|/)(?!\w)", line)
+        missing += [str(folder / name) for name in names if not (ROOT / folder / name).exists()]
+    assert missing == []

@@ -13,7 +13,7 @@ import httpx
 from litestar import Request, Response, route
 from litestar.datastructures import State
 
-from shared.http import ErrorBody, Unauthorised, api_error_handler
+from shared.http import RETRY_AFTER_SECONDS, ErrorBody, Unauthorised, api_error_handler
 from web.context import Viewer, service_headers
 
 OWNERS = {
@@ -25,7 +25,7 @@ OWNERS = {
 """The service answering each resource under /api/v1/ (tests/test_gateway.py checks every one is here)."""
 FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "idempotency-key", "accept")
 FORWARDED_RESPONSE_HEADERS = (
-    "content-type", "etag", "location", "x-event-position", "content-disposition", "idempotent-replayed",
+    "content-type", "etag", "location", "x-event-position", "content-disposition", "idempotent-replayed", "retry-after",
 )
 PREFIX = "/api/v1/"
 
@@ -87,6 +87,6 @@ async def gateway(request: Request[Any, Any, Any], state: State, account: Viewer
     except httpx.HTTPError:
         body = ErrorBody(status=503, message_en=f"The {owner} service is not available",
                          message_cy=f"Nid yw'r gwasanaeth {owner} ar gael")  # fmt: skip
-        return Response(body, status_code=503)
+        return Response(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     kept = {k: v for k, v in upstream.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
     return Response(upstream.content, status_code=upstream.status_code, headers=kept)

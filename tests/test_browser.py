@@ -335,7 +335,7 @@ ADMIN_PAGES = [
     # the pages emails open
     "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link", "/subscriptions/manage?{manage}",
     "/follow/projects/{project}", "/follow/partners/{partner}", "/follow/portfolio", "/account/subscriptions",
-    "/roadmap",
+    "/roadmap", "/projects/{project}/milestones/new",
     # assessments at the gates
     "/gates", "/assessments/{assessment}", "/assessments/new?project={project}", "/assessments/{assessment}/standards/1",
     "/assessments/{assessment}/check",

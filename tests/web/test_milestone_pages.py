@@ -1,11 +1,13 @@
-"""A project page lists its milestones, in Welsh or English; only staff see which are overdue."""
+"""A project page lists its milestones, in Welsh or English; only staff see which are overdue, and
+staff add, mark done and remove them with forms that work without JavaScript."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from tests.stack import Stack
-from tests.web.pages_helpers import api, browser, create_project, words
+from tests.web.pages_helpers import api, browser, create_project, field_errors, summary_links, words
 
 
 async def test_a_project_page_lists_its_milestones_and_flags_the_overdue_ones_for_staff(stack: Stack) -> None:
@@ -26,3 +28,34 @@ async def test_a_project_page_lists_its_milestones_and_flags_the_overdue_ones_fo
     async with browser(stack, "lead") as lead:
         staff = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
         assert "Overdue" in staff
+
+
+async def test_a_lead_adds_marks_done_and_removes_a_milestone_with_forms(stack: Stack) -> None:
+    project = await create_project(stack)
+    form = f"/projects/{project['id']}/milestones/new"
+    async with browser(stack, "lead") as lead:
+        shown = await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        assert f'href="{form}"' in shown.text
+        wrong = await lead.post(form, {"title_en": "", "target-month": "13", "target-year": "2027"}, params={"lang": "cy"})
+        assert wrong.status_code == 422
+        assert summary_links(wrong.text) == ["title_cy", "title_en", "target-day"]  # a date's link goes to its day
+        assert field_errors(wrong.text) == ["title_cy", "title_en", "target"]
+        assert "Rhowch fis a blwyddyn go iawn" in words(wrong)
+        added = await lead.post(form, {"title_cy": "Yn barod ar gyfer beta", "title_en": "Ready for beta",
+                                       "target-month": "5", "target-year": "2027", "gate": "private_beta"})  # fmt: skip
+        assert added.status_code == 303 and added.headers["location"].endswith("?done=milestone")
+        page = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "Ready for beta" in page and "May 2027" in page and "Prepares the gate to Private beta" in page
+        [(milestone_id, version)] = re.findall(
+            rf'action="/projects/{project["id"]}/milestones/([0-9a-f-]+)/done"[^>]*>.*?name="version" value="(\d+)"', page
+        )
+        path = f"/projects/{project['id']}/milestones/{milestone_id}"
+        stale = await lead.post(f"{path}/remove", {"version": "9"}, form=f"/projects/{project['slug']}")
+        assert stale.status_code == 303 and "done=" not in stale.headers["location"]  # changed meanwhile: kept
+        done = await lead.post(f"{path}/done", {"version": version}, form=f"/projects/{project['slug']}")
+        assert done.headers["location"].endswith("?done=milestone_done")
+        page = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "Done" in page and f"{path}/done" not in page
+        removed = await lead.post(f"{path}/remove", {"version": str(int(version) + 1)}, form=f"/projects/{project['slug']}")
+        assert removed.headers["location"].endswith("?done=milestone_removed")
+        assert "Ready for beta" not in words(await lead.get(f"/projects/{project['slug']}"))

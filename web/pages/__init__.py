@@ -10,6 +10,7 @@ from web.pages import (
     follow,
     gates,
     info,
+    milestone_forms,
     partners,
     project_forms,
     projects,
@@ -33,5 +34,6 @@ ROUTES = [
     info.accessibility,
     *follow.ROUTES,
     roadmap.roadmap_page,
+    *milestone_forms.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

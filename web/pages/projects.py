@@ -42,6 +42,9 @@ DONE = {
     "phase": N_("The project's phase has been changed."),
     "health": N_("The project's health has been changed."),
     "update": N_("Your update has been posted."),
+    "milestone": N_("The milestone has been added."),
+    "milestone_done": N_("The milestone has been marked as done."),
+    "milestone_removed": N_("The milestone has been removed."),
 }
 
 

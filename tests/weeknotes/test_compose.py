@@ -55,7 +55,8 @@ def test_the_summary_line_counts_what_happened() -> None:
 
 def test_a_missing_translation_is_flagged_for_staff_and_marked_in_the_text() -> None:
     note = compose(WEEK, week_events())
-    assert [(item_id[-4:], lang) for item_id, lang in note.missing] == [("03ed", "cy")]
+    # the update written in English only, and two reasons (one field each) that were written in English
+    assert [(item_id[-4:], lang) for item_id, lang in note.missing] == [("03ea", "cy"), ("03ec", "cy"), ("03ed", "cy")]
     assert "(yn Saesneg yn unig)" in markdown(note, "cy", web_base=SITE)
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from shared import vocabulary, welsh
+from shared import language, vocabulary, welsh
 from shared.vocabulary import CHALLENGE_AREAS, HEALTH, NO_CHALLENGE_AREA, PHASES
 
 Language = Literal["cy", "en"]
@@ -91,6 +91,12 @@ def _said(en: str, cy: str) -> dict[str, str]:
     return {"said_en": en.strip(), "said_cy": cy.strip()}
 
 
+def _reason(reason: str) -> dict[str, str]:
+    """A reason, kept in one field: shown as said in the language it was written in (and marked as
+    in that language only in the other weeknote)."""
+    return _said(reason, "") if language.detect(reason) == "en" else _said("", reason)
+
+
 def _item(event: WeekEvent) -> Item | None:
     data = event.data
     if event.type == "portfolio.project.created":
@@ -103,18 +109,18 @@ def _item(event: WeekEvent) -> Item | None:
         if kind == "stop":
             stopped_cy = f"Ataliwyd yn y cam {from_cy}."
             return Item(id=event.id, kind="phase", text_en=f"Stopped in {from_en}.", text_cy=stopped_cy,
-                        **_said(reason, reason))  # fmt: skip
+                        **_reason(reason))  # fmt: skip
         if kind in ("pause", "resume", "reopen"):
             words = {"pause": ("Paused.", "Wedi'i roi ar saib."), "resume": ("Resumed.", "Wedi ailddechrau."),
                      "reopen": ("Reopened.", "Wedi'i ailagor.")}[kind]  # fmt: skip
-            return Item(id=event.id, kind="phase", text_en=words[0], text_cy=words[1], **_said(reason, reason))
+            return Item(id=event.id, kind="phase", text_en=words[0], text_cy=words[1], **_reason(reason))
         return Item(id=event.id, kind="phase", text_en=f"Moved from {from_en} to {to_en}.",
-                    text_cy=f"Symudodd o'r cam {from_cy} i'r cam {to_cy}.", **_said(reason, reason))  # fmt: skip
+                    text_cy=f"Symudodd o'r cam {from_cy} i'r cam {to_cy}.", **_reason(reason))  # fmt: skip
     if event.type == "portfolio.project.health_changed":
         to_en, to_cy = _in_sentence(HEALTH, data["to_health"], "en"), _in_sentence(HEALTH, data["to_health"], "cy")
         reason = data.get("reason", "")
         return Item(id=event.id, kind="health", text_en=f"Health is now {to_en}.",
-                    text_cy=f"Mae'r iechyd bellach {welsh.predicative(to_cy)}.", **_said(reason, reason))  # fmt: skip
+                    text_cy=f"Mae'r iechyd bellach {welsh.predicative(to_cy)}.", **_reason(reason))  # fmt: skip
     if event.type == "portfolio.assessment.published":
         assessment = data["assessment"]
         langs: tuple[Language, ...] = ("en", "cy")

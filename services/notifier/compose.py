@@ -17,6 +17,7 @@ from services.notifier import domain
 from services.notifier.domain import RHYTHMS, ROLES, Lang, Language, pick
 from services.notifier.links import LinkClaims, Links
 from services.notifier.rendering import Templates
+from shared import language
 from shared.events import (
     AssessmentPublished,
     EngagementRecorded,
@@ -54,6 +55,20 @@ class Email(msgspec.Struct, frozen=True, kw_only=True):
     content_language: str
 
 
+_ONLY_IN = {("cy", "en"): "Yn Saesneg yn unig", ("en", "cy"): "Written in Welsh only"}
+"""The note beside text people wrote in the other language only, by (reader's, text's) language."""
+
+
+def _written(field: str, text: str, written_in: Lang, lang: Lang) -> Context:
+    """``field``'s language (for ``lang=``) and, if it is not the reader's, the note that says so."""
+    return {f"{field}_lang": written_in, f"{field}_only": _ONLY_IN.get((lang, written_in), "") if text else ""}
+
+
+def _reason(reason: str, lang: Lang) -> Context:
+    """A reason, kept in one field: in the language it was written in, which is told from its text."""
+    return {"reason": reason} | _written("reason", reason, language.detect(reason, default=lang), lang)
+
+
 def _names(payload: Payload, kind: str, lang: Lang) -> str:
     names = (payload.get("names") or {}).get(kind)
     return pick(names["en"], names["cy"], lang) if names else ""
@@ -83,17 +98,20 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
     if isinstance(event, ProjectPhaseChanged):
         return template, _project(event, payload, lang, links) | {
             "change": name(PHASE_CHANGES, event.kind, lang), "from_phase": name(PHASES, event.from_phase, lang),
-            "to_phase": name(PHASES, event.to_phase, lang), "reason": event.reason,
-            "effective": long_date(event.effective, lang), "assessment_url": event.assessment_url or "",
+            "to_phase": name(PHASES, event.to_phase, lang), "effective": long_date(event.effective, lang),
+            "assessment_url": event.assessment_url or "", **_reason(event.reason, lang),
         }  # fmt: skip
     if isinstance(event, ProjectHealthChanged):
         return template, _project(event, payload, lang, links) | {
             "from_health": name(HEALTH, event.from_health, lang), "to_health": name(HEALTH, event.to_health, lang),
-            "reason": event.reason,
+            **_reason(event.reason, lang),
         }  # fmt: skip
     if isinstance(event, ProjectUpdatePosted):
+        body = pick(event.body_en, event.body_cy, lang)
+        other: Lang = "en" if lang == "cy" else "cy"
+        body_lang = lang if (event.body_cy if lang == "cy" else event.body_en).strip() else other
         return template, _project(event, payload, lang, links) | {
-            "posted_on": long_date(event.posted_on, lang), "body": pick(event.body_en, event.body_cy, lang),
+            "posted_on": long_date(event.posted_on, lang), "body": body, **_written("body", body, body_lang, lang),
         }  # fmt: skip
     if isinstance(event, AssessmentPublished):
         now, assessed = event.assessment, event.for_project

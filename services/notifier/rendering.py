@@ -24,10 +24,13 @@ _PROJECT = {"title", "summary", "phase", "state", "health", "partner", "project_
 EMAILS: dict[str, frozenset[str]] = {
     "project_created": frozenset(_PROJECT),
     "project_phase_changed": frozenset(
-        _PROJECT | {"change", "from_phase", "to_phase", "reason", "effective", "assessment_url"}
+        _PROJECT | {"change", "from_phase", "to_phase", "reason", "reason_lang", "reason_only", "effective",
+                    "assessment_url"}
     ),
-    "project_health_changed": frozenset(_PROJECT | {"from_health", "to_health", "reason"}),
-    "project_update_posted": frozenset(_PROJECT | {"posted_on", "body"}),
+    "project_health_changed": frozenset(
+        _PROJECT | {"from_health", "to_health", "reason", "reason_lang", "reason_only"}
+    ),
+    "project_update_posted": frozenset(_PROJECT | {"posted_on", "body", "body_lang", "body_only"}),
     "assessment_published": frozenset(
         {"title", "partner", "project_url", "gate", "assessment_kind", "held_on", "outcome", "report_url",
          "unsubscribe_url"}

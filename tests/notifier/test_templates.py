@@ -14,7 +14,7 @@ import pytest
 from services.notifier.app import create_app
 from services.notifier.compose import Composer
 from services.notifier.config import TEMPLATES
-from services.notifier.domain import ONE_OFF
+from services.notifier.domain import ONE_OFF, Lang
 from services.notifier.links import Links
 from services.notifier.rendering import EMAILS, Templates
 from services.notifier.sender import build_message
@@ -71,14 +71,14 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
             to_state="active", effective=dt.date(2025, 3, 3), reason="Discovery report accepted",
             assessment="met", assessment_url="https://example.org/assessment",
         )),
-        ["wedi symud ymlaen", "Darganfod", "Alffa", "3 Mawrth 2025", "Discovery report accepted",
+        ["wedi symud ymlaen", "Darganfod", "Alffa", "3 Mawrth 2025", "Discovery report accepted (Yn Saesneg yn unig)",
          "https://example.org/assessment"],
         ["moved forward", "Discovery", "Alpha", "3 March 2025", "Discovery report accepted",
          "https://example.org/assessment"],
     ),
     "project_health_changed": (
         notice(ProjectHealthChanged(project=PROJECT, from_health="green", to_health="red", reason="No funding")),
-        ["statws iechyd newydd – Coch", "Gwyrdd", "No funding"],
+        ["statws iechyd newydd – Coch", "Gwyrdd", "No funding (Yn Saesneg yn unig)"],
         ["health now Red", "Green", "No funding"],
     ),
     "project_update_posted": (
@@ -220,6 +220,27 @@ def test_a_welsh_only_email_has_no_english_and_a_sign_in_email_has_no_unsubscrib
         assert signin.unsubscribe_url is None
         assert "List-Unsubscribe" not in build_message(signin, delivery_id=uuid.uuid4(), recipient="a@b.example",
                                                        from_address="a@b.example")  # fmt: skip
+
+
+def test_text_written_in_one_language_carries_its_lang_and_a_note_in_the_other_languages_email() -> None:
+    english_only = notice(ProjectUpdatePosted(project=PROJECT, update_id=uuid.uuid4(), posted_on=dt.date(2025, 6, 1),
+                                              body_en="Met the residents' panel.", body_cy=""))  # fmt: skip
+    welsh = COMPOSER.compose(template="project_update_posted", language="cy", payload=english_only,
+                             recipient="ann@example.org", subscription_id=uuid.uuid4())  # fmt: skip
+    assert "Met the residents' panel.\n(Yn Saesneg yn unig)" in welsh.text
+    assert '<p lang="en" style="white-space:pre-line;">Met the residents&#39; panel.</p>' in welsh.html
+    assert "(Yn Saesneg yn unig)" in welsh.html
+    reason = notice(ProjectHealthChanged(project=PROJECT, from_health="green", to_health="amber",
+                                         reason="Mae'r cyflenwr bythefnos yn hwyr."))  # fmt: skip
+    langs: list[tuple[Lang, str]] = [("en", " (Written in Welsh only)"), ("cy", "")]
+    for lang, note in langs:
+        email = COMPOSER.compose(template="project_health_changed", language=lang, payload=reason,
+                                 recipient="ann@example.org", subscription_id=uuid.uuid4())  # fmt: skip
+        assert f"Mae'r cyflenwr bythefnos yn hwyr.{note}\n" in email.text
+        assert f'<dd lang="cy" style="margin:0 0 8px;">Mae&#39;r cyflenwr bythefnos yn hwyr.{note}</dd>' in email.html
+    both = COMPOSER.compose(template="project_update_posted", language="both", payload=UPDATE,
+                            recipient="ann@example.org", subscription_id=uuid.uuid4())  # fmt: skip
+    assert "yn unig" not in both.text and "only" not in both.text  # both languages written: no note
 
 
 def test_html_emails_escape_what_people_typed() -> None:

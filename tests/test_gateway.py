@@ -65,3 +65,15 @@ async def test_a_script_told_a_service_is_unavailable_is_told_when_to_try_again(
         app.state.http = upstream
         answered = await client.get("/api/v1/projects", headers=token)
     assert answered.status_code == 503 and answered.headers["retry-after"] == "7"
+
+
+async def test_a_search_through_the_gateway_says_whether_the_index_had_caught_up(
+    gateway: tuple[httpx.AsyncClient, dict[str, str], Litestar],
+) -> None:
+    # search?after=<id>:<seq> waits a bounded time for a write; the script must learn if it ran out.
+    client, token, app = gateway
+    behind = httpx.MockTransport(lambda request: httpx.Response(200, headers={"X-Index-Caught-Up": "false"}, json={}))
+    async with httpx.AsyncClient(transport=behind) as upstream:
+        app.state.http = upstream
+        answered = await client.get("/api/v1/search", params={"q": "forms", "after": "x:1"}, headers=token)
+    assert answered.headers["x-index-caught-up"] == "false"

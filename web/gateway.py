@@ -26,6 +26,7 @@ OWNERS = {
 FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "idempotency-key", "accept")
 FORWARDED_RESPONSE_HEADERS = (
     "content-type", "etag", "location", "x-event-position", "content-disposition", "idempotent-replayed", "retry-after",
+    "x-index-caught-up",
 )
 PREFIX = "/api/v1/"
 

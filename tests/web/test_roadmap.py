@@ -1,9 +1,11 @@
 """The roadmap: a pure rule puts each project in one column (its properties, with hypothesis), and
-the page shows the columns, in Welsh or English, filtered by partner and challenge area."""
+the page shows the columns, in Welsh or English, filtered by partner and challenge area, and as a CSV."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import uuid
 from typing import Any
 
@@ -101,3 +103,9 @@ async def test_the_roadmap_page_shows_each_project_in_its_column_and_filters(sta
         assert "Map ffordd" in cloud and soon["title_cy"] in cloud and far["title_cy"] not in cloud
         everyone = await visitor.get("/roadmap", params={"partner": str(uuid.uuid4())})
         assert everyone.status_code == 200
+        sheet = await visitor.get("/roadmap.csv", params={"partner": partner["id"]})
+        assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(sheet.text)))
+        assert {(r["column"], r["project_slug"]) for r in rows} == {("now", soon["slug"]), ("later", far["slug"])}
+        assert {r["next_milestone_cy"] for r in rows} == {f"Nod {dt.datetime.now(dt.UTC).date().isoformat()}",
+                                                            f"Nod {in_a_year}"}  # fmt: skip

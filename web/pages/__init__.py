@@ -33,7 +33,7 @@ ROUTES = [
     admin.list_accounts, admin.invite, admin.deliveries, admin.missing_translations,
     info.accessibility,
     *follow.ROUTES,
-    roadmap.roadmap_page,
+    roadmap.roadmap_page, roadmap.roadmap_csv,
     *milestone_forms.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

@@ -18,6 +18,7 @@ from litestar.params import FromPath
 
 from shared import vocabulary, welsh
 from web.context import PageLanguage
+from web.i18n import text_in
 from web.pages import validation
 from web.pages.common import HxRequest
 
@@ -50,6 +51,8 @@ class Entry:
     at: dt.datetime
     link: str
     text: str
+    text_lang: str = ""
+    """The language ``text`` is in, when it is not the feed's (written in the other language only)."""
 
 
 def pick(record: dict[str, Any], field: str, lang: str) -> str:
@@ -61,9 +64,9 @@ def pick(record: dict[str, Any], field: str, lang: str) -> str:
 def words(lang: str) -> dict[str, str]:
     if lang == "cy":
         return {"update": "Diweddariad", "created": "Prosiect newydd", "moved": "Wedi symud", "to": "i", "phase": "Cam",
-                "author": "Canolfan Gwasanaethau Cyhoeddus Digidol"}  # fmt: skip
+                "author": "Canolfan Gwasanaethau Cyhoeddus Digidol", "only": "Yn Saesneg yn unig"}  # fmt: skip
     return {"update": "Update", "created": "New project", "moved": "Moved", "to": "to", "phase": "Phase",
-            "author": "Centre for Digital Public Services"}  # fmt: skip
+            "author": "Centre for Digital Public Services", "only": "Written in Welsh only"}  # fmt: skip
 
 
 async def project_entries(request: HxRequest, project: dict[str, Any], timelines: list[dict[str, Any]], lang: str,
@@ -73,8 +76,10 @@ async def project_entries(request: HxRequest, project: dict[str, Any], timelines
     entries = []
     for update in await public_get(request, f"/api/v1/projects/{project['id']}/updates") or []:
         posted = dt.datetime.combine(dt.date.fromisoformat(update["posted_on"]), dt.time(12), dt.UTC)
-        entries.append(Entry(f"urn:uuid:{update['id']}", f"{said['update']}: {title}", posted, link,
-                             pick(update, "body", lang)))  # fmt: skip
+        body, body_lang = text_in(update, "body", lang)
+        only = f" ({said['only']})" if body_lang != lang else ""  # the note is in the feed's language: the title's
+        entries.append(Entry(f"urn:uuid:{update['id']}", f"{said['update']}: {title}{only}", posted, link, body,
+                             body_lang if only else ""))  # fmt: skip
     for change in timelines:
         if change["project_id"] != str(project["id"]):
             continue
@@ -106,13 +111,14 @@ def atom(*, feed_id: str, title: str, self_link: str, page_link: str, lang: str,
         f"<author><name>{words(lang)['author']}</name></author>",
     ]
     for entry in entries:
+        text_lang = f' xml:lang="{entry.text_lang}"' if entry.text_lang else ""
         parts += [
             "<entry>",
             f"<title>{escape(entry.title)}</title>",
             f"<id>{escape(entry.id)}</id>",
             f'<link rel="alternate" type="text/html" href="{escape(entry.link, attr)}"/>',
             f"<updated>{entry.at.isoformat()}</updated>",
-            f'<content type="text">{escape(entry.text)}</content>',
+            f'<content type="text"{text_lang}>{escape(entry.text)}</content>',
             "</entry>",
         ]
     parts.append("</feed>")

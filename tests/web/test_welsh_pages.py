@@ -12,6 +12,7 @@ from tests.stack import Stack
 from tests.web.pages_helpers import api, browser, create_partner, create_project, words
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 async def test_history_and_feeds_mutate_the_phase_and_health_after_o_and_i(stack: Stack) -> None:
@@ -80,6 +81,17 @@ async def test_text_in_one_language_carries_its_true_lang_and_says_it_is_the_onl
             in english
         )
 
+
+    async with browser(stack) as visitor:
+        feed = ElementTree.fromstring((await visitor.get(f"/feeds/projects/{project['slug']}.atom",
+                                                         params={"lang": "cy"})).text)  # fmt: skip
+        marked = {}
+        for entry in feed.iter(f"{ATOM}entry"):
+            content = entry.find(f"{ATOM}content")
+            assert content is not None
+            marked[content.text] = (entry.findtext(f"{ATOM}title"), content.get(XML_LANG))
+        assert marked["Met the residents' panel"] == (f"Diweddariad: {project['title_cy']} (Yn Saesneg yn unig)", "en")
+        assert marked["Wedi cwrdd â phanel y trigolion"] == (f"Diweddariad: {project['title_cy']}", None)
 
 async def test_triage_puts_a_request_into_the_summary_of_the_language_it_was_written_in(stack: Stack) -> None:
     needs = {"cy": "Hoffem gael cyngor ar sut i brofi ein ffurflenni gyda siaradwyr Cymraeg.",

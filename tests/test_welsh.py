@@ -4,6 +4,9 @@ undoes what this applies)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -112,3 +115,17 @@ def test_a_capital_stays_a_capital(word: str, trigger: str) -> None:
 @given(st.text(alphabet="PTCBDGM", min_size=2, max_size=5), st.sampled_from(["soft", "nasal", "aspirate"]))
 def test_acronyms_never_mutate(acronym: str, mutation: Mutation) -> None:
     assert mutate(acronym, mutation) == acronym
+
+
+_EMAILS = Path(__file__).parent.parent / "services/notifier/templates/email"
+_NEVER_MUTATE = {"period_start", "period_end", "posted_on", "effective", "held_on", "email", "link"}
+"""Placeholders that are dates, numbers or addresses: nothing in them takes a mutation."""
+
+
+@pytest.mark.parametrize("path", sorted(_EMAILS.glob("*/cy.*")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_welsh_email_puts_a_name_straight_after_a_word_that_would_mutate_it(path: Path) -> None:
+    # A template cannot mutate what it is given ("am {{ title }}" would need "am Gyngor..."): it is
+    # written so none is needed ("am y prosiect {{ title }}", "ynghylch {{ target }}").
+    triggers = "|".join(re.escape(word) for word in TRIGGERS)
+    found = re.findall(rf"(?<![\w'])(?:{triggers}) \{{\{{ ?(\w+)", path.read_text(encoding="utf-8"), re.IGNORECASE)
+    assert set(found) <= _NEVER_MUTATE, found

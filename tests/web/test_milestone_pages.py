@@ -50,12 +50,24 @@ async def test_a_lead_adds_marks_done_and_removes_a_milestone_with_forms(stack: 
             rf'action="/projects/{project["id"]}/milestones/([0-9a-f-]+)/done"[^>]*>.*?name="version" value="(\d+)"', page
         )
         path = f"/projects/{project['id']}/milestones/{milestone_id}"
+        opened = await lead.get(f"{path}/edit", params={"lang": "en"})
+        assert opened.status_code == 200 and 'value="Ready for beta"' in opened.text and 'value="5"' in opened.text
+        edited = await lead.post(f"{path}/edit", {"title_cy": "Yn barod ar gyfer beta", "title_en": "Ready for beta",
+                                                 "target-day": "14", "target-month": "6", "target-year": "2027",
+                                                 "gate": "private_beta", "version": version}, form=f"{path}/edit")  # fmt: skip
+        assert edited.status_code == 303 and edited.headers["location"].endswith("?done=milestone_edited")
+        late = await lead.post(f"{path}/edit", {"title_cy": "Hwyr", "title_en": "Late", "target-month": "7",
+                                               "target-year": "2027", "version": version}, form=f"{path}/edit")  # fmt: skip
+        assert late.status_code == 422 and "Someone else changed this milestone" in words(late)
+        assert "14 June 2027" in words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        version = str(int(version) + 1)
         stale = await lead.post(f"{path}/remove", {"version": "9"}, form=f"/projects/{project['slug']}")
         assert stale.status_code == 303 and "done=" not in stale.headers["location"]  # changed meanwhile: kept
         done = await lead.post(f"{path}/done", {"version": version}, form=f"/projects/{project['slug']}")
         assert done.headers["location"].endswith("?done=milestone_done")
         page = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
         assert "Done" in page and f"{path}/done" not in page
-        removed = await lead.post(f"{path}/remove", {"version": str(int(version) + 1)}, form=f"/projects/{project['slug']}")
+        removed = await lead.post(f"{path}/remove", {"version": str(int(version) + 1)},
+                                  form=f"/projects/{project['slug']}")  # fmt: skip
         assert removed.headers["location"].endswith("?done=milestone_removed")
         assert "Ready for beta" not in words(await lead.get(f"/projects/{project['slug']}"))

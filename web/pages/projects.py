@@ -44,6 +44,7 @@ DONE = {
     "update": N_("Your update has been posted."),
     "milestone": N_("The milestone has been added."),
     "milestone_done": N_("The milestone has been marked as done."),
+    "milestone_edited": N_("The milestone has been changed."),
     "milestone_removed": N_("The milestone has been removed."),
 }
 

@@ -44,7 +44,7 @@ class Inbox:
         async def arrived() -> list[EmailMessage]:
             return [m for m in self.messages if m["To"] == recipient and subject in str(m["Subject"])]
 
-        return await eventually(arrived)
+        return await eventually(arrived, timeout=30)  # through four services and a stream, on a busy machine
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message: Any = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
@@ -108,6 +108,7 @@ async def stack(
         CDPS_NAMESPACE=namespace,
         CDPS_LOG_FORMAT="json",
         CDPS_RELAY_POLL_SECONDS="0.2",
+        CDPS_SMTP_RATE="1000",  # the session's journeys share one notifier: 5/s pacing queued their emails
         **{f"CDPS_{name.upper()}_PORT": str(port) for name, port in ports.items()},
     )
     settings = Settings(

@@ -361,13 +361,19 @@ async def _milestones(
     await _backdate(conn, upcoming_milestone.id, min(today, start + dt.timedelta(days=60)))
 
 
+HEALTH_REASONS = ("Aros am gyflenwr", "Waiting on a supplier", "Mae angen rhagor o ymchwil gyda defnyddwyr",
+                  "The hosting contract is not signed yet")  # fmt: skip
+
+
 async def _post_update(
     conn: asyncpg.Connection, rng: random.Random, project_id: uuid.UUID, day: dt.date, lead: Actor
 ) -> None:
     en, cy = rng.choice(UPDATES)
     n = rng.randint(5, 15)
     health = rng.choices(["green", "amber", "red"], weights=[6, 3, 1])[0]
-    reason = "" if health == "green" else "Waiting on a supplier / Aros am gyflenwr"
+    # A reason is one field, written in one language: the pages mark an English one on a Welsh page
+    # (and a Welsh one on an English page) as in that language only.
+    reason = "" if health == "green" else HEALTH_REASONS[n % len(HEALTH_REASONS)]
     update = NewUpdate(body_en=en.format(n=n), body_cy=cy.format(n=n), posted_on=day, health=health,  # type: ignore[arg-type]
                        health_reason=reason)  # fmt: skip
     await commands.post_update(conn, lead, project_id, update, today=day)

@@ -7,6 +7,7 @@ import datetime as dt
 import asyncpg
 
 from services.portfolio.demo import seed_demo
+from shared.language import detect
 
 
 async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_history(database_url: str) -> None:
@@ -34,6 +35,9 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         assert await conn.fetchval("SELECT count(*) FROM assessment_actions WHERE state = 'open' AND due_on < $1",
                                    today) >= 1  # some are overdue  # fmt: skip
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE title_cy = '' OR summary_cy = ''") == 0
+        reasons = {r["health_reason"] for r in await conn.fetch("SELECT DISTINCT health_reason FROM projects")}
+        # one field each, in one language: Welsh and English ones, none with both run together
+        assert {detect(reason) for reason in reasons if reason} == {"cy", "en"} and not any("/" in r for r in reasons)
         unnamed = await conn.fetchval(  # every lead is a person with a name, so pages name them
             "SELECT count(*) FROM projects WHERE lead_id IS NULL OR lead_id NOT IN "
             "(SELECT id::text FROM people WHERE kind = 'lead')"

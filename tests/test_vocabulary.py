@@ -7,6 +7,7 @@ import datetime as dt
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
@@ -114,3 +115,27 @@ def test_dates_are_written_out_in_either_language() -> None:
     assert vocabulary.long_date(dt.date(2026, 6, 3), "cy") == "3 Mehefin 2026"
     assert vocabulary.long_date(dt.date(2026, 6, 3), "en") == "3 June 2026"
     assert vocabulary.long_date(None, "cy") == ""
+
+
+def entries(path: Path) -> list[tuple[str, str]]:
+    """Each entry's (context, msgid) as written in a .po file; Babel reads a repeated one without a word."""
+    found = []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        fields: dict[str, str] = {}
+        current = None
+        for line in block.splitlines():
+            if line.startswith(("msgctxt ", "msgid ", "msgstr")):
+                current, _, value = line.partition(" ")
+                fields[current] = value.strip().strip('"')
+            elif line.startswith('"') and current is not None:
+                fields[current] += line.strip().strip('"')
+        if fields.get("msgid"):
+            found.append((fields.get("msgctxt", ""), fields["msgid"]))
+    return found
+
+
+@pytest.mark.parametrize("catalogue", [WEB_CATALOGUE, *sorted((ROOT / "shared/translations").rglob("*.po"))],
+                         ids=lambda path: str(path.relative_to(ROOT)))  # fmt: skip
+def test_each_catalogue_translates_a_message_once(catalogue: Path) -> None:
+    repeated = [entry for entry, count in Counter(entries(catalogue)).items() if count > 1]
+    assert repeated == [], f"{catalogue.name} has these messages twice (the second silently wins): {repeated}"

@@ -81,9 +81,7 @@ async def measure(replicas: int, root: Path, admin_dsn: str) -> dict[str, float]
             everything_indexed = _counter(pool, "search.aggregates")
             # One copy: nothing works until its node is back, started at once (as a supervisor would).
             back = asyncio.create_task(asyncio.to_thread(cluster.restart, leader)) if replicas == 1 else None
-            publishing, indexing = await asyncio.gather(
-                _resumed(published, killed), _resumed(indexed, killed)
-            )
+            publishing, indexing = await asyncio.gather(_resumed(published, killed), _resumed(indexed, killed))
             if back is not None:
                 await back
             await asyncio.sleep(2)

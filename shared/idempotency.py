@@ -277,4 +277,3 @@ def housekeeping_job(every: float = HOUSEKEEPING_SECONDS) -> Job:
         await repeat(sweep, health, runtime.stop, every)
 
     return Job("housekeeping", run)
-

@@ -218,6 +218,7 @@ class Relay:
         finally:
             await wakeup.close()
 
+
 def _stored(ack: asyncio.Future[PubAck]) -> bool:
     return ack.done() and not ack.cancelled() and ack.exception() is None
 

@@ -64,7 +64,8 @@ NatsUrls = Annotated[
     ),
 ]
 SmtpUrl = Annotated[
-    str, Meta(pattern=f"^{_url('smtps?')}$", description="an SMTP URL like smtp://user:pass@host:587 or smtps://host:465")
+    str,
+    Meta(pattern=f"^{_url('smtps?')}$", description="an SMTP URL like smtp://user:pass@host:587 or smtps://host:465"),
 ]
 
 

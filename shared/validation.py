@@ -65,8 +65,9 @@ LABELS: dict[str, Label] = {
     "ended_on": Label("the end date", "y dyddiad gorffen"),
     "engagement": Label("the engagement", "yr ymgysylltiad"),
     "gate": Label("the gate", "y porth"),
-    "gate_override_reason": Label("the reason for passing the gate all the same",
-                                  "y rheswm dros basio'r porth er hynny"),
+    "gate_override_reason": Label(
+        "the reason for passing the gate all the same", "y rheswm dros basio'r porth er hynny"
+    ),
     "health": Label("the health", "yr iechyd"),
     "health_reason": Label("the reason for the health", "y rheswm dros yr iechyd"),
     "held_on": Label("the date it was held", "y dyddiad y'i cynhaliwyd"),

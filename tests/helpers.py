@@ -29,6 +29,7 @@ def asgi(app: Litestar) -> ASGIApp:
     one: Litestar only types its scope and messages as TypedDicts, which their plain mappings are not."""
     return cast(ASGIApp, app)
 
+
 SITE = "https://portfolio.example.gov.wales"
 """The site's public address, for what links to it (weeknotes) when no web service runs."""
 
@@ -47,7 +48,11 @@ async def stream_events(js: JetStreamContext, settings: Settings) -> list[Envelo
 
 
 def token(
-    settings: Settings, role: Role = "lead", partner_id: uuid.UUID | None = None, sub: str = "", email: str | None = None
+    settings: Settings,
+    role: Role = "lead",
+    partner_id: uuid.UUID | None = None,
+    sub: str = "",
+    email: str | None = None,
 ) -> str:
     identity = Identity(sub=sub or f"{role}-{uuid.uuid4().hex[:6]}", role=role, partner_id=partner_id, email=email)
     return sign(identity, settings.secret_key)

@@ -207,7 +207,9 @@ async def test_an_account_naming_another_address_gets_it_the_public_double_opt_i
                                 "WHERE email = $1", stranger)  # fmt: skip
     finally:
         await conn.close()
-    assert [dict(r) for r in rows] == [{"confirmed": False, "audience": "public", "account_id": None, "partner_id": None}]
+    assert [dict(r) for r in rows] == [
+        {"confirmed": False, "audience": "public", "account_id": None, "partner_id": None}
+    ]
 
 
 async def test_an_expired_or_forged_identity_token_is_refused_everywhere(stack: Stack) -> None:

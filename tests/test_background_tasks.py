@@ -34,7 +34,10 @@ from tests.helpers import asgi, eventually, project_created
 @contextlib.asynccontextmanager
 async def search_service(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
     app = search_app(settings)
-    async with LifespanManager(asgi(app)), httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://search") as client:
+    async with (
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://search") as client,
+    ):
         yield client, app.state.runtime
 
 
@@ -167,7 +170,9 @@ async def test_an_event_of_an_unknown_type_is_dead_lettered_saying_it_may_be_new
             for envelope in (*newer, known):
                 await publish(runtime, envelope)
             await eventually(lambda: _at(runtime, 3))
-        reasons = [row["reason"] for row in await runtime.pool.fetch("SELECT reason FROM dead_letters ORDER BY stream_seq")]
+        reasons = [
+            row["reason"] for row in await runtime.pool.fetch("SELECT reason FROM dead_letters ORDER BY stream_seq")
+        ]
         assert len(reasons) == 2
         assert all("unknown event type 'portfolio.project.archived'" in r and "newer producer" in r for r in reasons)
         assert await runtime.pool.fetchval("SELECT count(*) FROM documents WHERE id = $1", known.aggregate_id) == 1

@@ -321,8 +321,14 @@ async def sample(stack: Stack) -> dict[str, str]:
     links = Links(link_base=stack.urls["web"], web_base=stack.urls["web"], secret=stack.settings.secret_key)
     leave = links.unsubscribe(email=follower).split("?", 1)[1]
     manage = links.manage(follower).split("?", 1)[1]
-    return {"project": project["id"], "partner": partner["id"], "request": request.json()["id"], "leave": leave,
-            "manage": manage, "assessment": assessment.json()["id"]}
+    return {
+        "project": project["id"],
+        "partner": partner["id"],
+        "request": request.json()["id"],
+        "leave": leave,
+        "manage": manage,
+        "assessment": assessment.json()["id"],
+    }
 
 
 MAIN_PAGES = {"home": "/", "project": "/projects/{project}", "search": "/search?q=bin", "partners": "/partners",

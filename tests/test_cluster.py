@@ -46,7 +46,9 @@ def services(env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, ServiceP
 
 @pytest.fixture
 async def js(whole_cluster: EmbeddedNatsCluster) -> AsyncIterator[JetStreamContext]:
-    nc: NATS = await nats.connect(servers=whole_cluster.url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    nc: NATS = await nats.connect(
+        servers=whole_cluster.url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.2
+    )
     try:
         yield nc.jetstream(timeout=2)
     finally:
@@ -151,7 +153,9 @@ async def test_killing_the_stream_leader_during_writes_loses_nothing_and_work_re
                     killed_at = time.monotonic()
                     watchers = [asyncio.create_task(watch("publishing", published, killed_at)),
                                 asyncio.create_task(watch("indexing", indexed, killed_at))]  # fmt: skip
-                response = await client.post("/api/v1/projects", json={"slug": slug, "title_en": slug, "title_cy": slug})
+                response = await client.post(
+                    "/api/v1/projects", json={"slug": slug, "title_en": slug, "title_cy": slug}
+                )
                 assert response.status_code == 201, response.text  # the outbox takes writes whatever NATS does
                 await asyncio.sleep(0.05)
             await asyncio.wait_for(asyncio.gather(*watchers), timeout=60)

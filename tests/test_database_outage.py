@@ -68,7 +68,10 @@ async def own_settings(postgres: EmbeddedPostgres, settings: Settings) -> AsyncI
 
 @contextlib.asynccontextmanager
 async def serving(app: Litestar, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(asgi(app)), httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url=base_url) as client:
+    async with (
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url=base_url) as client,
+    ):
         yield client
 
 
@@ -105,7 +108,9 @@ async def test_a_consumer_waits_out_a_database_outage_and_resumes_by_itself(
         assert any(entry["event"] == "background task recovered" for entry in logs)
         conn = await asyncpg.connect(own_settings.database_url)
         try:
-            assert await conn.fetchval("SELECT count(*) FROM search.dead_letters") == 0  # the outage was no fault of the event's
+            assert (
+                await conn.fetchval("SELECT count(*) FROM search.dead_letters") == 0
+            )  # the outage was no fault of the event's
         finally:
             await conn.close()
 

@@ -22,7 +22,12 @@ def test_the_event_catalogue_documents_every_event_type() -> None:
 def test_every_struct_an_event_holds_is_documented_with_its_fields() -> None:
     catalogue = (ROOT / "docs" / "events.md").read_text()
     type_cells = re.findall(r"^\| `[a-z_]+` \| `(.+)` \|$", catalogue, flags=re.MULTILINE)
-    named = {name for cell in type_cells for name in re.findall(r"\b[A-Z]\w+", cell)} - {"Literal", "Optional", "None", "UUID"}
+    named = {name for cell in type_cells for name in re.findall(r"\b[A-Z]\w+", cell)} - {
+        "Literal",
+        "Optional",
+        "None",
+        "UUID",
+    }
     assert named and {name for name in named if f"### `{name}`" not in catalogue} == set()
 
 

@@ -140,7 +140,9 @@ async def test_every_link_in_every_email_the_journeys_send_opens_a_working_page(
         assert not broken, "\n".join(broken)
 
         # The unsubscribe link's page has the button; pressing it ends the emails, and the link still opens.
-        (leave,) = {u for u in links((await mail(follower, "Diweddariad"))[0], web) if "/subscriptions/unsubscribe" in u}
+        (leave,) = {
+            u for u in links((await mail(follower, "Diweddariad"))[0], web) if "/subscriptions/unsubscribe" in u
+        }
         assert "<form" in (await client.get(leave)).text
         assert (await client.post(leave)).status_code == 200
         assert (await client.get(leave)).status_code == 200

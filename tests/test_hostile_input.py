@@ -97,8 +97,10 @@ async def test_every_field_with_a_control_character_is_named_at_once(stack: Stac
     assert [e["field"] for e in answer.json()["errors"]] == ["tags", "title_cy", "title_en"]
 
 
-@pytest.mark.parametrize(("service", "path"), [("portfolio", "/api/v1/projects"),
-                                                ("notifier", "/api/v1/subscriptions"), ("web", "/api/v1/projects")])
+@pytest.mark.parametrize(
+    ("service", "path"),
+    [("portfolio", "/api/v1/projects"), ("notifier", "/api/v1/subscriptions"), ("web", "/api/v1/projects")],
+)
 async def test_deeply_nested_json_and_a_body_that_is_not_utf8_are_400_on_every_service_that_takes_bodies(
     stack: Stack, service: str, path: str
 ) -> None:
@@ -169,7 +171,10 @@ async def test_a_name_or_title_with_a_text_direction_override_is_refused_naming_
     assert project.status_code == 422 and partner.status_code == 422
     errors = {e["field"]: e for e in project.json()["errors"]} | {e["field"]: e for e in partner.json()["errors"]}
     assert {"title_en", "title_cy", "name_en"} <= errors.keys(), errors
-    assert "direction of text" in errors["title_en"]["message_en"] and "cyfeiriad testun" in errors["name_en"]["message_cy"]
+    assert (
+        "direction of text" in errors["title_en"]["message_en"]
+        and "cyfeiriad testun" in errors["name_en"]["message_cy"]
+    )
     assert summary.status_code == 201, summary.text  # only names and titles refuse them
 
 

@@ -131,7 +131,10 @@ async def test_reading_a_message_in_chromium_fetches_and_follows_none_of_its_lin
     try:
         tab = await context.new_page()
         blocked: list[str] = []
-        tab.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+        tab.on(
+            "console",
+            lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         await tab.goto(sink_url)
         await tab.get_by_role("link", name="Sign in / Mewngofnodi").click()
         await tab.wait_for_url(f"{sink_url}/messages/*")

@@ -35,7 +35,10 @@ async def test_replicas_starting_together_apply_each_migration_once(servers: tup
         conn = await asyncpg.connect(dsn)
         try:
             assert await conn.fetchval("SELECT count(*) FROM replica.a") == 1
-            assert {r["part"] for r in await conn.fetch("SELECT part FROM replica.shared_schema")} == {"outbox", "consumer"}
+            assert {r["part"] for r in await conn.fetch("SELECT part FROM replica.shared_schema")} == {
+                "outbox",
+                "consumer",
+            }
         finally:
             await conn.close()
     finally:

@@ -116,7 +116,9 @@ def test_the_readmes_commands_work_as_written_while_make_run_runs_and_say_in_one
         if "partners list" in line:
             rows = [row.split("\t") for row in result.stdout.splitlines()]
             assert len(rows) >= 5 and all(len(row) >= 3 for row in rows), result.stdout  # the demo's partners
-            assert "wra" in {row[1] for row in rows} and "Welsh Revenue Authority / Awdurdod Cyllid Cymru" in result.stdout
+            assert (
+                "wra" in {row[1] for row in rows} and "Welsh Revenue Authority / Awdurdod Cyllid Cymru" in result.stdout
+            )
             partner_id = rows[0][0]
 
     (listed,) = [out for line, out in outputs.items() if "users list" in line]

@@ -114,7 +114,9 @@ async def test_two_replicas_of_each_service_publish_in_order_and_apply_every_eve
         try:
 
             async def all_published() -> bool:
-                return bool(await conn.fetchval("SELECT count(*) FROM portfolio.events WHERE published_at IS NULL") == 0)
+                return bool(
+                    await conn.fetchval("SELECT count(*) FROM portfolio.events WHERE published_at IS NULL") == 0
+                )
 
             await eventually(all_published, timeout=30)
 

@@ -130,7 +130,9 @@ def test_a_port_in_use_is_named(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_the_first_admin_is_added_from_the_command_line_and_gets_an_api_token(database_url: str, tmp_path: Path) -> None:
+def test_the_first_admin_is_added_from_the_command_line_and_gets_an_api_token(
+    database_url: str, tmp_path: Path
+) -> None:
     env = dict(os.environ, DATABASE_URL=database_url, CDPS_DATA_DIR=str(tmp_path))
     added = cdps("users", "add", "--email", "Admin@CDPS.example", "--role", "admin", env=env)
     assert added.returncode == 0 and "added admin@cdps.example as admin" in added.stdout
@@ -140,7 +142,10 @@ def test_the_first_admin_is_added_from_the_command_line_and_gets_an_api_token(da
     assert partner_without_org.returncode == 2 and "--partner" in partner_without_org.stderr
     unknown = str(uuid.uuid4())
     partner_of_nothing = cdps("users", "add", "--email", "p@x.cy", "--role", "partner", "--partner", unknown, env=env)
-    assert partner_of_nothing.returncode == 2 and f"no partner organisation has the id {unknown}" in partner_of_nothing.stderr
+    assert (
+        partner_of_nothing.returncode == 2
+        and f"no partner organisation has the id {unknown}" in partner_of_nothing.stderr
+    )
     assert cdps("partners", "list", env=env).stdout.startswith("no partner organisations yet")
     token = cdps("token", "create", "--email", "admin@cdps.example", env=env)
     assert token.returncode == 0 and token.stdout.strip().splitlines()[-1].startswith("cdps_")
@@ -164,7 +169,9 @@ def test_a_csv_import_from_the_command_line_is_all_or_nothing(database_url: str,
     assert result.returncode == 2 and "cannot read" in result.stderr
 
 
-async def test_migrate_applies_every_services_migrations_the_webs_included(servers: tuple[str, str], tmp_path: Path) -> None:
+async def test_migrate_applies_every_services_migrations_the_webs_included(
+    servers: tuple[str, str], tmp_path: Path
+) -> None:
     admin_dsn, _ = servers
     dsn = await create_database(admin_dsn, "template0")  # empty: nothing migrated yet
     try:

@@ -55,7 +55,9 @@ def test_a_running_stack_is_found_by_its_data_folder(tmp_path: Path, holder: sub
     assert result.returncode == 2 and "cannot reach PostgreSQL at 127.0.0.1:1/cdps" in result.stderr
 
 
-def test_the_file_of_a_killed_run_is_recognised_as_stale_and_removed(tmp_path: Path, holder: subprocess.Popen[str]) -> None:
+def test_the_file_of_a_killed_run_is_recognised_as_stale_and_removed(
+    tmp_path: Path, holder: subprocess.Popen[str]
+) -> None:
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     assert (tmp_path / "stack.json").exists()  # a killed run cannot clean up

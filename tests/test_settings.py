@@ -37,14 +37,20 @@ def test_values_from_the_environment_are_converted_to_their_types(tmp_path: Path
 
 
 def test_an_empty_variable_counts_as_unset(tmp_path: Path) -> None:
-    settings = load_settings({"CDPS_DATA_DIR": str(tmp_path), "CDPS_LOG_LEVEL": "", "CDPS_SMTP_RATE": "", "NATS_URL": ""})
+    settings = load_settings(
+        {"CDPS_DATA_DIR": str(tmp_path), "CDPS_LOG_LEVEL": "", "CDPS_SMTP_RATE": "", "NATS_URL": ""}
+    )
     assert (settings.log_level, settings.smtp_rate, settings.nats_url) == ("INFO", 5.0, None)
 
 
 def test_nats_url_lists_every_node_of_a_cluster(tmp_path: Path) -> None:
     urls = "nats://nats-0.nats:4222, nats://nats-1.nats:4222,tls://user:pw@nats-2.nats:4222"
     settings = load_settings({"CDPS_DATA_DIR": str(tmp_path), "NATS_URL": urls})
-    assert settings.nats_servers == ["nats://nats-0.nats:4222", "nats://nats-1.nats:4222", "tls://user:pw@nats-2.nats:4222"]
+    assert settings.nats_servers == [
+        "nats://nats-0.nats:4222",
+        "nats://nats-1.nats:4222",
+        "tls://user:pw@nats-2.nats:4222",
+    ]
     single = load_settings({"CDPS_DATA_DIR": str(tmp_path), "NATS_URL": "nats://127.0.0.1:4222"})
     assert single.nats_servers == ["nats://127.0.0.1:4222"]
 

@@ -55,7 +55,9 @@ def test_every_field_of_every_api_body_has_a_name_in_both_languages(
     app = create_app(Settings(secret_key="x", data_dir=tmp_path))
     bodies = api_bodies(app)
     assert bodies
-    unnamed = {(b.__name__, f.encode_name) for b in bodies for f in msgspec.structs.fields(b) if f.encode_name not in LABELS}
+    unnamed = {
+        (b.__name__, f.encode_name) for b in bodies for f in msgspec.structs.fields(b) if f.encode_name not in LABELS
+    }
     assert unnamed == set(), "give each a name in both languages in shared/validation.py (LABELS)"
 
 

@@ -59,7 +59,13 @@ def create_app(settings: Settings) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            *pages.ROUTES, *weeknotes.ROUTES, *feeds.ROUTES, gateway, subscription_pages, *auth.ROUTES, *OPERATIONS,
+            *pages.ROUTES,
+            *weeknotes.ROUTES,
+            *feeds.ROUTES,
+            gateway,
+            subscription_pages,
+            *auth.ROUTES,
+            *OPERATIONS,
             *static_routers(),  # type: ignore[list-item]
         ],
         lifespan=[lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING]), http_client],

@@ -25,7 +25,13 @@ OWNERS = {
 """The service answering each resource under /api/v1/ (tests/test_gateway.py checks every one is here)."""
 FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "idempotency-key", "accept")
 FORWARDED_RESPONSE_HEADERS = (
-    "content-type", "etag", "location", "x-event-position", "content-disposition", "idempotent-replayed", "retry-after",
+    "content-type",
+    "etag",
+    "location",
+    "x-event-position",
+    "content-disposition",
+    "idempotent-replayed",
+    "retry-after",
     "x-index-caught-up",
 )
 PREFIX = "/api/v1/"
@@ -41,7 +47,7 @@ def forwardable(raw_path: str) -> list[str] | None:
     """
     if not raw_path.startswith(PREFIX):
         return None
-    segments = [unquote(segment) for segment in raw_path[len(PREFIX):].split("/")]
+    segments = [unquote(segment) for segment in raw_path[len(PREFIX) :].split("/")]
     for segment in segments:
         if segment in (".", "..") or any(c in segment for c in "/\\%") or not segment.isprintable():
             return None

@@ -148,11 +148,16 @@ def retry_delay(attempts: int, *, base: float, cap: float, jitter: float) -> flo
 # The notifier's own phrases, in each language; the names of the portfolio's codes (phases, health,
 # kinds...) and dates come from the shared vocabulary (shared/vocabulary.py).
 RHYTHMS = {
-    "en": {"immediate": "as things happen", "daily": "once a day, in a digest, on days when something changed",
-           "weekly": "once a week, in a digest"},
-    "cy": {"immediate": "wrth i bethau ddigwydd",
-           "daily": "unwaith y dydd, mewn crynodeb, ar ddiwrnodau pan fydd rhywbeth wedi newid",
-           "weekly": "unwaith yr wythnos, mewn crynodeb"},
+    "en": {
+        "immediate": "as things happen",
+        "daily": "once a day, in a digest, on days when something changed",
+        "weekly": "once a week, in a digest",
+    },
+    "cy": {
+        "immediate": "wrth i bethau ddigwydd",
+        "daily": "unwaith y dydd, mewn crynodeb, ar ddiwrnodau pan fydd rhywbeth wedi newid",
+        "weekly": "unwaith yr wythnos, mewn crynodeb",
+    },
 }
 ROLES = {
     "en": {"admin": "an administrator", "lead": "a delivery lead", "partner": "a partner"},

@@ -447,7 +447,6 @@ async def publish_assessment(
     return assessments.full_reply(record), position
 
 
-
 # Actions ------------------------------------------------------------------------------------------
 
 
@@ -498,6 +497,7 @@ async def _action_event(conn: Conn, viewer: Identity, event: ActionAdded | Actio
     """An action is its own aggregate; its version is its event sequence."""
     return await _emit(conn, viewer.actor, event, aggregate_id=record.id, seq=record.version,
                        partner_id=event.for_project.partner_id)  # fmt: skip
+
 
 # Milestones -------------------------------------------------------------------------------------
 # A milestone is its own aggregate (its own version and sequence): setting one does not change its

@@ -232,7 +232,8 @@ def lead_of(new: NewProject, actor: Actor) -> str | None:
 
 _SAY_WHY = ("Say why the project is amber or red", "Dywedwch pam mae'r prosiect yn ambr neu'n goch")
 _ONE_LANGUAGE = (
-    "Write the update in English, Welsh or both", "Ysgrifennwch y diweddariad yn Gymraeg, Saesneg neu'r ddwy"
+    "Write the update in English, Welsh or both",
+    "Ysgrifennwch y diweddariad yn Gymraeg, Saesneg neu'r ddwy",
 )
 
 

@@ -163,10 +163,13 @@ def _tiers(words: Words | None, where: str, wanted: str, broad: bool) -> str:
         return f"ts_match_vq(d.tsv, {tsquery})" if broad else f"d.tsv @@ {tsquery}"
 
     order = "d.occurred_on" if broad else "(d.occurred_on + 0)"
-    tiers = [f"""
+    tiers = [
+        f"""
     (SELECT d.id, d.occurred_on, CASE WHEN d.title_tsv @@ {words.exact} THEN 3 ELSE 2 END AS tier
      FROM documents d WHERE {where} AND d.title_tsv @@ {words.all} ORDER BY 3 DESC, d.occurred_on DESC, d.id
-     LIMIT {wanted})""", _text_tier(words, matching(words.exact), order).format(tier=1, where=where, wanted=wanted)]
+     LIMIT {wanted})""",
+        _text_tier(words, matching(words.exact), order).format(tier=1, where=where, wanted=wanted),
+    ]
     if words.expands:
         other = f"{matching(words.all)} AND NOT {matching(words.exact)}"
         tiers.append(_text_tier(words, other, order).format(tier=0, where=where, wanted=wanted))

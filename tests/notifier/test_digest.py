@@ -48,7 +48,9 @@ async def test_weekly_digests_go_out_when_the_weeknote_is_published(notifier: No
     before = publish_at(week, Schedule()) - dt.timedelta(minutes=1)
     assert await publish_due(notifier.pool, Schedule(), before, on_published, web_base=SITE) == []
     assert notifier.smtp.to("friday@example.org") == []
-    assert await publish_due(notifier.pool, Schedule(), publish_at(week, Schedule()), on_published, web_base=SITE) == [week]
+    assert await publish_due(notifier.pool, Schedule(), publish_at(week, Schedule()), on_published, web_base=SITE) == [
+        week
+    ]
     digest = await eventually(lambda: first(notifier.smtp.to("friday@example.org")))
     assert "Prosiect dydd Gwener" in digest.text()
     label = f"{week.isocalendar()[0]}-W{week.isocalendar()[1]:02d}"  # it links to the weeknote it goes out with

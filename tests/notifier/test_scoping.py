@@ -116,8 +116,13 @@ async def test_a_support_outcome_goes_to_the_person_who_asked_in_their_language_
                            aggregate_id=request)  # fmt: skip
     await notifier.publish(SupportTriaged(outcome="declined", reason="Dim capasiti", engagement_id=None),
                            aggregate_id=request, seq=2)  # fmt: skip
+
     async def outcome() -> list[Received]:  # after the acknowledgement of the request
-        return [r for r in notifier.smtp.to("sian@gwynedd.example") if r.message["Subject"] == "Eich cais am gymorth gan CDPS"]
+        return [
+            r
+            for r in notifier.smtp.to("sian@gwynedd.example")
+            if r.message["Subject"] == "Eich cais am gymorth gan CDPS"
+        ]
 
     [reply] = await eventually(outcome)
     assert "Annwyl Siân" in reply.text() and "Dim capasiti" in reply.text() and "Dear" not in reply.text()

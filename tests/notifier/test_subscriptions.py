@@ -95,7 +95,9 @@ async def test_a_tampered_garbled_or_expired_confirmation_link_shows_a_page_in_e
     garbled = await sending.client.get("/subscriptions/confirm", params={"token": link.split("token=")[1] + "é"})
     for page in (tampered, expired, garbled):
         assert page.status_code == 400  # whose link it was is unknown: Welsh, with the switch to English
-        assert "Nid yw'r ddolen hon yn gweithio" in html.unescape(page.text) and "This link does not work" not in page.text
+        assert (
+            "Nid yw'r ddolen hon yn gweithio" in html.unescape(page.text) and "This link does not work" not in page.text
+        )
         assert 'hreflang="en"' in page.text
     english = await sending.client.get(link[:-3] + "abc&lang=en")
     assert english.status_code == 400 and "This link does not work" in english.text

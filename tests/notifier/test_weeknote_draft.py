@@ -27,10 +27,14 @@ async def test_an_edit_names_the_version_it_read_and_a_stale_one_is_refused(send
     assert draft.status_code == 200
     label, etag = draft.json()["week"], draft.headers["ETag"]
     edit = {"intro_en": "A busy week.", "intro_cy": "Wythnos brysur."}
-    edited = await sending.client.patch(f"/api/v1/weeknotes/draft/{label}", json=edit, headers={**staff, "If-Match": etag})
+    edited = await sending.client.patch(
+        f"/api/v1/weeknotes/draft/{label}", json=edit, headers={**staff, "If-Match": etag}
+    )
     assert edited.status_code == 200 and edited.json()["intro_cy"] == "Wythnos brysur."
     assert edited.json()["version"] == draft.json()["version"] + 1
-    again = await sending.client.patch(f"/api/v1/weeknotes/draft/{label}", json=edit, headers={**staff, "If-Match": etag})
+    again = await sending.client.patch(
+        f"/api/v1/weeknotes/draft/{label}", json=edit, headers={**staff, "If-Match": etag}
+    )
     assert again.status_code == 412
     missing = await sending.client.patch(f"/api/v1/weeknotes/draft/{label}", json=edit, headers=staff)
     assert missing.status_code == 428 and missing.json()["message_cy"]

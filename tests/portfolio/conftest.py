@@ -60,5 +60,8 @@ class Api:
 @pytest.fixture
 async def api(settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings)
-    async with LifespanManager(asgi(app)), httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://portfolio") as client:
+    async with (
+        LifespanManager(asgi(app)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://portfolio") as client,
+    ):
         yield Api(client, app, settings)

@@ -58,7 +58,9 @@ def test_there_is_a_gate_before_each_phase_from_alpha_to_live() -> None:
 
 @specification
 @given(rating_sets)
-def test_the_gate_is_not_met_iff_every_standard_is_rated_and_one_is_not_met(by_number: dict[int, Rating | None]) -> None:
+def test_the_gate_is_not_met_iff_every_standard_is_rated_and_one_is_not_met(
+    by_number: dict[int, Rating | None],
+) -> None:
     result = derived_outcome(rated(by_number), VERSION)
     complete = all(by_number.get(n) is not None for n in standards.numbers())
     if not complete:

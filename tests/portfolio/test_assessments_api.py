@@ -56,7 +56,11 @@ def fields(response: Any) -> set[str]:
 async def test_a_lead_drafts_an_assessment_at_a_gate_against_the_current_standards(api: Api) -> None:
     project = (await api.project()).json()
     assessment = await draft(api, project["id"], ratings=ratings(skip=(12,)))
-    assert (assessment["from_phase"], assessment["to_phase"], assessment["status"]) == ("alpha", "private_beta", "draft")
+    assert (assessment["from_phase"], assessment["to_phase"], assessment["status"]) == (
+        "alpha",
+        "private_beta",
+        "draft",
+    )
     assert assessment["standards_version"] == "2024" and assessment["outcome"] is None  # standard 12 is unrated
     [event] = await api.events("portfolio.assessment.drafted")
     assert event["aggregate_id"] == uuid.UUID(assessment["id"]) and event["aggregate_seq"] == 1

@@ -16,7 +16,10 @@ from tests.helpers import eventually
 from tests.portfolio.conftest import Api
 from tests.portfolio.test_records_api import SUPPORT, count, refused
 
-UPDATE = {"body_en": "We tested the new form with twelve people", "body_cy": "Profwyd y ffurflen newydd gyda deuddeg o bobl"}
+UPDATE = {
+    "body_en": "We tested the new form with twelve people",
+    "body_cy": "Profwyd y ffurflen newydd gyda deuddeg o bobl",
+}
 
 
 async def post_update(api: Api, project_id: str, key: str, headers: dict[str, str] | None = None,

@@ -154,8 +154,9 @@ def test_moving_to_the_phase_the_project_is_already_in_is_refused(before: Projec
 
 
 def test_a_gate_that_was_not_met_cannot_be_passed() -> None:
-    outcome = refused(decide(status("alpha"), ask("advance", "private_beta", assessment="not_met"), TODAY),
-                      "assessment_not_met")
+    outcome = refused(
+        decide(status("alpha"), ask("advance", "private_beta", assessment="not_met"), TODAY), "assessment_not_met"
+    )
     assert "cannot move to private beta" in outcome.message_en and "i'r cam beta preifat" in outcome.message_cy
     assert accepted(decide(status("alpha"), ask("advance", assessment="met"), TODAY)).assessment == "met"
 
@@ -329,7 +330,9 @@ def test_decide_is_total_and_every_refusal_is_explained_in_english_and_welsh(
         assert outcome.code in get_args(RefusalCode)
         assert outcome.message_en.strip() and outcome.message_cy.strip()
         assert outcome.message_en != outcome.message_cy
-        assert not any(name in outcome.message_cy for name in ("discovery", "alpha", "private", "public", "live", "retired"))
+        assert not any(
+            name in outcome.message_cy for name in ("discovery", "alpha", "private", "public", "live", "retired")
+        )
         assert "_" not in outcome.message_en + outcome.message_cy  # a phase's name, never its code
 
 
@@ -376,14 +379,17 @@ def test_a_stopped_or_retired_project_may_only_be_reopened() -> None:
 
 def test_an_active_project_may_advance_one_phase_go_back_to_any_earlier_one_pause_or_stop() -> None:
     assert allowed_actions(status("public_beta")) == actions(
-        ("advance", "live"), ("go_back", "discovery"), ("go_back", "alpha"), ("go_back", "private_beta"),
-        ("pause", None), ("stop", None),
+        ("advance", "live"),
+        ("go_back", "discovery"),
+        ("go_back", "alpha"),
+        ("go_back", "private_beta"),
+        ("pause", None),
+        ("stop", None),
     )
 
 
 def test_a_paused_project_may_be_resumed_or_stopped() -> None:
     assert allowed_actions(status("private_beta", "paused")) == actions(("resume", None), ("stop", None))
-
 
 
 # --- The gates ---------------------------------------------------------------------------------------

@@ -114,7 +114,9 @@ async def test_an_edit_emits_one_updated_event_naming_what_changed_and_no_change
     assert response.status_code == 200 and response.headers["etag"] == '"2"'
     [event] = await api.events("portfolio.project.updated")
     assert sorted(event["data"]["changed"]) == ["summary_en", "tags"]
-    same = await api.client.patch(url, json={"summary_en": "New summary"}, headers={**api.as_("lead"), "If-Match": '"2"'})
+    same = await api.client.patch(
+        url, json={"summary_en": "New summary"}, headers={**api.as_("lead"), "If-Match": '"2"'}
+    )
     assert same.status_code == 200 and same.headers["etag"] == '"2"'
     assert len(await api.events("portfolio.project.updated")) == 1
 
@@ -124,7 +126,9 @@ async def test_a_project_moves_forward_one_phase_at_a_time_and_refusals_explain_
     url = f"/api/v1/projects/{project['id']}/phase"
     lead = api.as_("lead")
     skip = await api.client.post(
-        url, json={"kind": "advance", "to_phase": "private_beta", "effective": TODAY}, headers={**lead, "If-Match": '"1"'}
+        url,
+        json={"kind": "advance", "to_phase": "private_beta", "effective": TODAY},
+        headers={**lead, "If-Match": '"1"'},
     )
     assert skip.status_code == 409
     body = skip.json()
@@ -218,7 +222,9 @@ async def test_an_update_is_posted_listed_and_emitted_once(api: Api) -> None:
 async def test_the_history_is_the_audit_trail_with_who_did_what(api: Api) -> None:
     project = (await api.project()).json()
     await api.client.patch(
-        f"/api/v1/projects/{project['id']}", json={"title_en": "Renamed"}, headers={**api.as_("lead"), "If-Match": '"1"'}
+        f"/api/v1/projects/{project['id']}",
+        json={"title_en": "Renamed"},
+        headers={**api.as_("lead"), "If-Match": '"1"'},
     )
     history = (await api.client.get(f"/api/v1/projects/{project['id']}/history", headers=api.as_("admin"))).json()
     assert [h["type"] for h in history] == ["portfolio.project.created", "portfolio.project.updated"]
@@ -288,9 +294,13 @@ async def test_timelines_give_the_phase_history_of_visible_projects_without_who_
     entries = (await api.client.get("/api/v1/projects/timelines")).json()
     assert {e["project_id"] for e in entries} == {public["id"]}
     assert [(e["type"], e["data"]["to_phase"]) for e in entries] == [
-        ("portfolio.project.created", None), ("portfolio.project.phase_changed", "alpha")]
+        ("portfolio.project.created", None),
+        ("portfolio.project.phase_changed", "alpha"),
+    ]
     assert "actor" not in str(entries) and "lead-" not in str(entries)
-    own = (await api.client.get("/api/v1/projects/timelines", headers=api.as_("partner", uuid.UUID(partner["id"])))).json()
+    own = (
+        await api.client.get("/api/v1/projects/timelines", headers=api.as_("partner", uuid.UUID(partner["id"])))
+    ).json()
     assert hidden["id"] in {e["project_id"] for e in own}
 
 
@@ -311,7 +321,11 @@ async def test_the_history_and_timelines_read_an_old_beta_event_as_private_beta_
     )  # fmt: skip
     history = (await api.client.get(f"/api/v1/projects/{project['id']}/history", headers=api.as_("lead"))).json()
     moved = history[-1]["data"]
-    assert (moved["to_phase"], moved["project"]["phase"], moved["assessment"]) == ("private_beta", "private_beta", "met")
+    assert (moved["to_phase"], moved["project"]["phase"], moved["assessment"]) == (
+        "private_beta",
+        "private_beta",
+        "met",
+    )
     timelines = (await api.client.get("/api/v1/projects/timelines", headers=api.as_("lead"))).json()
     assert timelines[-1]["data"]["to_phase"] == "private_beta"
     [stored] = await api.events("portfolio.project.phase_changed")

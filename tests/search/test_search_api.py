@@ -141,7 +141,9 @@ async def test_filters_narrow_results_and_facet_counts_follow_the_filters(search
     )
     last = await search.publish(
         ProjectCreated(
-            project=snapshot(title_en="Digital cloud C", partner_id=b, phase="public_beta", tags=["cloud"], health="red")
+            project=snapshot(
+                title_en="Digital cloud C", partner_id=b, phase="public_beta", tags=["cloud"], health="red"
+            )
         )
     )
     everything = await search.query(q="digital", after=last)

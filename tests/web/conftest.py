@@ -74,7 +74,9 @@ async def serving(settings: Settings) -> AsyncIterator[Web]:
     app = create_app(settings)
     async with (
         LifespanManager(asgi(app)),
-        httpx.AsyncClient(transport=httpx.ASGITransport(asgi(app)), base_url="http://web", follow_redirects=False) as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(asgi(app)), base_url="http://web", follow_redirects=False
+        ) as client,
     ):
         web = Web(client, app, settings)
 

@@ -156,7 +156,7 @@ async def test_the_gates_view_shows_projects_at_a_gate_work_under_way_open_actio
     assert action.status_code == 201, action.text
     async with browser(stack, "lead") as lead:
         page = words(await lead.get("/gates", params={"lang": "en"}))
-        row = page[page.index(project["title_en"]):][:400]
+        row = page[page.index(project["title_en"]) :][:400]
         assert "Into private beta" in row and "Not met" in row
         assert "Test the service with Welsh speakers" in page and "Overdue" in page
         assert "Standards that fell short, by gate" in page and "app-heat--" in page

@@ -104,7 +104,9 @@ async def test_the_board_a_partner_page_and_the_weeknotes_offer_emails_in_both_l
 async def test_a_lead_changes_and_stops_what_they_follow_from_their_account_page(stack: Stack) -> None:
     project = await create_project(stack)
     async with browser(stack, "lead") as lead:
-        followed = await lead.post(f"/follow/projects/{project['id']}", {"own": "1"}, form=f"/projects/{project['slug']}")
+        followed = await lead.post(
+            f"/follow/projects/{project['id']}", {"own": "1"}, form=f"/projects/{project['slug']}"
+        )
         assert followed.status_code == 200
         mine = await lead.get("/account/subscriptions", params={"lang": "en"})
         assert mine.status_code == 200 and project["title_en"] in mine.text
@@ -121,8 +123,13 @@ async def test_a_lead_changes_and_stops_what_they_follow_from_their_account_page
         assert saved.status_code == 303
         again = await lead.get(saved.headers["location"] + "&lang=en")
         assert "Your choices have been saved" in again.text
-        assert f'id="rhythm-{subscription}-2" name="rhythm-{subscription}" type="radio" value="daily" checked' in again.text
+        assert (
+            f'id="rhythm-{subscription}-2" name="rhythm-{subscription}" type="radio" value="daily" checked'
+            in again.text
+        )
 
         stopped = await lead.post(path, {"action": "stop"}, form="/account/subscriptions")
         assert stopped.status_code == 303
-        assert "You do not follow anything yet" in words(await lead.get("/account/subscriptions", params={"lang": "en"}))
+        assert "You do not follow anything yet" in words(
+            await lead.get("/account/subscriptions", params={"lang": "en"})
+        )

@@ -49,7 +49,9 @@ async def test_a_sweep_deletes_expired_links_old_sessions_and_spent_rate_limits_
         assert deleted == {"signin_links": 1, "sessions": 2, "rate_limits": 1}
         assert await conn.fetchval("SELECT array_agg(key) FROM rate_limits") == ["signin:now"]
         assert (await accounts.session_account(conn, live_session)) == account
-        assert (await accounts.redeem_signin_link(conn, live_link)) == accounts.SigninLink(account=account, destination="/")
+        assert (await accounts.redeem_signin_link(conn, live_link)) == accounts.SigninLink(
+            account=account, destination="/"
+        )
         assert await housekeeping.sweep(web.runtime) == {"signin_links": 0, "sessions": 0, "rate_limits": 0}
 
 

@@ -36,7 +36,9 @@ async def test_a_lead_adds_marks_done_and_removes_a_milestone_with_forms(stack: 
     async with browser(stack, "lead") as lead:
         shown = await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})
         assert f'href="{form}"' in shown.text
-        wrong = await lead.post(form, {"title_en": "", "target-month": "13", "target-year": "2027"}, params={"lang": "cy"})
+        wrong = await lead.post(
+            form, {"title_en": "", "target-month": "13", "target-year": "2027"}, params={"lang": "cy"}
+        )
         assert wrong.status_code == 422
         assert summary_links(wrong.text) == ["title_cy", "title_en", "target-day"]  # a date's link goes to its day
         assert field_errors(wrong.text) == ["title_cy", "title_en", "target"]
@@ -47,7 +49,8 @@ async def test_a_lead_adds_marks_done_and_removes_a_milestone_with_forms(stack: 
         page = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
         assert "Ready for beta" in page and "May 2027" in page and "Prepares the gate to Private beta" in page
         [(milestone_id, version)] = re.findall(
-            rf'action="/projects/{project["id"]}/milestones/([0-9a-f-]+)/done"[^>]*>.*?name="version" value="(\d+)"', page
+            rf'action="/projects/{project["id"]}/milestones/([0-9a-f-]+)/done"[^>]*>.*?name="version" value="(\d+)"',
+            page,
         )
         path = f"/projects/{project['id']}/milestones/{milestone_id}"
         opened = await lead.get(f"{path}/edit", params={"lang": "en"})

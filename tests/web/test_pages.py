@@ -194,7 +194,9 @@ async def test_a_project_page_is_at_its_slug_and_its_id_shows_the_same_page_nami
         assert (await theirs.get(f"/projects/{hidden['slug']}")).status_code == 200
 
 
-async def test_a_delivery_lead_of_the_portfolio_is_shown_by_name_to_partners_and_staff_never_by_id(stack: Stack) -> None:
+async def test_a_delivery_lead_of_the_portfolio_is_shown_by_name_to_partners_and_staff_never_by_id(
+    stack: Stack,
+) -> None:
     partner = await create_partner(stack)
     person = await api(stack, "POST", "/api/v1/people", json={
         "name": "Owain Lewis", "email": f"owain-{uuid.uuid4().hex[:6]}@cdps.example", "kind": "lead"})  # fmt: skip
@@ -226,8 +228,10 @@ async def test_the_assessment_recorded_with_a_phase_change_is_shown_in_the_timel
     assert moved.status_code == 200, moved.text
     link = f'<a class="govuk-link" href="{report}">'
     async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
-        for lang, said, read in (("en", "Service assessment: Met the standard.", "Read the assessment report"),
-                                 ("cy", "Asesiad gwasanaeth: Wedi bodloni'r safon.", "Darllen adroddiad yr asesiad")):
+        for lang, said, read in (
+            ("en", "Service assessment: Met the standard.", "Read the assessment report"),
+            ("cy", "Asesiad gwasanaeth: Wedi bodloni'r safon.", "Darllen adroddiad yr asesiad"),
+        ):
             page = await theirs.get(f"/projects/{project['slug']}", params={"lang": lang})
             timeline = page.text.split('id="timeline-title"')[1].split("</figure>")[0]
             history = page.text.split('<table class="govuk-table">')[-1]

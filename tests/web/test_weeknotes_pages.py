@@ -26,7 +26,9 @@ async def test_a_visitor_reads_a_published_weeknote_in_welsh_with_a_feed_and_mar
             week = week_of(dt.datetime.now(dt.UTC))
 
             async def recorded() -> bool:
-                kept = await conn.fetchval("SELECT count(*) FROM week_events WHERE data->'project'->>'slug' = 'weeknote-star'")
+                kept = await conn.fetchval(
+                    "SELECT count(*) FROM week_events WHERE data->'project'->>'slug' = 'weeknote-star'"
+                )
                 return bool(kept == 1)
 
             await eventually(recorded)

@@ -56,8 +56,10 @@ async def test_text_in_one_language_carries_its_true_lang_and_says_it_is_the_onl
     moved = await api(stack, "POST", f"{path}/phase", version=1,
                       json={"kind": "advance", "effective": today, "reason": "Mae'r darganfod wedi gorffen."})  # fmt: skip
     assert moved.status_code == 200, moved.text
-    for body in ({"body_en": "Met the residents' panel", "body_cy": ""},
-                 {"body_en": "", "body_cy": "Wedi cwrdd â phanel y trigolion"}):
+    for body in (
+        {"body_en": "Met the residents' panel", "body_cy": ""},
+        {"body_en": "", "body_cy": "Wedi cwrdd â phanel y trigolion"},
+    ):
         posted = await api(stack, "POST", f"{path}/updates", json=body)
         assert posted.status_code == 201, posted.text
 
@@ -81,7 +83,6 @@ async def test_text_in_one_language_carries_its_true_lang_and_says_it_is_the_onl
             in english
         )
 
-
     async with browser(stack) as visitor:
         feed = ElementTree.fromstring((await visitor.get(f"/feeds/projects/{project['slug']}.atom",
                                                          params={"lang": "cy"})).text)  # fmt: skip
@@ -92,6 +93,7 @@ async def test_text_in_one_language_carries_its_true_lang_and_says_it_is_the_onl
             marked[content.text] = (entry.findtext(f"{ATOM}title"), content.get(XML_LANG))
         assert marked["Met the residents' panel"] == (f"Diweddariad: {project['title_cy']} (Yn Saesneg yn unig)", "en")
         assert marked["Wedi cwrdd â phanel y trigolion"] == (f"Diweddariad: {project['title_cy']}", None)
+
 
 async def test_triage_puts_a_request_into_the_summary_of_the_language_it_was_written_in(stack: Stack) -> None:
     needs = {"cy": "Hoffem gael cyngor ar sut i brofi ein ffurflenni gyda siaradwyr Cymraeg.",

@@ -30,11 +30,23 @@ def event(n: int, type_: str, when: dt.datetime, aggregate: uuid.UUID, **data: A
 
 
 def forms(**overrides: Any) -> Any:
-    return snapshot(slug="welsh-first-forms", title_en="Welsh-first forms", title_cy="Ffurflenni Cymraeg yn gyntaf", tags=["forms"], **overrides)
+    return snapshot(
+        slug="welsh-first-forms",
+        title_en="Welsh-first forms",
+        title_cy="Ffurflenni Cymraeg yn gyntaf",
+        tags=["forms"],
+        **overrides,
+    )
 
 
 def cloud(**overrides: Any) -> Any:
-    return snapshot(slug="cloud-landing-zone", title_en="Cloud landing zone", title_cy="Parth glanio yn y cwmwl", tags=["cloud"], **overrides)
+    return snapshot(
+        slug="cloud-landing-zone",
+        title_en="Cloud landing zone",
+        title_cy="Parth glanio yn y cwmwl",
+        tags=["cloud"],
+        **overrides,
+    )
 
 
 def week_events() -> list[WeekEvent]:

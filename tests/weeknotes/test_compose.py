@@ -28,11 +28,15 @@ def check_golden(name: str, text: str) -> None:
 
 
 def test_the_weeknote_in_english_matches_the_golden_file() -> None:
-    check_golden("week-2026-03-23.en.md", markdown(compose(WEEK, week_events()), "en", intro="A busy week.", web_base=SITE))
+    check_golden(
+        "week-2026-03-23.en.md", markdown(compose(WEEK, week_events()), "en", intro="A busy week.", web_base=SITE)
+    )
 
 
 def test_the_weeknote_in_welsh_matches_the_golden_file() -> None:
-    check_golden("week-2026-03-23.cy.md", markdown(compose(WEEK, week_events()), "cy", intro="Wythnos brysur.", web_base=SITE))
+    check_golden(
+        "week-2026-03-23.cy.md", markdown(compose(WEEK, week_events()), "cy", intro="Wythnos brysur.", web_base=SITE)
+    )
 
 
 def test_only_public_records_appear_and_private_ones_are_at_most_counted() -> None:

@@ -41,7 +41,9 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with runtime.pool.acquire() as conn:
         for event in week_events():
             if "project" in event.data:  # as the consumer does: the project's snapshot, then the event
-                await notifier_store.keep_project(conn, event.aggregate_id, 1, msgspec.convert(event.data["project"], ProjectSnapshot))
+                await notifier_store.keep_project(
+                    conn, event.aggregate_id, 1, msgspec.convert(event.data["project"], ProjectSnapshot)
+                )
             await store.record(conn, as_envelope(event))
     yield runtime
     await stop_runtime(runtime, [])
@@ -62,7 +64,9 @@ async def test_nothing_is_published_before_friday_at_four_and_the_week_is_publis
 
 
 async def test_two_publishers_racing_publish_the_week_exactly_once(runtime: Runtime) -> None:
-    results = await asyncio.gather(*(publish_due(runtime.pool, Schedule(), FRIDAY_AFTER, web_base=SITE) for _ in range(4)))
+    results = await asyncio.gather(
+        *(publish_due(runtime.pool, Schedule(), FRIDAY_AFTER, web_base=SITE) for _ in range(4))
+    )
     assert sorted(len(r) for r in results) == [0, 0, 0, 1]
     async with runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM events WHERE type = 'weeknotes.published'") == 1
@@ -106,7 +110,10 @@ def test_the_atom_feed_is_valid_for_a_feed_reader() -> None:
     assert entry.title == "Nodiadau wythnos: wythnos yn dechrau 23 Mawrth 2026"
     assert entry.link == "https://portfolio.cdps.example/weeknotes/2026-W13?lang=cy"
     assert entry.content[0].type == "text/html"  # HTML rendered from the Markdown, escaped in the XML
-    assert entry.content[0].value == (
-        "<h1>Nodiadau &lt;wythnos&gt; &amp; mwy</h1>\n"
-        '<h3><a href="https://portfolio.cdps.example/projects/forms">Ffurflenni</a></h3>\n<ul>\n<li>“Da”</li>\n</ul>'  # feedparser trims the last newline
+    assert (
+        entry.content[0].value
+        == (
+            "<h1>Nodiadau &lt;wythnos&gt; &amp; mwy</h1>\n"
+            '<h3><a href="https://portfolio.cdps.example/projects/forms">Ffurflenni</a></h3>\n<ul>\n<li>“Da”</li>\n</ul>'  # feedparser trims the last newline
+        )
     )

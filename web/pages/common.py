@@ -28,6 +28,8 @@ def remember_write(request: Request[Any, Any, Any], response: Response[Any], pro
     """Read your writes: the next search waits (briefly) until the index holds this change."""
     response.set_cookie(READ_YOUR_WRITES_COOKIE, f"{project_id}:{version}", max_age=120, httponly=True,
                         samesite="lax", path="/", secure=cookie_secure(request))  # fmt: skip
+
+
 Service = Literal["portfolio", "search", "notifier"]
 HxRequest = Request[Any, Any, Any]
 

@@ -186,4 +186,3 @@ async def chart_context(request: HxRequest, lang: Language, projects: list[dict[
         "rows": [(names[code], days if n else "–", n) for code, (days, n) in durations.items()],
     })  # fmt: skip
     return context
-

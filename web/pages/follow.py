@@ -1,4 +1,4 @@
-""""Get emails about this …": following a project, a partner or the whole portfolio from its page.
+""" "Get emails about this …": following a project, a partner or the whole portfolio from its page.
 
 GOV.UK's email-subscription pattern: an email address, a language and a frequency on one form, then
 the notifier's double opt-in (a confirmation email; nothing else until its link is followed). A

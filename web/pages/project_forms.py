@@ -167,8 +167,9 @@ async def render(
 ) -> Template:  # fmt: skip
     inline = is_htmx(request)
     partners, partners_error = await partners_by_id(request)
-    offered = [a["kind"] if a["to_phase"] is None else f"{a['kind']}:{a['to_phase']}"
-               for a in project["allowed_actions"]]
+    offered = [
+        a["kind"] if a["to_phase"] is None else f"{a['kind']}:{a['to_phase']}" for a in project["allowed_actions"]
+    ]
     actions = [(a, action_text(lang, a), None) for a in offered]
     return await page(
         request, f"partials/forms/{kind}.html" if inline else "projects/form.html", status=status,

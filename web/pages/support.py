@@ -47,13 +47,13 @@ async def send_support_request(request: HxRequest, lang: PageLanguage) -> Respon
     values["urgency"] = values["urgency"] if values["urgency"] in labels.URGENCY else "medium"
     errors = check(lang, values, validation.SUPPORT_REQUEST)
     if not errors:
-        reply = await call(request, "portfolio", "POST", "/api/v1/support-requests", json=values,
-                           key=request_key_in(form))
+        reply = await call(
+            request, "portfolio", "POST", "/api/v1/support-requests", json=values, key=request_key_in(form)
+        )
         if reply.status == 201:
             return Redirect(f"/support/sent?reference={reply.body['id']}", status_code=303)
         errors = api_errors(request, reply, {"": "organisation", "body": "organisation"})
-    return await page(request, "support/form.html", status=422, values=values, errors=errors,
-                      request_key=request_key())
+    return await page(request, "support/form.html", status=422, values=values, errors=errors, request_key=request_key())
 
 
 @get("/support/sent")
@@ -134,8 +134,14 @@ async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uu
         errors.add("reason", _("Say why the request is declined"))
     check(lang, values, validation.TRIAGE_REASON, errors)
     if not errors:
-        reply = await call(request, "portfolio", "POST", f"/api/v1/support-requests/{request_id}/triage", json=body,
-                           key=request_key_in(form))
+        reply = await call(
+            request,
+            "portfolio",
+            "POST",
+            f"/api/v1/support-requests/{request_id}/triage",
+            json=body,
+            key=request_key_in(form),
+        )
         if reply.ok:
             return Redirect(f"/support/requests?done={values['outcome']}", status_code=303)
         if reply.status in (401, 403):

@@ -4,14 +4,14 @@ subscription of an address. No sign-in: the signed link is the proof."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.params import QueryParameter
 
 from services.notifier import store
-from services.notifier.domain import RHYTHMS, Lang, Language, target_name
+from services.notifier.domain import RHYTHMS, Lang, Language, Rhythm, target_name
 from services.notifier.links import LinkClaims, Purpose
 from services.notifier.routes.common import Notifier, Parts
 from shared.requests import Connection
@@ -170,8 +170,8 @@ async def change(
     if errors:
         return await _manage_page(notifier, conn, token, claims, lang, status=422, errors=errors)
     changed = await store.change_subscription(
-        conn, subscription_id, language=language, rhythm=rhythm, email=email  # type: ignore[arg-type]
-    )
+        conn, subscription_id, language=cast(Language, language), rhythm=cast(Rhythm, rhythm), email=email
+    )  # the casts hold: both were checked against their choices above
     if changed is None:
         return await _manage_page(notifier, conn, token, claims, lang, status=404, errors=[NOT_FOUND])
     return await _manage_page(notifier, conn, token, claims, lang, done=SAVED)

@@ -69,9 +69,7 @@ async def subscribe(data: JSONBody[SubscriptionRequest], conn: Connection, notif
     return CHECK_YOUR_EMAIL
 
 
-async def ask_to_confirm(
-    conn: Conn, notifier: Parts, email: str, data: SubscriptionRequest | FollowRequest
-) -> None:
+async def ask_to_confirm(conn: Conn, notifier: Parts, email: str, data: SubscriptionRequest | FollowRequest) -> None:
     """The double opt-in: an unconfirmed public subscription (an existing one is left as it is) and,
     a few an hour at most, a confirmation email to the address."""
     async with conn.transaction():

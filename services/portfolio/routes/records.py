@@ -91,7 +91,9 @@ class ImportRejected(ApiError):
 @idempotent
 @post("/api/v1/import/{kind:str}", tags=["import"], status_code=200, guards=[staff_only])
 async def import_csv(
-    kind: FromPath[Literal["partners", "projects"]], request: Request[Any, Any, Any], identity: Caller,
+    kind: FromPath[Literal["partners", "projects"]],
+    request: Request[Any, Any, Any],
+    identity: Caller,
     conn: Connection,
 ) -> ImportResult:
     """Create partners or projects from a CSV body (UTF-8). All or nothing: any bad row and nothing is written."""

@@ -14,7 +14,7 @@ import pytest
 from cdps.runstate import RunningStack, find
 
 HOLDER = """
-import sys, time
+import sys
 from pathlib import Path
 from cdps.runstate import RunLock, RunningStack
 lock = RunLock(Path(sys.argv[1]))
@@ -23,13 +23,14 @@ if sys.argv[2] == "ready":
     lock.publish(RunningStack(pid=0, database_url="postgresql://postgres@127.0.0.1:1/cdps",
                               nats_url="nats://127.0.0.1:1", smtp_url=None, web_url="http://127.0.0.1:8200", mail_url=None))
 print("holding", flush=True)
-time.sleep(600)
+sys.stdin.read()  # holds until the test kills it, or until the test process has gone and the pipe closes
 """
 
 
 def hold(data_dir: Path, stage: str) -> subprocess.Popen[str]:
     """A process that holds the data folder as `cdps run` does (ready: its servers published)."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(data_dir), stage], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(data_dir), stage], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
     assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
     return holder
 

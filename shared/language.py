@@ -25,6 +25,7 @@ def _detector() -> LangDetector:
     return LangDetector(LangDetectConfig(model="lite", max_input_length=1000))
 
 
+@functools.lru_cache(maxsize=4096)  # pages show the same reasons on every view: detect each text once
 def detect(text: str, default: Lang = "en") -> Lang:
     """``text``'s language, Welsh or English; ``default`` when there is nothing to tell by (blank,
     or neither language among the model's guesses)."""

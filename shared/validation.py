@@ -58,6 +58,8 @@ LABELS: dict[str, Label] = {
     "body": Label("the request body", "corff y cais"),
     "cursor": Label("the cursor", "y cyrchwr"),
     "due_on": Label("the due date", "y dyddiad cau"),
+    "cy": Label("the text in Welsh", "y testun yn Gymraeg"),
+    "en": Label("the text in English", "y testun yn Saesneg"),
     "effective": Label("the date it takes effect", "y dyddiad y daw i rym"),
     "email": Label("the email address", "y cyfeiriad e-bost"),
     "evidence_cy": Label("the evidence in Welsh", "y dystiolaeth yn Gymraeg"),
@@ -129,11 +131,18 @@ LABELS: dict[str, Label] = {
 }
 
 
+_IN_LANGUAGE = {"en": ("in English", "yn Saesneg"), "cy": ("in Welsh", "yn Gymraeg")}
+"""How a bilingual text's language is named after the field (``reason.cy``: "the reason in Welsh")."""
+
+
 def label(field: str) -> Label:
-    """The field's name (the last part of a dotted path); a field without one is named as it is sent."""
-    return LABELS.get(re.sub(r"\[\d+\]$", "", field.rsplit(".", 1)[-1])) or Label(
-        f"the field “{field}”", f"y maes “{field}”"
-    )
+    """The field's name (the last part of a dotted path; for the ``en`` or ``cy`` of a bilingual text,
+    the text's name and the language); a field without one is named as it is sent."""
+    parts = [re.sub(r"\[\d+\]$", "", part) for part in field.split(".")]
+    if len(parts) > 1 and parts[-1] in _IN_LANGUAGE and parts[-2] in LABELS:
+        name, (en, cy) = LABELS[parts[-2]], _IN_LANGUAGE[parts[-1]]
+        return Label(f"{name.en} {en}", f"{name.cy} {cy}")
+    return LABELS.get(parts[-1]) or Label(f"the field “{field}”", f"y maes “{field}”")
 
 
 _NO_MUTATION = ("y", "yr", "eich", "ei", "eu", "ein", "fy")

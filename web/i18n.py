@@ -24,7 +24,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup, escape
 
-from shared import language, vocabulary, welsh
+from shared import bilingual, language, vocabulary, welsh
 
 LANGUAGES = ("cy", "en")
 LONDON = ZoneInfo("Europe/London")
@@ -126,12 +126,22 @@ def localised_note(context: Context, record: Mapping[str, Any] | None, field: st
 
 
 @pass_context
-def written(context: Context, text: str | None) -> Markup:
-    """Text kept in one field whatever language it was written in (a health or phase-change
-    reason): marked with the language it is in, and a note when that is not the page's."""
+def written(context: Context, text: Any) -> Markup:
+    """Text people wrote (``shared.bilingual``: an English and a Welsh value) in the page's language,
+    else in the other with its ``lang`` and a note saying it is the only one. A plain string (text
+    kept in one field, from before its field was bilingual) is marked with the language it is told
+    to be in."""
     lang = context.get("lang", "cy")
-    value = str(text or "")
-    return _in_language(lang, value, language.detect(value, default="en" if lang == "en" else "cy"))
+    if isinstance(text, str) or text is None:
+        value = str(text or "")
+        return _in_language(lang, value, language.detect(value, default="en" if lang == "en" else "cy"))
+    seen = bilingual.shown(bilingual.read(text), "en" if lang == "en" else "cy")
+    return _in_language(lang, seen.text, seen.lang)
+
+
+def has_text(value: Any) -> bool:
+    """Whether a text people wrote (bilingual or a plain string) says anything."""
+    return bool(value.strip()) if isinstance(value, str) else not bilingual.read(value).blank
 
 
 @pass_context
@@ -224,5 +234,6 @@ def template_engine() -> JinjaTemplateEngine:
     env.filters.update(name=welsh.Name, localised=localised, localised_note=localised_note, written=written,
                        localised_text=localised_text, long_date=long_date, date_time=date_time,
                        month_year=month_year)  # fmt: skip
-    env.globals.update(switch_url=switch_url, current_account=current_account, asset=asset, in_section=in_section)
+    env.globals.update(switch_url=switch_url, current_account=current_account, asset=asset, in_section=in_section,
+                       has_text=has_text)  # fmt: skip
     return JinjaTemplateEngine.from_environment(env)

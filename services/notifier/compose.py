@@ -17,7 +17,7 @@ from services.notifier import domain
 from services.notifier.domain import RHYTHMS, ROLES, Lang, Language, pick
 from services.notifier.links import LinkClaims, Links
 from services.notifier.rendering import Templates
-from shared import language
+from shared import bilingual
 from shared.events import (
     AssessmentPublished,
     EngagementRecorded,
@@ -64,9 +64,17 @@ def _written(field: str, text: str, written_in: Lang, lang: Lang) -> Context:
     return {f"{field}_lang": written_in, f"{field}_only": _ONLY_IN.get((lang, written_in), "") if text else ""}
 
 
-def _reason(reason: str, lang: Lang) -> Context:
-    """A reason, kept in one field: in the language it was written in, which is told from its text."""
-    return {"reason": reason} | _written("reason", reason, language.detect(reason, default=lang), lang)
+def _text(field: str, value: Any, lang: Lang) -> Context:
+    """Text people wrote (``shared.bilingual``) for ``field``: in the reader's language when it exists,
+    else in the other, with its language (for ``lang=``) and the note that it is the only one. A
+    plain string (a field from before it was bilingual) is in the language it is told to be in."""
+    seen = bilingual.shown(bilingual.read(value), lang)
+    return {field: seen.text, f"{field}_lang": seen.lang, f"{field}_only": bilingual.note(bilingual.read(value), lang)}
+
+
+def _reason(reason: Any, lang: Lang) -> Context:
+    """A reason, in the reader's language where it has one."""
+    return _text("reason", reason, lang)
 
 
 def _names(payload: Payload, kind: str, lang: Lang) -> str:

@@ -214,6 +214,44 @@ class PersonAdded(EventData, frozen=True, kw_only=True):
     language: Literal["cy", "en", "both"]
 
 
+class ContactSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A partner's contact as their events carry it: no email address, as for people (the stream is
+    kept for ever, and a removed contact's address must be gone with them). The notifier asks the
+    portfolio for the addresses it sends to (``contacts.emailable``)."""
+
+    partner_id: uuid.UUID
+    name: str
+    role: str
+    language: Literal["cy", "en", "both"]
+    project_emails: bool
+    """Whether they are sent the partner's project emails (an assessment published, ...)."""
+
+
+class ContactAdded(EventData, frozen=True, kw_only=True):
+    """Staff recorded someone at a partner organisation as one of its contacts."""
+
+    type: ClassVar[str] = "portfolio.contact.added"
+    aggregate: ClassVar[str] = "contact"
+    contact: ContactSnapshot
+
+
+class ContactChanged(EventData, frozen=True, kw_only=True):
+    """A contact's details changed; ``changed`` names the fields (``email`` among them, without its value)."""
+
+    type: ClassVar[str] = "portfolio.contact.changed"
+    aggregate: ClassVar[str] = "contact"
+    contact: ContactSnapshot
+    changed: list[str]
+
+
+class ContactRemoved(EventData, frozen=True, kw_only=True):
+    """Someone is no longer one of the partner's contacts: their record, address included, is deleted."""
+
+    type: ClassVar[str] = "portfolio.contact.removed"
+    aggregate: ClassVar[str] = "contact"
+    partner_id: uuid.UUID
+
+
 AssessmentKind = Literal["self_assessment", "peer_review", "formal_assessment"]
 Rating = Literal["met", "partly_met", "not_met", "not_assessed"]
 AssessmentStatus = Literal["draft", "submitted", "published"]
@@ -441,6 +479,9 @@ CATALOGUE: dict[str, type[EventData]] = {
         SupportRequested,
         SupportTriaged,
         PersonAdded,
+        ContactAdded,
+        ContactChanged,
+        ContactRemoved,
         AssessmentDrafted,
         AssessmentSubmitted,
         AssessmentPublished,

@@ -96,6 +96,7 @@ LABELS: dict[str, Label] = {
     "partner_id": Label("the partner", "y partner"),
     "phase": Label("the phase", "y cam"),
     "posted_on": Label("the date of the update", "dyddiad y diweddariad"),
+    "project_emails": Label("whether they get project emails", "a ydyn nhw'n cael negeseuon e-bost am brosiectau"),
     "project_id": Label("the project", "y prosiect"),
     "q": Label("the search words", "y geiriau chwilio"),
     "rating": Label("the rating", "y sgôr"),

@@ -51,8 +51,10 @@ async def world(stack: Stack) -> dict[str, Any]:
             "to_phase": "alpha", "kind": "peer_review", "held_on": time.strftime("%Y-%m-%d")})).json()  # fmt: skip
         milestone = (await client.post(f"/api/v1/projects/{project['id']}/milestones", headers=lead, json={
             "title_en": "Ready", "title_cy": "Yn barod", "target": "2027-01"})).json()  # fmt: skip
+        contact = (await client.post(f"/api/v1/partners/{a['id']}/contacts", headers=lead, json={
+            "name": "Ann", "email": f"ann-{unique()}@a.example", "language": "cy"})).json()  # fmt: skip
     return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
-            "owner": owner, "owner_headers": owner_headers, "milestone": milestone}  # fmt: skip
+            "owner": owner, "owner_headers": owner_headers, "milestone": milestone, "contact": contact}  # fmt: skip
 
 
 def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str]:
@@ -119,6 +121,16 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          lambda: {"slug": f"n-{unique()}", "name_en": "N", "name_cy": "N", "kind": "other"}, (401, 403, 403, 201, 201)),
         ("portfolio", "PATCH", f"/api/v1/partners/{world['a']['id']}", ({"name_en": "A2"}, stale),
          (401, 403, 403, 412, 412)),
+        # A partner's contacts: staff only, to read as to change (not even the partner's own users).
+        ("portfolio", "GET", f"/api/v1/partners/{world['a']['id']}/contacts", None, (401, 403, 403, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/partners/{world['a']['id']}/contacts",
+         lambda: {"name": "C", "email": f"c{unique()}@a.example"}, (401, 403, 403, 201, 201)),
+        ("portfolio", "GET", f"/api/v1/partners/{world['a']['id']}/contacts/{world['contact']['id']}", None,
+         (401, 403, 403, 200, 200)),
+        ("portfolio", "PATCH", f"/api/v1/partners/{world['a']['id']}/contacts/{world['contact']['id']}",
+         ({"role": "X"}, stale), (401, 403, 403, 412, 412)),
+        ("portfolio", "DELETE", f"/api/v1/partners/{world['a']['id']}/contacts/{world['contact']['id']}",
+         (None, stale), (401, 403, 403, 412, 412)),
         ("portfolio", "POST", "/api/v1/engagements",
          {"partner_id": world["a"]["id"], "kind": "advice", "summary_en": "E", "summary_cy": "E", "started_on": today},
          (401, 403, 403, 201, 201)),

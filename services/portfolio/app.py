@@ -8,8 +8,10 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
+from services.portfolio import contacts
 from services.portfolio.routes import records
 from services.portfolio.routes.assessments import AssessmentsController
+from services.portfolio.routes.contacts import ContactsController
 from services.portfolio.routes.milestones import MilestonesController, every_milestone
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
@@ -27,6 +29,7 @@ MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox
 ROUTES: list[ControllerRouterHandler] = [
     ProjectsController,
     PartnersController,
+    ContactsController,
     AssessmentsController,
     MilestonesController,
     every_milestone,
@@ -48,6 +51,7 @@ async def run_relay(runtime: Runtime, health: Health) -> None:
 
 
 RELAY = Job("relay", run_relay, uses_stream=True)
+CONTACTS = Job("contacts", contacts.run_responder)
 HOUSEKEEPING = idempotency.housekeeping_job()
 
 
@@ -55,7 +59,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[*ROUTES, *OPERATIONS],
         dependencies=REQUEST_CONTEXT,
-        lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING])],
+        lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING, CONTACTS])],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,
         before_request=check_input,

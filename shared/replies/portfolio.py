@@ -16,6 +16,7 @@ from shared.events import (
     ActionState,
     AssessmentKind,
     AssessmentSnapshot,
+    ContactSnapshot,
     EngagementKind,
     GateOutcome,
     Health,
@@ -149,6 +150,36 @@ class Person(msgspec.Struct, kw_only=True):
     kind: str
     partner_id: uuid.UUID | None
     language: str
+
+
+class Contact(ContactSnapshot, frozen=True, kw_only=True):
+    """Someone at a partner organisation CDPS keeps in touch with: staff only, never public, never
+    searchable, never in a feed. Their ``language`` is used for every email sent to them."""
+
+    id: uuid.UUID
+    email: str
+    version: int
+
+
+CONTACTS_SUBJECT = "contacts.emailable"
+"""Core NATS request/reply: the notifier asks the portfolio for the addresses of a partner's contacts
+who get project emails (addresses never travel in the stream, which is kept for ever). Outside the
+stream's subjects (``portfolio.>``), so JetStream never stores nor answers such a request."""
+
+
+class ContactsQuery(msgspec.Struct, frozen=True, kw_only=True):
+    partner_id: uuid.UUID
+
+
+class EmailContact(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    name: str
+    email: str
+    language: Literal["cy", "en", "both"]
+
+
+class ContactsAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    contacts: list[EmailContact]
 
 
 class LeadName(msgspec.Struct, kw_only=True):

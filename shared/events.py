@@ -79,6 +79,8 @@ class ProjectSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[str]
     visibility: Visibility
     start_date: dt.date | None
+    wellbeing_goals: list[str] = []
+    """The Well-being of Future Generations Act goals the project serves (``shared.vocabulary.WELLBEING_GOALS``)."""
 
 
 class PartnerRegistered(EventData, frozen=True, kw_only=True):
@@ -108,7 +110,7 @@ class ProjectCreated(EventData, frozen=True, kw_only=True):
 
 
 class ProjectUpdated(EventData, frozen=True, kw_only=True):
-    """A project's descriptive fields (title, summary, tags, visibility, lead, ...) were edited."""
+    """A project's descriptive fields (title, summary, tags, wellbeing goals, visibility, lead, ...) were edited."""
 
     type: ClassVar[str] = "portfolio.project.updated"
     aggregate: ClassVar[str] = "project"

@@ -128,6 +128,8 @@ LABELS: dict[str, Label] = {
     "urgency": Label("the urgency", "y brys"),
     "visibility": Label("the visibility", "y gwelededd"),
     "website": Label("the website", "y wefan"),
+    "wellbeing_goals": Label("the wellbeing goals", "y nodau llesiant"),
+    "goal": Label("the wellbeing goal", "y nod llesiant"),
     "week": Label("the week", "yr wythnos"),
 }
 

@@ -75,6 +75,17 @@ CHALLENGE_AREAS = {
     "cyber-and-net-zero": N_("Cyber security and net zero"),
 }
 """The tags a project can carry, in the order they are listed."""
+WELLBEING_GOALS = {
+    "prosperous": N_("A prosperous Wales"),
+    "resilient": N_("A resilient Wales"),
+    "healthier": N_("A healthier Wales"),
+    "more_equal": N_("A more equal Wales"),
+    "cohesive_communities": N_("A Wales of cohesive communities"),
+    "vibrant_culture": N_("A Wales of vibrant culture and thriving Welsh language"),
+    "globally_responsible": N_("A globally responsible Wales"),
+}
+"""The seven well-being goals of the Well-being of Future Generations (Wales) Act 2015, in the Act's
+order, with their official Welsh names: a project may name the goals it serves."""
 NO_CHALLENGE_AREA = N_("Other work")
 """Where a project with no tag is listed among the challenge areas."""
 PARTNER_KINDS = {

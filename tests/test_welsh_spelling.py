@@ -22,6 +22,7 @@ ALLOWED = {
     "cdps", "api", "wcag", "aa", "ehrc", "eass", "csv", "javascript", "markdown", "html", "url", "ok", "rag",
     # real Welsh words the dictionary lacks
     "mewngofnodwch", "arhoswch", "cadarnhewch", "traciwr", "seiberddiogelwch",
+    "cydlynus",  # the Well-being of Future Generations Act's own word: "Cymru o gymunedau cydlynus"
     # what is left of a word once an apostrophe or a mutation has shortened it: i'ch, y we (gwe), yn lle
     "ch", "we", "le",
 }  # fmt: skip

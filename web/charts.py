@@ -166,6 +166,26 @@ def bar_chart(rows: Sequence[tuple[str, str, float, str]]) -> Markup:
     return _svg(height, "".join(parts) + axis)
 
 
+def labelled_bars(rows: Sequence[tuple[str, str, float, str]]) -> Markup:
+    """Horizontal bars for long labels: each label on its own line above its bar; (css code, label,
+    value, value text) per row."""
+    label_height, bar_height, gap = 20, 22, 12
+    biggest = max((value for _, _, value, _ in rows), default=0) or 1
+    room = WIDTH - 80
+    parts = []
+    for i, (code, label, value, value_text) in enumerate(rows):
+        y = i * (label_height + bar_height + gap)
+        width = max(2.0, room * value / biggest) if value else 0
+        parts.append(
+            f'<text x="0" y="{y + FONT}">{escape(label)}</text>'
+            f'<rect class="app-fill--{escape(code)}" x="0" y="{y + label_height}" width="{width:.1f}" '
+            f'height="{bar_height}"/>'
+            f'<text x="{width + 6:.1f}" y="{y + label_height + bar_height / 2 + FONT / 3:.1f}">'
+            f"{escape(value_text)}</text>"
+        )
+    return _svg(max(1, len(rows) * (label_height + bar_height + gap) - gap), "".join(parts))
+
+
 def stacked_columns(columns: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]]) -> Markup:
     """Vertical stacked columns: one per label in ``columns``; ``series`` is (css code, name, counts)."""
     left, top, plot_height, legend_row = 40, 24, 200, 24

@@ -189,6 +189,7 @@ async def edit_partner(
 
 async def create_project(conn: Conn, actor: Actor, new: NewProject) -> tuple[Project, int]:
     _refuse(domain.new_project_errors(new))
+    new = domain.with_goals_in_order(new)
     async with conn.transaction():
         project = await store.insert_project(conn, uuid.uuid4(), new, domain.lead_of(new, actor))
         position = await _project_event(conn, actor, ProjectCreated(project=project.snapshot), project)
@@ -200,7 +201,7 @@ async def edit_project(
 ) -> tuple[Project, int | None]:
     async with conn.transaction():
         current = await _lock_project(conn, project_id, expected_version)
-        changed = changed_fields(current.snapshot, changes)
+        changed = changed_fields(current.snapshot, domain.with_goals_in_order(changes))
         if not changed:
             return project_reply(current), None
         project = await store.update_project(conn, project_id, changed)

@@ -21,8 +21,9 @@ from shared.validation import problems
 EXPORT_COLUMNS = (
     "id", "slug", "title_en", "title_cy", "partner_id", "lead_id", "phase", "state", "health",
     "health_reason", "tags", "visibility", "start_date", "summary_en", "summary_cy", "version",
+    "wellbeing_goals",
 )  # fmt: skip
-LIST_COLUMNS = {"tags"}
+LIST_COLUMNS = {"tags", "wellbeing_goals"}
 
 Row = TypeVar("Row", NewPartner, NewProject)
 

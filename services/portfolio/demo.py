@@ -143,6 +143,29 @@ PROJECTS: list[tuple[str, str, str, str, list[Any]]] = [
      "Rhannu data amgylcheddol", ["shared-platforms"]),
 ]  # fmt: skip
 
+GOALS_BY_TAG: dict[str, list[Any]] = {
+    "skills-and-staffing": ["prosperous"],
+    "procurement": ["prosperous"],
+    "forms": ["more_equal"],
+    "shared-functionality": ["more_equal"],
+    "content": ["vibrant_culture"],
+    "cloud": ["resilient"],
+    "cyber-and-net-zero": ["resilient", "globally_responsible"],
+    "funding-and-measuring": ["prosperous"],
+}
+GOALS_BY_KIND: dict[str, list[Any]] = {"health": ["healthier"], "local_authority": ["cohesive_communities"]}
+
+
+def demo_goals(owner: str, tags: list[str]) -> list[Any]:
+    """The wellbeing goals a demo project serves: from its partner's kind and its challenge areas (no
+    random draw, so the rest of the demo stays as it was)."""
+    kind = next(k for slug, _en, _cy, k in PARTNERS if slug == owner)
+    wanted = {g for t in tags for g in GOALS_BY_TAG.get(t, [])} | set(GOALS_BY_KIND.get(kind, []))
+    if owner == "nrw":
+        wanted |= {"resilient", "globally_responsible"}
+    return sorted(wanted)
+
+
 UPDATES = [
     ("Finished a round of user research with {n} people.", "Wedi gorffen rownd o ymchwil defnyddwyr gyda {n} o bobl."),
     ("Show and tell with the partner's service team.", "Dangos a dweud gyda thîm gwasanaeth y partner."),
@@ -204,6 +227,7 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
             await _project_with_history(
                 conn, rng, today, leads, NewProject(
                     slug=slug, title_en=title_en, title_cy=title_cy, partner_id=partner_ids[owner], tags=tags,
+                    wellbeing_goals=demo_goals(owner, tags),
                     summary_en=f"{title_en}: a catalyst project with {names[owner][0]}.",
                     summary_cy=f"{title_cy}: prosiect catalydd gyda {names[owner][1]}.",
                     visibility="partner" if index % 7 == 3 else "public",

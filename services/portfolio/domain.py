@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar, get_args
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -43,6 +43,17 @@ Tag = Literal[
     "cyber-and-net-zero",
 ]
 
+WellbeingGoal = Literal[
+    "prosperous",
+    "resilient",
+    "healthier",
+    "more_equal",
+    "cohesive_communities",
+    "vibrant_culture",
+    "globally_responsible",
+]
+"""The Well-being of Future Generations Act's seven goals (their names: ``shared.vocabulary.WELLBEING_GOALS``)."""
+
 # PostgreSQL text cannot hold U+0000, so no text field accepts it: a NUL is a 422 naming the field
 # (and the OpenAPI document says so), never a 500 from the database. The patterns stay linear.
 NO_NUL = r"^[^\x00]*$"
@@ -60,6 +71,7 @@ LeadId = Annotated[str, msgspec.Meta(max_length=100, pattern=NO_NUL)]
 Url = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^https?://[^\s\x00/$.?#][^\s\x00]*$")]
 Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=10)]
+WellbeingGoals = Annotated[list[WellbeingGoal], msgspec.Meta(max_length=7)]
 Language = Literal["cy", "en", "both"]
 
 
@@ -106,6 +118,7 @@ class NewProject(Input, kw_only=True):
     visibility: Visibility = "public"
     tags: Tags = []
     start_date: dt.date | None = None
+    wellbeing_goals: WellbeingGoals = []
 
 
 class ProjectChanges(Input, kw_only=True):
@@ -120,6 +133,7 @@ class ProjectChanges(Input, kw_only=True):
     visibility: Visibility | UnsetType = UNSET
     tags: Tags | UnsetType = UNSET
     start_date: dt.date | UnsetType | None = UNSET
+    wellbeing_goals: WellbeingGoals | UnsetType = UNSET
 
 
 class HealthChange(Input, kw_only=True):
@@ -167,6 +181,7 @@ class ProjectFilters(msgspec.Struct, kw_only=True):
     health: Health | None = None
     tag: Tag | None = None
     lead: str | None = None
+    goal: WellbeingGoal | None = None
 
 
 # Engagements, support requests, people ---------------------------------------------------------
@@ -220,6 +235,21 @@ def changed_fields(before: msgspec.Struct, changes: msgspec.Struct) -> dict[str,
     """The fields of ``changes`` that were given (null clears a field) and differ from ``before``."""
     given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not UNSET}
     return {k: v for k, v in given.items() if getattr(before, k) != v}
+
+
+def in_act_order(goals: list[WellbeingGoal]) -> list[WellbeingGoal]:
+    """Wellbeing goals as they are kept: each once, in the Act's order, however they were sent."""
+    return [g for g in get_args(WellbeingGoal) if g in goals]
+
+
+_Goaled = TypeVar("_Goaled", "NewProject", "ProjectChanges")
+
+
+def with_goals_in_order(given: _Goaled) -> _Goaled:
+    """The input with its wellbeing goals (if given) in the Act's order, so a reordering is no change."""
+    if isinstance(given.wellbeing_goals, list):
+        return msgspec.structs.replace(given, wellbeing_goals=in_act_order(given.wellbeing_goals))
+    return given
 
 
 def lead_of(new: NewProject, actor: Actor) -> str | None:

@@ -115,13 +115,14 @@ async def insert_project(conn: Conn, project_id: uuid.UUID, new: NewProject, lea
         row = await conn.fetchrow(
             """
             INSERT INTO projects (id, slug, partner_id, title_en, title_cy, summary_en, summary_cy,
-                                  lead_id, phase, health, health_reason, visibility, tags, start_date)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                  lead_id, phase, health, health_reason, visibility, tags, start_date,
+                                  wellbeing_goals)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             RETURNING *
             """,
             project_id, new.slug, new.partner_id, new.title_en, new.title_cy, new.summary_en,
             new.summary_cy, lead_id, new.phase, new.health, new.health_reason, new.visibility,
-            list(new.tags), new.start_date,
+            list(new.tags), new.start_date, list(new.wellbeing_goals),
         )  # fmt: skip
     except asyncpg.UniqueViolationError:
         raise SlugTaken() from None
@@ -209,11 +210,13 @@ async def list_projects(
           AND ($5::text IS NULL OR state = $5) AND ($6::text IS NULL OR health = $6)
           AND ($7::text IS NULL OR $7 = ANY (tags)) AND ($8::text IS NULL OR lead_id = $8)
           AND ($9::timestamptz IS NULL OR (created_at, id) < ($9, $10))
+          AND ($12::text IS NULL OR $12 = ANY (wellbeing_goals))
         ORDER BY created_at DESC, id DESC
         LIMIT $11
         """,
         viewer.role, viewer.partner_id, filters.partner, filters.phase, filters.state, filters.health,
         filters.tag, filters.lead, after[0] if after else None, after[1] if after else None, limit + 1,
+        filters.goal,
     )  # fmt: skip
     projects = [_project(r) for r in rows[:limit]]
     more = len(rows) > limit

@@ -60,6 +60,9 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         assert await conn.fetchval("SELECT count(*) FROM milestones WHERE done") == 40
         assert await conn.fetchval("SELECT count(*) FROM milestones WHERE NOT done AND gate IS NOT NULL") >= 15
         assert await conn.fetchval("SELECT count(*) FROM milestones WHERE NOT done AND target_on < $1", today) >= 1
+        goals = {r["goal"] for r in await conn.fetch("SELECT DISTINCT unnest(wellbeing_goals) AS goal FROM projects")}
+        assert len(goals) == 7  # every wellbeing goal is served by some project
+        assert await conn.fetchval("SELECT count(*) FROM projects WHERE wellbeing_goals = '{}'") == 0
         before = await conn.fetchval("SELECT count(*) FROM events")
         await seed_demo(database_url, today=today)  # a second run loads nothing more
         assert await conn.fetchval("SELECT count(*) FROM events") == before

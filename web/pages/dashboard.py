@@ -83,11 +83,11 @@ def _uuid(value: str) -> str | None:
 @get("/")
 async def home(
     request: HxRequest, lang: PageLanguage, account: Viewer, partner: FromQuery[str] = "",
-    tag: FromQuery[str] = "", health: FromQuery[str] = "", lead: FromQuery[str] = "",
+    tag: FromQuery[str] = "", health: FromQuery[str] = "", lead: FromQuery[str] = "", goal: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
     filters = {
         "partner": _uuid(partner), "tag": _choice(tag, labels.TAGS), "health": _choice(health, labels.HEALTH),
-        "lead": lead[:100] if lead and is_staff(account) else None,
+        "goal": _choice(goal, labels.GOALS), "lead": lead[:100] if lead and is_staff(account) else None,
     }  # fmt: skip
     params = {"limit": MAX_PROJECTS, **{k: v for k, v in filters.items() if v}}
     body, projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", params)
@@ -117,6 +117,8 @@ def filter_options(
         ("tag", _("Challenge area"), [("", _("All challenge areas"))] + [
             (code, _(name)) for code, name in labels.TAGS.items()]),
         ("health", _("Health"), [("", _("Any health"))] + [(code, _(name)) for code, name in labels.HEALTH.items()]),
+        ("goal", _("Wellbeing goal"), [("", _("All wellbeing goals"))] + [
+            (code, _(name)) for code, name in labels.GOALS.items()]),
     ]  # fmt: skip
     if account is not None and is_staff(account):
         leads = sorted({str(p["lead_id"]) for p in projects if p.get("lead_id")} | {str(account.id)})
@@ -154,6 +156,15 @@ async def chart_context(request: HxRequest, lang: Language, projects: list[dict[
         "svg": charts.bar_chart([(code, names[code], n, str(n)) for code, n in counts]),
         "head": [_("Phase"), _("Projects")], "rows": [(names[code], n) for code, n in counts],
     }]  # fmt: skip
+    goals = [(code, _(name), sum(code in (p.get("wellbeing_goals") or []) for p in projects))
+             for code, name in labels.GOALS.items()]  # fmt: skip
+    figures.append({
+        "id": "chart-goals", "title": _("Projects serving each wellbeing goal"),
+        "description": _("How many of the projects shown name each goal of the Well-being of Future Generations Act "
+                         "(a project may serve several)."),
+        "svg": charts.labelled_bars([("goal", name, n, str(n)) for _code, name, n in goals]),
+        "head": [_("Wellbeing goal"), _("Projects")], "rows": [(name, n) for _code, name, n in goals],
+    })  # fmt: skip
     context: dict[str, Any] = {"figures": figures, "history_note": None}
     if not projects:
         return context

@@ -23,6 +23,7 @@ STATES = vocabulary.STATES
 HEALTH = vocabulary.HEALTH
 HEALTH_TAGS = {"green": "govuk-tag--green", "amber": "govuk-tag--yellow", "red": "govuk-tag--red"}
 TAGS = vocabulary.CHALLENGE_AREAS
+GOALS = vocabulary.WELLBEING_GOALS
 VISIBILITY = {
     "public": N_("Everyone"),
     "partner": N_("The partner and CDPS"),
@@ -68,6 +69,7 @@ FIELDS = {
     "lead_id": N_("Delivery lead"),
     "visibility": N_("Who can see it"),
     "tags": N_("Challenge areas"),
+    "wellbeing_goals": N_("Wellbeing goals"),
     "start_date": N_("Start date"),
     "phase": N_("Phase"),
     "state": N_("State"),

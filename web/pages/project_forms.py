@@ -58,6 +58,7 @@ def initial_values(kind: str, project: dict[str, Any]) -> dict[str, Any]:
     if kind == "edit":
         return {**{f: project.get(f) or "" for f in TEXT_FIELDS}, "partner_id": project.get("partner_id") or "",
                 "visibility": project["visibility"], "tags": project.get("tags") or [],
+                "wellbeing_goals": project.get("wellbeing_goals") or [],
                 "start_date": date_parts(project.get("start_date"))}  # fmt: skip
     if kind == "phase":
         return {"action": "", "effective": date_parts(today()), "reason": "", "assessment": "", "assessment_url": "",
@@ -76,6 +77,7 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
     if kind == "edit":
         values: dict[str, Any] = {f: text.get(f, "") for f in (*TEXT_FIELDS, "partner_id", "visibility")}
         values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
+        values["wellbeing_goals"] = [g for g in form.getall("wellbeing_goals", []) if g in labels.GOALS]
         values["start_date"] = form_date_parts(form, "start_date")
         check(lang, values, validation.PROJECT_CHANGES, errors)
         start, given = parse_date(form, "start_date")
@@ -83,6 +85,7 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
             errors.add("start_date-day", _("Enter a real start date"))
         body = {**{f: values[f] for f in TEXT_FIELDS}, "partner_id": values["partner_id"] or None,
                 "visibility": values["visibility"], "tags": values["tags"],
+                "wellbeing_goals": values["wellbeing_goals"],
                 "start_date": start.isoformat() if start else None}  # fmt: skip
     elif kind == "phase":
         fields = ("action", "reason", "assessment", "assessment_url", "gate_override_reason")
@@ -146,6 +149,10 @@ def changed_rows(lang: Language, kind: str, values: dict[str, Any], current: dic
         both = (values["tags"], current.get("tags") or [])
         yours, theirs = (", ".join(labels.name(_, labels.TAGS, t) for t in tags) for tags in both)
         rows.append((labels.name(_, labels.FIELDS, "tags"), yours, theirs))
+    if sorted(values.get("wellbeing_goals") or []) != sorted(current.get("wellbeing_goals") or []):
+        goals = (values["wellbeing_goals"], current.get("wellbeing_goals") or [])
+        yours, theirs = (", ".join(labels.name(_, labels.GOALS, g) for g in chosen) for chosen in goals)
+        rows.append((labels.name(_, labels.FIELDS, "wellbeing_goals"), yours, theirs))
     if str(values.get("partner_id") or "") != str(current.get("partner_id") or ""):
         rows.append((labels.name(_, labels.FIELDS, "partner_id"), _("Changed"), _("Changed")))
     return rows

@@ -149,13 +149,15 @@ def project_form_options(lang: Language, partners: dict[str, dict[str, Any]]) ->
             (str(p["id"]), str(p.get(f"name_{lang.code}") or p.get("name_en"))) for p in ordered],
         "visibility_options": [(code, _(name), None) for code, name in labels.VISIBILITY.items()],
         "tag_options": [(code, _(name), None) for code, name in labels.TAGS.items()],
+        "goal_options": [(code, _(name), None) for code, name in labels.GOALS.items()],
     }  # fmt: skip
 
 
 @get("/projects/new", guards=[staff_only])
 async def new_project_form(request: HxRequest, lang: PageLanguage) -> Template:
     partners, partners_error = await partners_by_id(request)
-    values = {"visibility": "public", "tags": [], "start_date": form_date_parts({}, "start_date")}
+    values = {"visibility": "public", "tags": [], "wellbeing_goals": [],
+              "start_date": form_date_parts({}, "start_date")}  # fmt: skip
     return await page(request, "projects/new.html", values=values, errors=Errors(), partners_error=partners_error,
                       request_key=request_key(), **project_form_options(lang, partners))  # fmt: skip
 
@@ -165,6 +167,7 @@ async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any
     form = await request.form()
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in NEW_FIELDS}
     values["tags"] = [t for t in form.getall("tags", []) if t in labels.TAGS]
+    values["wellbeing_goals"] = [g for g in form.getall("wellbeing_goals", []) if g in labels.GOALS]
     values["start_date"] = form_date_parts(form, "start_date")
     errors = Errors()
     check(lang, values, validation.NEW_PROJECT, errors)
@@ -172,7 +175,8 @@ async def create_project(request: HxRequest, lang: PageLanguage) -> Response[Any
     if given and start is None:
         errors.add("start_date-day", lang._("Enter a real start date"))
     if not errors:
-        body = {k: values[k] for k in NEW_FIELDS if k != "partner_id"} | {"tags": values["tags"]}
+        body = {k: values[k] for k in NEW_FIELDS if k != "partner_id"} | {
+            "tags": values["tags"], "wellbeing_goals": values["wellbeing_goals"]}  # fmt: skip
         body["partner_id"] = values["partner_id"] or None
         if start is not None:
             body["start_date"] = start.isoformat()

@@ -19,6 +19,7 @@ from services.portfolio.domain import (
     ProjectChanges,
     ProjectFilters,
     Tag,
+    WellbeingGoal,
     project_reply,
 )
 from services.portfolio.routes.common import today, written
@@ -49,9 +50,11 @@ class ProjectsController(Controller):
         health: FromQuery[Health | None] = None, tag: FromQuery[Tag | None] = None,
         lead: Annotated[str | None, QueryParameter(max_length=100, pattern=NO_NUL)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50, goal: FromQuery[WellbeingGoal | None] = None,
     ) -> Page:  # fmt: skip
-        filters = ProjectFilters(partner=partner, phase=phase, state=project_state, health=health, tag=tag, lead=lead)
+        """``goal``: only projects that serve this wellbeing goal."""
+        filters = ProjectFilters(partner=partner, phase=phase, state=project_state, health=health, tag=tag, lead=lead,
+                                 goal=goal)  # fmt: skip
         try:
             items, next_cursor = await store.list_projects(conn, identity, filters, limit=limit, cursor=cursor)
         except ValueError:

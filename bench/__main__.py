@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
-from bench import ceilings, e2e, figures, portfolio, product, search
+from bench import ceilings, e2e, figures, live, portfolio, product, search
 from bench.corpus import Size
 from bench.load import MemorySampler
 from bench.report import Report
@@ -57,6 +57,9 @@ class Plan:
     burst: int = 30
     search_seconds: float = 30.0
     """Time budget for search queries, the mix repeated until it is spent."""
+    sse_clients: tuple[int, ...] = (125, 250, 500, 1000, 2000, 4000)
+    """Live board viewers of each step (bench/live.py), doubling until a step fails."""
+    sse_writes: int = 10
     search_only: bool = False
     """Only the search figures and the ceiling they are read against (``--search-only``)."""
 
@@ -71,7 +74,7 @@ def _plan(quick: bool, seconds: float | None) -> Plan:
         return Plan(
             quick=True, seconds=seconds or 0.5, corpus=Size(projects=200, events=3_000),
             stream=Size(projects=30, events=300), steady_rate=10, steady_seconds=1, ramp_steps=2, step_seconds=1,
-            burst=4, search_seconds=1.5,
+            burst=4, search_seconds=1.5, sse_clients=(5, 10), sse_writes=2,
         )  # fmt: skip
     # The corpus is the issue's 10,000 projects and 1,000,000 events (rebuilt, then queried); live
     # indexing catches up on a tenth of that.
@@ -146,6 +149,10 @@ async def measure(plan: Plan, servers: Servers, root: Path, report: Report) -> d
                     e2e.run(stack, rate=plan.steady_rate, seconds=plan.steady_seconds, ramp_steps=plan.ramp_steps,
                             step_seconds=plan.step_seconds, burst=plan.burst),
                 )  # fmt: skip
+                raw["sse"] = await stages.run(
+                    "product: live status to board viewers",
+                    live.run(stack, counts=plan.sse_clients, writes=plan.sse_writes),
+                )
             raw["rss_load"] = sampler.peak_mb
         finally:
             stack.stop()

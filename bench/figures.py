@@ -106,6 +106,20 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
     report.figure("emails_per_s", "emails handed to SMTP", e.get("emails_per_s"), "rate", ceiling="smtp",
                   note=f"the notifier paces at {notifier_pacing()}/s by design")  # fmt: skip
 
+    sse = raw.get("sse") or {}
+    held = f"{sse.get('max_clients', 0):,.0f} board viewers" if sse else ""
+    report.figure(
+        "sse_clients",
+        "live board viewers one web process holds (SSE, p99 event → viewer < 1 s)",
+        sse.get("max_clients"),
+        "count",
+        note=", ".join(f"{st['clients']}: {'ok' if st['ok'] else 'failed'}" for st in sse.get("steps", [])),
+    )
+    for pct in ("p50", "p99"):
+        report.figure(f"lag_live_{pct}_ms", f"lag 201 → live board viewer, {pct}", sse.get(f"{pct}_ms"), "latency",
+                      ceiling="lag_floor", note=f"{held}; 201 → searchable of the same writes: "
+                      f"{sse.get(f'searchable_{pct}_ms', math.nan):.0f} ms" if sse else "")  # fmt: skip
+
     s, r = raw.get("search") or {}, raw.get("rebuild") or {}
     corpus = f"{r.get('documents', 0):,.0f} documents from {r.get('events', 0):,.0f} events"
     corpus += f", {s.get('queries', 0):.0f} queries"

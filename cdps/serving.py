@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+from collections.abc import Callable
 
 import nats.errors
 import uvicorn
+from litestar import Litestar
 
 from cdps.embedded import port_is_free
 from cdps.services import service
@@ -30,6 +33,19 @@ async def preflight(settings: Settings, *, stream: bool = True) -> None:
         await nc.close()
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, which first tells the app that it stops (``app.state.before_shutdown``):
+    it waits for open responses before the app's own shutdown, and a live-status stream would
+    otherwise hold every stop for the whole graceful timeout."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        app = self.config.app
+        before: Callable[[], None] | None = app.state.get("before_shutdown") if isinstance(app, Litestar) else None
+        if before is not None:
+            before()
+        await super().shutdown(sockets)
+
+
 def serve(name: ServiceName, settings: Settings) -> None:
     served = service(name)
     port = served.port(settings)
@@ -44,7 +60,7 @@ def serve(name: ServiceName, settings: Settings) -> None:
         # Only named proxies may set the client address (rate limits key on it).
         proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None,
     )  # fmt: skip
-    server = uvicorn.Server(config)
+    server = Server(config)
     # A background task that cannot go on ends the service (shared.service.lifespan): stop serving,
     # and exit non-zero so that a supervisor starts a fresh process.
     app.state.end_process = lambda: setattr(server, "should_exit", True)

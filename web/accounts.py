@@ -150,6 +150,17 @@ async def session_account(conn: Conn, session_id: str) -> Account | None:
     return _account(row)
 
 
+async def session_holds(conn: Conn, session_id: str, account_id: uuid.UUID) -> bool:
+    """The session is still this account's and within its timeouts; a look only (an open live
+    stream must not keep an idle session alive, as a request would)."""
+    return bool(await conn.fetchval(
+        """SELECT true FROM sessions s JOIN accounts a ON a.id = s.account_id
+           WHERE s.id_hash = $1 AND a.id = $2 AND a.active
+             AND s.last_seen_at > now() - $3::interval AND s.created_at > now() - $4::interval""",
+        digest(session_id), account_id, SESSION_IDLE, SESSION_ABSOLUTE,
+    ))  # fmt: skip
+
+
 async def end_session(conn: Conn, session_id: str) -> None:
     await conn.execute("DELETE FROM sessions WHERE id_hash = $1", digest(session_id))
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import CacheControlHeader, State
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -19,7 +20,7 @@ from shared import db
 from shared.inputs import check_input
 from shared.service import OPERATIONS, Job, lifespan
 from shared.settings import Settings
-from web import auth, feeds, pages, weeknotes
+from web import auth, feeds, live, pages, weeknotes
 from web.context import DEPENDENCIES
 from web.gateway import gateway, subscription_pages
 from web.housekeeping import run_housekeeping
@@ -42,12 +43,18 @@ def static_routers() -> list[object]:
     return [
         router("/static/govuk", ASSETS / "govuk-frontend/dist/govuk", STATIC_CACHE),
         router("/static/htmx", ASSETS / "htmx.org/dist", STATIC_CACHE),
+        router("/static/htmx-sse", ASSETS / "htmx-ext-sse/dist", STATIC_CACHE),
         router("/static/app", HERE / "static", STATIC_CACHE),
         router("/assets", ASSETS / "govuk-frontend/dist/govuk/assets", ASSETS_CACHE),
     ]
 
 
 HOUSEKEEPING = Job("housekeeping", lambda runtime, _health: run_housekeeping(runtime))
+
+
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    live.remember_position(request)
+    await check_input(request)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -57,23 +64,29 @@ def create_app(settings: Settings) -> Litestar:
             app.state.http = client
             yield
 
+    listener = live.Listener()
     return Litestar(
         route_handlers=[
             *pages.ROUTES,
             *weeknotes.ROUTES,
             *feeds.ROUTES,
+            *live.ROUTES,
             gateway,
             subscription_pages,
             *auth.ROUTES,
             *OPERATIONS,
             *static_routers(),  # type: ignore[list-item]
         ],
-        lifespan=[lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING]), http_client],
+        lifespan=[
+            lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING, Job("live", listener.run)]),
+            http_client,
+        ],
         csrf_config=auth.csrf_config(settings),
         dependencies=DEPENDENCIES,
         middleware=[auth.SecurityHeaders()],
         exception_handlers=pages.EXCEPTION_HANDLERS,
-        before_request=check_input,
-        state=State({"settings": settings}),
+        before_request=before_request,
+        # before_shutdown: the server stops; open live streams end first (cdps serve calls it).
+        state=State({"settings": settings, "live": listener, "before_shutdown": listener.close}),
         template_config=TemplateConfig(instance=template_engine()),
     )

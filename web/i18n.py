@@ -209,6 +209,14 @@ def current_account(request: Request[Any, Any, Any] | None) -> Any:
     return request.scope.get("state", {}).get("account")
 
 
+def live_since(request: Request[Any, Any, Any] | None) -> str:
+    """Where the live-status listener stood when this page's request began (web.live: a page's
+    stream first says what the page missed since)."""
+    if request is None:
+        return ""
+    return str(request.scope.get("state", {}).get("live_since", ""))
+
+
 def _fingerprint(*paths: Path) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -219,7 +227,7 @@ def _fingerprint(*paths: Path) -> str:
 
 ASSET_VERSION = _fingerprint(
     STATIC / "app.js", STATIC / "app.css", HERE / "node_modules/govuk-frontend/package.json",
-    HERE / "node_modules/htmx.org/package.json",
+    HERE / "node_modules/htmx.org/package.json", HERE / "node_modules/htmx-ext-sse/package.json",
 )  # fmt: skip
 
 
@@ -235,5 +243,5 @@ def template_engine() -> JinjaTemplateEngine:
                        localised_text=localised_text, long_date=long_date, date_time=date_time,
                        month_year=month_year)  # fmt: skip
     env.globals.update(switch_url=switch_url, current_account=current_account, asset=asset, in_section=in_section,
-                       has_text=has_text)  # fmt: skip
+                       has_text=has_text, live_since=live_since)  # fmt: skip
     return JinjaTemplateEngine.from_environment(env)

@@ -11,10 +11,29 @@ document.body.addEventListener('htmx:afterSettle', (event) => {
   const target = event.detail && event.detail.elt
   if (target instanceof Element) {
     initAll({ scope: target, onError: () => {} })
+    if (event.detail.requestConfig && event.detail.requestConfig.elt instanceof Element &&
+        event.detail.requestConfig.elt.hasAttribute('data-live')) return // a live update never moves focus
     const focus = target.querySelector('[data-app-focus]')
     if (focus instanceof HTMLElement && !target.querySelector('.govuk-error-summary')) {
       focus.setAttribute('tabindex', '-1')
       focus.focus()
     }
   }
+})
+
+// Live status (web/live.py): a page's stream says "changed" and htmx fetches the part again. It
+// waits while someone is using a form in that part (typing, or an inline form open), so nothing
+// they wrote is lost; the next change, or their own submission, brings the part up to date.
+document.body.addEventListener('input', (event) => {
+  const form = event.target instanceof Element && event.target.closest('form')
+  if (form) form.setAttribute('data-app-dirty', '')
+})
+document.body.addEventListener('htmx:beforeRequest', (event) => {
+  const elt = event.detail && event.detail.elt
+  if (!(elt instanceof Element) || !elt.hasAttribute('data-live')) return
+  const target = document.querySelector(elt.getAttribute('hx-target') || '')
+  const active = document.activeElement
+  const busy = target && (target.querySelector('form[data-app-dirty], #action-panel form') ||
+    (active instanceof Element && active.closest('form') && target.contains(active)))
+  if (busy) event.preventDefault()
 })

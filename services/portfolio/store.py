@@ -231,6 +231,15 @@ async def list_updates(conn: Conn, project_id: uuid.UUID) -> list[Update]:
     return [_update(r) for r in rows]
 
 
+async def last_change(conn: Conn, project_id: uuid.UUID, version: int) -> asyncpg.Record | None:
+    """The event that made the project's current version (its type, phase-change kind, time)."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT type, data->>'kind' AS kind, occurred_at FROM events WHERE aggregate_id = $1 AND aggregate_seq = $2",
+        project_id, version,
+    )  # fmt: skip
+    return row
+
+
 async def history(conn: Conn, aggregate_id: uuid.UUID) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT aggregate_seq AS seq, type, version, occurred_at, actor_id, actor_role, data FROM events "

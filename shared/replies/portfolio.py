@@ -43,6 +43,15 @@ class AllowedAction(msgspec.Struct, frozen=True, kw_only=True):
     to_phase: Phase | None = None
 
 
+class LastChange(msgspec.Struct, frozen=True, kw_only=True):
+    """The project's newest change: its event type (``portfolio.project.phase_changed``), for a
+    phase change its kind (advance, pause, ...), and when it happened."""
+
+    type: str
+    kind: TransitionKind | None = None
+    at: dt.datetime
+
+
 class Project(ProjectSnapshot, frozen=True, kw_only=True):
     """A project: what its events carry, its id, its version (for If-Match) and what may be done next."""
 
@@ -53,6 +62,8 @@ class Project(ProjectSnapshot, frozen=True, kw_only=True):
     allowed_actions: list[AllowedAction]
     """The phase and state changes the rules allow now (a delivery lead makes them, with a reason
     where one is needed and a date no later than today)."""
+    last_change: LastChange | None = None
+    """What changed it last (one project's answer only: lists leave it out)."""
 
 
 class Page(msgspec.Struct, kw_only=True):

@@ -60,6 +60,17 @@ EVENTS = {
     "portfolio.project.health_changed": N_("Health changed"),
     "portfolio.project.update_posted": N_("Update posted"),
 }
+LAST_CHANGE = {
+    "portfolio.project.created": N_("project created"),
+    "portfolio.project.updated": N_("details edited"),
+    "portfolio.project.phase_changed": N_("phase changed"),
+    "state": N_("state changed"),
+    "portfolio.project.health_changed": N_("health changed"),
+    "portfolio.project.update_posted": N_("update posted"),
+}
+"""How a project page says what changed it last ("Last updated 3 December 2026: phase changed");
+a pause, resumption, stop or reopening is a change of state."""
+STATE_CHANGES = ("pause", "resume", "stop", "reopen")
 FIELDS = {
     "title_en": N_("Title in English"),
     "title_cy": N_("Title in Welsh"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
@@ -18,6 +19,7 @@ from services.portfolio.domain import (
     NewUpdate,
     ProjectChanges,
     ProjectFilters,
+    ProjectRecord,
     Tag,
     WellbeingGoal,
     project_reply,
@@ -27,8 +29,16 @@ from shared.events import Health, Phase, upcast
 from shared.events import State as ProjectState
 from shared.http import FieldError, Invalid
 from shared.idempotency import idempotent
-from shared.replies.portfolio import HistoryEntry, Page, Project, TimelineEntry, Update
+from shared.replies.portfolio import HistoryEntry, LastChange, Page, Project, TimelineEntry, Update
 from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
+
+
+async def one_project(conn: Connection, project: ProjectRecord) -> Project:
+    """One project's answer: with what changed it last (a project page says so)."""
+    row = await store.last_change(conn, project.id, project.version)
+    kind = row["kind"] if row is not None and row["type"] == "portfolio.project.phase_changed" else None
+    last = LastChange(type=row["type"], kind=kind, at=row["occurred_at"]) if row is not None else None
+    return msgspec.structs.replace(project_reply(project), last_change=last)
 
 
 class ProjectsController(Controller):
@@ -83,7 +93,7 @@ class ProjectsController(Controller):
         self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection
     ) -> Response[Project]:
         project = await store.get_project(conn, project_id, identity)
-        return Response(project_reply(project), headers={"ETag": etag(project.version)})
+        return Response(await one_project(conn, project), headers={"ETag": etag(project.version)})
 
     @get("/by-slug/{slug:str}")
     async def get_project_by_slug(
@@ -91,7 +101,7 @@ class ProjectsController(Controller):
     ) -> Response[Project]:
         """The same answer as by id: a project's web address is its slug, which never changes."""
         project = await store.get_project_by_slug(conn, slug, identity)
-        return Response(project_reply(project), headers={"ETag": etag(project.version)})
+        return Response(await one_project(conn, project), headers={"ETag": etag(project.version)})
 
     @patch("/{project_id:uuid}", guards=[staff_only])
     async def edit_project(

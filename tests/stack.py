@@ -76,7 +76,9 @@ def start_service(stack: Stack, name: str) -> None:
     )
 
 
-def wait_ready(stack: Stack, timeout: float = 60) -> None:
+def wait_ready(stack: Stack, timeout: float = 180) -> None:
+    """Until every service answers ready. Generous: on a loaded machine (a load of 20 on two cores)
+    a service process takes a minute just to import and start."""
     deadline = time.monotonic() + timeout
     for name, url in stack.urls.items():
         while True:

@@ -1,4 +1,4 @@
-"""The four services, in one table: name, app factory, migrations and port setting.
+"""The services, in one table: name, app factory, migrations and port setting.
 
 Everything that runs, migrates or checks "every service" (`cdps serve`, `cdps migrate`, `cdps run`,
 the tests) goes through this table, so a service cannot be forgotten in one of those places.
@@ -48,6 +48,7 @@ SERVICES: tuple[Service, ...] = (
     Service("portfolio", "services.portfolio.app", "portfolio_port"),
     Service("search", "services.search.app", "search_port"),
     Service("notifier", "services.notifier.app", "notifier_port"),
+    Service("webhooks", "services.webhooks.app", "webhooks_port"),
     Service("web", "web.app", "web_port"),
 )
 NAMES: tuple[ServiceName, ...] = tuple(service.name for service in SERVICES)

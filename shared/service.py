@@ -79,7 +79,7 @@ DATABASE_SETTINGS: dict[str, dict[str, str]] = {
     "search": {"plan_cache_mode": "force_custom_plan", "work_mem": "64MB", "max_parallel_workers_per_gather": "0"},
 }
 
-STREAM_USERS: frozenset[ServiceName] = frozenset({"portfolio", "search", "notifier"})
+STREAM_USERS: frozenset[ServiceName] = frozenset({"portfolio", "search", "notifier", "webhooks"})
 """The services that publish to or consume from the stream (the web uses NATS request/reply only)."""
 STREAM_AT_START_SECONDS = 5.0
 """How long start-up waits for the stream. A cluster that is electing a leader, or has lost the

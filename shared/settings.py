@@ -22,7 +22,7 @@ from msgspec import Meta
 
 LogFormat = Literal["json", "console"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-ServiceName = Literal["portfolio", "search", "notifier", "web"]
+ServiceName = Literal["portfolio", "search", "notifier", "webhooks", "web"]
 
 
 class ConfigError(Exception):
@@ -95,6 +95,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
     portfolio_port: Port = 8001
     search_port: Port = 8002
     notifier_port: Port = 8003
+    webhooks_port: Port = 8004
     smtp_sink_port: Port = 8025
     nats_cluster: Annotated[
         int, Meta(ge=1, le=5, description="1 (one NATS server) or a number of cluster nodes up to 5, e.g. 3")
@@ -103,6 +104,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
     portfolio_url: HttpUrl = "http://127.0.0.1:8001"
     search_url: HttpUrl = "http://127.0.0.1:8002"
     notifier_url: HttpUrl = "http://127.0.0.1:8003"
+    webhooks_url: HttpUrl = "http://127.0.0.1:8004"
     log_format: LogFormat = "console"
     log_level: LogLevel = "INFO"
     namespace: Annotated[
@@ -156,6 +158,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
     """At the gates into private beta, public beta and live: ``require`` refuses the move without a
     published assessment of the gate that met the standards (unless a lead gives a reason to go
     ahead); ``warn`` lets it through and records that it went unassessed."""
+    webhooks_allow_private: Annotated[bool, Meta(description="true or false")] = False
+    """Webhook endpoints may be at private, loopback or link-local addresses (and http:// on loopback):
+    for development and tests only. Off, such a URL is refused when registered and again at each send."""
+    webhook_timeout_seconds: Annotated[
+        float, Meta(gt=0, le=60, description="a number of seconds above 0 and at most 60, e.g. 10")
+    ] = 10.0
+    """How long a webhook delivery waits for the receiver's answer."""
+    webhook_retry_seconds: Seconds = 5.0
+    """The wait before a webhook's first retry; each later one waits twice as long, up to two hours,
+    for about a day in all."""
+    webhook_rate: Annotated[
+        float, Meta(gt=0, le=10_000, description="deliveries per second, above 0 and at most 10000 (e.g. 10)")
+    ] = 10.0
+    """Deliveries per second to any one webhook endpoint."""
     search_count_cap: Annotated[
         int, Meta(ge=1, le=10_000_000, description="a whole number of results from 1 to 10000000, e.g. 10000")
     ] = 10_000
@@ -186,7 +202,12 @@ def split_servers(urls: str) -> list[str]:
 FIELDS = {field.encode_name: field for field in msgspec.structs.fields(Settings)}
 VARIABLES = frozenset(FIELDS)
 """Every environment variable a service reads."""
-_URL_OF_PORT = {"portfolio_url": "portfolio_port", "search_url": "search_port", "notifier_url": "notifier_port"}
+_URL_OF_PORT = {
+    "portfolio_url": "portfolio_port",
+    "search_url": "search_port",
+    "notifier_url": "notifier_port",
+    "webhooks_url": "webhooks_port",
+}
 """Where the web finds each service when its URL is unset: on this machine, at its port."""
 _AT = re.compile(r" - at `\$\.(\w+)`$")
 

@@ -1,4 +1,4 @@
-"""The running product: all four services as real processes, and a real SMTP server.
+"""The running product: all five services as real processes, and a real SMTP server.
 
 Shared by the end-to-end and browser specifications (one stack per test session).
 """
@@ -29,7 +29,7 @@ from shared.settings import Settings
 from tests.conftest import create_database, drop_database
 from tests.helpers import eventually
 
-SERVICES = ("portfolio", "search", "notifier", "web")
+SERVICES = ("portfolio", "search", "notifier", "webhooks", "web")
 
 
 class Inbox:
@@ -111,6 +111,7 @@ async def stack(
         CDPS_LOG_FORMAT="json",
         CDPS_RELAY_POLL_SECONDS="0.2",
         CDPS_SMTP_RATE="1000",  # the session's journeys share one notifier: 5/s pacing queued their emails
+        CDPS_WEBHOOKS_ALLOW_PRIVATE="true",  # the journeys' webhook receivers listen on loopback
         **{f"CDPS_{name.upper()}_PORT": str(port) for name, port in ports.items()},
     )
     settings = Settings(

@@ -165,6 +165,17 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
         ("notifier", "GET", "/api/v1/weeknotes", None, (200, 200, 200, 200, 200)),
         ("notifier", "GET", "/api/v1/weeknotes/draft/current", None, (401, 403, 403, 200, 200)),
         ("notifier", "PATCH", "/api/v1/weeknotes/draft/2026-W01", {"intro_en": "x"}, (401, 403, 403, 428, 428)),
+        ("webhooks", "GET", "/api/v1/webhooks", None, (401, 403, 403, 403, 200)),
+        ("webhooks", "POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "event_types": ["*"]},
+         (401, 403, 403, 403, 201)),
+        ("webhooks", "GET", f"/api/v1/webhooks/{uuid.uuid4()}", None, (401, 403, 403, 403, 404)),
+        ("webhooks", "PATCH", f"/api/v1/webhooks/{uuid.uuid4()}", ({"enabled": False}, stale), (401, 403, 403, 403, 404)),
+        ("webhooks", "DELETE", f"/api/v1/webhooks/{uuid.uuid4()}", None, (401, 403, 403, 403, 404)),
+        ("webhooks", "POST", f"/api/v1/webhooks/{uuid.uuid4()}/rotate", None, (401, 403, 403, 403, 404)),
+        ("webhooks", "GET", f"/api/v1/webhooks/{uuid.uuid4()}/deliveries", None, (401, 403, 403, 403, 404)),
+        ("webhooks", "GET", f"/api/v1/webhooks/{uuid.uuid4()}/deliveries/{uuid.uuid4()}", None, (401, 403, 403, 403, 404)),
+        ("webhooks", "POST", f"/api/v1/webhooks/{uuid.uuid4()}/deliveries/{uuid.uuid4()}/send-again", None,
+         (401, 403, 403, 403, 404)),
     ]  # fmt: skip
 
 
@@ -230,7 +241,7 @@ async def test_an_expired_or_forged_identity_token_is_refused_everywhere(stack: 
     async with httpx.AsyncClient() as client:
         for token in (expired, forged, "garbage"):
             for service, path in (("portfolio", "/api/v1/projects"), ("search", "/api/v1/search"),
-                                  ("notifier", "/api/v1/me/subscriptions")):  # fmt: skip
+                                  ("notifier", "/api/v1/me/subscriptions"), ("webhooks", "/api/v1/webhooks")):  # fmt: skip
                 response = await client.get(
                     f"{stack.urls[service]}{path}", headers={"Authorization": f"Bearer {token}"}
                 )

@@ -185,7 +185,7 @@ async def test_migrate_applies_every_services_migrations_the_webs_included(
                 assert applied == [m.version for m in load_migrations(service.migrations.folder)], service.name
         finally:
             await conn.close()
-        assert {s.name for s in SERVICES} == {"portfolio", "search", "notifier", "web"}
+        assert {s.name for s in SERVICES} == {"portfolio", "search", "notifier", "webhooks", "web"}
     finally:
         await drop_database(admin_dsn, dsn)
 

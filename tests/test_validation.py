@@ -14,6 +14,7 @@ from litestar import Litestar
 from services.notifier.app import create_app as notifier_app
 from services.portfolio.app import create_app as portfolio_app
 from services.portfolio.domain import NewProject, NewSupportRequest
+from services.webhooks.app import create_app as webhooks_app
 from shared.settings import Settings
 from shared.validation import LABELS, FieldError, after_i, as_object, label, problems
 
@@ -48,7 +49,7 @@ def structs_in(annotation: object) -> set[type[msgspec.Struct]]:
     return set().union(*(structs_in(arg) for arg in typing.get_args(annotation)))
 
 
-@pytest.mark.parametrize("create_app", [portfolio_app, notifier_app])
+@pytest.mark.parametrize("create_app", [portfolio_app, notifier_app, webhooks_app])
 def test_every_field_of_every_api_body_has_a_name_in_both_languages(
     create_app: Callable[[Settings], Litestar], tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ OWNERS = {
     "projects": "portfolio", "partners": "portfolio", "engagements": "portfolio", "support-requests": "portfolio",
     "people": "portfolio", "import": "portfolio", "assessments": "portfolio", "actions": "portfolio",
     "milestones": "portfolio", "search": "search", "subscriptions": "notifier", "deliveries": "notifier",
-    "me": "notifier", "weeknotes": "notifier",
+    "me": "notifier", "weeknotes": "notifier", "webhooks": "webhooks",
 }  # fmt: skip
 """The service answering each resource under /api/v1/ (tests/test_gateway.py checks every one is here)."""
 FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "idempotency-key", "accept")
@@ -82,7 +82,7 @@ async def gateway(request: Request[Any, Any, Any], state: State, account: Viewer
     if segments is None or owner is None:
         return Response(ErrorBody(status=404, message_en="Not found", message_cy="Heb ei ganfod"), status_code=404)
     base = {"portfolio": state.settings.portfolio_url, "search": state.settings.search_url,
-            "notifier": state.settings.notifier_url}[owner]  # fmt: skip
+            "notifier": state.settings.notifier_url, "webhooks": state.settings.webhooks_url}[owner]  # fmt: skip
     headers = {k: v for k, v in request.headers.items() if k in FORWARDED_REQUEST_HEADERS}
     headers.update(await service_headers(request))
     try:

@@ -1,7 +1,7 @@
 """The portfolio's OpenAPI document is valid, and no request built from any service's gets a 5xx.
 
 The contract run is schemathesis (its CLI, in a subprocess) against each real service with an
-OpenAPI document (portfolio, search, notifier), started as its own process on this test's
+OpenAPI document (portfolio, search, notifier, webhooks), started as its own process on this test's
 database and NATS namespace, with strings holding U+0000 and bodies nested hundreds deep
 (tests/contract_hooks.py) among its inputs. It runs every operation
 through schemathesis's phases (coverage, fuzzing, stateful) twice: as a delivery lead and
@@ -61,7 +61,7 @@ class Service:
         return [line for line in self.log.read_text(errors="replace").splitlines() if "unhandled exception" in line]
 
 
-CONTRACT_SERVICES = ("portfolio", "search", "notifier")
+CONTRACT_SERVICES = ("portfolio", "search", "notifier", "webhooks")
 """Every service with an OpenAPI document (the web's pages are HTML; tests/test_hostile_input.py
 sends them hostile input)."""
 

@@ -30,13 +30,14 @@ def remember_write(request: Request[Any, Any, Any], response: Response[Any], pro
                         samesite="lax", path="/", secure=cookie_secure(request))  # fmt: skip
 
 
-Service = Literal["portfolio", "search", "notifier"]
+Service = Literal["portfolio", "search", "notifier", "webhooks"]
 HxRequest = Request[Any, Any, Any]
 
 UNAVAILABLE = {
     "portfolio": N_("The portfolio service is not available at the moment. Try again in a few minutes."),
     "search": N_("The search service is not available at the moment. Try again in a few minutes."),
     "notifier": N_("The email service is not available at the moment. Try again in a few minutes."),
+    "webhooks": N_("The webhooks service is not available at the moment. Try again in a few minutes."),
 }
 
 
@@ -107,7 +108,12 @@ async def call(
     """One call to a service as the signed-in person (or the public). 5xx and no answer raise Down.
     ``key`` is the submitted form's ``request_key``, sent as the Idempotency-Key of a POST."""
     settings = request.app.state.settings
-    base = {"portfolio": settings.portfolio_url, "search": settings.search_url, "notifier": settings.notifier_url}
+    base = {
+        "portfolio": settings.portfolio_url,
+        "search": settings.search_url,
+        "notifier": settings.notifier_url,
+        "webhooks": settings.webhooks_url,
+    }
     headers = await service_headers(request)
     if version is not None:
         headers["If-Match"] = f'"{version}"'

@@ -1,0 +1,318 @@
+"""SQL for webhook endpoints and their deliveries (plain statements, no rules)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any, Literal
+
+import asyncpg
+import msgspec
+
+from services.webhooks.domain import Target
+from shared.events import Envelope
+
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+CHANNEL = "webhooks_deliveries"
+"""NOTIFY channel: a delivery was recorded, or one finished (the next of its endpoint may be due)."""
+
+Status = Literal["pending", "delivered", "failed"]
+Outcome = Literal["delivered", "failed", "unknown", "refused", "gone"]
+
+
+class Endpoint(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    url: str
+    description: str
+    event_types: list[str]
+    partner_id: uuid.UUID | None
+    internal: bool
+    enabled: bool
+    disabled_reason: str | None
+    failing_since: dt.datetime | None
+    previous_secret_until: dt.datetime | None
+    """While a rotated secret still signs deliveries (24 hours after the rotation)."""
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class EndpointWithSecret(Endpoint, kw_only=True):
+    secret: str
+    """Shown this once: keep it where the receiver can read it."""
+
+
+_ENDPOINT = """id, url, description, event_types, partner_id, internal, enabled, disabled_reason, failing_since,
+    CASE WHEN previous_until > now() THEN previous_until END AS previous_secret_until, version, created_at,
+    updated_at"""
+
+
+def _endpoint(row: asyncpg.Record) -> Endpoint:
+    return msgspec.convert(dict(row), Endpoint)
+
+
+async def add_endpoint(
+    conn: Conn, *, url: str, description: str, event_types: list[str], partner_id: uuid.UUID | None,
+    internal: bool, enabled: bool, secret: str, created_by: str, admin_email: str | None,
+) -> EndpointWithSecret:  # fmt: skip
+    row = await conn.fetchrow(
+        f"""INSERT INTO endpoints (id, url, description, event_types, partner_id, internal, enabled, secret,
+                                   created_by, admin_email)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_ENDPOINT}""",
+        uuid.uuid4(), url, description, event_types, partner_id, internal, enabled, secret, created_by, admin_email,
+    )  # fmt: skip
+    assert row is not None
+    return msgspec.convert(dict(row) | {"secret": secret}, EndpointWithSecret)
+
+
+async def list_endpoints(conn: Conn) -> list[Endpoint]:
+    rows = await conn.fetch(f"SELECT {_ENDPOINT} FROM endpoints ORDER BY created_at DESC, id")
+    return [_endpoint(r) for r in rows]
+
+
+async def get_endpoint(conn: Conn, endpoint_id: uuid.UUID, *, lock: bool = False) -> Endpoint | None:
+    row = await conn.fetchrow(
+        f"SELECT {_ENDPOINT} FROM endpoints WHERE id = $1{' FOR UPDATE' if lock else ''}", endpoint_id
+    )
+    return None if row is None else _endpoint(row)
+
+
+async def update_endpoint(conn: Conn, endpoint_id: uuid.UUID, changes: dict[str, Any]) -> Endpoint:
+    """Set the given columns (names from the code, never from a request), and move the version on."""
+    columns = list(changes)
+    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, 2))
+    row = await conn.fetchrow(
+        f"""UPDATE endpoints SET {sets}{", " if sets else ""}version = version + 1, updated_at = now()
+            WHERE id = $1 RETURNING {_ENDPOINT}""",
+        endpoint_id, *changes.values(),
+    )  # fmt: skip
+    assert row is not None
+    return _endpoint(row)
+
+
+async def rotate_secret(conn: Conn, endpoint_id: uuid.UUID, secret: str, keep_previous: dt.timedelta) -> None:
+    await conn.execute(
+        """UPDATE endpoints SET previous_secret = secret, previous_until = now() + $3, secret = $2,
+               version = version + 1, updated_at = now()
+           WHERE id = $1""",
+        endpoint_id, secret, keep_previous,
+    )  # fmt: skip
+
+
+async def delete_endpoint(conn: Conn, endpoint_id: uuid.UUID) -> bool:
+    return await conn.fetchval("DELETE FROM endpoints WHERE id = $1 RETURNING true", endpoint_id) is not None
+
+
+# --- the consumer's side ------------------------------------------------------------------------
+
+
+async def enabled_targets(conn: Conn) -> list[Target]:
+    rows = await conn.fetch("SELECT id, event_types, partner_id, internal FROM endpoints WHERE enabled")
+    return [Target(r["id"], tuple(r["event_types"]), r["partner_id"], r["internal"]) for r in rows]
+
+
+async def add_message(conn: Conn, envelope: Envelope, body: bytes) -> None:
+    await conn.execute(
+        """INSERT INTO messages (event_id, event_type, occurred_at, body) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (event_id) DO NOTHING""",
+        envelope.id, envelope.type, envelope.occurred_at, body.decode(),
+    )  # fmt: skip
+
+
+async def add_deliveries(conn: Conn, rows: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str]]) -> None:
+    """(delivery id, endpoint id, event id, event type) each; one already recorded is left as it is."""
+    await conn.executemany(
+        """INSERT INTO deliveries (id, endpoint_id, event_id, event_type) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (endpoint_id, event_id) DO NOTHING""",
+        rows,
+    )
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+# --- the sender's side --------------------------------------------------------------------------
+
+
+async def claim_next(conn: Conn, *, lease_seconds: float, rate_per_second: float) -> asyncpg.Record | None:
+    """The first waiting delivery of an endpoint, if it is due and the endpoint's rate allows: its
+    endpoint's row is locked (SKIP LOCKED: replicas take different endpoints), the delivery is
+    leased (not due again for ``lease_seconds`` once this commits) and the endpoint's next slot set.
+    An endpoint has one delivery in flight at a time, the oldest it has, so it gets them in order."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """WITH due AS (
+               SELECT head.id, e.id AS endpoint_id FROM endpoints e
+               CROSS JOIN LATERAL (
+                   SELECT d.id, d.next_attempt FROM deliveries d
+                   WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.position LIMIT 1
+               ) head
+               WHERE e.enabled AND e.next_send_at <= clock_timestamp() AND head.next_attempt <= clock_timestamp()
+               ORDER BY head.next_attempt LIMIT 1
+               FOR UPDATE OF e SKIP LOCKED
+           ), leased AS (
+               UPDATE deliveries d SET next_attempt = clock_timestamp() + make_interval(secs => $1)
+               FROM due WHERE d.id = due.id
+               RETURNING d.id, d.event_id, d.endpoint_id, d.attempts, d.retry_from
+           ), paced AS (
+               UPDATE endpoints e
+               SET next_send_at = GREATEST(e.next_send_at, clock_timestamp()) + make_interval(secs => $2)
+               FROM due WHERE e.id = due.endpoint_id
+               RETURNING e.url, e.secret, CASE WHEN e.previous_until > now() THEN e.previous_secret END AS previous
+           )
+           SELECT l.*, p.url, p.secret, p.previous, m.body, m.occurred_at
+           FROM leased l, paced p, messages m WHERE m.event_id = l.event_id""",
+        lease_seconds, 1.0 / rate_per_second,
+    )  # fmt: skip
+    return row
+
+
+async def seconds_until_due(conn: Conn) -> float | None:
+    """How long until some endpoint's first waiting delivery is due (None: nothing waits)."""
+    value = await conn.fetchval(
+        """SELECT extract(epoch FROM min(GREATEST(head.next_attempt, e.next_send_at)) - clock_timestamp())::float8
+           FROM endpoints e CROSS JOIN LATERAL (
+               SELECT d.next_attempt FROM deliveries d
+               WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.position LIMIT 1
+           ) head
+           WHERE e.enabled"""
+    )
+    return None if value is None else max(float(value), 0.0)
+
+
+async def record_attempt(
+    conn: Conn, delivery: uuid.UUID, attempt: int, outcome: Outcome, status: int | None, latency_ms: int | None,
+    detail: str,
+) -> None:  # fmt: skip
+    await conn.execute(
+        """INSERT INTO delivery_attempts (delivery_id, attempt, outcome, status_code, latency_ms, detail)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        delivery, attempt, outcome, status, latency_ms, detail,
+    )  # fmt: skip
+
+
+async def mark_delivered(conn: Conn, delivery: uuid.UUID, endpoint: uuid.UUID, status: int, latency_ms: int) -> None:
+    await conn.execute(
+        """UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = $2,
+               last_latency_ms = $3, last_error = NULL, delivered_at = now()
+           WHERE id = $1""",
+        delivery, status, latency_ms,
+    )  # fmt: skip
+    await conn.execute("UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+                       endpoint)  # fmt: skip
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def mark_retry(
+    conn: Conn, delivery: uuid.UUID, status: int | None, latency_ms: int | None, error: str, delay: float
+) -> None:
+    await conn.execute(
+        """UPDATE deliveries SET attempts = attempts + 1, last_status = $2, last_latency_ms = $3, last_error = $4,
+               next_attempt = clock_timestamp() + make_interval(secs => $5)
+           WHERE id = $1""",
+        delivery, status, latency_ms, error, delay,
+    )  # fmt: skip
+
+
+async def mark_failed(conn: Conn, delivery: uuid.UUID, status: int | None, latency_ms: int | None, error: str) -> None:
+    await conn.execute(
+        """UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_status = $2, last_latency_ms = $3,
+               last_error = $4
+           WHERE id = $1""",
+        delivery, status, latency_ms, error,
+    )  # fmt: skip
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def endpoint_failed(conn: Conn, endpoint: uuid.UUID) -> dt.timedelta:
+    """Note a failure; how long the endpoint has been failing (since its last success)."""
+    value: dt.timedelta = await conn.fetchval(
+        """UPDATE endpoints SET failing_since = coalesce(failing_since, now()) WHERE id = $1
+           RETURNING now() - failing_since""",
+        endpoint,
+    )
+    return value
+
+
+async def disable(conn: Conn, endpoint: uuid.UUID, reason: str) -> str | None:
+    """Disable the endpoint (its waiting deliveries wait until it is enabled again); the address of
+    the admin who registered it."""
+    email: str | None = await conn.fetchval(
+        """UPDATE endpoints SET enabled = false, disabled_reason = $2, version = version + 1, updated_at = now()
+           WHERE id = $1 RETURNING admin_email""",
+        endpoint, reason,
+    )  # fmt: skip
+    return email
+
+
+# --- the delivery log ---------------------------------------------------------------------------
+
+
+class Attempt(msgspec.Struct, kw_only=True):
+    attempt: int
+    attempted_at: dt.datetime
+    outcome: Outcome
+    status_code: int | None
+    latency_ms: int | None
+    detail: str
+
+
+class Delivery(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    """The ``webhook-id`` header of every attempt."""
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    status: Status
+    attempts: int
+    next_attempt: dt.datetime
+    last_status: int | None
+    last_error: str | None
+    last_latency_ms: int | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+class DeliveryDetail(Delivery, kw_only=True):
+    attempt_log: list[Attempt]
+
+
+_DELIVERY = ", ".join(Delivery.__struct_fields__)
+
+
+async def list_deliveries(conn: Conn, endpoint: uuid.UUID, *, status: Status | None, limit: int) -> list[Delivery]:
+    rows = await conn.fetch(
+        f"""SELECT {_DELIVERY} FROM deliveries WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2)
+            ORDER BY created_at DESC, position DESC LIMIT $3""",
+        endpoint, status, limit,
+    )  # fmt: skip
+    return [msgspec.convert(dict(r), Delivery) for r in rows]
+
+
+async def get_delivery(conn: Conn, endpoint: uuid.UUID, delivery: uuid.UUID) -> DeliveryDetail | None:
+    row = await conn.fetchrow(
+        f"SELECT {_DELIVERY} FROM deliveries WHERE id = $1 AND endpoint_id = $2", delivery, endpoint
+    )
+    if row is None:
+        return None
+    attempts = await conn.fetch(
+        """SELECT attempt, attempted_at, outcome, status_code, latency_ms, detail FROM delivery_attempts
+           WHERE delivery_id = $1 ORDER BY attempt""",
+        delivery,
+    )
+    return msgspec.convert(dict(row) | {"attempt_log": [dict(a) for a in attempts]}, DeliveryDetail)
+
+
+async def send_again(conn: Conn, endpoint: uuid.UUID, delivery: uuid.UUID) -> bool:
+    """A delivery back to waiting, due now, with a fresh day of retries (the same webhook-id)."""
+    found = await conn.fetchval(
+        """UPDATE deliveries SET status = 'pending', next_attempt = now(), retry_from = now(), delivered_at = NULL
+           WHERE id = $1 AND endpoint_id = $2 RETURNING true""",
+        delivery, endpoint,
+    )  # fmt: skip
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return found is not None
+
+
+async def pending_count(conn: Conn) -> int:
+    value: int = await conn.fetchval("SELECT count(*) FROM deliveries WHERE status = 'pending'")
+    return value

@@ -1,0 +1,116 @@
+"""A sender killed with SIGKILL while a receiver holds its request loses nothing and doubles
+nothing: the delivery whose outcome it never learned is sent again with the same webhook-id (so
+the receiver can drop the copy), through the receiver's 500s, and every other event arrives once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from cdps.embedded import free_port
+from shared.events import ProjectCreated, encode, make_envelope
+from shared.settings import Settings
+from tests.helpers import auth, eventually, snapshot
+from tests.webhooks.conftest import LEAD, Receiver
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Served:
+    """`cdps serve webhooks` as a real process: started again after a kill, on the same port."""
+
+    env: dict[str, str]
+    port: int
+    logs: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    async def start(self) -> str:
+        with (self.logs / f"webhooks-{len(self.processes)}.log").open("wb") as log:
+            self.processes.append(subprocess.Popen([sys.executable, "-m", "cdps", "serve", "webhooks"], env=self.env,
+                                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+        url = f"http://127.0.0.1:{self.port}"
+
+        async def ready() -> bool:
+            try:
+                async with httpx.AsyncClient(timeout=2) as client:
+                    return (await client.get(f"{url}/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(ready, timeout=90)
+        return url
+
+
+@pytest.fixture
+def served(settings: Settings, tmp_path: Path) -> Iterator[Served]:
+    port = free_port()
+    env = dict(
+        os.environ, DATABASE_URL=settings.database_url or "", NATS_URL=settings.nats_url or "",
+        CDPS_NAMESPACE=settings.namespace, CDPS_SECRET_KEY=settings.secret_key, CDPS_DATA_DIR=str(tmp_path),
+        CDPS_LOG_FORMAT="json", CDPS_WEBHOOKS_PORT=str(port), CDPS_WEBHOOKS_ALLOW_PRIVATE="true",
+        CDPS_WEBHOOK_TIMEOUT_SECONDS="2", CDPS_WEBHOOK_RETRY_SECONDS="0.2", CDPS_ACK_WAIT_SECONDS="5",
+    )  # fmt: skip
+    server = Served(env, port, tmp_path)
+    yield server
+    for process in server.processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+async def test_each_event_is_received_once_across_a_kill_9_of_the_sender_and_a_receivers_500s(
+    served: Served, settings: Settings, receiver: Receiver
+) -> None:
+    url = await served.start()
+    admin = auth(settings, "admin", email="admin@cdps.example")
+    async with httpx.AsyncClient(base_url=url) as client:
+        registered = await client.post("/api/v1/webhooks", json={"url": receiver.url(), "event_types": ["*"]},
+                                       headers=admin)  # fmt: skip
+        assert registered.status_code == 201, registered.text
+    receiver.hold_next()
+    nc = await nats.connect(settings.nats_url or "")
+    try:
+        js = nc.jetstream()
+        sent = []
+        for n in range(5):
+            envelope = make_envelope(ProjectCreated(project=snapshot(title_en=f"Project {n}")), actor=LEAD,
+                                     aggregate_id=uuid.uuid4(), aggregate_seq=1, partner_id=None)  # fmt: skip
+            await js.publish(settings.subject_for(envelope.type), encode(envelope),
+                             headers={"Nats-Msg-Id": str(envelope.id)})  # fmt: skip
+            sent.append(str(envelope.id))
+    finally:
+        await nc.close()
+
+    await asyncio.to_thread(receiver.held.wait, 60)
+    [first] = served.processes
+    first.send_signal(signal.SIGKILL)  # the sender never learns what the receiver said
+    first.wait()
+    receiver.answers.extend([500, 500])
+    receiver.release()
+    await served.start()
+
+    async def all_accepted() -> bool:
+        return {r.event()["id"] for r in receiver.accepted()} == set(sent)
+
+    await eventually(all_accepted, timeout=90)
+    ids_per_event: dict[str, set[str]] = {}
+    for request in receiver.requests:
+        ids_per_event.setdefault(request.event()["id"], set()).add(request.webhook_id)
+    assert all(len(ids) == 1 for ids in ids_per_event.values())  # one webhook-id per event, every attempt
+    held = [r for r in receiver.requests if r.event()["id"] == sent[0]]
+    assert [r.status for r in held] == [200, 500, 500, 200]  # the held one, then its retries after the kill
+    for event_id in sent[1:]:  # every other event once, and after the first: in order
+        assert [r.status for r in receiver.requests if r.event()["id"] == event_id] == [200]
+    assert [r.event()["id"] for r in receiver.accepted()][1:] == sent

@@ -14,6 +14,9 @@ from typing import Any, ClassVar, Literal
 import msgspec
 import uuid_utils
 
+from shared.bilingual import Bilingual
+from shared.measures import Direction, Unit
+
 Role = Literal["admin", "lead", "partner", "public", "system"]
 Phase = Literal["discovery", "alpha", "private_beta", "public_beta", "live", "retired"]
 """The service phases, in order: the GOV.UK Service Manual's beta has a private and a public step.
@@ -421,6 +424,64 @@ class MilestoneRemoved(EventData, frozen=True, kw_only=True):
     """The project as it stood (not a project event: the project keeps its own sequence)."""
 
 
+class MeasureSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A measure a project tracks, as it stands after the event: from the catalogue (``catalogue``
+    names it, ``shared.measures.CATALOGUE``) or the project's own (``catalogue`` null, its name as
+    written). ``published``: staff chose to show it on the public performance page."""
+
+    project_id: uuid.UUID
+    catalogue: str | None
+    name: Bilingual
+    unit: Unit
+    direction: Direction
+    target: float | None
+    published: bool
+
+
+class MonthValue(msgspec.Struct, frozen=True, kw_only=True):
+    """A measure's value for one month (``month``: its first day)."""
+
+    month: dt.date
+    value: float
+
+
+class MeasureDefined(EventData, frozen=True, kw_only=True):
+    """A project started tracking a measure."""
+
+    type: ClassVar[str] = "portfolio.measure.defined"
+    aggregate: ClassVar[str] = "measure"
+    measure: MeasureSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class MeasureChanged(EventData, frozen=True, kw_only=True):
+    """A measure's name, target or publication was changed (``changed`` names the fields)."""
+
+    type: ClassVar[str] = "portfolio.measure.changed"
+    aggregate: ClassVar[str] = "measure"
+    measure: MeasureSnapshot
+    changed: list[str]
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class MeasureValuesRecorded(EventData, frozen=True, kw_only=True):
+    """Values of a measure were recorded for one or more months (a month recorded again is corrected)."""
+
+    type: ClassVar[str] = "portfolio.measure.values_recorded"
+    aggregate: ClassVar[str] = "measure"
+    measure: MeasureSnapshot
+    values: list[MonthValue]
+    """The months recorded by this change, in order, as they now stand."""
+    latest: MonthValue | None
+    """The measure's newest month after the change."""
+    crossed_target: bool
+    """Its newest value now meets the target and the month before did not (weeknotes say so)."""
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
 class WeeknotePublished(EventData, frozen=True, kw_only=True):
     """A week's weeknote was published (frozen): its text in both languages, as Markdown."""
 
@@ -493,6 +554,9 @@ CATALOGUE: dict[str, type[EventData]] = {
         MilestoneChanged,
         MilestoneCompleted,
         MilestoneRemoved,
+        MeasureDefined,
+        MeasureChanged,
+        MeasureValuesRecorded,
         WeeknotePublished,
     )
 }

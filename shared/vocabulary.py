@@ -86,6 +86,32 @@ WELLBEING_GOALS = {
 }
 """The seven well-being goals of the Well-being of Future Generations (Wales) Act 2015, in the Act's
 order, with their official Welsh names: a project may name the goals it serves."""
+MEASURES = {
+    "cost_per_transaction": N_("Cost per transaction"),
+    "user_satisfaction": N_("User satisfaction"),
+    "completion_rate": N_("Completion rate"),
+    "digital_take_up": N_("Digital take-up"),
+    "users_served": N_("Users served"),
+    "time_to_complete": N_("Time to complete"),
+    "welsh_take_up": N_("Welsh-language take-up"),
+}
+"""The catalogue of measures a project may track (GOV.UK's four key measures and three of CDPS's);
+their units and which way is better are in ``shared/measures.py``."""
+MEASURE_UNITS = {
+    "count": N_("number"),
+    "percent": N_("per cent"),
+    "pounds": N_("pounds"),
+    "minutes": N_("minutes"),
+    "days": N_("days"),
+}
+MEASURE_DIRECTIONS = {"up": N_("Higher is better"), "down": N_("Lower is better")}
+FUNDING_SOURCES = {
+    "cdps": N_("CDPS"),
+    "partner": N_("The partner"),
+    "welsh_government": N_("A Welsh Government programme"),
+    "other": N_("Other"),
+}
+FUNDING_KINDS = {"project": N_("Project funding"), "continuous_improvement": N_("Continuous improvement")}
 NO_CHALLENGE_AREA = N_("Other work")
 """Where a project with no tag is listed among the challenge areas."""
 PARTNER_KINDS = {

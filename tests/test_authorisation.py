@@ -53,8 +53,11 @@ async def world(stack: Stack) -> dict[str, Any]:
             "title_en": "Ready", "title_cy": "Yn barod", "target": "2027-01"})).json()  # fmt: skip
         contact = (await client.post(f"/api/v1/partners/{a['id']}/contacts", headers=lead, json={
             "name": "Ann", "email": f"ann-{unique()}@a.example", "language": "cy"})).json()  # fmt: skip
+        measure = (await client.post(f"/api/v1/projects/{project['id']}/measures", headers=lead, json={
+            "catalogue": "users_served"})).json()  # fmt: skip
     return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
-            "owner": owner, "owner_headers": owner_headers, "milestone": milestone, "contact": contact}  # fmt: skip
+            "owner": owner, "owner_headers": owner_headers, "milestone": milestone, "contact": contact,
+            "measure": measure}  # fmt: skip
 
 
 def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str]:
@@ -73,6 +76,7 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
     """(service, method, path, body, expected status for anonymous, partner A, partner B, lead, admin)."""
     p, s, a, m = world["project"]["id"], world["support"]["id"], world["assessment"]["id"], world["milestone"]["id"]
     today = time.strftime("%Y-%m-%d")
+    this_month, ms = today[:7], world["measure"]["id"]
     stale = {"If-Match": '"999"'}  # staff get past authorisation and stop at the version check
     return [
         ("portfolio", "GET", "/api/v1/projects", None, (200, 200, 200, 200, 200)),
@@ -97,6 +101,20 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          (401, 403, 403, 412, 412)),
         ("portfolio", "POST", f"/api/v1/projects/{p}/milestones/{m}/complete", (None, stale), (401, 403, 403, 412, 412)),
         ("portfolio", "DELETE", f"/api/v1/projects/{p}/milestones/{m}", (None, stale), (401, 403, 403, 412, 412)),
+        # Measures: read as their project is (the public: published ones of public projects); staff define
+        # and change them; staff or the project's own partner record values.
+        ("portfolio", "GET", "/api/v1/measures/catalogue", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "GET", "/api/v1/measures", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "GET", f"/api/v1/projects/{p}/measures", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/measures",
+         lambda: {"name": {"en": f"M {unique()}", "cy": "M"}, "unit": "count", "direction": "up"},
+         (401, 403, 403, 201, 201)),
+        ("portfolio", "PATCH", f"/api/v1/projects/{p}/measures/{ms}", ({"published": True}, stale),
+         (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/measures/{ms}/values",
+         {"values": [{"month": this_month, "value": 1}]}, (401, 200, 404, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/measures/upload", {"not": "csv"},
+         (401, 422, 404, 422, 422)),  # those who may upload get as far as reading the file
         ("portfolio", "GET", "/api/v1/projects/export.csv", None, (200, 200, 200, 200, 200)),
         ("portfolio", "GET", "/api/v1/projects/timelines", None, (200, 200, 200, 200, 200)),
         # Assessments: the project's partner self-assesses; only staff see a panel's draft or publish.

@@ -12,6 +12,7 @@ from services.portfolio import contacts
 from services.portfolio.routes import records
 from services.portfolio.routes.assessments import AssessmentsController
 from services.portfolio.routes.contacts import ContactsController
+from services.portfolio.routes.measures import MeasuresController, every_measure, measure_catalogue
 from services.portfolio.routes.milestones import MilestonesController, every_milestone
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
@@ -33,6 +34,9 @@ ROUTES: list[ControllerRouterHandler] = [
     AssessmentsController,
     MilestonesController,
     every_milestone,
+    MeasuresController,
+    every_measure,
+    measure_catalogue,
     records.record_engagement,
     records.list_engagements,
     records.request_support,

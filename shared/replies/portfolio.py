@@ -20,6 +20,8 @@ from shared.events import (
     EngagementKind,
     GateOutcome,
     Health,
+    MeasureSnapshot,
+    MonthValue,
     PartnerSnapshot,
     Phase,
     ProjectSnapshot,
@@ -258,3 +260,20 @@ class Action(msgspec.Struct, frozen=True, kw_only=True):
     closed_at: dt.datetime | None
     overdue: bool
     """Open and due before today."""
+
+
+class Measure(MeasureSnapshot, frozen=True, kw_only=True):
+    """A measure a project tracks, with its monthly values (oldest first)."""
+
+    id: uuid.UUID
+    version: int
+    values: list[MonthValue]
+    met: bool | None
+    """Whether its newest value meets the target (null: no target, or no value yet)."""
+    trend: Literal["better", "worse", "same"] | None
+    """How its newest value compares with the month before, by its direction (null: fewer than two)."""
+
+
+class MeasureImportResult(msgspec.Struct, kw_only=True):
+    recorded: int
+    """How many values were recorded (a month recorded again counts once, corrected)."""

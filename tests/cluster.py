@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from cdps.embedded import EmbeddedNatsCluster, free_port
+from tests.helpers import SERVICE_START_SECONDS
 
 ROOT = Path(__file__).parent.parent
 
@@ -74,7 +75,7 @@ class ServiceProcess:
         except httpx.HTTPError:
             return None
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = SERVICE_START_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while self.readiness() != 200:
             assert self.process is not None and self.process.poll() is None, (

@@ -18,6 +18,10 @@ from shared.settings import Settings
 
 T = TypeVar("T")
 
+# How long a service process started by a test may take to answer ready. Generous: on a machine
+# loaded to 20 on two cores (CI beside other work) one takes a minute just to import and start.
+SERVICE_START_SECONDS = 180.0
+
 Scope: TypeAlias = MutableMapping[str, Any]
 ASGIApp: TypeAlias = Callable[
     [Scope, Callable[[], Awaitable[Scope]], Callable[[Scope], Awaitable[None]]], Awaitable[None]

@@ -27,7 +27,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from cdps.embedded import free_port
 from shared.settings import Settings
 from tests.conftest import create_database, drop_database
-from tests.helpers import eventually
+from tests.helpers import SERVICE_START_SECONDS, eventually
 
 SERVICES = ("portfolio", "search", "notifier", "webhooks", "web")
 
@@ -76,9 +76,8 @@ def start_service(stack: Stack, name: str) -> None:
     )
 
 
-def wait_ready(stack: Stack, timeout: float = 180) -> None:
-    """Until every service answers ready. Generous: on a loaded machine (a load of 20 on two cores)
-    a service process takes a minute just to import and start."""
+def wait_ready(stack: Stack, timeout: float = SERVICE_START_SECONDS) -> None:
+    """Until every service answers ready."""
     deadline = time.monotonic() + timeout
     for name, url in stack.urls.items():
         while True:

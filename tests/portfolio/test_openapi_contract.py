@@ -32,7 +32,7 @@ from openapi_spec_validator import validate
 from cdps.embedded import free_port
 from shared.http import EXCEPTION_HANDLERS
 from shared.settings import Settings
-from tests.helpers import asgi, auth, eventually
+from tests.helpers import SERVICE_START_SECONDS, asgi, auth, eventually
 from tests.portfolio.conftest import Api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,10 @@ async def served(request: pytest.FixtureRequest, settings: Settings, tmp_path: P
                 except httpx.TransportError:
                     return False
 
-            await eventually(ready, timeout=60)
+            try:
+                await eventually(ready, timeout=SERVICE_START_SECONDS)
+            except AssertionError as slow:
+                raise AssertionError(f"{name} not ready:\n{service.log.read_text()[-3000:]}") from slow
         yield service
     finally:
         if process.returncode is None:

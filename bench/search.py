@@ -26,6 +26,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
 from bench.corpus import Size, envelopes
 from bench.load import Latencies, build_request, each_once, poll_until, rss_mb
+from bench.publisher import can_publish_raw, publish_raw
 from bench.servers import Servers, service_env, start_services, stop_all
 from cdps.embedded import free_port
 from services.search.app import MIGRATIONS
@@ -70,13 +71,15 @@ def query_requests(port: int, secret: str) -> list[bytes]:
 async def build_corpus(servers: Servers, root: Path, *, size: Size) -> tuple[str, dict[str, float]]:
     """Publish the corpus, then rebuild the search index from it; returns the database and the figures."""
     dsn = await servers.create_database("bench_search")
+    nats_url = servers.corpus_nats_url()
     settings = Settings(
-        database_url=dsn, nats_url=servers.nats_url, secret_key="bench", data_dir=root, namespace=servers.namespace()
+        database_url=dsn, nats_url=nats_url, secret_key="bench", data_dir=root, namespace=servers.namespace()
     )
     runtime = await start_runtime("search", settings, MIGRATIONS)
     try:
         began = time.perf_counter()
-        events = await publish(runtime, settings, size)
+        # No message ids: they would only fill the server's duplicate window (a million of them).
+        events = await publish(runtime, settings, size, msg_ids=False)
         published = time.perf_counter() - began
         began = time.perf_counter()
         rebuilt = await reindex(runtime)
@@ -84,14 +87,20 @@ async def build_corpus(servers: Servers, root: Path, *, size: Size) -> tuple[str
         documents = await runtime.pool.fetchval("SELECT count(*) FROM documents")
     finally:
         await stop_runtime(runtime, [])
+        servers.stop_corpus_nats()
     return dsn, {
         "events": float(events), "publish_events_per_s": events / published, "rebuild_seconds": seconds,
         "rebuild_events_per_s": rebuilt / seconds, "documents": float(documents),
     }  # fmt: skip
 
 
-async def publish(runtime: Runtime, settings: Settings, size: Size) -> int:
-    """The generated history, published as the outbox relay publishes (one message id per event)."""
+async def publish(runtime: Runtime, settings: Settings, size: Size, *, msg_ids: bool = True) -> int:
+    """The generated history, published as the outbox relay publishes (one message id per event, unless
+    `msg_ids` is false), through the lean publisher where the server allows (bench/publisher.py)."""
+    url = settings.nats_url or ""
+    if can_publish_raw(url):
+        messages = ((settings.subject_for(e.type), encode(e), str(e.id)) for e in envelopes(size))
+        return await publish_raw(url, messages, msg_ids=msg_ids)
     count = 0
     for envelope in envelopes(size):
         await runtime.js.publish_async(

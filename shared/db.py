@@ -180,6 +180,16 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a pooled connection needs on its way back to the pool, beyond what asyncpg always does
+    (roll back an open transaction, drop its listeners): nothing. asyncpg's default also sends
+    ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` each time, one round trip
+    per request, for session state the services never make on a pooled connection: their settings
+    are ``SET LOCAL`` or the pool's own, their advisory locks transaction-scoped, their cursors
+    inside transactions, and LISTEN has a connection of its own (``shared/wakeup.py``)."""
+    del conn
+
+
 async def create_pool(
     dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10, server_settings: dict[str, str] | None = None
 ) -> asyncpg.Pool:
@@ -195,6 +205,7 @@ async def create_pool(
             },
             timeout=10,
             init=init_connection,
+            reset=_keep_session,
         )
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         raise unreachable(dsn, exc) from exc

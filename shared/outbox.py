@@ -27,6 +27,7 @@ JetStream's duplicate window drops the copy: each event is stored in the stream 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -82,6 +83,45 @@ async def append(conn: Conn, envelope: Envelope) -> int:
         NOTIFY_CHANNEL,
     )
     return position
+
+
+_COLUMNS = "id, type, version, occurred_at, actor_id, actor_role, aggregate_id, aggregate_seq, partner_id, data"
+
+
+async def append_with(conn: Conn, write: str, args: Sequence[object], envelope: Envelope) -> asyncpg.Record | None:
+    """Run ``write`` (an ``UPDATE … RETURNING *`` of one row, its parameters ``args``) and append the
+    event in the same statement, if and only if the write returned its row: one round trip for a change
+    and its event, atomic without a transaction of its own. Returns the written row with the event's
+    ``outbox_position``, or None (nothing written, no event).
+
+    Order per aggregate holds as with :func:`append`: the UPDATE takes the row's lock before the
+    INSERT, which reads its result, draws the position, so a later change of one row always gets a
+    later position and commits later.
+    """
+    n = len(args)
+    values = ", ".join(f"${n + i}" for i in range(1, 11))
+    row: asyncpg.Record | None = await conn.fetchrow(
+        f"""
+        WITH written AS ({write}),
+        inserted AS (
+            INSERT INTO events ({_COLUMNS}) SELECT {values} FROM written RETURNING position
+        )
+        SELECT written.*, inserted.position AS outbox_position FROM written, inserted, pg_notify(${n + 11}, '')
+        """,
+        *args,
+        envelope.id,
+        envelope.type,
+        envelope.version,
+        envelope.occurred_at,
+        envelope.actor.id,
+        envelope.actor.role,
+        envelope.aggregate_id,
+        envelope.aggregate_seq,
+        envelope.partner_id,
+        envelope.data,
+        NOTIFY_CHANNEL,
+    )
+    return row
 
 
 def envelope_from_row(row: asyncpg.Record) -> Envelope:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -210,46 +211,86 @@ async def edit_project(
     return project_reply(project), position
 
 
+WRITE_ATTEMPTS = 20
+"""Reads and decisions again of a change sent without the version it was read at, while others keep
+changing the same project (each attempt loses only to a change that committed)."""
+
+
+async def _change_project(
+    conn: Conn, actor: Actor, project_id: uuid.UUID, expected_version: int | None,
+    decide: Callable[[ProjectRecord], Awaitable[tuple[dict[str, Any], Callable[[ProjectSnapshot], EventData]]]],
+) -> tuple[Project, int]:  # fmt: skip
+    """A change of the project's own row: read it, decide on what was read (the fields to set and the
+    event, made from the new snapshot), then write the row at the version read and its event in one
+    statement, with no lock held while deciding. Two round trips instead of a transaction's six.
+
+    If someone changed the project in between, the write finds another version and does nothing: a
+    caller who sent the version it read (If-Match) gets 412, as it would have under a lock; otherwise
+    the change is decided again on the newer project, as it would have been waiting for the lock.
+    """
+    for _ in range(WRITE_ATTEMPTS):
+        current = await store.read_project(conn, project_id)
+        _check_version(current.version, expected_version)
+        fields, event_for = await decide(current)
+        snapshot = msgspec.structs.replace(current.snapshot, **fields)
+        envelope = make_envelope(
+            event_for(snapshot), actor=actor, aggregate_id=current.id, aggregate_seq=current.version + 1,
+            partner_id=snapshot.partner_id,
+        )  # fmt: skip
+        written = await store.write_project(conn, current, fields, envelope)
+        if written is not None:
+            project, position = written
+            return project_reply(project), position
+        if expected_version is not None:
+            raise Stale()
+    raise Stale()
+
+
 async def change_phase(
     conn: Conn, actor: Actor, project_id: uuid.UUID, request: phases.Transition, expected_version: int | None,
     today: dt.date, *, gate_rule: phases.GateRule,
 ) -> tuple[Project, int]:  # fmt: skip
     """Move the project on, back, or change its state, if the phase rules accept it and, into private
     beta, public beta or live, the gate rule lets it through (else 409)."""
-    async with conn.transaction():
-        current = await _lock_project(conn, project_id, expected_version)
+
+    async def decide(current: ProjectRecord) -> tuple[dict[str, Any], Callable[[ProjectSnapshot], EventData]]:
         outcome = phases.decide(domain.status_of(current), request, today)
         if isinstance(outcome, phases.Refused):
             raise PhaseChangeRefused(outcome)
-        newest = await assessment_store.newest_published(conn, project_id, outcome.new_phase)
+        gated = phases.passes_a_gate(outcome)
+        newest = await assessment_store.newest_published(conn, project_id, outcome.new_phase) if gated else None
         passage = phases.pass_gate(outcome, newest[1] if newest else None, request.gate_override_reason, gate_rule)
         if isinstance(passage, phases.Refused):
             raise PhaseChangeRefused(passage)
-        project = await store.update_project(conn, project_id, {"phase": outcome.new_phase, "state": outcome.new_state})
-        event = ProjectPhaseChanged(
-            project=project.snapshot, kind=outcome.kind, from_phase=outcome.from_phase, to_phase=outcome.new_phase,
-            from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
-            reason=outcome.reason, assessment=outcome.assessment, assessment_url=outcome.assessment_url,
-            gate=passage, gate_assessment_id=newest[0] if newest and passage else None,
-            gate_override_reason=request.gate_override_reason.strip() if passage == "overridden" else "",
-        )  # fmt: skip
-        position = await _project_event(conn, actor, event, project)
-    return project_reply(project), position
+
+        def event(snapshot: ProjectSnapshot) -> EventData:
+            return ProjectPhaseChanged(
+                project=snapshot, kind=outcome.kind, from_phase=outcome.from_phase, to_phase=outcome.new_phase,
+                from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
+                reason=outcome.reason, assessment=outcome.assessment, assessment_url=outcome.assessment_url,
+                gate=passage, gate_assessment_id=newest[0] if newest and passage else None,
+                gate_override_reason=request.gate_override_reason.strip() if passage == "overridden" else "",
+            )  # fmt: skip
+
+        return {"phase": outcome.new_phase, "state": outcome.new_state}, event
+
+    return await _change_project(conn, actor, project_id, expected_version, decide)
 
 
 async def change_health(
     conn: Conn, actor: Actor, project_id: uuid.UUID, change: HealthChange, expected_version: int | None
 ) -> tuple[Project, int]:
     _refuse(domain.health_change_errors(change))
-    async with conn.transaction():
-        current = await _lock_project(conn, project_id, expected_version)
-        fields = {"health": change.health, "health_reason": change.reason}
-        project = await store.update_project(conn, project_id, fields)
-        event = ProjectHealthChanged(
-            project=project.snapshot, from_health=current.snapshot.health, to_health=change.health, reason=change.reason
-        )
-        position = await _project_event(conn, actor, event, project)
-    return project_reply(project), position
+
+    async def decide(current: ProjectRecord) -> tuple[dict[str, Any], Callable[[ProjectSnapshot], EventData]]:
+        def event(snapshot: ProjectSnapshot) -> EventData:
+            return ProjectHealthChanged(
+                project=snapshot, from_health=current.snapshot.health, to_health=change.health, reason=change.reason
+            )
+
+        return {"health": change.health, "health_reason": change.reason}, event
+
+    return await _change_project(conn, actor, project_id, expected_version, decide)
 
 
 async def post_update(

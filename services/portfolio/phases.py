@@ -346,6 +346,11 @@ def _is_web_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def passes_a_gate(accepted: Accepted) -> bool:
+    """Whether the move passes a gate: an advance into private beta, public beta or live."""
+    return accepted.kind == "advance" and accepted.new_phase in GATED
+
+
 def pass_gate(
     accepted: Accepted, latest: GateOutcome | None, override_reason: str, rule: GateRule
 ) -> GatePassage | Refused | None:
@@ -353,7 +358,7 @@ def pass_gate(
     that gate (None: there is none): on the assessment if it met the standards, else on the lead's
     reason, else (where the rule only warns) unassessed; refused otherwise. None for a move that
     passes no gate: anything but an advance into private beta, public beta or live."""
-    if accepted.kind != "advance" or accepted.new_phase not in GATED:
+    if not passes_a_gate(accepted):
         return None
     if latest == "met":
         return "assessed"

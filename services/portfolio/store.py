@@ -1,8 +1,9 @@
 """Portfolio SQL for partners and projects: plain, parameterised statements, one function each.
 
-No rules and no events here: the commands (``commands.py``) decide and emit; these functions
-read and write rows. A constraint the database enforces comes back as the bilingual error that
-names the field (``SlugTaken``, ``UnknownPartner``), so every caller reports it the same way.
+No rules here: the commands (``commands.py``) decide and make the events; these functions read
+and write rows (``write_project`` writes a change and the event the command made in one
+statement). A constraint the database enforces comes back as the bilingual error that names the
+field (``SlugTaken``, ``UnknownPartner``), so every caller reports it the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import asyncpg
 import msgspec
 
 from services.portfolio.domain import NewPartner, NewProject, NewUpdate, ProjectFilters, ProjectRecord
-from shared.events import ProjectSnapshot
+from shared import outbox
+from shared.events import Envelope, ProjectSnapshot
 from shared.http import Conflict, FieldError, Invalid, NotFound
 from shared.identity import Identity
 from shared.replies.portfolio import Partner, Update
@@ -55,12 +57,12 @@ PARTNER_COLUMNS = frozenset(("name_en", "name_cy", "kind", "website", "active"))
 PROJECT_COLUMNS = frozenset(ProjectSnapshot.__struct_fields__) - {"slug"}
 
 
-def _assignments(fields: Mapping[str, object], allowed: frozenset[str]) -> str:
-    """``a = $2, b = $3, `` for the fields to set ($1 is the row's id)."""
+def _assignments(fields: Mapping[str, object], allowed: frozenset[str], first: int = 2) -> str:
+    """``a = $2, b = $3, `` for the fields to set (by default $1 is the row's id)."""
     unknown = fields.keys() - allowed
     if unknown:
         raise ValueError(f"not a column a change may set: {sorted(unknown)}")
-    return "".join(f"{name} = ${i}, " for i, name in enumerate(fields, start=2))
+    return "".join(f"{name} = ${i}, " for i, name in enumerate(fields, start=first))
 
 
 # Partners ---------------------------------------------------------------------------------------
@@ -148,6 +150,24 @@ async def update_project(conn: Conn, project_id: uuid.UUID, fields: Mapping[str,
     except asyncpg.ForeignKeyViolationError:
         raise UnknownPartner() from None
     return _project(row)
+
+
+async def write_project(
+    conn: Conn, current: ProjectRecord, fields: Mapping[str, object], envelope: Envelope
+) -> tuple[ProjectRecord, int] | None:
+    """Set ``fields`` on the project if it is still at ``current.version``, counting one more version,
+    and append its event, in one statement (``outbox.append_with``); returns the project and the
+    event's position, or None if someone changed the project since ``current`` was read."""
+    row = await outbox.append_with(
+        conn,
+        f"UPDATE projects SET {_assignments(fields, PROJECT_COLUMNS, first=3)}version = version + 1, "
+        "updated_at = now() WHERE id = $1 AND version = $2 RETURNING *",
+        [current.id, current.version, *fields.values()],
+        envelope,
+    )
+    if row is None:
+        return None
+    return _project(row), row["outbox_position"]
 
 
 async def insert_update(

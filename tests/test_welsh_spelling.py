@@ -20,6 +20,7 @@ EMAILS = sorted((ROOT / "services/notifier/templates/email").glob("*/cy.*"))
 ALLOWED = {
     # names, acronyms and formats
     "cdps", "api", "wcag", "aa", "ehrc", "eass", "csv", "javascript", "markdown", "html", "url", "ok", "rag",
+    "http", "https", "ms", "webhook", "webhooks", "signature", "portfolio",  # Standard Webhooks, its header, a type
     # real Welsh words the dictionary lacks
     "mewngofnodwch", "arhoswch", "cadarnhewch", "traciwr", "seiberddiogelwch",
     "cydlynus",  # the Well-being of Future Generations Act's own word: "Cymru o gymunedau cydlynus"

@@ -24,6 +24,8 @@ async def test_each_page_answers_each_role_as_its_guard_says(stack: Stack) -> No
         "/staff/weeknotes/draft": (401, 403, 200, 200),
         "/admin/accounts": (401, 403, 403, 200),
         "/admin/deliveries": (401, 403, 403, 200),
+        "/admin/webhooks": (401, 403, 403, 200),
+        "/admin/webhooks/new": (401, 403, 403, 200),
         "/my-projects": (401, 200, 200, 200),
         "/engagements": (401, 200, 200, 200),
         "/account/tokens": (302, 200, 200, 200),

@@ -17,6 +17,7 @@ from web.pages import (
     roadmap,
     search,
     support,
+    webhooks,
 )
 
 ROUTES = [
@@ -35,5 +36,6 @@ ROUTES = [
     *follow.ROUTES,
     roadmap.roadmap_page, roadmap.roadmap_csv,
     *milestone_forms.ROUTES,
+    *webhooks.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

@@ -60,7 +60,9 @@ def scope_of(envelope: Envelope, event: EventData) -> Scope:
         return Scope("public", None)
     if project is not None:
         audience: Audience = project.visibility
-        if isinstance(event, AssessmentDrafted | AssessmentSubmitted) and audience == "public":
+        measure = getattr(event, "measure", None)
+        unpublished = measure is not None and not getattr(measure, "published", False)
+        if (unpublished or isinstance(event, AssessmentDrafted | AssessmentSubmitted)) and audience == "public":
             audience = "partner"
         return Scope(audience, project.partner_id)
     return Scope("internal", envelope.partner_id)  # a type this code has no rule for: staff only

@@ -25,7 +25,7 @@ async def test_an_admin_adds_an_endpoint_sees_its_secret_once_and_its_deliveries
                                      form="/admin/webhooks/new", params={"lang": "cy"})  # fmt: skip
             assert wrong.status_code == 422, wrong.text
             assert summary_links(wrong.text) == ["url", "event_types"] == field_errors(wrong.text)
-            assert "Rhaid i&#39;r URL fod yn gyfeiriad gwe" in wrong.text, re.findall(r"govuk-error-message.*", wrong.text)
+            assert "Rhaid i&#39;r URL fod yn gyfeiriad gwe" in wrong.text
             made = await admin.post("/admin/webhooks", {"url": receiver.url(), "event_types": "portfolio.project.*",
                                                         "partner_id": "", "description": "Tracker"},
                                     form="/admin/webhooks/new", params={"lang": "en"})  # fmt: skip

@@ -184,6 +184,36 @@ class EngagementRecorded(EventData, frozen=True, kw_only=True):
     ended_on: dt.date | None
 
 
+class EngagementSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """An engagement as it stands after the event (its partner never changes)."""
+
+    partner_id: uuid.UUID
+    project_id: uuid.UUID | None
+    kind: EngagementKind
+    summary_en: str
+    summary_cy: str
+    started_on: dt.date
+    ended_on: dt.date | None
+    contacts: list[uuid.UUID]
+
+
+class EngagementUpdated(EventData, frozen=True, kw_only=True):
+    """Staff changed an engagement's kind, summary, start date, project or contacts."""
+
+    type: ClassVar[str] = "portfolio.engagement.updated"
+    aggregate: ClassVar[str] = "engagement"
+    engagement: EngagementSnapshot
+    changed: list[str]
+
+
+class EngagementEnded(EventData, frozen=True, kw_only=True):
+    """Staff ended an engagement on a day (``engagement.ended_on``)."""
+
+    type: ClassVar[str] = "portfolio.engagement.ended"
+    aggregate: ClassVar[str] = "engagement"
+    engagement: EngagementSnapshot
+
+
 class SupportRequested(EventData, frozen=True, kw_only=True):
     """Someone asked CDPS for help through the public form. Holds personal data (the contact):
     only staff-facing consumers may show it."""
@@ -539,6 +569,8 @@ CATALOGUE: dict[str, type[EventData]] = {
         ProjectHealthChanged,
         ProjectUpdatePosted,
         EngagementRecorded,
+        EngagementUpdated,
+        EngagementEnded,
         SupportRequested,
         SupportTriaged,
         PersonAdded,

@@ -55,9 +55,12 @@ async def world(stack: Stack) -> dict[str, Any]:
             "name": "Ann", "email": f"ann-{unique()}@a.example", "language": "cy"})).json()  # fmt: skip
         measure = (await client.post(f"/api/v1/projects/{project['id']}/measures", headers=lead, json={
             "catalogue": "users_served"})).json()  # fmt: skip
+        engagement = (await client.post("/api/v1/engagements", headers=lead, json={
+            "partner_id": a["id"], "kind": "advice", "summary_en": "E", "summary_cy": "E",
+            "started_on": "2024-01-01"})).json()  # fmt: skip
     return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
             "owner": owner, "owner_headers": owner_headers, "milestone": milestone, "contact": contact,
-            "measure": measure}  # fmt: skip
+            "measure": measure, "engagement": engagement}  # fmt: skip
 
 
 def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str]:
@@ -75,6 +78,7 @@ def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str
 def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, int, int, int, int]]]:
     """(service, method, path, body, expected status for anonymous, partner A, partner B, lead, admin)."""
     p, s, a, m = world["project"]["id"], world["support"]["id"], world["assessment"]["id"], world["milestone"]["id"]
+    e = world["engagement"]["id"]
     today = time.strftime("%Y-%m-%d")
     this_month, ms = today[:7], world["measure"]["id"]
     stale = {"If-Match": '"999"'}  # staff get past authorisation and stop at the version check
@@ -153,6 +157,10 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          {"partner_id": world["a"]["id"], "kind": "advice", "summary_en": "E", "summary_cy": "E", "started_on": today},
          (401, 403, 403, 201, 201)),
         ("portfolio", "GET", "/api/v1/engagements", None, (200, 200, 200, 200, 200)),
+        # One engagement: staff and its own partner read it; only staff edit or end it, under If-Match.
+        ("portfolio", "GET", f"/api/v1/engagements/{e}", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "PATCH", f"/api/v1/engagements/{e}", ({"kind": "training"}, stale), (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/engagements/{e}/end", ({"ended_on": today}, stale), (401, 403, 403, 412, 412)),
         ("portfolio", "POST", "/api/v1/support-requests",
          {"organisation": "O", "contact_name": "C", "contact_email": "c@example.org", "need": "Some help please"},
          (201, 201, 201, 201, 201)),

@@ -264,6 +264,45 @@ async def test_a_form_error_is_shown_and_fixed(stack: Stack, browser: Browser, j
         assert problems == []
 
 
+@JS
+async def test_a_lead_records_an_engagement_from_a_partners_page_changes_it_and_ends_it(
+    stack: Stack, browser: Browser, javascript: bool
+) -> None:
+    partner = await create_partner(stack, f"Conwy {word()}", f"Conwy {word()}")
+    summary = f"Advice on waste permits {word()}"
+    async with person(browser, stack, "lead", javascript=javascript) as context:
+        page, problems = await open_page(context)
+        await page.goto(f"{stack.urls['web']}/partners/{partner['id']}?lang=en")
+        await page.get_by_role("link", name="Record an engagement").click()
+        await page.get_by_label("Kind of engagement").select_option("advice")
+        start = page.get_by_role("group", name="Start date")  # today, to begin with
+        await start.get_by_label("Day").fill("")
+        await page.get_by_role("button", name="Record the engagement").click()
+        await expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the date the engagement started")
+        await page.get_by_label("Summary in English").fill(summary)
+        await page.get_by_label("Summary in Welsh").fill("Cyngor ar drwyddedau gwastraff")
+        await start.get_by_label("Day").fill("12")
+        await start.get_by_label("Month").fill("1")
+        await start.get_by_label("Year").fill("2026")
+        await page.get_by_role("button", name="Record the engagement").click()
+        await expect(page.get_by_text("The engagement has been recorded.")).to_be_visible()
+        await expect(page.get_by_text(summary)).to_be_visible()
+        await page.get_by_role("link", name="Change this engagement").click()
+        await page.get_by_label("Kind of engagement").select_option("training")
+        await page.get_by_role("button", name="Save the engagement").click()
+        await expect(page.get_by_text("The engagement has been changed.")).to_be_visible()
+        await expect(page.locator("li", has_text=summary)).to_contain_text("Training")
+        await page.get_by_role("link", name="End this engagement").click()
+        ended = page.get_by_role("group", name="When did it end?")
+        await ended.get_by_label("Day").fill("31")
+        await ended.get_by_label("Month").fill("3")
+        await ended.get_by_label("Year").fill("2026")
+        await page.get_by_role("button", name="End the engagement").click()
+        await expect(page.get_by_text("The engagement has been ended.")).to_be_visible()
+        await expect(page.locator("li", has_text=summary)).to_contain_text("31 March 2026")
+        assert problems == []
+
+
 async def test_search_shows_results_as_you_type_without_reloading_the_page(stack: Stack, browser: Browser) -> None:
     term = word()
     title = f"Accessible forms toolkit {term}"
@@ -303,7 +342,7 @@ async def sample(stack: Stack) -> dict[str, str]:
     await api(
         stack, "POST", f"{path}/updates", json={"body_en": "Tested with residents", "body_cy": "Profi gyda thrigolion"}
     )
-    await api(stack, "POST", "/api/v1/engagements", json={
+    engagement = await api(stack, "POST", "/api/v1/engagements", json={
         "partner_id": partner["id"], "project_id": project["id"], "kind": "catalyst_project",
         "summary_en": "Catalyst project", "summary_cy": "Prosiect catalydd", "started_on": "2026-01-05"})  # fmt: skip
     assessment = await api(stack, "POST", f"{path}/assessments", json={
@@ -328,6 +367,7 @@ async def sample(stack: Stack) -> dict[str, str]:
         "leave": leave,
         "manage": manage,
         "assessment": assessment.json()["id"],
+        "engagement": engagement.json()["id"],
     }
 
 
@@ -342,6 +382,7 @@ ADMIN_PAGES = [
     "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link", "/subscriptions/manage?{manage}",
     "/follow/projects/{project}", "/follow/partners/{partner}", "/follow/portfolio", "/account/subscriptions",
     "/roadmap", "/projects/{project}/milestones/new",
+    "/engagements/new?partner={partner}", "/engagements/{engagement}/edit", "/engagements/{engagement}/end",
     # assessments at the gates
     "/gates", "/assessments/{assessment}", "/assessments/new?project={project}", "/assessments/{assessment}/standards/1",
     "/assessments/{assessment}/check",

@@ -37,6 +37,8 @@ from services.portfolio.assessments import (
     NewAssessment,
 )
 from services.portfolio.domain import (
+    EngagementChanges,
+    EngagementEnding,
     HealthChange,
     NewEngagement,
     NewPartner,
@@ -63,7 +65,10 @@ from shared.events import (
     AssessmentPublished,
     AssessmentSnapshot,
     AssessmentSubmitted,
+    EngagementEnded,
     EngagementRecorded,
+    EngagementSnapshot,
+    EngagementUpdated,
     EventData,
     MilestoneAdded,
     MilestoneChanged,
@@ -330,6 +335,56 @@ async def record_engagement(
             summary_cy=new.summary_cy, started_on=new.started_on, ended_on=new.ended_on,
         )  # fmt: skip
         position = await _emit(conn, actor, event, aggregate_id=engagement.id, seq=1, partner_id=new.partner_id)
+    return engagement, position
+
+
+class AlreadyEnded(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This engagement has already ended", "Mae'r ymgysylltiad hwn wedi dod i ben eisoes")
+
+
+def _engagement_snapshot(engagement: Engagement) -> EngagementSnapshot:
+    return EngagementSnapshot(**{k: getattr(engagement, k) for k in EngagementSnapshot.__struct_fields__})
+
+
+async def edit_engagement(
+    conn: Conn, actor: Actor, engagement_id: uuid.UUID, changes: EngagementChanges, expected_version: int | None
+) -> tuple[Engagement, int | None]:
+    """Change the kind, summary, start, project or contacts, at the version the caller read."""
+    async with conn.transaction():
+        current = await records.lock_engagement(conn, engagement_id)
+        _check_version(current.version, expected_version)
+        changed = changed_fields(current, changes)
+        errors = []
+        if "started_on" in changed:
+            errors += domain.engagement_change_errors(changes.started_on, current.ended_on)  # type: ignore[arg-type]
+        if isinstance(changes.project_id, uuid.UUID) and "project_id" in changed:
+            partner = await records.project_partner(conn, changes.project_id)  # no such project: the update says so
+            errors += domain.engagement_project_errors(current.partner_id, partner)
+        _refuse(errors)
+        if not changed:
+            return current, None
+        engagement = await records.update_engagement(conn, engagement_id, changed)
+        event = EngagementUpdated(engagement=_engagement_snapshot(engagement), changed=sorted(changed))
+        position = await _emit(conn, actor, event, aggregate_id=engagement.id, seq=engagement.version,
+                               partner_id=engagement.partner_id)  # fmt: skip
+    return engagement, position
+
+
+async def end_engagement(
+    conn: Conn, actor: Actor, engagement_id: uuid.UUID, ending: EngagementEnding, expected_version: int | None
+) -> tuple[Engagement, int]:
+    """End it on a day, once (409 if it has ended already)."""
+    async with conn.transaction():
+        current = await records.lock_engagement(conn, engagement_id)
+        _check_version(current.version, expected_version)
+        if current.ended_on is not None:
+            raise AlreadyEnded()
+        _refuse(domain.engagement_ending_errors(current.started_on, ending))
+        engagement = await records.update_engagement(conn, engagement_id, {"ended_on": ending.ended_on})
+        event = EngagementEnded(engagement=_engagement_snapshot(engagement))
+        position = await _emit(conn, actor, event, aggregate_id=engagement.id, seq=engagement.version,
+                               partner_id=engagement.partner_id)  # fmt: skip
     return engagement, position
 
 

@@ -27,7 +27,15 @@ from services.portfolio.assessments import (
     PanelMemberInput,
     RatingInput,
 )
-from services.portfolio.domain import NewEngagement, NewPartner, NewPerson, NewProject, NewUpdate
+from services.portfolio.domain import (
+    EngagementChanges,
+    EngagementEnding,
+    NewEngagement,
+    NewPartner,
+    NewPerson,
+    NewProject,
+    NewUpdate,
+)
 from services.portfolio.milestones import Gate, NewMilestone
 from shared import standards
 from shared.db import init_connection
@@ -235,9 +243,50 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
                 ), ENDS[index % len(ENDS)],
             )  # fmt: skip
         await _assessments_under_way(conn, today, leads[0], partner_ids)
+        await _other_engagements(conn, today, leads[0], partner_ids)
     finally:
         await conn.close()
     return len(PROJECTS)
+
+
+# Engagements beside the projects: (partner, kind, summary in English, in Welsh, days ago it started,
+# days ago it ended or None while it goes on). One is changed after it was recorded.
+OTHER_ENGAGEMENTS: list[tuple[str, Any, str, str, int, int | None]] = [
+    ("gwynedd", "training", "Agile working training for the digital team",
+     "Hyfforddiant gweithio ystwyth i'r tîm digidol", 150, 120),
+    ("wra", "advice", "Advice on buying a case management system",
+     "Cyngor ar brynu system rheoli achosion", 90, None),
+    ("monmouthshire", "discovery_support", "Support for a discovery of school transport",
+     "Cymorth ar gyfer darganfod ym maes cludiant ysgol", 60, None),
+    ("dhcw", "assessment", "Peer review of the patient portal before its beta",
+     "Adolygiad gan gymheiriaid o borth y cleifion cyn ei beta", 45, 44),
+    ("wlga", "training", "Service design training for council teams",
+     "Hyfforddiant dylunio gwasanaethau i dimau cynghorau", 30, None),
+]  # fmt: skip
+
+
+async def _other_engagements(
+    conn: asyncpg.Connection, today: dt.date, lead: Actor, partner_ids: dict[str, uuid.UUID]
+) -> None:
+    """Training, advice and support that are no project: some ended, one changed after it was recorded."""
+    for slug, kind, summary_en, summary_cy, started, ended in OTHER_ENGAGEMENTS:
+        started_on = today - dt.timedelta(days=started)
+        engagement, _ = await commands.record_engagement(
+            conn, lead, NewEngagement(partner_id=partner_ids[slug], kind=kind, summary_en=summary_en,
+                                      summary_cy=summary_cy, started_on=started_on),
+        )  # fmt: skip
+        if kind == "advice":
+            changes = EngagementChanges(summary_en=f"{summary_en}, and on writing its requirements",
+                                        summary_cy=f"{summary_cy}, ac ar ysgrifennu ei ofynion")  # fmt: skip
+            engagement, _ = await commands.edit_engagement(conn, lead, engagement.id, changes, engagement.version)
+        await _backdate(conn, engagement.id, started_on + dt.timedelta(days=1))
+        if ended is not None:
+            ending = EngagementEnding(ended_on=today - dt.timedelta(days=ended))
+            engagement, _ = await commands.end_engagement(conn, lead, engagement.id, ending, engagement.version)
+            await conn.execute(
+                "UPDATE events SET occurred_at = $3 WHERE aggregate_id = $1 AND aggregate_seq = $2",
+                engagement.id, engagement.version, dt.datetime.combine(ending.ended_on, dt.time(16), dt.UTC),
+            )  # fmt: skip
 
 
 async def _assessments_under_way(

@@ -198,6 +198,22 @@ class NewEngagement(Input, kw_only=True):
     contacts: Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)] = []
 
 
+class EngagementChanges(Input, kw_only=True):
+    """What staff may change of an engagement: not its partner (record another instead), nor its end
+    (ending it is its own change)."""
+
+    kind: EngagementKind | UnsetType = UNSET
+    summary_en: Summary | UnsetType = UNSET
+    summary_cy: Summary | UnsetType = UNSET
+    started_on: dt.date | UnsetType = UNSET
+    project_id: uuid.UUID | UnsetType | None = UNSET
+    contacts: Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)] | UnsetType = UNSET
+
+
+class EngagementEnding(Input, kw_only=True):
+    ended_on: dt.date
+
+
 class NewSupportRequest(Input, kw_only=True):
     """The public form that replaces the PDF."""
 
@@ -313,12 +329,29 @@ def engagement_errors(engagement: NewEngagement, prefix: str = "") -> list[Field
     return []
 
 
+def engagement_change_errors(started_on: dt.date, ended_on: dt.date | None) -> list[FieldError]:
+    """A changed start stays on or before the day an ended engagement ended."""
+    if ended_on is not None and started_on > ended_on:
+        return [FieldError("started_on", "The start date must not be after the day the engagement ended",
+                           "Ni all y dyddiad dechrau fod ar ôl y diwrnod y daeth yr ymgysylltiad i ben")]  # fmt: skip
+    return []
+
+
+def engagement_ending_errors(started_on: dt.date, ending: EngagementEnding) -> list[FieldError]:
+    if ending.ended_on < started_on:
+        return [FieldError("ended_on", "The end date must not be before the start date",
+                           "Ni all y dyddiad gorffen fod cyn y dyddiad dechrau")]  # fmt: skip
+    return []
+
+
 def engagement_project_errors(
-    engagement: NewEngagement, project_partner: uuid.UUID | None, prefix: str = ""
+    engagement: NewEngagement | uuid.UUID, project_partner: uuid.UUID | None, prefix: str = ""
 ) -> list[FieldError]:
     """An engagement with one partner may name only a project of that partner (or of none yet):
-    otherwise one partner's record would point at, and reveal, another's project."""
-    if project_partner is not None and project_partner != engagement.partner_id:
+    otherwise one partner's record would point at, and reveal, another's project. ``engagement``
+    is a new engagement or the partner of one already recorded."""
+    partner = engagement if isinstance(engagement, uuid.UUID) else engagement.partner_id
+    if project_partner is not None and project_partner != partner:
         return [FieldError(
             f"{prefix}project_id", "This project is with another partner: choose one of this partner's",
             "Mae'r prosiect hwn gyda phartner arall: dewiswch un o brosiectau'r partner hwn",

@@ -59,6 +59,45 @@ async def insert_engagement(conn: Conn, engagement_id: uuid.UUID, new: NewEngage
     return _engagement(row)
 
 
+async def get_engagement(conn: Conn, engagement_id: uuid.UUID, viewer: Identity) -> Engagement:
+    """One engagement, to staff and to its own partner's users (404 for anyone else)."""
+    row = await conn.fetchrow(
+        """SELECT * FROM engagements
+           WHERE id = $1 AND ($2 IN ('admin', 'lead') OR ($2 = 'partner' AND partner_id = $3))""",
+        engagement_id, viewer.role, viewer.partner_id,
+    )  # fmt: skip
+    if row is None:
+        raise Missing()
+    return _engagement(row)
+
+
+async def lock_engagement(conn: Conn, engagement_id: uuid.UUID) -> Engagement:
+    """The engagement, its row locked until the transaction ends."""
+    row = await conn.fetchrow("SELECT * FROM engagements WHERE id = $1 FOR UPDATE", engagement_id)
+    if row is None:
+        raise Missing()
+    return _engagement(row)
+
+
+ENGAGEMENT_COLUMNS = frozenset({"kind", "summary_en", "summary_cy", "started_on", "ended_on", "project_id", "contacts"})
+
+
+async def update_engagement(conn: Conn, engagement_id: uuid.UUID, fields: dict[str, object]) -> Engagement:
+    """Set the given columns (names from ENGAGEMENT_COLUMNS only) and count a version."""
+    assert fields and set(fields) <= ENGAGEMENT_COLUMNS
+    names = sorted(fields)
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+    values = [list(v) if isinstance(v, list) else v for v in (fields[n] for n in names)]
+    try:
+        row = await conn.fetchrow(
+            f"UPDATE engagements SET {sets}, version = version + 1 WHERE id = $1 RETURNING *",
+            engagement_id, *values,
+        )  # fmt: skip
+    except asyncpg.ForeignKeyViolationError:
+        raise UnknownProject() from None
+    return _engagement(row)
+
+
 async def list_engagements(conn: Conn, viewer: Identity, partner: uuid.UUID | None) -> list[Engagement]:
     """Staff see every engagement; a partner sees its own organisation's; the public none."""
     rows = await conn.fetch(

@@ -11,7 +11,9 @@ import msgspec
 from services.search.welsh import analyser, tokenise, tsvector
 from shared.events import (
     AssessmentPublished,
+    EngagementEnded,
     EngagementRecorded,
+    EngagementUpdated,
     EventData,
     Header,
     PartnerRegistered,
@@ -144,13 +146,15 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             health=project.health, tags=list(project.tags),
         )  # fmt: skip
         return Indexing(record=project_document(envelope, project), extra=[update])
-    if isinstance(event, EngagementRecorded):
-        kind_en, kind_cy = ENGAGEMENT_TITLES[event.kind]
+    if isinstance(event, EngagementRecorded | EngagementUpdated | EngagementEnded):
+        # Edited and ended engagements are found as they now stand (the newest sequence wins).
+        engagement = event if isinstance(event, EngagementRecorded) else event.engagement
+        kind_en, kind_cy = ENGAGEMENT_TITLES[engagement.kind]
         return Indexing(record=Document(
             id=envelope.aggregate_id, kind="engagement", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
-            visibility="partner", occurred_on=event.started_on, partner_id=event.partner_id,
-            project_id=event.project_id, title_en=kind_en, title_cy=kind_cy, body_en=event.summary_en,
-            body_cy=event.summary_cy,
+            visibility="partner", occurred_on=engagement.started_on, partner_id=engagement.partner_id,
+            project_id=engagement.project_id, title_en=kind_en, title_cy=kind_cy, body_en=engagement.summary_en,
+            body_cy=engagement.summary_cy,
         ))  # fmt: skip
     if isinstance(event, SupportRequested):
         # Staff only. The contact's name and email are not indexed: search needs the organisation and the need,

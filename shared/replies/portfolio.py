@@ -133,6 +133,7 @@ class Engagement(msgspec.Struct, kw_only=True):
     started_on: dt.date
     ended_on: dt.date | None
     contacts: list[uuid.UUID]
+    version: int = 1
 
 
 class SupportReceipt(msgspec.Struct, kw_only=True):

@@ -7,6 +7,7 @@ from web.pages import (
     assessment_forms,
     assessments,
     dashboard,
+    engagement_forms,
     follow,
     gates,
     info,
@@ -37,5 +38,4 @@ ROUTES = [
     roadmap.roadmap_page, roadmap.roadmap_csv,
     *milestone_forms.ROUTES,
     *webhooks.ROUTES,
-]  # fmt: skip
-EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS
+    *engagement_forms.ROUTES,

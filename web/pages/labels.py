@@ -49,6 +49,12 @@ HIT_KINDS = {
     "weeknote": N_("Weeknote"),
     "assessment": N_("Assessment"),
 }
+# What a page that lists engagements says after a form returned to it (?done=...).
+ENGAGEMENT_DONE = {
+    "engagement": N_("The engagement has been recorded."),
+    "engagement_changed": N_("The engagement has been changed."),
+    "engagement_ended": N_("The engagement has been ended."),
+}
 URGENCY = vocabulary.URGENCY
 REQUEST_STATUS = {"new": N_("New"), "accepted": N_("Accepted"), "declined": N_("Declined")}
 ROLES = {"admin": N_("Administrator"), "lead": N_("Delivery lead"), "partner": N_("Partner")}

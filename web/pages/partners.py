@@ -6,10 +6,11 @@ import uuid
 from typing import Any
 
 from litestar import get
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from web.context import Language, PageLanguage, SignedIn, Viewer, signed_in_only
+from web.pages import labels
 from web.pages.common import HxRequest, page, partners_by_id, read, read_or_none
 
 
@@ -24,7 +25,9 @@ async def partners_page(request: HxRequest, lang: PageLanguage) -> Template:
 
 
 @get("/partners/{partner_id:uuid}")
-async def partner_page(request: HxRequest, account: Viewer, partner_id: FromPath[uuid.UUID]) -> Template:
+async def partner_page(
+    request: HxRequest, lang: PageLanguage, account: Viewer, partner_id: FromPath[uuid.UUID], done: FromQuery[str] = ""
+) -> Template:
     partner = await read(request, "portfolio", f"/api/v1/partners/{partner_id}")
     projects, projects_error = await read_or_none(
         request, "portfolio", "/api/v1/projects", {"partner": str(partner_id), "limit": 200}
@@ -37,7 +40,7 @@ async def partner_page(request: HxRequest, account: Viewer, partner_id: FromPath
     return await page(
         request, "pages/partner.html", partner=partner, partners={str(partner_id): partner},
         projects=(projects or {}).get("items", []), projects_error=projects_error,
-        engagements=engagements or [], engagements_error=engagements_error,
+        engagements=engagements or [], engagements_error=engagements_error, done=done_message(lang, done),
     )  # fmt: skip
 
 
@@ -57,13 +60,17 @@ async def my_projects(request: HxRequest, me: SignedIn) -> Template:
     )  # fmt: skip
 
 
+def done_message(lang: Language, done: str) -> str | None:
+    return lang._(labels.ENGAGEMENT_DONE[done]) if done in labels.ENGAGEMENT_DONE else None
+
+
 @get("/engagements", guards=[signed_in_only])
-async def engagements_page(request: HxRequest) -> Template:
+async def engagements_page(request: HxRequest, lang: PageLanguage, done: FromQuery[str] = "") -> Template:
     """Staff see every engagement; a partner sees its own organisation's."""
     engagements, error = await read_or_none(request, "portfolio", "/api/v1/engagements")
     partners, _ = await partners_by_id(request)
     projects, _ = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})
     return await page(
         request, "pages/engagements.html", engagements=engagements or [], error=error, partners=partners,
-        projects={str(p["id"]): p for p in (projects or {}).get("items", [])},
+        projects={str(p["id"]): p for p in (projects or {}).get("items", [])}, done=done_message(lang, done),
     )  # fmt: skip

@@ -46,6 +46,7 @@ DONE = {
     "milestone_done": N_("The milestone has been marked as done."),
     "milestone_edited": N_("The milestone has been changed."),
     "milestone_removed": N_("The milestone has been removed."),
+    **labels.ENGAGEMENT_DONE,
 }
 
 

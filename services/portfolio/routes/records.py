@@ -5,24 +5,62 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from services.portfolio import commands, importer, records
-from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, Triage
+from services.portfolio.domain import (
+    EngagementChanges,
+    EngagementEnding,
+    NewEngagement,
+    NewPerson,
+    NewSupportRequest,
+    Triage,
+)
 from services.portfolio.routes.common import written
 from shared.events import Actor
 from shared.http import ApiError, FieldError, Invalid, Unauthorised
 from shared.idempotency import idempotent
 from shared.replies.portfolio import Engagement, ImportResult, LeadName, Person, SupportReceipt, SupportRequest
-from shared.requests import OPTIONAL_VERSION, Caller, Connection, OptionalVersion, staff_only
+from shared.requests import OPTIONAL_VERSION, Caller, Connection, ExpectedVersion, OptionalVersion, staff_only
 
 
 @idempotent
 @post("/api/v1/engagements", tags=["engagements"], guards=[staff_only])
 async def record_engagement(data: JSONBody[NewEngagement], identity: Caller, conn: Connection) -> Response[Engagement]:
     engagement, position = await commands.record_engagement(conn, identity.actor, data)
-    return written(engagement, version=1, position=position, status=201)
+    return written(engagement, version=1, position=position, status=201,
+                   location=f"/api/v1/engagements/{engagement.id}")  # fmt: skip
+
+
+@get("/api/v1/engagements/{engagement_id:uuid}", tags=["engagements"])
+async def get_engagement(
+    engagement_id: FromPath[uuid.UUID], identity: Caller, conn: Connection
+) -> Response[Engagement]:
+    """Staff read any engagement, a partner its own organisation's (404 for anyone else)."""
+    engagement = await records.get_engagement(conn, engagement_id, identity)
+    return written(engagement, version=engagement.version, position=None)
+
+
+@patch("/api/v1/engagements/{engagement_id:uuid}", tags=["engagements"], guards=[staff_only])
+async def edit_engagement(
+    engagement_id: FromPath[uuid.UUID], data: JSONBody[EngagementChanges], identity: Caller, conn: Connection,
+    expected_version: ExpectedVersion,
+) -> Response[Engagement]:  # fmt: skip
+    """Change its kind, summary, start, project or contacts, under If-Match."""
+    engagement, position = await commands.edit_engagement(conn, identity.actor, engagement_id, data, expected_version)
+    return written(engagement, version=engagement.version, position=position)
+
+
+@idempotent
+@post("/api/v1/engagements/{engagement_id:uuid}/end", tags=["engagements"], status_code=200, guards=[staff_only])
+async def end_engagement(
+    engagement_id: FromPath[uuid.UUID], data: JSONBody[EngagementEnding], identity: Caller, conn: Connection,
+    expected_version: ExpectedVersion,
+) -> Response[Engagement]:  # fmt: skip
+    """End it on a day, once, under If-Match."""
+    engagement, position = await commands.end_engagement(conn, identity.actor, engagement_id, data, expected_version)
+    return written(engagement, version=engagement.version, position=position)
 
 
 @get("/api/v1/engagements", tags=["engagements"])

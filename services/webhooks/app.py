@@ -6,7 +6,8 @@ email), it has its own schema (endpoints, deliveries), its own durable consumer 
 webhook backlog never counts as the notifier's lag) and its own readiness.
 
 Background jobs (each can be switched off per process with ``Options.jobs``): the event consumer
-records one delivery per (event, endpoint) before acking; the sender sends them.
+records one delivery per (event, endpoint) before acking; the sender sends them; the alerts job
+emails the admins of an endpoint that was disabled.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
+from services.webhooks.alerts import run_alerts
 from services.webhooks.config import Options
 from services.webhooks.consumer import CONSUMER, apply_batch
 from services.webhooks.routes import ROUTES
@@ -44,7 +46,11 @@ def background_jobs(options: Options) -> list[Job]:
     async def sender(runtime: Runtime, health: Health) -> None:
         await run_sender(runtime, options, health)
 
-    jobs = {"consumer": Job("consumer", consumer, uses_stream=True), "sender": Job("sender", sender)}
+    async def alerts(runtime: Runtime, health: Health) -> None:
+        await run_alerts(runtime, options.from_address, health, options.poll_seconds * 30)
+
+    jobs = {"consumer": Job("consumer", consumer, uses_stream=True), "sender": Job("sender", sender),
+            "alerts": Job("alerts", alerts)}  # fmt: skip
     return [jobs[name] for name in options.jobs] + [housekeeping_job()]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from shared.settings import Settings
 
 Job = str
-ALL_JOBS: tuple[Job, ...] = ("consumer", "sender")
+ALL_JOBS: tuple[Job, ...] = ("consumer", "sender", "alerts")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +32,9 @@ class Options:
     poll_seconds: float = 1.0
     keep_previous_secret: dt.timedelta = dt.timedelta(hours=24)
     jobs: tuple[Job, ...] = ALL_JOBS
+    public_url: str = "http://127.0.0.1:8000"
+    """Where admins reach the web front end (the link in an alert email)."""
+    from_address: str = "CDPS Portfolio <portfolio@cdps.example>"
 
     @property
     def lease_seconds(self) -> float:
@@ -45,4 +48,5 @@ class Options:
         return cls(
             allow_private=settings.webhooks_allow_private, timeout_seconds=settings.webhook_timeout_seconds,
             retry_base_seconds=settings.webhook_retry_seconds, rate_per_second=settings.webhook_rate,
+            public_url=settings.public_url, from_address=settings.email_from,
         )  # fmt: skip

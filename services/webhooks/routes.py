@@ -123,7 +123,7 @@ async def endpoint(endpoint_id: FromPath[uuid.UUID], conn: Connection) -> Respon
 @patch("/api/v1/webhooks/{endpoint_id:uuid}", tags=["webhooks"], guards=[admin_only])
 async def change(
     endpoint_id: FromPath[uuid.UUID], data: JSONBody[EndpointChanges], conn: Connection,
-    expected_version: ExpectedVersion, state: State,
+    expected_version: ExpectedVersion, state: State, identity: Caller,
 ) -> Response[Endpoint]:  # fmt: skip
     """Change what an endpoint gets, or enable or disable it (If-Match: its ETag). Enabling it again
     clears why it was disabled and sends what waited for it."""
@@ -135,6 +135,8 @@ async def change(
     }
     if changes.get("enabled") is True:
         changes |= {"disabled_reason": None, "failing_since": None}
+    if identity.email:
+        changes["changed_by_email"] = identity.email
     async with conn.transaction():
         found = await store.get_endpoint(conn, endpoint_id, lock=True)
         if found is None:

@@ -22,7 +22,7 @@ import asyncpg
 import httpx
 from prometheus_client import Counter, Histogram
 
-from services.webhooks import store
+from services.webhooks import alerts, store
 from services.webhooks.config import Options
 from services.webhooks.domain import address_allowed, headers, retry_delay, verdict
 from shared.db import DATABASE_UNAVAILABLE
@@ -143,7 +143,7 @@ async def deliver(runtime: Runtime, options: Options, client: httpx.AsyncClient,
         LAG.observe(max(0.0, (dt.datetime.now(dt.UTC) - row["occurred_at"]).total_seconds()))
     elif outcome == "gone":
         FAILURES.labels("gone").inc()
-        await _until_written(runtime, health, lambda conn: _gone(conn, row, attempt, answer))
+        await _until_written(runtime, health, lambda conn: _gone(conn, options, row, attempt, answer))
     else:
         FAILURES.labels("refused_by_receiver" if answer.status < 500 else "receiver_error").inc()
         reason = f"HTTP {answer.status}" + (" (redirects are not followed)" if 300 <= answer.status < 400 else "")
@@ -157,11 +157,12 @@ async def _delivered(conn: Conn, row: asyncpg.Record, attempt: int, answer: Answ
     await store.mark_delivered(conn, row["id"], row["endpoint_id"], answer.status, answer.latency_ms)
 
 
-async def _gone(conn: Conn, row: asyncpg.Record, attempt: int, answer: Answer) -> None:
+async def _gone(conn: Conn, options: Options, row: asyncpg.Record, attempt: int, answer: Answer) -> None:
     reason = "The receiver answered 410 Gone: it wants no more deliveries"
     await store.record_attempt(conn, row["id"], attempt, "gone", answer.status, answer.latency_ms, _detail(answer))
     await store.mark_failed(conn, row["id"], answer.status, answer.latency_ms, reason)
-    await store.disable(conn, row["endpoint_id"], reason)
+    if await store.disable(conn, row["endpoint_id"], reason):
+        await alerts.add(conn, row["endpoint_id"], reason, options.public_url)
     GAVE_UP.inc()
     DISABLED.inc()
     log.warning("webhook endpoint disabled: 410 Gone", endpoint=str(row["endpoint_id"]))
@@ -185,9 +186,11 @@ async def _retry(
         await store.mark_retry(conn, row["id"], status, latency_ms, reason, delay)
     if failing_for >= options.disable_after:
         days = options.disable_after.total_seconds() / 86400
-        admin = await store.disable(conn, row["endpoint_id"], f"Every attempt failed for {days:g} days; last: {reason}")
-        DISABLED.inc()
-        log.warning("webhook endpoint disabled: failing for days", endpoint=str(row["endpoint_id"]), admin=admin)
+        why = f"Every attempt failed for {days:g} days; last: {reason}"
+        if await store.disable(conn, row["endpoint_id"], why):
+            await alerts.add(conn, row["endpoint_id"], why, options.public_url)
+            DISABLED.inc()
+            log.warning("webhook endpoint disabled: failing for days", endpoint=str(row["endpoint_id"]))
 
 
 async def _until_written(runtime: Runtime, health: Health, write: Callable[[Conn], Awaitable[None]]) -> None:

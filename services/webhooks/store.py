@@ -233,15 +233,15 @@ async def endpoint_failed(conn: Conn, endpoint: uuid.UUID) -> dt.timedelta:
     return value
 
 
-async def disable(conn: Conn, endpoint: uuid.UUID, reason: str) -> str | None:
-    """Disable the endpoint (its waiting deliveries wait until it is enabled again); the address of
-    the admin who registered it."""
-    email: str | None = await conn.fetchval(
+async def disable(conn: Conn, endpoint: uuid.UUID, reason: str) -> bool:
+    """Disable the endpoint (its waiting deliveries wait until it is enabled again); False if it was
+    disabled already (another replica's delivery to it ended the same way)."""
+    done = await conn.fetchval(
         """UPDATE endpoints SET enabled = false, disabled_reason = $2, version = version + 1, updated_at = now()
-           WHERE id = $1 RETURNING admin_email""",
+           WHERE id = $1 AND enabled RETURNING true""",
         endpoint, reason,
     )  # fmt: skip
-    return email
+    return done is not None
 
 
 # --- the delivery log ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from shared.events import EngagementRecorded, ProjectCreated, SupportRequested, decode
 from shared.settings import Settings
 from tests.helpers import eventually, snapshot
+from tests.notifier.conftest import Smtp
 from tests.webhooks.conftest import Receiver, Webhooks, running
 
 T = TypeVar("T")
@@ -203,3 +204,35 @@ async def test_only_admins_may_register(webhooks: Webhooks, receiver: Receiver, 
     for role in ("lead", "partner"):  # type: Literal["lead", "partner"]
         answer = await webhooks.client.post("/api/v1/webhooks", json=body, headers=auth(settings, role))
         assert answer.status_code == 403, role
+
+
+async def test_an_endpoint_failing_for_days_is_disabled_and_its_admins_are_emailed(
+    settings: Settings, receiver: Receiver
+) -> None:
+    smtp = Smtp()
+    smtp.start()
+    try:
+        with_mail = msgspec.structs.replace(settings, smtp_url=smtp.url)
+        async with running(with_mail, disable_after=dt.timedelta(seconds=1)) as webhooks:
+            endpoint = await webhooks.register(receiver.url(), description="Tracker")
+            receiver.answers.extend([500] * 10_000)
+            await webhooks.publish(project())
+
+            async def disabled() -> dict[str, object] | None:
+                body: dict[str, object] = (await webhooks.client.get(f"/api/v1/webhooks/{endpoint['id']}",
+                                                                     headers=webhooks.admin)).json()  # fmt: skip
+                return body if body["enabled"] is False else None
+
+            body = await eventually(disabled, timeout=30)
+            assert "Every attempt failed for" in str(body["disabled_reason"])
+            [email] = await eventually(lambda: _some(smtp.to("admin@cdps.example")), timeout=30)
+            text = email.text()
+            assert "Webhook turned off: Tracker" in str(email.message["Subject"])
+            assert text.index("wedi'i ddiffodd") < text.index("has been turned off")  # Welsh first
+            assert f"/admin/webhooks/{endpoint['id']}" in text and "HTTP 500" in text
+            requests = len(receiver.requests)
+            await webhooks.publish(project("Another"))
+            await webhooks.applied()
+            assert len(receiver.requests) == requests  # nothing more goes to it
+    finally:
+        smtp.stop()

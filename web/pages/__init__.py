@@ -39,3 +39,5 @@ ROUTES = [
     *milestone_forms.ROUTES,
     *webhooks.ROUTES,
     *engagement_forms.ROUTES,
+]  # fmt: skip
+EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

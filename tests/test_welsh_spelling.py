@@ -23,6 +23,7 @@ ALLOWED = {
     "http", "https", "ms", "webhook", "webhooks", "signature", "portfolio",  # Standard Webhooks, its header, a type
     # real Welsh words the dictionary lacks
     "mewngofnodwch", "arhoswch", "cadarnhewch", "traciwr", "seiberddiogelwch",
+    "trafodiad",  # "cost fesul trafodiad", cost per transaction
     "cydlynus",  # the Well-being of Future Generations Act's own word: "Cymru o gymunedau cydlynus"
     # what is left of a word once an apostrophe or a mutation has shortened it: i'ch, y we (gwe), yn lle
     "ch", "we", "le",

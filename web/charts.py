@@ -270,3 +270,46 @@ def heat_map(rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequen
                          f'<text x="{x + cell_width / 2:.1f}" y="{y + cell_height / 2 + FONT / 3:.1f}" '
                          f'text-anchor="middle">{f"{short}/{out_of}" if out_of else "–"}</text>')  # fmt: skip
     return _svg(top + len(rows) * cell_height + 4, "".join(parts))
+
+
+def line_chart(points: Sequence[tuple[str, float]], target: float | None = None, target_text: str = "") -> Markup:
+    """A small line of monthly values, (month label, value) oldest first, with the target as a dashed
+    line. The first and last months are named under it; the values themselves are in the table beside."""
+    left, right, top, plot_height, bottom = 56, 16, 12, 120, 26
+    height = top + plot_height + bottom
+    numbers = [v for _, v in points] + ([target] if target is not None else [])
+    high = max(numbers, default=0.0)
+    low = min(0.0, min(numbers, default=0.0))
+    span = (high - low) or 1.0
+    room = WIDTH - left - right
+
+    def y(value: float) -> float:
+        return top + plot_height - plot_height * (value - low) / span
+
+    def x(index: int) -> float:
+        return left + (room * index / (len(points) - 1) if len(points) > 1 else room / 2)
+
+    parts = [f'<line class="app-chart__axis" x1="{left}" y1="{top + plot_height}" x2="{WIDTH - right}" '
+             f'y2="{top + plot_height}"/>']  # fmt: skip
+    for tick in sorted({low, high}):
+        parts.append(f'<text x="{left - 6}" y="{y(tick) + FONT / 3:.1f}" text-anchor="end">{_number(tick)}</text>')
+    if target is not None:
+        parts.append(f'<line class="app-chart__target" x1="{left}" y1="{y(target):.1f}" x2="{WIDTH - right}" '
+                     f'y2="{y(target):.1f}"/>'
+                     f'<text x="{WIDTH - right}" y="{y(target) - 4:.1f}" text-anchor="end">'
+                     f"{escape(target_text)}</text>")  # fmt: skip
+    if points:
+        line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))
+        parts.append(f'<polyline class="app-chart__line" points="{line}"/>')
+        parts.extend(f'<circle class="app-chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3"/>'
+                     for i, (_, v) in enumerate(points))  # fmt: skip
+        first, last = points[0][0], points[-1][0]
+        parts.append(f'<text x="{x(0):.1f}" y="{height - 6}">{escape(first)}</text>')
+        if len(points) > 1:
+            end = x(len(points) - 1)
+            parts.append(f'<text x="{end:.1f}" y="{height - 6}" text-anchor="end">{escape(last)}</text>')
+    return _svg(height, "".join(parts))
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.1f}"

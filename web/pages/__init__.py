@@ -11,6 +11,7 @@ from web.pages import (
     follow,
     gates,
     info,
+    measures,
     milestone_forms,
     partners,
     project_forms,
@@ -39,5 +40,6 @@ ROUTES = [
     *milestone_forms.ROUTES,
     *webhooks.ROUTES,
     *engagement_forms.ROUTES,
+    *measures.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

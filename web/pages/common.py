@@ -104,9 +104,11 @@ def unavailable(request: HxRequest, service: Service) -> str:
 async def call(
     request: HxRequest, service: Service, method: str, path: str, *,
     params: Any = None, json: Any = None, version: int | None = None, key: str | None = None,
+    csv: str | None = None,
 ) -> Reply:  # fmt: skip
     """One call to a service as the signed-in person (or the public). 5xx and no answer raise Down.
-    ``key`` is the submitted form's ``request_key``, sent as the Idempotency-Key of a POST."""
+    ``key`` is the submitted form's ``request_key``, sent as the Idempotency-Key of a POST; ``csv``
+    is a CSV body sent instead of JSON (an upload)."""
     settings = request.app.state.settings
     base = {
         "portfolio": settings.portfolio_url,
@@ -119,10 +121,13 @@ async def call(
         headers["If-Match"] = f'"{version}"'
     if key is not None:
         headers["Idempotency-Key"] = key
+    if csv is not None:
+        headers["Content-Type"] = "text/csv; charset=utf-8"
     try:
         response = await request.app.state.http.request(
-            method, f"{base[service]}{path}", params=params, json=json, headers=headers
-        )
+            method, f"{base[service]}{path}", params=params, json=json, headers=headers,
+            content=csv.encode() if csv is not None else None,
+        )  # fmt: skip
     except httpx.HTTPError as exc:
         raise Down(service) from exc
     if response.status_code >= 500:

@@ -34,6 +34,7 @@ from web.pages.common import (
     today,
 )  # fmt: skip
 from web.pages.dashboard import history_of, may_read_history
+from web.pages.measure_views import TREND_TAGS, TRENDS, may_record, project_measures
 from web.pages.validation import check
 
 DONE = {
@@ -47,6 +48,10 @@ DONE = {
     "milestone_edited": N_("The milestone has been changed."),
     "milestone_removed": N_("The milestone has been removed."),
     **labels.ENGAGEMENT_DONE,
+    "measure": N_("The measure has been added."),
+    "measure_edited": N_("The measure has been changed."),
+    "measure_value": N_("The value has been recorded."),
+    "measure_upload": N_("The values in the file have been recorded."),
 }
 
 
@@ -67,12 +72,15 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
     found_assessments, assessments_error = await read_or_none(
         request, "portfolio", f"/api/v1/projects/{project_id}/assessments"
     )
+    measures, measures_error = await project_measures(request, lang, project)
     trail = await history_of(request, project) if may_read_history(account, project) else None
     day = today()
     stints = charts.stints(trail, day) if trail else []
     return {
         "project": project, "partners": partners, "updates": updates or [], "updates_error": updates_error,
         "milestones": milestones or [], "milestones_error": milestones_error,
+        "measures": measures, "measures_error": measures_error, "may_record": may_record(account, project),
+        "measure_trends": TRENDS, "measure_trend_tags": TREND_TAGS,
         "engagements": engagements, "engagements_error": engagements_error, "history": trail,
         "people": await people_names(request), "stints": stints, "today": day,
         "assessments": found_assessments or [], "assessments_error": assessments_error,

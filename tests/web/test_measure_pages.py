@@ -1,0 +1,82 @@
+"""Measures on the pages, without JavaScript: a lead adds a measure and records a month's value, the
+project's partner uploads a CSV (every bad row listed, nothing recorded until all are good), the
+project page draws each measure with its target and a table, in Welsh or English; the portfolio page
+lists the live and beta services' latest values; the public performance page shows published ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from tests.stack import Stack
+from tests.web.pages_helpers import api, browser, create_partner, create_project, field_errors, words
+
+
+def months_ago(n: int) -> tuple[int, int]:
+    first = dt.datetime.now(dt.UTC).date().replace(day=1)
+    total = first.year * 12 + first.month - 1 - n
+    return total // 12, total % 12 + 1
+
+
+async def test_a_lead_adds_a_measure_and_records_a_value_and_the_page_draws_it(stack: Stack) -> None:
+    project = await create_project(stack)
+    form = f"/projects/{project['id']}/measures/new"
+    async with browser(stack, "lead") as lead:
+        shown = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
+        assert "Mesurau" in shown and f'href="{form}"' in shown
+        wrong = await lead.post(form, {"catalogue": "own", "name_en": "Calls", "target": "lots"}, params={"lang": "en"})
+        assert wrong.status_code == 422
+        assert set(field_errors(wrong.text)) >= {"target"}
+        wrong = await lead.post(form, {"catalogue": "own", "name_en": "Calls"}, params={"lang": "en"})
+        assert wrong.status_code == 422 and {"name_cy", "unit", "direction"} <= set(field_errors(wrong.text))
+        added = await lead.post(form, {"catalogue": "user_satisfaction", "target": "85"})
+        assert added.status_code == 303 and "done=measure" in added.headers["location"]
+        page = await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        [measure_id] = re.findall(rf"/projects/{project['id']}/measures/([0-9a-f-]+)/values", page.text)
+        path = f"/projects/{project['id']}/measures/{measure_id}/values"
+        for (year, month), value in ((months_ago(2), "80"), (months_ago(1), "87.5")):
+            recorded = await lead.post(path, {"month-month": str(month), "month-year": str(year), "value": value})
+            assert recorded.status_code == 303, recorded.text
+        future = await lead.post(path, {"month-month": "1", "month-year": "2999", "value": "5"}, params={"lang": "cy"})
+        assert future.status_code == 422 and "Ni all y mis fod yn y dyfodol" in words(future)
+        english = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "User satisfaction" in english and "87.5%" in english and "Target met" in english
+        assert "Better than the month before" in english and "app-chart__target" in english
+        welsh = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
+        assert "Bodlonrwydd defnyddwyr" in welsh and "Gwerthoedd fesul mis" in welsh
+    async with browser(stack) as visitor:  # not published: the public sees none of it
+        public = words(await visitor.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "User satisfaction" not in public
+
+
+async def test_the_partner_uploads_a_csv_all_or_nothing_and_published_measures_are_public(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], phase="live")
+    defined = await api(stack, "POST", f"/api/v1/projects/{project['id']}/measures",
+                        json={"catalogue": "digital_take_up", "target_value": 70})  # fmt: skip
+    assert defined.status_code == 201, defined.text
+    (y2, m2), (y1, m1) = months_ago(2), months_ago(1)
+    form = f"/projects/{project['id']}/measures/upload"
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
+        bad = f"measure,month,value\ndigital_take_up,{y2}-{m2:02d},61\nNothing,{y1}-{m1:02d},3\ndigital_take_up,13-2026,x\n"
+        refused = await ours.post(form, {"csv": bad}, params={"lang": "en"})
+        assert refused.status_code == 422
+        text = words(refused)
+        assert "line 3: measure" in text and "line 4: month" in text and "line 4: value" in text
+        assert "Nothing was recorded" in text
+        good = f"measure,month,value\nDigital take-up,{y2}-{m2:02d},61\ndigital_take_up,{y1}-{m1:02d},72%\n"
+        accepted = await ours.post(form, {"csv": good})
+        assert accepted.status_code == 303 and "done=measure_upload" in accepted.headers["location"]
+        mine = words(await ours.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "72%" in mine and "Target met" in mine
+    async with browser(stack, "lead") as lead:
+        portfolio = words(await lead.get("/measures", params={"lang": "en"}))
+        assert project["title_en"] in portfolio and "72%" in portfolio
+        measure = defined.json()
+        edit = f"/projects/{project['id']}/measures/{measure['id']}/edit"
+        published = await lead.post(edit, {"target": "70", "published": "yes", "version": "2"}, form=edit)
+        assert published.status_code == 303, published.text
+    async with browser(stack) as visitor:
+        performance = words(await visitor.get("/performance", params={"lang": "cy"}))
+        assert project["title_cy"] in performance and "Defnydd digidol" in performance and "72%" in performance

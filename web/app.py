@@ -21,6 +21,7 @@ from shared.inputs import check_input
 from shared.service import OPERATIONS, Job, lifespan
 from shared.settings import Settings
 from web import auth, feeds, live, pages, weeknotes
+from web.boardcache import BoardCache
 from web.context import DEPENDENCIES
 from web.gateway import gateway, subscription_pages
 from web.housekeeping import run_housekeeping
@@ -65,6 +66,8 @@ def create_app(settings: Settings) -> Litestar:
             yield
 
     listener = live.Listener()
+    board_cache = BoardCache()
+    board_cache.attach(listener)
     return Litestar(
         route_handlers=[
             *pages.ROUTES,
@@ -87,6 +90,8 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=pages.EXCEPTION_HANDLERS,
         before_request=before_request,
         # before_shutdown: the server stops; open live streams end first (cdps serve calls it).
-        state=State({"settings": settings, "live": listener, "before_shutdown": listener.close}),
+        state=State(
+            {"settings": settings, "live": listener, "board_cache": board_cache, "before_shutdown": listener.close}
+        ),
         template_config=TemplateConfig(instance=template_engine()),
     )

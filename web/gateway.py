@@ -14,6 +14,7 @@ from litestar import Request, Response, route
 from litestar.datastructures import State
 
 from shared.http import RETRY_AFTER_SECONDS, ErrorBody, Unauthorised, api_error_handler
+from web.boardcache import after_write
 from web.context import Viewer, service_headers
 
 OWNERS = {
@@ -95,5 +96,6 @@ async def gateway(request: Request[Any, Any, Any], state: State, account: Viewer
         body = ErrorBody(status=503, message_en=f"The {owner} service is not available",
                          message_cy=f"Nid yw'r gwasanaeth {owner} ar gael")  # fmt: skip
         return Response(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    after_write(request, request.method, upstream.status_code)
     kept = {k: v for k, v in upstream.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
     return Response(upstream.content, status_code=upstream.status_code, headers=kept)

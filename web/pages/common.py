@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from shared.http import FieldError, Invalid
 from web import accounts
+from web.boardcache import RevalidatedTemplate, after_write
 from web.context import account_of, cookie_secure, service_headers
 from web.i18n import LANGUAGES, N_, gettext_functions, language_of
 from web.pages import labels
@@ -136,6 +137,7 @@ async def call(
         body = response.json() if response.content else None
     except ValueError:
         body = None
+    after_write(request, method, response.status_code)
     return Reply(response.status_code, body, response.headers.get("etag"), dict(response.headers))
 
 
@@ -192,11 +194,14 @@ def api_errors(request: HxRequest, reply: Reply, fields: dict[str, str] | None =
     return errors
 
 
-async def page(request: HxRequest, name: str, *, status: int = 200, **context: Any) -> Template:
-    """A page (or, for htmx, a fragment) in the request's language, with who is signed in."""
+async def page(
+    request: HxRequest, name: str, *, status: int = 200, revalidated: bool = False, **context: Any
+) -> Template:
+    """A page (or, for htmx, a fragment) in the request's language, with who is signed in;
+    ``revalidated``: with an ETag of its body, and 304 when the browser already has it."""
     lang = language_of(request)
     account = await account_of(request)
-    response = Template(
+    response = (RevalidatedTemplate if revalidated else Template)(
         template_name=name, status_code=status,
         context={"lang": lang, "account": account, "labels": labels, **gettext_functions(lang), **context},
     )  # fmt: skip

@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from web import charts
 from web.accounts import Account
+from web.boardcache import cache_of, viewer_class
 from web.context import Language, PageLanguage, Viewer, is_staff
 from web.pages import labels
 from web.pages.common import (
@@ -89,19 +90,35 @@ async def home(
         "partner": _uuid(partner), "tag": _choice(tag, labels.TAGS), "health": _choice(health, labels.HEALTH),
         "goal": _choice(goal, labels.GOALS), "lead": lead[:100] if lead and is_staff(account) else None,
     }  # fmt: skip
+    cache = cache_of(request)
+    key = (*viewer_class(account), lang.code, today(), *filters.values())
+    shown = cache.get(key) if cache is not None else None
+    if shown is None:
+        generation = cache.generation if cache is not None else 0
+        shown = await board_data(request, lang, filters)
+        if cache is not None and shown["complete"]:
+            cache.put(key, generation, shown)
+    context = {**shown, "filters": {k: v or "" for k, v in filters.items()}, "people": await people_names(request),
+               "q": ""}  # fmt: skip
+    context["filter_options"] = filter_options(lang, account, shown["partners"], shown["projects"], context["people"])
+    fragment = is_htmx(request)
+    name = "partials/portfolio.html" if fragment else "home.html"
+    return await page(request, name, oob=fragment, revalidated=True, **context)
+
+
+async def board_data(request: HxRequest, lang: Language, filters: dict[str, str | None]) -> dict[str, Any]:
+    """What the board shows the viewer's class (web/boardcache.py keeps it): the projects, partners
+    and charts. ``complete`` says every service answered (only then is it kept)."""
     params = {"limit": MAX_PROJECTS, **{k: v for k, v in filters.items() if v}}
     body, projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", params)
     projects: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else []
-    partners, _ = await partners_by_id(request)
-    context = {
+    partners, partners_error = await partners_by_id(request)
+    charts_ = await chart_context(request, lang, projects)
+    return {
         "projects": projects, "projects_error": projects_error, "more": bool(isinstance(body, dict) and body.get(
-            "next_cursor")), "partners": partners, "filters": {k: v or "" for k, v in filters.items()},
-        "columns": board(projects), "people": await people_names(request), "q": "",
-        **await chart_context(request, lang, projects),
+            "next_cursor")), "partners": partners, "columns": board(projects), **charts_,
+        "complete": projects_error is None and partners_error is None and charts_["history_note"] is None,
     }  # fmt: skip
-    context["filter_options"] = filter_options(lang, account, partners, projects, context["people"])
-    fragment = is_htmx(request)
-    return await page(request, "partials/portfolio.html" if fragment else "home.html", oob=fragment, **context)
 
 
 def filter_options(

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from services.portfolio import commands, phases
+from services.portfolio import commands, measures, phases
 from services.portfolio.assessments import (
     GATES,
     ActionClosing,
@@ -36,6 +36,7 @@ from services.portfolio.domain import (
     NewProject,
     NewUpdate,
 )
+from services.portfolio.measure_rules import NameIn, NewMeasure, NewValues, ValueIn
 from services.portfolio.milestones import Gate, NewMilestone
 from shared import standards
 from shared.db import init_connection
@@ -244,6 +245,7 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
             )  # fmt: skip
         await _assessments_under_way(conn, today, leads[0], partner_ids)
         await _other_engagements(conn, today, leads[0], partner_ids)
+        await _measures(conn, today, leads[0])
     finally:
         await conn.close()
     return len(PROJECTS)
@@ -287,6 +289,49 @@ async def _other_engagements(
                 "UPDATE events SET occurred_at = $3 WHERE aggregate_id = $1 AND aggregate_seq = $2",
                 engagement.id, engagement.version, dt.datetime.combine(ending.ended_on, dt.time(16), dt.UTC),
             )  # fmt: skip
+
+
+DEMO_MEASURES: list[tuple[Any, float, float, float | None]] = [
+    # (catalogue measure, first month's value, change a month, target)
+    ("user_satisfaction", 71.0, 1.4, 85.0),
+    ("completion_rate", 64.0, 1.9, 80.0),
+    ("digital_take_up", 38.0, 2.6, 60.0),
+    ("cost_per_transaction", 9.40, -0.35, 6.0),
+    ("welsh_take_up", 9.0, 0.45, 15.0),
+]
+
+
+async def _measures(conn: asyncpg.Connection, today: dt.date, lead: Actor) -> None:
+    """For each service in beta or live, three measures with a value for each of the last twelve
+    months (some reach their target during the year); the public projects publish theirs."""
+    rng = random.Random(23)  # its own draw: the rest of the demo stays as it was
+    who = Identity(sub=lead.id, role="lead")
+    rows = await conn.fetch("SELECT id, visibility FROM projects WHERE phase IN ('private_beta', 'public_beta', "
+                            "'live') AND state = 'active' ORDER BY slug")  # fmt: skip
+    this_month = today.replace(day=1)
+    months = [this_month.replace(year=this_month.year - (this_month.month - 1 - i < 0),
+                                 month=(this_month.month - 1 - i) % 12 + 1) for i in range(12, 0, -1)]  # fmt: skip
+    for index, row in enumerate(rows):
+        chosen = [DEMO_MEASURES[(index + k) % len(DEMO_MEASURES)] for k in range(3)]
+        for code, start, step, target in chosen:
+            published = row["visibility"] == "public"
+            new = NewMeasure(catalogue=code, target_value=target, published=published)
+            measure, _ = await measures.define(conn, lead, row["id"], new)
+            value, given = start * rng.uniform(0.9, 1.1), []
+            for month in months:
+                value = max(0.0, value + step * rng.uniform(0.2, 1.8))
+                shown = min(value, 99.0) if code != "cost_per_transaction" else value
+                given.append(ValueIn(month=f"{month.year:04d}-{month.month:02d}", value=round(shown, 2)))
+            await measures.record_values(conn, who, row["id"], measure.id, NewValues(values=given), today)
+            await _backdate(conn, measure.id, months[-1])
+        users = NewMeasure(name=NameIn(en="Calls to the helpline", cy="Galwadau i'r llinell gymorth"), unit="count",
+                           direction="down", published=False) if index % 4 == 0 else None  # fmt: skip
+        if users is not None:
+            measure, _ = await measures.define(conn, lead, row["id"], users)
+            calls = [ValueIn(month=f"{m.year:04d}-{m.month:02d}", value=float(900 - 40 * i + rng.randint(-30, 30)))
+                     for i, m in enumerate(months)]  # fmt: skip
+            await measures.record_values(conn, who, row["id"], measure.id, NewValues(values=calls), today)
+            await _backdate(conn, measure.id, months[-1])
 
 
 async def _assessments_under_way(

@@ -63,6 +63,15 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         goals = {r["goal"] for r in await conn.fetch("SELECT DISTINCT unnest(wellbeing_goals) AS goal FROM projects")}
         assert len(goals) == 7  # every wellbeing goal is served by some project
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE wellbeing_goals = '{}'") == 0
+        # A year of monthly measures for the services in beta and live, some published, some on target.
+        measured = await conn.fetchval("SELECT count(DISTINCT project_id) FROM measures")
+        assert measured >= 8 and await conn.fetchval("SELECT count(*) FROM measures WHERE published") >= 6
+        assert (
+            await conn.fetchval("SELECT min(n) FROM (SELECT count(*) AS n FROM measure_values GROUP BY measure_id) c")
+            == 12
+        )
+        assert await conn.fetchval("SELECT count(*) FROM events WHERE type = 'portfolio.measure.values_recorded' "
+                                   "AND (data ->> 'crossed_target')::boolean") >= 0  # fmt: skip
         before = await conn.fetchval("SELECT count(*) FROM events")
         await seed_demo(database_url, today=today)  # a second run loads nothing more
         assert await conn.fetchval("SELECT count(*) FROM events") == before

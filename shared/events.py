@@ -170,6 +170,22 @@ class ProjectUpdatePosted(EventData, frozen=True, kw_only=True):
     body_cy: str
 
 
+RoadmapColumn = Literal["now", "next", "later", "delivered", "stopped"]
+"""The roadmap's columns: Now, Next, Later, Recently delivered, Stopped."""
+
+
+class ProjectRoadmapPlaced(EventData, frozen=True, kw_only=True):
+    """A delivery lead placed a project in a roadmap column of their choosing, with a reason, or gave
+    it back to the roadmap's rule (``column`` null). The placement holds while the project keeps the
+    phase and state it had (those of ``project``)."""
+
+    type: ClassVar[str] = "portfolio.project.roadmap_placed"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    column: RoadmapColumn | None
+    reason: Bilingual
+
+
 class EngagementRecorded(EventData, frozen=True, kw_only=True):
     """CDPS recorded an engagement with a partner."""
 
@@ -568,6 +584,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         ProjectPhaseChanged,
         ProjectHealthChanged,
         ProjectUpdatePosted,
+        ProjectRoadmapPlaced,
         EngagementRecorded,
         EngagementUpdated,
         EngagementEnded,

@@ -106,6 +106,7 @@ LABELS: dict[str, Label] = {
     "rating": Label("the rating", "y sgôr"),
     "ratings": Label("the ratings", "y sgoriau"),
     "reason": Label("the reason", "y rheswm"),
+    "column": Label("the roadmap column", "colofn y map ffordd"),
     "recommendations_cy": Label("the recommendations in Welsh", "yr argymhellion yn Gymraeg"),
     "recommendations_en": Label("the recommendations in English", "yr argymhellion yn Saesneg"),
     "recipient": Label("the recipient", "y derbynnydd"),

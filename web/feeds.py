@@ -9,18 +9,21 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 import httpx
 from litestar import Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
-from shared import vocabulary, welsh
+from shared import bilingual, vocabulary, welsh
+from web import roadmap
 from web.context import PageLanguage
-from web.i18n import text_in
+from web.i18n import gettext_functions, text_in
 from web.pages import validation
 from web.pages.common import HxRequest
+from web.pages.roadmap import HEADINGS
 
 ATOM = "application/atom+xml; charset=utf-8"
 """With its charset: without one, browsers read the feed's UTF-8 (Welsh letters) as Latin-1."""
@@ -176,4 +179,60 @@ async def partner_feed(request: HxRequest, lang: PageLanguage, name: FromPath[st
                               lang=lang.code, entries=entries))  # fmt: skip
 
 
-ROUTES = [project_feed, partner_feed]
+def roadmap_entries(columns: Any, partners: dict[str, Any], lang: str, base: str) -> list[Entry]:
+    """One entry for each project where the roadmap has it now: a project that moves to another
+    column is a new entry (its id names the column), so a feed reader shows the move."""
+    _ = gettext_functions(lang)["_"]
+    entries = []
+    for code, placed in columns.items():
+        heading, description = HEADINGS[code]
+        for item in placed:
+            project, upcoming = item["project"], item["next"]
+            title = pick(project, "title", lang)
+            owner = partners.get(str(project.get("partner_id")))
+            text = [_(description)]
+            if owner is not None:
+                text.append(_("Partner") + ": " + pick(owner, "name", lang))
+            if upcoming is not None:
+                text.append(_("Next milestone") + f": {pick(upcoming, 'title', lang)} ({upcoming['target']})")
+            if item.get("placed"):
+                reason = bilingual.shown(
+                    bilingual.read(project["roadmap_override"]["reason"]), "cy" if lang == "cy" else "en"
+                )
+                text.append(_("Placed here by CDPS") + f": {reason.text}")
+            entries.append(Entry(
+                f"urn:cdps:roadmap:{project['id']}:{code}", f"{_(heading)}: {title}",
+                dt.datetime.fromisoformat(str(project["updated_at"])), f"{base}/projects/{project['slug']}",
+                "\n".join(text),
+            ))  # fmt: skip
+    return entries
+
+
+@get("/feeds/roadmap.atom")
+async def roadmap_feed(request: HxRequest, lang: PageLanguage, partner: FromQuery[str] = "",
+                       tag: FromQuery[str] = "") -> Response[str]:  # fmt: skip
+    """The public roadmap as an Atom feed (the page's filters apply)."""
+    base = request.app.state.settings.public_url
+    try:
+        found = await public_get(request, "/api/v1/projects", {"limit": 200})
+        milestones = await public_get(request, "/api/v1/milestones") or []
+        timelines = await public_get(request, "/api/v1/projects/timelines") or []
+        listed = await public_get(request, "/api/v1/partners") or []
+    except Unavailable:
+        return Response("", status_code=503, headers={"Retry-After": "60"})
+    projects = [
+        p
+        for p in (found or {}).get("items", [])
+        if (not partner or str(p.get("partner_id")) == partner) and (not tag or tag in (p.get("tags") or []))
+    ]
+    columns = roadmap.arrange(projects, milestones, timelines, dt.datetime.now(dt.UTC).date())
+    partners = {str(p["id"]): p for p in listed}
+    filters = urlencode({k: v for k, v in (("partner", partner), ("tag", tag)) if v})
+    page = f"{base}/roadmap" + (f"?{filters}" if filters else "")
+    _ = gettext_functions(lang.code)["_"]
+    return feed_response(atom(feed_id=page, title=f"CDPS: {_('Roadmap')}", page_link=page, lang=lang.code,
+                              self_link=f"{base}/feeds/roadmap.atom?{filters + '&' if filters else ''}lang={lang.code}",
+                              entries=roadmap_entries(columns, partners, lang.code, base)))  # fmt: skip
+
+
+ROUTES = [project_feed, partner_feed, roadmap_feed]

@@ -63,6 +63,7 @@ from shared.events import (
     ProjectCreated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
+    ProjectRoadmapPlaced,
     ProjectSnapshot,
     ProjectUpdated,
     ProjectUpdatePosted,
@@ -173,6 +174,10 @@ def change_of(seq: int, header: Header, event: EventData) -> Change | None:
         bare = isinstance(event, ProjectUpdated) and "visibility" in event.changed
         views = frozenset(("board", "gates", "roadmap", f"project:{project_id}"))
         return Change(seq, header.type, _audience_of(event.project), views, project_id, bare)
+    if isinstance(event, ProjectRoadmapPlaced):
+        project_id = header.aggregate_id
+        views = frozenset(("roadmap", f"project:{project_id}"))
+        return Change(seq, header.type, _audience_of(event.project), views, project_id)
     if isinstance(event, ProjectUpdatePosted):
         project_id = header.aggregate_id
         return Change(seq, header.type, _audience_of(event.project), frozenset((f"project:{project_id}",)), project_id)

@@ -28,14 +28,29 @@ def deadline(milestone: Mapping[str, Any]) -> dt.date:
     return on.replace(day=calendar.monthrange(on.year, on.month)[1])
 
 
+def placement(project: Mapping[str, Any]) -> Column | None:
+    """The column a lead placed the project in, while that holds (the same phase and state)."""
+    placed = project.get("roadmap_override")
+    if placed and placed.get("phase") == project["phase"] and placed.get("state") == project["state"]:
+        where: Column = placed["column"]
+        return where
+    return None
+
+
 def column(project: Mapping[str, Any], milestones: Iterable[Mapping[str, Any]], delivered_on: dt.date | None,
            today: dt.date) -> Column | None:  # fmt: skip
     """The project's column, or None once it has left the roadmap (delivered long ago).
+
+    A lead's placement (``roadmap_override``, with a reason) wins while the project has the phase and
+    state it was made in; after a change of either, the rule places it again.
 
     Stopped projects are Stopped; live and retired ones Recently delivered (for a year after they got
     there); a paused one Later. An active one goes by its next open milestone: due within three
     months (or overdue) Now, within six Next, further Later; with none, Now while it is being built
     (alpha, beta) and Next in discovery."""
+    placed = placement(project)
+    if placed is not None:
+        return placed
     if project["state"] == "stopped":
         return "stopped"
     if project["phase"] in ("live", "retired"):
@@ -76,7 +91,8 @@ def arrange(projects: Iterable[Mapping[str, Any]], milestones: Iterable[Mapping[
         where = column(project, own, delivered.get(str(project["id"])), today)
         if where is not None:
             upcoming = sorted((m for m in own if not m.get("done")), key=deadline)
-            columns[where].append({"project": project, "next": upcoming[0] if upcoming else None})
+            columns[where].append({"project": project, "next": upcoming[0] if upcoming else None,
+                                   "placed": placement(project) is not None})  # fmt: skip
     far = dt.date.max
     for entries in columns.values():
         entries.sort(key=lambda e: (deadline(e["next"]) if e["next"] else far, str(e["project"].get("title_en"))))

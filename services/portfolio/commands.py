@@ -49,13 +49,14 @@ from services.portfolio.domain import (
     PartnerChanges,
     ProjectChanges,
     ProjectRecord,
+    RoadmapPlacementIn,
     Triage,
     changed_fields,
     partner_snapshot,
     project_reply,
 )
 from services.portfolio.milestones import MilestoneChanges, NewMilestone
-from shared import outbox, standards
+from shared import bilingual, outbox, standards
 from shared.events import (
     ActionAdded,
     ActionClosed,
@@ -82,6 +83,7 @@ from shared.events import (
     ProjectCreated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
+    ProjectRoadmapPlaced,
     ProjectSnapshot,
     ProjectUpdated,
     ProjectUpdatePosted,
@@ -296,6 +298,26 @@ async def change_health(
         return {"health": change.health, "health_reason": change.reason}, event
 
     return await _change_project(conn, actor, project_id, expected_version, decide)
+
+
+async def place_on_roadmap(
+    conn: Conn,
+    actor: Actor,
+    project_id: uuid.UUID,
+    placement: RoadmapPlacementIn,
+    expected_version: int | None,
+    today: dt.date,
+) -> tuple[Project, int]:
+    """A lead places the project in a roadmap column, with a reason, or gives it back to the rule."""
+    reason = bilingual.given(placement.reason)
+    _refuse(domain.roadmap_errors(placement.column, reason))
+    async with conn.transaction():
+        await _lock_project(conn, project_id, expected_version)
+        project = await store.place_on_roadmap(conn, project_id, placement.column, reason, today)
+        kept = reason if placement.column is not None else bilingual.EMPTY
+        event = ProjectRoadmapPlaced(project=project.snapshot, column=placement.column, reason=kept)
+        position = await _project_event(conn, actor, event, project)
+    return project_reply(project), position
 
 
 async def post_update(

@@ -15,6 +15,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from services.portfolio import phases
+from shared import bilingual
 from shared.events import (
     Actor,
     EngagementKind,
@@ -23,11 +24,12 @@ from shared.events import (
     PartnerSnapshot,
     Phase,
     ProjectSnapshot,
+    RoadmapColumn,
     State,
     Visibility,
 )
 from shared.http import FieldError
-from shared.replies.portfolio import Partner, Project
+from shared.replies.portfolio import Partner, Project, RoadmapPlacement
 from shared.validation import DIRECTION_CONTROLS
 
 Tag = Literal[
@@ -141,6 +143,26 @@ class HealthChange(Input, kw_only=True):
     reason: Reason
 
 
+class RoadmapPlacementIn(Input, kw_only=True):
+    """A lead's placement of a project on the roadmap (``column`` null: back to the roadmap's rule)."""
+
+    column: RoadmapColumn | None = None
+    reason: bilingual.ShortText = ""
+
+
+_ROADMAP_REASON = (
+    "Give the reason for placing the project there, in English, Welsh or both",
+    "Rhowch y rheswm dros osod y prosiect yno, yn Gymraeg, Saesneg neu'r ddwy",
+)
+
+
+def roadmap_errors(column: RoadmapColumn | None, reason: bilingual.Bilingual) -> list[FieldError]:
+    """A placement says why: its reason in one language at least (giving it back to the rule needs none)."""
+    if column is not None and reason.blank:
+        return [FieldError("reason", *_ROADMAP_REASON)]
+    return []
+
+
 class NewUpdate(Input, kw_only=True):
     body_en: Body
     body_cy: Body
@@ -158,6 +180,8 @@ class ProjectRecord(msgspec.Struct, frozen=True, kw_only=True):
     """The project's event sequence: each change adds one, so an event's ``aggregate_seq`` is the new version."""
     created_at: dt.datetime
     updated_at: dt.datetime
+    roadmap: RoadmapPlacement | None = None
+    """A lead's placement on the roadmap, if one stands."""
 
 
 def status_of(project: ProjectRecord) -> phases.ProjectStatus:
@@ -170,7 +194,8 @@ def project_reply(project: ProjectRecord) -> Project:
     """What the API answers about a project: its fields and the actions the phase rules allow now."""
     return Project(
         id=project.id, version=project.version, created_at=project.created_at, updated_at=project.updated_at,
-        allowed_actions=phases.allowed_actions(status_of(project)), **msgspec.structs.asdict(project.snapshot),
+        allowed_actions=phases.allowed_actions(status_of(project)), roadmap_override=project.roadmap,
+        **msgspec.structs.asdict(project.snapshot),
     )  # fmt: skip
 
 

@@ -18,11 +18,11 @@ import asyncpg
 import msgspec
 
 from services.portfolio.domain import NewPartner, NewProject, NewUpdate, ProjectFilters, ProjectRecord
-from shared import outbox
+from shared import bilingual, outbox
 from shared.events import Envelope, ProjectSnapshot
 from shared.http import Conflict, FieldError, Invalid, NotFound
 from shared.identity import Identity
-from shared.replies.portfolio import Partner, Update
+from shared.replies.portfolio import Partner, RoadmapPlacement, Update
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -297,8 +297,34 @@ def _project(row: asyncpg.Record | None) -> ProjectRecord:
     snapshot = msgspec.convert({k: row[k] for k in ProjectSnapshot.__struct_fields__}, ProjectSnapshot)
     return ProjectRecord(
         id=row["id"], snapshot=snapshot, version=row["version"], created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        updated_at=row["updated_at"], roadmap=_placement(row),
     )  # fmt: skip
+
+
+def _placement(row: asyncpg.Record) -> RoadmapPlacement | None:
+    if not row.get("roadmap_column"):
+        return None
+    return RoadmapPlacement(
+        column=row["roadmap_column"], reason=bilingual.from_row(dict(row), "roadmap_reason"),
+        phase=row["roadmap_phase"], state=row["roadmap_state"], placed_on=row["roadmap_placed_on"],
+    )  # fmt: skip
+
+
+async def place_on_roadmap(
+    conn: Conn, project_id: uuid.UUID, column: str | None, reason: bilingual.Bilingual, on: dt.date
+) -> ProjectRecord:
+    """Place the project in ``column`` for the phase and state it has now (None: the rule places
+    it again), and count one more version."""
+    row = await conn.fetchrow(
+        """UPDATE projects SET roadmap_column = $2, roadmap_reason_en = $3, roadmap_reason_cy = $4,
+               roadmap_phase = CASE WHEN $2::text IS NULL THEN NULL ELSE phase END,
+               roadmap_state = CASE WHEN $2::text IS NULL THEN NULL ELSE state END,
+               roadmap_placed_on = CASE WHEN $2::text IS NULL THEN NULL ELSE $5::date END,
+               version = version + 1, updated_at = now()
+           WHERE id = $1 RETURNING *""",
+        project_id, column, reason.en if column else "", reason.cy if column else "", on,
+    )  # fmt: skip
+    return _project(row)
 
 
 def _update(row: asyncpg.Record | None) -> Update:

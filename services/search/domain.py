@@ -21,6 +21,7 @@ from shared.events import (
     ProjectCreated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
+    ProjectRoadmapPlaced,
     ProjectSnapshot,
     ProjectUpdated,
     ProjectUpdatePosted,
@@ -134,7 +135,8 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             body_en=partner.website or "",
             state="active" if partner.active else "inactive",
         ))  # fmt: skip
-    if isinstance(event, ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged):
+    if isinstance(event, ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged
+                  | ProjectRoadmapPlaced):  # fmt: skip
         return Indexing(record=project_document(envelope, event.project))
     if isinstance(event, ProjectUpdatePosted):
         project = event.project

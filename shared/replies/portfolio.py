@@ -12,6 +12,7 @@ from typing import Literal
 
 import msgspec
 
+from shared.bilingual import Bilingual
 from shared.events import (
     ActionState,
     AssessmentKind,
@@ -26,6 +27,8 @@ from shared.events import (
     Phase,
     ProjectSnapshot,
     Rating,
+    RoadmapColumn,
+    State,
     TransitionKind,
 )
 
@@ -54,6 +57,17 @@ class LastChange(msgspec.Struct, frozen=True, kw_only=True):
     at: dt.datetime
 
 
+class RoadmapPlacement(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a lead placed the project on the roadmap and why; it holds while the project has the
+    phase and state it had then (``phase``, ``state``), after which the roadmap's rule places it again."""
+
+    column: RoadmapColumn
+    reason: Bilingual
+    phase: Phase
+    state: State
+    placed_on: dt.date
+
+
 class Project(ProjectSnapshot, frozen=True, kw_only=True):
     """A project: what its events carry, its id, its version (for If-Match) and what may be done next."""
 
@@ -66,6 +80,8 @@ class Project(ProjectSnapshot, frozen=True, kw_only=True):
     where one is needed and a date no later than today)."""
     last_change: LastChange | None = None
     """What changed it last (one project's answer only: lists leave it out)."""
+    roadmap_override: RoadmapPlacement | None = None
+    """A lead's placement on the roadmap, if one was made (null: the roadmap's rule places it)."""
 
 
 class Page(msgspec.Struct, kw_only=True):

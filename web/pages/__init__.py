@@ -17,6 +17,7 @@ from web.pages import (
     project_forms,
     projects,
     roadmap,
+    roadmap_forms,
     search,
     support,
     webhooks,
@@ -41,5 +42,6 @@ ROUTES = [
     *webhooks.ROUTES,
     *engagement_forms.ROUTES,
     *measures.ROUTES,
+    *roadmap_forms.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

@@ -52,6 +52,7 @@ DONE = {
     "measure_edited": N_("The measure has been changed."),
     "measure_value": N_("The value has been recorded."),
     "measure_upload": N_("The values in the file have been recorded."),
+    "roadmap": N_("The project's place on the roadmap has been saved."),
 }
 
 

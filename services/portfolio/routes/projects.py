@@ -20,6 +20,7 @@ from services.portfolio.domain import (
     ProjectChanges,
     ProjectFilters,
     ProjectRecord,
+    RoadmapPlacementIn,
     Tag,
     WellbeingGoal,
     project_reply,
@@ -130,6 +131,18 @@ class ProjectsController(Controller):
         expected_version: ExpectedVersion,
     ) -> Response[Project]:  # fmt: skip
         project, position = await commands.change_health(conn, identity.actor, project_id, data, expected_version)
+        return written(project, version=project.version, position=position)
+
+    @idempotent
+    @post("/{project_id:uuid}/roadmap", status_code=200, guards=[staff_only])
+    async def place_on_roadmap(
+        self, project_id: FromPath[uuid.UUID], data: JSONBody[RoadmapPlacementIn], identity: Caller,
+        conn: Connection, expected_version: ExpectedVersion,
+    ) -> Response[Project]:  # fmt: skip
+        """Place the project in a roadmap column with a reason (Welsh, English or both), or give it back
+        to the roadmap's rule (``column`` null). It holds while the project keeps its phase and state."""
+        project, position = await commands.place_on_roadmap(conn, identity.actor, project_id, data,
+                                                            expected_version, today())  # fmt: skip
         return written(project, version=project.version, position=position)
 
     @idempotent

@@ -140,6 +140,7 @@ async def measure(plan: Plan, servers: Servers, root: Path, report: Report) -> d
         try:
             await asyncio.sleep(1)  # let start-up work settle before "idle"
             raw["rss_idle"] = stack.rss()
+            raw["footprint_idle"] = stack.footprint(servers)
             with MemorySampler(stack.pids()) as sampler:
                 raw["web"] = await stages.run(
                     "product: web pages", product.measure_web(stack, seconds=s, clients=plan.http_clients)

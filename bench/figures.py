@@ -15,6 +15,8 @@ LAG_P99_LIMIT_MS = 250.0
 REBUILD_AIM = 0.5
 LIVE_AIM = 0.5
 RUN_LIMIT_SECONDS = 600.0
+STACK_MEMORY_AIM_MB = 400.0
+"""Issue 25: the whole stack (services, PostgreSQL, NATS) idle, on the embedded default."""
 
 
 def served_by() -> str:
@@ -160,6 +162,15 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
                       ceiling=f"{server}_rss")  # fmt: skip
         report.figure(f"rss_{service}_load_mb", f"{service} memory, peak under load", loaded.get(service), "memory",
                       ceiling=f"{server}_rss")  # fmt: skip
+    footprint = raw.get("footprint_idle") or {}
+    for part, label in (("postgres", "PostgreSQL"), ("nats", "NATS")):
+        report.figure(f"rss_{part}_idle_mb", f"{label} memory, idle", footprint.get(f"{part}_mb"), "memory")
+    total = footprint.get("total_mb")
+    report.figure(
+        "rss_stack_idle_mb", "whole stack memory, idle (4 services, PostgreSQL, NATS)", total, "memory",
+        aim=f"< {STACK_MEMORY_AIM_MB:.0f} MB on the embedded default", meets=total < STACK_MEMORY_AIM_MB if total else None,
+        note="PostgreSQL by proportional memory (shared buffers once), after serving the earlier stages",
+    )  # fmt: skip
 
 
 def notifier_pacing() -> str:

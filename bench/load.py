@@ -224,6 +224,31 @@ def rss_mb(process: psutil.Process) -> float:
     return total / 2**20
 
 
+def pss_mb(process: psutil.Process) -> float:
+    """Proportional memory of a process and its children: shared pages (PostgreSQL's shared buffers)
+    counted once across them, as resident memory summed per process would not. Resident memory
+    where the proportional figure cannot be read."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            info = each.memory_full_info()
+            total += float(getattr(info, "pss", info.rss))
+        except psutil.Error:
+            continue
+    return total / 2**20
+
+
+def listening_process(port: int) -> psutil.Process | None:
+    """The process that listens on a loopback TCP port (a server's main process), if it is on this machine."""
+    try:
+        for connection in psutil.net_connections(kind="tcp"):
+            if connection.status == psutil.CONN_LISTEN and connection.laddr and connection.laddr.port == port:
+                return psutil.Process(connection.pid) if connection.pid else None
+    except psutil.Error:
+        return None
+    return None
+
+
 class MemorySampler:
     """Peak resident memory of some processes, sampled in a background task while load runs."""
 

@@ -9,12 +9,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
-from bench.load import build_request, closed_loop, each_once, get_status, rss_mb
+from bench.load import build_request, closed_loop, each_once, get_status, listening_process, pss_mb, rss_mb
 from bench.servers import Process, Servers, Sink, service_env, start_services, stop_all
 from cdps.embedded import free_port
 from cdps.services import migrate_all
@@ -46,6 +46,21 @@ class Product:
 
     def rss(self) -> dict[str, float]:
         return {name: rss_mb(psutil.Process(pid)) for name, pid in self.pids().items()}
+
+    def footprint(self, servers: Servers) -> dict[str, float]:
+        """The whole stack's memory: the four services (resident), PostgreSQL (its processes'
+        proportional memory, shared buffers counted once) and NATS (resident), and their sum. The
+        servers are found by the port they listen on; one on another machine counts as missing."""
+        services = sum(self.rss().values())
+        found: dict[str, float] = {"services_mb": services}
+        for name, url in (("postgres", servers.admin_dsn), ("nats", servers.nats_url.split(",")[0])):
+            port = urlsplit(url).port
+            process = listening_process(port) if port else None
+            if process is not None:
+                found[f"{name}_mb"] = pss_mb(process) if name == "postgres" else rss_mb(process)
+        if {"postgres_mb", "nats_mb"} <= found.keys():
+            found["total_mb"] = services + found["postgres_mb"] + found["nats_mb"]
+        return found
 
     def stop(self) -> None:
         stop_all(self.processes.values())

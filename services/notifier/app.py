@@ -18,7 +18,7 @@ from litestar.openapi import OpenAPIConfig
 
 from services.notifier.compose import Composer
 from services.notifier.config import Options
-from services.notifier.consumer import CONSUMER, apply_event
+from services.notifier.consumer import CONSUMER, apply_batch
 from services.notifier.digest import digests_with_weeknote, run_daily_digests
 from services.notifier.housekeeping import run_housekeeping
 from services.notifier.links import Links
@@ -30,7 +30,7 @@ from services.notifier.signin import run_signin_responder
 from services.notifier.weeknotes.api import ROUTES as WEEKNOTES_ROUTES
 from services.notifier.weeknotes.scheduler import run_scheduler
 from shared import db
-from shared.consumer import EventConsumer, one_at_a_time
+from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.inputs import check_input
 from shared.outbox import Relay
@@ -57,7 +57,7 @@ def background_jobs(notifier: Parts) -> list[Job]:
             pool=runtime.pool,
             js=runtime.js,
             settings=runtime.settings,
-            handler=one_at_a_time(apply_event),
+            handler=apply_batch,
             health=health,
         ).run(runtime.stop)
 

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from services.notifier import store
-from services.notifier.domain import SUPPORT_RECEIVED, TEMPLATE_FOR_EVENT, reach_of, recipients
+from services.notifier.domain import SUPPORT_RECEIVED, TEMPLATE_FOR_EVENT, Follower, Reach, reach_of, recipients
 from services.notifier.weeknotes import store as weeknotes_store
 from shared.events import (
     CATALOGUE,
     Envelope,
     PartnerRegistered,
     PartnerUpdated,
+    ProjectSnapshot,
     SupportRequested,
     SupportTriaged,
 )
@@ -30,13 +31,34 @@ CONSUMER = "notifier"
 
 
 async def apply_event(conn: Conn, envelope: Envelope) -> None:
-    """Idempotent: deliveries are unique per (event, recipient) and digest items per
-    (subscription, event), so a redelivered event records nothing new."""
-    if envelope.type not in CATALOGUE:
+    """One event: a batch of one (the consumer retries a failed batch one event at a time)."""
+    await apply_batch(conn, [envelope])
+
+
+async def apply_batch(conn: Conn, envelopes: list[Envelope]) -> None:
+    """A fetched batch in a few statements whatever its size, so lag stays flat as the rate grows:
+    each project's newest snapshot in one, the week's events in one, the followers of everything
+    the batch is about in one; then, per event, only what it sends (notices, deliveries, digest
+    items: few events have followers). Idempotent: deliveries are unique per (event, recipient) and
+    digest items per (subscription, event), so a redelivered event records nothing new."""
+    known = [(envelope, envelope.payload()) for envelope in envelopes if envelope.type in CATALOGUE]
+    if not known:
         return  # from a newer producer: nothing we know how to say about it
-    event = envelope.payload()
-    await _remember(conn, envelope, event)
-    await weeknotes_store.record(conn, envelope)  # the weeknotes are composed from these
+    newest: dict[uuid.UUID, tuple[int, ProjectSnapshot]] = {}
+    for envelope, event in known:
+        await _remember(conn, envelope, event, newest)
+    await store.keep_projects(conn, newest)
+    await weeknotes_store.record_many(conn, [envelope for envelope, _ in known])  # the weeknotes come from these
+    reaches = [(envelope, event, reach_of(envelope, event)) for envelope, event in known]
+    projects = [reach.project_id for _, _, reach in reaches if reach is not None and reach.project_id]
+    partners = [reach.partner_id for _, _, reach in reaches if reach is not None and reach.partner_id]
+    anyone = any(reach is not None for _, _, reach in reaches)
+    followers = await store.followers_of_any(conn, projects, partners) if anyone else []
+    for envelope, event, reach in reaches:
+        await _tell(conn, envelope, event, reach, followers)
+
+
+async def _tell(conn: Conn, envelope: Envelope, event: object, reach: Reach | None, followers: list[Follower]) -> None:
     template = TEMPLATE_FOR_EVENT.get(envelope.type)
     if template is None:
         return
@@ -46,10 +68,9 @@ async def apply_event(conn: Conn, envelope: Envelope) -> None:
         return
     if isinstance(event, SupportRequested):
         await _acknowledge(conn, envelope, event, payload)
-    reach = reach_of(envelope, event)
     if reach is None:
         return
-    chosen = recipients(await store.followers(conn, reach.project_id, reach.partner_id), reach)
+    chosen = recipients(followers, reach)
     if not chosen:
         return
     payload["names"] = {
@@ -67,11 +88,16 @@ async def apply_event(conn: Conn, envelope: Envelope) -> None:
             )  # fmt: skip
 
 
-async def _remember(conn: Conn, envelope: Envelope, event: object) -> None:
-    """Keep what later emails need to name things and to reach a requester."""
+async def _remember(
+    conn: Conn, envelope: Envelope, event: object, newest: dict[uuid.UUID, tuple[int, ProjectSnapshot]]
+) -> None:
+    """Keep what later emails need to name things and to reach a requester: a project's newest
+    snapshot of the batch goes into ``newest`` (written together after), the rest at once (rare)."""
     project = getattr(event, "project", None)
-    if project is not None:
-        await store.keep_project(conn, envelope.aggregate_id, envelope.aggregate_seq, project)
+    if isinstance(project, ProjectSnapshot):
+        seen = newest.get(envelope.aggregate_id)
+        if seen is None or seen[0] < envelope.aggregate_seq:
+            newest[envelope.aggregate_id] = (envelope.aggregate_seq, project)
     if isinstance(event, PartnerRegistered | PartnerUpdated):
         await store.keep_partner(conn, envelope.aggregate_id, envelope.aggregate_seq, event.partner)
     if isinstance(event, SupportRequested):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import asyncpg
@@ -47,6 +48,25 @@ async def keep_project(conn: Conn, project_id: uuid.UUID, seq: int, project: Pro
                partner_id = EXCLUDED.partner_id
            WHERE targets.seq < EXCLUDED.seq""",
         project_id, seq, project.slug, project.title_en, project.title_cy, project.visibility, project.partner_id,
+    )  # fmt: skip
+
+
+async def keep_projects(conn: Conn, newest: dict[uuid.UUID, tuple[int, ProjectSnapshot]]) -> None:
+    """:func:`keep_project` for many projects in one statement (each with its newest snapshot)."""
+    if not newest:
+        return
+    ids = list(newest)
+    snapshots = [newest[i][1] for i in ids]
+    await conn.execute(
+        """INSERT INTO targets (kind, id, seq, slug, name_en, name_cy, visibility, partner_id)
+           SELECT 'project', * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                           $7::uuid[])
+           ON CONFLICT (kind, id) DO UPDATE SET seq = EXCLUDED.seq, slug = EXCLUDED.slug,
+               name_en = EXCLUDED.name_en, name_cy = EXCLUDED.name_cy, visibility = EXCLUDED.visibility,
+               partner_id = EXCLUDED.partner_id
+           WHERE targets.seq < EXCLUDED.seq""",
+        ids, [newest[i][0] for i in ids], [p.slug for p in snapshots], [p.title_en for p in snapshots],
+        [p.title_cy for p in snapshots], [p.visibility for p in snapshots], [p.partner_id for p in snapshots],
     )  # fmt: skip
 
 
@@ -102,6 +122,20 @@ async def followers(conn: Conn, project_id: uuid.UUID | None, partner_id: uuid.U
                  OR (target_kind = 'project' AND target_id = $1)
                  OR (target_kind = 'partner' AND target_id = $2))""",
         project_id, partner_id,
+    )  # fmt: skip
+    return [msgspec.convert(dict(r), Follower) for r in rows]
+
+
+async def followers_of_any(
+    conn: Conn, project_ids: Iterable[uuid.UUID], partner_ids: Iterable[uuid.UUID]
+) -> list[Follower]:
+    """:func:`followers` of a whole batch at once: of the portfolio, or of any of these projects or partners."""
+    rows = await conn.fetch(
+        """SELECT id, email, language, rhythm, audience, partner_id, target_kind, target_id FROM subscriptions
+           WHERE confirmed AND (target_kind = 'portfolio'
+                 OR (target_kind = 'project' AND target_id = ANY($1::uuid[]))
+                 OR (target_kind = 'partner' AND target_id = ANY($2::uuid[])))""",
+        list(set(project_ids)), list(set(partner_ids)),
     )  # fmt: skip
     return [msgspec.convert(dict(r), Follower) for r in rows]
 

@@ -67,6 +67,27 @@ async def record(conn: Conn, envelope: Envelope) -> None:
     )  # fmt: skip
 
 
+async def record_many(conn: Conn, envelopes: list[Envelope]) -> None:
+    """:func:`record` for a whole batch, in one statement."""
+    kept = [e for e in envelopes if e.type in WEEK_EVENT_TYPES]
+    if not kept:
+        return
+    about = [
+        uuid.UUID(str(e.data["assessment"]["project_id"])) if e.type == "portfolio.assessment.published"
+        else e.aggregate_id
+        for e in kept
+    ]  # fmt: skip
+    await conn.execute(
+        """INSERT INTO week_events (event_id, week, type, occurred_at, aggregate_id, data)
+           SELECT id, week, type, at, about, data::jsonb
+           FROM unnest($1::uuid[], $2::date[], $3::text[], $4::timestamptz[], $5::uuid[], $6::text[])
+                AS e (id, week, type, at, about, data)
+           ON CONFLICT (event_id) DO NOTHING""",
+        [e.id for e in kept], [week_of(e.occurred_at) for e in kept], [e.type for e in kept],
+        [e.occurred_at for e in kept], about, [msgspec.json.encode(e.data).decode() for e in kept],
+    )  # fmt: skip
+
+
 async def week_events(conn: Conn, week: dt.date) -> list[WeekEvent]:
     """The week's events, each with whether its project is public now (the consumer keeps each
     project's newest snapshot in targets before it records the event)."""

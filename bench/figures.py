@@ -168,7 +168,8 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
     total = footprint.get("total_mb")
     report.figure(
         "rss_stack_idle_mb", "whole stack memory, idle (4 services, PostgreSQL, NATS)", total, "memory",
-        aim=f"< {STACK_MEMORY_AIM_MB:.0f} MB on the embedded default", meets=total < STACK_MEMORY_AIM_MB if total else None,
+        aim=f"< {STACK_MEMORY_AIM_MB:.0f} MB on the embedded default",
+        meets=total < STACK_MEMORY_AIM_MB if total else None,
         note="PostgreSQL by proportional memory (shared buffers once), after serving the earlier stages",
     )  # fmt: skip
 

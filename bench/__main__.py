@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
-from bench import ceilings, e2e, figures, live, portfolio, product, search
+from bench import ceilings, e2e, figures, live, portfolio, product, search, webhooks
 from bench.corpus import Size
 from bench.load import MemorySampler
 from bench.report import Report
@@ -60,6 +60,11 @@ class Plan:
     sse_clients: tuple[int, ...] = (125, 250, 500, 1000, 2000, 4000)
     """Live board viewers of each step (bench/live.py), doubling until a step fails."""
     sse_writes: int = 10
+    webhook_events: int = 1000
+    """Events of the webhook burst, each to every one of ``webhook_endpoints`` endpoints."""
+    webhook_endpoints: int = 4
+    webhook_rate: float = 20.0
+    webhook_seconds: float = 5.0
     search_only: bool = False
     """Only the search figures and the ceiling they are read against (``--search-only``)."""
 
@@ -74,7 +79,8 @@ def _plan(quick: bool, seconds: float | None) -> Plan:
         return Plan(
             quick=True, seconds=seconds or 0.5, corpus=Size(projects=200, events=3_000),
             stream=Size(projects=30, events=300), steady_rate=10, steady_seconds=1, ramp_steps=2, step_seconds=1,
-            burst=4, search_seconds=1.5, sse_clients=(5, 10), sse_writes=2,
+            burst=4, search_seconds=1.5, sse_clients=(5, 10), sse_writes=2, webhook_events=40, webhook_endpoints=2,
+            webhook_rate=10, webhook_seconds=1,
         )  # fmt: skip
     # The corpus is the issue's 10,000 projects and 1,000,000 events (rebuilt, then queried); live
     # indexing catches up on a tenth of that.
@@ -157,6 +163,11 @@ async def measure(plan: Plan, servers: Servers, root: Path, report: Report) -> d
             raw["rss_load"] = sampler.peak_mb
         finally:
             stack.stop()
+    raw["webhooks"] = await stages.run(
+        "webhooks: deliveries to a local receiver",
+        webhooks.run(servers, root, events=plan.webhook_events, endpoints=plan.webhook_endpoints,
+                     rate=plan.webhook_rate, seconds=plan.webhook_seconds),
+    )  # fmt: skip
     raw.update(await measure_search(plan, servers, root, stages, ceilings_measured=True))
     return raw
 

@@ -108,6 +108,16 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
     report.figure("emails_per_s", "emails handed to SMTP", e.get("emails_per_s"), "rate", ceiling="smtp",
                   note=f"the notifier paces at {notifier_pacing()}/s by design")  # fmt: skip
 
+    h = raw.get("webhooks") or {}
+    report.figure("webhook_deliveries_per_s", "webhook deliveries to a local receiver", h.get("deliveries_per_s"),
+                  "rate", ceiling="js_consume",
+                  note=f"{h.get('deliveries', 0):,.0f} deliveries to {h.get('endpoints', 0):.0f} endpoints, one in "
+                  "flight per endpoint" if h else "")  # fmt: skip
+    for pct in ("p50", "p95", "p99"):
+        report.figure(f"lag_webhook_{pct}_ms", f"lag event → webhook receiver, {pct}", h.get(f"{pct}_ms"), "latency",
+                      ceiling="lag_floor",
+                      note=f"{h.get('steady_rate', 0):g} events/s" if pct == "p50" and h else "")  # fmt: skip
+
     sse = raw.get("sse") or {}
     held = f"{sse.get('max_clients', 0):,.0f} board viewers" if sse else ""
     report.figure(

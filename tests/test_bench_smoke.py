@@ -30,7 +30,7 @@ FIGURES = {
     "web_dashboard_rps", "web_dashboard_p95_ms", "web_project_page_rps", "web_project_page_p95_ms",
     "web_search_fragment_rps", "web_search_fragment_p95_ms", "rss_stack_idle_mb", "rss_postgres_idle_mb", "rss_nats_idle_mb", "rss_portfolio_idle_mb", "rss_portfolio_load_mb",
     "rss_search_idle_mb", "rss_search_load_mb", "rss_notifier_idle_mb", "rss_notifier_load_mb", "rss_web_idle_mb",
-    "rss_web_load_mb", "run_seconds",
+    "rss_web_load_mb", "run_seconds", "webhook_deliveries_per_s", "lag_webhook_p50_ms", "lag_webhook_p99_ms",
 }  # fmt: skip
 
 

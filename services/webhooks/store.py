@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from shared.db import Conn
 
 CHANNEL = "webhooks_deliveries"
-"""NOTIFY channel: a delivery was recorded, or one finished (the next of its endpoint may be due)."""
+"""NOTIFY channel: deliveries were recorded, sent again, or an endpoint turned on. (A delivery that
+ends sends none: the sender goes straight on to that endpoint's next one itself.)"""
 
 Status = Literal["pending", "delivered", "failed"]
 Outcome = Literal["delivered", "failed", "unknown", "refused", "gone"]
@@ -134,11 +135,14 @@ async def add_deliveries(conn: Conn, rows: list[tuple[uuid.UUID, uuid.UUID, uuid
 # --- the sender's side --------------------------------------------------------------------------
 
 
-async def claim_next(conn: Conn, *, lease_seconds: float, rate_per_second: float) -> asyncpg.Record | None:
+async def claim_next(
+    conn: Conn, *, lease_seconds: float, rate_per_second: float, endpoint: uuid.UUID | None = None
+) -> asyncpg.Record | None:
     """The first waiting delivery of an endpoint, if it is due and the endpoint's rate allows: its
     endpoint's row is locked (SKIP LOCKED: replicas take different endpoints), the delivery is
     leased (not due again for ``lease_seconds`` once this commits) and the endpoint's next slot set.
-    An endpoint has one delivery in flight at a time, the oldest it has, so it gets them in order."""
+    An endpoint has one delivery in flight at a time, the oldest it has, so it gets them in order.
+    With ``endpoint``, only that endpoint's (the sender goes on with an endpoint it has just sent to)."""
     row: asyncpg.Record | None = await conn.fetchrow(
         """WITH due AS (
                SELECT head.id, e.id AS endpoint_id FROM endpoints e
@@ -147,6 +151,7 @@ async def claim_next(conn: Conn, *, lease_seconds: float, rate_per_second: float
                    WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.position LIMIT 1
                ) head
                WHERE e.enabled AND e.next_send_at <= clock_timestamp() AND head.next_attempt <= clock_timestamp()
+                 AND ($3::uuid IS NULL OR e.id = $3)
                ORDER BY head.next_attempt LIMIT 1
                FOR UPDATE OF e SKIP LOCKED
            ), leased AS (
@@ -161,7 +166,7 @@ async def claim_next(conn: Conn, *, lease_seconds: float, rate_per_second: float
            )
            SELECT l.*, p.url, p.secret, p.previous, m.body, m.occurred_at
            FROM leased l, paced p, messages m WHERE m.event_id = l.event_id""",
-        lease_seconds, 1.0 / rate_per_second,
+        lease_seconds, 1.0 / rate_per_second, endpoint,
     )  # fmt: skip
     return row
 
@@ -190,16 +195,22 @@ async def record_attempt(
     )  # fmt: skip
 
 
-async def mark_delivered(conn: Conn, delivery: uuid.UUID, endpoint: uuid.UUID, status: int, latency_ms: int) -> None:
+async def mark_delivered(
+    conn: Conn, delivery: uuid.UUID, endpoint: uuid.UUID, attempt: int, status: int, latency_ms: int, detail: str
+) -> None:
+    """The attempt, the delivery delivered and its endpoint no longer failing, in one statement."""
     await conn.execute(
-        """UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = $2,
-               last_latency_ms = $3, last_error = NULL, delivered_at = now()
+        """WITH attempt AS (
+               INSERT INTO delivery_attempts (delivery_id, attempt, outcome, status_code, latency_ms, detail)
+               VALUES ($1, $3, 'delivered', $4, $5, $6) ON CONFLICT DO NOTHING
+           ), endpoint AS (
+               UPDATE endpoints SET failing_since = NULL WHERE id = $2 AND failing_since IS NOT NULL
+           )
+           UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = $4,
+               last_latency_ms = $5, last_error = NULL, delivered_at = now()
            WHERE id = $1""",
-        delivery, status, latency_ms,
+        delivery, endpoint, attempt, status, latency_ms, detail,
     )  # fmt: skip
-    await conn.execute("UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
-                       endpoint)  # fmt: skip
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
 
 async def mark_retry(
@@ -220,7 +231,6 @@ async def mark_failed(conn: Conn, delivery: uuid.UUID, status: int | None, laten
            WHERE id = $1""",
         delivery, status, latency_ms, error,
     )  # fmt: skip
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
 
 async def endpoint_failed(conn: Conn, endpoint: uuid.UUID) -> dt.timedelta:

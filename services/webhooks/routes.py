@@ -23,7 +23,7 @@ from shared.http import FieldError, Forbidden, Invalid, NotFound, Stale, Unautho
 from shared.idempotency import idempotent
 from shared.requests import Caller, Connection, ExpectedVersion, etag, identity_of
 
-Url = Annotated[str, Meta(min_length=1, max_length=2000)]
+Url = Annotated[str, Meta(max_length=2000, pattern=r"^https?://[^\s\x00/$.?#][^\s\x00]*$")]
 EventPattern = Annotated[str, Meta(min_length=1, max_length=100, pattern=PATTERN)]
 EventPatterns = Annotated[list[EventPattern], Meta(min_length=1, max_length=50)]
 Description = Annotated[str, Meta(max_length=500)]

@@ -20,12 +20,12 @@ async def test_an_admin_adds_an_endpoint_sees_its_secret_once_and_its_deliveries
         async with browser(stack, "admin") as admin:
             form = await admin.get("/admin/webhooks/new", params={"lang": "cy"})
             assert form.status_code == 200 and "Ychwanegu pwynt terfyn gwe-fachyn" in form.text
-            wrong = await admin.post("/admin/webhooks", {"url": "ftp://example.org/x", "event_types": "portfolio.nothing",
+            wrong = await admin.post("/admin/webhooks", {"url": "http://example.org/x", "event_types": "portfolio.nothing",
                                                          "partner_id": "", "description": ""},
                                      form="/admin/webhooks/new", params={"lang": "cy"})  # fmt: skip
             assert wrong.status_code == 422, wrong.text
             assert summary_links(wrong.text) == ["url", "event_types"] == field_errors(wrong.text)
-            assert "Rhaid i&#39;r URL fod yn gyfeiriad gwe" in wrong.text
+            assert "Rhaid i&#39;r URL ddechrau gyda https://" in wrong.text
             made = await admin.post("/admin/webhooks", {"url": receiver.url(), "event_types": "portfolio.project.*",
                                                         "partner_id": "", "description": "Tracker"},
                                     form="/admin/webhooks/new", params={"lang": "en"})  # fmt: skip

@@ -186,10 +186,10 @@ async def test_a_refused_endpoint_is_one_bilingual_422_naming_every_bad_field(we
         "description": "x" * 501, "partner_id": "not-a-uuid", "internal": "yes"})  # fmt: skip
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
-    assert {e["field"] for e in errors} == {"description", "partner_id", "internal"}
+    assert {e["field"] for e in errors} == {"url", "description", "partner_id", "internal"}
     assert all(e["message_en"] and e["message_cy"] and e["message_en"] != e["message_cy"] for e in errors)
     response = await webhooks.client.post("/api/v1/webhooks", headers=webhooks.admin, json={
-        "url": "ftp://example.org/x", "event_types": ["portfolio.project.*", "portfolio.nothing"]})  # fmt: skip
+        "url": "http://example.org/x", "event_types": ["portfolio.project.*", "portfolio.nothing"]})  # fmt: skip
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == ["url", "event_types[1]"]

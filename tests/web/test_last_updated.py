@@ -35,3 +35,14 @@ async def test_a_project_page_says_when_and_by_what_kind_of_change_it_was_last_u
     assert reply.json()["last_change"]["type"] == "portfolio.project.update_posted"
     listed = await api(stack, "GET", "/api/v1/projects", params={"limit": 1})
     assert listed.json()["items"][0].get("last_change") is None  # one project's answer only
+
+
+async def test_the_part_of_the_page_an_inline_form_replaces_says_it_too(stack: Stack) -> None:
+    project = await create_project(stack)
+    today = dt.datetime.now(dt.UTC).date()
+    async with browser(stack, "lead") as lead:
+        await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        changed = await lead.post(f"/projects/{project['id']}/health", {"version": "1", "health": "amber",
+                                  "reason": "Waiting on a supplier"}, headers={"HX-Request": "true"})  # fmt: skip
+        assert changed.status_code == 200, changed.text
+        assert f"Last updated {vocabulary.long_date(today, 'en')}: health changed" in words(changed)

@@ -258,6 +258,8 @@ async def succeeded(
     version = reply.version
     if version is None:  # an update's answer is the update: the project and its new version are on the project
         project, version = await load(request, project_id)
+    elif is_htmx(request) and project.get("last_change") is None:
+        project, _ = await load(request, project_id)  # one project's answer says what changed it last
     response: Response[Any]
     if is_htmx(request):
         response = await project_response(request, lang, account, project, done)

@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from cdps.embedded import EmbeddedNats, EmbeddedNatsCluster
 from shared.settings import Settings
 from tests.cluster import ServiceProcess, service_env
-from tests.helpers import auth, eventually, stream_events
+from tests.helpers import SERVICE_START_SECONDS, auth, eventually, stream_events
 
 pytestmark = pytest.mark.faults
 
@@ -193,7 +193,7 @@ async def test_a_service_started_while_the_stream_has_no_quorum_starts_not_ready
     async def answering_not_ready() -> bool:
         return notifier.readiness() == search.readiness() == 503
 
-    await eventually(answering_not_ready, timeout=60)
+    await eventually(answering_not_ready, timeout=SERVICE_START_SECONDS)  # both processes start first
     for node in down:
         whole_cluster.restart(node)
     await asyncio.to_thread(notifier.wait_ready)

@@ -230,6 +230,41 @@ class EngagementEnded(EventData, frozen=True, kw_only=True):
     engagement: EngagementSnapshot
 
 
+class CommentPosted(EventData, frozen=True, kw_only=True):
+    """Someone wrote in a project's conversation: staff or the project's partner. An ``internal``
+    note is staff-only: no consumer shows it to a partner or the public."""
+
+    type: ClassVar[str] = "portfolio.comment.posted"
+    aggregate: ClassVar[str] = "comment"
+    project_id: uuid.UUID
+    internal: bool
+    author_role: Role
+    body: Bilingual
+    for_project: ProjectSnapshot
+
+
+class CommentEdited(EventData, frozen=True, kw_only=True):
+    """Its author changed a comment within the minutes allowed (``CDPS_COMMENT_EDIT_MINUTES``)."""
+
+    type: ClassVar[str] = "portfolio.comment.edited"
+    aggregate: ClassVar[str] = "comment"
+    project_id: uuid.UUID
+    internal: bool
+    body: Bilingual
+    for_project: ProjectSnapshot
+
+
+class CommentDeleted(EventData, frozen=True, kw_only=True):
+    """A comment was deleted: its text is gone from the conversation, and this tombstone (who, when,
+    which comment) stays in the audit log."""
+
+    type: ClassVar[str] = "portfolio.comment.deleted"
+    aggregate: ClassVar[str] = "comment"
+    project_id: uuid.UUID
+    internal: bool
+    for_project: ProjectSnapshot
+
+
 class SupportRequested(EventData, frozen=True, kw_only=True):
     """Someone asked CDPS for help through the public form. Holds personal data (the contact):
     only staff-facing consumers may show it."""
@@ -588,6 +623,9 @@ CATALOGUE: dict[str, type[EventData]] = {
         EngagementRecorded,
         EngagementUpdated,
         EngagementEnded,
+        CommentPosted,
+        CommentEdited,
+        CommentDeleted,
         SupportRequested,
         SupportTriaged,
         PersonAdded,

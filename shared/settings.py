@@ -158,6 +158,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
     """At the gates into private beta, public beta and live: ``require`` refuses the move without a
     published assessment of the gate that met the standards (unless a lead gives a reason to go
     ahead); ``warn`` lets it through and records that it went unassessed."""
+    comment_edit_minutes: Annotated[int, Meta(ge=0, le=1440, description="minutes, 0 to 1440")] = 10
+    """For how many minutes after writing it the author of a comment may change it (0: never)."""
     webhooks_allow_private: Annotated[bool, Meta(description="true or false")] = False
     """Webhook endpoints may be at private, loopback or link-local addresses (and http:// on loopback):
     for development and tests only. Off, such a URL is refused when registered and again at each send."""

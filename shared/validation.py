@@ -54,6 +54,7 @@ LABELS: dict[str, Label] = {
     "body_en": Label("the update in English", "y diweddariad yn Saesneg"),
     "contact_email": Label("your email address", "eich cyfeiriad e-bost"),
     "contact_name": Label("your name", "eich enw"),
+    "comment": Label("the comment", "y sylw"),
     "contacts": Label("the contacts", "y cysylltiadau"),
     "body": Label("the request body", "corff y cais"),
     "cursor": Label("the cursor", "y cyrchwr"),

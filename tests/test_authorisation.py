@@ -58,7 +58,11 @@ async def world(stack: Stack) -> dict[str, Any]:
         engagement = (await client.post("/api/v1/engagements", headers=lead, json={
             "partner_id": a["id"], "kind": "advice", "summary_en": "E", "summary_cy": "E",
             "started_on": "2024-01-01"})).json()  # fmt: skip
-    return {"a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
+        comment = (await client.post(f"/api/v1/projects/{project['id']}/comments", headers=lead, json={
+            "comment": "Shall we meet on Tuesday?"})).json()  # fmt: skip
+        note = (await client.post(f"/api/v1/projects/{project['id']}/comments", headers=lead, json={
+            "comment": "They are late again", "internal": True})).json()  # fmt: skip
+    return {"comment": comment, "note": note, "a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
             "owner": owner, "owner_headers": owner_headers, "milestone": milestone, "contact": contact,
             "measure": measure, "engagement": engagement}  # fmt: skip
 
@@ -78,7 +82,7 @@ def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str
 def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, int, int, int, int]]]:
     """(service, method, path, body, expected status for anonymous, partner A, partner B, lead, admin)."""
     p, s, a, m = world["project"]["id"], world["support"]["id"], world["assessment"]["id"], world["milestone"]["id"]
-    e = world["engagement"]["id"]
+    e, c, n = world["engagement"]["id"], world["comment"]["id"], world["note"]["id"]
     today = time.strftime("%Y-%m-%d")
     this_month, ms = today[:7], world["measure"]["id"]
     stale = {"If-Match": '"999"'}  # staff get past authorisation and stop at the version check
@@ -157,6 +161,16 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          {"partner_id": world["a"]["id"], "kind": "advice", "summary_en": "E", "summary_cy": "E", "started_on": today},
          (401, 403, 403, 201, 201)),
         ("portfolio", "GET", "/api/v1/engagements", None, (200, 200, 200, 200, 200)),
+        # A project's conversation: staff and the project's partner; staff-only notes for staff only (a
+        # partner is told nothing of one); only its author changes a comment, its author or staff delete it.
+        ("portfolio", "GET", f"/api/v1/projects/{p}/comments", None, (401, 200, 404, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/comments", {"comment": "Hi"}, (401, 201, 404, 201, 201)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/comments", {"comment": "x", "internal": True},
+         (401, 403, 404, 201, 201)),
+        ("portfolio", "PATCH", f"/api/v1/comments/{c}", ({"comment": "x"}, stale), (401, 403, 404, 403, 403)),
+        ("portfolio", "PATCH", f"/api/v1/comments/{n}", ({"comment": "x"}, stale), (401, 404, 404, 403, 403)),
+        ("portfolio", "DELETE", f"/api/v1/comments/{c}", (None, stale), (401, 403, 404, 412, 412)),
+        ("portfolio", "DELETE", f"/api/v1/comments/{n}", (None, stale), (401, 404, 404, 412, 412)),
         # One engagement: staff and its own partner read it; only staff edit or end it, under If-Match.
         ("portfolio", "GET", f"/api/v1/engagements/{e}", None, (404, 200, 404, 200, 200)),
         ("portfolio", "PATCH", f"/api/v1/engagements/{e}", ({"kind": "training"}, stale), (401, 403, 403, 412, 412)),

@@ -303,6 +303,41 @@ async def test_a_lead_records_an_engagement_from_a_partners_page_changes_it_and_
         assert problems == []
 
 
+@JS
+async def test_a_partner_asks_on_their_projects_conversation_and_a_lead_answers_with_a_staff_only_note_too(
+    stack: Stack, browser: Browser, javascript: bool
+) -> None:
+    partner = await create_partner(stack, f"Powys {word()}", f"Powys {word()}")
+    project = await create_project(stack, partner_id=partner["id"], visibility="partner")
+    address = f"{stack.urls['web']}/projects/{project['slug']}"
+    question, note = f"Pryd mae'r cyfarfod nesaf gyda'r tîm {word()}?", f"Chase their supplier {word()}"
+    async with person(browser, stack, "partner", javascript=javascript, partner_id=partner["id"]) as context:
+        page, problems = await open_page(context)
+        await page.goto(f"{address}?lang=cy")
+        await page.get_by_label("Eich sylw").fill(question)
+        await page.get_by_role("button", name="Postio'r sylw").click()
+        await expect(page.get_by_text("Mae eich sylw wedi'i bostio.")).to_be_visible()
+        await expect(page.locator("#conversation ~ ol")).to_contain_text(question)
+        assert problems == []
+    async with person(browser, stack, "lead", javascript=javascript) as context:
+        page, problems = await open_page(context)
+        await page.goto(f"{address}?lang=en")
+        await expect(page.locator("#conversation ~ ol")).to_contain_text(question)
+        await expect(page.locator("#conversation ~ ol")).to_contain_text("Written in Welsh only")
+        await page.get_by_label("Your comment").fill(note)
+        await page.get_by_label("Staff-only note: the partner never sees it").check()
+        await page.get_by_role("button", name="Post the comment").click()
+        await expect(page.get_by_text("Your comment has been posted.")).to_be_visible()
+        await expect(page.locator("li", has_text=note)).to_contain_text("Staff-only note")
+        assert problems == []
+    async with person(browser, stack, "partner", javascript=javascript, partner_id=partner["id"]) as context:
+        page, problems = await open_page(context)
+        await page.goto(f"{address}?lang=en")
+        await expect(page.locator("#conversation ~ ol")).to_contain_text(question)
+        await expect(page.locator("body")).not_to_contain_text(note)
+        assert problems == []
+
+
 async def test_search_shows_results_as_you_type_without_reloading_the_page(stack: Stack, browser: Browser) -> None:
     term = word()
     title = f"Accessible forms toolkit {term}"

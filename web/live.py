@@ -51,7 +51,12 @@ from shared.events import (
     AssessmentDrafted,
     AssessmentPublished,
     AssessmentSubmitted,
+    CommentDeleted,
+    CommentEdited,
+    CommentPosted,
+    EngagementEnded,
     EngagementRecorded,
+    EngagementUpdated,
     EventData,
     Header,
     MilestoneAdded,
@@ -194,9 +199,15 @@ def change_of(seq: int, header: Header, event: EventData) -> Change | None:
         project_id = event.milestone.project_id
         return Change(seq, header.type, _audience_of(event.for_project),
                       frozenset(("roadmap", f"project:{project_id}")), project_id)  # fmt: skip
-    if isinstance(event, EngagementRecorded):
-        views = frozenset((f"project:{event.project_id}",)) if event.project_id else frozenset()
-        return Change(seq, header.type, Audience("partner", event.partner_id), views, event.project_id)
+    if isinstance(event, EngagementRecorded | EngagementUpdated | EngagementEnded):
+        now = event if isinstance(event, EngagementRecorded) else event.engagement
+        views = frozenset((f"project:{now.project_id}",)) if now.project_id else frozenset()
+        return Change(seq, header.type, Audience("partner", now.partner_id), views, now.project_id)
+    if isinstance(event, CommentPosted | CommentEdited | CommentDeleted):
+        # A staff-only note reaches staff only; any other comment, whoever may talk on the project.
+        audience = STAFF if event.internal else _partner_level(event.for_project)
+        views = frozenset((f"project:{event.project_id}",))
+        return Change(seq, header.type, audience, views, event.project_id)
     if isinstance(event, SupportRequested | SupportTriaged):
         return Change(seq, header.type, STAFF, frozenset(("triage",)))
     if isinstance(event, PartnerRegistered | PartnerUpdated):  # the cards name their partner

@@ -20,6 +20,7 @@ from services.notifier.rendering import Templates
 from shared import bilingual
 from shared.events import (
     AssessmentPublished,
+    CommentPosted,
     EngagementRecorded,
     Envelope,
     ProjectCreated,
@@ -129,6 +130,15 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
             "project_url": links.project(assessed.slug), "gate": gate,
             "assessment_kind": name(ASSESSMENT_KINDS, now.kind, lang), "held_on": long_date(now.held_on, lang),
             "outcome": name(RATINGS, now.outcome or "", lang), "report_url": links.assessment(envelope.aggregate_id),
+        }  # fmt: skip
+    if isinstance(event, CommentPosted):
+        talked_on = event.for_project
+        cdps = event.author_role in ("admin", "lead")
+        who = "CDPS" if cdps else (_names(payload, "partner", lang) or {"cy": "Y partner", "en": "The partner"}[lang])
+        return template, {
+            "title": pick(talked_on.title_en, talked_on.title_cy, lang), "partner": _names(payload, "partner", lang),
+            "project_url": links.project(talked_on.slug) + "#conversation", "author": who,
+            "internal": "yes" if event.internal else "", **_text("comment", event.body, lang),
         }  # fmt: skip
     if isinstance(event, EngagementRecorded):
         project = (payload.get("names") or {}).get("project")

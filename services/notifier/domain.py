@@ -10,6 +10,7 @@ import msgspec
 
 from shared.events import (
     AssessmentPublished,
+    CommentPosted,
     EngagementRecorded,
     Envelope,
     EventData,
@@ -37,6 +38,7 @@ TEMPLATE_FOR_EVENT = {
     "portfolio.support.requested": "support_requested",
     "portfolio.support.triaged": "support_triaged",
     "portfolio.assessment.published": "assessment_published",
+    "portfolio.comment.posted": "comment_posted",
 }
 CONFIRMATION = "subscription_confirmation"
 DIGEST = "weekly_digest"
@@ -89,6 +91,11 @@ def reach_of(envelope: Envelope, event: EventData) -> Reach | None:
         project = event.for_project
         visibility = "staff" if project.visibility == "internal" else project.visibility
         return Reach(visibility=visibility, partner_id=project.partner_id, project_id=event.assessment.project_id)
+    if isinstance(event, CommentPosted):
+        # A project's conversation is between CDPS and the project's partner, never public; a
+        # staff-only note is for staff.
+        visibility = "staff" if event.internal or event.for_project.visibility == "internal" else "partner"
+        return Reach(visibility=visibility, partner_id=event.for_project.partner_id, project_id=event.project_id)
     if isinstance(event, EngagementRecorded):
         # Engagements are CDPS's own working record: staff only, whatever the project's visibility.
         return Reach(visibility="staff", partner_id=event.partner_id, project_id=event.project_id)

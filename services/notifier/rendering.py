@@ -35,6 +35,10 @@ EMAILS: dict[str, frozenset[str]] = {
         {"title", "partner", "project_url", "gate", "assessment_kind", "held_on", "outcome", "report_url",
          "unsubscribe_url"}
     ),
+    "comment_posted": frozenset(
+        {"title", "partner", "project_url", "author", "internal", "comment", "comment_lang", "comment_only",
+         "unsubscribe_url"}
+    ),
     "engagement_recorded": frozenset(
         {"partner", "project", "project_url", "engagement_kind", "summary", "started_on", "ended_on",
          "unsubscribe_url"}

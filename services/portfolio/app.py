@@ -9,7 +9,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
 from services.portfolio import contacts
-from services.portfolio.routes import records
+from services.portfolio.routes import comments, records
 from services.portfolio.routes.assessments import AssessmentsController
 from services.portfolio.routes.contacts import ContactsController
 from services.portfolio.routes.measures import MeasuresController, every_measure, measure_catalogue
@@ -49,6 +49,7 @@ ROUTES: list[ControllerRouterHandler] = [
     records.list_people,
     records.lead_names,
     records.import_csv,
+    *comments.ROUTES,
 ]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from services.portfolio import commands, measures, phases
+from services.portfolio import commands, conversations, measures, phases
 from services.portfolio.assessments import (
     GATES,
     ActionClosing,
@@ -27,6 +27,7 @@ from services.portfolio.assessments import (
     PanelMemberInput,
     RatingInput,
 )
+from services.portfolio.conversations import NewComment
 from services.portfolio.domain import (
     EngagementChanges,
     EngagementEnding,
@@ -39,6 +40,7 @@ from services.portfolio.domain import (
 from services.portfolio.measure_rules import NameIn, NewMeasure, NewValues, ValueIn
 from services.portfolio.milestones import Gate, NewMilestone
 from shared import standards
+from shared.bilingual import LongIn
 from shared.db import init_connection
 from shared.events import SYSTEM, Actor, Phase
 from shared.identity import Identity
@@ -246,6 +248,7 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
         await _assessments_under_way(conn, today, leads[0], partner_ids)
         await _other_engagements(conn, today, leads[0], partner_ids)
         await _measures(conn, today, leads[0])
+        await _conversations(conn, today, leads[0], partner_ids)
     finally:
         await conn.close()
     return len(PROJECTS)
@@ -332,6 +335,39 @@ async def _measures(conn: asyncpg.Connection, today: dt.date, lead: Actor) -> No
                      for i, m in enumerate(months)]  # fmt: skip
             await measures.record_values(conn, who, row["id"], measure.id, NewValues(values=calls), today)
             await _backdate(conn, measure.id, months[-1])
+
+
+# A few projects' conversations: (project, partner, [(who, internal, English, Welsh)]), oldest first.
+CONVERSATIONS: list[tuple[str, str, list[tuple[str, bool, str, str]]]] = [
+    ("wra-land-transaction-tax", "wra", [
+        ("partner", False, "", "Pryd mae'r sesiwn ymchwil nesaf gyda chyfreithwyr?"),
+        ("lead", False, "On **Tuesday** at 10:00, in Treforest and online.",
+         "Ddydd **Mawrth** am 10:00, yn Nhrefforest ac ar-lein."),
+        ("lead", True, "Their supplier has not replied for two weeks: worth raising at the board.", ""),
+    ]),
+    ("wlga-schools-mis-discovery", "wlga", [
+        ("lead", False, "We have shared the draft findings: comments by Friday, please.",
+         "Rydym wedi rhannu'r canfyddiadau drafft: sylwadau erbyn dydd Gwener, os gwelwch yn dda."),
+        ("partner", False, "Thanks: three councils want to join the show and tell.", ""),
+    ]),
+]  # fmt: skip
+
+
+async def _conversations(
+    conn: asyncpg.Connection, today: dt.date, lead: Actor, partner_ids: dict[str, uuid.UUID]
+) -> None:
+    """A partner's team and a lead talk on a project, with a staff-only note among them."""
+    window = dt.timedelta(minutes=10)
+    for slug, owner, said in CONVERSATIONS:
+        project_id = await conn.fetchval("SELECT id FROM projects WHERE slug = $1", slug)
+        for days_ago, (who, internal, text_en, text_cy) in zip(range(len(said) * 3, 0, -3), said, strict=True):
+            team = Identity(sub=f"demo-team-{owner}", role="partner", partner_id=partner_ids[owner])
+            viewer = Identity(sub=lead.id, role="lead") if who == "lead" else team
+            new = NewComment(comment=LongIn(en=text_en, cy=text_cy), internal=internal)
+            comment, _ = await conversations.post_comment(conn, viewer, project_id, new, window)
+            moment = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(11), dt.UTC)
+            await conn.execute("UPDATE comments SET created_at = $2 WHERE id = $1", comment.id, moment)
+            await conn.execute("UPDATE events SET occurred_at = $2 WHERE aggregate_id = $1", comment.id, moment)
 
 
 async def _assessments_under_way(

@@ -20,6 +20,9 @@ from shared.events import (
     CATALOGUE,
     AssessmentDrafted,
     AssessmentSubmitted,
+    CommentDeleted,
+    CommentEdited,
+    CommentPosted,
     EngagementRecorded,
     Envelope,
     EventData,
@@ -58,6 +61,10 @@ def scope_of(envelope: Envelope, event: EventData) -> Scope:
         return Scope("public" if event.partner.active else "internal", envelope.aggregate_id)
     if isinstance(event, WeeknotePublished):
         return Scope("public", None)
+    if isinstance(event, CommentPosted | CommentEdited | CommentDeleted):
+        # A conversation is between CDPS and the project's partner, never public; a note is staff-only.
+        internal = event.internal or event.for_project.visibility == "internal"
+        return Scope("internal" if internal else "partner", event.for_project.partner_id)
     if project is not None:
         audience: Audience = project.visibility
         measure = getattr(event, "measure", None)

@@ -294,3 +294,20 @@ class Measure(MeasureSnapshot, frozen=True, kw_only=True):
 class MeasureImportResult(msgspec.Struct, kw_only=True):
     recorded: int
     """How many values were recorded (a month recorded again counts once, corrected)."""
+
+
+class Comment(msgspec.Struct, kw_only=True):
+    """One comment of a project's conversation. A deleted one keeps its place, without its text."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    author_id: str
+    author_role: str
+    internal: bool
+    body: Bilingual
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    deleted_at: dt.datetime | None
+    version: int
+    editable_until: dt.datetime
+    """Until when its author may still change it."""

@@ -18,10 +18,12 @@ from services.notifier.domain import ONE_OFF, Lang
 from services.notifier.links import Links
 from services.notifier.rendering import EMAILS, Templates
 from services.notifier.sender import build_message
+from shared.bilingual import Bilingual
 from shared.events import (
     Actor,
     AssessmentPublished,
     AssessmentSnapshot,
+    CommentPosted,
     EngagementRecorded,
     EventData,
     PanelMember,
@@ -99,6 +101,14 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
          "http://web.test/assessments/", "Cyngor Sir Ddinbych"],
         ["assessment published", "Alpha → Private beta", "Formal assessment", "3 March 2025", "Not met",
          "http://web.test/assessments/", "Denbighshire County Council"],
+    ),
+    "comment_posted": (
+        notice(CommentPosted(project_id=uuid.uuid4(), internal=False, author_role="partner",
+                             body=Bilingual(cy="Pryd mae'r cyfarfod nesaf?"), for_project=PROJECT)),
+        ["Sylw newydd: Ffurflenni treth", "Pryd mae'r cyfarfod nesaf?", "Awdur: Cyngor Sir Ddinbych",
+         "http://web.test/projects/tax-returns#conversation"],
+        ["New comment: Digital tax returns", "Pryd mae'r cyfarfod nesaf?", "Written in Welsh only",
+         "From: Denbighshire County Council", "http://web.test/projects/tax-returns#conversation"],
     ),
     "engagement_recorded": (
         notice(EngagementRecorded(

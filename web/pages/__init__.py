@@ -6,6 +6,7 @@ from web.pages import (
     admin,
     assessment_forms,
     assessments,
+    conversation,
     dashboard,
     engagement_forms,
     follow,
@@ -43,5 +44,6 @@ ROUTES = [
     *engagement_forms.ROUTES,
     *measures.ROUTES,
     *roadmap_forms.ROUTES,
+    *conversation.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

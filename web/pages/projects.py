@@ -14,7 +14,7 @@ from web import charts
 from web.accounts import Account
 from web.context import Language, PageLanguage, Viewer, staff_only
 from web.i18n import N_
-from web.pages import labels, validation
+from web.pages import conversation, labels, validation
 from web.pages.common import (
     Errors,
     HxRequest,
@@ -53,6 +53,9 @@ DONE = {
     "measure_value": N_("The value has been recorded."),
     "measure_upload": N_("The values in the file have been recorded."),
     "roadmap": N_("The project's place on the roadmap has been saved."),
+    "comment": N_("Your comment has been posted."),
+    "comment_edited": N_("Your comment has been changed."),
+    "comment_deleted": N_("The comment has been deleted."),
 }
 
 
@@ -89,6 +92,7 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         "timeline": timeline(lang, project, stints),
         "actions": [a["kind"] if a["to_phase"] is None else f"{a['kind']}:{a['to_phase']}"
                     for a in project["allowed_actions"]],
+        **await conversation.conversation_context(request, lang, account, project),
     }  # fmt: skip
 
 

@@ -80,6 +80,8 @@ class Receiver:
                 answer = b'{"ok": true}' if status < 300 else b"nope " * 2000
                 with contextlib.suppress(OSError):
                     self.send_response(status)
+                    if 300 <= status < 400:  # somewhere a sender must never be led
+                        self.send_header("location", receiver.url("/elsewhere"))
                     self.send_header("content-length", str(len(answer)))
                     self.end_headers()
                     self.wfile.write(answer)

@@ -236,3 +236,43 @@ async def test_an_endpoint_failing_for_days_is_disabled_and_its_admins_are_email
             assert len(receiver.requests) == requests  # nothing more goes to it
     finally:
         smtp.stop()
+
+
+async def test_a_redirect_is_not_followed_but_tried_again_at_the_endpoints_own_url(
+    webhooks: Webhooks, receiver: Receiver
+) -> None:
+    endpoint = await webhooks.register(receiver.url())
+    receiver.answers.extend([302, 307])
+    await webhooks.publish(project())
+    await webhooks.applied()
+    await webhooks.settled()
+    assert [(r.path, r.status) for r in receiver.requests] == [("/hook", 302), ("/hook", 307), ("/hook", 200)]
+    [delivery] = await webhooks.deliveries(endpoint["id"])
+    attempts = await webhooks.pool.fetch(
+        "SELECT outcome, status_code FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt", delivery["id"]
+    )
+    assert [(a["outcome"], a["status_code"]) for a in attempts] == [
+        ("failed", 302),
+        ("failed", 307),
+        ("delivered", 200),
+    ]
+
+
+async def test_an_endpoint_gets_no_more_than_its_rate_and_the_metrics_count_what_was_sent(
+    settings: Settings, receiver: Receiver
+) -> None:
+    async with running(settings, rate_per_second=2.0) as webhooks:
+        await webhooks.register(receiver.url())
+        for n in range(3):
+            await webhooks.publish(project(f"Project {n}"))
+        await webhooks.applied()
+        await webhooks.settled()
+        times = [r.at for r in receiver.accepted()]
+        assert len(times) == 3
+        # Claimed a second apart at least (2 a second); a lower bound only, with room for the first
+        # post to have been slow: a busy machine can only spread them further.
+        assert times[-1] - times[0] >= 0.5, times
+        metrics = (await webhooks.client.get("/metrics")).text
+        for name in ("cdps_webhook_deliveries_total", "cdps_webhook_failures_total", "cdps_webhook_lag_seconds_count",
+                     'cdps_consumer_lag{consumer="webhooks"}'):  # fmt: skip
+            assert name in metrics, name

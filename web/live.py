@@ -59,6 +59,9 @@ from shared.events import (
     EngagementUpdated,
     EventData,
     Header,
+    MeasureChanged,
+    MeasureDefined,
+    MeasureValuesRecorded,
     MilestoneAdded,
     MilestoneChanged,
     MilestoneCompleted,
@@ -208,6 +211,10 @@ def change_of(seq: int, header: Header, event: EventData) -> Change | None:
         audience = STAFF if event.internal else _partner_level(event.for_project)
         views = frozenset((f"project:{event.project_id}",))
         return Change(seq, header.type, audience, views, event.project_id)
+    if isinstance(event, MeasureDefined | MeasureChanged | MeasureValuesRecorded):
+        project_id = event.measure.project_id  # public once published, and only on a public project
+        audience = _audience_of(event.for_project) if event.measure.published else _partner_level(event.for_project)
+        return Change(seq, header.type, audience, frozenset((f"project:{project_id}",)), project_id)
     if isinstance(event, SupportRequested | SupportTriaged):
         return Change(seq, header.type, STAFF, frozenset(("triage",)))
     if isinstance(event, PartnerRegistered | PartnerUpdated):  # the cards name their partner

@@ -19,9 +19,14 @@ import pytest
 import uvicorn
 
 from cdps.embedded import EmbeddedNats, free_port
+from shared.bilingual import Bilingual
 from shared.events import (
     Actor,
+    EngagementEnded,
+    EngagementSnapshot,
     EventData,
+    MeasureSnapshot,
+    MeasureValuesRecorded,
     ProjectPhaseChanged,
     ProjectUpdated,
     SupportRequested,
@@ -77,6 +82,27 @@ def test_a_support_request_reaches_the_triage_page_of_staff_only() -> None:
     assert request.reaches(STAFF_VIEWER, "triage")
     assert not request.reaches(OWN_PARTNER, "triage") and not request.reaches(PUBLIC, "triage")
     assert request.told_to(STAFF_VIEWER) == {"type": "portfolio.support.requested"}  # no personal data
+
+
+def test_a_measure_reaches_the_public_once_published_and_an_engagement_never() -> None:
+    project_id = uuid.uuid4()
+    public = snapshot(visibility="public", partner_id=PARTNER)
+
+    def measure(published: bool) -> MeasureValuesRecorded:
+        return MeasureValuesRecorded(
+            measure=MeasureSnapshot(project_id=project_id, catalogue=None, name=Bilingual(en="Users", cy="Defnyddwyr"),
+                                    unit="count", direction="up", target=None, published=published),
+            values=[], latest=None, crossed_target=False, for_project=public,
+        )  # fmt: skip
+
+    page = f"project:{project_id}"
+    assert change(measure(True)).reaches(PUBLIC, page) and not change(measure(False)).reaches(PUBLIC, page)
+    assert change(measure(False)).reaches(OWN_PARTNER, page) and not change(measure(False)).reaches(OTHER_PARTNER, page)
+    ended = EngagementEnded(engagement=EngagementSnapshot(
+        partner_id=PARTNER, project_id=project_id, kind="advice", summary_en="Advice", summary_cy="Cyngor",
+        started_on=dt.date(2026, 1, 5), ended_on=dt.date(2026, 11, 30), contacts=[]))  # fmt: skip
+    assert change(ended).reaches(OWN_PARTNER, page) and change(ended).reaches(STAFF_VIEWER, page)
+    assert not change(ended).reaches(PUBLIC, page)
 
 
 def test_a_project_leaving_the_public_is_a_bare_change_for_everyone_naming_nothing() -> None:

@@ -145,7 +145,7 @@ async def deliver(runtime: Runtime, options: Options, client: httpx.AsyncClient,
         return
     outcome = verdict(answer.status)
     if outcome == "delivered":
-        await _until_written(runtime, health, lambda conn: _delivered(conn, row, attempt, answer))
+        await _until_written(runtime, health, lambda conn: _delivered(conn, row, attempt, answer), one_statement=True)
         DELIVERED.inc()
         LAG.observe(max(0.0, (dt.datetime.now(dt.UTC) - row["occurred_at"]).total_seconds()))
     elif outcome == "gone":
@@ -200,13 +200,20 @@ async def _retry(
             log.warning("webhook endpoint disabled: failing for days", endpoint=str(row["endpoint_id"]))
 
 
-async def _until_written(runtime: Runtime, health: Health, write: Callable[[Conn], Awaitable[None]]) -> None:
+async def _until_written(
+    runtime: Runtime, health: Health, write: Callable[[Conn], Awaitable[None]], *, one_statement: bool = False
+) -> None:
     """Write an outcome, trying again while PostgreSQL is away: what the receiver said is known only
-    to this process, and the lease keeps other replicas from sending the delivery meanwhile."""
+    to this process, and the lease keeps other replicas from sending the delivery meanwhile. A write
+    of ``one_statement`` is atomic by itself: no BEGIN and COMMIT round trips."""
     while True:
         try:
-            async with runtime.pool.acquire() as conn, conn.transaction():
-                await write(conn)
+            async with runtime.pool.acquire() as conn:
+                if one_statement:
+                    await write(conn)
+                else:
+                    async with conn.transaction():
+                        await write(conn)
             return
         except DATABASE_UNAVAILABLE as exc:
             await asyncio.sleep(health.failed(exc))
@@ -225,7 +232,7 @@ async def deliver_in_turn(runtime: Runtime, options: Options, client: httpx.Asyn
         if runtime.stop.is_set():
             return
         try:
-            async with runtime.pool.acquire() as conn, conn.transaction():
+            async with runtime.pool.acquire() as conn:  # one statement: it commits its lease by itself
                 following = await store.claim_next(conn, lease_seconds=options.lease_seconds,
                                                    rate_per_second=options.rate_per_second,
                                                    endpoint=row["endpoint_id"])  # fmt: skip
@@ -239,9 +246,9 @@ async def deliver_in_turn(runtime: Runtime, options: Options, client: httpx.Asyn
 async def claim(runtime: Runtime, options: Options) -> asyncpg.Record | float | None:
     """A claimed delivery; else the seconds until one is due (None: nothing waits)."""
     async with runtime.pool.acquire() as conn:
-        async with conn.transaction():
-            row = await store.claim_next(conn, lease_seconds=options.lease_seconds,
-                                         rate_per_second=options.rate_per_second)  # fmt: skip
+        row = await store.claim_next(
+            conn, lease_seconds=options.lease_seconds, rate_per_second=options.rate_per_second
+        )  # one statement: commits its lease
         if row is not None:
             return row
         return await store.seconds_until_due(conn)

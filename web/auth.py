@@ -145,7 +145,11 @@ Next = Annotated[str, QueryParameter(name="next", required=False)]
 
 
 @get("/signin")
-async def signin_form(request: Request[Any, Any, Any], lang: PageLanguage, going_to: Next = "") -> Template:
+async def signin_form(request: Request[Any, Any, Any], lang: PageLanguage, going_to: Next = "") -> Template | Redirect:
+    """Someone signed in already goes straight on to the page they were sent to (emails link to a
+    page that needs signing in through here, so that the link works for whoever opens it)."""
+    if going_to and await account_of(request) is not None:
+        return Redirect(destination(going_to), status_code=303)
     return await _page(request, lang, "auth/signin.html", email="", error=None, next=destination(going_to))
 
 

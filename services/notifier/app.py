@@ -10,6 +10,7 @@ idempotency keys).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from litestar import Litestar
@@ -19,6 +20,7 @@ from litestar.openapi import OpenAPIConfig
 from services.notifier.compose import Composer
 from services.notifier.config import Options
 from services.notifier.consumer import CONSUMER, apply_batch
+from services.notifier.contacts import lookup
 from services.notifier.digest import digests_with_weeknote, run_daily_digests
 from services.notifier.housekeeping import run_housekeeping
 from services.notifier.links import Links
@@ -57,7 +59,7 @@ def background_jobs(notifier: Parts) -> list[Job]:
             pool=runtime.pool,
             js=runtime.js,
             settings=runtime.settings,
-            handler=apply_batch,
+            handler=functools.partial(apply_batch, contacts=lookup(runtime.nc, runtime.settings)),
             health=health,
         ).run(runtime.stop)
 

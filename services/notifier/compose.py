@@ -125,11 +125,15 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
     if isinstance(event, AssessmentPublished):
         now, assessed = event.assessment, event.for_project
         gate = f"{name(PHASES, now.from_phase, lang)} → {name(PHASES, now.to_phase, lang)}"
+        # A project that is not public is read signed in: its links go through the sign-in page.
+        private = assessed.visibility != "public"
+        project_url, report_url = links.project(assessed.slug), links.assessment(envelope.aggregate_id)
         return template, {
             "title": pick(assessed.title_en, assessed.title_cy, lang), "partner": _names(payload, "partner", lang),
-            "project_url": links.project(assessed.slug), "gate": gate,
+            "project_url": links.signed_in(project_url) if private else project_url, "gate": gate,
             "assessment_kind": name(ASSESSMENT_KINDS, now.kind, lang), "held_on": long_date(now.held_on, lang),
-            "outcome": name(RATINGS, now.outcome or "", lang), "report_url": links.assessment(envelope.aggregate_id),
+            "outcome": name(RATINGS, now.outcome or "", lang),
+            "report_url": links.signed_in(report_url) if private else report_url, "sign_in": private,
         }  # fmt: skip
     if isinstance(event, CommentPosted):
         talked_on = event.for_project

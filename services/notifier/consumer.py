@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from services.notifier import store
+from services.notifier.contacts import ContactLookup
 from services.notifier.domain import SUPPORT_RECEIVED, TEMPLATE_FOR_EVENT, Follower, Reach, reach_of, recipients
 from services.notifier.weeknotes import store as weeknotes_store
 from shared.events import (
     CATALOGUE,
+    AssessmentPublished,
     Envelope,
     PartnerRegistered,
     PartnerUpdated,
@@ -21,6 +23,7 @@ from shared.events import (
     SupportTriaged,
 )
 from shared.logs import get_logger
+from shared.replies.portfolio import EmailContact
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -30,17 +33,18 @@ log = get_logger(__name__)
 CONSUMER = "notifier"
 
 
-async def apply_event(conn: Conn, envelope: Envelope) -> None:
+async def apply_event(conn: Conn, envelope: Envelope, *, contacts: ContactLookup | None = None) -> None:
     """One event: a batch of one (the consumer retries a failed batch one event at a time)."""
-    await apply_batch(conn, [envelope])
+    await apply_batch(conn, [envelope], contacts=contacts)
 
 
-async def apply_batch(conn: Conn, envelopes: list[Envelope]) -> None:
+async def apply_batch(conn: Conn, envelopes: list[Envelope], *, contacts: ContactLookup | None = None) -> None:
     """A fetched batch in a few statements whatever its size, so lag stays flat as the rate grows:
     each project's newest snapshot in one, the week's events in one, the followers of everything
     the batch is about in one; then, per event, only what it sends (notices, deliveries, digest
     items: few events have followers). Idempotent: deliveries are unique per (event, recipient) and
-    digest items per (subscription, event), so a redelivered event records nothing new."""
+    digest items per (subscription, event), so a redelivered event records nothing new. ``contacts``
+    finds a partner's contacts who get its project emails (an assessment published goes to them too)."""
     known = [(envelope, envelope.payload()) for envelope in envelopes if envelope.type in CATALOGUE]
     if not known:
         return  # from a newer producer: nothing we know how to say about it
@@ -55,10 +59,13 @@ async def apply_batch(conn: Conn, envelopes: list[Envelope]) -> None:
     anyone = any(reach is not None for _, _, reach in reaches)
     followers = await store.followers_of_any(conn, projects, partners) if anyone else []
     for envelope, event, reach in reaches:
-        await _tell(conn, envelope, event, reach, followers)
+        await _tell(conn, envelope, event, reach, followers, contacts)
 
 
-async def _tell(conn: Conn, envelope: Envelope, event: object, reach: Reach | None, followers: list[Follower]) -> None:
+async def _tell(
+    conn: Conn, envelope: Envelope, event: object, reach: Reach | None, followers: list[Follower],
+    contacts: ContactLookup | None,
+) -> None:  # fmt: skip
     template = TEMPLATE_FOR_EVENT.get(envelope.type)
     if template is None:
         return
@@ -71,21 +78,34 @@ async def _tell(conn: Conn, envelope: Envelope, event: object, reach: Reach | No
     if reach is None:
         return
     chosen = recipients(followers, reach)
-    if not chosen:
+    to_contacts: list[EmailContact] = []
+    if isinstance(event, AssessmentPublished) and contacts is not None and reach.partner_id is not None:
+        # The partner's own people hear of its project's assessment, unless the project is CDPS's internal one.
+        to_contacts = await contacts(reach.partner_id) if reach.visibility != "staff" else []
+    if not chosen and not to_contacts:
         return
     payload["names"] = {
         "partner": await store.names_of(conn, "partner", reach.partner_id),
         "project": await store.names_of(conn, "project", reach.project_id),
     }
     await store.add_notice(conn, envelope.id, envelope.type, payload)
+    # A contact's recorded language is the language of every email they get, as a follower too.
+    recorded = {c.email.strip().lower(): c for c in to_contacts}
     for follower in chosen:
-        if follower.rhythm != "immediate":  # kept for the follower's daily or weekly digest
+        contact = recorded.get(follower.email.strip().lower())
+        if follower.rhythm != "immediate" and contact is None:  # kept for the follower's daily or weekly digest
             await store.add_digest_item(conn, follower.id, envelope.id)
         else:
             await store.add_delivery(
                 conn, event_id=envelope.id, event_type=envelope.type, template=template,
-                recipient=follower.email, language=follower.language, subscription_id=follower.id,
+                recipient=follower.email, language=contact.language if contact else follower.language,
+                subscription_id=follower.id,
             )  # fmt: skip
+    for address, contact in recorded.items():  # those who follow nothing: the portfolio's record is enough
+        await store.add_delivery(
+            conn, event_id=envelope.id, event_type=envelope.type, template=template, recipient=address,
+            language=contact.language, subscription_id=None,
+        )  # fmt: skip
 
 
 async def _remember(

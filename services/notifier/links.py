@@ -78,6 +78,11 @@ class Links:
     def signin_page(self) -> str:
         return f"{self._web_base}/signin"
 
+    def signed_in(self, page: str) -> str:
+        """A page of the site that only some may read, through the sign-in page, which leads there
+        (at once for someone signed in already): a link that works for anyone who opens it."""
+        return f"{self._web_base}/signin?{urlencode({'next': page.removeprefix(self._web_base)})}"
+
     def weeknote(self, week: dt.date, lang: Literal["cy", "en"]) -> str:
         return f"{self._web_base}/weeknotes/{iso_label(week)}?lang={lang}"
 

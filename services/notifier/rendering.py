@@ -32,7 +32,7 @@ EMAILS: dict[str, frozenset[str]] = {
     ),
     "project_update_posted": frozenset(_PROJECT | {"posted_on", "body", "body_lang", "body_only"}),
     "assessment_published": frozenset(
-        {"title", "partner", "project_url", "gate", "assessment_kind", "held_on", "outcome", "report_url",
+        {"title", "partner", "project_url", "gate", "assessment_kind", "held_on", "outcome", "report_url", "sign_in",
          "unsubscribe_url"}
     ),
     "comment_posted": frozenset(

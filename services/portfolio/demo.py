@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
-from services.portfolio import commands, conversations, measures, phases
+from services.portfolio import commands, contacts, conversations, measures, phases
 from services.portfolio.assessments import (
     GATES,
     ActionClosing,
@@ -27,6 +27,7 @@ from services.portfolio.assessments import (
     PanelMemberInput,
     RatingInput,
 )
+from services.portfolio.contacts import NewContact
 from services.portfolio.conversations import NewComment
 from services.portfolio.domain import (
     EngagementChanges,
@@ -210,6 +211,26 @@ ENDS = [
 ]  # fmt: skip
 
 
+CONTACTS: list[tuple[str, str, str, str, Literal["cy", "en", "both"], bool]] = [
+    # partner, name, role, mailbox, the language of their emails, whether they get project emails
+    ("dhcw", "Rhian Hughes", "Head of digital services", "rhian.hughes", "en", True),
+    ("dhcw", "Owain Pritchard", "Service owner", "owain.pritchard", "cy", True),
+    ("betsi-cadwaladr", "Gwenllian Parry", "Pennaeth trawsnewid digidol", "gwenllian.parry", "cy", True),
+    ("betsi-cadwaladr", "Mark Edwards", "Programme manager", "mark.edwards", "en", False),
+    ("cardiff-vale-uhb", "Sarah Thomas", "Digital transformation lead", "sarah.thomas", "en", True),
+    ("velindre", "Huw Jenkins", "Chief digital officer", "huw.jenkins", "both", True),
+    ("wlga", "Catrin Lewis", "Digital programme lead", "catrin.lewis", "cy", True),
+    ("wra", "Dafydd Morgan", "Pennaeth gwasanaethau digidol", "dafydd.morgan", "cy", True),
+    ("cardiff-council", "Emma Roberts", "Service design manager", "emma.roberts", "en", True),
+    ("gwynedd", "Elin Williams", "Rheolwr trawsnewid", "elin.williams", "cy", True),
+    ("monmouthshire", "James Price", "Head of digital", "james.price", "en", True),
+    ("nrw", "Sioned Rees", "Product manager", "sioned.rees", "both", True),
+    ("social-care-wales", "Ffion Davies", "Pennaeth digidol", "ffion.davies", "cy", True),
+    ("tenovus", "Rachel Evans", "Digital manager", "rachel.evans", "en", False),
+]
+"""The people at each partner CDPS keeps in touch with (addresses under the partner's demo domain)."""
+
+
 async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
     """Load the demo portfolio once; returns the number of projects it holds."""
     today = today or dt.datetime.now(dt.UTC).date()
@@ -233,6 +254,11 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
             )
             partner_ids[slug] = partner.id
             await _backdate(conn, partner.id, today - dt.timedelta(days=400))
+        for slug, name, role, mailbox, language, emails in CONTACTS:
+            contact = NewContact(name=name, role=role, email=f"{mailbox}@{slug}.example", language=language,
+                                 project_emails=emails)  # fmt: skip
+            added, _ = await contacts.add_contact(conn, leads[0], partner_ids[slug], contact)
+            await _backdate(conn, added.id, today - dt.timedelta(days=390))
         names = {slug: (name_en, name_cy) for slug, name_en, name_cy, _ in PARTNERS}
         for index, (slug, owner, title_en, title_cy, tags) in enumerate(PROJECTS):
             await _project_with_history(

@@ -16,6 +16,9 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "portfolio"})
     try:
         assert await conn.fetchval("SELECT count(*) FROM partners") == 12
+        contacts = await conn.fetch("SELECT language, project_emails FROM people WHERE kind = 'partner_contact'")
+        assert len(contacts) >= 12 and {c["language"] for c in contacts} == {"cy", "en", "both"}
+        assert any(not c["project_emails"] for c in contacts)
         assert await conn.fetchval("SELECT count(*) FROM projects") == 40
         phases = {r["phase"] for r in await conn.fetch("SELECT DISTINCT phase FROM projects")}
         assert phases == {"discovery", "alpha", "private_beta", "public_beta", "live", "retired"}

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from services.portfolio import domain, phases
+from services.portfolio import contacts, domain, phases
 from tests.stack import Stack
 from tests.web.pages_helpers import api, browser, create_project, field_errors, summary_links, words
 from web.pages import validation
@@ -120,6 +120,8 @@ def string_limits(struct: type[Any], field: str) -> tuple[int, int]:
     (validation.HEALTH_CHANGE, domain.HealthChange), (validation.UPDATE_TEXT, domain.NewUpdate),
     (validation.UPDATE_HEALTH_REASON, domain.NewUpdate), (validation.ENGAGEMENT_SUMMARIES, domain.NewEngagement),
     (validation.TRIAGE_REASON, domain.Triage),
+    (validation.NEW_PARTNER, domain.NewPartner), (validation.PARTNER_CHANGES, domain.PartnerChanges),
+    (validation.CONTACT, contacts.NewContact), (validation.CONTACT, contacts.ContactChanges),
 ])  # fmt: skip
 def test_the_web_checks_the_same_lengths_as_the_portfolio(rules: tuple[validation.Text, ...], struct: type) -> None:
     for rule in rules:

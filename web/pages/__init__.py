@@ -14,6 +14,7 @@ from web.pages import (
     info,
     measures,
     milestone_forms,
+    partner_forms,
     partners,
     project_forms,
     projects,
@@ -45,5 +46,6 @@ ROUTES = [
     *measures.ROUTES,
     *roadmap_forms.ROUTES,
     *conversation.ROUTES,
+    *partner_forms.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

@@ -9,9 +9,21 @@ from litestar import get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from web.context import Language, PageLanguage, SignedIn, Viewer, signed_in_only
+from web.context import Language, PageLanguage, SignedIn, Viewer, is_staff, signed_in_only
+from web.i18n import N_
 from web.pages import labels
 from web.pages.common import HxRequest, page, partners_by_id, read, read_or_none
+
+DONE = {
+    "partner_added": N_("The partner has been added."),
+    "partner_changed": N_("The partner's details have been saved."),
+    "contact_added": N_("The contact has been added."),
+    "contact_changed": N_("The contact's details have been saved."),
+    "contact_removed": N_("The contact has been removed."),
+}
+NOT_DONE = {
+    "contact_not_removed": N_("The contact was not removed: someone changed it meanwhile. Check it and try again."),
+}
 
 
 def by_name(lang: Language, partners: Any) -> list[dict[str, Any]]:
@@ -28,6 +40,7 @@ async def partners_page(request: HxRequest, lang: PageLanguage) -> Template:
 async def partner_page(
     request: HxRequest, lang: PageLanguage, account: Viewer, partner_id: FromPath[uuid.UUID], done: FromQuery[str] = ""
 ) -> Template:
+    """Its projects (those the viewer may see), its engagements to anyone signed in, its contacts to staff."""
     partner = await read(request, "portfolio", f"/api/v1/partners/{partner_id}")
     projects, projects_error = await read_or_none(
         request, "portfolio", "/api/v1/projects", {"partner": str(partner_id), "limit": 200}
@@ -37,10 +50,16 @@ async def partner_page(
         engagements, engagements_error = await read_or_none(
             request, "portfolio", "/api/v1/engagements", {"partner": str(partner_id)}
         )
+    contacts, contacts_error = None, None
+    if is_staff(account):
+        contacts, contacts_error = await read_or_none(request, "portfolio", f"/api/v1/partners/{partner_id}/contacts")
     return await page(
         request, "pages/partner.html", partner=partner, partners={str(partner_id): partner},
         projects=(projects or {}).get("items", []), projects_error=projects_error,
-        engagements=engagements or [], engagements_error=engagements_error, done=done_message(lang, done),
+        engagements=engagements or [], engagements_error=engagements_error,
+        contacts=contacts or [], contacts_error=contacts_error,
+        done=lang._(DONE[done]) if done in DONE else done_message(lang, done),
+        not_done=lang._(NOT_DONE[done]) if done in NOT_DONE else None,
     )  # fmt: skip
 
 

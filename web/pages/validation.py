@@ -105,3 +105,29 @@ UPDATE_HEALTH_REASON = (
 )
 ENGAGEMENT_SUMMARIES = (SUMMARY_CY, SUMMARY_EN)
 TRIAGE_REASON = (REASON,)
+
+URL = re.compile(r"^https?://[^\s/$.?#]\S*$")
+PARTNER_NAMES = (
+    Text("name_cy", 200, N_("The name in Welsh must be %(max)s characters or fewer"),
+         missing=N_("Enter the name in Welsh")),
+    Text("name_en", 200, N_("The name in English must be %(max)s characters or fewer"),
+         missing=N_("Enter the name in English")),
+)  # fmt: skip
+PARTNER_SLUG = (
+    Text("slug", 80, N_("The short name must be %(max)s characters or fewer"), min_length=2, pattern=SLUG,
+         wrong_format=SLUG_RULE),
+)  # fmt: skip
+PARTNER_WEBSITE = (
+    Text("website", 500, N_("The website must be %(max)s characters or fewer"), pattern=URL,
+         wrong_format=N_("Enter the website's full address, like https://www.powys.gov.uk")),
+)  # fmt: skip
+NEW_PARTNER = (*PARTNER_NAMES, *PARTNER_SLUG, *PARTNER_WEBSITE)
+PARTNER_CHANGES = (*PARTNER_NAMES, *PARTNER_WEBSITE)
+"""The website is optional: the forms leave it out of the check when it is empty."""
+CONTACT = (
+    Text("name", 200, N_("Their name must be %(max)s characters or fewer"), missing=N_("Enter their name")),
+    Text("role", 200, N_("Their role must be %(max)s characters or fewer")),
+    Text("email", 254, N_("Their email address must be %(max)s characters or fewer"), pattern=EMAIL,
+         wrong_format=N_("Enter an email address in the correct format, like name@example.com"),
+         missing=N_("Enter their email address")),
+)  # fmt: skip

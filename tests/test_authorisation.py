@@ -179,6 +179,7 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          {"organisation": "O", "contact_name": "C", "contact_email": "c@example.org", "need": "Some help please"},
          (201, 201, 201, 201, 201)),
         ("portfolio", "GET", "/api/v1/support-requests", None, (401, 403, 403, 200, 200)),
+        ("portfolio", "GET", "/api/v1/support-requests/mine", None, (401, 200, 200, 200, 200)),  # each their own
         ("portfolio", "POST", f"/api/v1/support-requests/{s}/triage", {"outcome": "declined", "reason": ""},
          (401, 403, 403, 422, 422)),
         ("portfolio", "POST", "/api/v1/people", lambda: {"name": "P", "email": f"p{unique()}@example.org", "kind": "lead"},

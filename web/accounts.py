@@ -84,6 +84,31 @@ async def list_accounts(conn: Conn) -> list[Account]:
     return [a for a in (_account(r) for r in rows) if a is not None]
 
 
+async def get_account(conn: Conn, account_id: uuid.UUID) -> Account | None:
+    return _account(await conn.fetchrow("SELECT * FROM accounts WHERE id = $1", account_id))
+
+
+async def change_account(conn: Conn, account_id: uuid.UUID, *, role: AccountRole, partner_id: uuid.UUID | None) -> None:
+    """A new role (and partner, which only a partner account has): the next request of every session and
+    API token of the account already acts in it, since each reads the account as it is now."""
+    await conn.execute(
+        "UPDATE accounts SET role = $2, partner_id = $3 WHERE id = $1", account_id, role,
+        partner_id if role == "partner" else None,
+    )  # fmt: skip
+
+
+async def set_active(conn: Conn, account_id: uuid.UUID, active: bool) -> None:
+    """Deactivating signs the account out everywhere at once: its sessions end, its API tokens are
+    revoked and its unused sign-in links can no longer be used (every check also reads ``active``)."""
+    async with conn.transaction():
+        await conn.execute("UPDATE accounts SET active = $2 WHERE id = $1", account_id, active)
+        if not active:
+            await end_all_sessions(conn, account_id)
+            await conn.execute(
+                "UPDATE signin_links SET used_at = now() WHERE account_id = $1 AND used_at IS NULL", account_id
+            )
+
+
 async def find_account(conn: Conn, email: str) -> Account | None:
     return _account(await conn.fetchrow("SELECT * FROM accounts WHERE email = $1 AND active", email.strip().lower()))
 

@@ -44,6 +44,7 @@ ROUTES: list[ControllerRouterHandler] = [
     records.end_engagement,
     records.request_support,
     records.list_support_requests,
+    records.my_support_requests,
     records.triage,
     records.add_person,
     records.list_people,

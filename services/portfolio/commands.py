@@ -413,7 +413,8 @@ async def end_engagement(
 async def request_support(conn: Conn, actor: Actor, new: NewSupportRequest) -> tuple[SupportRequest, int]:
     new = msgspec.structs.replace(new, contact_email=new.contact_email.lower())
     async with conn.transaction():
-        support = await records.insert_support_request(conn, uuid.uuid4(), new)
+        requester = actor.id if actor.role != "public" else None  # a signed-in sender follows it from their account
+        support = await records.insert_support_request(conn, uuid.uuid4(), new, requester)
         event = SupportRequested(
             organisation=new.organisation, contact_name=new.contact_name, contact_email=new.contact_email,
             language=new.language, need=new.need, urgency=new.urgency,

@@ -110,13 +110,27 @@ async def list_engagements(conn: Conn, viewer: Identity, partner: uuid.UUID | No
     return [_engagement(r) for r in rows]
 
 
-async def insert_support_request(conn: Conn, request_id: uuid.UUID, new: NewSupportRequest) -> SupportRequest:
+async def insert_support_request(
+    conn: Conn, request_id: uuid.UUID, new: NewSupportRequest, requester_id: str | None
+) -> SupportRequest:
     row = await conn.fetchrow(
-        """INSERT INTO support_requests (id, organisation, contact_name, contact_email, language, need, urgency)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+        """INSERT INTO support_requests (id, organisation, contact_name, contact_email, language, need, urgency,
+                                         requester_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
         request_id, new.organisation, new.contact_name, new.contact_email, new.language, new.need, new.urgency,
+        requester_id,
     )  # fmt: skip
     return _support(row)
+
+
+async def support_requests_of(conn: Conn, requester_id: str, email: str) -> list[SupportRequest]:
+    """What one person asked for: sent from their account, or signed out from their (verified) address."""
+    rows = await conn.fetch(
+        """SELECT * FROM support_requests WHERE requester_id = $1 OR ($2 <> '' AND contact_email = $2)
+           ORDER BY created_at DESC, id""",
+        requester_id, email.strip().lower(),
+    )  # fmt: skip
+    return [_support(r) for r in rows]
 
 
 async def lock_support_request(conn: Conn, request_id: uuid.UUID) -> SupportRequest:

@@ -57,6 +57,10 @@ ENGAGEMENT_DONE = {
 }
 URGENCY = vocabulary.URGENCY
 REQUEST_STATUS = {"new": N_("New"), "accepted": N_("Accepted"), "declined": N_("Declined")}
+REQUEST_STATUS_FOR_REQUESTER = {
+    "new": N_("Waiting for a delivery lead"), "accepted": N_("Accepted: CDPS will work with you"),
+    "declined": N_("Declined"),
+}  # fmt: skip
 ROLES = {"admin": N_("Administrator"), "lead": N_("Delivery lead"), "partner": N_("Partner")}
 LANGUAGE_CHOICES = vocabulary.LANGUAGES
 EVENTS = {

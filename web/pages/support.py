@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from shared import language
-from web.context import Language, PageLanguage, staff_only
+from web.context import Language, PageLanguage, signed_in_or_sign_in_page, staff_only
 from web.pages import labels, validation
 from web.pages.common import (
     Errors,
@@ -24,6 +24,7 @@ from web.pages.common import (
     parse_date,
     partners_by_id,
     read,
+    read_or_none,
     request_key,
     request_key_in,
     today,
@@ -59,6 +60,14 @@ async def send_support_request(request: HxRequest, lang: PageLanguage) -> Respon
 @get("/support/sent")
 async def support_sent(request: HxRequest, reference: FromQuery[str] = "") -> Template:
     return await page(request, "support/sent.html", reference=reference[:40])
+
+
+@get("/account/support-requests", guards=[signed_in_or_sign_in_page])
+async def my_support_requests(request: HxRequest) -> Template:
+    """What became of the requests the signed-in person sent: each one's status and, once triaged,
+    the reason CDPS gave."""
+    requests, error = await read_or_none(request, "portfolio", "/api/v1/support-requests/mine")
+    return await page(request, "support/mine.html", requests=requests or [], error=error)
 
 
 # Triage ----------------------------------------------------------------------------------------

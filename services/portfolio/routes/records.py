@@ -88,6 +88,15 @@ async def list_support_requests(
     return await records.list_support_requests(conn, status)
 
 
+@get("/api/v1/support-requests/mine", tags=["support"])
+async def my_support_requests(identity: Caller, conn: Connection) -> list[SupportRequest]:
+    """The caller's own requests, with their status and the reason given at triage: those sent from
+    their account, and those sent signed out from the address their account was verified with."""
+    if identity.role == "public":
+        raise Unauthorised()
+    return await records.support_requests_of(conn, identity.sub, identity.email or "")
+
+
 @idempotent
 @post(
     "/api/v1/support-requests/{request_id:uuid}/triage", tags=["support"], status_code=200, guards=[staff_only],

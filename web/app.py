@@ -20,7 +20,7 @@ from shared import db
 from shared.inputs import check_input
 from shared.service import OPERATIONS, Job, lifespan
 from shared.settings import Settings
-from web import auth, feeds, live, pages, weeknotes
+from web import accounts_api, auth, feeds, live, pages, weeknotes
 from web.boardcache import BoardCache
 from web.context import DEPENDENCIES
 from web.gateway import gateway, subscription_pages
@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> Litestar:
             *weeknotes.ROUTES,
             *feeds.ROUTES,
             *live.ROUTES,
+            accounts_api.ROUTER,
             gateway,
             subscription_pages,
             *auth.ROUTES,

@@ -120,3 +120,36 @@ async def test_an_admin_sends_a_failed_email_again_from_the_delivery_log(stack: 
     assert second["Subject"] == first["Subject"]  # the same email, sent again
     async with browser(stack, "lead") as lead:
         assert (await lead.post(f"/admin/deliveries/{delivery_id}/retry", {}, form="/")).status_code == 403
+
+
+async def test_an_admins_script_changes_and_deactivates_an_account_through_the_api(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    boss = await add_account(stack, "admin")
+    lead = await add_account(stack, "lead")
+    admin_token = {"Authorization": f"Bearer {await token_for(stack, boss)}"}
+    lead_token = {"Authorization": f"Bearer {await token_for(stack, lead)}"}
+    path = f"/api/v1/accounts/{lead.id}"
+    async with httpx.AsyncClient(base_url=stack.urls["web"], timeout=15) as client:
+        assert (await client.get("/api/v1/accounts")).status_code == 401
+        assert (await client.get("/api/v1/accounts", headers=lead_token)).status_code == 403
+        assert (await client.patch(path, json={"role": "admin"}, headers=lead_token)).status_code == 403
+        listed = await client.get("/api/v1/accounts", headers=admin_token)
+        assert listed.status_code == 200 and str(lead.id) in {a["id"] for a in listed.json()}
+        bad = await client.patch(path, json={"role": "boss", "colour": "red"}, headers=admin_token)
+        assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"role", "colour"}
+        assert all(e["message_en"] and e["message_cy"] for e in bad.json()["errors"])
+        nowhere = await client.patch(
+            path, json={"role": "partner", "partner_id": str(uuid.uuid4())}, headers=admin_token
+        )
+        assert nowhere.status_code == 422 and [e["field"] for e in nowhere.json()["errors"]] == ["partner_id"]
+        own = await client.patch(f"/api/v1/accounts/{boss.id}", json={"role": "lead"}, headers=admin_token)
+        assert own.status_code == 422 and [e["field"] for e in own.json()["errors"]] == ["role"]
+        changed = await client.patch(path, json={"role": "partner", "partner_id": partner["id"]}, headers=admin_token)
+        assert changed.status_code == 200 and changed.json()["role"] == "partner"
+        assert changed.json()["partner_id"] == partner["id"]
+        assert (await client.get("/api/v1/support-requests", headers=lead_token)).status_code == 403  # a partner now
+        refused = await client.post(f"/api/v1/accounts/{boss.id}/deactivate", headers=admin_token)
+        assert refused.status_code == 409 and refused.json()["message_cy"]
+        gone = await client.post(f"{path}/deactivate", headers=admin_token)
+        assert gone.status_code == 200 and gone.json()["active"] is False
+        assert (await client.get("/api/v1/support-requests/mine", headers=lead_token)).status_code == 401

@@ -563,6 +563,45 @@ class MeasureValuesRecorded(EventData, frozen=True, kw_only=True):
     """The project as it stood (not a project event: the project keeps its own sequence)."""
 
 
+FundingSource = Literal["cdps", "partner", "welsh_government", "other"]
+FundingKind = Literal["project", "continuous_improvement"]
+
+
+class FundingSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A funding record of a project as it stands after the event: ``amount_pence`` in pence (an
+    integer: no rounding), for the months ``starts_on`` to ``ends_on`` (first days). ``published``:
+    staff chose to make it public (nothing of funding is public otherwise)."""
+
+    project_id: uuid.UUID
+    source: FundingSource
+    amount_pence: int
+    starts_on: dt.date
+    ends_on: dt.date
+    kind: FundingKind
+    published: bool
+
+
+class FundingRecorded(EventData, frozen=True, kw_only=True):
+    """Staff recorded funding for a project."""
+
+    type: ClassVar[str] = "portfolio.funding.recorded"
+    aggregate: ClassVar[str] = "funding"
+    funding: FundingSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class FundingChanged(EventData, frozen=True, kw_only=True):
+    """A funding record was corrected or (un)published (``changed`` names the fields)."""
+
+    type: ClassVar[str] = "portfolio.funding.changed"
+    aggregate: ClassVar[str] = "funding"
+    funding: FundingSnapshot
+    changed: list[str]
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
 class WeeknotePublished(EventData, frozen=True, kw_only=True):
     """A week's weeknote was published (frozen): its text in both languages, as Markdown."""
 
@@ -644,6 +683,8 @@ CATALOGUE: dict[str, type[EventData]] = {
         MeasureDefined,
         MeasureChanged,
         MeasureValuesRecorded,
+        FundingRecorded,
+        FundingChanged,
         WeeknotePublished,
     )
 }

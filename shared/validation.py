@@ -144,6 +144,10 @@ LABELS: dict[str, Label] = {
     "values": Label("the values", "y gwerthoedd"),
     "month": Label("the month", "y mis"),
     "value": Label("the value", "y gwerth"),
+    "source": Label("where the money comes from", "o ble daw'r arian"),
+    "amount": Label("the amount", "y swm"),
+    "starts": Label("the first month", "y mis cyntaf"),
+    "ends": Label("the last month", "y mis olaf"),
     "goal": Label("the wellbeing goal", "y nod llesiant"),
     "week": Label("the week", "yr wythnos"),
 }

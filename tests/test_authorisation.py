@@ -55,6 +55,8 @@ async def world(stack: Stack) -> dict[str, Any]:
             "name": "Ann", "email": f"ann-{unique()}@a.example", "language": "cy"})).json()  # fmt: skip
         measure = (await client.post(f"/api/v1/projects/{project['id']}/measures", headers=lead, json={
             "catalogue": "users_served"})).json()  # fmt: skip
+        funding = (await client.post(f"/api/v1/projects/{project['id']}/funding", headers=lead, json={
+            "source": "cdps", "amount": "100", "starts": "2026-01", "ends": "2026-03", "kind": "project"})).json()  # fmt: skip
         engagement = (await client.post("/api/v1/engagements", headers=lead, json={
             "partner_id": a["id"], "kind": "advice", "summary_en": "E", "summary_cy": "E",
             "started_on": "2024-01-01"})).json()  # fmt: skip
@@ -64,7 +66,7 @@ async def world(stack: Stack) -> dict[str, Any]:
             "comment": "They are late again", "internal": True})).json()  # fmt: skip
     return {"comment": comment, "note": note, "a": a, "b": b, "project": project, "support": support, "followed": followed.json(), "assessment": assessment,
             "owner": owner, "owner_headers": owner_headers, "milestone": milestone, "contact": contact,
-            "measure": measure, "engagement": engagement}  # fmt: skip
+            "measure": measure, "engagement": engagement, "funding": funding}  # fmt: skip
 
 
 def headers_for(stack: Stack, world: dict[str, Any], role: str) -> dict[str, str]:
@@ -123,6 +125,14 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          {"values": [{"month": this_month, "value": 1}]}, (401, 200, 404, 200, 200)),
         ("portfolio", "POST", f"/api/v1/projects/{p}/measures/upload", {"not": "csv"},
          (401, 422, 404, 422, 422)),  # those who may upload get as far as reading the file
+        # Funding: staff record and correct it; read as the project is, the public only what is published.
+        ("portfolio", "GET", "/api/v1/funding", None, (200, 200, 200, 200, 200)),
+        ("portfolio", "GET", f"/api/v1/projects/{p}/funding", None, (404, 200, 404, 200, 200)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/funding",
+         {"source": "partner", "amount": "10", "starts": "2026-01", "ends": "2026-01", "kind": "project"},
+         (401, 403, 403, 201, 201)),
+        ("portfolio", "PATCH", f"/api/v1/projects/{p}/funding/{world['funding']['id']}", ({"published": True}, stale),
+         (401, 403, 403, 412, 412)),
         ("portfolio", "GET", "/api/v1/projects/export.csv", None, (200, 200, 200, 200, 200)),
         ("portfolio", "GET", "/api/v1/projects/timelines", None, (200, 200, 200, 200, 200)),
         # Assessments: the project's partner self-assesses; only staff see a panel's draft or publish.

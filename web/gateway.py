@@ -20,9 +20,9 @@ from web.context import Viewer, service_headers
 OWNERS = {
     "projects": "portfolio", "partners": "portfolio", "engagements": "portfolio", "support-requests": "portfolio",
     "people": "portfolio", "import": "portfolio", "assessments": "portfolio", "actions": "portfolio",
-    "milestones": "portfolio", "measures": "portfolio", "comments": "portfolio", "search": "search",
-    "subscriptions": "notifier",
-    "deliveries": "notifier", "me": "notifier", "weeknotes": "notifier", "webhooks": "webhooks",
+    "milestones": "portfolio", "measures": "portfolio", "comments": "portfolio", "funding": "portfolio",
+    "search": "search", "subscriptions": "notifier", "deliveries": "notifier", "me": "notifier",
+    "weeknotes": "notifier", "webhooks": "webhooks",
 }  # fmt: skip
 """The service answering each resource under /api/v1/ (tests/test_gateway.py checks every one is here)."""
 FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "idempotency-key", "accept")

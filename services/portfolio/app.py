@@ -12,6 +12,7 @@ from services.portfolio import contacts
 from services.portfolio.routes import comments, records
 from services.portfolio.routes.assessments import AssessmentsController
 from services.portfolio.routes.contacts import ContactsController
+from services.portfolio.routes.funding import FundingController, every_funding_record
 from services.portfolio.routes.measures import MeasuresController, every_measure, measure_catalogue
 from services.portfolio.routes.milestones import MilestonesController, every_milestone
 from services.portfolio.routes.partners import PartnersController
@@ -37,6 +38,8 @@ ROUTES: list[ControllerRouterHandler] = [
     MeasuresController,
     every_measure,
     measure_catalogue,
+    FundingController,
+    every_funding_record,
     records.record_engagement,
     records.list_engagements,
     records.get_engagement,

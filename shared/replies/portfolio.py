@@ -19,6 +19,7 @@ from shared.events import (
     AssessmentSnapshot,
     ContactSnapshot,
     EngagementKind,
+    FundingSnapshot,
     GateOutcome,
     Health,
     MeasureSnapshot,
@@ -311,3 +312,11 @@ class Comment(msgspec.Struct, kw_only=True):
     version: int
     editable_until: dt.datetime
     """Until when its author may still change it."""
+
+
+class Funding(FundingSnapshot, frozen=True, kw_only=True):
+    """A funding record: its amount also in pounds as text ("12500.00"), its id and version (If-Match)."""
+
+    id: uuid.UUID
+    version: int
+    amount: str

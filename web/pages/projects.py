@@ -34,6 +34,7 @@ from web.pages.common import (
     today,
 )  # fmt: skip
 from web.pages.dashboard import history_of, may_read_history
+from web.pages.funding import project_funding
 from web.pages.measure_views import TREND_TAGS, TRENDS, may_record, project_measures
 from web.pages.validation import check
 
@@ -52,6 +53,8 @@ DONE = {
     "measure_edited": N_("The measure has been changed."),
     "measure_value": N_("The value has been recorded."),
     "measure_upload": N_("The values in the file have been recorded."),
+    "funding": N_("The funding has been recorded."),
+    "funding_published": N_("The funding record's publication has been changed."),
     "roadmap": N_("The project's place on the roadmap has been saved."),
     "comment": N_("Your comment has been posted."),
     "comment_edited": N_("Your comment has been changed."),
@@ -77,6 +80,7 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         request, "portfolio", f"/api/v1/projects/{project_id}/assessments"
     )
     measures, measures_error = await project_measures(request, lang, project)
+    funding, funding_total, funding_error = await project_funding(request, lang, project)
     trail = await history_of(request, project) if may_read_history(account, project) else None
     day = today()
     stints = charts.stints(trail, day) if trail else []
@@ -85,6 +89,7 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         "milestones": milestones or [], "milestones_error": milestones_error,
         "measures": measures, "measures_error": measures_error, "may_record": may_record(account, project),
         "measure_trends": TRENDS, "measure_trend_tags": TREND_TAGS,
+        "funding": funding, "funding_total": funding_total, "funding_error": funding_error,
         "engagements": engagements, "engagements_error": engagements_error, "history": trail,
         "people": await people_names(request), "stints": stints, "today": day,
         "assessments": found_assessments or [], "assessments_error": assessments_error,

@@ -1,0 +1,173 @@
+"""Funding on the pages: a project's funding records (staff record them and choose which are public),
+and the totals by year, kind, challenge area and phase as a chart with its table, for staff (every
+project) and partners (their own). Nothing of funding is shown publicly unless staff published it."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from babel.numbers import format_decimal
+from litestar import Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from shared import vocabulary
+from web import charts
+from web.context import Language, PageLanguage, signed_in_only, staff_only
+from web.pages import labels
+from web.pages.common import (
+    DATE_PART,
+    Errors,
+    HxRequest,
+    api_errors,
+    call,
+    page,
+    parse_version,
+    read,
+    read_or_none,
+    request_key,
+    request_key_in,
+)  # fmt: skip
+from web.pages.measure_views import month_text
+
+KINDS = tuple(vocabulary.FUNDING_KINDS)
+
+
+def project_address(project: dict[str, Any]) -> str:
+    """The project page (as ``projects.project_address``, which imports this module for its funding part)."""
+    return f"/projects/{project['slug']}"
+
+
+def money(lang: Language, pence: int) -> str:
+    locale = "en_GB" if lang.code == "en" else "cy_GB"
+    return "£" + format_decimal(pence / 100, format="#,##0.00" if pence % 100 else "#,##0", locale=locale)
+
+
+def rows_of(lang: Language, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    _ = lang._
+    return [{
+        "id": r["id"], "version": r["version"], "published": r["published"], "amount": money(lang, r["amount_pence"]),
+        "source": labels.name(_, vocabulary.FUNDING_SOURCES, r["source"]),
+        "kind": labels.name(_, vocabulary.FUNDING_KINDS, r["kind"]),
+        "period": f"{month_text(lang, r['starts_on'], 'LLLL y')} – {month_text(lang, r['ends_on'], 'LLLL y')}",
+    } for r in records]  # fmt: skip
+
+
+async def project_funding(request: HxRequest, lang: Language, project: dict[str, Any]
+                          ) -> tuple[list[dict[str, Any]], str, str | None]:  # fmt: skip
+    """(the rows the viewer may see, their total, an error for the part of the page)."""
+    found, error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project['id']}/funding")
+    records = found or []
+    return rows_of(lang, records), money(lang, sum(r["amount_pence"] for r in records)), error
+
+
+def _month(month: str, year: str) -> str | None:
+    month, year = month.strip(), year.strip()
+    if not (DATE_PART.fullmatch(month) and DATE_PART.fullmatch(year) and len(year) == 4 and 1 <= int(month) <= 12):
+        return None
+    return f"{int(year):04d}-{int(month):02d}"
+
+
+def form_options(lang: Language) -> dict[str, Any]:
+    _ = lang._
+    return {"source_options": [(c, _(n), None) for c, n in vocabulary.FUNDING_SOURCES.items()],
+            "kind_options": [(c, _(n), None) for c, n in vocabulary.FUNDING_KINDS.items()]}  # fmt: skip
+
+
+@get("/projects/{project_id:uuid}/funding/new", guards=[staff_only])
+async def new_funding_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID]) -> Template:
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    values = {"source": "", "amount": "", "kind": "", "published": "", "request_key": request_key()}
+    return await page(request, "funding/new.html", project=project, values=values, errors=Errors(),
+                      **form_options(lang))  # fmt: skip
+
+
+@post("/projects/{project_id:uuid}/funding/new", guards=[staff_only])
+async def record_funding(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID]) -> Response[Any]:
+    _ = lang._
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    form = await request.form()
+    names = ("source", "amount", "kind", "published", "starts-month", "starts-year", "ends-month", "ends-year")
+    values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in names}
+    values["request_key"] = request_key_in(form) or request_key()
+    errors = Errors()
+    if values["source"] not in vocabulary.FUNDING_SOURCES:
+        errors.add("source", _("Choose where the money comes from"))
+    amount = values["amount"].removeprefix("£").strip()
+    if not amount:
+        errors.add("amount", _("Enter the amount in pounds, like 12500"))
+    starts = _month(values["starts-month"], values["starts-year"])
+    ends = _month(values["ends-month"], values["ends-year"])
+    if starts is None:
+        errors.add("starts-month", _("Enter a real month and year, like 5 2026"))
+    if ends is None:
+        errors.add("ends-month", _("Enter a real month and year, like 5 2026"))
+    if values["kind"] not in vocabulary.FUNDING_KINDS:
+        errors.add("kind", _("Choose the kind of funding"))
+    if not errors:
+        body = {"source": values["source"], "amount": amount, "starts": starts, "ends": ends, "kind": values["kind"],
+                "published": values["published"] == "yes"}  # fmt: skip
+        reply = await call(request, "portfolio", "POST", f"/api/v1/projects/{project_id}/funding", json=body,
+                           key=values["request_key"])  # fmt: skip
+        if reply.status == 201:
+            return Redirect(f"{project_address(project)}?done=funding#funding", status_code=303)
+        errors = api_errors(request, reply, {"starts": "starts-month", "ends": "ends-month", "": "amount"})
+    return await page(request, "funding/new.html", status=422, project=project, values=values, errors=errors,
+                      **form_options(lang))  # fmt: skip
+
+
+@post("/projects/{project_id:uuid}/funding/{funding_id:uuid}/publish", guards=[staff_only])
+async def publish_funding(request: HxRequest, project_id: FromPath[uuid.UUID], funding_id: FromPath[uuid.UUID]
+                          ) -> Response[Any]:  # fmt: skip
+    """Publish (or withdraw) one record, at the version the page showed."""
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    form = await request.form()
+    reply = await call(request, "portfolio", "PATCH", f"/api/v1/projects/{project_id}/funding/{funding_id}",
+                       json={"published": form.get("published") == "yes"},
+                       version=parse_version(str(form.get("version", ""))) or 0)  # fmt: skip
+    done = "?done=funding_published" if reply.ok else ""
+    return Redirect(f"{project_address(project)}{done}#funding", status_code=303)
+
+
+@get("/funding", guards=[signed_in_only])
+async def funding_totals(request: HxRequest, lang: PageLanguage) -> Template:
+    """Totals by year (of the period's start) and kind, as a chart with its table; and by challenge
+    area and by phase. Staff see every project; a partner its own (the portfolio scopes the records)."""
+    _ = lang._
+    found, error = await read_or_none(request, "portfolio", "/api/v1/funding")
+    body, _projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})
+    projects = {str(p["id"]): p for p in body.get("items", [])} if isinstance(body, dict) else {}
+    records = found or []
+    by_year: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    by_area: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    by_phase: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    for r in records:
+        by_year[str(r["starts_on"])[:4]][r["kind"]] += r["amount_pence"]
+        project = projects.get(str(r["project_id"]), {})
+        for area in project.get("tags") or ["other-work"]:
+            by_area[area][r["kind"]] += r["amount_pence"]
+        by_phase[str(project.get("phase", "discovery"))][r["kind"]] += r["amount_pence"]
+    years = sorted(by_year)
+    kind_names = [_(vocabulary.FUNDING_KINDS[k]) for k in KINDS]
+    series = [(k, name, [round(by_year[y][k] / 100_000) for y in years]) for k, name in zip(KINDS, kind_names,
+                                                                                            strict=True)]  # fmt: skip
+    area_names = {**{c: _(n) for c, n in labels.TAGS.items()}, "other-work": _(vocabulary.NO_CHALLENGE_AREA)}
+    phase_names = {c: _(n) for c, n in labels.PHASES.items()}
+
+    def table(totals: dict[str, dict[str, int]], names: dict[str, str]) -> list[tuple[str, ...]]:
+        return [(names.get(code, code), *(money(lang, totals[code][k]) for k in KINDS),
+                 money(lang, sum(totals[code].values()))) for code in names if code in totals]  # fmt: skip
+
+    return await page(
+        request, "funding/totals.html", error=error, kind_names=kind_names, total=money(lang, sum(
+            r["amount_pence"] for r in records)),
+        svg=charts.stacked_columns(years, series) if years else "",
+        year_rows=[(y, *(money(lang, by_year[y][k]) for k in KINDS), money(lang, sum(by_year[y].values())))
+                   for y in years],
+        area_rows=table(by_area, area_names), phase_rows=table(by_phase, phase_names),
+    )  # fmt: skip
+
+
+ROUTES = [new_funding_form, record_funding, publish_funding, funding_totals]

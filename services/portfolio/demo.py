@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import asyncpg
 
-from services.portfolio import commands, contacts, conversations, measures, phases
+from services.portfolio import commands, contacts, conversations, funding, measures, phases
 from services.portfolio.assessments import (
     GATES,
     ActionClosing,
@@ -38,6 +38,7 @@ from services.portfolio.domain import (
     NewProject,
     NewUpdate,
 )
+from services.portfolio.funding_rules import NewFunding
 from services.portfolio.measure_rules import NameIn, NewMeasure, NewValues, ValueIn
 from services.portfolio.milestones import Gate, NewMilestone
 from shared import standards
@@ -274,6 +275,7 @@ async def seed_demo(dsn: str, *, today: dt.date | None = None) -> int:
         await _assessments_under_way(conn, today, leads[0], partner_ids)
         await _other_engagements(conn, today, leads[0], partner_ids)
         await _measures(conn, today, leads[0])
+        await _funding(conn, today, leads[0])
         await _conversations(conn, today, leads[0], partner_ids)
     finally:
         await conn.close()
@@ -394,6 +396,31 @@ async def _conversations(
             moment = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(11), dt.UTC)
             await conn.execute("UPDATE comments SET created_at = $2 WHERE id = $1", comment.id, moment)
             await conn.execute("UPDATE events SET occurred_at = $2 WHERE aggregate_id = $1", comment.id, moment)
+
+
+FUNDING_SOURCES: list[Any] = ["cdps", "partner", "welsh_government", "cdps", "other"]
+
+
+async def _funding(conn: asyncpg.Connection, today: dt.date, lead: Actor) -> None:
+    """Project funding for every project from its start, and continuous improvement for those in beta
+    and live; the public projects' CDPS funding is published."""
+    rng = random.Random(2315)  # its own draw: the rest of the demo stays as it was
+    rows = await conn.fetch("SELECT id, phase, state, visibility, start_date FROM projects ORDER BY slug")
+    for index, row in enumerate(rows):
+        start = row["start_date"].replace(day=1)
+        source = FUNDING_SOURCES[index % len(FUNDING_SOURCES)]
+        first = NewFunding(source=source, amount=str(rng.randrange(40, 250) * 1000), starts=start.strftime("%Y-%m"),
+                           ends=min(today, start + dt.timedelta(days=180)).strftime("%Y-%m"), kind="project",
+                           published=row["visibility"] == "public" and source == "cdps")  # fmt: skip
+        record, _ = await funding.record(conn, lead, row["id"], first)
+        await _backdate(conn, record.id, start)
+        if row["phase"] in ("private_beta", "public_beta", "live") and row["state"] == "active":
+            since = today.replace(day=1) - dt.timedelta(days=150)
+            more = NewFunding(source="partner" if index % 2 else "welsh_government",
+                              amount=f"{rng.randrange(20, 90) * 1000}.50", starts=since.strftime("%Y-%m"),
+                              ends=today.strftime("%Y-%m"), kind="continuous_improvement")  # fmt: skip
+            record, _ = await funding.record(conn, lead, row["id"], more)
+            await _backdate(conn, record.id, since)
 
 
 async def _assessments_under_way(

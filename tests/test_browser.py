@@ -388,6 +388,10 @@ async def sample(stack: Stack) -> dict[str, str]:
     request = await api(stack, "POST", "/api/v1/support-requests", json={
         "organisation": "Cyngor Sir Ceredigion", "contact_name": "Siân", "contact_email": "sian@example.org",
         "need": "Help with our school admissions forms", "language": "cy"})  # fmt: skip
+    async with httpx.AsyncClient(base_url=stack.urls["webhooks"], timeout=15) as client:  # one with a delivery log
+        webhook = await client.post("/api/v1/webhooks", headers=auth(stack.settings, "admin"), json={
+            "url": "http://127.0.0.1:9/hook", "event_types": ["portfolio.project.*"], "description": "Olrhain"})  # fmt: skip
+        assert webhook.status_code == 201, webhook.text
     follower = f"follower-{word()}@example.org"  # asked to follow: the unsubscribe page has a subscription to end
     async with httpx.AsyncClient(base_url=stack.urls["web"], timeout=15) as client:
         asked = await client.post("/api/v1/subscriptions", json={"email": follower, "language": "cy"})
@@ -403,6 +407,7 @@ async def sample(stack: Stack) -> dict[str, str]:
         "manage": manage,
         "assessment": assessment.json()["id"],
         "engagement": engagement.json()["id"],
+        "webhook": webhook.json()["id"],
     }
 
 
@@ -412,7 +417,8 @@ ADMIN_PAGES = [
     "/?health=amber", "/projects/{project}/edit", "/projects/{project}/health", "/projects/{project}/update",
     "/projects/new", "/partners/{partner}", "/my-projects", "/engagements", "/support/requests",
     "/support/requests/{request}", "/support/sent?reference=0123abcd", "/translations", "/admin/accounts",
-    "/admin/deliveries", "/accessibility", "/account/tokens", "/no-such-page", "/signin", "/signin/expired-link",
+    "/admin/deliveries", "/admin/webhooks", "/admin/webhooks/new", "/admin/webhooks/{webhook}",
+    "/admin/webhooks/{webhook}/edit", "/accessibility", "/account/tokens", "/no-such-page", "/signin", "/signin/expired-link",
     # the pages emails open
     "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link", "/subscriptions/manage?{manage}",
     "/follow/projects/{project}", "/follow/partners/{partner}", "/follow/portfolio", "/account/subscriptions",

@@ -118,3 +118,22 @@ def test_a_published_assessment_is_told_in_its_projects_section_in_both_language
     assert item.text_en == "Assessed at the gate from alpha to private beta: did not meet the standards."
     assert item.text_cy == "Aseswyd wrth y porth o'r cam alffa i'r cam beta preifat: heb fodloni'r safonau."
     assert "1 assessment published" in summary(note, "en") and "1 asesiad wedi'i gyhoeddi" in summary(note, "cy")
+
+
+def test_a_published_measure_that_crossed_its_target_is_told_in_its_projects_section() -> None:
+    crossed = WeekEvent(
+        id=uuid.UUID(int=9002), type="portfolio.measure.values_recorded", occurred_at=at(26), aggregate_id=FORMS,
+        public_now=True, data={
+            "measure": {"project_id": str(FORMS), "catalogue": "user_satisfaction", "name": {"en": "", "cy": ""},
+                        "unit": "percent", "direction": "up", "target": 85.0, "published": True},
+            "values": [{"month": "2026-02-01", "value": 86.5}], "latest": {"month": "2026-02-01", "value": 86.5},
+            "crossed_target": True, "for_project": msgspec.to_builtins(forms()),
+        },
+    )  # fmt: skip
+    note = compose(WEEK, [*week_events(), crossed])
+    [section] = [s for s in note.projects if s.project_id == FORMS]
+    [item] = [i for i in section.items if i.kind == "measure"]
+    assert item.text_en == "‘User satisfaction’ reached its target: 86.5%."
+    assert item.text_cy == "Cyrhaeddodd y mesur ‘Bodlonrwydd defnyddwyr’ ei darged: 86.5%."
+    assert "1 measure reached its target" in summary(note, "en")
+    assert "1 mesur wedi cyrraedd ei darged" in summary(note, "cy")

@@ -53,7 +53,7 @@ class Item(msgspec.Struct, frozen=True, kw_only=True):
     """One line of the weeknote, already worded in both languages."""
 
     id: uuid.UUID
-    kind: Literal["created", "phase", "health", "update", "assessment"]
+    kind: Literal["created", "phase", "health", "update", "assessment", "measure"]
     text_en: str
     text_cy: str
     said_en: str = ""
@@ -132,10 +132,24 @@ def _item(event: WeekEvent) -> Item | None:
                             f"{'met' if met else 'did not meet'} the standards.",
                     text_cy=f"Aseswyd wrth y porth o'r cam {gate['cy'][0]} i'r cam {gate['cy'][1]}: "
                             f"{'wedi bodloni' if met else 'heb fodloni'}'r safonau.")  # fmt: skip
+    if event.type == "portfolio.measure.values_recorded" and event.data.get("latest"):
+        measure, latest = data["measure"], data["latest"]
+        if measure.get("catalogue"):
+            name_en, name_cy = vocabulary.both_names(vocabulary.MEASURES, str(measure["catalogue"]))
+        else:
+            name_en, name_cy = str(measure["name"].get("en") or ""), str(measure["name"].get("cy") or "")
+        value = _measure_value(float(latest["value"]), str(measure["unit"]))
+        return Item(id=event.id, kind="measure", text_en=f"‘{name_en or name_cy}’ reached its target: {value}.",
+                    text_cy=f"Cyrhaeddodd y mesur ‘{name_cy or name_en}’ ei darged: {value}.")  # fmt: skip
     if event.type == "portfolio.project.update_posted":
         return Item(id=event.id, kind="update", text_en="Update:", text_cy="Diweddariad:",
                     **_said(data.get("body_en", ""), data.get("body_cy", "")))  # fmt: skip
     return None
+
+
+def _measure_value(value: float, unit: str) -> str:
+    number = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{number}%" if unit == "percent" else f"£{value:,.2f}" if unit == "pounds" else number
 
 
 def compose(week: dt.date, events: list[WeekEvent], hidden: frozenset[uuid.UUID] = frozenset()) -> Weeknote:
@@ -186,6 +200,7 @@ def summary(note: Weeknote, lang: Language) -> str:
         phrases = [("phase", "project moved phase", "projects moved phase"), ("created", "new project", "new projects"),
                    ("update", "update", "updates"), ("health", "health change", "health changes"),
                    ("assessment", "assessment published", "assessments published"),
+                   ("measure", "measure reached its target", "measures reached their targets"),
                    ("engagements", "new engagement", "new engagements"), ("partners", "new partner", "new partners"),
                    ("support_requests", "request for support", "requests for support")]  # fmt: skip
         parts = [f"{c[key]} {one if c[key] == 1 else many}" for key, one, many in phrases if c.get(key)]
@@ -193,6 +208,7 @@ def summary(note: Weeknote, lang: Language) -> str:
     # Welsh: a noun after a numeral stays singular ("3 prosiect").
     welsh = [("phase", "prosiect wedi symud cam"), ("created", "prosiect newydd"), ("update", "diweddariad"),
              ("health", "newid iechyd"), ("assessment", "asesiad wedi'i gyhoeddi"),
+             ("measure", "mesur wedi cyrraedd ei darged"),
              ("engagements", "ymgysylltiad newydd"), ("partners", "partner newydd"),
              ("support_requests", "cais am gymorth")]  # fmt: skip
     parts = [f"{c[key]} {noun}" for key, noun in welsh if c.get(key)]

@@ -22,8 +22,24 @@ WEEKNOTE_IDS = uuid.UUID("6f1c1c2e-8f0a-4c36-9a44-7b0d3e1f0c11")
 WEEK_EVENT_TYPES = frozenset({
     "portfolio.project.created", "portfolio.project.phase_changed", "portfolio.project.health_changed",
     "portfolio.project.update_posted", "portfolio.engagement.recorded", "portfolio.partner.registered",
-    "portfolio.support.requested", "portfolio.assessment.published",
+    "portfolio.support.requested", "portfolio.assessment.published", "portfolio.measure.values_recorded",
 })  # fmt: skip
+
+
+def _kept(envelope: Envelope) -> bool:
+    """A weeknote tells of a measure only when its newest value crossed its target and staff published it."""
+    if envelope.type == "portfolio.measure.values_recorded":
+        return bool(envelope.data.get("crossed_target")) and bool(envelope.data["measure"].get("published"))
+    return envelope.type in WEEK_EVENT_TYPES
+
+
+def _about(envelope: Envelope) -> uuid.UUID:
+    """The project an event is kept under (an assessment or a measure is its own aggregate)."""
+    if envelope.type == "portfolio.assessment.published":
+        return uuid.UUID(str(envelope.data["assessment"]["project_id"]))
+    if envelope.type == "portfolio.measure.values_recorded":
+        return uuid.UUID(str(envelope.data["measure"]["project_id"]))
+    return envelope.aggregate_id
 
 
 class Published(msgspec.Struct, kw_only=True):
@@ -53,13 +69,11 @@ def weeknote_id(week: dt.date) -> uuid.UUID:
 
 async def record(conn: Conn, envelope: Envelope) -> None:
     """Keep an event the weeknotes need (idempotent: the event id is the key)."""
-    if envelope.type not in WEEK_EVENT_TYPES:
+    if not _kept(envelope):
         return
     # A week event is kept under the project it is about: an assessment is its own aggregate, but
     # the weeknote tells it in its project's section, scoped as its project is.
-    about = envelope.aggregate_id
-    if envelope.type == "portfolio.assessment.published":
-        about = uuid.UUID(str(envelope.data["assessment"]["project_id"]))
+    about = _about(envelope)
     await conn.execute(
         """INSERT INTO week_events (event_id, week, type, occurred_at, aggregate_id, data)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING""",
@@ -69,14 +83,10 @@ async def record(conn: Conn, envelope: Envelope) -> None:
 
 async def record_many(conn: Conn, envelopes: list[Envelope]) -> None:
     """:func:`record` for a whole batch, in one statement."""
-    kept = [e for e in envelopes if e.type in WEEK_EVENT_TYPES]
+    kept = [e for e in envelopes if _kept(e)]
     if not kept:
         return
-    about = [
-        uuid.UUID(str(e.data["assessment"]["project_id"])) if e.type == "portfolio.assessment.published"
-        else e.aggregate_id
-        for e in kept
-    ]  # fmt: skip
+    about = [_about(e) for e in kept]
     await conn.execute(
         """INSERT INTO week_events (event_id, week, type, occurred_at, aggregate_id, data)
            SELECT id, week, type, at, about, data::jsonb

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import DictLoader, Environment
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, MediaType, Response, get, post
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
@@ -53,13 +53,19 @@ def bare_page() -> Template:
     return Template(template_name="page.html", context={"title": "Portfolio", "projects": PROJECTS})
 
 
+@post("/phase", status_code=200, sync_to_thread=False)
+def bare_phase(data: dict[str, Any]) -> Response[dict[str, Any]]:
+    """What a phase change's answer looks like, with none of the work: the load generator's ceiling."""
+    return Response({"status": "ok", "kind": data.get("kind")}, headers={"etag": '"2"'})
+
+
 @get("/healthz", sync_to_thread=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 app = Litestar(
-    route_handlers=[bare_json, bare_page, healthz],
+    route_handlers=[bare_json, bare_page, bare_phase, healthz],
     template_config=TemplateConfig(
         instance=JinjaTemplateEngine.from_environment(
             Environment(loader=DictLoader({"page.html": PAGE}), autoescape=True)

@@ -77,6 +77,10 @@ def ceilings(report: Report, raw: dict[str, Any]) -> None:
         default=None,
     )
     report.ceiling("write_path", "write path: min(asyncpg at 32, awaited publish)", write_path, "rate")
+    report.ceiling(
+        "phase_client", "load generator: the phase-change clients (32 httpx) on a bare POST, uvicorn",
+        _get(raw, "portfolio", "client_ceiling_per_s"), "rate",
+    )  # fmt: skip
     for pct in ("p50", "p95", "p99"):
         report.ceiling(f"search_floor_{pct}_ms", f"PostgreSQL alone counting the search mix's matches, {pct}",
                        _get(raw, "search", f"floor_{pct}_ms"), "latency")  # fmt: skip

@@ -447,6 +447,55 @@ async def phase_changes(
     }
 
 
+def _spawn_command(command: list[str], port: int, log: Path) -> Service:
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                   preexec_fn=die_with_parent, start_new_session=True)  # fmt: skip
+    return Service(process, f"http://127.0.0.1:{port}", log)
+
+
+async def client_ceiling(*, clients: int, seconds: float, work: Path) -> dict[str, float]:
+    """The load generator's own ceiling: the same ``clients`` httpx clients, each on its own
+    connection, POSTing the same JSON with If-Match to a bare endpoint (``bench/bare_app.py``
+    ``/phase``, uvicorn, one worker) that does no work. Phase changes near this rate mean the client,
+    not the service, was the limit."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
+               "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    service = _spawn_command(command, port, work / "bare-phase.log")
+    process = service.process
+    try:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient(base_url=service.url, timeout=2) as probe:
+            while True:
+                with contextlib.suppress(httpx.TransportError):
+                    if (await probe.get("/healthz")).status_code == 200:
+                        break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise exited(service, "bare uvicorn")
+                await asyncio.sleep(0.1)
+        today = dt.datetime.now(dt.UTC).date().isoformat()
+        done = [0]
+        start = time.perf_counter()
+        measure_from, until = start + WARMUP_SECONDS, start + WARMUP_SECONDS + seconds
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+        async def client_loop() -> None:
+            async with httpx.AsyncClient(base_url=service.url, limits=limits, timeout=30) as client:
+                etag = '"1"'
+                while (started := time.perf_counter()) < until:
+                    response = await client.post("/phase", json={"kind": "advance", "effective": today},
+                                                 headers={"If-Match": etag})  # fmt: skip
+                    etag = response.headers.get("etag", etag)
+                    if response.status_code == 200 and started >= measure_from:
+                        done[0] += 1
+
+        await asyncio.gather(*(client_loop() for _ in range(clients)))
+        return {"client_ceiling_per_s": done[0] / (time.perf_counter() - measure_from)}
+    finally:
+        service.stop()
+
+
 async def delete_stream(nats_url: str, settings: Settings) -> None:
     """Leave nothing behind on a NATS server that is not ours."""
     nc = await bus.connect(nats_url, name="bench-cleanup")
@@ -477,6 +526,7 @@ async def run(
                 )  # fmt: skip
             measured[f"{server}_ratio"] = measured[f"{server}_phase_changes_per_s"] / result["asyncpg_tx_per_s"]
             result.update(measured)
+        result.update(await client_ceiling(clients=clients, seconds=seconds, work=Path(tmp)))
     return result
 
 

@@ -78,6 +78,10 @@ async def test_an_admin_adds_an_endpoint_sees_its_secret_once_and_its_deliveries
             off = await admin.post(f"{link[1]}/enabled", {"enabled": "no"}, form=link[1])
             assert off.status_code == 303
             assert "Turn on" in (await admin.get(link[1], params={"lang": "en"})).text
+            removed = await admin.post(f"{link[1]}/remove", {}, form=link[1])
+            assert removed.status_code == 303 and removed.headers["location"] == "/admin/webhooks"
+            assert (await admin.get(link[1])).status_code == 404
+            assert "Tracker (all events)" not in (await admin.get("/admin/webhooks")).text
         async with browser(stack, "lead") as lead:
             assert (await lead.get("/admin/webhooks")).status_code == 403
             assert (await lead.get(link[1])).status_code == 403

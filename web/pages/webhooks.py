@@ -199,5 +199,18 @@ async def send_again(
     return Redirect(f"/admin/webhooks/{endpoint_id}?sent={delivery_id}", status_code=303)
 
 
+@post("/admin/webhooks/{endpoint_id:uuid}/remove", guards=[admin_only])
+async def remove_webhook(request: HxRequest, endpoint_id: FromPath[uuid.UUID]) -> Response[Any]:
+    """The endpoint and its delivery log go; nothing more is sent to it."""
+    try:
+        reply = await call(request, "webhooks", "DELETE", f"/api/v1/webhooks/{endpoint_id}")
+    except Down:
+        return await page(request, "admin/webhook.html", status=503, endpoint=None, rows=[],
+                          error=unavailable(request, "webhooks"))  # fmt: skip
+    if reply.status == 404:
+        raise NotFoundException()
+    return Redirect("/admin/webhooks", status_code=303)
+
+
 ROUTES = [list_webhooks, new_webhook, register_webhook, edit_webhook, change_webhook, webhook, switch_webhook,
-          rotate_webhook, send_again]  # fmt: skip
+          rotate_webhook, remove_webhook, send_again]  # fmt: skip

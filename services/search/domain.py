@@ -9,6 +9,7 @@ import uuid
 import msgspec
 
 from services.search.welsh import analyser, tokenise, tsvector
+from shared import vocabulary
 from shared.events import (
     AssessmentPublished,
     EngagementEnded,
@@ -112,14 +113,20 @@ class Indexing(msgspec.Struct, kw_only=True):
     """For events that only change a document's state (a triaged support request)."""
 
 
+def _with_goals(summary: str, project: ProjectSnapshot, lang: vocabulary.Lang) -> str:
+    """The summary, then the wellbeing goals the project serves, so a search for a goal finds it."""
+    goals = [vocabulary.name(vocabulary.WELLBEING_GOALS, g, lang) for g in project.wellbeing_goals]
+    return "\n".join([summary, *goals]) if goals else summary
+
+
 def project_document(envelope: Header, project: ProjectSnapshot) -> Document:
     return Document(
         id=envelope.aggregate_id, kind="project", aggregate_id=envelope.aggregate_id,
         aggregate_seq=envelope.aggregate_seq, visibility=project.visibility,
         occurred_on=envelope.occurred_at.date(), slug=project.slug, partner_id=project.partner_id,
         project_id=envelope.aggregate_id, title_en=project.title_en, title_cy=project.title_cy,
-        body_en=project.summary_en, body_cy=project.summary_cy, phase=project.phase, health=project.health,
-        state=project.state, tags=list(project.tags),
+        body_en=_with_goals(project.summary_en, project, "en"), body_cy=_with_goals(project.summary_cy, project, "cy"),
+        phase=project.phase, health=project.health, state=project.state, tags=list(project.tags),
     )  # fmt: skip
 
 

@@ -270,3 +270,12 @@ async def test_a_published_assessment_follows_its_project_when_the_project_is_wi
     )  # fmt: skip
     assert await search.titles({}, after=withdrawn, q="permits", kind="assessment") == []
     assert await search.titles(search.as_("lead"), q="permits", kind="assessment") != []
+
+
+async def test_a_project_is_found_by_the_wellbeing_goals_it_serves_in_either_language(search: Search) -> None:
+    await search.publish(ProjectCreated(project=snapshot(title_en="Flood alerts", title_cy="Rhybuddion llifogydd",
+                                                         wellbeing_goals=["resilient"])))  # fmt: skip
+    last = await search.publish(ProjectCreated(project=snapshot(title_en="Bin days", title_cy="Diwrnodau biniau")))
+    await search.query(after=last)
+    assert await search.titles(q="resilient Wales") == ["Flood alerts"]
+    assert await search.titles(q="Cymru gydnerth") == ["Flood alerts"]

@@ -338,6 +338,27 @@ async def test_a_partner_asks_on_their_projects_conversation_and_a_lead_answers_
         assert problems == []
 
 
+@JS
+async def test_a_lead_downloads_the_filtered_portfolio_as_csv_and_as_xlsx_from_its_page(
+    stack: Stack, browser: Browser, javascript: bool
+) -> None:
+    title = f"Allotment waiting lists {word()}"
+    await create_project(stack, title_en=title, title_cy="Rhestrau aros rhandiroedd", tags=["cyber-and-net-zero"])
+    async with person(browser, stack, "lead", javascript=javascript, accept_downloads=True) as context:
+        page, problems = await open_page(context)
+        await page.goto(f"{stack.urls['web']}/?lang=en&tag=cyber-and-net-zero")
+        async with page.expect_download() as csv_download:
+            await page.get_by_role("link", name="CSV", exact=True).click()
+        got = await csv_download.value
+        assert got.suggested_filename == "cdps-portfolio.csv"
+        text = await asyncio.to_thread(Path(await got.path()).read_text, encoding="utf-8-sig")
+        assert title in text and "Rhestrau aros rhandiroedd" in text
+        async with page.expect_download() as xlsx_download:
+            await page.get_by_role("link", name="Excel (XLSX)").click()
+        assert (await xlsx_download.value).suggested_filename == "cdps-portfolio.xlsx"
+        assert problems == []
+
+
 async def test_search_shows_results_as_you_type_without_reloading_the_page(stack: Stack, browser: Browser) -> None:
     term = word()
     title = f"Accessible forms toolkit {term}"

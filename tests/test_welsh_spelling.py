@@ -19,7 +19,8 @@ EMAILS = sorted((ROOT / "services/notifier/templates/email").glob("*/cy.*"))
 
 ALLOWED = {
     # names, acronyms and formats
-    "cdps", "api", "wcag", "aa", "ehrc", "eass", "csv", "javascript", "markdown", "html", "url", "ok", "rag",
+    "cdps", "api", "wcag", "aa", "ehrc", "eass", "csv", "xlsx", "excel", "javascript", "markdown", "html", "url", "ok",
+    "rag",
     "http", "https", "ms", "webhook", "webhooks", "signature", "portfolio",  # Standard Webhooks, its header, a type
     # real Welsh words the dictionary lacks
     "mewngofnodwch", "arhoswch", "cadarnhewch", "traciwr", "seiberddiogelwch",

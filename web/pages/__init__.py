@@ -9,6 +9,7 @@ from web.pages import (
     conversation,
     dashboard,
     engagement_forms,
+    exports,
     follow,
     funding,
     gates,
@@ -50,5 +51,6 @@ ROUTES = [
     *roadmap_forms.ROUTES,
     *conversation.ROUTES,
     *partner_forms.ROUTES,
+    *exports.ROUTES,
 ]  # fmt: skip
 EXCEPTION_HANDLERS = info.EXCEPTION_HANDLERS

@@ -21,6 +21,7 @@ import msgspec
 from services.portfolio import (
     assessment_store,
     assessments,
+    contact_store,
     domain,
     milestone_store,
     milestones,
@@ -351,6 +352,9 @@ async def record_engagement(
         if new.project_id is not None:
             partner = await records.project_partner(conn, new.project_id)  # no such project: the insert says so
             _refuse(domain.engagement_project_errors(new, partner, fields_under))
+        if new.contacts:
+            known = {c.id for c in await contact_store.list_for(conn, new.partner_id)}
+            _refuse(domain.engagement_contact_errors(new.contacts, known, fields_under))
         engagement = await records.insert_engagement(conn, uuid.uuid4(), new)
         event = EngagementRecorded(
             partner_id=new.partner_id, project_id=new.project_id, kind=new.kind, summary_en=new.summary_en,
@@ -383,6 +387,9 @@ async def edit_engagement(
         if isinstance(changes.project_id, uuid.UUID) and "project_id" in changed:
             partner = await records.project_partner(conn, changes.project_id)  # no such project: the update says so
             errors += domain.engagement_project_errors(current.partner_id, partner)
+        if isinstance(changes.contacts, list) and "contacts" in changed:
+            known = {c.id for c in await contact_store.list_for(conn, current.partner_id)}
+            errors += domain.engagement_contact_errors(changes.contacts, known)
         _refuse(errors)
         if not changed:
             return current, None

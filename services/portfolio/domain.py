@@ -369,6 +369,14 @@ def engagement_ending_errors(started_on: dt.date, ending: EngagementEnding) -> l
     return []
 
 
+def engagement_contact_errors(given: list[uuid.UUID], known: set[uuid.UUID], prefix: str = "") -> list[FieldError]:
+    """An engagement names only contacts of its own partner."""
+    if set(given) - known:
+        return [FieldError(f"{prefix}contacts", "Choose contacts of this engagement's partner only",
+                           "Dewiswch gysylltiadau partner yr ymgysylltiad hwn yn unig")]  # fmt: skip
+    return []
+
+
 def engagement_project_errors(
     engagement: NewEngagement | uuid.UUID, project_partner: uuid.UUID | None, prefix: str = ""
 ) -> list[FieldError]:

@@ -100,3 +100,23 @@ async def test_only_staff_change_engagements_and_a_partner_reads_only_its_own(ap
     assert (await api.client.get(path, headers=api.as_("partner", uuid.UUID(b["id"])))).status_code == 404
     assert (await api.client.get(path)).status_code == 404
     assert (await api.client.get(f"/api/v1/engagements/{uuid.uuid4()}", headers=api.as_("lead"))).status_code == 404
+
+
+async def test_an_engagement_names_only_contacts_of_its_own_partner(api: Api) -> None:
+    a, b = await api.partner(), await api.partner()
+    lead = api.as_("lead")
+    made_contacts = []
+    for p in (a, b):
+        added = await api.client.post(f"/api/v1/partners/{p['id']}/contacts", headers=lead, json={
+            "name": "Ann", "email": f"ann-{uuid.uuid4().hex[:6]}@example.org", "language": "cy"})  # fmt: skip
+        assert added.status_code == 201, added.text
+        made_contacts.append(added.json())
+    ours, theirs = made_contacts
+    bad = await api.client.post("/api/v1/engagements", json=engagement(a["id"], contacts=[theirs["id"]]), headers=lead)
+    refused(bad, 422, "contacts")
+    made = await recorded(api, a["id"], contacts=[ours["id"]])
+    assert made["contacts"] == [ours["id"]]
+    path = f"/api/v1/engagements/{made['id']}"
+    refused(await api.client.patch(path, json={"contacts": [theirs["id"]]}, headers=at(1, lead)), 422, "contacts")
+    cleared = await api.client.patch(path, json={"contacts": []}, headers=at(1, lead))
+    assert cleared.status_code == 200 and cleared.json()["contacts"] == []

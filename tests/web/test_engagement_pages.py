@@ -92,3 +92,23 @@ async def test_a_partner_reads_its_engagements_but_never_sees_the_forms(stack: S
             assert (await theirs.get(path)).status_code == 403, path
     async with browser(stack) as visitor:
         assert (await visitor.get("/engagements/new")).status_code in (401, 303)
+
+
+async def test_a_lead_links_the_partners_contacts_to_an_engagement(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    added = await api(stack, "POST", f"/api/v1/partners/{partner['id']}/contacts", json={
+        "name": "Siân Hughes", "email": f"sian-{uuid.uuid4().hex[:6]}@example.org", "language": "cy"})  # fmt: skip
+    assert added.status_code == 201, added.text
+    contact = added.json()
+    form = f"/engagements/new?partner={partner['id']}"
+    async with browser(stack, "lead") as lead:
+        opened = await lead.get(f"{form}&lang=cy")
+        assert "Cysylltiadau yn y partner (dewisol)" in words(opened) and "Siân Hughes" in words(opened)
+        recorded = await lead.post("/engagements/new", [
+            ("partner_id", partner["id"]), ("kind", "advice"), ("summary_cy", "Cyngor"), ("summary_en", "Advice"),
+            ("started_on-day", "2"), ("started_on-month", "3"), ("started_on-year", "2026"),
+            ("contacts_shown", "yes"), ("contacts", contact["id"]),
+        ], form=form)  # fmt: skip
+        assert recorded.status_code == 303, recorded.text
+    [made] = (await api(stack, "GET", "/api/v1/engagements", params={"partner": partner["id"]})).json()
+    assert made["contacts"] == [contact["id"]]

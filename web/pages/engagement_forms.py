@@ -64,12 +64,19 @@ async def engagement_form(
         return str(item.get(f"{field}_{lang.code}") or item.get(f"{field}_en") or "")
 
     ordered = sorted(partners.values(), key=lambda p: named(p, "name").lower())
+    contacts: list[dict[str, Any]] = []
+    if values.get("partner_id") and _is_uuid(values["partner_id"]):
+        found_contacts, _error = await read_or_none(
+            request, "portfolio", f"/api/v1/partners/{values['partner_id']}/contacts"
+        )
+        contacts = list(found_contacts or [])
     return await page(
         request, "engagements/form.html", status=status, values=values, errors=errors, engagement=engagement,
         partner=partner, partners_error=partners_error,
         partner_options=[("", _("Choose a partner"))] + [(str(p["id"]), named(p, "name")) for p in ordered],
         kind_options=[(code, _(name)) for code, name in labels.ENGAGEMENT_KINDS.items()],
         project_options=[("", _("No project"))] + [(str(p["id"]), named(p, "title")) for p in projects],
+        contact_options=[(str(c["id"]), c["name"], c.get("role") or None) for c in contacts],
     )  # fmt: skip
 
 
@@ -82,6 +89,7 @@ def read_form(lang: Language, form: Any, *, new: bool) -> tuple[dict[str, Any], 
     values["request_key"] = request_key_in(form) or request_key()
     values["version"] = str(form.get("version", ""))
     values["back"] = str(form.get("back", ""))
+    values["contacts"] = [str(c) for c in form.getall("contacts", []) if _is_uuid(str(c))]
     errors = Errors()
     if new and not values["partner_id"]:
         errors.add("partner_id", _("Choose the partner the engagement is with"))
@@ -95,6 +103,8 @@ def read_form(lang: Language, form: Any, *, new: bool) -> tuple[dict[str, Any], 
         "kind": values["kind"], "summary_cy": values["summary_cy"], "summary_en": values["summary_en"],
         "started_on": started.isoformat() if started else None, "project_id": values["project_id"] or None,
     }  # fmt: skip
+    if form.get("contacts_shown"):  # the form offered the partner's contacts: these are the ones chosen
+        body["contacts"] = values["contacts"]
     if new:
         ended, given = parse_date(form, "ended_on")
         if given and ended is None:
@@ -114,7 +124,7 @@ async def new_engagement_form(
     values: dict[str, Any] = {name: "" for name in FIELDS} | {
         "partner_id": partner if _is_uuid(partner) else "", "project_id": project if _is_uuid(project) else "",
         "kind": "advice", "started_on": date_parts(today()), "ended_on": date_parts(None),
-        "request_key": request_key(), "back": back if BACK.fullmatch(back) else "",
+        "request_key": request_key(), "back": back if BACK.fullmatch(back) else "", "contacts": [],
     }  # fmt: skip
     return await engagement_form(request, lang, values, Errors(), engagement=None)
 
@@ -145,6 +155,7 @@ async def edit_engagement_form(
     engagement = await read(request, "portfolio", f"/api/v1/engagements/{engagement_id}")
     values: dict[str, Any] = {name: str(engagement.get(name) or "") for name in FIELDS} | {
         "started_on": date_parts(engagement["started_on"]), "ended_on": date_parts(engagement["ended_on"]),
+        "contacts": [str(c) for c in engagement.get("contacts") or []],
         "version": str(engagement["version"]), "back": back if BACK.fullmatch(back) else "",
     }  # fmt: skip
     return await engagement_form(request, lang, values, Errors(), engagement=engagement)

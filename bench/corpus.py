@@ -24,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import (
     Actor,
     EngagementRecorded,
@@ -189,7 +190,7 @@ def _project(state: _State, i: int) -> tuple[Envelope, EventData]:
         slug=f"project-{i}", partner_id=partner_id, title_en=title_en, title_cy=title_cy,
         summary_en=f"{title_en}: a catalyst project with {partner.name_en}.",
         summary_cy=f"{title_cy}: prosiect catalydd gyda {partner.name_cy}.",
-        lead_id=LEADS[i % len(LEADS)].id, phase="discovery", state="active", health="green", health_reason="",
+        lead_id=LEADS[i % len(LEADS)].id, phase="discovery", state="active", health="green", health_reason=EMPTY,
         tags=rng.sample(TAGS, rng.randint(1, 3)), visibility="partner" if i % 7 == 3 else "public",
         start_date=_at(state).date(),
     )  # fmt: skip
@@ -200,23 +201,27 @@ def _project(state: _State, i: int) -> tuple[Envelope, EventData]:
 
 def _phase_change(state: _State, project: _Project) -> EventData:
     rng, now = state.rng, project.snapshot
-    reason, kind, to_phase, to_state = "", "advance", now.phase, now.state
+    reason, kind, to_phase, to_state = EMPTY, "advance", now.phase, now.state
     if now.phase == "retired" or now.state == "stopped":
-        kind, reason = "reopen", "The partner asked us to pick this up again."
+        kind, reason = "reopen", Bilingual(en="The partner asked us to pick this up again.",
+                                           cy="Gofynnodd y partner i ni ailgydio yn hyn.")  # fmt: skip
         to_phase, to_state = ("live" if now.phase == "retired" else now.phase), "active"
     elif now.state == "paused":
         kind, to_state = ("resume", "active") if rng.random() < 0.8 else ("stop", "stopped")
-        reason = "" if kind == "resume" else "Funding ended."
+        reason = EMPTY if kind == "resume" else Bilingual(en="Funding ended.", cy="Daeth y cyllid i ben.")
     else:
         roll, index = rng.random(), PHASES.index(now.phase)
         if roll < 0.65:
             kind, to_phase = "advance", PHASES[index + 1]
         elif roll < 0.75 and index > 0:
-            kind, to_phase, reason = "go_back", PHASES[rng.randrange(index)], "The assessment asked for more research."
+            kind, to_phase = "go_back", PHASES[rng.randrange(index)]
+            reason = Bilingual(en="The assessment asked for more research.")  # English only, as some are
         elif roll < 0.95:
             kind, to_state = "pause", "paused"
         else:
-            kind, to_state, reason = "stop", "stopped", "An existing service meets the need."
+            kind, to_state = "stop", "stopped"
+            reason = Bilingual(en="An existing service meets the need.",
+                               cy="Mae gwasanaeth sy'n bod eisoes yn diwallu'r angen.")  # fmt: skip
     project.snapshot = msgspec.structs.replace(now, phase=to_phase, state=to_state)
     return ProjectPhaseChanged(
         project=project.snapshot, kind=kind, from_phase=now.phase, to_phase=to_phase,  # type: ignore[arg-type]
@@ -243,7 +248,7 @@ def _project_event(state: _State, what: str) -> tuple[Envelope, EventData]:
         data = _phase_change(state, project)
     elif what == "health":
         to = rng.choice([h for h in HEALTHS if h != now.health])
-        reason = "" if to == "green" else "Waiting on a supplier / Aros am gyflenwr"
+        reason = EMPTY if to == "green" else Bilingual(en="Waiting on a supplier", cy="Aros am gyflenwr")
         project.snapshot = msgspec.structs.replace(now, health=to, health_reason=reason)
         data = ProjectHealthChanged(project=project.snapshot, from_health=now.health, to_health=to, reason=reason)
     else:

@@ -29,6 +29,7 @@ from bench.load import Latencies
 from bench.servers import Servers, service_env, start_services, stop_all
 from cdps.embedded import free_port
 from cdps.services import migrate_all
+from shared.bilingual import EMPTY
 from shared.events import Actor, ProjectCreated, ProjectSnapshot, encode, make_envelope
 from shared.identity import Identity, sign
 
@@ -79,8 +80,8 @@ class Receiver:
 def _project(n: int) -> ProjectCreated:
     return ProjectCreated(project=ProjectSnapshot(
         slug=f"bench-{n}", partner_id=None, title_en=f"Project {n}", title_cy=f"Prosiect {n}", summary_en="",
-        summary_cy="", lead_id="lead-1", phase="discovery", state="active", health="green", health_reason="", tags=[],
-        visibility="public", start_date=None,
+        summary_cy="", lead_id="lead-1", phase="discovery", state="active", health="green", health_reason=EMPTY,
+        tags=[], visibility="public", start_date=None,
     ))  # fmt: skip
 
 

@@ -23,11 +23,9 @@ nothing is ever kept in "whatever language it was typed in". How the pattern is 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, Protocol
 
 import msgspec
-
-from shared import language
 
 Lang = Literal["cy", "en"]
 LANGS: tuple[Lang, Lang] = ("cy", "en")
@@ -85,7 +83,10 @@ def written(text: str, lang: Lang | None = None) -> Bilingual:
     text = text.strip()
     if not text:
         return EMPTY
-    lang = lang or language.detect(text)
+    if lang is None:
+        from shared import language  # the model is loaded only where a language must be told
+
+        lang = language.detect(text)
     return Bilingual(en=text) if lang == "en" else Bilingual(cy=text)
 
 
@@ -148,7 +149,13 @@ def columns(field: str) -> tuple[str, str]:
     return f"{field}_en", f"{field}_cy"
 
 
-def from_row(row: Mapping[str, Any], field: str) -> Bilingual:
+class Row(Protocol):
+    """A row as asyncpg returns it (or any mapping)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def from_row(row: Row, field: str) -> Bilingual:
     """``field`` of a row that holds it in ``field_en`` and ``field_cy``."""
     return Bilingual(en=row[f"{field}_en"] or "", cy=row[f"{field}_cy"] or "")
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 import msgspec
 import uuid_utils
 
+from shared import bilingual
 from shared.bilingual import Bilingual
 from shared.measures import Direction, Unit
 
@@ -78,7 +79,10 @@ class ProjectSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     phase: Phase
     state: State
     health: Health
-    health_reason: str
+    health_reason: Bilingual
+    """Why the health is what it is (amber and red have one), in English, Welsh or both. Until
+    version 3 of the project events (version 2 of the assessment, action and milestone events) one
+    string: :func:`upcast` reads it into the language it is told to be in."""
     tags: list[str]
     visibility: Visibility
     start_date: dt.date | None
@@ -108,7 +112,7 @@ class ProjectCreated(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.created"
     aggregate: ClassVar[str] = "project"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     project: ProjectSnapshot
 
 
@@ -117,7 +121,7 @@ class ProjectUpdated(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.updated"
     aggregate: ClassVar[str] = "project"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     project: ProjectSnapshot
     changed: list[str]
 
@@ -127,7 +131,7 @@ class ProjectPhaseChanged(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.phase_changed"
     aggregate: ClassVar[str] = "project"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     project: ProjectSnapshot
     kind: TransitionKind
     from_phase: Phase
@@ -135,14 +139,16 @@ class ProjectPhaseChanged(EventData, frozen=True, kw_only=True):
     from_state: State
     to_state: State
     effective: dt.date
-    reason: str
+    reason: Bilingual
+    """Why (needed to go back, pause, stop or reopen), in English, Welsh or both (one string until version 3)."""
     assessment: Literal["met", "not_met"] | None = None
     assessment_url: str | None = None
     gate: GatePassage | None = None
     """How an advance into private beta, public beta or live passed its gate (null for other moves)."""
     gate_assessment_id: uuid.UUID | None = None
     """The published assessment of the gate it passed on (its newest)."""
-    gate_override_reason: str = ""
+    gate_override_reason: Bilingual = bilingual.EMPTY
+    """The lead's reason for going ahead without an assessment that met the standards (one string until version 3)."""
 
 
 class ProjectHealthChanged(EventData, frozen=True, kw_only=True):
@@ -150,11 +156,12 @@ class ProjectHealthChanged(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.health_changed"
     aggregate: ClassVar[str] = "project"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     project: ProjectSnapshot
     from_health: Health
     to_health: Health
-    reason: str
+    reason: Bilingual
+    """In English, Welsh or both (one string until version 3)."""
 
 
 class ProjectUpdatePosted(EventData, frozen=True, kw_only=True):
@@ -162,7 +169,7 @@ class ProjectUpdatePosted(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.project.update_posted"
     aggregate: ClassVar[str] = "project"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     project: ProjectSnapshot
     update_id: uuid.UUID
     posted_on: dt.date
@@ -391,6 +398,7 @@ class AssessmentDrafted(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.assessment.drafted"
     aggregate: ClassVar[str] = "assessment"
+    version: ClassVar[int] = 2
     assessment: AssessmentSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -401,6 +409,7 @@ class AssessmentSubmitted(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.assessment.submitted"
     aggregate: ClassVar[str] = "assessment"
+    version: ClassVar[int] = 2
     assessment: AssessmentSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -411,6 +420,7 @@ class AssessmentPublished(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.assessment.published"
     aggregate: ClassVar[str] = "assessment"
+    version: ClassVar[int] = 2
     assessment: AssessmentSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -435,6 +445,7 @@ class ActionAdded(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.action.added"
     aggregate: ClassVar[str] = "action"
+    version: ClassVar[int] = 2
     action: ActionSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -445,6 +456,7 @@ class ActionClosed(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.action.closed"
     aggregate: ClassVar[str] = "action"
+    version: ClassVar[int] = 2
     action: ActionSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -469,6 +481,7 @@ class MilestoneAdded(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.milestone.added"
     aggregate: ClassVar[str] = "milestone"
+    version: ClassVar[int] = 2
     milestone: MilestoneSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -479,6 +492,7 @@ class MilestoneChanged(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.milestone.changed"
     aggregate: ClassVar[str] = "milestone"
+    version: ClassVar[int] = 2
     milestone: MilestoneSnapshot
     changed: list[str]
     for_project: ProjectSnapshot
@@ -490,6 +504,7 @@ class MilestoneCompleted(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.milestone.completed"
     aggregate: ClassVar[str] = "milestone"
+    version: ClassVar[int] = 2
     milestone: MilestoneSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -500,6 +515,7 @@ class MilestoneRemoved(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.milestone.removed"
     aggregate: ClassVar[str] = "milestone"
+    version: ClassVar[int] = 2
     milestone: MilestoneSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -690,10 +706,20 @@ CATALOGUE: dict[str, type[EventData]] = {
 }
 
 
-_BETA_SPLIT = frozenset(
-    cls.type for cls in (ProjectCreated, ProjectUpdated, ProjectPhaseChanged, ProjectHealthChanged, ProjectUpdatePosted)
-)
+_PROJECT_EVENTS = (ProjectCreated, ProjectUpdated, ProjectPhaseChanged, ProjectHealthChanged, ProjectUpdatePosted)
+_BETA_SPLIT = frozenset(cls.type for cls in _PROJECT_EVENTS)
 """The project events whose version 2 knows private and public beta where version 1 had one beta."""
+
+_FOR_PROJECT_EVENTS = (AssessmentDrafted, AssessmentSubmitted, AssessmentPublished, ActionAdded, ActionClosed,
+                       MilestoneAdded, MilestoneChanged, MilestoneCompleted, MilestoneRemoved)  # fmt: skip
+_BILINGUAL_SINCE: dict[str, tuple[int, tuple[str, ...]]] = {
+    **{cls.type: (3, ()) for cls in _PROJECT_EVENTS},
+    ProjectPhaseChanged.type: (3, ("reason", "gate_override_reason")),
+    ProjectHealthChanged.type: (3, ("reason",)),
+    **{cls.type: (2, ()) for cls in _FOR_PROJECT_EVENTS},
+}
+"""By event type: the version from which text people wrote is ``Bilingual`` (its project's health
+reason, and the fields named) where it was one string, in whatever language it was typed in."""
 
 
 def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -702,7 +728,9 @@ def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, di
     Events are never rewritten where they are kept (the outbox, the stream): older ones are read
     forward here, each time they are read. Version 1 project events said ``beta``; every such
     project was in its first beta step, so ``beta`` reads as ``private_beta`` (a project that
-    was really in public beta is moved on by a lead, and no gate is skipped by the guess).
+    was really in public beta is moved on by a lead, and no gate is skipped by the guess). Text
+    people wrote that was one string (a health or phase-change reason) becomes ``Bilingual``, the
+    string in the language ``shared.language`` tells it is in (:data:`_BILINGUAL_SINCE`).
     """
     if event_type in _BETA_SPLIT and version < 2:
         data = dict(data)
@@ -713,6 +741,17 @@ def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, di
         if isinstance(project, dict) and project.get("phase") == "beta":
             data["project"] = {**project, "phase": "private_beta"}
         version = 2
+    since, fields = _BILINGUAL_SINCE.get(event_type, (0, ()))
+    if version < since:
+        data = dict(data)
+        for key in ("project", "for_project"):
+            project = data.get(key)
+            if isinstance(project, dict) and "health_reason" in project:
+                data[key] = {**project, "health_reason": bilingual.upcast(project["health_reason"])}
+        for field in fields:
+            if field in data:
+                data[field] = bilingual.upcast(data[field])
+        version = since
     return version, data
 
 

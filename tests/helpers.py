@@ -91,7 +91,7 @@ def snapshot(**overrides: Any) -> ProjectSnapshot:
     fields: dict[str, Any] = {
         "slug": "tax-returns", "partner_id": None, "title_en": "Digital tax returns", "title_cy": "Ffurflenni treth",
         "summary_en": "", "summary_cy": "", "lead_id": "lead-1", "phase": "discovery", "state": "active",
-        "health": "green", "health_reason": "", "tags": [], "visibility": "public", "start_date": None,
+        "health": "green", "health_reason": {"en": "", "cy": ""}, "tags": [], "visibility": "public", "start_date": None,
     }  # fmt: skip
     fields.update(overrides)
     return ProjectSnapshot(**fields)

@@ -128,7 +128,7 @@ async def test_a_lead_adds_a_project_moves_it_to_alpha_and_finds_it_in_search_at
         form = page.locator("#action-panel") if javascript else page.locator("main")
         await form.get_by_label("Pause the project").check()
         await form.get_by_role("button", name="Change the phase").click()  # without the reason a pause needs
-        await expect(form.locator("#reason-error")).to_contain_text("Give a reason for pausing the project.")
+        await expect(form.locator("#reason_cy-error")).to_contain_text("Give a reason for pausing the project.")
         await expect(form.locator(".govuk-error-summary")).to_be_visible()
         await form.get_by_label("Move forward to Alpha").check()
         await form.get_by_role("button", name="Change the phase").click()

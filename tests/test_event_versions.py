@@ -11,10 +11,13 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared import bilingual
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import (
     CATALOGUE,
     Actor,
     Envelope,
+    ProjectHealthChanged,
     ProjectPhaseChanged,
     decode,
     decode_typed,
@@ -31,7 +34,7 @@ def version_1_phase_change() -> Envelope:
         ProjectPhaseChanged(
             project=snapshot(phase="alpha"), kind="advance", from_phase="alpha", to_phase="alpha",
             from_state="active", to_state="active", effective=dt.date(2025, 5, 1),
-            reason="", assessment="met", assessment_url="https://example.test/report",
+            reason=EMPTY, assessment="met", assessment_url="https://example.test/report",
         ),
         actor=Actor(id="lead-1", role="lead"), aggregate_id=uuid.uuid4(), aggregate_seq=2, partner_id=None,
     )  # fmt: skip
@@ -39,18 +42,23 @@ def version_1_phase_change() -> Envelope:
     return msgspec.structs.replace(current, version=1, data=data)
 
 
-def test_every_event_that_carries_a_phase_is_at_version_2_and_the_others_stay_at_1() -> None:
-    assert {t for t, cls in CATALOGUE.items() if cls.version == 2} == {
+def test_project_events_are_at_version_3_and_the_events_that_carry_a_project_at_2() -> None:
+    """Version 2 of the project events split beta in two; version 3 of them (2 of the events that carry
+    a project as it stood) made the text people wrote bilingual."""
+    assert {t for t, cls in CATALOGUE.items() if cls.version == 3} == {
         "portfolio.project.created", "portfolio.project.updated", "portfolio.project.phase_changed",
         "portfolio.project.health_changed", "portfolio.project.update_posted",
     }  # fmt: skip
-    assert all(cls.version in (1, 2) for cls in CATALOGUE.values())
+    assert {t for t, cls in CATALOGUE.items() if cls.version == 2} == {
+        t for t in CATALOGUE if t.startswith(("portfolio.assessment.", "portfolio.action.", "portfolio.milestone."))
+    }
+    assert all(cls.version in (1, 2, 3) for cls in CATALOGUE.values())
 
 
 def test_a_version_1_beta_reads_as_private_beta_from_the_stream_and_keeps_its_assessment() -> None:
     old = version_1_phase_change()
     read = decode(encode(old))
-    assert read.version == 2 and read.data["to_phase"] == "private_beta"
+    assert read.version == 3 and read.data["to_phase"] == "private_beta"
     event = read.payload()
     assert isinstance(event, ProjectPhaseChanged)
     assert (event.from_phase, event.to_phase, event.project.phase) == ("alpha", "private_beta", "private_beta")
@@ -66,7 +74,7 @@ def test_a_version_1_envelope_read_from_the_outbox_gives_its_payload_in_the_curr
 
 def test_a_rebuild_reads_version_1_events_forward_too() -> None:
     header, event = decode_typed(encode(version_1_phase_change()))
-    assert header.version == 2
+    assert header.version == 3
     assert isinstance(event, ProjectPhaseChanged) and event.project.phase == "private_beta"
 
 
@@ -75,7 +83,7 @@ def test_a_current_event_decodes_as_it_was_written() -> None:
         ProjectPhaseChanged(
             project=snapshot(phase="public_beta"), kind="advance", from_phase="private_beta", to_phase="public_beta",
             from_state="active", to_state="active", effective=dt.date(2025, 5, 1),
-            reason="",
+            reason=EMPTY,
         ),
         actor=Actor(id="lead-1", role="lead"), aggregate_id=uuid.uuid4(), aggregate_seq=3, partner_id=None,
     )  # fmt: skip
@@ -83,10 +91,54 @@ def test_a_current_event_decodes_as_it_was_written() -> None:
     assert decode_typed(encode(envelope))[1] == envelope.payload()
 
 
+def version_2(event: ProjectPhaseChanged | ProjectHealthChanged) -> Envelope:
+    """The event as the portfolio wrote it while reasons were one string, in whatever language."""
+    current = make_envelope(event, actor=Actor(id="lead-1", role="lead"), aggregate_id=uuid.uuid4(), aggregate_seq=4,
+                            partner_id=None)  # fmt: skip
+    data = dict(current.data)
+    for field in ("reason", "gate_override_reason"):
+        if field in data:
+            data[field] = " / ".join(t for t in (data[field]["en"], data[field]["cy"]) if t)
+    data["project"] = {**data["project"], "health_reason": data["project"]["health_reason"]["en"]}
+    return msgspec.structs.replace(current, version=2, data=data)
+
+
+def test_a_version_2_reason_reads_as_bilingual_in_the_language_its_text_is_in() -> None:
+    welsh = ProjectHealthChanged(
+        project=snapshot(health="red"), from_health="green", to_health="red",
+        reason=Bilingual(cy="Mae'r cyflenwr bythefnos yn hwyr gyda'r contract cynnal."),
+    )  # fmt: skip
+    old = version_2(welsh)
+    assert old.data["reason"] == "Mae'r cyflenwr bythefnos yn hwyr gyda'r contract cynnal."
+    for read in (decode(encode(old)).payload(), old.payload(), decode_typed(encode(old))[1]):
+        assert isinstance(read, ProjectHealthChanged)
+        assert read.reason == Bilingual(cy="Mae'r cyflenwr bythefnos yn hwyr gyda'r contract cynnal.")
+    assert decode(encode(old)).version == 3
+    english = ProjectPhaseChanged(
+        project=msgspec.structs.replace(snapshot(), health_reason=Bilingual(en="The hosting contract is late")),
+        kind="advance", from_phase="alpha", to_phase="public_beta", from_state="active", to_state="active",
+        effective=dt.date(2025, 5, 1), reason=EMPTY, gate="overridden",
+        gate_override_reason=Bilingual(en="The board asked for it before the winter peak."),
+    )  # fmt: skip
+    read = version_2(english).payload()
+    assert isinstance(read, ProjectPhaseChanged)
+    assert read.reason == EMPTY and read.gate_override_reason == Bilingual(
+        en="The board asked for it before the winter peak."
+    )
+    assert read.project.health_reason == Bilingual(en="The hosting contract is late")
+
+
+def test_an_event_that_carries_a_project_reads_its_health_reason_forward() -> None:
+    data = {"milestone": {}, "for_project": {"slug": "x", "health_reason": "Aros am gyflenwr"}}
+    version, read = upcast("portfolio.milestone.added", 1, data)
+    assert version == 2 and read["for_project"]["health_reason"] == {"en": "", "cy": "Aros am gyflenwr"}
+    assert data["for_project"]["health_reason"] == "Aros am gyflenwr"  # the stored data is left as it was
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from(sorted(CATALOGUE)),
-    st.integers(min_value=1, max_value=2),
+    st.integers(min_value=1, max_value=3),
     st.dictionaries(st.sampled_from(["from_phase", "to_phase", "reason"]), st.sampled_from(["beta", "alpha", "live"])),
     st.none() | st.sampled_from(["beta", "discovery", "public_beta"]),
 )
@@ -98,9 +150,13 @@ def test_reading_forward_never_leaves_a_beta_behind_and_reading_again_changes_no
         data["project"] = {"phase": project_phase, "slug": "x"}
     read_version, read = upcast(event_type, version, data)
     assert upcast(event_type, read_version, read) == (read_version, read)
-    if CATALOGUE[event_type].version == 2 and version == 1:
+    beta_split = ("created", "updated", "phase_changed", "health_changed", "update_posted")  # v2 split beta
+    if event_type in {f"portfolio.project.{name}" for name in beta_split} and version == 1:
         assert "beta" not in (read.get("from_phase"), read.get("to_phase"), (read.get("project") or {}).get("phase"))
-        assert read_version == 2
+    if version < CATALOGUE[event_type].version:
+        assert read_version == CATALOGUE[event_type].version
+        if "reason" in data and event_type in ("portfolio.project.phase_changed", "portfolio.project.health_changed"):
+            assert read["reason"] == bilingual.upcast(data["reason"])
     else:
         assert (read_version, read) == (version, data)
     assert data == ({**fields, "project": {"phase": project_phase, "slug": "x"}} if project_phase else fields)

@@ -21,6 +21,7 @@ from services.notifier.weeknotes.compose import WeekEvent, compose
 from services.notifier.weeknotes.render import markdown
 from services.search.domain import ENGAGEMENT_TITLES
 from shared import vocabulary
+from shared.bilingual import Bilingual
 from shared.events import (
     Actor,
     EngagementKind,
@@ -84,7 +85,7 @@ def test_paused_reads_ar_saib_on_pages_and_in_emails() -> None:
     assert _(labels.STATES["paused"]) == "Ar saib"
     paused = ProjectPhaseChanged(
         project=snapshot(state="paused"), kind="pause", from_phase="alpha", to_phase="alpha", from_state="active",
-        to_state="paused", effective=dt.date(2026, 3, 24), reason="Waiting for funding",
+        to_state="paused", effective=dt.date(2026, 3, 24), reason=Bilingual(en="Waiting for funding"),
     )  # fmt: skip
     envelope = make_envelope(paused, actor=Actor(id="lead", role="lead"), aggregate_id=uuid.uuid4(), aggregate_seq=2,
                              partner_id=None)  # fmt: skip

@@ -200,7 +200,8 @@ async def create_project(conn: Conn, actor: Actor, new: NewProject) -> tuple[Pro
     _refuse(domain.new_project_errors(new))
     new = domain.with_goals_in_order(new)
     async with conn.transaction():
-        project = await store.insert_project(conn, uuid.uuid4(), new, domain.lead_of(new, actor))
+        reason = bilingual.given(new.health_reason)
+        project = await store.insert_project(conn, uuid.uuid4(), new, domain.lead_of(new, actor), reason)
         position = await _project_event(conn, actor, ProjectCreated(project=project.snapshot), project)
     return project_reply(project), position
 
@@ -277,7 +278,8 @@ async def change_phase(
                 from_state=outcome.from_state, to_state=outcome.new_state, effective=outcome.effective,
                 reason=outcome.reason, assessment=outcome.assessment, assessment_url=outcome.assessment_url,
                 gate=passage, gate_assessment_id=newest[0] if newest and passage else None,
-                gate_override_reason=request.gate_override_reason.strip() if passage == "overridden" else "",
+                gate_override_reason=bilingual.given(request.gate_override_reason) if passage == "overridden"
+                else bilingual.EMPTY,
             )  # fmt: skip
 
         return {"phase": outcome.new_phase, "state": outcome.new_state}, event
@@ -290,13 +292,15 @@ async def change_health(
 ) -> tuple[Project, int]:
     _refuse(domain.health_change_errors(change))
 
+    reason = bilingual.given(change.reason)
+
     async def decide(current: ProjectRecord) -> tuple[dict[str, Any], Callable[[ProjectSnapshot], EventData]]:
         def event(snapshot: ProjectSnapshot) -> EventData:
             return ProjectHealthChanged(
-                project=snapshot, from_health=current.snapshot.health, to_health=change.health, reason=change.reason
+                project=snapshot, from_health=current.snapshot.health, to_health=change.health, reason=reason
             )
 
-        return {"health": change.health, "health_reason": change.reason}, event
+        return {"health": change.health, "health_reason": reason}, event
 
     return await _change_project(conn, actor, project_id, expected_version, decide)
 
@@ -331,7 +335,8 @@ async def post_update(
         current = await _lock_project(conn, project_id, None)
         health_changes = new.health is not None and new.health != current.snapshot.health
         update = await store.insert_update(conn, uuid.uuid4(), project_id, posted_on, actor.id, new)
-        fields = {"health": new.health, "health_reason": new.health_reason} if health_changes else {}
+        reason = bilingual.given(new.health_reason)
+        fields = {"health": new.health, "health_reason": reason} if health_changes else {}
         project = await store.update_project(conn, project_id, fields)
         event = ProjectUpdatePosted(
             project=project.snapshot, update_id=update.id, posted_on=posted_on, body_en=new.body_en, body_cy=new.body_cy

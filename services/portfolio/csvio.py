@@ -14,16 +14,20 @@ from typing import Any, TypeVar
 import msgspec
 
 from services.portfolio.domain import NewPartner, NewProject
+from shared import bilingual
 from shared.replies.portfolio import Project
 from shared.spreadsheets import neutralised, restored
 from shared.validation import problems
 
 EXPORT_COLUMNS = (
     "id", "slug", "title_en", "title_cy", "partner_id", "lead_id", "phase", "state", "health",
-    "health_reason", "tags", "visibility", "start_date", "summary_en", "summary_cy", "version",
-    "wellbeing_goals",
+    "health_reason_en", "health_reason_cy", "tags", "visibility", "start_date", "summary_en", "summary_cy",
+    "version", "wellbeing_goals",
 )  # fmt: skip
 LIST_COLUMNS = {"tags", "wellbeing_goals"}
+BILINGUAL_COLUMNS = {"health_reason"}
+"""Text people wrote, exported in two columns (``health_reason_en``, ``health_reason_cy``); an import
+reads those, or one ``health_reason`` column whose language is told from each row's text."""
 
 Row = TypeVar("Row", NewPartner, NewProject)
 
@@ -41,6 +45,9 @@ def projects_to_csv(projects: Iterable[Project]) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for project in projects:
         values = msgspec.structs.asdict(project)
+        for field in BILINGUAL_COLUMNS:
+            text = values.pop(field)
+            values |= dict(zip(bilingual.columns(field), (text.en, text.cy), strict=True))
         writer.writerow(
             [neutralised(";".join(values[c]) if c in LIST_COLUMNS else ("" if values[c] is None else str(values[c])))
              for c in EXPORT_COLUMNS]
@@ -52,6 +59,7 @@ def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowEr
     """Rows of ``kind`` with their line numbers, and every error found (line 1 is the header)."""
     reader = csv.DictReader(io.StringIO(text))
     known = set(kind.__struct_fields__)
+    known |= {column for field in BILINGUAL_COLUMNS & known for column in bilingual.columns(field)}
     errors: list[RowError] = []
     try:
         fieldnames = reader.fieldnames
@@ -76,6 +84,10 @@ def parse(text: str, kind: type[Row]) -> tuple[list[tuple[int, Row]], list[RowEr
         values: dict[str, Any] = {
             k: restored(v) if isinstance(v, str) else v for k, v in record.items() if v not in ("", None)
         }
+        for field in BILINGUAL_COLUMNS:
+            en, cy = bilingual.columns(field)
+            if en in values or cy in values:
+                values[field] = {"en": values.pop(en, ""), "cy": values.pop(cy, "")}
         for column in LIST_COLUMNS & values.keys():
             values[column] = [part.strip() for part in str(values[column]).split(";") if part.strip()]
         if values.get("phase") == "beta":  # a file exported before beta had two steps: its first one

@@ -42,7 +42,7 @@ from services.portfolio.funding_rules import NewFunding
 from services.portfolio.measure_rules import NameIn, NewMeasure, NewValues, ValueIn
 from services.portfolio.milestones import Gate, NewMilestone
 from shared import standards
-from shared.bilingual import LongIn
+from shared.bilingual import LongIn, ShortIn
 from shared.db import init_connection
 from shared.events import SYSTEM, Actor, Phase
 from shared.identity import Identity
@@ -186,7 +186,9 @@ UPDATES = [
     ("Mapped the current journey end to end.", "Wedi mapio'r daith bresennol o'r dechrau i'r diwedd."),
     ("Agreed the measures of success with the partner.", "Wedi cytuno ar fesurau llwyddiant gyda'r partner."),
 ]
-STOP_REASON = "Discovery found that an existing service meets the need: no new service will be built."
+STOP_REASON = ShortIn(en="Discovery found that an existing service meets the need: no new service will be built.",
+                      cy="Canfu'r cam darganfod fod gwasanaeth sy'n bod eisoes yn diwallu'r angen: ni fydd "
+                         "gwasanaeth newydd yn cael ei adeiladu.")  # fmt: skip
 PANEL = [PanelMemberInput(name="Siân Evans", role="Lead assessor"),
          PanelMemberInput(name="Rhys Morgan", role="User research"),
          PanelMemberInput(name="Carys Hughes", role="Technology")]  # fmt: skip
@@ -201,8 +203,9 @@ RECOMMENDATIONS = (
     "Make this part of every sprint and show the panel what changed at the next assessment.",
     "Gwnewch hyn yn rhan o bob sbrint a dangoswch i'r panel beth newidiodd yn yr asesiad nesaf.",
 )
-OVERRIDE_REASON = ("The partner's board asked for the public beta to open before the winter peak; the panel "
-                   "reviews it again in eight weeks.")  # fmt: skip
+OVERRIDE_REASON = ShortIn(en="The partner's board asked for the public beta to open before the winter peak; the panel "
+                             "reviews it again in eight weeks.")  # fmt: skip
+"""Written in English only, as some text is: a Welsh page shows it with the "Yn Saesneg yn unig" note."""
 STUCK_REASON = "The gate was not met: the team is working through the panel's recommendations."
 OVERRIDDEN = PROJECTS[5][0]
 """The project that entered public beta on a lead's override, without a published assessment."""
@@ -464,7 +467,7 @@ async def _project_with_history(
         day = new.start_date
         for phase in path[1 : target + 1]:
             day = min(today, day + dt.timedelta(days=rng.randint(25, 70)))
-            override = ""
+            override: ShortIn | str = ""
             if phase == "public_beta" and new.slug == OVERRIDDEN:
                 override = OVERRIDE_REASON  # the one project that went ahead on a lead's reason
             elif phase in GATES:
@@ -568,8 +571,17 @@ async def _milestones(
     await _backdate(conn, upcoming_milestone.id, min(today, start + dt.timedelta(days=60)))
 
 
-HEALTH_REASONS = ("Aros am gyflenwr", "Waiting on a supplier", "Mae angen rhagor o ymchwil gyda defnyddwyr",
-                  "The hosting contract is not signed yet")  # fmt: skip
+HEALTH_REASONS = (
+    ShortIn(en="Waiting on a supplier", cy="Aros am gyflenwr"),
+    ShortIn(en="More research with users is needed", cy="Mae angen rhagor o ymchwil gyda defnyddwyr"),
+    ShortIn(en="The hosting contract is not signed yet"),
+    ShortIn(
+        en="Two of the team are on leave until the end of the month", cy="Mae dau o'r tîm ar wyliau tan ddiwedd y mis"
+    ),
+    ShortIn(cy="Mae'r partner yn ailstrwythuro ei dîm digidol"),
+)
+"""Mostly in both languages; one in English only and one in Welsh only, which the other language's
+pages, emails and weeknotes show with the note that says so."""
 
 
 async def _post_update(
@@ -578,9 +590,7 @@ async def _post_update(
     en, cy = rng.choice(UPDATES)
     n = rng.randint(5, 15)
     health = rng.choices(["green", "amber", "red"], weights=[6, 3, 1])[0]
-    # A reason is one field, written in one language: the pages mark an English one on a Welsh page
-    # (and a Welsh one on an English page) as in that language only.
-    reason = "" if health == "green" else HEALTH_REASONS[n % len(HEALTH_REASONS)]
+    reason: ShortIn | str = "" if health == "green" else HEALTH_REASONS[n % len(HEALTH_REASONS)]
     update = NewUpdate(body_en=en.format(n=n), body_cy=cy.format(n=n), posted_on=day, health=health,  # type: ignore[arg-type]
                        health_reason=reason)  # fmt: skip
     await commands.post_update(conn, lead, project_id, update, today=day)

@@ -16,6 +16,7 @@ from msgspec import UNSET, UnsetType
 
 from services.portfolio import phases
 from shared import bilingual
+from shared.bilingual import ShortIn, ShortText
 from shared.events import (
     Actor,
     EngagementKind,
@@ -116,7 +117,7 @@ class NewProject(Input, kw_only=True):
     lead_id: LeadId | None = None
     phase: Phase = "discovery"
     health: Health = "green"
-    health_reason: Reason = ""
+    health_reason: ShortText = ""
     visibility: Visibility = "public"
     tags: Tags = []
     start_date: dt.date | None = None
@@ -140,7 +141,8 @@ class ProjectChanges(Input, kw_only=True):
 
 class HealthChange(Input, kw_only=True):
     health: Health
-    reason: Reason
+    reason: ShortText
+    """In English, Welsh or both (``{"en": …, "cy": …}``), or one text whose language is told from it."""
 
 
 class RoadmapPlacementIn(Input, kw_only=True):
@@ -168,7 +170,7 @@ class NewUpdate(Input, kw_only=True):
     body_cy: Body
     posted_on: dt.date | None = None
     health: Health | None = None
-    health_reason: Reason = ""
+    health_reason: ShortText = ""
 
 
 class ProjectRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -308,9 +310,9 @@ _ONE_LANGUAGE = (
 )
 
 
-def _health_reason(health: Health | None, reason: str, field: str) -> list[FieldError]:
-    """Amber and red need a reason, wherever health is set."""
-    return [FieldError(field, *_SAY_WHY)] if health in ("amber", "red") and not reason.strip() else []
+def _health_reason(health: Health | None, reason: ShortIn | str, field: str) -> list[FieldError]:
+    """Amber and red need a reason (in either language), wherever health is set."""
+    return [FieldError(field, *_SAY_WHY)] if health in ("amber", "red") and bilingual.given(reason, "en").blank else []
 
 
 def _looks_like_an_id(slug: str) -> bool:

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from shared import vocabulary
+from shared import bilingual, vocabulary
+from shared.bilingual import Bilingual, ShortIn, ShortText
 from shared.events import GateOutcome, GatePassage, Phase, State
 from shared.events import TransitionKind as Kind
 from shared.replies.portfolio import AllowedAction
@@ -70,10 +71,11 @@ class Transition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     kind: Kind
     effective: dt.date
     to_phase: Phase | None = None
-    reason: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] = ""
+    reason: ShortText = ""
+    """In English, Welsh or both (``{"en": …, "cy": …}``), or one text whose language is told from it."""
     assessment: AssessmentOutcome | None = None
     assessment_url: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] | None = None
-    gate_override_reason: Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] = ""
+    gate_override_reason: ShortText = ""
     """A lead's reason to pass a gate without a published assessment that met the standards."""
 
 
@@ -86,7 +88,7 @@ class Accepted(msgspec.Struct, frozen=True, kw_only=True):
     new_phase: Phase
     new_state: State
     effective: dt.date
-    reason: str
+    reason: Bilingual
     assessment: AssessmentOutcome | None
     assessment_url: str | None
 
@@ -135,7 +137,8 @@ def decide(status: ProjectStatus, request: Transition, today: dt.date) -> Outcom
     refused = _forbidden_by_state(status, request.kind)
     if refused is not None:
         return refused
-    moved = _move(status, request, request.reason.strip())
+    reason = bilingual.given(request.reason)
+    moved = _move(status, request, reason)
     if isinstance(moved, Refused):
         return moved
     url = (request.assessment_url or "").strip() or None
@@ -150,7 +153,7 @@ def decide(status: ProjectStatus, request: Transition, today: dt.date) -> Outcom
         new_phase=new_phase,
         new_state=new_state,
         effective=request.effective,
-        reason=request.reason.strip(),
+        reason=reason,
         assessment=request.assessment,
         assessment_url=url,
     )
@@ -278,7 +281,7 @@ def _forbidden_by_state(status: ProjectStatus, kind: Kind) -> Refused | None:
     return None
 
 
-def _move(status: ProjectStatus, request: Transition, reason: str) -> tuple[Phase, State] | Refused:
+def _move(status: ProjectStatus, request: Transition, reason: Bilingual) -> tuple[Phase, State] | Refused:
     kind, phase = request.kind, status.phase
     if kind == "advance" or kind == "go_back":
         return _change_phase(status, request, reason)
@@ -290,7 +293,7 @@ def _move(status: ProjectStatus, request: Transition, reason: str) -> tuple[Phas
         return _refuse("already_paused")
     if kind == "reopen" and phase != "retired" and status.state != "stopped":
         return _refuse("not_stopped")
-    if not reason:
+    if reason.blank:
         return _refuse("reason_required", doing=kind)
     if kind == "stop":
         return phase, "stopped"
@@ -301,7 +304,7 @@ def _move(status: ProjectStatus, request: Transition, reason: str) -> tuple[Phas
     assert_never(kind)
 
 
-def _change_phase(status: ProjectStatus, request: Transition, reason: str) -> tuple[Phase, State] | Refused:
+def _change_phase(status: ProjectStatus, request: Transition, reason: Bilingual) -> tuple[Phase, State] | Refused:
     here = status.phase
     there = request.to_phase
     if request.kind == "advance" and there is None:
@@ -314,7 +317,7 @@ def _change_phase(status: ProjectStatus, request: Transition, reason: str) -> tu
     if request.kind == "go_back":
         if step > 0:
             return _refuse("not_backward", here=here, there=there)
-        if not reason:
+        if reason.blank:
             return _refuse("reason_required", there=there, doing="go_back")
         return there, "active"
     if step < 0:
@@ -352,7 +355,7 @@ def passes_a_gate(accepted: Accepted) -> bool:
 
 
 def pass_gate(
-    accepted: Accepted, latest: GateOutcome | None, override_reason: str, rule: GateRule
+    accepted: Accepted, latest: GateOutcome | None, override_reason: Bilingual | ShortIn | str, rule: GateRule
 ) -> GatePassage | Refused | None:
     """How an accepted move passes its gate, given the outcome of the newest published assessment of
     that gate (None: there is none): on the assessment if it met the standards, else on the lead's
@@ -362,7 +365,8 @@ def pass_gate(
         return None
     if latest == "met":
         return "assessed"
-    if override_reason.strip():
+    given = override_reason if isinstance(override_reason, Bilingual) else bilingual.given(override_reason, "en")
+    if not given.blank:
         return "overridden"
     if rule == "warn":
         return "unassessed"

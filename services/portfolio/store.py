@@ -19,6 +19,7 @@ import msgspec
 
 from services.portfolio.domain import NewPartner, NewProject, NewUpdate, ProjectFilters, ProjectRecord
 from shared import bilingual, outbox
+from shared.bilingual import Bilingual
 from shared.events import Envelope, ProjectSnapshot
 from shared.http import Conflict, FieldError, Invalid, NotFound
 from shared.identity import Identity
@@ -54,7 +55,23 @@ VISIBLE = """(visibility = 'public' OR $1 IN ('admin', 'lead')
 
 # The columns a change may set: names are put into SQL, so only these are accepted.
 PARTNER_COLUMNS = frozenset(("name_en", "name_cy", "kind", "website", "active"))
-PROJECT_COLUMNS = frozenset(ProjectSnapshot.__struct_fields__) - {"slug"}
+PROJECT_BILINGUAL = frozenset(("health_reason",))
+"""The project's fields that are text people wrote: two columns each (``shared.bilingual``)."""
+PROJECT_COLUMNS = frozenset(ProjectSnapshot.__struct_fields__) - {"slug"} - PROJECT_BILINGUAL | {
+    column for field in PROJECT_BILINGUAL for column in bilingual.columns(field)
+}
+
+
+def _columns(fields: Mapping[str, object]) -> dict[str, object]:
+    """The fields to set as columns: a ``Bilingual`` value goes into its two."""
+    columns: dict[str, object] = {}
+    for name, value in fields.items():
+        if isinstance(value, Bilingual):
+            en, cy = bilingual.columns(name)
+            columns |= {en: value.en, cy: value.cy}
+        else:
+            columns[name] = value
+    return columns
 
 
 def _assignments(fields: Mapping[str, object], allowed: frozenset[str], first: int = 2) -> str:
@@ -112,18 +129,20 @@ def _partner(row: asyncpg.Record | None) -> Partner:
 # Projects ---------------------------------------------------------------------------------------
 
 
-async def insert_project(conn: Conn, project_id: uuid.UUID, new: NewProject, lead_id: str | None) -> ProjectRecord:
+async def insert_project(
+    conn: Conn, project_id: uuid.UUID, new: NewProject, lead_id: str | None, health_reason: Bilingual
+) -> ProjectRecord:
     try:
         row = await conn.fetchrow(
             """
             INSERT INTO projects (id, slug, partner_id, title_en, title_cy, summary_en, summary_cy,
-                                  lead_id, phase, health, health_reason, visibility, tags, start_date,
-                                  wellbeing_goals)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                  lead_id, phase, health, health_reason_en, health_reason_cy, visibility, tags,
+                                  start_date, wellbeing_goals)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             RETURNING *
             """,
             project_id, new.slug, new.partner_id, new.title_en, new.title_cy, new.summary_en,
-            new.summary_cy, lead_id, new.phase, new.health, new.health_reason, new.visibility,
+            new.summary_cy, lead_id, new.phase, new.health, health_reason.en, health_reason.cy, new.visibility,
             list(new.tags), new.start_date, list(new.wellbeing_goals),
         )  # fmt: skip
     except asyncpg.UniqueViolationError:
@@ -141,6 +160,7 @@ async def lock_project(conn: Conn, project_id: uuid.UUID) -> ProjectRecord:
 
 async def update_project(conn: Conn, project_id: uuid.UUID, fields: Mapping[str, object]) -> ProjectRecord:
     """Set ``fields`` (none at all is fine) and count one more version."""
+    fields = _columns(fields)
     try:
         row = await conn.fetchrow(
             f"UPDATE projects SET {_assignments(fields, PROJECT_COLUMNS)}version = version + 1, updated_at = now() "
@@ -158,6 +178,7 @@ async def write_project(
     """Set ``fields`` on the project if it is still at ``current.version``, counting one more version,
     and append its event, in one statement (``outbox.append_with``); returns the project and the
     event's position, or None if someone changed the project since ``current`` was read."""
+    fields = _columns(fields)
     row = await outbox.append_with(
         conn,
         f"UPDATE projects SET {_assignments(fields, PROJECT_COLUMNS, first=3)}version = version + 1, "
@@ -294,7 +315,10 @@ async def timelines(conn: Conn, viewer: Identity) -> list[asyncpg.Record]:
 def _project(row: asyncpg.Record | None) -> ProjectRecord:
     if row is None:
         raise Missing()
-    snapshot = msgspec.convert({k: row[k] for k in ProjectSnapshot.__struct_fields__}, ProjectSnapshot)
+    fields = ProjectSnapshot.__struct_fields__
+    snapshot = msgspec.convert(
+        {k: bilingual.from_row(row, k) if k in PROJECT_BILINGUAL else row[k] for k in fields}, ProjectSnapshot
+    )
     return ProjectRecord(
         id=row["id"], snapshot=snapshot, version=row["version"], created_at=row["created_at"],
         updated_at=row["updated_at"], roadmap=_placement(row),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.notifier.domain import Follower, Reach, recipients
+from shared.bilingual import Bilingual
 from shared.events import (
     EngagementRecorded,
     PartnerRegistered,
@@ -64,7 +65,7 @@ def test_following_a_project_or_a_partner_hears_only_about_it_and_one_address_ge
 
 def health_changed(visibility: str, partner_id: uuid.UUID | None, title: str) -> ProjectHealthChanged:
     project = snapshot(visibility=visibility, partner_id=partner_id, title_en=title)
-    return ProjectHealthChanged(project=project, from_health="green", to_health="amber", reason="Late")
+    return ProjectHealthChanged(project=project, from_health="green", to_health="amber", reason=Bilingual(en="Late"))
 
 
 async def test_a_partner_visible_or_internal_change_is_not_emailed_to_those_who_may_not_see_it(

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 
 from services.notifier.links import LinkClaims
+from shared.bilingual import Bilingual
 from shared.events import ProjectCreated, ProjectPhaseChanged
 from tests.helpers import eventually, snapshot
 from tests.notifier.conftest import Notifier, Received, confirm_link, first
@@ -19,7 +20,7 @@ from tests.notifier.conftest import Notifier, Received, confirm_link, first
 def phase_changed(**overrides: object) -> ProjectPhaseChanged:
     return ProjectPhaseChanged(
         project=snapshot(phase="alpha", **overrides), kind="advance", from_phase="discovery", to_phase="alpha",
-        from_state="active", to_state="active", effective=dt.date(2025, 3, 3), reason="Ready",
+        from_state="active", to_state="active", effective=dt.date(2025, 3, 3), reason=Bilingual(en="Ready"),
     )  # fmt: skip
 
 

@@ -70,7 +70,7 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
     "project_phase_changed": (
         notice(ProjectPhaseChanged(
             project=PROJECT, kind="advance", from_phase="discovery", to_phase="alpha", from_state="active",
-            to_state="active", effective=dt.date(2025, 3, 3), reason="Discovery report accepted",
+            to_state="active", effective=dt.date(2025, 3, 3), reason=Bilingual(en="Discovery report accepted"),
             assessment="met", assessment_url="https://example.org/assessment",
         )),
         ["wedi symud ymlaen", "Darganfod", "Alffa", "3 Mawrth 2025", "Discovery report accepted (Yn Saesneg yn unig)",
@@ -79,7 +79,7 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
          "https://example.org/assessment"],
     ),
     "project_health_changed": (
-        notice(ProjectHealthChanged(project=PROJECT, from_health="green", to_health="red", reason="No funding")),
+        notice(ProjectHealthChanged(project=PROJECT, from_health="green", to_health="red", reason=Bilingual(en="No funding"))),
         ["statws iechyd newydd – Coch", "Gwyrdd", "No funding (Yn Saesneg yn unig)"],
         ["health now Red", "Green", "No funding"],
     ),
@@ -241,7 +241,7 @@ def test_text_written_in_one_language_carries_its_lang_and_a_note_in_the_other_l
     assert '<p lang="en" style="white-space:pre-line;">Met the residents&#39; panel.</p>' in welsh.html
     assert "(Yn Saesneg yn unig)" in welsh.html
     reason = notice(ProjectHealthChanged(project=PROJECT, from_health="green", to_health="amber",
-                                         reason="Mae'r cyflenwr bythefnos yn hwyr."))  # fmt: skip
+                                         reason=Bilingual(cy="Mae'r cyflenwr bythefnos yn hwyr.")))  # fmt: skip
     langs: list[tuple[Lang, str]] = [("en", " (Written in Welsh only)"), ("cy", "")]
     for lang, note in langs:
         email = COMPOSER.compose(template="project_health_changed", language=lang, payload=reason,
@@ -251,6 +251,19 @@ def test_text_written_in_one_language_carries_its_lang_and_a_note_in_the_other_l
     both = COMPOSER.compose(template="project_update_posted", language="both", payload=UPDATE,
                             recipient="ann@example.org", subscription_id=uuid.uuid4())  # fmt: skip
     assert "yn unig" not in both.text and "only" not in both.text  # both languages written: no note
+
+
+def test_a_reason_in_both_languages_reaches_each_reader_in_theirs_and_both_with_welsh_first() -> None:
+    reason = notice(ProjectHealthChanged(project=PROJECT, from_health="green", to_health="amber",
+                                         reason=Bilingual(en="The supplier is late.", cy="Mae'r cyflenwr yn hwyr.")))  # fmt: skip
+    emails = {lang: COMPOSER.compose(template="project_health_changed", language=lang, payload=reason,
+                                     recipient="ann@example.org", subscription_id=uuid.uuid4())
+              for lang in ("cy", "en", "both")}  # fmt: skip
+    assert "Pam: Mae'r cyflenwr yn hwyr.\n" in emails["cy"].text and "The supplier" not in emails["cy"].text
+    assert '<dd lang="cy" style="margin:0 0 8px;">Mae&#39;r cyflenwr yn hwyr.</dd>' in emails["cy"].html
+    assert "Why: The supplier is late.\n" in emails["en"].text and "cyflenwr" not in emails["en"].text
+    both = emails["both"].text
+    assert both.index("Mae'r cyflenwr yn hwyr.") < both.index("The supplier is late.") and "only" not in both
 
 
 def test_html_emails_escape_what_people_typed() -> None:

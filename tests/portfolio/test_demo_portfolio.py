@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import asyncpg
 
@@ -38,9 +39,22 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         assert await conn.fetchval("SELECT count(*) FROM assessment_actions WHERE state = 'open' AND due_on < $1",
                                    today) >= 1  # some are overdue  # fmt: skip
         assert await conn.fetchval("SELECT count(*) FROM projects WHERE title_cy = '' OR summary_cy = ''") == 0
-        reasons = {r["health_reason"] for r in await conn.fetch("SELECT DISTINCT health_reason FROM projects")}
-        # one field each, in one language: Welsh and English ones, none with both run together
-        assert {detect(reason) for reason in reasons if reason} == {"cy", "en"} and not any("/" in r for r in reasons)
+        reasons = await conn.fetch(
+            "SELECT DISTINCT health_reason_en AS en, health_reason_cy AS cy FROM projects WHERE health <> 'green'"
+        )
+        # each language in its own field, none with both run together; most in both languages, some in
+        # one only (their pages, in the other language, say so)
+        assert all(detect(r["en"]) == "en" for r in reasons if r["en"]) and not any("/" in r["en"] for r in reasons)
+        assert all(detect(r["cy"]) == "cy" for r in reasons if r["cy"]) and not any("/" in r["cy"] for r in reasons)
+        written_in = Counter(("en" if r["en"] else "") + ("cy" if r["cy"] else "") for r in reasons)
+        assert written_in["ency"] >= 2 and written_in["en"] >= 1 and written_in["cy"] >= 1 and written_in[""] == 0
+        moves = await conn.fetch(
+            "SELECT data -> 'reason' ->> 'en' AS en, data -> 'reason' ->> 'cy' AS cy, data -> 'gate_override_reason'"
+            " ->> 'en' AS override_en, data -> 'gate_override_reason' ->> 'cy' AS override_cy FROM events "
+            "WHERE type = 'portfolio.project.phase_changed'"
+        )
+        assert any(r["en"] and r["cy"] for r in moves)  # a stop's reason, in both languages
+        assert any(r["override_en"] and not r["override_cy"] for r in moves)  # a lead's override, English only
         unnamed = await conn.fetchval(  # every lead is a person with a name, so pages name them
             "SELECT count(*) FROM projects WHERE lead_id IS NULL OR lead_id NOT IN "
             "(SELECT id::text FROM people WHERE kind = 'lead')"

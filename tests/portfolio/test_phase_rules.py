@@ -29,6 +29,8 @@ from services.portfolio.phases import (
     next_phase,
     pass_gate,
 )
+from shared import bilingual
+from shared.bilingual import Bilingual, ShortIn
 from shared.events import Phase, State
 from shared.events import TransitionKind as Kind
 from shared.replies.portfolio import AllowedAction
@@ -118,7 +120,7 @@ def test_advancing_without_naming_a_phase_moves_to_the_next_one() -> None:
 
 
 def test_advancing_needs_no_reason() -> None:
-    assert accepted(decide(status("alpha"), ask("advance", "private_beta", reason=""), TODAY)).reason == ""
+    assert accepted(decide(status("alpha"), ask("advance", "private_beta", reason=""), TODAY)).reason.blank
 
 
 @specification
@@ -188,7 +190,7 @@ def test_a_blank_assessment_link_counts_as_none() -> None:
 
 def test_a_service_can_be_sent_back_any_number_of_phases_with_a_reason() -> None:
     moved = accepted(decide(status("live"), ask("go_back", "discovery"), TODAY))
-    assert (moved.new_phase, moved.new_state, moved.reason) == ("discovery", "active", REASON)
+    assert (moved.new_phase, moved.new_state, moved.reason) == ("discovery", "active", Bilingual(en=REASON))
 
 
 def test_going_back_names_the_phase_to_go_back_to() -> None:
@@ -218,7 +220,19 @@ def test_a_reason_of_only_spaces_is_no_reason(reason: str) -> None:
 
 
 def test_the_reason_is_kept_without_surrounding_space() -> None:
-    assert accepted(decide(status("public_beta"), ask("go_back", "alpha", reason="  late  "), TODAY)).reason == "late"
+    assert accepted(
+        decide(status("public_beta"), ask("go_back", "alpha", reason="  late  "), TODAY)
+    ).reason == Bilingual(en="late")
+
+
+def test_a_reason_may_be_given_in_both_languages_or_in_one_whose_language_is_told_from_it() -> None:
+    both = ShortIn(en="The research showed a clear need", cy="Dangosodd yr ymchwil angen clir")
+    moved = accepted(decide(status("live"), ask("go_back", "alpha", reason=both), TODAY))
+    assert moved.reason == Bilingual(en="The research showed a clear need", cy="Dangosodd yr ymchwil angen clir")
+    welsh = accepted(decide(status("live"), ask("stop", reason="Mae gwasanaeth yn bod eisoes"), TODAY))
+    assert welsh.reason == Bilingual(cy="Mae gwasanaeth yn bod eisoes")
+    refused = decide(status("live"), ask("stop", reason=ShortIn(en=" ", cy="")), TODAY)
+    assert isinstance(refused, Refused) and refused.code == "reason_required"
 
 
 # --- Stopping, pausing, resuming, reopening --------------------------------------------------------------
@@ -235,7 +249,7 @@ def test_stopping_keeps_the_phase_and_needs_a_reason(before: ProjectStatus, requ
     outcome = decide(before, request, TODAY)
     if isinstance(outcome, Accepted):
         assert (outcome.new_phase, outcome.new_state) == (before.phase, "stopped")
-        assert outcome.reason and outcome.reason == request.reason.strip()
+        assert not outcome.reason.blank and outcome.reason == bilingual.given(request.reason)
 
 
 @specification

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import (
     AssessmentPublished,
     AssessmentSnapshot,
@@ -50,9 +51,9 @@ async def test_every_event_type_is_indexed(search: Search) -> None:
         ProjectUpdated(project=snapshot(title_en="Fishing licences online"), changed=["title_en"]),
         ProjectPhaseChanged(project=snapshot(title_en="Fishing licences online", phase="alpha"), kind="advance",
                             from_phase="discovery", to_phase="alpha", from_state="active", to_state="active",
-                            effective=TODAY, reason=""),
+                            effective=TODAY, reason=EMPTY),
         ProjectHealthChanged(project=snapshot(title_en="Fishing licences online", phase="alpha", health="amber"),
-                             from_health="green", to_health="amber", reason="Supplier late"),
+                             from_health="green", to_health="amber", reason=Bilingual(en="Supplier late")),
         ProjectUpdatePosted(project=snapshot(title_en="Fishing licences online", phase="alpha", health="amber"),
                             update_id=uuid.uuid4(), posted_on=TODAY, body_en="Tested the licence form with anglers",
                             body_cy="Profi'r ffurflen drwydded gyda physgotwyr"),

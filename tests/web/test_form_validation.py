@@ -85,23 +85,23 @@ async def test_the_project_forms_flag_every_over_long_field_at_once_in_the_forms
         assert edit.status_code == 422
         assert summary_links(edit.text) == ["title_cy", "title_en", "summary_cy", "summary_en"]
         assert "Enter the title in Welsh" in edit.text and "The summary in Welsh must be 4,000 characters" in edit.text
-        phase = await lead.post(f"{base}/phase", {"version": "1", "action": "", "reason": too_long(2000),
+        phase = await lead.post(f"{base}/phase", {"version": "1", "action": "", "reason_en": too_long(2000),
                                                   "assessment_url": too_long(2000)}, params={"lang": "en"})  # fmt: skip
         assert phase.status_code == 422
-        assert summary_links(phase.text) == ["action", "effective-day", "reason", "assessment_url"]
+        assert summary_links(phase.text) == ["action", "effective-day", "reason_en", "assessment_url"]
         assert "The link to the assessment report must be 2,000 characters or fewer" in phase.text
         update = await lead.post(f"{base}/update", {"body_cy": too_long(10000), "body_en": too_long(10000),
                                                     "posted_on-day": "²", "posted_on-month": "1",
                                                     "posted_on-year": "2026", "health": "amber",
-                                                    "health_reason": too_long(2000)}, params={"lang": "cy"})  # fmt: skip
+                                                    "health_reason_cy": too_long(2000)}, params={"lang": "cy"})  # fmt: skip
         assert update.status_code == 422
-        assert summary_links(update.text) == ["body_cy", "body_en", "posted_on-day", "health_reason"]
+        assert summary_links(update.text) == ["body_cy", "body_en", "posted_on-day", "health_reason_cy"]
         assert "Rhaid i'r diweddariad yn Gymraeg fod yn 10,000 nod neu lai" in words(update)
-        assert "Rhaid i'r rheswm dros yr iechyd fod yn 2,000 nod neu lai" in words(update)
-        health = await lead.post(f"{base}/health", {"version": "1", "health": "", "reason": too_long(2000)},
+        assert "Rhaid i'r rheswm dros yr iechyd yn Gymraeg fod yn 2,000 nod neu lai" in words(update)
+        health = await lead.post(f"{base}/health", {"version": "1", "health": "", "reason_en": too_long(2000)},
                                  params={"lang": "en"})  # fmt: skip
-        assert summary_links(health.text) == ["health", "reason"]
-        assert "The reason must be 2,000 characters or fewer" in health.text
+        assert summary_links(health.text) == ["health", "reason_en"]
+        assert "The reason in English must be 2,000 characters or fewer" in health.text
     unchanged = await api(stack, "GET", f"/api/v1/projects/{project['id']}")
     assert unchanged.json()["version"] == 1  # nothing half-written
 

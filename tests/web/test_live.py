@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 from cdps.embedded import EmbeddedNats, free_port
-from shared.bilingual import Bilingual
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import (
     Actor,
     EngagementEnded,
@@ -52,7 +52,7 @@ def moved(visibility: str) -> ProjectPhaseChanged:
     return ProjectPhaseChanged(
         project=snapshot(visibility=visibility, partner_id=PARTNER, phase="alpha"), kind="advance",
         from_phase="discovery", to_phase="alpha", from_state="active", to_state="active",
-        effective=dt.date(2026, 12, 2), reason="",
+        effective=dt.date(2026, 12, 2), reason=EMPTY,
     )  # fmt: skip
 
 

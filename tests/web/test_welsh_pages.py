@@ -95,6 +95,37 @@ async def test_text_in_one_language_carries_its_true_lang_and_says_it_is_the_onl
         assert marked["Wedi cwrdd â phanel y trigolion"] == (f"Diweddariad: {project['title_cy']}", None)
 
 
+async def test_a_reason_written_in_both_languages_shows_each_reader_their_own(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], health="green")
+    path, today = f"/api/v1/projects/{project['id']}", dt.datetime.now(dt.UTC).date().isoformat()
+    both = {"en": "The hosting contract is late", "cy": "Mae'r contract cynnal yn hwyr"}
+    health = await api(stack, "POST", f"{path}/health", version=1, json={"health": "amber", "reason": both})
+    assert health.status_code == 200 and health.json()["health_reason"] == both, health.text
+    moved = await api(stack, "POST", f"{path}/phase", version=2,
+                      json={"kind": "pause", "effective": today, "reason": {"en": "Waiting for the budget"}})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
+        welsh = words(await theirs.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
+        assert "<bdi>Mae'r contract cynnal yn hwyr</bdi></p>" in welsh and "The hosting contract" not in welsh
+        assert "Rheswm: <bdi>Mae'r contract cynnal yn hwyr</bdi>" in welsh  # in the history too
+        assert (
+            'Rheswm: <bdi lang="en">Waiting for the budget</bdi> <span class="app-muted">(Yn Saesneg yn unig)</span>'
+            in welsh
+        )
+        english = words(await theirs.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+        assert "<bdi>The hosting contract is late</bdi></p>" in english and "contract cynnal" not in english
+        assert "Reason: <bdi>Waiting for the budget</bdi>" in english
+
+    async with browser(stack, "lead") as lead:  # the form shows both languages, Welsh first, as they stand
+        form = (await lead.get(f"/projects/{project['id']}/health", params={"lang": "cy"})).text
+        assert form.index('name="reason_cy"') < form.index('name="reason_en"')
+        assert (
+            "Mae&#39;r contract cynnal yn hwyr</textarea>" in form and "The hosting contract is late</textarea>" in form
+        )
+
+
 async def test_triage_puts_a_request_into_the_summary_of_the_language_it_was_written_in(stack: Stack) -> None:
     needs = {"cy": "Hoffem gael cyngor ar sut i brofi ein ffurflenni gyda siaradwyr Cymraeg.",
              "en": "We would like advice on testing our forms with Welsh speakers."}  # fmt: skip

@@ -187,7 +187,10 @@ def api_errors(request: HxRequest, reply: Reply, fields: dict[str, str] | None =
     errors = Errors()
     for item in body.get("errors") or []:
         name = str(item.get("field", ""))
-        target = (fields or {}).get(name, name.split(".")[-1])
+        parts = name.split(".")
+        # the English or Welsh of a bilingual text ("reason.cy") is its own form field ("reason_cy")
+        default = "_".join(parts[-2:]) if len(parts) > 1 and parts[-1] in ("en", "cy") else parts[-1]
+        target = (fields or {}).get(name, default)
         errors.add(target, str(item.get(f"message_{lang}") or item.get("message_en") or ""))
     if not errors:
         errors.add((fields or {}).get("", ""), message_of(request, reply))

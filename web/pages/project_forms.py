@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from shared import bilingual
 from web.accounts import Account
 from web.context import Language, PageLanguage, Viewer, staff_only
 from web.pages import labels, validation
@@ -61,11 +62,24 @@ def initial_values(kind: str, project: dict[str, Any]) -> dict[str, Any]:
                 "wellbeing_goals": project.get("wellbeing_goals") or [],
                 "start_date": date_parts(project.get("start_date"))}  # fmt: skip
     if kind == "phase":
-        return {"action": "", "effective": date_parts(today()), "reason": "", "assessment": "", "assessment_url": "",
-                "gate_override_reason": ""}  # fmt: skip
+        return {"action": "", "effective": date_parts(today()), "reason_cy": "", "reason_en": "", "assessment": "",
+                "assessment_url": "", "gate_override_reason_cy": "", "gate_override_reason_en": ""}  # fmt: skip
     if kind == "health":
-        return {"health": project["health"], "reason": project.get("health_reason") or ""}
-    return {"body_en": "", "body_cy": "", "posted_on": date_parts(today()), "health": "", "health_reason": ""}
+        reason = bilingual.read(project.get("health_reason"))
+        return {"health": project["health"], "reason_cy": reason.cy, "reason_en": reason.en}
+    return {
+        "body_en": "",
+        "body_cy": "",
+        "posted_on": date_parts(today()),
+        "health": "",
+        "health_reason_cy": "",
+        "health_reason_en": "",
+    }
+
+
+def _text(values: dict[str, Any], field: str) -> dict[str, str]:
+    """A bilingual text's two form fields (``reason_cy``, ``reason_en``) as the API takes it."""
+    return {"en": values[f"{field}_en"], "cy": values[f"{field}_cy"]}
 
 
 def read_submission(lang: Language, kind: str, form: Any) -> Submission:
@@ -88,7 +102,8 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
                 "wellbeing_goals": values["wellbeing_goals"],
                 "start_date": start.isoformat() if start else None}  # fmt: skip
     elif kind == "phase":
-        fields = ("action", "reason", "assessment", "assessment_url", "gate_override_reason")
+        fields = ("action", "reason_cy", "reason_en", "assessment", "assessment_url", "gate_override_reason_cy",
+                  "gate_override_reason_en")  # fmt: skip
         values = {f: text.get(f, "") for f in fields}
         values["effective"] = form_date_parts(form, "effective")
         effective, _given = parse_date(form, "effective")
@@ -99,17 +114,18 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
         check(lang, values, validation.PHASE_CHANGE, errors)
         action, _sep, to_phase = values["action"].partition(":")
         body = {"kind": action, "effective": effective.isoformat() if effective else None,
-                "reason": values["reason"], "to_phase": to_phase or None, "assessment": values["assessment"] or None,
-                "assessment_url": values["assessment_url"] or None,
-                "gate_override_reason": values["gate_override_reason"]}  # fmt: skip
+                "reason": _text(values, "reason"), "to_phase": to_phase or None,
+                "assessment": values["assessment"] or None, "assessment_url": values["assessment_url"] or None,
+                "gate_override_reason": _text(values, "gate_override_reason")}  # fmt: skip
     elif kind == "health":
-        values = {"health": text.get("health", ""), "reason": text.get("reason", "")}
+        values = {"health": text.get("health", ""), "reason_cy": text.get("reason_cy", ""),
+                  "reason_en": text.get("reason_en", "")}  # fmt: skip
         if values["health"] not in labels.HEALTH:
             errors.add("health", _("Choose the project's health"))
         check(lang, values, validation.HEALTH_CHANGE, errors)
-        body = dict(values)
+        body = {"health": values["health"], "reason": _text(values, "reason")}
     else:
-        values = {f: text.get(f, "") for f in ("body_en", "body_cy", "health", "health_reason")}
+        values = {f: text.get(f, "") for f in ("body_en", "body_cy", "health", "health_reason_cy", "health_reason_en")}
         values["posted_on"] = form_date_parts(form, "posted_on")
         check(lang, values, validation.UPDATE_TEXT, errors)
         posted_on, given = parse_date(form, "posted_on")
@@ -117,7 +133,7 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
             errors.add("posted_on-day", _("Enter a real date"))
         check(lang, values, validation.UPDATE_HEALTH_REASON, errors)
         body = {"body_en": values["body_en"], "body_cy": values["body_cy"], "health": values["health"] or None,
-                "health_reason": values["health_reason"],
+                "health_reason": _text(values, "health_reason"),
                 "posted_on": posted_on.isoformat() if posted_on else None}  # fmt: skip
     return Submission(values, body, errors)
 
@@ -126,6 +142,8 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
 FIELD_IDS = {
     "start_date": "start_date-day", "effective": "effective-day", "posted_on": "posted_on-day",
     "to_phase": "action", "kind": "action", "body": "", "If-Match": "",
+    # a bilingual text refused as a whole (amber needs a reason) is named at its first field, the Welsh
+    "reason": "reason_cy", "health_reason": "health_reason_cy", "gate_override_reason": "gate_override_reason_cy",
 }  # fmt: skip
 
 
@@ -135,10 +153,12 @@ def changed_rows(lang: Language, kind: str, values: dict[str, Any], current: dic
     if kind == "phase":
         now = f"{labels.name(_, labels.PHASES, current['phase'])} ({labels.name(_, labels.STATES, current['state'])})"
         return [(_("Phase"), action_text(lang, values.get("action", "")), now)]
+    reader: bilingual.Lang = "en" if lang.code == "en" else "cy"
     if kind == "health":
         return [(_("Health"), labels.name(_, labels.HEALTH, values["health"]) if values["health"] else "",
                  labels.name(_, labels.HEALTH, current["health"])),
-                (_("Reason for the health"), values["reason"], current.get("health_reason") or "")]  # fmt: skip
+                (_("Reason for the health"), bilingual.shown(bilingual.read(_text(values, "reason")), reader).text,
+                 bilingual.shown(bilingual.read(current.get("health_reason")), reader).text)]  # fmt: skip
     if kind != "edit":
         return []
     rows: list[tuple[str, Any, Any]] = []

@@ -90,18 +90,25 @@ NEW_PROJECT = (
     SUMMARY_CY, SUMMARY_EN,
 )  # fmt: skip
 PROJECT_CHANGES = (*TITLES, SUMMARY_CY, SUMMARY_EN)
-PHASE_CHANGE = (
-    REASON,
-    Text("assessment_url", 2000, N_("The link to the assessment report must be %(max)s characters or fewer")),
-    Text("gate_override_reason", 2000, N_("The reason to go ahead must be %(max)s characters or fewer")),
+REASONS = (
+    Text("reason_cy", 2000, N_("The reason in Welsh must be %(max)s characters or fewer")),
+    Text("reason_en", 2000, N_("The reason in English must be %(max)s characters or fewer")),
 )
-HEALTH_CHANGE = (REASON,)
+PHASE_CHANGE = (
+    *REASONS,
+    Text("assessment_url", 2000, N_("The link to the assessment report must be %(max)s characters or fewer")),
+    Text("gate_override_reason_cy", 2000, N_("The reason to go ahead in Welsh must be %(max)s characters or fewer")),
+    Text("gate_override_reason_en", 2000,
+         N_("The reason to go ahead in English must be %(max)s characters or fewer")),
+)  # fmt: skip
+HEALTH_CHANGE = REASONS
 UPDATE_TEXT = (
     Text("body_cy", 10000, N_("The update in Welsh must be %(max)s characters or fewer")),
     Text("body_en", 10000, N_("The update in English must be %(max)s characters or fewer")),
 )
 UPDATE_HEALTH_REASON = (
-    Text("health_reason", 2000, N_("The reason for the health must be %(max)s characters or fewer")),
+    Text("health_reason_cy", 2000, N_("The reason for the health in Welsh must be %(max)s characters or fewer")),
+    Text("health_reason_en", 2000, N_("The reason for the health in English must be %(max)s characters or fewer")),
 )
 ENGAGEMENT_SUMMARIES = (SUMMARY_CY, SUMMARY_EN)
 TRIAGE_REASON = (REASON,)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from shared import language, vocabulary, welsh
+from shared import bilingual, vocabulary, welsh
 from shared.vocabulary import CHALLENGE_AREAS, HEALTH, NO_CHALLENGE_AREA, PHASES
 
 Language = Literal["cy", "en"]
@@ -91,10 +91,11 @@ def _said(en: str, cy: str) -> dict[str, str]:
     return {"said_en": en.strip(), "said_cy": cy.strip()}
 
 
-def _reason(reason: str) -> dict[str, str]:
-    """A reason, kept in one field: shown as said in the language it was written in (and marked as
-    in that language only in the other weeknote)."""
-    return _said(reason, "") if language.detect(reason) == "en" else _said("", reason)
+def _reason(reason: Any) -> dict[str, str]:
+    """A reason (``shared.bilingual``; one string in events kept before it was bilingual, read into the
+    language it is told to be in): each weeknote shows its own language, the other marked as the only one."""
+    text = bilingual.read(reason)
+    return _said(text.en, text.cy)
 
 
 def _item(event: WeekEvent) -> Item | None:
@@ -105,7 +106,7 @@ def _item(event: WeekEvent) -> Item | None:
         kind, to_phase, from_phase = data["kind"], data["to_phase"], data["from_phase"]
         to_en, to_cy = _in_sentence(PHASES, to_phase, "en"), _in_sentence(PHASES, to_phase, "cy")
         from_en, from_cy = _in_sentence(PHASES, from_phase, "en"), _in_sentence(PHASES, from_phase, "cy")
-        reason = data.get("reason", "")
+        reason = data.get("reason")
         if kind == "stop":
             stopped_cy = f"Ataliwyd yn y cam {from_cy}."
             return Item(id=event.id, kind="phase", text_en=f"Stopped in {from_en}.", text_cy=stopped_cy,
@@ -118,7 +119,7 @@ def _item(event: WeekEvent) -> Item | None:
                     text_cy=f"Symudodd o'r cam {from_cy} i'r cam {to_cy}.", **_reason(reason))  # fmt: skip
     if event.type == "portfolio.project.health_changed":
         to_en, to_cy = _in_sentence(HEALTH, data["to_health"], "en"), _in_sentence(HEALTH, data["to_health"], "cy")
-        reason = data.get("reason", "")
+        reason = data.get("reason")
         return Item(id=event.id, kind="health", text_en=f"Health is now {to_en}.",
                     text_cy=f"Mae'r iechyd bellach {welsh.predicative(to_cy)}.", **_reason(reason))  # fmt: skip
     if event.type == "portfolio.assessment.published":

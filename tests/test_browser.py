@@ -190,6 +190,38 @@ async def test_a_visitor_reads_the_portfolio_in_welsh(stack: Stack, browser: Bro
         assert problems == []
 
 
+async def test_a_welsh_reader_sees_an_english_only_reason_marked_lang_en_with_its_note(
+    stack: Stack, browser: Browser
+) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], title_en="Library cards",
+                                   title_cy=f"Cardiau llyfrgell {word()}", health="green")  # fmt: skip
+    path = f"/api/v1/projects/{project['id']}"
+    english_only = f"The card supplier has not replied about {word()}"
+    both = {"en": "The printer is booked", "cy": "Mae'r argraffydd wedi'i archebu"}
+    changed = await api(
+        stack, "POST", f"{path}/health", version=1, json={"health": "amber", "reason": {"en": english_only}}
+    )
+    assert changed.status_code == 200, changed.text
+    moved = await api(stack, "POST", f"{path}/phase", version=2,
+                      json={"kind": "pause", "effective": project["created_at"][:10], "reason": both})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    async with person(browser, stack, "lead") as context:  # a lead reads the history, and its reasons, too
+        page, problems = await open_page(context)
+        await page.goto(f"{stack.urls['web']}/projects/{project['slug']}?lang=cy")
+        assert await page.get_attribute("html", "lang") == "cy"
+        reason = page.locator('bdi[lang="en"]', has_text=english_only).first
+        await expect(reason).to_be_visible()
+        note = reason.locator("xpath=following-sibling::span[1]")
+        await expect(note).to_have_text("(Yn Saesneg yn unig)")
+        assert await note.evaluate("n => n.closest('[lang]').getAttribute('lang')") == "cy"  # the note is Welsh
+        welsh = page.get_by_text("Mae'r argraffydd wedi'i archebu").first  # both written: the Welsh, unmarked
+        await expect(welsh).to_be_visible()
+        assert await welsh.evaluate("n => n.closest('[lang]').getAttribute('lang')") == "cy"
+        await expect(page.get_by_text("The printer is booked")).to_have_count(0)
+        assert problems == []
+
+
 async def test_the_pages_emails_open_use_the_sites_stylesheet_in_the_subscribers_language_with_a_switch(
     stack: Stack, browser: Browser, inbox: Inbox
 ) -> None:

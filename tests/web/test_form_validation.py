@@ -107,8 +107,14 @@ async def test_the_project_forms_flag_every_over_long_field_at_once_in_the_forms
 
 
 def string_limits(struct: type[Any], field: str) -> tuple[int, int]:
-    """(min_length, max_length) of a str field of a service's input Struct."""
-    (info,) = [f for f in msgspec.inspect.type_info(struct).fields if f.name == field]  # type: ignore[attr-defined]
+    """(min_length, max_length) of a str field of a service's input Struct; ``reason_cy`` is the Welsh
+    of a bilingual ``reason`` (shared/bilingual.py), one form field for each language."""
+    fields = msgspec.inspect.type_info(struct).fields  # type: ignore[attr-defined]
+    if not any(f.name == field for f in fields) and field.endswith(("_en", "_cy")):
+        (info,) = [f for f in fields if f.name == field[:-3]]
+        (nested,) = [k for k in info.type.types if isinstance(k, msgspec.inspect.StructType)]
+        return string_limits(nested.cls, field[-2:])
+    (info,) = [f for f in fields if f.name == field]
     kinds = info.type.types if isinstance(info.type, msgspec.inspect.UnionType) else (info.type,)
     (text,) = [k for k in kinds if isinstance(k, msgspec.inspect.StrType)]
     return text.min_length or 0, text.max_length or 0

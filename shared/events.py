@@ -193,6 +193,20 @@ class ProjectRoadmapPlaced(EventData, frozen=True, kw_only=True):
     reason: Bilingual
 
 
+class ProjectUpdateTranslated(EventData, frozen=True, kw_only=True):
+    """An update written in one language was given its other language (a translator filled it in)."""
+
+    type: ClassVar[str] = "portfolio.project.update_translated"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    update_id: uuid.UUID
+    lang: Literal["cy", "en"]
+    """The language filled in."""
+    body_en: str
+    body_cy: str
+    """The update's text in both languages, after the translation."""
+
+
 class EngagementRecorded(EventData, frozen=True, kw_only=True):
     """CDPS recorded an engagement with a partner."""
 
@@ -675,6 +689,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         ProjectHealthChanged,
         ProjectUpdatePosted,
         ProjectRoadmapPlaced,
+        ProjectUpdateTranslated,
         EngagementRecorded,
         EngagementUpdated,
         EngagementEnded,

@@ -174,6 +174,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=_variable):
         float, Meta(gt=0, le=10_000, description="deliveries per second, above 0 and at most 10000 (e.g. 10)")
     ] = 10.0
     """Deliveries per second to any one webhook endpoint."""
+    welsh_before_publishing: Literal["optional", "required"] = "optional"
+    """``required``: a weeknote due for publication waits until every text people wrote in it has its
+    Welsh (a translator fills it in on the Missing translations page), and is published at the
+    scheduler's next look after that; ``optional`` publishes on time, English-only text marked so."""
     search_count_cap: Annotated[
         int, Meta(ge=1, le=10_000_000, description="a whole number of results from 1 to 10000000, e.g. 10000")
     ] = 10_000

@@ -70,6 +70,7 @@ LABELS: dict[str, Label] = {
     "evidence_en": Label("the evidence in English", "y dystiolaeth yn Saesneg"),
     "ended_on": Label("the end date", "y dyddiad gorffen"),
     "engagement": Label("the engagement", "yr ymgysylltiad"),
+    "field": Label("the text to translate", "y testun i'w gyfieithu"),
     "gate": Label("the gate", "y porth"),
     "gate_override_reason": Label(
         "the reason for passing the gate all the same", "y rheswm dros basio'r porth er hynny"
@@ -81,6 +82,7 @@ LABELS: dict[str, Label] = {
     "internal": Label("the setting “internal”", "y gosodiad “mewnol”"),
     "intro_cy": Label("the introduction in Welsh", "y cyflwyniad yn Gymraeg"),
     "intro_en": Label("the introduction in English", "y cyflwyniad yn Saesneg"),
+    "id": Label("the record", "y cofnod"),
     "kind": Label("the kind", "y math"),
     "lang": Label("the language", "yr iaith"),
     "language": Label("the language", "yr iaith"),
@@ -128,6 +130,7 @@ LABELS: dict[str, Label] = {
     "target": Label("the target month or day", "y mis neu'r diwrnod targed"),
     "text_cy": Label("the action in Welsh", "y cam gweithredu yn Gymraeg"),
     "text_en": Label("the action in English", "y cam gweithredu yn Saesneg"),
+    "text": Label("the translation", "y cyfieithiad"),
     "title_cy": Label("the title in Welsh", "y teitl yn Gymraeg"),
     "title_en": Label("the title in English", "y teitl yn Saesneg"),
     "to_phase": Label("the phase to move to", "y cam i symud iddo"),

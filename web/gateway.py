@@ -23,6 +23,7 @@ OWNERS = {
     "milestones": "portfolio", "measures": "portfolio", "comments": "portfolio", "funding": "portfolio",
     "search": "search", "subscriptions": "notifier", "deliveries": "notifier", "me": "notifier",
     "weeknotes": "notifier", "webhooks": "webhooks",
+    "translations": "portfolio",
 }  # fmt: skip
 """The service answering each resource under /api/v1/ (tests/test_gateway.py checks every one is here)."""
 FORWARDED_REQUEST_HEADERS = ("content-type", "if-match", "idempotency-key", "accept")

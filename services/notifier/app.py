@@ -76,7 +76,8 @@ def background_jobs(notifier: Parts) -> list[Job]:
         schedule = options.weeknotes_schedule
         digests = digests_with_weeknote(runtime.pool, schedule)
         await run_scheduler(runtime.pool, runtime.stop, schedule=schedule, web_base=runtime.settings.public_url,
-                            on_published=digests, health=health)  # fmt: skip
+                            on_published=digests, health=health,
+                            hold_for_welsh=runtime.settings.welsh_before_publishing == "required")  # fmt: skip
 
     async def daily_digests(runtime: Runtime, health: Health) -> None:
         await run_daily_digests(runtime.pool, runtime.stop, hour=options.daily_digest_hour, health=health)

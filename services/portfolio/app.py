@@ -17,6 +17,7 @@ from services.portfolio.routes.measures import MeasuresController, every_measure
 from services.portfolio.routes.milestones import MilestonesController, every_milestone
 from services.portfolio.routes.partners import PartnersController
 from services.portfolio.routes.projects import ProjectsController
+from services.portfolio.routes.translations import missing_translations, translate
 from shared import db, idempotency
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.inputs import check_input
@@ -54,6 +55,8 @@ ROUTES: list[ControllerRouterHandler] = [
     records.lead_names,
     records.import_csv,
     *comments.ROUTES,
+    missing_translations,
+    translate,
 ]
 
 

@@ -28,6 +28,7 @@ from services.portfolio import (
     phases,
     records,
     store,
+    translation_store,
 )
 from services.portfolio.assessments import (
     ActionClosing,
@@ -51,6 +52,7 @@ from services.portfolio.domain import (
     ProjectChanges,
     ProjectRecord,
     RoadmapPlacementIn,
+    Translation,
     Triage,
     changed_fields,
     partner_snapshot,
@@ -88,6 +90,7 @@ from shared.events import (
     ProjectSnapshot,
     ProjectUpdated,
     ProjectUpdatePosted,
+    ProjectUpdateTranslated,
     SupportRequested,
     SupportTriaged,
     make_envelope,
@@ -343,6 +346,38 @@ async def post_update(
         )
         position = await _project_event(conn, actor, event, project)
     return update, position
+
+
+async def translate(conn: Conn, actor: Actor, translation: Translation) -> int:
+    """Fill in the language a project's text or an update lacks (a translator's change): the row
+    and, in the same transaction, its project's event: ``portfolio.project.updated`` naming the
+    field and language for the project's own texts, ``portfolio.project.update_translated`` for an
+    update. Returns the event's outbox position."""
+    _refuse(domain.translation_errors(translation))
+    text = translation.text.strip()
+    async with conn.transaction():
+        if translation.kind == "update":
+            project_id = await translation_store.project_of_update(conn, translation.id)
+            if project_id is None:
+                raise store.Missing()
+            await store.lock_project(conn, project_id)
+            update = await translation_store.set_update_body(conn, translation.id, translation.lang, text)
+            project = await store.update_project(conn, project_id, {})
+            event: EventData = ProjectUpdateTranslated(
+                project=project.snapshot, update_id=update.id, lang=translation.lang, body_en=update.body_en,
+                body_cy=update.body_cy,
+            )  # fmt: skip
+        else:
+            current = await store.lock_project(conn, translation.id)
+            if translation.field == "health_reason":
+                value: object = current.snapshot.health_reason.with_text(translation.lang, text)
+                changed = "health_reason"
+            else:
+                changed = f"{translation.field}_{translation.lang}"
+                value = text
+            project = await store.update_project(conn, translation.id, {changed: value})
+            event = ProjectUpdated(project=project.snapshot, changed=[changed])
+        return await _project_event(conn, actor, event, project)
 
 
 # Engagements, support requests, people ---------------------------------------------------------

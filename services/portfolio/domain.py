@@ -173,6 +173,32 @@ class NewUpdate(Input, kw_only=True):
     health_reason: ShortText = ""
 
 
+class Translation(Input, kw_only=True):
+    """A translator fills in the language a text lacks: a project's title, summary or health reason, or
+    an update's body."""
+
+    kind: Literal["project", "update"]
+    id: uuid.UUID
+    field: Literal["title", "summary", "health_reason", "body"]
+    lang: Literal["cy", "en"]
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=10000, pattern=r"^[^\x00]*\S[^\x00]*$")]
+
+
+TRANSLATED_FIELDS = {"project": ("title", "summary", "health_reason"), "update": ("body",)}
+_LIMITS = {"title": 200, "summary": 4000, "health_reason": 2000, "body": 10000}
+
+
+def translation_errors(translation: Translation) -> list[FieldError]:
+    """The field is one of its record's, and the text is no longer than that field takes."""
+    if translation.field not in TRANSLATED_FIELDS[translation.kind]:
+        return [FieldError("field", "This record has no such text", "Nid oes testun o'r fath gan y cofnod hwn")]
+    limit = _LIMITS[translation.field]
+    if len(translation.text.strip()) > limit:
+        return [FieldError("text", f"The translation must be {limit:,} characters or fewer",
+                           f"Rhaid i'r cyfieithiad fod yn {limit:,} nod neu lai")]  # fmt: skip
+    return []
+
+
 class ProjectRecord(msgspec.Struct, frozen=True, kw_only=True):
     """A project as stored: what its events carry (``snapshot``) and the store's bookkeeping."""
 

@@ -34,6 +34,24 @@ from shared.events import (
 )
 
 
+class MissingText(msgspec.Struct, frozen=True, kw_only=True):
+    """A text people wrote that exists in one language only: what it is, where, since when."""
+
+    kind: Literal["project", "update"]
+    """A project's own field, or one of its updates."""
+    id: uuid.UUID
+    """The project's or the update's id."""
+    field: Literal["title", "summary", "health_reason", "body"]
+    text: Bilingual
+    missing: Literal["cy", "en"]
+    project_id: uuid.UUID
+    project_slug: str
+    project_title: Bilingual
+    partner_id: uuid.UUID | None
+    since: dt.datetime
+    """When the text was last written (the project's last change, or the update's posting)."""
+
+
 class Partner(PartnerSnapshot, frozen=True, kw_only=True):
     """A partner organisation: what its events carry, its id and its version (for If-Match)."""
 

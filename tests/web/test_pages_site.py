@@ -132,8 +132,8 @@ async def test_staff_see_what_lacks_its_welsh_or_english(stack: Stack) -> None:
                                    summary_en="Survey of the coastal path")  # fmt: skip
     async with browser(stack, "lead") as lead:
         page = await lead.get("/translations", params={"lang": "en"})
-        row = re.search(rf'href="/projects/{project["id"]}/edit">.*?</tr>', page.text, re.S)
-        assert row and "Summary" in row[0] and "Welsh" in row[0]
+        card = re.search(rf'href="/projects/{project["slug"]}">.*?</form>', page.text, re.S)
+        assert card and "Projects: Summary" in card[0] and "In Welsh" in card[0]  # filled in on the page
     async with browser(stack) as visitor:
         assert (await visitor.get("/translations")).status_code == 401
 

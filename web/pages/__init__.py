@@ -24,6 +24,7 @@ from web.pages import (
     roadmap_forms,
     search,
     support,
+    translations,
     webhooks,
 )
 
@@ -39,7 +40,8 @@ ROUTES = [
     assessment_forms.start_form, assessment_forms.start, assessment_forms.standard_form, assessment_forms.save_standard,
     assessment_forms.check_form, assessment_forms.finish,
     admin.list_accounts, admin.invite, admin.account_form, admin.change_account, admin.activate_account,
-    admin.deliveries, admin.retry_delivery, admin.missing_translations,
+    admin.deliveries, admin.retry_delivery,
+    translations.missing_translations, translations.translate,
     info.accessibility,
     *follow.ROUTES,
     roadmap.roadmap_page, roadmap.roadmap_csv,

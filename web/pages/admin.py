@@ -1,4 +1,4 @@
-"""Administration: accounts and invitations, the email delivery log, and content missing a language."""
+"""Administration: accounts and invitations, and the email delivery log (missing translations: translations.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from web import accounts, auth
-from web.context import Conn, Connection, Language, PageLanguage, SignedIn, admin_only, staff_only
+from web.context import Conn, Connection, Language, PageLanguage, SignedIn, admin_only
 from web.i18n import N_
 from web.pages import labels
-from web.pages.common import Down, Errors, HxRequest, call, page, partners_by_id, read_or_none, unavailable
+from web.pages.common import Down, Errors, HxRequest, call, page, partners_by_id, unavailable
 from web.pages.validation import EMAIL
 
 INVITE_FIELDS = ("email", "name", "role", "partner_id", "language")
@@ -215,34 +215,3 @@ async def retry_delivery(request: HxRequest, delivery_id: FromPath[uuid.UUID]) -
     reply = await call(request, "notifier", "POST", f"/api/v1/deliveries/{delivery_id}/retry",
                        key=str(uuid.uuid4()))  # fmt: skip
     return Redirect(f"/admin/deliveries?done={'retried' if reply.ok else 'not_retried'}", status_code=303)
-
-
-@get("/translations", guards=[staff_only])
-async def missing_translations(request: HxRequest) -> Template:
-    """Records whose Welsh (or English) version is missing, so someone can write it."""
-    projects, projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})
-    partners, partners_error = await partners_by_id(request)
-    engagements, engagements_error = await read_or_none(request, "portfolio", "/api/v1/engagements")
-    rows: list[dict[str, Any]] = []
-    for project in (projects or {}).get("items", []):
-        rows += gaps(project, ("title", "summary"), "project", f"/projects/{project['id']}/edit")
-    for partner in partners.values():
-        rows += gaps(partner, ("name",), "partner", f"/partners/{partner['id']}")
-    for engagement in engagements or []:
-        rows += gaps(engagement, ("summary",), "engagement", f"/partners/{engagement['partner_id']}")
-    return await page(
-        request, "admin/translations.html", rows=rows,
-        problems=[e for e in (projects_error, partners_error, engagements_error) if e],
-    )  # fmt: skip
-
-
-def gaps(record: dict[str, Any], fields: tuple[str, ...], kind: str, href: str) -> list[dict[str, Any]]:
-    """One row per text that exists in one language only."""
-    found = []
-    for field in fields:
-        welsh = str(record.get(f"{field}_cy") or "").strip()
-        english = str(record.get(f"{field}_en") or "").strip()
-        if bool(welsh) != bool(english):
-            found.append({"record": record, "kind": kind, "field": field, "missing": "cy" if english else "en",
-                          "href": href})  # fmt: skip
-    return found

@@ -30,9 +30,16 @@ async def _nothing(week: dt.date) -> None:
 
 
 async def publish_due(
-    pool: asyncpg.Pool, schedule: Schedule, now: dt.datetime, on_published: OnPublished = _nothing, *, web_base: str
+    pool: asyncpg.Pool,
+    schedule: Schedule,
+    now: dt.datetime,
+    on_published: OnPublished = _nothing,
+    *,
+    web_base: str,
+    hold_for_welsh: bool = False,
 ) -> list[dt.date]:
-    """Publish every week that is due and not yet published; returns the weeks this call published."""
+    """Publish every week that is due and not yet published (with ``hold_for_welsh``, only once its
+    text has its Welsh); returns the weeks this call published."""
     async with pool.acquire() as conn:
         first = await store.first_week(conn)
         if first is None:
@@ -40,7 +47,7 @@ async def publish_due(
         done = await store.published_weeks(conn)
         published = []
         for week in weeks_due(first, now, schedule):
-            if week not in done and await store.publish(conn, week, web_base=web_base):
+            if week not in done and await store.publish(conn, week, web_base=web_base, hold_for_welsh=hold_for_welsh):
                 published.append(week)
                 log.info("weeknote published", week=week.isoformat())
                 await on_published(week)
@@ -57,11 +64,12 @@ async def run_scheduler(
     every: float = 30.0,
     on_published: OnPublished = _nothing,
     health: Health | None = None,
+    hold_for_welsh: bool = False,
 ) -> None:
     health = health or Health("weeknotes")
     while not stop.is_set():
         try:
-            await publish_due(pool, schedule, clock(), on_published, web_base=web_base)
+            await publish_due(pool, schedule, clock(), on_published, web_base=web_base, hold_for_welsh=hold_for_welsh)
         except DEPENDENCY_ERRORS as exc:
             await pause(stop, health.failed(exc))
             continue

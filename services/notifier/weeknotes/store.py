@@ -13,9 +13,12 @@ from services.notifier.weeknotes.compose import WeekEvent, Weeknote, compose, su
 from services.notifier.weeknotes.render import markdown, title
 from shared import outbox
 from shared.events import SYSTEM, Envelope, WeeknotePublished, make_envelope
+from shared.logs import get_logger
 
 if TYPE_CHECKING:
     from shared.db import Conn
+
+log = get_logger(__name__)
 
 WEEKNOTE_IDS = uuid.UUID("6f1c1c2e-8f0a-4c36-9a44-7b0d3e1f0c11")
 # The types a weeknote is made from; the rest of the stream is not kept here.
@@ -68,7 +71,25 @@ def weeknote_id(week: dt.date) -> uuid.UUID:
 
 
 async def record(conn: Conn, envelope: Envelope) -> None:
-    """Keep an event the weeknotes need (idempotent: the event id is the key)."""
+    """Keep an event the weeknotes need (idempotent: the event id is the key); a translation of text
+    a kept event holds is filled into it, so a draft (and a weeknote held for its Welsh) has it."""
+    if envelope.type == "portfolio.project.update_translated":
+        await conn.execute(
+            """UPDATE week_events SET data = data || jsonb_build_object('body_en', $2::text, 'body_cy', $3::text)
+               WHERE type = 'portfolio.project.update_posted' AND aggregate_id = $4 AND data ->> 'update_id' = $1""",
+            str(envelope.data["update_id"]), envelope.data["body_en"], envelope.data["body_cy"], envelope.aggregate_id,
+        )  # fmt: skip
+        return
+    if envelope.type == "portfolio.project.updated" and "health_reason" in envelope.data.get("changed", []):
+        reason = envelope.data["project"]["health_reason"]
+        await conn.execute(  # the project's newest health change: the reason it now has is its reason
+            """UPDATE week_events SET data = data || jsonb_build_object('reason', jsonb_build_object(
+                      'en', $2::text, 'cy', $3::text))
+               WHERE event_id = (SELECT event_id FROM week_events WHERE aggregate_id = $1
+                                 AND type = 'portfolio.project.health_changed' ORDER BY occurred_at DESC LIMIT 1)""",
+            envelope.aggregate_id, reason["en"], reason["cy"],
+        )  # fmt: skip
+        return
     if not _kept(envelope):
         return
     # A week event is kept under the project it is about: an assessment is its own aggregate, but
@@ -138,9 +159,11 @@ async def edit_draft(
     return None if row is None else msgspec.convert(dict(row), Draft)
 
 
-async def publish(conn: Conn, week: dt.date, *, web_base: str) -> bool:
+async def publish(conn: Conn, week: dt.date, *, web_base: str, hold_for_welsh: bool = False) -> bool:
     """Freeze and publish ``week`` unless it already is; True if this call published it. Its project
-    headings link to their pages under ``web_base``, the site's public address.
+    headings link to their pages under ``web_base``, the site's public address. With
+    ``hold_for_welsh`` (CDPS_WELSH_BEFORE_PUBLISHING=required) a week whose text lacks its Welsh is
+    not published yet: False, and the scheduler looks again.
 
     The row lock makes racing publishers (several notifier replicas) take turns; the second finds
     it published. The event goes out through this schema's outbox in the same transaction.
@@ -152,6 +175,10 @@ async def publish(conn: Conn, week: dt.date, *, web_base: str) -> bool:
         if row["status"] == "published":
             return False
         note = compose(week, await week_events(conn, week), frozenset(row["hidden"]))
+        if hold_for_welsh and any(lang == "cy" for _item, lang in note.missing):
+            log.info("weeknote held for its Welsh", week=week.isoformat(),
+                     missing=sum(lang == "cy" for _item, lang in note.missing))  # fmt: skip
+            return False
         text: dict[str, Any] = {
             "content_en": markdown(note, "en", row["intro_en"], web_base=web_base),
             "content_cy": markdown(note, "cy", row["intro_cy"], web_base=web_base),

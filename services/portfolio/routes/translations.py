@@ -1,0 +1,27 @@
+"""Translations: the texts written in one language only, and a translator filling one in."""
+
+from __future__ import annotations
+
+from litestar import Response, get, post
+from litestar.params import JSONBody
+
+from services.portfolio import commands, translation_store
+from services.portfolio.domain import Translation
+from shared.idempotency import idempotent
+from shared.replies.portfolio import MissingText
+from shared.requests import Caller, Connection, staff_only
+
+
+@get("/api/v1/translations", tags=["translations"], guards=[staff_only])
+async def missing_translations(conn: Connection) -> list[MissingText]:
+    """Every project text and update written in one language only, oldest first (staff only: it
+    includes projects the public cannot see)."""
+    return await translation_store.missing(conn)
+
+
+@idempotent
+@post("/api/v1/translations", tags=["translations"], guards=[staff_only])
+async def translate(data: JSONBody[Translation], identity: Caller, conn: Connection) -> Response[dict[str, int]]:
+    """Fill in the language a text lacks; the change is its project's event."""
+    position = await commands.translate(conn, identity.actor, data)
+    return Response({"position": position}, status_code=200, headers={"X-Event-Position": str(position)})

@@ -1,0 +1,50 @@
+"""The Missing translations page lists every text written in one language only (by kind, partner and
+age), and a lead fills in the other language in place; the project page then shows it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from tests.stack import Stack
+from tests.web.pages_helpers import api, browser, create_partner, create_project, words
+
+
+async def test_a_lead_fills_in_the_welsh_of_an_english_only_update_and_reason_in_place(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], health="red",
+                                   health_reason={"en": f"No supplier for {uuid.uuid4().hex[:6]}"})  # fmt: skip
+    posted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/updates",
+                       json={"body_en": "Met the residents' panel", "body_cy": ""})  # fmt: skip
+    assert posted.status_code == 201, posted.text
+    update = posted.json()
+
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as theirs:
+        assert (await theirs.get("/translations")).status_code == 403
+    async with browser(stack, "lead") as lead:
+        listed = await lead.get("/translations", params={"lang": "cy", "partner": partner["id"]})
+        assert listed.status_code == 200
+        page = words(listed)
+        assert page.count('name="text"') == 2 and 'lang="en">Met the residents\' panel</dd>' in page
+        assert "Cadw'r Gymraeg" in page and f'value="{update["id"]}"' in page
+        updates_only = words(await lead.get("/translations", params={"kind": "update", "partner": partner["id"]}))
+        assert updates_only.count('name="text"') == 1
+
+        blank = await lead.post("/translations", {"kind": "update", "id": update["id"], "field": "body", "lang": "cy",
+                                                  "text": "  "}, params={"lang": "en"})  # fmt: skip
+        assert blank.status_code == 422 and "Write the translation" in blank.text
+        assert f'href="#text-update-{update["id"]}-body"' in blank.text  # the summary links to its box
+
+        filled = await lead.post("/translations", {"kind": "update", "id": update["id"], "field": "body", "lang": "cy",
+                                                   "text": "Wedi cwrdd â phanel y trigolion"})  # fmt: skip
+        assert filled.status_code == 303 and filled.headers["location"].startswith("/translations?done=1")
+        reason = await lead.post("/translations", {"kind": "project", "id": project["id"], "field": "health_reason",
+                                                   "lang": "cy", "text": "Dim cyflenwr"})  # fmt: skip
+        assert reason.status_code == 303
+        after = words(await lead.get("/translations", params={"lang": "cy", "partner": partner["id"], "done": "1"}))
+        assert "Mae'r cyfieithiad wedi'i gadw." in after and 'name="text"' not in after
+
+    async with browser(stack) as visitor:
+        welsh = words(await visitor.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
+        assert "<bdi>Wedi cwrdd â phanel y trigolion</bdi>" in welsh and "<bdi>Dim cyflenwr</bdi>" in welsh
+        assert not re.search(r"Met the residents", welsh)

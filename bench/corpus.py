@@ -276,7 +276,7 @@ def _record_event(state: _State, what: str) -> tuple[Envelope, EventData]:
         return _envelope(state, data, _uuid(rng), 1, partner_id)
     data = SupportRequested(
         organisation=partner.name_en, contact_name="A. Person", contact_email=f"person{state.index}@example.org",
-        language=rng.choice(["cy", "en"]), need=f"We need help redesigning {obj_en}.",
+        language=rng.choice(["cy", "en"]), need=Bilingual(en=f"We need help redesigning {obj_en}."),
         urgency=rng.choice(["low", "medium", "high"]),
     )  # fmt: skip
     return _envelope(state, data, _uuid(rng), 1, None)

@@ -292,11 +292,15 @@ class SupportRequested(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.support.requested"
     aggregate: ClassVar[str] = "support_request"
+    version: ClassVar[int] = 2
     organisation: str
     contact_name: str
     contact_email: str
     language: Literal["cy", "en"]
-    need: str
+    """The language the requester wants replies in (not necessarily the one the need is written in)."""
+    need: Bilingual
+    """In the language it was written in: as the requester said, or told from the text when they did
+    not; one string until version 2 (:func:`upcast` reads it into the language it is told to be in)."""
     urgency: Literal["low", "medium", "high"]
 
 
@@ -305,9 +309,20 @@ class SupportTriaged(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.support.triaged"
     aggregate: ClassVar[str] = "support_request"
+    version: ClassVar[int] = 2
     outcome: Literal["accepted", "declined"]
-    reason: str
+    reason: Bilingual
+    """In English, Welsh or both (one string until version 2)."""
     engagement_id: uuid.UUID | None
+
+
+class SupportNeedCorrected(EventData, frozen=True, kw_only=True):
+    """Staff said which language a support request's need is written in (it had been told wrong from
+    its text): the need as it is now."""
+
+    type: ClassVar[str] = "portfolio.support.need_corrected"
+    aggregate: ClassVar[str] = "support_request"
+    need: Bilingual
 
 
 class PersonAdded(EventData, frozen=True, kw_only=True):
@@ -698,6 +713,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         CommentDeleted,
         SupportRequested,
         SupportTriaged,
+        SupportNeedCorrected,
         PersonAdded,
         ContactAdded,
         ContactChanged,
@@ -732,6 +748,8 @@ _BILINGUAL_SINCE: dict[str, tuple[int, tuple[str, ...]]] = {
     ProjectPhaseChanged.type: (3, ("reason", "gate_override_reason")),
     ProjectHealthChanged.type: (3, ("reason",)),
     **{cls.type: (2, ()) for cls in _FOR_PROJECT_EVENTS},
+    SupportRequested.type: (2, ("need",)),
+    SupportTriaged.type: (2, ("reason",)),
 }
 """By event type: the version from which text people wrote is ``Bilingual`` (its project's health
 reason, and the fields named) where it was one string, in whatever language it was typed in."""

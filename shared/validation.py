@@ -92,6 +92,7 @@ LABELS: dict[str, Label] = {
     "name": Label("the name", "yr enw"),
     "name_cy": Label("the name in Welsh", "yr enw yn Gymraeg"),
     "name_en": Label("the name in English", "yr enw yn Saesneg"),
+    "need_language": Label("the language your request is written in", "iaith eich cais"),
     "need": Label("the description of what you need help with", "y disgrifiad o'r help sydd ei angen arnoch"),
     "organisation": Label("the name of your organisation", "enw eich sefydliad"),
     "outcome": Label("the outcome", "y canlyniad"),

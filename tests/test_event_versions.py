@@ -51,7 +51,7 @@ def test_project_events_are_at_version_3_and_the_events_that_carry_a_project_at_
     }  # fmt: skip
     assert {t for t, cls in CATALOGUE.items() if cls.version == 2} == {
         t for t in CATALOGUE if t.startswith(("portfolio.assessment.", "portfolio.action.", "portfolio.milestone."))
-    }
+    } | {"portfolio.support.requested", "portfolio.support.triaged"}  # their need and reason, bilingual
     assert all(cls.version in (1, 2, 3) for cls in CATALOGUE.values())
 
 
@@ -160,3 +160,11 @@ def test_reading_forward_never_leaves_a_beta_behind_and_reading_again_changes_no
     else:
         assert (read_version, read) == (version, data)
     assert data == ({**fields, "project": {"phase": project_phase, "slug": "x"}} if project_phase else fields)
+
+
+def test_a_version_1_support_request_and_triage_read_their_text_into_the_language_it_is_in() -> None:
+    need = "Hoffem gael cyngor ar sut i brofi ein ffurflenni gyda siaradwyr Cymraeg."
+    version, read = upcast("portfolio.support.requested", 1, {"language": "en", "need": need})
+    assert version == 2 and read["need"] == {"en": "", "cy": need}  # written in Welsh, whatever the reply language
+    version, read = upcast("portfolio.support.triaged", 1, {"outcome": "declined", "reason": "Out of scope"})
+    assert version == 2 and read["reason"] == {"en": "Out of scope", "cy": ""}

@@ -156,14 +156,14 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
     if isinstance(event, SupportRequested):
         return template, {
             "organisation": event.organisation, "contact_name": event.contact_name,
-            "contact_email": event.contact_email, "need": event.need, "urgency": name(URGENCY, event.urgency, lang),
-            "requested_language": name(LANGUAGES, event.language, lang),
+            "contact_email": event.contact_email, "urgency": name(URGENCY, event.urgency, lang),
+            "requested_language": name(LANGUAGES, event.language, lang), **_text("need", event.need, lang),
         }  # fmt: skip
     if isinstance(event, SupportTriaged):
         contact = payload["contact"]
         return template, {
             "contact_name": contact["name"], "organisation": contact["organisation"],
-            "accepted": event.outcome == "accepted", "reason": event.reason,
+            "accepted": event.outcome == "accepted", **_reason(event.reason, lang),
         }  # fmt: skip
     raise KeyError(envelope.type)  # pragma: no cover - TEMPLATE_FOR_EVENT names only the types above
 

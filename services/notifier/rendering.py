@@ -44,12 +44,16 @@ EMAILS: dict[str, frozenset[str]] = {
          "unsubscribe_url"}
     ),
     "support_requested": frozenset(
-        {"organisation", "contact_name", "contact_email", "need", "urgency", "requested_language", "unsubscribe_url"}
+        {"organisation", "contact_name", "contact_email", "need", "need_lang", "need_only", "urgency",
+         "requested_language", "unsubscribe_url"}
     ),
     "support_received": frozenset(  # the requester's acknowledgement: the same notice as the staff's
-        {"organisation", "contact_name", "contact_email", "need", "urgency", "requested_language", "unsubscribe_url"}
+        {"organisation", "contact_name", "contact_email", "need", "need_lang", "need_only", "urgency",
+         "requested_language", "unsubscribe_url"}
     ),
-    "support_triaged": frozenset({"contact_name", "organisation", "accepted", "reason", "unsubscribe_url"}),
+    "support_triaged": frozenset(
+        {"contact_name", "organisation", "accepted", "reason", "reason_lang", "reason_only", "unsubscribe_url"}
+    ),
     "subscription_confirmation": frozenset({"confirm_url", "target", "rhythm", "unsubscribe_url"}),
     "weekly_digest": frozenset({"items", "period_start", "period_end", "target", "weeknote_url", "unsubscribe_url"}),
     "daily_digest": frozenset({"items", "period_start", "period_end", "target", "unsubscribe_url"}),

@@ -50,6 +50,7 @@ ROUTES: list[ControllerRouterHandler] = [
     records.list_support_requests,
     records.my_support_requests,
     records.triage,
+    records.correct_need_language,
     records.add_person,
     records.list_people,
     records.lead_names,

@@ -60,6 +60,7 @@ from services.portfolio.domain import (
 )
 from services.portfolio.milestones import MilestoneChanges, NewMilestone
 from shared import bilingual, outbox, standards
+from shared.bilingual import Bilingual
 from shared.events import (
     ActionAdded,
     ActionClosed,
@@ -91,6 +92,7 @@ from shared.events import (
     ProjectUpdated,
     ProjectUpdatePosted,
     ProjectUpdateTranslated,
+    SupportNeedCorrected,
     SupportRequested,
     SupportTriaged,
     make_envelope,
@@ -461,10 +463,11 @@ async def request_support(conn: Conn, actor: Actor, new: NewSupportRequest) -> t
     new = msgspec.structs.replace(new, contact_email=new.contact_email.lower())
     async with conn.transaction():
         requester = actor.id if actor.role != "public" else None  # a signed-in sender follows it from their account
-        support = await records.insert_support_request(conn, uuid.uuid4(), new, requester)
+        need = bilingual.given(new.need, new.need_language)  # not said: told from the text
+        support = await records.insert_support_request(conn, uuid.uuid4(), new, need, requester)
         event = SupportRequested(
             organisation=new.organisation, contact_name=new.contact_name, contact_email=new.contact_email,
-            language=new.language, need=new.need, urgency=new.urgency,
+            language=new.language, need=need, urgency=new.urgency,
         )  # fmt: skip
         position = await _emit(conn, actor, event, aggregate_id=support.id, seq=1, partner_id=None)
     return support, position
@@ -484,8 +487,25 @@ async def triage(
         if decision.outcome == "accepted" and decision.engagement is not None:
             engagement, _ = await record_engagement(conn, actor, decision.engagement, fields_under="engagement.")
             engagement_id = engagement.id
-        support = await records.set_triage(conn, request_id, decision.outcome, decision.reason, engagement_id)
-        event = SupportTriaged(outcome=decision.outcome, reason=decision.reason, engagement_id=engagement_id)
+        reason = bilingual.given(decision.reason)
+        support = await records.set_triage(conn, request_id, decision.outcome, reason, engagement_id)
+        event = SupportTriaged(outcome=decision.outcome, reason=reason, engagement_id=engagement_id)
+        position = await _emit(conn, actor, event, aggregate_id=support.id, seq=support.version, partner_id=None)
+    return support, position
+
+
+async def correct_need_language(
+    conn: Conn, actor: Actor, request_id: uuid.UUID, lang: bilingual.Lang
+) -> tuple[SupportRequest, int | None]:
+    """Staff say which language a request's need is written in, where it was told wrong from its text:
+    the text moves to that language (nothing happens when it is there already)."""
+    async with conn.transaction():
+        current = await records.lock_support_request(conn, request_id)
+        if current.need.missing != lang:
+            return current, None
+        text = current.need.get(bilingual.other(lang))
+        support = await records.set_need(conn, request_id, Bilingual(**{lang: text}))
+        event = SupportNeedCorrected(need=support.need)
         position = await _emit(conn, actor, event, aggregate_id=support.id, seq=support.version, partner_id=None)
     return support, position
 

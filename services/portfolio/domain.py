@@ -275,6 +275,8 @@ class NewSupportRequest(Input, kw_only=True):
     contact_email: Email
     language: Literal["cy", "en"] = "cy"
     need: Need
+    need_language: Literal["cy", "en"] | None = None
+    """The language the need is written in; left out, it is told from the text (staff may correct it)."""
     urgency: Literal["low", "medium", "high"] = "medium"
 
 
@@ -283,7 +285,8 @@ TriageOutcome = Literal["accepted", "declined"]
 
 class Triage(Input, kw_only=True):
     outcome: TriageOutcome
-    reason: Reason = ""
+    reason: ShortText = ""
+    """In English, Welsh or both, or one text whose language is told from it."""
     engagement: NewEngagement | None = None
 
 
@@ -428,7 +431,7 @@ def triage_errors(decision: Triage) -> list[FieldError]:
                                  "Disgrifiwch yr ymgysylltiad y mae'r cais hwn yn ei droi'n"))  # fmt: skip
     if decision.engagement is not None:
         errors += engagement_errors(decision.engagement, "engagement.")
-    if decision.outcome == "declined" and not decision.reason.strip():
+    if decision.outcome == "declined" and bilingual.given(decision.reason, "en").blank:
         errors.append(FieldError("reason", "Say why the request is declined",
                                  "Dywedwch pam mae'r cais yn cael ei wrthod"))  # fmt: skip
     return errors

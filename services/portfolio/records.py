@@ -10,6 +10,8 @@ import msgspec
 
 from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, TriageOutcome
 from services.portfolio.store import Missing, UnknownPartner
+from shared import bilingual
+from shared.bilingual import Bilingual
 from shared.http import Conflict, FieldError, Invalid
 from shared.identity import Identity
 from shared.replies.portfolio import Engagement, LeadName, Person, SupportRequest
@@ -111,14 +113,14 @@ async def list_engagements(conn: Conn, viewer: Identity, partner: uuid.UUID | No
 
 
 async def insert_support_request(
-    conn: Conn, request_id: uuid.UUID, new: NewSupportRequest, requester_id: str | None
+    conn: Conn, request_id: uuid.UUID, new: NewSupportRequest, need: Bilingual, requester_id: str | None
 ) -> SupportRequest:
     row = await conn.fetchrow(
-        """INSERT INTO support_requests (id, organisation, contact_name, contact_email, language, need, urgency,
-                                         requester_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
-        request_id, new.organisation, new.contact_name, new.contact_email, new.language, new.need, new.urgency,
-        requester_id,
+        """INSERT INTO support_requests (id, organisation, contact_name, contact_email, language, need_en, need_cy,
+                                         urgency, requester_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
+        request_id, new.organisation, new.contact_name, new.contact_email, new.language, need.en, need.cy,
+        new.urgency, requester_id,
     )  # fmt: skip
     return _support(row)
 
@@ -142,12 +144,21 @@ async def lock_support_request(conn: Conn, request_id: uuid.UUID) -> SupportRequ
 
 
 async def set_triage(
-    conn: Conn, request_id: uuid.UUID, outcome: TriageOutcome, reason: str, engagement_id: uuid.UUID | None
+    conn: Conn, request_id: uuid.UUID, outcome: TriageOutcome, reason: Bilingual, engagement_id: uuid.UUID | None
 ) -> SupportRequest:
     row = await conn.fetchrow(
-        """UPDATE support_requests SET status = $2, reason = $3, engagement_id = $4, version = version + 1
+        """UPDATE support_requests SET status = $2, reason_en = $3, reason_cy = $4, engagement_id = $5,
+                  version = version + 1
            WHERE id = $1 RETURNING *""",
-        request_id, outcome, reason, engagement_id,
+        request_id, outcome, reason.en, reason.cy, engagement_id,
+    )  # fmt: skip
+    return _support(row)
+
+
+async def set_need(conn: Conn, request_id: uuid.UUID, need: Bilingual) -> SupportRequest:
+    row = await conn.fetchrow(
+        """UPDATE support_requests SET need_en = $2, need_cy = $3, version = version + 1 WHERE id = $1 RETURNING *""",
+        request_id, need.en, need.cy,
     )  # fmt: skip
     return _support(row)
 
@@ -193,7 +204,9 @@ def _engagement(row: asyncpg.Record | None) -> Engagement:
 
 def _support(row: asyncpg.Record | None) -> SupportRequest:
     assert row is not None
-    return msgspec.convert({k: row[k] for k in SupportRequest.__struct_fields__}, SupportRequest)
+    texts = ("need", "reason")  # text people wrote: two columns each (shared/bilingual.py)
+    values = {k: bilingual.from_row(row, k) if k in texts else row[k] for k in SupportRequest.__struct_fields__}
+    return msgspec.convert(values, SupportRequest)
 
 
 def _person(row: asyncpg.Record | None) -> Person:

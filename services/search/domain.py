@@ -167,11 +167,11 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
         ))  # fmt: skip
     if isinstance(event, SupportRequested):
         # Staff only. The contact's name and email are not indexed: search needs the organisation and the need,
-        # written in the language the requester chose (Welsh analysis only for Welsh text).
+        # in the language it is written in (Welsh analysis only for Welsh text).
         return Indexing(record=Document(
             id=envelope.aggregate_id, kind="support_request", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
             visibility="internal", occurred_on=on, title_en=event.organisation, title_cy=event.organisation,
-            body_en=event.need if event.language == "en" else "", body_cy=event.need if event.language == "cy" else "",
+            body_en=event.need.en, body_cy=event.need.cy,
             state="new",
         ))  # fmt: skip
     if isinstance(event, AssessmentPublished):

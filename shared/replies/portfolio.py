@@ -183,10 +183,12 @@ class SupportRequest(msgspec.Struct, kw_only=True):
     contact_name: str
     contact_email: str
     language: str
-    need: str
+    """The language the requester wants replies in."""
+    need: Bilingual
+    """In the language it was written in (said, or told from the text)."""
     urgency: str
     status: str
-    reason: str
+    reason: Bilingual
     engagement_id: uuid.UUID | None
     created_at: dt.datetime
     version: int

@@ -85,7 +85,7 @@ async def test_a_partner_visible_or_internal_change_is_not_emailed_to_those_who_
         "engagement": (EngagementRecorded(partner_id=OURS, project_id=None, kind="advice", summary_en="Advice",
                                           summary_cy="Cyngor", started_on=dt.date(2025, 1, 6), ended_on=None), OURS),
         "support": (SupportRequested(organisation="Cyngor", contact_name="Jo", contact_email="jo@example.org",
-                                     language="cy", need="Help", urgency="low"), None),
+                                     language="cy", need=Bilingual(en="Help"), urgency="low"), None),
     }  # fmt: skip
     events = {name: await notifier.publish(data, partner_id=partner) for name, (data, partner) in cases.items()}
     await notifier.applied()
@@ -113,9 +113,9 @@ async def test_a_support_outcome_goes_to_the_person_who_asked_in_their_language_
     await notifier.follow("lead@cdps.example", "lead")
     request = uuid.uuid4()
     await notifier.publish(SupportRequested(organisation="Cyngor Gwynedd", contact_name="Siân", language="cy",
-                                            contact_email="Sian@Gwynedd.example", need="Help", urgency="high"),
+                                            contact_email="Sian@Gwynedd.example", need=Bilingual(en="Help"), urgency="high"),
                            aggregate_id=request)  # fmt: skip
-    await notifier.publish(SupportTriaged(outcome="declined", reason="Dim capasiti", engagement_id=None),
+    await notifier.publish(SupportTriaged(outcome="declined", reason=Bilingual(cy="Dim capasiti"), engagement_id=None),
                            aggregate_id=request, seq=2)  # fmt: skip
 
     async def outcome() -> list[Received]:  # after the acknowledgement of the request
@@ -143,7 +143,7 @@ async def test_whoever_asks_for_support_is_told_at_once_in_their_language_what_t
     need = "Mae ein rhestr aros am randiroedd ar bapur.\nSut allwn ni ei symud ar-lein?"
     request = SupportRequested(
         organisation="Cyngor Tref Aberaeron", contact_name="Nia Jones", contact_email="Nia@Aberaeron.example",
-        language="cy", need=need, urgency="medium")  # fmt: skip
+        language="cy", need=Bilingual(en=need), urgency="medium")  # fmt: skip
     requested = await notifier.publish(request)
     acknowledgement = await eventually(lambda: first(notifier.smtp.to("nia@aberaeron.example")))
     assert acknowledgement.message["Subject"] == "Mae eich cais am gymorth gennym"

@@ -120,20 +120,20 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
     ),
     "support_requested": (
         notice(SupportRequested(organisation="Cyngor Gwynedd", contact_name="Jo Bloggs",
-                                contact_email="jo@example.org", language="en", need="Help with a discovery",
+                                contact_email="jo@example.org", language="en", need=Bilingual(en="Help with a discovery"),
                                 urgency="high")),
         ["Cais am gymorth: Cyngor Gwynedd", "jo@example.org", "Uchel", "Saesneg", "Help with a discovery"],
         ["Support request from Cyngor Gwynedd", "jo@example.org", "High", "English", "Help with a discovery"],
     ),
     "support_received": (
         notice(SupportRequested(organisation="Cyngor Gwynedd", contact_name="Jo Bloggs",
-                                contact_email="jo@example.org", language="cy", need="Help with a discovery",
+                                contact_email="jo@example.org", language="cy", need=Bilingual(en="Help with a discovery"),
                                 urgency="high")),
         ["Mae eich cais am gymorth gennym", "Annwyl Jo Bloggs", "Cyngor Gwynedd", "Help with a discovery", "Uchel"],
         ["We have your request for support", "Dear Jo Bloggs", "Cyngor Gwynedd", "Help with a discovery", "High"],
     ),
     "support_triaged": (
-        notice(SupportTriaged(outcome="accepted", reason="We start in May.", engagement_id=None),
+        notice(SupportTriaged(outcome="accepted", reason=Bilingual(en="We start in May."), engagement_id=None),
                contact={"name": "Jo Bloggs", "organisation": "Cyngor Gwynedd"}),
         ["Annwyl Jo Bloggs", "Gallwn helpu", "Cyngor Gwynedd", "We start in May."],
         ["Dear Jo Bloggs", "We can help", "Cyngor Gwynedd", "We start in May."],
@@ -264,6 +264,18 @@ def test_a_reason_in_both_languages_reaches_each_reader_in_theirs_and_both_with_
     assert "Why: The supplier is late.\n" in emails["en"].text and "cyflenwr" not in emails["en"].text
     both = emails["both"].text
     assert both.index("Mae'r cyflenwr yn hwyr.") < both.index("The supplier is late.") and "only" not in both
+
+
+def test_a_support_request_written_in_english_is_marked_so_in_the_welsh_notice_to_staff() -> None:
+    request = notice(SupportRequested(organisation="Cyngor Gwynedd", contact_name="Jo Bloggs",
+                                      contact_email="jo@example.org", language="cy",
+                                      need=Bilingual(en="Help with a discovery"), urgency="high"))  # fmt: skip
+    welsh = COMPOSER.compose(template="support_requested", language="cy", payload=request,
+                             recipient="staff@example.org", subscription_id=uuid.uuid4())  # fmt: skip
+    assert (
+        '<p lang="en" style="white-space:pre-line;">Help with a discovery</p><p>(Yn Saesneg yn unig)</p>' in welsh.html
+    )
+    assert "Help with a discovery (Yn Saesneg yn unig)" in welsh.text
 
 
 def test_html_emails_escape_what_people_typed() -> None:

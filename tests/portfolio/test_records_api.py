@@ -247,9 +247,10 @@ async def test_declining_a_request_keeps_the_reason_and_records_no_engagement(ap
     )  # fmt: skip
     assert response.status_code == 200, response.text
     assert response.headers["etag"] == '"2"'
-    assert (response.json()["status"], response.json()["reason"]) == ("declined", "Out of scope")
+    out_of_scope = {"en": "Out of scope", "cy": ""}  # one text, its language told from it
+    assert (response.json()["status"], response.json()["reason"]) == ("declined", out_of_scope)
     [event] = await api.events("portfolio.support.triaged")
-    assert event["data"]["reason"] == "Out of scope" and event["data"]["engagement_id"] is None
+    assert event["data"]["reason"] == out_of_scope and event["data"]["engagement_id"] is None
     assert await count(api, "engagements") == 0
 
 
@@ -446,3 +447,29 @@ async def test_an_inactive_partner_is_hidden_from_everyone_but_staff(api: Api) -
     assert {p["id"] for p in staff_list} == {active["id"], inactive["id"]}
     staff_read = await api.client.get(f"/api/v1/partners/{inactive['id']}", headers=api.as_("admin"))
     assert staff_read.status_code == 200 and staff_read.json()["active"] is False
+
+
+async def test_a_need_is_kept_in_the_language_it_is_written_in_said_or_told_and_staff_correct_it(api: Api) -> None:
+    base = {"organisation": "Cyngor Gwynedd", "contact_name": "Siân", "contact_email": "sian@example.org",
+            "language": "cy"}  # fmt: skip
+    english = "We would like advice on testing our forms with Welsh speakers."
+    told = await api.client.post("/api/v1/support-requests", json={**base, "need": english})
+    said = await api.client.post("/api/v1/support-requests", json={**base, "need": english, "need_language": "cy"})
+    assert told.status_code == said.status_code == 201
+    listed = {r["id"]: r for r in (await api.client.get("/api/v1/support-requests", headers=api.as_("lead"))).json()}
+    assert listed[told.json()["id"]]["need"] == {"en": english, "cy": ""}  # a Welsh speaker may write in English
+    assert listed[said.json()["id"]]["need"] == {"en": "", "cy": english}  # as said, even if wrong
+    events = {str(e["aggregate_id"]): e for e in await api.events("portfolio.support.requested")}
+    assert events[told.json()["id"]]["data"]["need"] == {"en": english, "cy": ""}
+
+    url = f"/api/v1/support-requests/{said.json()['id']}/need-language"
+    assert (await api.client.post(url, json={"need_language": "en"})).status_code == 401
+    corrected = await api.client.post(url, json={"need_language": "en"}, headers=api.as_("lead"))
+    assert corrected.status_code == 200 and corrected.json()["need"] == {"en": english, "cy": ""}
+    assert corrected.headers["etag"] == '"2"'
+    [event] = await api.events("portfolio.support.need_corrected")
+    assert event["data"]["need"] == {"en": english, "cy": ""} and event["aggregate_seq"] == 2
+    again = await api.client.post(url, json={"need_language": "en"}, headers=api.as_("lead"))
+    assert again.status_code == 200 and "x-event-position" not in again.headers  # already so: nothing happens
+    wrong = await api.client.post(url, json={"need_language": "de"}, headers=api.as_("lead"))
+    assert wrong.status_code == 422

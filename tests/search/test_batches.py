@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.search.domain import Document, Indexing, changes_for, indexing_for
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import Actor, Envelope, Header, ProjectUpdated, SupportRequested, SupportTriaged, make_envelope
 from tests.helpers import snapshot
 
@@ -66,11 +67,11 @@ def test_a_triage_in_the_same_batch_as_the_request_amends_the_new_document() -> 
     request = uuid.uuid4()
     asked = make_envelope(
         SupportRequested(organisation="Powys Council", contact_name="Ann", contact_email="ann@example.org",
-                         language="cy", need="School transport", urgency="high"),
+                         language="cy", need=Bilingual(en="School transport"), urgency="high"),
         actor=LEAD, aggregate_id=request, aggregate_seq=1, partner_id=None,
     )  # fmt: skip
     triaged = make_envelope(
-        SupportTriaged(outcome="accepted", reason="", engagement_id=None), actor=LEAD, aggregate_id=request,
+        SupportTriaged(outcome="accepted", reason=EMPTY, engagement_id=None), actor=LEAD, aggregate_id=request,
         aggregate_seq=2, partner_id=None,
     )  # fmt: skip
     for batches in ([[asked, triaged]], [[asked], [triaged]], [[asked, triaged, asked]]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 
+from shared.bilingual import Bilingual
 from shared.events import (
     PartnerRegistered,
     PartnerSnapshot,
@@ -54,7 +55,7 @@ async def index_every_audience(search: Search) -> None:
                                                          visibility="partner")), partner_id=B)  # fmt: skip
     await search.publish(SupportRequested(organisation="Brackenridge Trust", contact_name="Ann",
                                           contact_email="ann@example.org", language="en",
-                                          need="Advice on a discovery", urgency="low"))  # fmt: skip
+                                          need=Bilingual(en="Advice on a discovery"), urgency="low"))  # fmt: skip
     await search.publish(organisation("Halloway", active=False))
     last = await search.publish(organisation("Thistledown", active=True))
     await search.query(search.as_("admin"), after=last)

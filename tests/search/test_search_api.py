@@ -76,11 +76,13 @@ async def test_every_event_type_is_indexed(search: Search) -> None:
     request_id = uuid.uuid4()
     await search.publish(
         SupportRequested(organisation="Powys Council", contact_name="Ann", contact_email="ann@example.org",
-                         language="cy", need="Help with a discovery on school transport", urgency="high"),
+                         language="cy", need=Bilingual(en="Help with a discovery on school transport"), urgency="high"),
         aggregate_id=request_id,
     )  # fmt: skip
     triaged = await search.publish(
-        SupportTriaged(outcome="declined", reason="Out of scope", engagement_id=None), aggregate_id=request_id, seq=2
+        SupportTriaged(outcome="declined", reason=Bilingual(en="Out of scope"), engagement_id=None),
+        aggregate_id=request_id,
+        seq=2,
     )
     [support] = (await search.query(search.as_("lead"), q="school transport", after=triaged))["items"]
     assert support["kind"] == "support_request"

@@ -78,7 +78,7 @@ def test_each_viewer_hears_only_of_the_projects_it_may_see() -> None:
 
 def test_a_support_request_reaches_the_triage_page_of_staff_only() -> None:
     request = change(SupportRequested(organisation="Cyngor", contact_name="Ann", contact_email="a@b.example",
-                                      language="cy", need="Help", urgency="high"))  # fmt: skip
+                                      language="cy", need=Bilingual(en="Help"), urgency="high"))  # fmt: skip
     assert request.reaches(STAFF_VIEWER, "triage")
     assert not request.reaches(OWN_PARTNER, "triage") and not request.reaches(PUBLIC, "triage")
     assert request.told_to(STAFF_VIEWER) == {"type": "portfolio.support.requested"}  # no personal data

@@ -67,7 +67,7 @@ async def test_a_triage_sent_twice_is_one_triage_and_both_sends_succeed(stack: S
     async with browser(stack, "lead") as lead:
         page = await lead.get(f"/support/requests/{request_id}", params={"lang": "en"})
         [key] = REQUEST_KEY.findall(page.text)
-        fields = {"outcome": "declined", "reason": "Out of scope", "request_key": key}
+        fields = {"outcome": "declined", "reason_en": "Out of scope", "request_key": key}
         answers = [await lead.post(f"/support/requests/{request_id}", fields) for _ in range(2)]
 
     assert [a.status_code for a in answers] == [303, 303], answers[1].text

@@ -146,3 +146,11 @@ async def test_triage_puts_a_request_into_the_summary_of_the_language_it_was_wri
             other = "en" if written_in == "cy" else "cy"
             assert re.search(rf'name="summary_{written_in}"[^>]*>\s*{re.escape(need)}\s*</textarea>', form), form
             assert re.search(rf'name="summary_{other}"[^>]*>\s*</textarea>', form)
+            if written_in == "en":  # the need carries its true lang (not the reply language), and says so
+                assert f'<bdi lang="en">{need}</bdi> <span class="app-muted">(Yn Saesneg yn unig)</span>' in form
+                assert "Mae hwn yn Gymraeg" in form  # staff may correct a language told wrong
+                moved = await lead.post(f"/support/requests/{match[1]}/need-language", {"need_language": "cy"},
+                                        form=f"/support/requests/{match[1]}")  # fmt: skip
+                assert moved.status_code == 303
+                again = words(await lead.get(f"/support/requests/{match[1]}", params={"lang": "cy"}))
+                assert f"<bdi>{need}</bdi>" in again and "Mae hwn yn Saesneg" in again

@@ -13,6 +13,7 @@ import msgspec
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from shared.bilingual import Bilingual
 from shared.events import EngagementRecorded, ProjectCreated, SupportRequested, decode
 from shared.settings import Settings
 from tests.helpers import eventually, snapshot
@@ -89,7 +90,7 @@ async def test_an_endpoint_never_gets_another_partners_event_nor_a_staff_only_on
     engagement = EngagementRecorded(partner_id=a, project_id=None, kind="advice", summary_en="Advice",
                                     summary_cy="Cyngor", started_on=dt.date(2026, 1, 5), ended_on=None)  # fmt: skip
     support = SupportRequested(organisation="Cyngor", contact_name="Ann", contact_email="ann@example.org",
-                               language="cy", need="Help", urgency="low")  # fmt: skip
+                               language="cy", need=Bilingual(en="Help"), urgency="low")  # fmt: skip
     events = {
         "public-a": await webhooks.publish(project("Public A", partner_id=a), partner_id=a),
         "partner-a": await webhooks.publish(project("Partner A", partner_id=a, visibility="partner"), partner_id=a),

@@ -34,7 +34,7 @@ ROUTES = [
     project_forms.project_form, project_forms.submit_project_form,
     partners.partners_page, partners.partner_page, partners.my_projects, partners.engagements_page,
     support.support_form, support.send_support_request, support.support_sent, support.my_support_requests,
-    support.triage_queue, support.triage_form, support.triage,
+    support.triage_queue, support.triage_form, support.triage, support.correct_need_language,
     search.search,
     assessments.assessment_report, assessments.add_action, assessments.close_action, gates.gates_page,
     assessment_forms.start_form, assessment_forms.start, assessment_forms.standard_form, assessment_forms.save_standard,

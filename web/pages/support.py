@@ -10,7 +10,6 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from shared import language
 from web.context import Language, PageLanguage, signed_in_or_sign_in_page, staff_only
 from web.pages import labels, validation
 from web.pages.common import (
@@ -31,7 +30,7 @@ from web.pages.common import (
 )  # fmt: skip
 from web.pages.validation import check
 
-SUPPORT_FIELDS = ("organisation", "contact_name", "contact_email", "language", "need", "urgency")
+SUPPORT_FIELDS = ("organisation", "contact_name", "contact_email", "language", "need", "need_language", "urgency")
 
 
 @get("/support")
@@ -46,10 +45,12 @@ async def send_support_request(request: HxRequest, lang: PageLanguage) -> Respon
     values = {name: str(form.get(name, "")).strip() for name in SUPPORT_FIELDS}
     values["language"] = values["language"] if values["language"] in ("cy", "en") else lang.code
     values["urgency"] = values["urgency"] if values["urgency"] in labels.URGENCY else "medium"
+    values["need_language"] = values["need_language"] if values["need_language"] in ("cy", "en") else ""
     errors = check(lang, values, validation.SUPPORT_REQUEST)
     if not errors:
+        body = {**values, "need_language": values["need_language"] or None}  # not said: told from the text
         reply = await call(
-            request, "portfolio", "POST", "/api/v1/support-requests", json=values, key=request_key_in(form)
+            request, "portfolio", "POST", "/api/v1/support-requests", json=body, key=request_key_in(form)
         )
         if reply.status == 201:
             return Redirect(f"/support/sent?reference={reply.body['id']}", status_code=303)
@@ -72,7 +73,7 @@ async def my_support_requests(request: HxRequest) -> Template:
 
 # Triage ----------------------------------------------------------------------------------------
 
-TRIAGE_FIELDS = ("outcome", "reason", "partner_id", "kind", "summary_en", "summary_cy")
+TRIAGE_FIELDS = ("outcome", "reason_cy", "reason_en", "partner_id", "kind", "summary_en", "summary_cy")
 
 
 @get("/support/requests", guards=[staff_only])
@@ -110,12 +111,25 @@ async def triage_page(
 @get("/support/requests/{request_id:uuid}", guards=[staff_only])
 async def triage_form(request: HxRequest, lang: PageLanguage, request_id: FromPath[uuid.UUID]) -> Template:
     support = await find_request(request, request_id)
-    # The need starts the summary in the language it was written in (the language the asker chose
+    # The need starts the summary in the language it is written in (the language the asker chose
     # for replies may differ: a Welsh speaker may write in English).
-    written_in = language.detect(support["need"], default="en" if support.get("language") == "en" else "cy")
+    need = support["need"]
     values = {name: "" for name in TRIAGE_FIELDS} | {"kind": "discovery_support", "started_on": date_parts(today()),
-                                                    f"summary_{written_in}": support["need"]}  # fmt: skip
+                                                    "summary_en": need["en"], "summary_cy": need["cy"]}  # fmt: skip
     return await triage_page(request, lang, support, values, Errors())
+
+
+@post("/support/requests/{request_id:uuid}/need-language", guards=[staff_only])
+async def correct_need_language(request: HxRequest, request_id: FromPath[uuid.UUID]) -> Response[Any]:
+    """Staff say which language the need is written in, where it was told wrong from its text."""
+    form = await request.form()
+    body = {"need_language": str(form.get("need_language", ""))}
+    reply = await call(request, "portfolio", "POST", f"/api/v1/support-requests/{request_id}/need-language", json=body)
+    if reply.status == 404:
+        raise NotFoundException()
+    if reply.status in (401, 403):
+        raise PermissionDeniedException()
+    return Redirect(f"/support/requests/{request_id}", status_code=303)
 
 
 @post("/support/requests/{request_id:uuid}", guards=[staff_only])
@@ -125,7 +139,10 @@ async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uu
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in TRIAGE_FIELDS}
     values["started_on"] = form_date_parts(form, "started_on")
     errors = Errors()
-    body: dict[str, Any] = {"outcome": values["outcome"], "reason": values["reason"]}
+    body: dict[str, Any] = {
+        "outcome": values["outcome"],
+        "reason": {"en": values["reason_en"], "cy": values["reason_cy"]},
+    }
     if values["outcome"] not in ("accepted", "declined"):
         errors.add("outcome", _("Choose whether to accept or decline the request"))
     elif values["outcome"] == "accepted":
@@ -139,8 +156,8 @@ async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uu
             "partner_id": values["partner_id"], "kind": values["kind"], "summary_en": values["summary_en"],
             "summary_cy": values["summary_cy"], "started_on": started.isoformat() if started else None,
         }  # fmt: skip
-    elif not values["reason"]:
-        errors.add("reason", _("Say why the request is declined"))
+    elif not (values["reason_cy"] or values["reason_en"]):
+        errors.add("reason_cy", _("Say why the request is declined"))
     check(lang, values, validation.TRIAGE_REASON, errors)
     if not errors:
         reply = await call(
@@ -155,6 +172,7 @@ async def triage(request: HxRequest, lang: PageLanguage, request_id: FromPath[uu
             return Redirect(f"/support/requests?done={values['outcome']}", status_code=303)
         if reply.status in (401, 403):
             raise PermissionDeniedException()
-        errors = api_errors(request, reply, {"started_on": "started_on-day", "engagement": "outcome", "": "outcome"})
+        errors = api_errors(request, reply, {"started_on": "started_on-day", "engagement": "outcome", "": "outcome",
+                                             "reason": "reason_cy"})  # fmt: skip
     support = await find_request(request, request_id)
     return await triage_page(request, lang, support, values, errors, status=422)

@@ -65,7 +65,6 @@ def check(lang: Language, values: Mapping[str, Any], fields: Sequence[Text], err
 SLUG_RULE = N_("Enter a short name of lower-case letters, numbers and hyphens")
 SUMMARY_CY = Text("summary_cy", 4000, N_("The summary in Welsh must be %(max)s characters or fewer"))
 SUMMARY_EN = Text("summary_en", 4000, N_("The summary in English must be %(max)s characters or fewer"))
-REASON = Text("reason", 2000, N_("The reason must be %(max)s characters or fewer"))
 
 SUPPORT_REQUEST = (
     Text("organisation", 200, N_("The name of your organisation must be %(max)s characters or fewer"),
@@ -111,7 +110,7 @@ UPDATE_HEALTH_REASON = (
     Text("health_reason_en", 2000, N_("The reason for the health in English must be %(max)s characters or fewer")),
 )
 ENGAGEMENT_SUMMARIES = (SUMMARY_CY, SUMMARY_EN)
-TRIAGE_REASON = (REASON,)
+TRIAGE_REASON = REASONS
 
 URL = re.compile(r"^https?://[^\s/$.?#]\S*$")
 PARTNER_NAMES = (

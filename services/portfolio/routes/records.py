@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
+import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -107,6 +108,20 @@ async def triage(
     expected_version: OptionalVersion,
 ) -> Response[SupportRequest]:  # fmt: skip
     support, position = await commands.triage(conn, identity.actor, request_id, data, expected_version)
+    return written(support, version=support.version, position=position)
+
+
+class NeedLanguage(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    need_language: Literal["cy", "en"]
+
+
+@idempotent
+@post("/api/v1/support-requests/{request_id:uuid}/need-language", tags=["support"], guards=[staff_only])
+async def correct_need_language(
+    request_id: FromPath[uuid.UUID], data: JSONBody[NeedLanguage], identity: Caller, conn: Connection
+) -> Response[SupportRequest]:
+    """Staff say which language the need is written in, where it was told wrong from its text."""
+    support, position = await commands.correct_need_language(conn, identity.actor, request_id, data.need_language)
     return written(support, version=support.version, position=position)
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from services.notifier.app import MIGRATIONS
 from services.notifier.consumer import apply_batch, apply_event
+from shared.bilingual import Bilingual
 from shared.events import Actor, Envelope, ProjectHealthChanged, ProjectUpdatePosted, make_envelope
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
@@ -41,7 +42,7 @@ def history(partner: uuid.UUID, projects: list[uuid.UUID], count: int) -> list[E
         project_id = rng.choice(projects)
         seqs[project_id] += 1
         now = snapshot(partner_id=partner, visibility=visibility[project_id], title_en=f"Title {n}",
-                       health="amber" if n % 2 else "green", health_reason="Waiting" if n % 2 else "")  # fmt: skip
+                       health="amber" if n % 2 else "green", health_reason=Bilingual(en="Waiting" if n % 2 else ""))  # fmt: skip
         data: Any = (
             ProjectHealthChanged(project=now, from_health="green", to_health=now.health, reason=now.health_reason)
             if n % 3

@@ -43,6 +43,6 @@ async def test_the_part_of_the_page_an_inline_form_replaces_says_it_too(stack: S
     async with browser(stack, "lead") as lead:
         await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})
         changed = await lead.post(f"/projects/{project['id']}/health", {"version": "1", "health": "amber",
-                                  "reason": "Waiting on a supplier"}, headers={"HX-Request": "true"})  # fmt: skip
+                                  "reason_en": "Waiting on a supplier"}, headers={"HX-Request": "true"})  # fmt: skip
         assert changed.status_code == 200, changed.text
         assert f"Last updated {vocabulary.long_date(today, 'en')}: health changed" in words(changed)

@@ -66,6 +66,16 @@ def auth(settings: Settings, role: Role = "lead", **kwargs: object) -> dict[str,
     return {"Authorization": f"Bearer {token(settings, role, **kwargs)}"}  # type: ignore[arg-type]
 
 
+async def callbacks_run() -> None:
+    """Once every callback already scheduled on the loop has run (asyncpg hands each logged query to
+    its query loggers with ``call_soon``, in order): a future resolved by a callback scheduled after
+    them, not a guessed number of yields."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    loop.call_soon(done.set_result, None)
+    await done
+
+
 async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
     """Poll until `check` returns something truthy; fail with the last value after `timeout`."""
     deadline = time.monotonic() + timeout

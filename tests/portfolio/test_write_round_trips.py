@@ -25,6 +25,7 @@ from shared import db
 from shared.events import Actor, Health
 from shared.http import Stale
 from shared.settings import Settings
+from tests.helpers import callbacks_run
 
 LEAD = Actor(id="lead-1", role="lead")
 TODAY = dt.date(2026, 12, 2)
@@ -44,12 +45,6 @@ async def new_project(conn: db.Conn) -> uuid.UUID:
     return project.id
 
 
-async def logged() -> None:
-    """asyncpg calls query loggers soon after the query, not at once."""
-    for _ in range(5):
-        await asyncio.sleep(0)
-
-
 async def test_a_phase_or_health_change_is_two_statements_and_release_sends_none(pool: asyncpg.Pool) -> None:
     statements: list[str] = []
     async with pool.acquire() as conn:
@@ -58,16 +53,16 @@ async def test_a_phase_or_health_change_is_two_statements_and_release_sends_none
         advance = phases.Transition(kind="advance", effective=TODAY)
         moved, _ = await commands.change_phase(conn, LEAD, project_id, advance, 1, TODAY, gate_rule="require")
         assert moved.phase == "alpha" and moved.version == 2
-        await logged()
+        await callbacks_run()  # asyncpg calls query loggers soon after the query, not at once
         assert len(statements) == 2, statements
         statements.clear()
         change = HealthChange(health="amber", reason="Waiting on a supplier")
         changed, _ = await commands.change_health(conn, LEAD, project_id, change, 2)
         assert changed.health == "amber" and changed.version == 3
-        await logged()
+        await callbacks_run()  # asyncpg calls query loggers soon after the query, not at once
         assert len(statements) == 2, statements
         statements.clear()
-    await logged()
+    await callbacks_run()  # asyncpg calls query loggers soon after the query, not at once
     assert statements == [], "the pool reset the session on release"
 
 

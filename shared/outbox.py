@@ -56,20 +56,12 @@ PUBLISHED = Counter("cdps_outbox_published_total", "Events published by the outb
 PENDING = Gauge("cdps_outbox_pending", "Committed events not yet published (last seen by the relay)")
 
 
-async def append(conn: Conn, envelope: Envelope) -> int:
-    """Write the event in the caller's transaction; returns its position (the outbox sequence)."""
-    # The NOTIFY rides in the same statement (one round trip fewer per write); it is delivered
-    # only at commit, so the relay never wakes for a transaction that rolls back.
-    position: int = await conn.fetchval(
-        """
-        WITH inserted AS (
-            INSERT INTO events (id, type, version, occurred_at, actor_id, actor_role,
-                                aggregate_id, aggregate_seq, partner_id, data)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            RETURNING position
-        )
-        SELECT position FROM inserted, pg_notify($11, '')
-        """,
+_COLUMNS = "id, type, version, occurred_at, actor_id, actor_role, aggregate_id, aggregate_seq, partner_id, data"
+
+
+def _values(envelope: Envelope) -> tuple[object, ...]:
+    """The event's row, in the order of ``_COLUMNS``."""
+    return (
         envelope.id,
         envelope.type,
         envelope.version,
@@ -80,12 +72,25 @@ async def append(conn: Conn, envelope: Envelope) -> int:
         envelope.aggregate_seq,
         envelope.partner_id,
         envelope.data,
+    )
+
+
+async def append(conn: Conn, envelope: Envelope) -> int:
+    """Write the event in the caller's transaction; returns its position (the outbox sequence)."""
+    # The NOTIFY rides in the same statement (one round trip fewer per write); it is delivered
+    # only at commit, so the relay never wakes for a transaction that rolls back.
+    position: int = await conn.fetchval(
+        f"""
+        WITH inserted AS (
+            INSERT INTO events ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            RETURNING position
+        )
+        SELECT position FROM inserted, pg_notify($11, '')
+        """,
+        *_values(envelope),
         NOTIFY_CHANNEL,
     )
     return position
-
-
-_COLUMNS = "id, type, version, occurred_at, actor_id, actor_role, aggregate_id, aggregate_seq, partner_id, data"
 
 
 async def append_with(conn: Conn, write: str, args: Sequence[object], envelope: Envelope) -> asyncpg.Record | None:
@@ -109,16 +114,7 @@ async def append_with(conn: Conn, write: str, args: Sequence[object], envelope: 
         SELECT written.*, inserted.position AS outbox_position FROM written, inserted, pg_notify(${n + 11}, '')
         """,
         *args,
-        envelope.id,
-        envelope.type,
-        envelope.version,
-        envelope.occurred_at,
-        envelope.actor.id,
-        envelope.actor.role,
-        envelope.aggregate_id,
-        envelope.aggregate_seq,
-        envelope.partner_id,
-        envelope.data,
+        *_values(envelope),
         NOTIFY_CHANNEL,
     )
     return row

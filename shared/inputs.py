@@ -9,12 +9,16 @@ Refused, each with a bilingual error naming the field, all at once:
 - a body that is not UTF-8, or JSON nested deeper than any of our documents (400), before a
   parser recurses into it;
 - such characters in the path: no record has them in its address (404).
+
+A route whose fields have rules that are not a type's constraint (a lookup, the event catalogue)
+names them in its ``opt`` under :data:`FIELD_CHECKS`: they are checked here with the body's own
+problems, so one 422 names every bad field, not a second one after the first is fixed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,6 +33,13 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0 does not allow in a document (PostgreSQL's text refuses U+0000 too)."""
 MAX_DEPTH = 32
 """Our deepest request body is three levels; a parser must never recurse thousands deep."""
+
+
+FieldChecks = Callable[[Request[Any, Any, Any], Mapping[str, Any]], Awaitable[list[FieldError]]]
+FIELD_CHECKS = "field_checks"
+"""A route's ``opt`` key: its :data:`FieldChecks`, given the decoded body (each field's value as
+sent: a check looks only at a value of the type it expects, the type's own problems are named
+already)."""
 
 
 class UnreadableBody(ApiError):
@@ -131,18 +142,37 @@ async def check_input(request: Request[Any, Any, Any]) -> None:
         media_type = request.content_type[0]
         body = await request.body()
         errors += check_body(media_type, body)
-        if errors and media_type == "application/json":
-            errors += other_problems(request, body, errors)
+        if media_type == "application/json" and (errors or FIELD_CHECKS in request.route_handler.opt):
+            errors += await other_problems(request, body, errors)
     if errors:
         raise Invalid(errors)
 
 
-def other_problems(request: Request[Any, Any, Any], body: bytes, named: list[FieldError]) -> list[FieldError]:
+async def other_problems(request: Request[Any, Any, Any], body: bytes, named: list[FieldError]) -> list[FieldError]:
     """The body's problems in the fields not named already, so that one refusal lists every bad
-    field (a control character in one field and a value too long in another, say)."""
+    field (a control character in one field and a value too long in another, say), then those the
+    route's own :data:`FIELD_CHECKS` find in the fields still not named."""
     struct = body_struct(request.route_handler)
     if struct is None:
         return []
-    fields = {e.field for e in named}
-    found = problems(struct, msgspec.json.decode(body))  # check_body has decoded it once already
-    return [e for e in found if re.split(r"[.\[]", e.field, maxsplit=1)[0] not in fields]
+    try:
+        raw = msgspec.json.decode(body)  # check_body has decoded it once already
+    except msgspec.DecodeError:
+        return []  # not JSON (or empty): the handler's own decoding says so
+    found = _unnamed(problems(struct, raw), named)
+    checks: FieldChecks | None = request.route_handler.opt.get(FIELD_CHECKS)
+    if checks is not None and isinstance(raw, Mapping):
+        found += _unnamed(await checks(request, raw), named + found)
+        order = [info.encode_name for info in msgspec.structs.fields(struct)]
+        found.sort(key=lambda e: order.index(_top(e.field)) if _top(e.field) in order else len(order))
+    return found
+
+
+def _unnamed(found: list[FieldError], named: list[FieldError]) -> list[FieldError]:
+    fields = {_top(e.field) for e in named}
+    return [e for e in found if _top(e.field) not in fields]
+
+
+def _top(field: str) -> str:
+    """The top-level field a problem is about (``event_types`` for ``event_types[1]``)."""
+    return re.split(r"[.\[]", field, maxsplit=1)[0]

@@ -4,10 +4,11 @@ delivery log and send a delivery again. Every refused body is one 422 naming eac
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Response, delete, get, patch, post
+from litestar import Request, Response, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
@@ -19,8 +20,9 @@ from services.webhooks.config import Options
 from services.webhooks.domain import PATTERN, known_pattern, new_secret, url_problems
 from services.webhooks.sender import Refused, checked_address
 from services.webhooks.store import Delivery, DeliveryDetail, Endpoint, EndpointWithSecret, Status
-from shared.http import FieldError, Forbidden, Invalid, NotFound, Stale, Unauthorised
+from shared.http import FieldError, Forbidden, NotFound, Stale, Unauthorised
 from shared.idempotency import idempotent
+from shared.inputs import FIELD_CHECKS
 from shared.requests import Caller, Connection, ExpectedVersion, etag, identity_of
 
 Url = Annotated[str, Meta(max_length=2000, pattern=r"^https?://[^\s\x00/$.?#][^\s\x00]*$")]
@@ -65,10 +67,13 @@ def options_of(state: State) -> Options:
     return options
 
 
-async def check(url: str | UnsetType, patterns: list[str] | UnsetType, options: Options) -> None:
-    """Every bad field at once: a URL that may not be called (its addresses are looked up now, and
-    again at every send), an event type that matches nothing in the catalogue."""
+async def field_checks(request: Request[Any, Any, Any], raw: Mapping[str, Any]) -> list[FieldError]:
+    """What the body's types cannot say, checked with them (``shared/inputs.py``) so one 422 names
+    every bad field: a URL that may not be called (its addresses are looked up now, and again at
+    every send), an event type that matches nothing in the catalogue."""
+    options = options_of(request.app.state)
     errors: list[FieldError] = []
+    url = raw.get("url")
     if isinstance(url, str):
         errors += [FieldError("url", en, cy) for en, cy in url_problems(url, allow_private=options.allow_private)]
         if not errors:
@@ -79,15 +84,17 @@ async def check(url: str | UnsetType, patterns: list[str] | UnsetType, options: 
                     "url", f"The URL cannot be used: {exc}",
                     f"Ni ellir defnyddio'r URL: mae'n arwain at gyfeiriad preifat neu un na ellir ei ganfod ({exc})",
                 ))  # fmt: skip
-    if isinstance(patterns, list):
-        for i, pattern in enumerate(patterns):
-            if not known_pattern(pattern):
-                errors.append(FieldError(
-                    f"event_types[{i}]", f"“{pattern}” matches no event type in the event catalogue",
-                    f"Nid yw “{pattern}” yn cyfateb i unrhyw fath o ddigwyddiad yn y catalog digwyddiadau",
-                ))  # fmt: skip
-    if errors:
-        raise Invalid(errors)
+    patterns = raw.get("event_types")
+    for i, pattern in enumerate(patterns if isinstance(patterns, list) else []):
+        if isinstance(pattern, str) and not known_pattern(pattern):
+            errors.append(FieldError(
+                f"event_types[{i}]", f"“{pattern}” matches no event type in the event catalogue",
+                f"Nid yw “{pattern}” yn cyfateb i unrhyw fath o ddigwyddiad yn y catalog digwyddiadau",
+            ))  # fmt: skip
+    return errors
+
+
+CHECKED = {FIELD_CHECKS: field_checks}
 
 
 def _with_etag(endpoint: Endpoint, status: int = 200) -> Response[Endpoint]:
@@ -101,10 +108,10 @@ async def list_endpoints(conn: Connection) -> list[Endpoint]:
 
 
 @idempotent
-@post("/api/v1/webhooks", status_code=201, tags=["webhooks"], guards=[admin_only])
-async def register(data: JSONBody[NewEndpoint], conn: Connection, identity: Caller, state: State) -> EndpointWithSecret:
-    """Register an endpoint. The answer holds its signing secret: the only time it is shown."""
-    await check(data.url, list(data.event_types), options_of(state))
+@post("/api/v1/webhooks", status_code=201, tags=["webhooks"], guards=[admin_only], opt=CHECKED)
+async def register(data: JSONBody[NewEndpoint], conn: Connection, identity: Caller) -> EndpointWithSecret:
+    """Register an endpoint (its fields checked first: :func:`field_checks`). The answer holds its
+    signing secret: the only time it is shown."""
     return await store.add_endpoint(
         conn, url=data.url, description=data.description, event_types=list(data.event_types),
         partner_id=data.partner_id, internal=data.internal, enabled=data.enabled, secret=new_secret(),
@@ -120,14 +127,13 @@ async def endpoint(endpoint_id: FromPath[uuid.UUID], conn: Connection) -> Respon
     return _with_etag(found)
 
 
-@patch("/api/v1/webhooks/{endpoint_id:uuid}", tags=["webhooks"], guards=[admin_only])
+@patch("/api/v1/webhooks/{endpoint_id:uuid}", tags=["webhooks"], guards=[admin_only], opt=CHECKED)
 async def change(
     endpoint_id: FromPath[uuid.UUID], data: JSONBody[EndpointChanges], conn: Connection,
-    expected_version: ExpectedVersion, state: State, identity: Caller,
+    expected_version: ExpectedVersion, identity: Caller,
 ) -> Response[Endpoint]:  # fmt: skip
     """Change what an endpoint gets, or enable or disable it (If-Match: its ETag). Enabling it again
     clears why it was disabled and sends what waited for it."""
-    await check(data.url, data.event_types if isinstance(data.event_types, list) else UNSET, options_of(state))
     changes: dict[str, Any] = {
         name: list(value) if isinstance(value, list) else value
         for name in EndpointChanges.__struct_fields__

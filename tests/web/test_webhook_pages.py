@@ -26,6 +26,13 @@ async def test_an_admin_adds_an_endpoint_sees_its_secret_once_and_its_deliveries
             assert wrong.status_code == 422, wrong.text
             assert summary_links(wrong.text) == ["url", "event_types"] == field_errors(wrong.text)
             assert "Rhaid i&#39;r URL ddechrau gyda https://" in wrong.text
+            # A too-long description, an unknown event type and an address no endpoint may have: one answer.
+            wrong = await admin.post("/admin/webhooks", {"url": "https://0.0.0.0/x", "event_types": "portfolio.nothing",
+                                                         "partner_id": "", "description": "x" * 501},
+                                     form="/admin/webhooks/new", params={"lang": "en"})  # fmt: skip
+            assert wrong.status_code == 422, wrong.text
+            assert summary_links(wrong.text) == ["url", "event_types", "description"] == field_errors(wrong.text)
+            assert "The URL cannot be used" in wrong.text and "matches no event type" in wrong.text
             made = await admin.post("/admin/webhooks", {"url": receiver.url(), "event_types": "portfolio.project.*",
                                                         "partner_id": "", "description": "Tracker"},
                                     form="/admin/webhooks/new", params={"lang": "en"})  # fmt: skip

@@ -187,7 +187,7 @@ async def test_a_refused_endpoint_is_one_bilingual_422_naming_every_bad_field(we
         "description": "x" * 501, "partner_id": "not-a-uuid", "internal": "yes"})  # fmt: skip
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
-    assert {e["field"] for e in errors} == {"url", "description", "partner_id", "internal"}
+    assert {e["field"] for e in errors} == {"url", "event_types[1]", "description", "partner_id", "internal"}
     assert all(e["message_en"] and e["message_cy"] and e["message_en"] != e["message_cy"] for e in errors)
     response = await webhooks.client.post("/api/v1/webhooks", headers=webhooks.admin, json={
         "url": "http://example.org/x", "event_types": ["portfolio.project.*", "portfolio.nothing"]})  # fmt: skip
@@ -195,6 +195,32 @@ async def test_a_refused_endpoint_is_one_bilingual_422_naming_every_bad_field(we
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == ["url", "event_types[1]"]
     assert "Rhaid i'r URL" in errors[0]["message_cy"] and "catalog" in errors[1]["message_cy"]
+
+
+async def test_a_bad_field_an_unknown_event_type_and_a_refused_url_are_one_422_and_nothing_is_written(
+    settings: Settings, receiver: Receiver
+) -> None:
+    """The catalogue and the address look-up are checked with the body's types, not in a second 422."""
+    async with running(settings, allow_private=False) as webhooks:
+        bad = {"url": "https://127.0.0.1/hook", "event_types": ["portfolio.project.*", "portfolio.nothing"],
+               "description": "x" * 501}  # fmt: skip
+        response = await webhooks.client.post("/api/v1/webhooks", json=bad, headers=webhooks.admin)
+        assert response.status_code == 422, response.text
+        errors = response.json()["errors"]
+        assert sorted(e["field"] for e in errors) == ["description", "event_types[1]", "url"]
+        assert all(e["message_en"] and e["message_cy"] and e["message_en"] != e["message_cy"] for e in errors)
+        assert await webhooks.pool.fetchval("SELECT count(*) FROM endpoints") == 0
+        await webhooks.pool.execute(
+            "INSERT INTO endpoints (id, url, event_types, secret, created_by) VALUES ($1, $2, '{*}', $3, 'test')",
+            endpoint_id := uuid.uuid4(), "https://example.org/hook", "whsec_" + "QUJD" * 8,
+        )  # fmt: skip
+        before = await webhooks.pool.fetchrow("SELECT * FROM endpoints WHERE id = $1", endpoint_id)
+        assert before is not None
+        response = await webhooks.client.patch(f"/api/v1/webhooks/{endpoint_id}", json=bad,
+                                               headers=webhooks.admin | {"If-Match": f'"{before["version"]}"'})  # fmt: skip
+        assert response.status_code == 422, response.text
+        assert sorted(e["field"] for e in response.json()["errors"]) == ["description", "event_types[1]", "url"]
+        assert await webhooks.pool.fetchrow("SELECT * FROM endpoints WHERE id = $1", endpoint_id) == before
 
 
 async def test_only_admins_may_register(webhooks: Webhooks, receiver: Receiver, settings: Settings) -> None:

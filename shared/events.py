@@ -608,6 +608,18 @@ class MeasureValuesRecorded(EventData, frozen=True, kw_only=True):
     """The project as it stood (not a project event: the project keeps its own sequence)."""
 
 
+class MeasureRemoved(EventData, frozen=True, kw_only=True):
+    """Staff removed a measure from its project (as it was when removed): it is no longer shown or
+    counted anywhere, and its values are kept in history. ``reason`` says why, in English, Welsh or both."""
+
+    type: ClassVar[str] = "portfolio.measure.removed"
+    aggregate: ClassVar[str] = "measure"
+    measure: MeasureSnapshot
+    reason: Bilingual
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
 FundingSource = Literal["cdps", "partner", "welsh_government", "other"]
 FundingKind = Literal["project", "continuous_improvement"]
 
@@ -730,6 +742,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         MeasureDefined,
         MeasureChanged,
         MeasureValuesRecorded,
+        MeasureRemoved,
         FundingRecorded,
         FundingChanged,
         WeeknotePublished,

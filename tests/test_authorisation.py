@@ -121,6 +121,8 @@ def matrix(world: dict[str, Any]) -> list[tuple[str, str, str, Any, tuple[int, i
          (401, 403, 403, 201, 201)),
         ("portfolio", "PATCH", f"/api/v1/projects/{p}/measures/{ms}", ({"published": True}, stale),
          (401, 403, 403, 412, 412)),
+        ("portfolio", "POST", f"/api/v1/projects/{p}/measures/{ms}/remove", ({"reason": "Not tracked"}, stale),
+         (401, 403, 403, 412, 412)),
         ("portfolio", "POST", f"/api/v1/projects/{p}/measures/{ms}/values",
          {"values": [{"month": this_month, "value": 1}]}, (401, 200, 404, 200, 200)),
         ("portfolio", "POST", f"/api/v1/projects/{p}/measures/upload", {"not": "csv"},

@@ -54,6 +54,18 @@ class MeasureChanges(Input, kw_only=True):
     published: bool | UnsetType = UNSET
 
 
+class Removal(Input, kw_only=True):
+    reason: bilingual.ShortText = ""
+
+
+def removal_errors(reason: Bilingual) -> list[FieldError]:
+    """A removal says why, in one language at least."""
+    if reason.blank:
+        return [_error("reason", "Give the reason for removing the measure, in English, Welsh or both",
+                       "Rhowch y rheswm dros ddileu'r mesur, yn Saesneg, yn Gymraeg neu'r ddwy")]  # fmt: skip
+    return []
+
+
 class ValueIn(Input, kw_only=True):
     month: Month
     value: Number

@@ -25,7 +25,8 @@ _COLUMNS = (
 
 # Who may see a measure. $1 = role, $2 = the caller's partner id. Staff see every measure; a partner,
 # those of its own organisation's projects it may see; everyone, the published measures of public projects.
-VISIBLE = """($1 IN ('admin', 'lead')
+# Nobody sees a removed measure (it is kept, with its values, for history).
+VISIBLE = """m.removed_at IS NULL AND ($1 IN ('admin', 'lead')
     OR ($1 = 'partner' AND p.partner_id = $2 AND p.visibility IN ('public', 'partner'))
     OR (m.published AND p.visibility = 'public'))"""
 
@@ -65,8 +66,9 @@ async def insert(conn: Conn, measure_id: uuid.UUID, snapshot: MeasureSnapshot) -
 async def lock(conn: Conn, project_id: uuid.UUID, measure_id: uuid.UUID) -> Stored:
     """The project's measure, locked for a change (Missing: 404)."""
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM measures m WHERE m.id = $1 AND m.project_id = $2 FOR UPDATE", measure_id, project_id
-    )
+        f"SELECT {_COLUMNS} FROM measures m WHERE m.id = $1 AND m.project_id = $2 AND m.removed_at IS NULL FOR UPDATE",
+        measure_id, project_id,
+    )  # fmt: skip
     return _row(row)
 
 
@@ -84,6 +86,16 @@ async def update(conn: Conn, measure_id: uuid.UUID, fields: dict[str, Any]) -> S
         measure_id, *columns.values(),
     )  # fmt: skip
     return _row(row)
+
+
+async def remove(conn: Conn, measure_id: uuid.UUID, reason: Bilingual) -> int:
+    """Mark the measure removed (its row and values stay), at the next version."""
+    version: int = await conn.fetchval(
+        """UPDATE measures SET removed_at = now(), removed_reason_en = $2, removed_reason_cy = $3,
+               version = version + 1 WHERE id = $1 RETURNING version""",
+        measure_id, reason.en, reason.cy,
+    )  # fmt: skip
+    return version
 
 
 async def bump(conn: Conn, measure_id: uuid.UUID) -> int:
@@ -142,7 +154,8 @@ async def visible(conn: Conn, viewer: Identity) -> list[tuple[Stored, list[Month
 async def of_project_for_import(conn: Conn, project_id: uuid.UUID) -> list[Stored]:
     """Every measure of the project, locked (an import records values of several at once)."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM measures m WHERE m.project_id = $1 ORDER BY m.created_at, m.id FOR UPDATE",
+        f"""SELECT {_COLUMNS} FROM measures m WHERE m.project_id = $1 AND m.removed_at IS NULL
+            ORDER BY m.created_at, m.id FOR UPDATE""",
         project_id,
     )
     return [_row(r) for r in rows]

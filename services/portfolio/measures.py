@@ -20,13 +20,14 @@ import msgspec
 
 from services.portfolio import measure_rules, measure_store, store
 from services.portfolio.domain import ProjectRecord
-from services.portfolio.measure_rules import MeasureChanges, NameIn, NewMeasure, NewValues, ValueIn
+from services.portfolio.measure_rules import MeasureChanges, NameIn, NewMeasure, NewValues, Removal, ValueIn
 from shared import bilingual, outbox, vocabulary
 from shared.events import (
     Actor,
     EventData,
     MeasureChanged,
     MeasureDefined,
+    MeasureRemoved,
     MeasureSnapshot,
     MeasureValuesRecorded,
     MonthValue,
@@ -96,6 +97,22 @@ async def change(
         event = MeasureChanged(measure=snapshot, changed=sorted(changed), for_project=project.snapshot)
         position = await _event(conn, actor, event, measure_id, version, project)
     return measure_rules.reply(measure_id, snapshot, version, history), position
+
+
+async def remove(conn: Conn, actor: Actor, project_id: uuid.UUID, measure_id: uuid.UUID, removal: Removal,
+                 expected_version: int | None) -> int:  # fmt: skip
+    """Staff stop tracking a measure, saying why: it is no longer shown or counted, its values stay in
+    history. Returns the event's stream position."""
+    reason = bilingual.given(removal.reason)
+    _refuse(measure_rules.removal_errors(reason))
+    async with conn.transaction():
+        project = await store.lock_project(conn, project_id)
+        _, snapshot, version = await measure_store.lock(conn, project_id, measure_id)
+        if expected_version is not None and version != expected_version:
+            raise Stale()
+        version = await measure_store.remove(conn, measure_id, reason)
+        event = MeasureRemoved(measure=snapshot, reason=reason, for_project=project.snapshot)
+        return await _event(conn, actor, event, measure_id, version, project)
 
 
 async def _project_for_values(conn: Conn, viewer: Identity, project_id: uuid.UUID) -> ProjectRecord:

@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from services.portfolio import measure_rules, measure_store, measures, store
-from services.portfolio.measure_rules import MeasureChanges, NewMeasure, NewValues
+from services.portfolio.measure_rules import MeasureChanges, NewMeasure, NewValues, Removal
 from services.portfolio.routes.common import today, written
 from shared import measures as catalogue
 from shared.bilingual import Bilingual
@@ -75,6 +75,16 @@ class MeasuresController(Controller):
     ) -> Response[Measure]:  # fmt: skip
         measure, position = await measures.change(conn, identity.actor, project_id, measure_id, data, expected_version)
         return written(measure, version=measure.version, position=position)
+
+    @post(ONE + "/remove", status_code=204, guards=[staff_only])
+    async def remove_measure(
+        self, project_id: FromPath[uuid.UUID], measure_id: FromPath[uuid.UUID], data: JSONBody[Removal],
+        identity: Caller, conn: Connection, expected_version: ExpectedVersion,
+    ) -> Response[None]:  # fmt: skip
+        """Stop tracking the measure, saying why (``reason``, in English, Welsh or both): it is no longer shown
+        or counted anywhere, and its values are kept in history."""
+        position = await measures.remove(conn, identity.actor, project_id, measure_id, data, expected_version)
+        return Response(None, status_code=204, headers={"X-Event-Position": str(position)})
 
     @idempotent
     @post(ONE + "/values", status_code=200)

@@ -10,6 +10,7 @@ Welsh and English are compared: the text is in whichever of the two scores highe
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 from shared.vocabulary import Lang
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 _CANDIDATES = 10
 """How many of the model's best guesses to look through for Welsh and English: a short Welsh text
 may score Breton or Cornish above English, yet still Welsh above English."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @functools.cache
@@ -35,9 +38,12 @@ def _detector() -> LangDetector:
 def detect(text: str, default: Lang = "en") -> Lang:
     """``text``'s language, Welsh or English; ``default`` when there is nothing to tell by (blank,
     or neither language among the model's guesses)."""
-    if not text.strip():
+    # fastText takes UTF-8 only: a lone surrogate (which a str may hold, JSON's "\\ud800" decodes to
+    # one) cannot be encoded, and tells nothing of the language, so it is read as a space.
+    words = " ".join(_SURROGATE.sub(" ", text).split())
+    if not words:
         return default
-    guesses = _detector().detect(" ".join(text.split()), model="lite", k=_CANDIDATES)
+    guesses = _detector().detect(words, model="lite", k=_CANDIDATES)
     scores = {str(guess["lang"]): float(guess["score"]) for guess in guesses}
     welsh, english = scores.get("cy", 0.0), scores.get("en", 0.0)
     if welsh == english:

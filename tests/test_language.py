@@ -4,6 +4,8 @@ write them (reasons, updates, support requests)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.language import detect
 
@@ -45,3 +47,22 @@ def test_english_is_told_as_english(text: str) -> None:
 
 def test_a_blank_text_is_in_the_default_language() -> None:
     assert detect("  \n", default="cy") == "cy" and detect("") == "en"
+
+
+def test_a_lone_surrogate_is_told_by_the_rest_of_the_text() -> None:
+    # A str may hold a lone surrogate (JSON's "\\ud800" decodes to one); fastText refused it.
+    assert detect("Mae'r cyflenwr\ud800 bythefnos yn hwyr.") == "cy"
+    assert detect("\udfff", default="cy") == "cy"
+
+
+ANY_CHARACTER = st.one_of(
+    st.characters(exclude_categories=()),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),  # surrogates
+)
+
+
+@given(st.text(alphabet=ANY_CHARACTER))
+def test_every_text_is_told_welsh_or_english(text: str) -> None:
+    # Any text at all, surrogates, control characters and NUL included: one of the two, never an error.
+    assert detect(text) in ("cy", "en")
+    assert detect(text, default="cy") in ("cy", "en")

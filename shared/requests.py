@@ -74,7 +74,7 @@ def identity_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity:
     return identity
 
 
-def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: admins and delivery leads only (401 for the public, 403 for anyone else)."""
     require_staff(identity_of(connection))
 

@@ -14,12 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("cdps", "shared", "services", "web")
 MAY_IMPORT = {
     "cdps": {"cdps", "shared", "services", "web"},
-    "web": {"web", "shared", "services"},
+    "web": {"web", "shared"},
     "services": {"services", "shared"},
     "shared": {"shared"},
 }
-WEB_MAY_IMPORT_FROM_SERVICES = {"services.portfolio.phases"}
-"""The web still reads the phase rules (issue 17, point 2, replaces this by the portfolio's replies)."""
 
 
 def imports(package: str) -> dict[str, set[str]]:
@@ -45,8 +43,6 @@ def test_each_package_imports_only_the_layers_beneath_it() -> None:
             for name in names:
                 top = name.split(".")[0]
                 allowed = top in MAY_IMPORT[package]
-                if package == "web" and top == "services":
-                    allowed = any(name.startswith(ok) for ok in WEB_MAY_IMPORT_FROM_SERVICES)
                 if not allowed:
                     wrong.append(f"{module} imports {name}")
     assert not wrong, "\n".join(sorted(wrong))

@@ -53,7 +53,7 @@ class EndpointChanges(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     internal: bool | UnsetType = UNSET
 
 
-def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: admins only (an endpoint can be told of every change, staff-only ones included)."""
     identity = identity_of(connection)
     if identity.role == "public":

@@ -214,7 +214,7 @@ async def load(request: HxRequest, project_id: uuid.UUID) -> tuple[dict[str, Any
     return project, reply.version or int(project.get("version", 0))
 
 
-def a_form_of_ours(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def a_form_of_ours(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """/projects/<id>/<anything else> is not a page (404), whoever asks."""
     if connection.path_params.get("kind") not in KINDS:
         raise NotFoundException()

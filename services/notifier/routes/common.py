@@ -56,12 +56,12 @@ def account_audience(identity: Identity) -> Audience:
     raise Forbidden()
 
 
-def account_holder(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def account_holder(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: staff and partner accounts (401 for the public, 403 for anyone else)."""
     account_audience(identity_of(connection))
 
 
-def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: admins only (the delivery log holds every recipient's address)."""
     identity = identity_of(connection)
     if identity.role == "public":

@@ -22,7 +22,7 @@ Status = Literal["draft", "submitted", "published"]
 ActionState = Literal["open", "done", "dropped"]
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: the public reads published assessments, and changes none (401 before anything else)."""
     if identity_of(connection).role == "public":
         raise Unauthorised()

@@ -124,13 +124,23 @@ def check_body(media_type: str, body: bytes) -> list[FieldError]:
         return check_pairs(parse_qsl(text, keep_blank_values=True))
     if media_type.startswith("text/"):  # a CSV import: name the line
         return [refused(f"line {n}", c) for n, line in enumerate(text.splitlines(), 1) if (c := forbidden_in(line))]
+    document = json_document(body)
+    return [] if document is NOT_JSON else check_document(document)
+
+
+NOT_JSON = object()
+"""What :func:`json_document` gives for a body that is not JSON: the handler's own decoding says so,
+as it always has (``null`` is JSON, so None cannot say it)."""
+
+
+def json_document(body: bytes) -> object:
+    """The body decoded, or :data:`NOT_JSON`; too deep a document is refused before anything recurses."""
     try:
-        document = msgspec.json.decode(body)
+        return msgspec.json.decode(body)
     except RecursionError:
         raise UnreadableBody(*TOO_DEEP) from None
     except msgspec.DecodeError:
-        return []  # not JSON: the handler's own decoding says so, as it always has
-    return check_document(document)
+        return NOT_JSON
 
 
 async def check_input(request: Request[Any, Any, Any]) -> None:
@@ -141,24 +151,37 @@ async def check_input(request: Request[Any, Any, Any]) -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         media_type = request.content_type[0]
         body = await request.body()
-        errors += check_body(media_type, body)
-        if media_type == "application/json" and (errors or FIELD_CHECKS in request.route_handler.opt):
-            errors += await other_problems(request, body, errors)
+        if media_type == "application/json" and body:
+            errors += await json_problems(request, body, errors)
+        else:
+            errors += check_body(media_type, body)
     if errors:
         raise Invalid(errors)
 
 
-async def other_problems(request: Request[Any, Any, Any], body: bytes, named: list[FieldError]) -> list[FieldError]:
-    """The body's problems in the fields not named already, so that one refusal lists every bad
-    field (a control character in one field and a value too long in another, say), then those the
-    route's own :data:`FIELD_CHECKS` find in the fields still not named."""
+async def json_problems(request: Request[Any, Any, Any], body: bytes, named: list[FieldError]) -> list[FieldError]:
+    """A JSON body's problems, from one decoding: forbidden characters, then (when anything is wrong
+    already, or the route has :data:`FIELD_CHECKS`) :func:`other_problems` in the fields not named."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableBody(*NOT_UTF8) from None
+    document = json_document(body)
+    if document is NOT_JSON:
+        return []
+    found = check_document(document)
+    if named or found or FIELD_CHECKS in request.route_handler.opt:
+        found += await other_problems(request, document, named + found)
+    return found
+
+
+async def other_problems(request: Request[Any, Any, Any], raw: object, named: list[FieldError]) -> list[FieldError]:
+    """The decoded body's problems in the fields not named already, so that one refusal lists every
+    bad field (a control character in one field and a value too long in another, say), then those
+    the route's own :data:`FIELD_CHECKS` find in the fields still not named."""
     struct = body_struct(request.route_handler)
     if struct is None:
         return []
-    try:
-        raw = msgspec.json.decode(body)  # check_body has decoded it once already
-    except msgspec.DecodeError:
-        return []  # not JSON (or empty): the handler's own decoding says so
     found = _unnamed(problems(struct, raw), named)
     checks: FieldChecks | None = request.route_handler.opt.get(FIELD_CHECKS)
     if checks is not None and isinstance(raw, Mapping):

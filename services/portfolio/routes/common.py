@@ -22,3 +22,9 @@ def written(body: Any, *, version: int, position: int | None, status: int = 200,
     if location:
         headers["Location"] = location
     return Response(body, status_code=status, headers=headers)
+
+
+def recorded(body: Any, *, position: int, status: int) -> Response[Any]:
+    """A write's response with no record version to give (a removal, a receipt): the event's outbox
+    position, so a caller can wait until what reads the stream has seen it."""
+    return Response(body, status_code=status, headers={"X-Event-Position": str(position)})

@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from services.portfolio import contact_store, contacts
 from services.portfolio.contacts import ContactChanges, NewContact
-from services.portfolio.routes.common import written
+from services.portfolio.routes.common import recorded, written
 from shared.idempotency import idempotent
 from shared.replies.portfolio import Contact
 from shared.requests import Caller, Connection, ExpectedVersion, etag, staff_only
@@ -59,4 +59,4 @@ class ContactsController(Controller):
         expected_version: ExpectedVersion,
     ) -> Response[None]:  # fmt: skip
         position = await contacts.remove_contact(conn, identity.actor, partner_id, contact_id, expected_version)
-        return Response(None, status_code=204, headers={"X-Event-Position": str(position)})
+        return recorded(None, position=position, status=204)

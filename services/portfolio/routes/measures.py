@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 
 from services.portfolio import measure_rules, measure_store, measures, store
 from services.portfolio.measure_rules import MeasureChanges, NewMeasure, NewValues, Removal
-from services.portfolio.routes.common import today, written
+from services.portfolio.routes.common import recorded, today, written
 from shared import measures as catalogue
 from shared.bilingual import Bilingual
 from shared.http import FieldError, Invalid
@@ -84,7 +84,7 @@ class MeasuresController(Controller):
         """Stop tracking the measure, saying why (``reason``, in English, Welsh or both): it is no longer shown
         or counted anywhere, and its values are kept in history."""
         position = await measures.remove(conn, identity.actor, project_id, measure_id, data, expected_version)
-        return Response(None, status_code=204, headers={"X-Event-Position": str(position)})
+        return recorded(None, position=position, status=204)
 
     @idempotent
     @post(ONE + "/values", status_code=200)

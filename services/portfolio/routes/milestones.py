@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from services.portfolio import commands, milestone_store, milestones, store
 from services.portfolio.milestones import MilestoneChanges, NewMilestone
-from services.portfolio.routes.common import today, written
+from services.portfolio.routes.common import recorded, today, written
 from shared.idempotency import idempotent
 from shared.replies.portfolio import Milestone
 from shared.requests import Caller, Connection, ExpectedVersion, staff_only
@@ -73,4 +73,4 @@ class MilestonesController(Controller):
         conn: Connection, expected_version: ExpectedVersion,
     ) -> Response[None]:  # fmt: skip
         position = await commands.remove_milestone(conn, identity.actor, project_id, milestone_id, expected_version)
-        return Response(None, status_code=204, headers={"X-Event-Position": str(position)})
+        return recorded(None, position=position, status=204)

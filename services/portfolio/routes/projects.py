@@ -25,7 +25,7 @@ from services.portfolio.domain import (
     WellbeingGoal,
     project_reply,
 )
-from services.portfolio.routes.common import today, written
+from services.portfolio.routes.common import recorded, today, written
 from shared.events import Health, Phase, upcast
 from shared.events import State as ProjectState
 from shared.http import FieldError, Invalid
@@ -151,7 +151,7 @@ class ProjectsController(Controller):
         self, project_id: FromPath[uuid.UUID], data: JSONBody[NewUpdate], identity: Caller, conn: Connection
     ) -> Response[Update]:
         update, position = await commands.post_update(conn, identity.actor, project_id, data, today())
-        return Response(update, status_code=201, headers={"X-Event-Position": str(position)})
+        return recorded(update, position=position, status=201)
 
     @get("/{project_id:uuid}/updates")
     async def list_updates(self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection) -> list[Update]:

@@ -18,7 +18,7 @@ from services.portfolio.domain import (
     NewSupportRequest,
     Triage,
 )
-from services.portfolio.routes.common import written
+from services.portfolio.routes.common import recorded, written
 from shared.events import Actor
 from shared.http import ApiError, FieldError, Invalid, Unauthorised
 from shared.idempotency import idempotent
@@ -79,7 +79,7 @@ async def request_support(
     """The public form: anyone may ask for help. The answer reveals nothing but a reference."""
     actor = identity.actor if identity.role != "public" else Actor(id="public", role="public")
     support, position = await commands.request_support(conn, actor, data)
-    return Response(SupportReceipt(id=support.id), status_code=201, headers={"X-Event-Position": str(position)})
+    return recorded(SupportReceipt(id=support.id), position=position, status=201)
 
 
 @get("/api/v1/support-requests", tags=["support"], guards=[staff_only])

@@ -7,6 +7,7 @@ from litestar.params import JSONBody
 
 from services.portfolio import commands, translation_store
 from services.portfolio.domain import Translation
+from services.portfolio.routes.common import recorded
 from shared.idempotency import idempotent
 from shared.replies.portfolio import MissingText
 from shared.requests import Caller, Connection, staff_only
@@ -24,4 +25,4 @@ async def missing_translations(conn: Connection) -> list[MissingText]:
 async def translate(data: JSONBody[Translation], identity: Caller, conn: Connection) -> Response[dict[str, int]]:
     """Fill in the language a text lacks; the change is its project's event."""
     position = await commands.translate(conn, identity.actor, data)
-    return Response({"position": position}, status_code=200, headers={"X-Event-Position": str(position)})
+    return recorded({"position": position}, position=position, status=200)

@@ -93,7 +93,7 @@ def _project(event: ProjectCreated | ProjectPhaseChanged | ProjectHealthChanged 
         "state": name(STATES, project.state, lang),
         "health": name(HEALTH, project.health, lang),
         "partner": _names(payload, "partner", lang),
-        "project_url": links.project(project.slug),
+        "project_url": links.project(project.slug, public=project.visibility == "public"),
     }
 
 
@@ -127,10 +127,10 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
         gate = f"{name(PHASES, now.from_phase, lang)} → {name(PHASES, now.to_phase, lang)}"
         # A project that is not public is read signed in: its links go through the sign-in page.
         private = assessed.visibility != "public"
-        project_url, report_url = links.project(assessed.slug), links.assessment(envelope.aggregate_id)
+        report_url = links.assessment(envelope.aggregate_id)
         return template, {
             "title": pick(assessed.title_en, assessed.title_cy, lang), "partner": _names(payload, "partner", lang),
-            "project_url": links.signed_in(project_url) if private else project_url, "gate": gate,
+            "project_url": links.project(assessed.slug, public=not private), "gate": gate,
             "assessment_kind": name(ASSESSMENT_KINDS, now.kind, lang), "held_on": long_date(now.held_on, lang),
             "outcome": name(RATINGS, now.outcome or "", lang),
             "report_url": links.signed_in(report_url) if private else report_url, "sign_in": private,
@@ -141,14 +141,17 @@ def event_context(payload: Payload, lang: Lang, links: Links) -> tuple[str, Cont
         who = "CDPS" if cdps else (_names(payload, "partner", lang) or {"cy": "Y partner", "en": "The partner"}[lang])
         return template, {
             "title": pick(talked_on.title_en, talked_on.title_cy, lang), "partner": _names(payload, "partner", lang),
-            "project_url": links.project(talked_on.slug) + "#conversation", "author": who,
+            # A staff-only note is read signed in as staff, even on a public project's page.
+            "project_url": links.project(talked_on.slug, public=talked_on.visibility == "public" and not event.internal,
+                                         fragment="#conversation"), "author": who,
             "internal": "yes" if event.internal else "", **_text("comment", event.body, lang),
         }  # fmt: skip
     if isinstance(event, EngagementRecorded):
         project = (payload.get("names") or {}).get("project")
         return template, {
             "partner": _names(payload, "partner", lang), "project": _names(payload, "project", lang),
-            "project_url": links.project(project["slug"]) if project else "",
+            # Engagements are staff records, and the event does not say whether its project is public.
+            "project_url": links.project(project["slug"], public=False) if project else "",
             "engagement_kind": name(ENGAGEMENT_KINDS, event.kind, lang),
             "summary": pick(event.summary_en, event.summary_cy, lang),
             "started_on": long_date(event.started_on, lang), "ended_on": long_date(event.ended_on, lang),

@@ -86,8 +86,11 @@ class Links:
     def weeknote(self, week: dt.date, lang: Literal["cy", "en"]) -> str:
         return f"{self._web_base}/weeknotes/{iso_label(week)}?lang={lang}"
 
-    def project(self, slug: str) -> str:
-        return f"{self._web_base}/projects/{slug}"
+    def project(self, slug: str, *, public: bool, fragment: str = "") -> str:
+        """The project's page (at ``#fragment``): as it is when the public may read it, else through
+        the sign-in page, so the link works for everyone who may read the project, signed in or not."""
+        page = f"{self._web_base}/projects/{slug}{fragment}"
+        return page if public else self.signed_in(page)
 
     def assessment(self, assessment_id: uuid.UUID) -> str:
         return f"{self._web_base}/assessments/{assessment_id}"

@@ -7,6 +7,7 @@ import shutil
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 import pytest
@@ -321,3 +322,26 @@ def test_start_up_fails_on_a_syntax_error_a_missing_file_or_a_missing_subject(tm
 
 def test_the_shipped_templates_pass_the_start_up_check() -> None:
     Templates(TEMPLATES).check()
+
+
+PARTNER_ONLY = snapshot(partner_id=PARTNER, visibility="partner")
+
+
+@pytest.mark.parametrize(
+    ("payload", "page"),
+    [
+        (notice(ProjectUpdatePosted(project=PARTNER_ONLY, update_id=uuid.uuid4(), posted_on=dt.date(2025, 6, 1),
+                                    body_en="Research done.", body_cy="")), "/projects/tax-returns"),
+        (notice(CommentPosted(project_id=uuid.uuid4(), internal=False, author_role="lead", body=Bilingual(en="Hi"),
+                              for_project=PARTNER_ONLY)), "/projects/tax-returns#conversation"),
+        (notice(CommentPosted(project_id=uuid.uuid4(), internal=True, author_role="lead", body=Bilingual(en="Note"),
+                              for_project=PROJECT)), "/projects/tax-returns#conversation"),
+    ],
+    ids=["update on a partner-only project", "comment on a partner-only project", "staff-only note on a public project"],
+)  # fmt: skip
+def test_a_link_to_a_page_only_some_may_read_goes_through_the_sign_in_page(payload: dict[str, Any], page: str) -> None:
+    """Opened signed out, the page itself is a 404; the sign-in page leads there (at once if signed in)."""
+    template = "comment_posted" if "comment" in payload["envelope"]["type"] else "project_update_posted"
+    context = COMPOSER.context(template, payload, "en")
+
+    assert context["project_url"] == "http://web.test/signin?" + urlencode({"next": page})

@@ -82,7 +82,7 @@ async def field_checks(request: Request[Any, Any, Any], raw: Mapping[str, Any]) 
             except Refused as exc:
                 errors.append(FieldError(
                     "url", f"The URL cannot be used: {exc}",
-                    f"Ni ellir defnyddio'r URL: mae'n arwain at gyfeiriad preifat neu un na ellir ei ganfod ({exc})",
+                    f"Ni ellir defnyddio'r URL: {exc.cy}",
                 ))  # fmt: skip
     patterns = raw.get("event_types")
     for i, pattern in enumerate(patterns if isinstance(patterns, list) else []):

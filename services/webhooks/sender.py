@@ -49,7 +49,12 @@ LAG = Histogram(
 
 
 class Refused(Exception):
-    """The endpoint's address may not be called (private, loopback, link-local), or has none."""
+    """The endpoint's address may not be called (private, loopback, link-local), or has none: why,
+    in English (``str``, as the delivery log keeps it) and in Welsh (``cy``, for the admin's form)."""
+
+    def __init__(self, en: str, cy: str):
+        super().__init__(en)
+        self.cy = cy
 
 
 async def checked_address(url: str, *, allow_private: bool, within: float) -> str:
@@ -60,20 +65,28 @@ async def checked_address(url: str, *, allow_private: bool, within: float) -> st
     with contextlib.suppress(ValueError):  # an address already: nothing to look up
         literal = str(ipaddress.ip_address(host))
         if not address_allowed(literal, allow_private=allow_private):
-            raise Refused(f"{host} is a private, loopback or link-local address")
+            raise Refused(
+                f"{host} is a private, loopback or link-local address", f"mae {host} yn gyfeiriad preifat neu leol"
+            )
         return literal
     try:
         infos = await asyncio.wait_for(
             asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM), within
         )
     except (OSError, TimeoutError) as exc:
-        raise Refused(f"the address of {host} could not be found ({exc.__class__.__name__})") from None
+        raise Refused(
+            f"the address of {host} could not be found ({exc.__class__.__name__})",
+            f"ni ellid dod o hyd i gyfeiriad {host} ({exc.__class__.__name__})",
+        ) from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
-        raise Refused(f"{host} has no address")
+        raise Refused(f"{host} has no address", f"nid oes gan {host} gyfeiriad")
     refused = [a for a in addresses if not address_allowed(a, allow_private=allow_private)]
     if refused:
-        raise Refused(f"{host} resolves to {refused[0]}, a private, loopback or link-local address")
+        raise Refused(
+            f"{host} resolves to {refused[0]}, a private, loopback or link-local address",
+            f"mae {host} yn arwain at {refused[0]}, cyfeiriad preifat neu leol",
+        )
     return addresses[0]
 
 

@@ -303,3 +303,16 @@ async def test_an_endpoint_gets_no_more_than_its_rate_and_the_metrics_count_what
         for name in ("cdps_webhook_deliveries_total", "cdps_webhook_failures_total", "cdps_webhook_lag_seconds_count",
                      'cdps_consumer_lag{consumer="webhooks"}'):  # fmt: skip
             assert name in metrics, name
+
+
+async def test_a_refused_url_is_explained_in_welsh_in_the_welsh_message(settings: Settings) -> None:
+    """Why an address may not be called reaches the Welsh reader in Welsh, not as English in brackets."""
+    async with running(settings, allow_private=False) as webhooks:
+        body = {"url": "https://127.0.0.1/hook", "event_types": ["*"]}
+        response = await webhooks.client.post("/api/v1/webhooks", json=body, headers=webhooks.admin)
+
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == "url"
+    assert "private, loopback" in error["message_en"]
+    assert error["message_cy"] == "Ni ellir defnyddio'r URL: mae 127.0.0.1 yn gyfeiriad preifat neu leol"

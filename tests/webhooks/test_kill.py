@@ -93,7 +93,7 @@ async def test_each_event_is_received_once_across_a_kill_9_of_the_sender_and_a_r
     finally:
         await nc.close()
 
-    await asyncio.to_thread(receiver.held.wait, 60)
+    assert await asyncio.to_thread(receiver.held.wait, 60), "the sender never reached the receiver"
     [first] = served.processes
     first.send_signal(signal.SIGKILL)  # the sender never learns what the receiver said
     first.wait()

@@ -47,3 +47,17 @@ async def test_a_removed_measure_is_no_longer_shown_or_counted_and_its_values_ar
     assert late.status_code == 404
     # the project may track the catalogue measure afresh
     await define(api, project["id"], catalogue="users_served")
+
+
+async def test_a_removal_retried_with_its_idempotency_key_gets_the_first_answer_and_one_event(api: Api) -> None:
+    """A lead whose connection dropped sends the removal again: 204 again, not the 404 of a removed measure."""
+    project = (await api.project()).json()
+    measure = await define(api, project["id"], catalogue="users_served")
+    url = f"/api/v1/projects/{project['id']}/measures/{measure['id']}/remove"
+    headers = {**api.as_("lead"), "If-Match": f'"{measure["version"]}"', "Idempotency-Key": "remove-once"}
+
+    first = await api.client.post(url, json={"reason": "Counted elsewhere"}, headers=headers)
+    second = await api.client.post(url, json={"reason": "Counted elsewhere"}, headers=headers)
+
+    assert (first.status_code, second.status_code) == (204, 204), second.text
+    assert len(await api.events("portfolio.measure.removed")) == 1

@@ -76,6 +76,7 @@ class MeasuresController(Controller):
         measure, position = await measures.change(conn, identity.actor, project_id, measure_id, data, expected_version)
         return written(measure, version=measure.version, position=position)
 
+    @idempotent
     @post(ONE + "/remove", status_code=204, guards=[staff_only])
     async def remove_measure(
         self, project_id: FromPath[uuid.UUID], measure_id: FromPath[uuid.UUID], data: JSONBody[Removal],

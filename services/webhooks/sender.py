@@ -76,7 +76,7 @@ async def checked_address(url: str, *, allow_private: bool, within: float) -> st
     except (OSError, TimeoutError) as exc:
         raise Refused(
             f"the address of {host} could not be found ({exc.__class__.__name__})",
-            f"ni ellid dod o hyd i gyfeiriad {host} ({exc.__class__.__name__})",
+            f"ni ellir dod o hyd i gyfeiriad {host} ({exc.__class__.__name__})",
         ) from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
+from structlog.testing import capture_logs
 
 from cdps.embedded import free_port
 from services.notifier.app import create_app as notifier_app
@@ -77,3 +78,20 @@ async def test_a_search_through_the_gateway_says_whether_the_index_had_caught_up
         app.state.http = upstream
         answered = await client.get("/api/v1/search", params={"q": "forms", "after": "x:1"}, headers=token)
     assert answered.headers["x-index-caught-up"] == "false"
+
+
+async def test_a_service_the_web_cannot_reach_is_named_in_the_log_with_why(
+    gateway: tuple[httpx.AsyncClient, dict[str, str], Litestar],
+) -> None:
+    """The person gets a 503; the operator reads which service, which page and why (refused or timed out)."""
+    client, token, _ = gateway
+    with capture_logs() as logs:
+        api = await client.get("/api/v1/projects", headers=token)
+        page = await client.get("/subscriptions/manage", params={"token": "t"})
+
+    assert (api.status_code, page.status_code) == (503, 503)
+    unavailable = [
+        (e["service"], e["path"], e["error"].split(":")[0]) for e in logs if e["event"] == "service unavailable"
+    ]
+    assert unavailable == [("portfolio", "/api/v1/projects", "ConnectError"),
+                           ("notifier", "/subscriptions/manage", "ConnectError")]  # fmt: skip

@@ -14,9 +14,11 @@ from litestar import Request, Response, route
 from litestar.datastructures import State
 
 from shared.http import RETRY_AFTER_SECONDS, ErrorBody, Unauthorised, api_error_handler
+from shared.logs import get_logger
 from web.boardcache import after_write
 from web.context import Viewer, service_headers
 
+log = get_logger(__name__)
 OWNERS = {
     "projects": "portfolio", "partners": "portfolio", "engagements": "portfolio", "support-requests": "portfolio",
     "people": "portfolio", "import": "portfolio", "assessments": "portfolio", "actions": "portfolio",
@@ -68,7 +70,8 @@ async def subscription_pages(request: Request[Any, Any, Any], state: State) -> R
             params=list(request.query_params.multi_items()), content=await request.body(),
             headers={k: v for k, v in request.headers.items() if k == "content-type"},
         )  # fmt: skip
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
+        _unavailable("notifier", request.url.path, exc)
         return Response("The service is not available / Nid yw'r gwasanaeth ar gael", status_code=503)
     # The token is in the address: the notifier's no-store and noindex must reach the browser too.
     kept = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "cache-control", "x-robots-tag")}
@@ -94,10 +97,17 @@ async def gateway(request: Request[Any, Any, Any], state: State, account: Viewer
             params=list(request.query_params.multi_items()),
             content=await request.body(), headers=headers,
         )  # fmt: skip
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
+        _unavailable(owner, request.url.path, exc)
         body = ErrorBody(status=503, message_en=f"The {owner} service is not available",
                          message_cy=f"Nid yw'r gwasanaeth {owner} ar gael")  # fmt: skip
         return Response(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     after_write(request, request.method, upstream.status_code)
     kept = {k: v for k, v in upstream.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
     return Response(upstream.content, status_code=upstream.status_code, headers=kept)
+
+
+def _unavailable(service: str, path: str, exc: httpx.HTTPError) -> None:
+    """A 503 says why in the log: a timeout (the service is slow) and a refused connection (it is down)
+    call for different fixes, and the person who got the 503 cannot tell which."""
+    log.warning("service unavailable", service=service, path=path, error=f"{exc.__class__.__name__}: {exc}")

@@ -80,3 +80,64 @@ async def test_the_partner_uploads_a_csv_all_or_nothing_and_published_measures_a
     async with browser(stack) as visitor:
         performance = words(await visitor.get("/performance", params={"lang": "cy"}))
         assert project["title_cy"] in performance and "Defnydd digidol" in performance and "72%" in performance
+
+
+async def test_a_lead_removes_a_measure_saying_why_at_the_version_the_page_showed(stack: Stack) -> None:
+    project = await create_project(stack, phase="live")
+    defined = await api(stack, "POST", f"/api/v1/projects/{project['id']}/measures",
+                        json={"catalogue": "user_satisfaction", "target_value": 85})  # fmt: skip
+    assert defined.status_code == 201, defined.text
+    measure = defined.json()
+    form = f"/projects/{project['id']}/measures/{measure['id']}/remove"
+    async with browser(stack, "lead") as lead:
+        assert f'href="{form}"' in (await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})).text
+        welsh = words(await lead.get(form, params={"lang": "cy"}))
+        assert "Tynnu'r mesur" in welsh and "govuk-warning-text" in welsh and "Bodlonrwydd defnyddwyr" in welsh
+        no_reason = await lead.post(form, {"version": "1", "reason_cy": " ", "reason_en": ""}, params={"lang": "cy"})
+        assert no_reason.status_code == 422 and field_errors(no_reason.text) == ["reason_cy"]
+        assert "Rhowch y rheswm dros ddileu'r mesur" in words(no_reason)
+        changed = await api(stack, "PATCH", f"/api/v1/projects/{project['id']}/measures/{measure['id']}", version=1,
+                            json={"target_value": 90})  # fmt: skip
+        assert changed.status_code == 200, changed.text
+        for lang, conflict in (("en", "Someone else changed this measure since you opened it"),
+                               ("cy", "Mae rhywun arall wedi newid y mesur hwn ers i chi ei agor")):  # fmt: skip
+            stale = await lead.post(form, {"version": "1", "reason_en": "Replaced by a survey"}, params={"lang": lang})
+            assert stale.status_code == 422 and conflict in words(stale), words(stale)
+        page = await lead.get(form, params={"lang": "en"})
+        assert 'name="version" value="2"' in page.text
+        once = {"version": "2", "reason_en": "Replaced by the new survey", "request_key": str(uuid.uuid4())}
+        for _sent in range(2):  # sent twice (a double click): removed once, and both see the project
+            removed = await lead.post(form, once, form=f"/projects/{project['slug']}")
+            assert removed.status_code == 303, removed.text
+            assert removed.headers["location"] == f"/projects/{project['slug']}?done=measure_removed#measures"
+        project_page = f"/projects/{project['slug']}"
+        after = words(await lead.get(project_page, params={"done": "measure_removed", "lang": "en"}))
+        assert "govuk-notification-banner" in after and "The measure has been removed." in after
+        assert "User satisfaction" not in after and form not in after
+        welsh_after = words(await lead.get(project_page, params={"done": "measure_removed", "lang": "cy"}))
+        assert "Mae'r mesur wedi'i dynnu." in welsh_after
+        assert (await lead.get(form)).status_code == 404
+    left = await api(stack, "GET", f"/api/v1/projects/{project['id']}/measures")
+    assert left.json() == []
+
+
+async def test_a_partner_or_the_public_can_neither_see_nor_use_the_remove_link(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], phase="live", visibility="public")
+    defined = await api(stack, "POST", f"/api/v1/projects/{project['id']}/measures",
+                        json={"catalogue": "completion_rate", "published": True})  # fmt: skip
+    measure = defined.json()
+    form = f"/projects/{project['id']}/measures/{measure['id']}/remove"
+    attempt = {"version": "1", "reason_en": "Not wanted"}
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
+        mine = await ours.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        assert "Completion rate" in mine.text and "/remove" not in mine.text  # may record values, not remove
+        assert (await ours.get(form)).status_code == 403
+        assert (await ours.post(form, attempt, form=f"/projects/{project['slug']}")).status_code == 403
+    async with browser(stack) as visitor:
+        public = await visitor.get(f"/projects/{project['slug']}", params={"lang": "en"})
+        assert "Completion rate" in public.text and "/remove" not in public.text
+        assert (await visitor.get(form)).status_code == 401
+        assert (await visitor.post(form, attempt, form="/support")).status_code == 401
+    kept = await api(stack, "GET", f"/api/v1/projects/{project['id']}/measures")
+    assert [m["id"] for m in kept.json()] == [measure["id"]]

@@ -1,7 +1,8 @@
 """Measures on the pages: each measure of a project as a small chart with its target and a table of
-its monthly values; staff add and change measures, staff or the project's partner record values
-(one month in a form, or a CSV upload); the portfolio page shows the latest values and trends of the
-live and beta services; the public performance page shows the measures staff published.
+its monthly values; staff add, change and remove measures (a removal says why), staff or the
+project's partner record values (one month in a form, or a CSV upload); the portfolio page shows the
+latest values and trends of the live and beta services; the public performance page shows the
+measures staff published.
 
 Every form works without JavaScript. The portfolio service decides who may do what; the pages only
 offer what the viewer may do.
@@ -176,6 +177,51 @@ async def edit_measure(request: HxRequest, lang: PageLanguage, project_id: FromP
     return await measure_form(request, lang, project, values, errors, status=422)
 
 
+# Removing a measure (staff) ------------------------------------------------------------------------
+
+REMOVAL_FIELDS = {"reason": "reason_cy", "": "reason_cy", "body": "reason_cy"}
+
+
+async def removal_form(request: HxRequest, lang: Language, project: dict[str, Any], measure: dict[str, Any],
+                       values: dict[str, Any], errors: Errors, status: int = 200) -> Template:  # fmt: skip
+    return await page(request, "measures/remove.html", status=status, project=project, measure=view(lang, measure),
+                      values=values, errors=errors)  # fmt: skip
+
+
+@get("/projects/{project_id:uuid}/measures/{measure_id:uuid}/remove", guards=[staff_only])
+async def remove_measure_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
+                              measure_id: FromPath[uuid.UUID]) -> Template:  # fmt: skip
+    """Are you sure: the measure as it is now, why it is removed, and what becomes of its values."""
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    measure = await _one(request, project_id, measure_id)
+    values = {"version": str(measure["version"]), "reason_cy": "", "reason_en": "", "request_key": request_key()}
+    return await removal_form(request, lang, project, measure, values, Errors())
+
+
+@post("/projects/{project_id:uuid}/measures/{measure_id:uuid}/remove", guards=[staff_only])
+async def remove_measure(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
+                         measure_id: FromPath[uuid.UUID]) -> Response[Any]:  # fmt: skip
+    """Stop tracking the measure, saying why, at the version the page was opened at. The service checks
+    the reason; sent twice (the same ``request_key``) it is removed once and both see the project."""
+    _ = lang._
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    form = await request.form()
+    values = {k: str(form.get(k, "")).strip() for k in ("version", "reason_cy", "reason_en")}
+    values["request_key"] = request_key_in(form) or request_key()
+    reply = await call(request, "portfolio", "POST", f"/api/v1/projects/{project_id}/measures/{measure_id}/remove",
+                       json={"reason": {"en": values["reason_en"], "cy": values["reason_cy"]}},
+                       version=parse_version(values["version"]) or 0, key=values["request_key"])  # fmt: skip
+    if reply.ok:
+        return Redirect(f"{project_address(project)}?done=measure_removed#measures", status_code=303)
+    errors = Errors()
+    if reply.status == 412:
+        errors.add("reason_cy", _(CHANGED_MEANWHILE))
+    else:
+        errors = api_errors(request, reply, REMOVAL_FIELDS)
+    measure = await _one(request, project_id, measure_id)  # removed meanwhile: 404
+    return await removal_form(request, lang, project, measure, values, errors, status=422)
+
+
 # Recording values (staff, or the project's partner) -----------------------------------------------
 
 
@@ -307,6 +353,6 @@ async def performance(request: HxRequest, lang: PageLanguage) -> Template:
 
 
 ROUTES = [
-    new_measure_form, add_measure, edit_measure_form, edit_measure, record_value_form, record_value, upload_form,
-    upload, portfolio_measures, performance,
+    new_measure_form, add_measure, edit_measure_form, edit_measure, remove_measure_form, remove_measure,
+    record_value_form, record_value, upload_form, upload, portfolio_measures, performance,
 ]  # fmt: skip

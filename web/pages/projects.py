@@ -51,6 +51,7 @@ DONE = {
     **labels.ENGAGEMENT_DONE,
     "measure": N_("The measure has been added."),
     "measure_edited": N_("The measure has been changed."),
+    "measure_removed": N_("The measure has been removed."),
     "measure_value": N_("The value has been recorded."),
     "measure_upload": N_("The values in the file have been recorded."),
     "funding": N_("The funding has been recorded."),

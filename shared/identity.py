@@ -14,6 +14,9 @@ from shared import tokens
 from shared.events import Actor, Role
 from shared.tokens import InvalidToken
 
+STAFF_ROLES: frozenset[Role] = frozenset({"admin", "lead"})
+"""The roles of CDPS's own people: they see every record, internal ones included."""
+
 TOKEN_SECONDS = 300
 
 
@@ -32,7 +35,7 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("admin", "lead")
+        return self.role in STAFF_ROLES
 
 
 PUBLIC = Identity(sub="anonymous", role="public")

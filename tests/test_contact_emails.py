@@ -1,5 +1,6 @@
-"""Issue 18's last point: when an assessment is published, the partner's contacts who get project emails
-are emailed, each in the language recorded for them, and the links in the email work (followed here)."""
+"""Issue 18's last point: when an assessment is published (and, issue 20, when CDPS writes in a project's
+conversation), the partner's contacts who get project emails are emailed, each in the language
+recorded for them, and the links in the email work (followed here)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import httpx
 from tests.helpers import plain_text
 from tests.portfolio.test_assessments_api import ratings
 from tests.stack import Inbox, Stack
-from tests.web.pages_helpers import add_account, api, create_partner, create_project, start_session
+from tests.web.pages_helpers import add_account, api, create_partner, create_project, identity_headers, start_session
 
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
 
@@ -102,3 +103,52 @@ async def test_a_contact_who_follows_the_project_gets_one_email_in_their_recorde
     assert "Diwrnodau biniau" in str(email["Subject"])
     assert len([m for m in inbox.messages if m["To"] == address]) == 2  # the confirmation, then one email
     assert "/subscriptions/unsubscribe" in plain_text(email)  # their subscription's link, to end it
+
+
+async def comment(stack: Stack, project_id: str, text: str, *, role: str = "lead", internal: bool = False,
+                  partner_id: str | None = None) -> None:  # fmt: skip
+    headers = identity_headers(stack, role, partner_id=uuid.UUID(partner_id) if partner_id else None)
+    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+        posted = await client.post(f"{stack.urls['portfolio']}/api/v1/projects/{project_id}/comments",
+                                   json={"comment": text, "internal": internal})  # fmt: skip
+    assert posted.status_code == 201, posted.text
+
+
+async def test_cdps_writing_in_a_projects_conversation_emails_the_partners_contacts_but_never_a_staff_only_note(
+    stack: Stack, inbox: Inbox
+) -> None:
+    partner = await create_partner(stack, "Ceredigion County Council", "Cyngor Sir Ceredigion")
+    project = await create_project(stack, partner_id=partner["id"], visibility="partner",
+                                   title_en="Library app", title_cy="Ap y llyfrgell")  # fmt: skip
+    tag = uuid.uuid4().hex[:6]
+    welsh = await contact(stack, partner["id"], name="Nia", email=f"nia-{tag}@ceredigion.example", language="cy")
+    english = await contact(stack, partner["id"], name="Sam", email=f"sam-{tag}@ceredigion.example", language="en")
+    quiet = await contact(stack, partner["id"], name="Ifan", email=f"ifan-{tag}@ceredigion.example",
+                          project_emails=False)  # fmt: skip
+    # Before CDPS's reply, so the consumer (which keeps the stream's order) has dealt with both by the time
+    # the reply's emails are out: neither may have written a delivery to a contact.
+    await comment(stack, project["id"], f"Internal {tag}: check the budget first", internal=True)
+    await comment(stack, project["id"], "When is the next show and tell?", role="partner", partner_id=partner["id"])
+    await comment(stack, project["id"], "Dydd Mawrth nesaf, am ddeg o'r gloch yn y llyfrgell")
+
+    [cy] = await inbox.wait_for(welsh["email"], "Sylw newydd: Ap y llyfrgell")
+    [en] = await inbox.wait_for(english["email"], "New comment: Library app")
+    assert "Dydd Mawrth nesaf" in plain_text(cy) and "Dydd Mawrth nesaf" in plain_text(en)
+    async with httpx.AsyncClient(timeout=10, headers=identity_headers(stack, "admin")) as admin:
+        for address in (welsh["email"], english["email"], quiet["email"]):
+            log = await admin.get(f"{stack.urls['notifier']}/api/v1/deliveries", params={"recipient": address})
+            assert log.status_code == 200, log.text
+            expected = [] if address == quiet["email"] else ["portfolio.comment.posted"]
+            assert [d["event_type"] for d in log.json()] == expected, (address, log.json())
+    assert all(tag not in plain_text(m) for m in inbox.messages if m["To"] in (welsh["email"], english["email"]))
+
+    web = stack.urls["web"]
+    found = links_in(plain_text(cy), web)
+    assert found and all("next=%2Fprojects%2F" in u for u in found if "/projects" in u or "next=" in u), found
+    team = await add_account(stack, "partner", partner_id=uuid.UUID(partner["id"]))
+    cookies = {"cdps_session": await start_session(stack, team)}
+    async with httpx.AsyncClient(timeout=15, cookies=cookies) as member:  # the link leads to the conversation
+        [reply_link] = [u for u in found if "next=" in u]
+        opened = await member.get(reply_link, follow_redirects=True)
+        assert opened.status_code == 200 and opened.url.path == f"/projects/{project['slug']}", opened.url
+        assert "Dydd Mawrth nesaf" in html.unescape(opened.text) and tag not in opened.text

@@ -10,11 +10,18 @@ import msgspec
 
 from services.notifier import store
 from services.notifier.contacts import ContactLookup
-from services.notifier.domain import SUPPORT_RECEIVED, TEMPLATE_FOR_EVENT, Follower, Reach, reach_of, recipients
+from services.notifier.domain import (
+    SUPPORT_RECEIVED,
+    TEMPLATE_FOR_EVENT,
+    Follower,
+    Reach,
+    reach_of,
+    recipients,
+    tells_partner_contacts,
+)
 from services.notifier.weeknotes import store as weeknotes_store
 from shared.events import (
     CATALOGUE,
-    AssessmentPublished,
     Envelope,
     PartnerRegistered,
     PartnerUpdated,
@@ -44,7 +51,8 @@ async def apply_batch(conn: Conn, envelopes: list[Envelope], *, contacts: Contac
     the batch is about in one; then, per event, only what it sends (notices, deliveries, digest
     items: few events have followers). Idempotent: deliveries are unique per (event, recipient) and
     digest items per (subscription, event), so a redelivered event records nothing new. ``contacts``
-    finds a partner's contacts who get its project emails (an assessment published goes to them too)."""
+    finds a partner's contacts who get its project emails (``tells_partner_contacts`` says which events go
+    to them too)."""
     known = [(envelope, envelope.payload()) for envelope in envelopes if envelope.type in CATALOGUE]
     if not known:
         return  # from a newer producer: nothing we know how to say about it
@@ -79,9 +87,8 @@ async def _tell(
         return
     chosen = recipients(followers, reach)
     to_contacts: list[EmailContact] = []
-    if isinstance(event, AssessmentPublished) and contacts is not None and reach.partner_id is not None:
-        # The partner's own people hear of its project's assessment, unless the project is CDPS's internal one.
-        to_contacts = await contacts(reach.partner_id) if reach.visibility != "staff" else []
+    if contacts is not None and reach.partner_id is not None and tells_partner_contacts(event, reach):
+        to_contacts = await contacts(reach.partner_id)
     if not chosen and not to_contacts:
         return
     payload["names"] = {

@@ -20,6 +20,7 @@ from shared.events import (
     ProjectUpdatePosted,
     SupportRequested,
 )
+from shared.identity import STAFF_ROLES
 
 Language = Literal["cy", "en", "both"]
 Lang = Literal["cy", "en"]
@@ -103,6 +104,18 @@ def reach_of(envelope: Envelope, event: EventData) -> Reach | None:
         # Holds the requester's personal data: staff only.
         return Reach(visibility="staff", partner_id=None, project_id=None)
     return None
+
+
+def tells_partner_contacts(event: object, reach: Reach) -> bool:
+    """Whether the partner's contacts who get project emails hear of the event, besides its followers:
+    an assessment of their project was published, or CDPS wrote in their project's conversation (its
+    other side: a partner's own comment goes to the CDPS staff who follow the project, not back to its
+    colleagues). Never a staff-only note, nor anything about CDPS's internal projects."""
+    if reach.partner_id is None or reach.visibility == "staff":
+        return False
+    if isinstance(event, AssessmentPublished):
+        return True
+    return isinstance(event, CommentPosted) and event.author_role in STAFF_ROLES
 
 
 def may_see(follower: Follower, reach: Reach) -> bool:

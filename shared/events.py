@@ -207,6 +207,24 @@ class ProjectUpdateTranslated(EventData, frozen=True, kw_only=True):
     """The update's text in both languages, after the translation."""
 
 
+class ProjectPhaseReasonTranslated(EventData, frozen=True, kw_only=True):
+    """The reason a phase change was given in one language was given its other language (a translator
+    filled it in). The phase change itself is never rewritten: its project's history reads the reason
+    from the newest of these that names it."""
+
+    type: ClassVar[str] = "portfolio.project.phase_reason_translated"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    phase_change_id: uuid.UUID
+    """The id of the ``portfolio.project.phase_changed`` event whose reason this is."""
+    phase_change_seq: int
+    """That event's ``aggregate_seq`` (its place in the project's history)."""
+    lang: Literal["cy", "en"]
+    """The language filled in."""
+    reason: Bilingual
+    """The reason in both languages, after the translation."""
+
+
 class EngagementRecorded(EventData, frozen=True, kw_only=True):
     """CDPS recorded an engagement with a partner."""
 
@@ -323,6 +341,19 @@ class SupportNeedCorrected(EventData, frozen=True, kw_only=True):
     type: ClassVar[str] = "portfolio.support.need_corrected"
     aggregate: ClassVar[str] = "support_request"
     need: Bilingual
+
+
+class SupportTranslated(EventData, frozen=True, kw_only=True):
+    """A support request's need or triage reason, written in one language, was given its other
+    language (a translator filled it in): both texts as they are now."""
+
+    type: ClassVar[str] = "portfolio.support.translated"
+    aggregate: ClassVar[str] = "support_request"
+    field: Literal["need", "reason"]
+    lang: Literal["cy", "en"]
+    """The language filled in."""
+    need: Bilingual
+    reason: Bilingual
 
 
 class PersonAdded(EventData, frozen=True, kw_only=True):
@@ -717,6 +748,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         ProjectUpdatePosted,
         ProjectRoadmapPlaced,
         ProjectUpdateTranslated,
+        ProjectPhaseReasonTranslated,
         EngagementRecorded,
         EngagementUpdated,
         EngagementEnded,
@@ -726,6 +758,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         SupportRequested,
         SupportTriaged,
         SupportNeedCorrected,
+        SupportTranslated,
         PersonAdded,
         ContactAdded,
         ContactChanged,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -87,6 +87,7 @@ from shared.events import (
     ProjectCreated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
+    ProjectPhaseReasonTranslated,
     ProjectRoadmapPlaced,
     ProjectSnapshot,
     ProjectUpdated,
@@ -94,6 +95,7 @@ from shared.events import (
     ProjectUpdateTranslated,
     SupportNeedCorrected,
     SupportRequested,
+    SupportTranslated,
     SupportTriaged,
     make_envelope,
 )
@@ -351,21 +353,36 @@ async def post_update(
 
 
 async def translate(conn: Conn, actor: Actor, translation: Translation) -> int:
-    """Fill in the language a project's text or an update lacks (a translator's change): the row
-    and, in the same transaction, its project's event: ``portfolio.project.updated`` naming the
-    field and language for the project's own texts, ``portfolio.project.update_translated`` for an
-    update. Returns the event's outbox position."""
+    """Fill in the language a text lacks (a translator's change): the row and, in the same
+    transaction, its record's event: ``portfolio.project.updated`` naming the field and language for
+    a project's own texts, ``portfolio.project.update_translated`` for an update,
+    ``portfolio.project.phase_reason_translated`` for a phase change's reason (kept only in its event,
+    which is never rewritten), ``portfolio.support.translated`` for a support request's need or triage
+    reason. Returns the event's outbox position."""
     _refuse(domain.translation_errors(translation))
     text = translation.text.strip()
     async with conn.transaction():
-        if translation.kind == "update":
+        if translation.kind == "support_request":
+            return await _translate_support(conn, actor, translation, text)
+        if translation.kind == "phase_change":
+            found = await translation_store.phase_change(conn, translation.id)
+            if found is None:
+                raise store.Missing()
+            await store.lock_project(conn, found[0])
+            changed_project, seq, reason = await translation_store.phase_change(conn, translation.id) or found
+            project = await store.update_project(conn, changed_project, {})
+            event: EventData = ProjectPhaseReasonTranslated(
+                project=project.snapshot, phase_change_id=translation.id, phase_change_seq=seq, lang=translation.lang,
+                reason=reason.with_text(translation.lang, text),
+            )  # fmt: skip
+        elif translation.kind == "update":
             project_id = await translation_store.project_of_update(conn, translation.id)
             if project_id is None:
                 raise store.Missing()
             await store.lock_project(conn, project_id)
             update = await translation_store.set_update_body(conn, translation.id, translation.lang, text)
             project = await store.update_project(conn, project_id, {})
-            event: EventData = ProjectUpdateTranslated(
+            event = ProjectUpdateTranslated(
                 project=project.snapshot, update_id=update.id, lang=translation.lang, body_en=update.body_en,
                 body_cy=update.body_cy,
             )  # fmt: skip
@@ -380,6 +397,17 @@ async def translate(conn: Conn, actor: Actor, translation: Translation) -> int:
             project = await store.update_project(conn, translation.id, {changed: value})
             event = ProjectUpdated(project=project.snapshot, changed=[changed])
         return await _project_event(conn, actor, event, project)
+
+
+async def _translate_support(conn: Conn, actor: Actor, translation: Translation, text: str) -> int:
+    """A support request's need or triage reason (a request not yet triaged has no reason to translate)."""
+    current = await records.lock_support_request(conn, translation.id)
+    field: Literal["need", "reason"] = "need" if translation.field == "need" else "reason"
+    if (current.need if field == "need" else current.reason).blank:
+        _refuse([FieldError("field", "This record has no such text", "Nid oes testun o'r fath gan y cofnod hwn")])
+    support = await records.set_support_text(conn, translation.id, field, translation.lang, text)
+    event = SupportTranslated(field=field, lang=translation.lang, need=support.need, reason=support.reason)
+    return await _emit(conn, actor, event, aggregate_id=support.id, seq=support.version, partner_id=None)
 
 
 # Engagements, support requests, people ---------------------------------------------------------

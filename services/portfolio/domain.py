@@ -24,13 +24,15 @@ from shared.events import (
     PartnerKind,
     PartnerSnapshot,
     Phase,
+    ProjectPhaseChanged,
+    ProjectPhaseReasonTranslated,
     ProjectSnapshot,
     RoadmapColumn,
     State,
     Visibility,
 )
 from shared.http import FieldError
-from shared.replies.portfolio import Partner, Project, RoadmapPlacement
+from shared.replies.portfolio import HistoryEntry, Partner, Project, RoadmapPlacement
 from shared.validation import DIRECTION_CONTROLS
 
 Tag = Literal[
@@ -174,18 +176,22 @@ class NewUpdate(Input, kw_only=True):
 
 
 class Translation(Input, kw_only=True):
-    """A translator fills in the language a text lacks: a project's title, summary or health reason, or
-    an update's body."""
+    """A translator fills in the language a text lacks: a project's title, summary or health reason, an
+    update's body, a phase change's reason (``id`` is the phase change's event id), or a support
+    request's need or triage reason."""
 
-    kind: Literal["project", "update"]
+    kind: Literal["project", "update", "phase_change", "support_request"]
     id: uuid.UUID
-    field: Literal["title", "summary", "health_reason", "body"]
+    field: Literal["title", "summary", "health_reason", "body", "reason", "need"]
     lang: Literal["cy", "en"]
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=10000, pattern=r"^[^\x00]*\S[^\x00]*$")]
 
 
-TRANSLATED_FIELDS = {"project": ("title", "summary", "health_reason"), "update": ("body",)}
-_LIMITS = {"title": 200, "summary": 4000, "health_reason": 2000, "body": 10000}
+TRANSLATED_FIELDS = {
+    "project": ("title", "summary", "health_reason"), "update": ("body",), "phase_change": ("reason",),
+    "support_request": ("need", "reason"),
+}  # fmt: skip
+_LIMITS = {"title": 200, "summary": 4000, "health_reason": 2000, "body": 10000, "reason": 2000, "need": 4000}
 
 
 def translation_errors(translation: Translation) -> list[FieldError]:
@@ -197,6 +203,21 @@ def translation_errors(translation: Translation) -> list[FieldError]:
         return [FieldError("text", f"The translation must be {limit:,} characters or fewer",
                            f"Rhaid i'r cyfieithiad fod yn {limit:,} nod neu lai")]  # fmt: skip
     return []
+
+
+def translated_reasons(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """A project's history with each phase change's reason as its newest translation left it
+    (``portfolio.project.phase_reason_translated``, which names the phase change by its place)."""
+    reasons = {
+        e.data["phase_change_seq"]: e.data["reason"] for e in entries if e.type == ProjectPhaseReasonTranslated.type
+    }
+    if not reasons:
+        return entries
+    return [
+        msgspec.structs.replace(e, data={**e.data, "reason": reasons[e.seq]})
+        if e.type == ProjectPhaseChanged.type and e.seq in reasons else e
+        for e in entries
+    ]  # fmt: skip
 
 
 class ProjectRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import asyncpg
 import msgspec
@@ -11,7 +11,7 @@ import msgspec
 from services.portfolio.domain import NewEngagement, NewPerson, NewSupportRequest, TriageOutcome
 from services.portfolio.store import Missing, UnknownPartner
 from shared import bilingual
-from shared.bilingual import Bilingual
+from shared.bilingual import Bilingual, Lang
 from shared.http import Conflict, FieldError, Invalid
 from shared.identity import Identity
 from shared.replies.portfolio import Engagement, LeadName, Person, SupportRequest
@@ -160,6 +160,18 @@ async def set_need(conn: Conn, request_id: uuid.UUID, need: Bilingual) -> Suppor
         """UPDATE support_requests SET need_en = $2, need_cy = $3, version = version + 1 WHERE id = $1 RETURNING *""",
         request_id, need.en, need.cy,
     )  # fmt: skip
+    return _support(row)
+
+
+async def set_support_text(
+    conn: Conn, request_id: uuid.UUID, field: Literal["need", "reason"], lang: Lang, text: str
+) -> SupportRequest:
+    """One language of a request's need or triage reason (a translation filled in): a new version."""
+    column = {("need", "en"): "need_en", ("need", "cy"): "need_cy", ("reason", "en"): "reason_en",
+              ("reason", "cy"): "reason_cy"}[field, lang]  # fmt: skip
+    row = await conn.fetchrow(
+        f"UPDATE support_requests SET {column} = $2, version = version + 1 WHERE id = $1 RETURNING *", request_id, text
+    )
     return _support(row)
 
 

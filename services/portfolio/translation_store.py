@@ -2,6 +2,8 @@
 
 Text people write is kept in two columns, ``<field>_en`` and ``<field>_cy`` (``shared/bilingual.py``),
 so "written in one language only" is ``(x_en = '') <> (x_cy = '')``: no JSON to unpack, no detection.
+A phase change's reason is the exception: it is kept only in its event (the project's history), so
+its reason now is the newest ``portfolio.project.phase_reason_translated`` naming it, or its own.
 No rules and no events here: ``commands.translate`` decides and emits.
 """
 
@@ -14,6 +16,8 @@ import asyncpg
 import msgspec
 
 from shared import bilingual
+from shared.bilingual import Bilingual
+from shared.events import ProjectPhaseChanged, ProjectPhaseReasonTranslated, upcast
 from shared.replies.portfolio import MissingText, Update
 
 if TYPE_CHECKING:
@@ -41,16 +45,78 @@ async def missing(conn: Conn) -> list[MissingText]:
             FROM project_updates u JOIN projects p ON p.id = u.project_id WHERE {_one_language("u.body")}"""
     )
     rows = await conn.fetch(" UNION ALL ".join(parts) + " ORDER BY since, kind, field, id")
-    return [_missing(r) for r in rows]
+    found = [_missing(r) for r in rows]
+    found += [_missing_reason(r, reason, reason.missing) for r, reason in await _phase_reasons(conn) if reason.missing]
+    found += await _support_texts(conn)
+    return sorted(found, key=lambda text: (text.since, text.kind, text.field, text.id))
 
 
 def _missing(r: asyncpg.Record) -> MissingText:
     return MissingText(
-        kind=r["kind"], id=r["id"], field=r["field"], text=bilingual.Bilingual(en=r["en"], cy=r["cy"]),
+        kind=r["kind"], id=r["id"], field=r["field"], text=Bilingual(en=r["en"], cy=r["cy"]),
         missing="cy" if r["en"].strip() else "en", project_id=r["project_id"], project_slug=r["slug"],
-        project_title=bilingual.Bilingual(en=r["title_en"], cy=r["title_cy"]), partner_id=r["partner_id"],
+        project_title=Bilingual(en=r["title_en"], cy=r["title_cy"]), partner_id=r["partner_id"],
         since=r["since"],
     )  # fmt: skip
+
+
+_PHASE_CHANGES = f"""
+    SELECT e.id, e.aggregate_id, e.aggregate_seq, e.version, e.data, e.occurred_at,
+           p.slug, p.title_en, p.title_cy, p.partner_id,
+           (SELECT t.data -> 'reason' FROM events t
+            WHERE t.aggregate_id = e.aggregate_id AND t.type = '{ProjectPhaseReasonTranslated.type}'
+              AND t.data ->> 'phase_change_id' = e.id::text
+            ORDER BY t.aggregate_seq DESC LIMIT 1) AS translated
+    FROM events e JOIN projects p ON p.id = e.aggregate_id
+    WHERE e.type = '{ProjectPhaseChanged.type}'"""
+
+
+async def _phase_reasons(conn: Conn, event_id: uuid.UUID | None = None) -> list[tuple[asyncpg.Record, Bilingual]]:
+    """Every phase change that gave a reason, with its reason as it is now (its newest translation,
+    or its own); one phase change's when ``event_id`` is given."""
+    rows = await conn.fetch(
+        _PHASE_CHANGES + " AND ($1::uuid IS NULL OR e.id = $1) AND e.data ->> 'reason' IS NOT NULL", event_id
+    )
+    reasons = [(r, bilingual.read(r["translated"] or _own_reason(r))) for r in rows]
+    return [(r, reason) for r, reason in reasons if not reason.blank]
+
+
+def _own_reason(r: asyncpg.Record) -> object:
+    """The reason the phase change gave (read forward: one string until version 3)."""
+    return upcast(ProjectPhaseChanged.type, r["version"], r["data"])[1]["reason"]
+
+
+def _missing_reason(r: asyncpg.Record, reason: Bilingual, missing: bilingual.Lang) -> MissingText:
+    return MissingText(
+        kind="phase_change", id=r["id"], field="reason", text=reason, missing=missing, project_id=r["aggregate_id"],
+        project_slug=r["slug"], project_title=Bilingual(en=r["title_en"], cy=r["title_cy"]),
+        partner_id=r["partner_id"], since=r["occurred_at"],
+    )  # fmt: skip
+
+
+async def phase_change(conn: Conn, event_id: uuid.UUID) -> tuple[uuid.UUID, int, Bilingual] | None:
+    """A phase change that gave a reason: its project, its place in the project's history, and its
+    reason as it is now (None: no such phase change, or it gave no reason)."""
+    for r, reason in await _phase_reasons(conn, event_id):
+        return r["aggregate_id"], r["aggregate_seq"], reason
+    return None
+
+
+async def _support_texts(conn: Conn) -> list[MissingText]:
+    rows = await conn.fetch(
+        f"SELECT * FROM support_requests WHERE {_one_language('need')} OR {_one_language('reason')} ORDER BY created_at"
+    )
+    found = []
+    for r in rows:
+        for field in ("need", "reason"):
+            text = bilingual.from_row(r, field)
+            if text.missing is not None:
+                found.append(MissingText(
+                    kind="support_request", id=r["id"], field=field, text=text, missing=text.missing,
+                    project_id=None, project_slug="", project_title=bilingual.EMPTY, partner_id=None,
+                    since=r["created_at"], organisation=r["organisation"],
+                ))  # fmt: skip
+    return found
 
 
 async def project_of_update(conn: Conn, update_id: uuid.UUID) -> uuid.UUID | None:

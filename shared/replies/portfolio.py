@@ -37,19 +37,23 @@ from shared.events import (
 class MissingText(msgspec.Struct, frozen=True, kw_only=True):
     """A text people wrote that exists in one language only: what it is, where, since when."""
 
-    kind: Literal["project", "update"]
-    """A project's own field, or one of its updates."""
+    kind: Literal["project", "update", "phase_change", "support_request"]
+    """A project's own field, one of its updates, one of its phase changes, or a support request."""
     id: uuid.UUID
-    """The project's or the update's id."""
-    field: Literal["title", "summary", "health_reason", "body"]
+    """The project's, the update's or the support request's id, or the phase change's event id."""
+    field: Literal["title", "summary", "health_reason", "body", "reason", "need"]
     text: Bilingual
     missing: Literal["cy", "en"]
-    project_id: uuid.UUID
+    project_id: uuid.UUID | None
+    """Null for a support request (it is no project's)."""
     project_slug: str
     project_title: Bilingual
     partner_id: uuid.UUID | None
     since: dt.datetime
-    """When the text was last written (the project's last change, or the update's posting)."""
+    """When the text was last written (the project's last change, the update's posting, the phase
+    change, or the support request's sending)."""
+    organisation: str = ""
+    """A support request's organisation, as its sender wrote it (a support request is no partner's)."""
 
 
 class Partner(PartnerSnapshot, frozen=True, kw_only=True):

@@ -48,3 +48,44 @@ async def test_a_lead_fills_in_the_welsh_of_an_english_only_update_and_reason_in
         welsh = words(await visitor.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
         assert "<bdi>Wedi cwrdd â phanel y trigolion</bdi>" in welsh and "<bdi>Dim cyflenwr</bdi>" in welsh
         assert not re.search(r"Met the residents", welsh)
+
+
+async def test_a_lead_fills_in_a_phase_change_reason_and_a_support_need_in_place(stack: Stack) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"])
+    budget = f"Waiting for budget {uuid.uuid4().hex[:6]}"
+    paused = await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=1,
+                       json={"kind": "pause", "effective": "2025-05-01", "reason": {"en": budget}})  # fmt: skip
+    assert paused.status_code == 200, paused.text
+    organisation = f"Cyngor Cymuned {uuid.uuid4().hex[:6]}"
+    sent = await api(stack, "POST", "/api/v1/support-requests", json={
+        "organisation": organisation, "contact_name": "Ann Jones", "contact_email": "ann@example.org",
+        "need": "We want help moving a paper form online", "need_language": "en"})  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    request_id = sent.json()["id"]
+
+    async with browser(stack, "lead") as lead:
+        phase_changes = words(await lead.get("/translations", params={"lang": "cy", "kind": "phase_change",
+                                                                      "partner": partner["id"]}))  # fmt: skip
+        assert phase_changes.count('name="text"') == 1 and f'lang="en">{budget}</dd>' in phase_changes
+        assert "Newidiadau cam" in phase_changes and 'value="phase_change"' in phase_changes
+        [event_id] = re.findall(r'name="kind" value="phase_change"><input type="hidden" name="id" value="([^"]+)"',
+                                phase_changes)  # fmt: skip
+        support = words(await lead.get("/translations", params={"kind": "support_request"}))
+        assert f'href="/support/requests/{request_id}"><bdi>{organisation}</bdi></a>' in support
+        assert f'value="{request_id}"' in support
+
+        saved = await lead.post("/translations", {"kind": "phase_change", "id": event_id, "field": "reason",
+                                                  "lang": "cy", "text": "Aros am y gyllideb"})  # fmt: skip
+        assert saved.status_code == 303, saved.text
+        need = await lead.post("/translations", {"kind": "support_request", "id": request_id, "field": "need",
+                                                 "lang": "cy", "text": "Hoffem help gyda ffurflen bapur"})  # fmt: skip
+        assert need.status_code == 303, need.text
+        after = words(await lead.get("/translations", params={"kind": "phase_change", "partner": partner["id"]}))
+        assert 'name="text"' not in after
+        assert f'value="{request_id}"' not in words(await lead.get("/translations", params={"kind": "support_request"}))
+
+        welsh = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
+        assert "<bdi>Aros am y gyllideb</bdi>" in welsh and budget not in welsh
+        assert "Hoffem help gyda ffurflen bapur" in words(await lead.get(f"/support/requests/{request_id}",
+                                                                         params={"lang": "cy"}))  # fmt: skip

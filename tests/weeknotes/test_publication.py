@@ -22,7 +22,7 @@ from shared.events import Envelope, ProjectSnapshot
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
 from tests.helpers import SITE, project_created
-from tests.weeknotes.events import CLOUD, WEEK, week_events
+from tests.weeknotes.events import CLOUD, FORMS, WEEK, week_events
 
 
 def as_envelope(event: WeekEvent) -> Envelope:
@@ -120,28 +120,32 @@ def test_the_atom_feed_is_valid_for_a_feed_reader() -> None:
 
 
 async def test_a_weeknote_held_for_its_welsh_is_published_once_its_texts_are_translated(runtime: Runtime) -> None:
-    """CDPS_WELSH_BEFORE_PUBLISHING=required: the week's English-only update and health reason hold it;
-    a translator's translations (their events) reach the draft, and the next look publishes it."""
+    """CDPS_WELSH_BEFORE_PUBLISHING=required: the week's English-only update, health reason and
+    phase-change reason hold it; a translator's translations (their events, in the batches the
+    consumer records) reach the draft, and the next look publishes it."""
     assert await publish_due(runtime.pool, Schedule(), FRIDAY_AFTER, web_base=SITE, hold_for_welsh=True) == []
     async with runtime.pool.acquire() as conn:
-        state = await store.draft(conn, WEEK)
-        phase_change = uuid.UUID(int=1002)  # a phase-change reason has no record to translate: hidden instead
-        await store.edit_draft(conn, WEEK, state.version, intro_en="", intro_cy="", hidden=[phase_change])
         translated = msgspec.structs.replace(
             project_created(CLOUD), type="portfolio.project.update_translated", version=1,
             data={"project": {}, "update_id": str(uuid.UUID(int=8)), "lang": "cy",
                   "body_en": "Agreed the landing zone design.", "body_cy": "Cytunwyd ar gynllun y parth glanio."},
         )  # fmt: skip
-        await store.record(conn, translated)
+        phase_reason = msgspec.structs.replace(
+            project_created(FORMS), type="portfolio.project.phase_reason_translated", version=1,
+            data={"project": {}, "phase_change_id": str(uuid.UUID(int=1002)), "phase_change_seq": 2, "lang": "cy",
+                  "reason": {"en": "Passed the discovery peer review", "cy": "Wedi pasio'r adolygiad gan gymheiriaid"}},
+        )  # fmt: skip
+        await store.record_many(conn, [translated, phase_reason])
     assert await publish_due(runtime.pool, Schedule(), FRIDAY_AFTER, web_base=SITE, hold_for_welsh=True) == []
     async with runtime.pool.acquire() as conn:
         reason = {"en": "Waiting on network access", "cy": "Aros am fynediad i'r rhwydwaith"}
-        await store.record(conn, msgspec.structs.replace(
+        await store.record_many(conn, [msgspec.structs.replace(
             project_created(CLOUD), type="portfolio.project.updated",
             data={"project": {"health_reason": reason}, "changed": ["health_reason"]},
-        ))  # fmt: skip
+        )])  # fmt: skip
     assert await publish_due(runtime.pool, Schedule(), FRIDAY_AFTER, web_base=SITE, hold_for_welsh=True) == [WEEK]
     async with runtime.pool.acquire() as conn:
         [note] = await store.list_published(conn)
     assert "Cytunwyd ar gynllun y parth glanio." in note.content_cy
+    assert "Wedi pasio'r adolygiad gan gymheiriaid" in note.content_cy
     assert "Aros am fynediad i'r rhwydwaith" in note.content_cy and "yn unig" not in note.content_cy

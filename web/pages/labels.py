@@ -69,6 +69,8 @@ EVENTS = {
     "portfolio.project.phase_changed": N_("Phase or state changed"),
     "portfolio.project.health_changed": N_("Health changed"),
     "portfolio.project.update_posted": N_("Update posted"),
+    "portfolio.project.update_translated": N_("Update translated"),
+    "portfolio.project.phase_reason_translated": N_("Reason for a phase change translated"),
 }
 LAST_CHANGE = {
     "portfolio.project.created": N_("project created"),

@@ -20,8 +20,8 @@ from web.context import PageLanguage, staff_only
 from web.pages.common import Down, Errors, HxRequest, api_errors, call, page, partners_by_id, read_or_none
 from web.pages.common import unavailable as service_down
 
-KINDS = ("project", "update", "partner", "engagement")
-FILLED_IN_PLACE = ("project", "update")
+KINDS = ("project", "update", "phase_change", "support_request", "partner", "engagement")
+FILLED_IN_PLACE = ("project", "update", "phase_change", "support_request")
 """The kinds whose text a translator fills in on this page; the others link to their own form."""
 
 
@@ -46,9 +46,11 @@ async def _rows(request: HxRequest) -> tuple[list[dict[str, Any]], dict[str, Any
     engagements, engagements_error = await read_or_none(request, "portfolio", "/api/v1/engagements")
     rows: list[dict[str, Any]] = []
     for text in texts or []:
-        title = text["project_title"]
-        rows.append({**text, "href": f"/projects/{text['project_slug']}",
-                     "name": {"title_en": title["en"], "title_cy": title["cy"]}})  # fmt: skip
+        if text["kind"] == "support_request":  # no project's: named by its organisation, as its sender wrote it
+            href, title = f"/support/requests/{text['id']}", {"en": text["organisation"], "cy": text["organisation"]}
+        else:
+            href, title = f"/projects/{text['project_slug']}", text["project_title"]
+        rows.append({**text, "href": href, "name": {"title_en": title["en"], "title_cy": title["cy"]}})
     for partner in partners.values():
         rows += _gaps(partner, ("name",), "partner", f"/partners/{partner['id']}", partner["id"])
     for engagement in engagements or []:

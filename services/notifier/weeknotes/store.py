@@ -73,22 +73,8 @@ def weeknote_id(week: dt.date) -> uuid.UUID:
 async def record(conn: Conn, envelope: Envelope) -> None:
     """Keep an event the weeknotes need (idempotent: the event id is the key); a translation of text
     a kept event holds is filled into it, so a draft (and a weeknote held for its Welsh) has it."""
-    if envelope.type == "portfolio.project.update_translated":
-        await conn.execute(
-            """UPDATE week_events SET data = data || jsonb_build_object('body_en', $2::text, 'body_cy', $3::text)
-               WHERE type = 'portfolio.project.update_posted' AND aggregate_id = $4 AND data ->> 'update_id' = $1""",
-            str(envelope.data["update_id"]), envelope.data["body_en"], envelope.data["body_cy"], envelope.aggregate_id,
-        )  # fmt: skip
-        return
-    if envelope.type == "portfolio.project.updated" and "health_reason" in envelope.data.get("changed", []):
-        reason = envelope.data["project"]["health_reason"]
-        await conn.execute(  # the project's newest health change: the reason it now has is its reason
-            """UPDATE week_events SET data = data || jsonb_build_object('reason', jsonb_build_object(
-                      'en', $2::text, 'cy', $3::text))
-               WHERE event_id = (SELECT event_id FROM week_events WHERE aggregate_id = $1
-                                 AND type = 'portfolio.project.health_changed' ORDER BY occurred_at DESC LIMIT 1)""",
-            envelope.aggregate_id, reason["en"], reason["cy"],
-        )  # fmt: skip
+    if envelope.type in FILLS:
+        await _fill(conn, envelope)
         return
     if not _kept(envelope):
         return
@@ -102,9 +88,49 @@ async def record(conn: Conn, envelope: Envelope) -> None:
     )  # fmt: skip
 
 
+FILLS = frozenset({"portfolio.project.update_translated", "portfolio.project.phase_reason_translated",
+                   "portfolio.project.updated"})  # fmt: skip
+"""The events that may fill a translation into an event already kept (a project's edit, when it is
+of its health reason)."""
+
+
+async def _fill(conn: Conn, envelope: Envelope) -> None:
+    """A translation filled into the kept event whose text it translates."""
+    if envelope.type == "portfolio.project.update_translated":
+        await conn.execute(
+            """UPDATE week_events SET data = data || jsonb_build_object('body_en', $2::text, 'body_cy', $3::text)
+               WHERE type = 'portfolio.project.update_posted' AND aggregate_id = $4 AND data ->> 'update_id' = $1""",
+            str(envelope.data["update_id"]), envelope.data["body_en"], envelope.data["body_cy"], envelope.aggregate_id,
+        )  # fmt: skip
+    elif envelope.type == "portfolio.project.phase_reason_translated":
+        reason = envelope.data["reason"]
+        await conn.execute(  # the phase change it names, by its event id
+            """UPDATE week_events SET data = data || jsonb_build_object('reason', jsonb_build_object(
+                      'en', $2::text, 'cy', $3::text))
+               WHERE event_id = $1 AND type = 'portfolio.project.phase_changed'""",
+            uuid.UUID(str(envelope.data["phase_change_id"])), reason["en"], reason["cy"],
+        )  # fmt: skip
+    elif "health_reason" in envelope.data.get("changed", []):
+        reason = envelope.data["project"]["health_reason"]
+        await conn.execute(  # the project's newest health change: the reason it now has is its reason
+            """UPDATE week_events SET data = data || jsonb_build_object('reason', jsonb_build_object(
+                      'en', $2::text, 'cy', $3::text))
+               WHERE event_id = (SELECT event_id FROM week_events WHERE aggregate_id = $1
+                                 AND type = 'portfolio.project.health_changed' ORDER BY occurred_at DESC LIMIT 1)""",
+            envelope.aggregate_id, reason["en"], reason["cy"],
+        )  # fmt: skip
+
+
 async def record_many(conn: Conn, envelopes: list[Envelope]) -> None:
-    """:func:`record` for a whole batch, in one statement."""
-    kept = [e for e in envelopes if _kept(e)]
+    """:func:`record` for a whole batch: the kept events in one statement, then the translations the
+    batch fills into them (few: one statement each)."""
+    await _keep_many(conn, [e for e in envelopes if _kept(e)])
+    for envelope in envelopes:
+        if envelope.type in FILLS:
+            await _fill(conn, envelope)
+
+
+async def _keep_many(conn: Conn, kept: list[Envelope]) -> None:
     if not kept:
         return
     about = [_about(e) for e in kept]

@@ -24,6 +24,7 @@ from services.portfolio.domain import (
     Tag,
     WellbeingGoal,
     project_reply,
+    translated_reasons,
 )
 from services.portfolio.routes.common import recorded, today, written
 from shared.events import Health, Phase, upcast
@@ -166,6 +167,8 @@ class ProjectsController(Controller):
         if not (identity.is_staff or its_partner):
             raise store.Missing()
         rows = await store.history(conn, project_id)
-        return [HistoryEntry(seq=r["seq"], type=r["type"], occurred_at=r["occurred_at"], actor_id=r["actor_id"],
-                             actor_role=r["actor_role"], data=upcast(r["type"], r["version"], r["data"])[1])
-                for r in rows]  # fmt: skip
+        return translated_reasons([
+            HistoryEntry(seq=r["seq"], type=r["type"], occurred_at=r["occurred_at"], actor_id=r["actor_id"],
+                         actor_role=r["actor_role"], data=upcast(r["type"], r["version"], r["data"])[1])
+            for r in rows
+        ])  # fmt: skip

@@ -15,14 +15,15 @@ from shared.requests import Caller, Connection, staff_only
 
 @get("/api/v1/translations", tags=["translations"], guards=[staff_only])
 async def missing_translations(conn: Connection) -> list[MissingText]:
-    """Every project text and update written in one language only, oldest first (staff only: it
-    includes projects the public cannot see)."""
+    """Every text written in one language only, oldest first: a project's, an update's, a phase
+    change's reason, a support request's need or triage reason (staff only: it includes projects the
+    public cannot see, and support requests)."""
     return await translation_store.missing(conn)
 
 
 @idempotent
 @post("/api/v1/translations", tags=["translations"], guards=[staff_only])
 async def translate(data: JSONBody[Translation], identity: Caller, conn: Connection) -> Response[dict[str, int]]:
-    """Fill in the language a text lacks; the change is its project's event."""
+    """Fill in the language a text lacks; the change is its record's event."""
     position = await commands.translate(conn, identity.actor, data)
     return recorded({"position": position}, position=position, status=200)

@@ -1,7 +1,8 @@
 """Webhooks in a real Chromium with JavaScript on, in English and in Welsh: an admin adds an endpoint
 (a wrong field first), sees its signing secret once, makes a new one (both sign while they overlap,
-and the pages say so), turns the endpoint off and on and reads its deliveries; axe finds nothing on
-any of those pages."""
+and the pages say so), turns the endpoint off and on and reads its deliveries, and sees why it turned
+itself off when the receiver answered 410, in the page's language; axe finds nothing on any of those
+pages."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ WORDS = {
         "rotated": "New secret made", "old_works": "The old secret keeps working for 24 hours",
         "previous": "Previous secret", "still_signing": "Still signing requests until", "off": "Turn off",
         "on": "Turn on", "off_tag": "Off", "on_tag": "On", "deliveries": "Deliveries", "delivered": "Delivered",
-        "send_again": "Send again", "list": "Webhooks",
+        "send_again": "Send again", "list": "Webhooks", "gone": "The receiver answered 410 Gone",
     },
     "cy": {
         "add": "Ychwanegu pwynt terfyn", "url": "URL", "types": "Mathau o ddigwyddiad",
@@ -40,7 +41,7 @@ WORDS = {
         "old_works": "Mae'r hen gyfrinach yn dal i weithio am 24 awr", "previous": "Y gyfrinach flaenorol",
         "still_signing": "Yn dal i lofnodi ceisiadau tan", "off": "Diffodd", "on": "Troi ymlaen",
         "off_tag": "I ffwrdd", "on_tag": "Ymlaen", "deliveries": "Yr hyn a anfonwyd", "delivered": "Wedi'i ddanfon",
-        "send_again": "Anfon eto", "list": "Gwe-fachau",
+        "send_again": "Anfon eto", "list": "Gwe-fachau", "gone": "Atebodd y system sy'n derbyn â'r cod 410",
     },
 }  # fmt: skip
 
@@ -121,6 +122,19 @@ async def test_an_admin_adds_an_endpoint_rotates_its_secret_turns_it_off_and_on_
             await expect(log.locator("tbody tr")).to_have_count(2)
             await expect(log.get_by_text(w["delivered"])).to_have_count(2)
             await expect(log.get_by_role("button", name=w["send_again"])).to_have_count(2)
+            found += await axe_here(page)
+
+            receiver.answers.append(410)  # the receiving system was retired: the endpoint turns itself off
+            await create_project(stack)
+
+            async def turned_off() -> bool:
+                await page.reload()
+                return await page.get_by_role("button", name=w["on"]).count() == 1
+
+            await eventually(turned_off, timeout=60)
+            why = page.locator(".govuk-summary-list p", has_text=w["gone"])
+            await expect(why).to_be_visible()
+            assert await why.get_attribute("lang") in (None, lang)  # in the page's language, not marked as another
             found += await axe_here(page)
             await page.goto(f"{stack.urls['web']}/admin/webhooks")
             await expect(page.get_by_role("heading", level=1)).to_have_text(w["list"])

@@ -1,6 +1,6 @@
 """Emails to admins when an endpoint is disabled (410 Gone, or days of failures): written in the
 transaction that disables it, sent by a job of their own through SMTP_URL, retried until sent.
-Bilingual, Welsh first: the webhooks service does not know the admin's language."""
+Bilingual, Welsh first (the reason too): the webhooks service does not know the admin's language."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from shared.bilingual import Bilingual
 from shared.db import DATABASE_UNAVAILABLE
 from shared.logs import get_logger
 from shared.service import Runtime
@@ -27,7 +28,7 @@ CHANNEL = "webhooks_alerts"
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 
 
-async def add(conn: Conn, endpoint_id: uuid.UUID, reason: str, public_url: str) -> int:
+async def add(conn: Conn, endpoint_id: uuid.UUID, reason: Bilingual, public_url: str) -> int:
     """One alert to each admin who registered or last changed the endpoint; how many."""
     row = await conn.fetchrow("SELECT url, description, admin_email, changed_by_email FROM endpoints WHERE id = $1",
                               endpoint_id)  # fmt: skip
@@ -39,9 +40,9 @@ async def add(conn: Conn, endpoint_id: uuid.UUID, reason: str, public_url: str) 
     subject = f"Gwe-fachyn wedi'i ddiffodd / Webhook turned off: {name}"[:250]
     body = (
         f"Mae'r pwynt terfyn gwe-fachyn “{name}” ({row['url']}) wedi'i ddiffodd, felly ni anfonir dim ato nes i "
-        f"weinyddwr ei droi ymlaen eto. Y rheswm (yn Saesneg): {reason}\n\nEi gofnod danfon: {link}\n\n"
+        f"weinyddwr ei droi ymlaen eto. Y rheswm: {reason.cy}\n\nEi gofnod danfon: {link}\n\n"
         f"---\n\nThe webhook endpoint “{name}” ({row['url']}) has been turned off, so nothing is sent to it until an "
-        f"admin turns it on again. The reason: {reason}\n\nIts delivery log: {link}\n"
+        f"admin turns it on again. The reason: {reason.en}\n\nIts delivery log: {link}\n"
     )
     for recipient in sorted(recipients):
         await conn.execute(

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from shared.bilingual import Bilingual
 from shared.events import (
     CATALOGUE,
     AssessmentDrafted,
@@ -167,6 +168,33 @@ def verdict(status: int) -> Verdict:
     if status == 410:
         return "gone"
     return "retry"
+
+
+GONE = Bilingual(
+    en="The receiver answered 410 Gone: it wants no more deliveries",
+    cy="Atebodd y system sy'n derbyn â'r cod 410: nid yw eisiau derbyn dim mwy",
+)
+"""Why an endpoint that answered 410 was turned off."""
+
+
+def failure(status: int) -> Bilingual:
+    """An attempt the receiver answered with anything but 2xx or 410."""
+    if 300 <= status < 400:
+        return Bilingual(
+            en=f"HTTP {status} (redirects are not followed)", cy=f"HTTP {status} (ni ddilynir ailgyfeiriadau)"
+        )
+    return Bilingual(en=f"HTTP {status}", cy=f"HTTP {status}")
+
+
+def no_answer(error: str) -> Bilingual:
+    """An attempt that got no answer (perhaps received: the next one carries the same webhook-id)."""
+    return Bilingual(en=f"no answer: {error}", cy=f"dim ateb: {error}")
+
+
+def failing_reason(days: float, last: Bilingual) -> Bilingual:
+    """Why an endpoint whose every attempt failed for ``days`` was turned off."""
+    return Bilingual(en=f"Every attempt failed for {days:g} days; last: {last.en}",
+                     cy=f"Methodd pob ymgais am {days:g} diwrnod; yr olaf: {last.cy}")  # fmt: skip
 
 
 # --- addresses ----------------------------------------------------------------------------------

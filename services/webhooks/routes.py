@@ -140,7 +140,7 @@ async def change(
         if (value := getattr(data, name)) is not UNSET
     }
     if changes.get("enabled") is True:
-        changes |= {"disabled_reason": None, "failing_since": None}
+        changes |= {"disabled_reason_en": "", "disabled_reason_cy": "", "failing_since": None}
     if identity.email:
         changes["changed_by_email"] = identity.email
     async with conn.transaction():

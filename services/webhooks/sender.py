@@ -26,7 +26,17 @@ from prometheus_client import Counter, Histogram
 
 from services.webhooks import alerts, store
 from services.webhooks.config import Options
-from services.webhooks.domain import address_allowed, headers, retry_delay, verdict
+from services.webhooks.domain import (
+    GONE,
+    address_allowed,
+    failing_reason,
+    failure,
+    headers,
+    no_answer,
+    retry_delay,
+    verdict,
+)
+from shared.bilingual import Bilingual
 from shared.db import DATABASE_UNAVAILABLE
 from shared.logs import get_logger
 from shared.service import Runtime
@@ -145,14 +155,14 @@ async def deliver(runtime: Runtime, options: Options, client: httpx.AsyncClient,
         )
     except Refused as exc:
         FAILURES.labels("refused").inc()
-        refusal = str(exc)
+        refusal = Bilingual(en=str(exc), cy=exc.cy)
         await _until_written(runtime, health, lambda conn: _retry(conn, options, row, attempt, "refused", None,
                                                                    None, refusal))  # fmt: skip
         return
     except (httpx.HTTPError, OSError, TimeoutError) as exc:
         # Sent, perhaps, and perhaps received: the next attempt carries the same webhook-id.
         FAILURES.labels("no_answer").inc()
-        reason = f"no answer: {exc.__class__.__name__}" + (f": {exc}" if str(exc) else "")
+        reason = no_answer(f"{exc.__class__.__name__}" + (f": {exc}" if str(exc) else ""))
         await _until_written(runtime, health, lambda conn: _retry(conn, options, row, attempt, "unknown", None,
                                                                    None, reason))  # fmt: skip
         return
@@ -166,7 +176,7 @@ async def deliver(runtime: Runtime, options: Options, client: httpx.AsyncClient,
         await _until_written(runtime, health, lambda conn: _gone(conn, options, row, attempt, answer))
     else:
         FAILURES.labels("refused_by_receiver" if answer.status < 500 else "receiver_error").inc()
-        reason = f"HTTP {answer.status}" + (" (redirects are not followed)" if 300 <= answer.status < 400 else "")
+        reason = failure(answer.status)
         await _until_written(runtime, health, lambda conn: _retry(conn, options, row, attempt, "failed",
                                                                    answer.status, answer.latency_ms, reason,
                                                                    detail=_detail(answer)))  # fmt: skip
@@ -178,11 +188,10 @@ async def _delivered(conn: Conn, row: asyncpg.Record, attempt: int, answer: Answ
 
 
 async def _gone(conn: Conn, options: Options, row: asyncpg.Record, attempt: int, answer: Answer) -> None:
-    reason = "The receiver answered 410 Gone: it wants no more deliveries"
     await store.record_attempt(conn, row["id"], attempt, "gone", answer.status, answer.latency_ms, _detail(answer))
-    await store.mark_failed(conn, row["id"], answer.status, answer.latency_ms, reason)
-    if await store.disable(conn, row["endpoint_id"], reason):
-        await alerts.add(conn, row["endpoint_id"], reason, options.public_url)
+    await store.mark_failed(conn, row["id"], answer.status, answer.latency_ms, GONE.en)
+    if await store.disable(conn, row["endpoint_id"], GONE):
+        await alerts.add(conn, row["endpoint_id"], GONE, options.public_url)
     GAVE_UP.inc()
     DISABLED.inc()
     log.warning("webhook endpoint disabled: 410 Gone", endpoint=str(row["endpoint_id"]))
@@ -190,23 +199,24 @@ async def _gone(conn: Conn, options: Options, row: asyncpg.Record, attempt: int,
 
 async def _retry(
     conn: Conn, options: Options, row: asyncpg.Record, attempt: int, outcome: store.Outcome, status: int | None,
-    latency_ms: int | None, reason: str, *, detail: str = "",
+    latency_ms: int | None, reason: Bilingual, *, detail: str = "",
 ) -> None:  # fmt: skip
-    await store.record_attempt(conn, row["id"], attempt, outcome, status, latency_ms, detail or reason)
+    """The delivery log keeps the English (a technical record); why the endpoint was turned off, if it
+    was, is in both languages (admins read it on its page and in the email)."""
+    await store.record_attempt(conn, row["id"], attempt, outcome, status, latency_ms, detail or reason.en)
     failing_for = await store.endpoint_failed(conn, row["endpoint_id"])
     now = await conn.fetchval("SELECT now()")
     if now - row["retry_from"] >= options.retry_for:
         await store.mark_failed(
-            conn, row["id"], status, latency_ms, f"gave up after {attempt} attempts; last: {reason}"
+            conn, row["id"], status, latency_ms, f"gave up after {attempt} attempts; last: {reason.en}"
         )
         GAVE_UP.inc()
     else:
         delay = retry_delay(attempt, base=options.retry_base_seconds, cap=options.retry_cap_seconds,
                             jitter=random.random())  # fmt: skip
-        await store.mark_retry(conn, row["id"], status, latency_ms, reason, delay)
+        await store.mark_retry(conn, row["id"], status, latency_ms, reason.en, delay)
     if failing_for >= options.disable_after:
-        days = options.disable_after.total_seconds() / 86400
-        why = f"Every attempt failed for {days:g} days; last: {reason}"
+        why = failing_reason(options.disable_after.total_seconds() / 86400, reason)
         if await store.disable(conn, row["endpoint_id"], why):
             await alerts.add(conn, row["endpoint_id"], why, options.public_url)
             DISABLED.inc()

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from services.webhooks.domain import Target
+from shared.bilingual import Bilingual, from_row
 from shared.events import Envelope
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ class Endpoint(msgspec.Struct, kw_only=True):
     partner_id: uuid.UUID | None
     internal: bool
     enabled: bool
-    disabled_reason: str | None
+    disabled_reason: Bilingual | None
+    """Why it turned itself off (a 410, or days of failures), in both languages; None while on or when
+    an admin turned it off."""
     failing_since: dt.datetime | None
     previous_secret_until: dt.datetime | None
     """While a rotated secret still signs deliveries (24 hours after the rotation)."""
@@ -45,13 +48,20 @@ class EndpointWithSecret(Endpoint, kw_only=True):
     """Shown this once: keep it where the receiver can read it."""
 
 
-_ENDPOINT = """id, url, description, event_types, partner_id, internal, enabled, disabled_reason, failing_since,
+_ENDPOINT = """id, url, description, event_types, partner_id, internal, enabled, disabled_reason_en, disabled_reason_cy,
+    failing_since,
     CASE WHEN previous_until > now() THEN previous_until END AS previous_secret_until, version, created_at,
     updated_at"""
 
 
+def _fields(row: asyncpg.Record) -> dict[str, Any]:
+    fields = {k: v for k, v in row.items() if k not in ("disabled_reason_en", "disabled_reason_cy")}
+    reason = from_row(row, "disabled_reason")
+    return fields | {"disabled_reason": None if reason.blank else reason}
+
+
 def _endpoint(row: asyncpg.Record) -> Endpoint:
-    return msgspec.convert(dict(row), Endpoint)
+    return msgspec.convert(_fields(row), Endpoint)
 
 
 async def add_endpoint(
@@ -65,7 +75,7 @@ async def add_endpoint(
         uuid.uuid4(), url, description, event_types, partner_id, internal, enabled, secret, created_by, admin_email,
     )  # fmt: skip
     assert row is not None
-    return msgspec.convert(dict(row) | {"secret": secret}, EndpointWithSecret)
+    return msgspec.convert(_fields(row) | {"secret": secret}, EndpointWithSecret)
 
 
 async def list_endpoints(conn: Conn) -> list[Endpoint]:
@@ -243,13 +253,14 @@ async def endpoint_failed(conn: Conn, endpoint: uuid.UUID) -> dt.timedelta:
     return value
 
 
-async def disable(conn: Conn, endpoint: uuid.UUID, reason: str) -> bool:
+async def disable(conn: Conn, endpoint: uuid.UUID, reason: Bilingual) -> bool:
     """Disable the endpoint (its waiting deliveries wait until it is enabled again); False if it was
     disabled already (another replica's delivery to it ended the same way)."""
     done = await conn.fetchval(
-        """UPDATE endpoints SET enabled = false, disabled_reason = $2, version = version + 1, updated_at = now()
+        """UPDATE endpoints SET enabled = false, disabled_reason_en = $2, disabled_reason_cy = $3,
+               version = version + 1, updated_at = now()
            WHERE id = $1 AND enabled RETURNING true""",
-        endpoint, reason,
+        endpoint, reason.en, reason.cy,
     )  # fmt: skip
     return done is not None
 

@@ -129,7 +129,8 @@ async def test_a_410_disables_the_endpoint_and_nothing_more_is_sent_to_it(
         return body if body["enabled"] is False else None
 
     body = await eventually(disabled)
-    assert "410" in str(body["disabled_reason"])
+    assert body["disabled_reason"] == {"en": "The receiver answered 410 Gone: it wants no more deliveries",
+                                       "cy": "Atebodd y system sy'n derbyn â'r cod 410: nid yw eisiau derbyn dim mwy"}  # fmt: skip
     [delivery] = await webhooks.deliveries(endpoint["id"])
     assert delivery["status"] == "failed" and delivery["last_status"] == 410
     await webhooks.publish(project("Two"))
@@ -251,11 +252,15 @@ async def test_an_endpoint_failing_for_days_is_disabled_and_its_admins_are_email
                 return body if body["enabled"] is False else None
 
             body = await eventually(disabled, timeout=30)
-            assert "Every attempt failed for" in str(body["disabled_reason"])
+            reason = body["disabled_reason"]
+            assert isinstance(reason, dict)  # in both languages (a second here, so no round number of days)
+            assert reason["en"].startswith("Every attempt failed for") and reason["en"].endswith("last: HTTP 500")
+            assert reason["cy"].startswith("Methodd pob ymgais am") and reason["cy"].endswith("yr olaf: HTTP 500")
             [email] = await eventually(lambda: _some(smtp.to("admin@cdps.example")), timeout=30)
             text = email.text()
             assert "Webhook turned off: Tracker" in str(email.message["Subject"])
             assert text.index("wedi'i ddiffodd") < text.index("has been turned off")  # Welsh first
+            assert text.index("Y rheswm: Methodd pob ymgais") < text.index("The reason: Every attempt failed")
             assert f"/admin/webhooks/{endpoint['id']}" in text and "HTTP 500" in text
             requests = len(receiver.requests)
             await webhooks.publish(project("Another"))

@@ -13,6 +13,8 @@ from services.webhooks.domain import (
     Scope,
     Target,
     address_allowed,
+    failing_reason,
+    failure,
     known_pattern,
     matches,
     retry_delay,
@@ -98,6 +100,12 @@ def test_backoff_doubles_with_jitter_up_to_its_cap() -> None:
     assert retry_delay(3, base=5, cap=7200, jitter=0.0) == 10.0
     assert retry_delay(30, base=5, cap=7200, jitter=1.0) == 7200.0
     assert (verdict(204), verdict(410), verdict(301), verdict(500)) == ("delivered", "gone", "retry", "retry")
+
+
+def test_why_an_endpoint_turned_itself_off_is_said_in_welsh_and_in_english() -> None:
+    assert failing_reason(3, failure(503)) == Bilingual(en="Every attempt failed for 3 days; last: HTTP 503",
+                                                        cy="Methodd pob ymgais am 3 diwrnod; yr olaf: HTTP 503")  # fmt: skip
+    assert failure(302).cy == "HTTP 302 (ni ddilynir ailgyfeiriadau)"
 
 
 @pytest.mark.parametrize(

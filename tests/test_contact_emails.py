@@ -106,8 +106,8 @@ async def test_a_contact_who_follows_the_project_gets_one_email_in_their_recorde
 
 
 async def comment(stack: Stack, project_id: str, text: str, *, role: str = "lead", internal: bool = False,
-                  partner_id: str | None = None) -> None:  # fmt: skip
-    headers = identity_headers(stack, role, partner_id=uuid.UUID(partner_id) if partner_id else None)
+                  partner_id: str | None = None, sub: str = "") -> None:  # fmt: skip
+    headers = identity_headers(stack, role, sub=sub, partner_id=uuid.UUID(partner_id) if partner_id else None)
     async with httpx.AsyncClient(timeout=10, headers=headers) as client:
         posted = await client.post(f"{stack.urls['portfolio']}/api/v1/projects/{project_id}/comments",
                                    json={"comment": text, "internal": internal})  # fmt: skip

@@ -16,6 +16,7 @@ import asyncpg
 import msgspec
 
 from shared.identity import Identity
+from shared.replies.accounts import EmailAccount
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -107,6 +108,17 @@ async def set_active(conn: Conn, account_id: uuid.UUID, active: bool) -> None:
             await conn.execute(
                 "UPDATE signin_links SET used_at = now() WHERE account_id = $1 AND used_at IS NULL", account_id
             )
+
+
+async def emailable(conn: Conn, partner_id: uuid.UUID | None, ids: list[uuid.UUID]) -> list[EmailAccount]:
+    """The active accounts of a partner's own people, and the active accounts among ``ids``."""
+    rows = await conn.fetch(
+        """SELECT id, email, language FROM accounts
+           WHERE active AND ((role = 'partner' AND partner_id = $1) OR id = ANY($2::uuid[]))
+           ORDER BY email""",
+        partner_id, ids,
+    )  # fmt: skip
+    return [msgspec.convert(dict(row), EmailAccount) for row in rows]
 
 
 async def find_account(conn: Conn, email: str) -> Account | None:

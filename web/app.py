@@ -20,7 +20,7 @@ from shared import db
 from shared.inputs import check_input
 from shared.service import OPERATIONS, Job, lifespan
 from shared.settings import Settings
-from web import accounts_api, auth, feeds, live, pages, weeknotes
+from web import account_lookup, accounts_api, auth, feeds, live, pages, weeknotes
 from web.boardcache import BoardCache
 from web.context import DEPENDENCIES
 from web.gateway import gateway, subscription_pages
@@ -51,6 +51,8 @@ def static_routers() -> list[object]:
 
 
 HOUSEKEEPING = Job("housekeeping", lambda runtime, _health: run_housekeeping(runtime))
+ACCOUNT_LOOKUP = Job("accounts", account_lookup.run_responder)
+"""The notifier asks who is on the other side of a conversation (web/account_lookup.py)."""
 
 
 async def before_request(request: Request[Any, Any, Any]) -> None:
@@ -82,7 +84,7 @@ def create_app(settings: Settings) -> Litestar:
             *static_routers(),  # type: ignore[list-item]
         ],
         lifespan=[
-            lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING, Job("live", listener.run)]),
+            lifespan("web", settings, MIGRATIONS, background=[HOUSEKEEPING, Job("live", listener.run), ACCOUNT_LOOKUP]),
             http_client,
         ],
         csrf_config=auth.csrf_config(settings),

@@ -20,7 +20,7 @@ from litestar.openapi import OpenAPIConfig
 from services.notifier.compose import Composer
 from services.notifier.config import Options
 from services.notifier.consumer import CONSUMER, apply_batch
-from services.notifier.contacts import lookup
+from services.notifier.contacts import account_lookup, lookup
 from services.notifier.digest import digests_with_weeknote, run_daily_digests
 from services.notifier.housekeeping import run_housekeeping
 from services.notifier.links import Links
@@ -59,7 +59,11 @@ def background_jobs(notifier: Parts) -> list[Job]:
             pool=runtime.pool,
             js=runtime.js,
             settings=runtime.settings,
-            handler=functools.partial(apply_batch, contacts=lookup(runtime.nc, runtime.settings)),
+            handler=functools.partial(
+                apply_batch,
+                contacts=lookup(runtime.nc, runtime.settings),
+                accounts=account_lookup(runtime.nc, runtime.settings),
+            ),
             health=health,
         ).run(runtime.stop)
 

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from services.notifier import store
-from services.notifier.contacts import ContactLookup
+from services.notifier.contacts import AccountLookup, ContactLookup
 from services.notifier.domain import (
     SUPPORT_RECEIVED,
     TEMPLATE_FOR_EVENT,
     Follower,
     Reach,
+    other_side,
     reach_of,
     recipients,
     tells_partner_contacts,
@@ -30,6 +31,7 @@ from shared.events import (
     SupportTriaged,
 )
 from shared.logs import get_logger
+from shared.replies.accounts import EmailAccount
 from shared.replies.portfolio import EmailContact
 
 if TYPE_CHECKING:
@@ -40,12 +42,17 @@ log = get_logger(__name__)
 CONSUMER = "notifier"
 
 
-async def apply_event(conn: Conn, envelope: Envelope, *, contacts: ContactLookup | None = None) -> None:
+async def apply_event(
+    conn: Conn, envelope: Envelope, *, contacts: ContactLookup | None = None, accounts: AccountLookup | None = None
+) -> None:
     """One event: a batch of one (the consumer retries a failed batch one event at a time)."""
-    await apply_batch(conn, [envelope], contacts=contacts)
+    await apply_batch(conn, [envelope], contacts=contacts, accounts=accounts)
 
 
-async def apply_batch(conn: Conn, envelopes: list[Envelope], *, contacts: ContactLookup | None = None) -> None:
+async def apply_batch(
+    conn: Conn, envelopes: list[Envelope], *, contacts: ContactLookup | None = None,
+    accounts: AccountLookup | None = None,
+) -> None:  # fmt: skip
     """A fetched batch in a few statements whatever its size, so lag stays flat as the rate grows:
     each project's newest snapshot in one, the week's events in one, the followers of everything
     the batch is about in one; then, per event, only what it sends (notices, deliveries, digest
@@ -67,12 +74,12 @@ async def apply_batch(conn: Conn, envelopes: list[Envelope], *, contacts: Contac
     anyone = any(reach is not None for _, _, reach in reaches)
     followers = await store.followers_of_any(conn, projects, partners) if anyone else []
     for envelope, event, reach in reaches:
-        await _tell(conn, envelope, event, reach, followers, contacts)
+        await _tell(conn, envelope, event, reach, followers, contacts, accounts)
 
 
 async def _tell(
     conn: Conn, envelope: Envelope, event: object, reach: Reach | None, followers: list[Follower],
-    contacts: ContactLookup | None,
+    contacts: ContactLookup | None, accounts: AccountLookup | None,
 ) -> None:  # fmt: skip
     template = TEMPLATE_FOR_EVENT.get(envelope.type)
     if template is None:
@@ -89,7 +96,10 @@ async def _tell(
     to_contacts: list[EmailContact] = []
     if contacts is not None and reach.partner_id is not None and tells_partner_contacts(event, reach):
         to_contacts = await contacts(reach.partner_id)
-    if not chosen and not to_contacts:
+    to_accounts: list[EmailAccount] = []
+    if accounts is not None and (query := other_side(event, reach)) is not None:
+        to_accounts = [a for a in await accounts(query) if str(a.id) != envelope.actor.id]  # not its own author
+    if not chosen and not to_contacts and not to_accounts:
         return
     payload["names"] = {
         "partner": await store.names_of(conn, "partner", reach.partner_id),
@@ -108,10 +118,16 @@ async def _tell(
                 recipient=follower.email, language=contact.language if contact else follower.language,
                 subscription_id=follower.id,
             )  # fmt: skip
-    for address, contact in recorded.items():  # those who follow nothing: the portfolio's record is enough
+    unfollowed = {address: contact.language for address, contact in recorded.items()}
+    followed = {follower.email.strip().lower() for follower in chosen}
+    for account in to_accounts:  # a follower among them hears as they chose to follow
+        address = account.email.strip().lower()
+        if address not in followed:
+            unfollowed.setdefault(address, account.language)
+    for address, language in unfollowed.items():  # those who follow nothing: their owner's record is enough
         await store.add_delivery(
             conn, event_id=envelope.id, event_type=envelope.type, template=template, recipient=address,
-            language=contact.language, subscription_id=None,
+            language=language, subscription_id=None,
         )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from shared.events import (
     SupportRequested,
 )
 from shared.identity import STAFF_ROLES
+from shared.replies.accounts import AccountsQuery
 
 Language = Literal["cy", "en", "both"]
 Lang = Literal["cy", "en"]
@@ -116,6 +117,27 @@ def tells_partner_contacts(event: object, reach: Reach) -> bool:
     if isinstance(event, AssessmentPublished):
         return True
     return isinstance(event, CommentPosted) and event.author_role in STAFF_ROLES
+
+
+def other_side(event: object, reach: Reach) -> AccountsQuery | None:
+    """The accounts on the other side of a project's conversation, told of a comment whether or not
+    they follow the project: the partner's own people when CDPS writes, the project's delivery lead
+    when the partner writes. None for any other event and for a staff-only note."""
+    if not isinstance(event, CommentPosted) or reach.visibility == "staff" or reach.partner_id is None:
+        return None
+    if event.author_role in STAFF_ROLES:
+        return AccountsQuery(partner_id=reach.partner_id)
+    lead = _account_id(event.for_project.lead_id)
+    return AccountsQuery(ids=[lead]) if lead is not None else None
+
+
+def _account_id(lead_id: str | None) -> uuid.UUID | None:
+    """A project's lead as an account id; None when there is none, or it was not an account (an
+    import's or a test's name)."""
+    try:
+        return uuid.UUID(lead_id) if lead_id else None
+    except ValueError:
+        return None
 
 
 def may_see(follower: Follower, reach: Reach) -> bool:

@@ -22,16 +22,18 @@ FIELD_ERROR = re.compile(r'<p id="([\w-]+)-error" class="govuk-error-message">')
 
 
 async def add_account(
-    stack: Stack, role: accounts.AccountRole, *, partner_id: uuid.UUID | None = None, name: str = ""
-) -> accounts.Account:
+    stack: Stack, role: accounts.AccountRole, *, partner_id: uuid.UUID | None = None, name: str = "",
+    language: str = "both",
+) -> accounts.Account:  # fmt: skip
     """An account straight in the web schema (the email-link journey is specified elsewhere)."""
     pool = await db.create_pool(stack.settings.database_url or "", "web", max_size=1)
     try:
         async with pool.acquire() as conn:
             email = f"{role}-{uuid.uuid4().hex[:8]}@cdps.example"
             return await accounts.add_account(
-                conn, email=email, role=role, partner_id=partner_id, name=name or f"{role.title()} {email[-18:-13]}"
-            )
+                conn, email=email, role=role, partner_id=partner_id, name=name or f"{role.title()} {email[-18:-13]}",
+                language=language,
+            )  # fmt: skip
     finally:
         await pool.close()
 

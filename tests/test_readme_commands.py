@@ -19,6 +19,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,21 +79,31 @@ def running(tmp_path: Path) -> Iterator[Run]:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     output: list[str] = []
+    stdout = process.stdout
+    assert stdout is not None
     try:
-        assert process.stdout is not None
-        for line in process.stdout:
+        for line in stdout:
             output.append(line)
             if "CDPS portfolio is running" in line:
                 break
         else:
             pytest.fail("cdps run ended before it was ready:\n" + "".join(output))
+
+        # Read on for as long as it runs, as a terminal does: the services write their logs to this
+        # pipe, and a full pipe (64 KB: the demo's weeknotes alone log 50 KB after the banner) would
+        # stop each of them at its next log line, its pages answering 503 or nothing at all.
+        def keep_reading() -> None:
+            for line in stdout:
+                output.append(line)
+
+        threading.Thread(target=keep_reading, daemon=True).start()
         yield Run(tmp_path, f"http://127.0.0.1:{ports['CDPS_WEB_PORT']}",
                   f"http://127.0.0.1:{ports['CDPS_SMTP_SINK_PORT']}", process, output)  # fmt: skip
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             try:
-                process.communicate(timeout=60)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
 
@@ -111,7 +122,10 @@ def test_the_readmes_commands_work_as_written_while_make_run_runs_and_say_in_one
             assert partner_id is not None, "the README lists the partners before it needs a partner's id"
             line = line.replace(PLACEHOLDER, partner_id)
         result = shell(line, running.folder)
-        assert result.returncode == 0, f"`{line}` failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        assert result.returncode == 0, (
+            f"`{line}` failed ({result.returncode}):\n{result.stdout}{result.stderr}\n"
+            f"cdps run said last:\n{''.join(running.output[-40:])}"
+        )
         outputs[line] = result.stdout
         if "partners list" in line:
             rows = [row.split("\t") for row in result.stdout.splitlines()]
@@ -135,8 +149,7 @@ def test_the_readmes_commands_work_as_written_while_make_run_runs_and_say_in_one
     every_emailed_link_opens_a_page(running)
 
     running.process.send_signal(signal.SIGINT)  # Ctrl-C
-    running.process.communicate(timeout=60)
-    assert running.process.returncode == 0
+    assert running.process.wait(timeout=60) == 0, "".join(running.output[-40:])
     assert not (running.folder / ".data" / "stack.json").exists()
     result = shell(lines[0], running.folder)
     assert result.returncode == 2 and "Traceback" not in result.stderr

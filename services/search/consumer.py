@@ -56,6 +56,25 @@ def row(doc: Document) -> tuple[object, ...]:
     )  # fmt: skip
 
 
+def _vector(of: str, text: str = "") -> str:
+    """A document's search vector, everything in it: its title's, its English text's stems, its tags',
+    its Welsh terms. ``of`` prefixes the columns it keeps; ``text`` those of the text written anew."""
+    text = text or of
+    english, tags = f"{text}body_en", f"{of}tags"
+    tags = f"array_to_string({tags}, ' ')"
+    return " || ".join((f"{of}title_tsv", f"to_tsvector('english', {english})", f"to_tsvector('english', {tags})",
+                        f"{text}body_terms::tsvector"))  # fmt: skip
+
+
+def _retext(table: str) -> str:
+    """One statement for a batch's text-only changes (translations): the text and its vector anew,
+    the rest of each document (its title, tags, audience) as the index holds it."""
+    return f"""
+UPDATE {table} AS d SET body_en = t.body_en, body_cy = t.body_cy, tsv = {_vector("d.", "t.")}
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t (id, body_en, body_cy, body_terms)
+WHERE d.id = t.id"""
+
+
 def _upsert(table: str) -> str:
     """One statement for the whole batch: each parameter is one column's values, as an array.
 
@@ -78,9 +97,7 @@ WITH v AS (
                 ELSE to_tsvector('english', title_en) || title_terms::tsvector END AS title_tsv
     FROM unnest({arrays}) AS v({", ".join(NAMES)})
 ), s AS (
-    SELECT {plain}, tags, title_tsv,
-           title_tsv || to_tsvector('english', body_en) || to_tsvector('english', array_to_string(tags, ' '))
-           || body_terms::tsvector AS tsv
+    SELECT {plain}, tags, title_tsv, {_vector("")} AS tsv
     FROM v
 ), updated AS (
     UPDATE {table} AS d SET {updates} FROM s WHERE d.id = s.id RETURNING d.id
@@ -126,6 +143,11 @@ async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
         await conn.execute(_upsert(tables.documents), *_column_values(changes.documents))
     if changes.states:
         await conn.executemany(f"UPDATE {tables.documents} SET state = $2 WHERE id = $1", list(changes.states.items()))
+    if changes.retexts:
+        await conn.execute(
+            _retext(tables.documents), [t.id for t in changes.retexts], [t.body_en for t in changes.retexts],
+            [t.body_cy for t in changes.retexts], [t.body_terms for t in changes.retexts],
+        )  # fmt: skip
     await conn.execute(
         f"""INSERT INTO {tables.aggregates} (aggregate_id, aggregate_seq)
             SELECT * FROM unnest($1::uuid[], $2::int[])

@@ -22,11 +22,15 @@ from shared.events import (
     ProjectCreated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
+    ProjectPhaseReasonTranslated,
     ProjectRoadmapPlaced,
     ProjectSnapshot,
     ProjectUpdated,
     ProjectUpdatePosted,
+    ProjectUpdateTranslated,
+    SupportNeedCorrected,
     SupportRequested,
+    SupportTranslated,
     SupportTriaged,
     WeeknotePublished,
 )
@@ -99,6 +103,19 @@ class Document(msgspec.Struct, kw_only=True):
         return {word for word in words if len(word) >= MIN_TERM_LENGTH}
 
 
+class Retext(msgspec.Struct, kw_only=True):
+    """A document's text in both languages, written anew (a translation filled in, or a text moved to
+    the language it is really in); the rest of the document stays as the index holds it."""
+
+    id: uuid.UUID
+    body_en: str
+    body_cy: str
+
+    @property
+    def body_terms(self) -> str:
+        return welsh_terms(self.body_cy, self.body_en)
+
+
 class Indexing(msgspec.Struct, kw_only=True):
     """What to write for one event.
 
@@ -111,6 +128,9 @@ class Indexing(msgspec.Struct, kw_only=True):
     extra: list[Document] = []
     state: str | None = None
     """For events that only change a document's state (a triaged support request)."""
+    retexts: list[Retext] = []
+    """For events that only change a document's text: its record's own (by ``aggregate_seq``, as a
+    state is), or a standalone document's (a translated update: after the update, whatever the order)."""
 
 
 def _with_goals(summary: str, project: ProjectSnapshot, lang: vocabulary.Lang) -> str:
@@ -143,8 +163,11 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             state="active" if partner.active else "inactive",
         ))  # fmt: skip
     if isinstance(event, ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged
-                  | ProjectRoadmapPlaced):  # fmt: skip
+                  | ProjectRoadmapPlaced | ProjectPhaseReasonTranslated):  # fmt: skip
         return Indexing(record=project_document(envelope, event.project))
+    if isinstance(event, ProjectUpdateTranslated):
+        return Indexing(record=project_document(envelope, event.project),
+                        retexts=[Retext(id=event.update_id, body_en=event.body_en, body_cy=event.body_cy)])  # fmt: skip
     if isinstance(event, ProjectUpdatePosted):
         project = event.project
         update = Document(
@@ -197,6 +220,8 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
         ))  # fmt: skip
     if isinstance(event, SupportTriaged):
         return Indexing(state=event.outcome)
+    if isinstance(event, SupportTranslated | SupportNeedCorrected):  # the need is indexed, the reason is not
+        return Indexing(retexts=[Retext(id=envelope.aggregate_id, body_en=event.need.en, body_cy=event.need.cy)])
     return Indexing()
 
 
@@ -209,18 +234,25 @@ class Changes(msgspec.Struct, kw_only=True):
     """State-only changes of records whose document is not rewritten in this batch."""
     sequences: dict[uuid.UUID, int]
     """The newest aggregate_seq now applied, per record."""
+    retexts: list[Retext] = []
+    """Text-only changes of documents not rewritten in this batch."""
 
 
 def changes_for(events: list[tuple[Header, Indexing]], indexed: dict[uuid.UUID, int]) -> Changes:
     """Fold a batch: per record, only events newer than ``indexed`` (what the index already holds)
     count, in aggregate_seq order, so duplicates and late arrivals change nothing; the newest
-    snapshot wins and a later state-only event (a triage) amends it. Standalone documents (posted
-    updates) are keyed by their own id and written whatever the order."""
+    snapshot wins and a later state-only or text-only event (a triage, a translation) amends it.
+    Standalone documents (posted updates) are keyed by their own id and written whatever the order,
+    and so are their translations, which come after them."""
     standalone: dict[uuid.UUID, Document] = {}
+    translated: dict[uuid.UUID, Retext] = {}
     newer: dict[uuid.UUID, dict[int, Indexing]] = {}
     for envelope, indexing in events:
         for doc in indexing.extra:
             standalone[doc.id] = doc
+        for retext in indexing.retexts:
+            if retext.id != envelope.aggregate_id:
+                translated[retext.id] = retext
         if envelope.aggregate_seq > indexed.get(envelope.aggregate_id, 0):
             newer.setdefault(envelope.aggregate_id, {})[envelope.aggregate_seq] = indexing
     records: dict[uuid.UUID, Document] = {}
@@ -229,15 +261,28 @@ def changes_for(events: list[tuple[Header, Indexing]], indexed: dict[uuid.UUID, 
     for aggregate_id, by_seq in newer.items():
         record: Document | None = None
         state: str | None = None
+        own: Retext | None = None
         for seq in sorted(by_seq):
             indexing = by_seq[seq]
             if indexing.record is not None:
-                record, state = indexing.record, None
+                record, state, own = indexing.record, None, None
             if indexing.state is not None:
                 state = indexing.state
+            own = next((r for r in indexing.retexts if r.id == aggregate_id), own)
         if record is not None:
+            if own is not None:
+                record = msgspec.structs.replace(record, body_en=own.body_en, body_cy=own.body_cy)
             records[aggregate_id] = record if state is None else msgspec.structs.replace(record, state=state)
-        elif state is not None:
-            states[aggregate_id] = state
+        else:
+            if state is not None:
+                states[aggregate_id] = state
+            if own is not None:
+                translated[aggregate_id] = own
         sequences[aggregate_id] = max(by_seq)
-    return Changes(documents=[*records.values(), *standalone.values()], states=states, sequences=sequences)
+    for doc_id, retext in list(translated.items()):
+        if doc_id in standalone:  # the update and its translation in one batch
+            standalone[doc_id] = msgspec.structs.replace(standalone.pop(doc_id), body_en=retext.body_en,
+                                                         body_cy=retext.body_cy)  # fmt: skip
+            del translated[doc_id]
+    return Changes(documents=[*records.values(), *standalone.values()], states=states, sequences=sequences,
+                   retexts=list(translated.values()))  # fmt: skip

@@ -96,8 +96,10 @@ class Words:
     def __init__(self, text: str, param: Callable[[Any, str], str]):
         self._text, self._param = text, param
         self._welsh_all, self._welsh_exact = analyser().query(text)
-        # A group is (surface, cy:surface, other forms...): with no other forms, every match is exact.
-        self.expands = any(len(group) > 2 for group in analyser().query_groups(text))
+        # A group is (surface, cy:surface, other forms...). Its cy: term alone already matches more than
+        # the surface: a document holds the radical of each mutated word (``chludiant`` gives
+        # ``cy:cludiant``), so a search for ``cludiant`` finds it only through the broader tier.
+        self.expands = any(len(group) > 1 for group in analyser().query_groups(text))
 
     @functools.cached_property
     def _english(self) -> str:

@@ -4,6 +4,7 @@ deliveries of a record's events change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import uuid
 from collections.abc import Sequence
@@ -14,7 +15,18 @@ from hypothesis import strategies as st
 
 from services.search.domain import Document, Indexing, changes_for, indexing_for
 from shared.bilingual import EMPTY, Bilingual
-from shared.events import Actor, Envelope, Header, ProjectUpdated, SupportRequested, SupportTriaged, make_envelope
+from shared.events import (
+    Actor,
+    Envelope,
+    Header,
+    ProjectUpdated,
+    ProjectUpdatePosted,
+    ProjectUpdateTranslated,
+    SupportRequested,
+    SupportTranslated,
+    SupportTriaged,
+    make_envelope,
+)
 from tests.helpers import snapshot
 
 PROJECTS = [uuid.UUID(int=n) for n in range(1, 4)]
@@ -35,6 +47,10 @@ class Index:
         for record, state in changes.states.items():
             if record in self.documents:
                 self.documents[record] = msgspec.structs.replace(self.documents[record], state=state)
+        for text in changes.retexts:
+            if text.id in self.documents:
+                self.documents[text.id] = msgspec.structs.replace(self.documents[text.id], body_en=text.body_en,
+                                                                  body_cy=text.body_cy)  # fmt: skip
         self.sequences.update(changes.sequences)
 
 
@@ -79,3 +95,32 @@ def test_a_triage_in_the_same_batch_as_the_request_amends_the_new_document() -> 
         for batch in batches:
             index.apply([(envelope, indexing_for(envelope, envelope.payload())) for envelope in batch])
         assert index.documents[request].state == "accepted", batches
+
+
+def test_a_translation_reaches_its_document_however_the_stream_is_cut() -> None:
+    """A support request's need and an update's body, each translated: the index ends with both
+    languages whether the translation comes in the batch of its record, the next, or twice; and a
+    triage between keeps its state."""
+    request, project, update = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    need = Bilingual(en="School transport")
+    stream = [
+        make_envelope(data, actor=LEAD, aggregate_id=aggregate, aggregate_seq=seq, partner_id=None)
+        for data, aggregate, seq in (
+            (SupportRequested(organisation="Powys Council", contact_name="Ann", contact_email="ann@example.org",
+                              language="cy", need=need, urgency="high"), request, 1),
+            (SupportTriaged(outcome="accepted", reason=EMPTY, engagement_id=None), request, 2),
+            (SupportTranslated(field="need", lang="cy", need=Bilingual(en=need.en, cy="Cludiant i'r ysgol"),
+                               reason=EMPTY), request, 3),
+            (ProjectUpdatePosted(project=snapshot(), update_id=update, posted_on=dt.date(2026, 11, 20),
+                                 body_en="Met the panel", body_cy=""), project, 1),
+            (ProjectUpdateTranslated(project=snapshot(), update_id=update, lang="cy", body_en="Met the panel",
+                                     body_cy="Wedi cwrdd â'r panel"), project, 2),
+        )
+    ]  # fmt: skip
+    for cuts in itertools.chain.from_iterable(itertools.combinations(range(1, len(stream)), n) for n in range(4)):
+        index = Index()
+        for start, end in itertools.pairwise([0, *cuts, len(stream)]):
+            index.apply([(envelope, indexing_for(envelope, envelope.payload())) for envelope in stream[start:end]])
+        index.apply([(stream[2], indexing_for(stream[2], stream[2].payload()))])  # a translation delivered again
+        assert (index.documents[request].body_cy, index.documents[request].state) == ("Cludiant i'r ysgol", "accepted")
+        assert index.documents[update].body_cy == "Wedi cwrdd â'r panel", cuts

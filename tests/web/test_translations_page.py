@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import uuid
 
+import httpx
+
 from tests.stack import Stack
-from tests.web.pages_helpers import api, browser, create_partner, create_project, words
+from tests.web.pages_helpers import api, browser, create_partner, create_project, identity_headers, words
 
 
 async def test_a_lead_fills_in_the_welsh_of_an_english_only_update_and_reason_in_place(stack: Stack) -> None:
@@ -89,3 +91,8 @@ async def test_a_lead_fills_in_a_phase_change_reason_and_a_support_need_in_place
         assert "<bdi>Aros am y gyllideb</bdi>" in welsh and budget not in welsh
         assert "Hoffem help gyda ffurflen bapur" in words(await lead.get(f"/support/requests/{request_id}",
                                                                          params={"lang": "cy"}))  # fmt: skip
+    async with httpx.AsyncClient(base_url=stack.urls["search"], timeout=10) as search:  # the stream took it there
+        found = await search.get("/api/v1/search", params={"q": "ffurflen papur", "after": f"{request_id}:2"},
+                                 headers=identity_headers(stack, "lead"))  # fmt: skip
+        assert found.headers["x-index-caught-up"] == "true"
+        assert request_id in [hit["id"] for hit in found.json()["items"]]

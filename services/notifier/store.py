@@ -156,14 +156,17 @@ async def add_delivery(
     subscription_id: uuid.UUID | None, status: Literal["pending", "sent", "failed"] = "pending",
     subject: str | None = None,
 ) -> uuid.UUID | None:  # fmt: skip
-    """The delivery's id, or None if this recipient already has one for the event (a redelivery)."""
+    """The delivery's id, or None if this recipient already has one for the event (a redelivery) or
+    follows nothing and asked to be sent nothing more (``opted_out``; sign-in links and invitations,
+    asked for a moment ago, are sent and logged apart: ``deliveries.log_signin``)."""
     # The NOTIFY wakes the sender at commit (see shared/wakeup.py), so an email goes out without
     # waiting for the sender's poll.
     delivery_id: uuid.UUID | None = await conn.fetchval(
         """WITH inserted AS (
                INSERT INTO deliveries (id, event_id, event_type, template, recipient, language, subscription_id,
                                        status, subject, sent_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $8 = 'sent' THEN now() END)
+               SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $8 = 'sent' THEN now() END
+               WHERE $7::uuid IS NOT NULL OR NOT EXISTS (SELECT 1 FROM opted_out WHERE email = lower($5))
                ON CONFLICT (event_id, recipient) DO NOTHING RETURNING id
            )
            SELECT id FROM inserted, pg_notify($10, '')""",
@@ -220,19 +223,29 @@ async def confirm(conn: Conn, subscription_id: uuid.UUID, language: Language, rh
 
 
 async def unsubscribe(conn: Conn, *, subscription_id: uuid.UUID | None, email: str | None) -> int:
-    """Delete the subscription (or every subscription of the address): nothing is kept of it."""
+    """Delete the subscription; or, for an address, every subscription of it, and send it nothing more
+    that it did not follow (``opted_out``). Nothing is kept of a subscription."""
     if subscription_id is not None:
         result = await conn.execute("DELETE FROM subscriptions WHERE id = $1", subscription_id)
-    else:
-        result = await conn.execute("DELETE FROM subscriptions WHERE email = $1", email)
-    return int(result.split()[-1])
+        return int(result.split()[-1])
+    result = await conn.fetchval(
+        """WITH deleted AS (DELETE FROM subscriptions WHERE email = $1 RETURNING 1),
+                stopped AS (INSERT INTO opted_out (email) VALUES (lower($1)) ON CONFLICT DO NOTHING)
+           SELECT count(*) FROM deleted""",
+        email,
+    )  # fmt: skip
+    return int(result)
 
 
 async def subscribed(conn: Conn, *, subscription_id: uuid.UUID | None, email: str | None) -> bool:
-    """Whether ``unsubscribe`` with the same arguments would still delete something."""
+    """Whether ``unsubscribe`` with the same arguments would still change something."""
     if subscription_id is not None:
         return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM subscriptions WHERE id = $1)", subscription_id))
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM subscriptions WHERE email = $1)", email))
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM subscriptions WHERE email = $1)
+               OR NOT EXISTS (SELECT 1 FROM opted_out WHERE email = lower($1))""",
+        email,
+    ))  # fmt: skip
 
 
 async def forget_unconfirmed(conn: Conn, older_than: dt.timedelta) -> int:

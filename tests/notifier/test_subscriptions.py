@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from services.notifier.links import LinkClaims
 from shared.bilingual import Bilingual
-from shared.events import ProjectCreated, ProjectPhaseChanged
+from shared.events import ProjectCreated, ProjectPhaseChanged, SupportRequested
 from tests.helpers import eventually, snapshot
 from tests.notifier.conftest import Notifier, Received, confirm_link, first
+from tests.notifier.test_signin import request as signin_request
 
 
 def phase_changed(**overrides: object) -> ProjectPhaseChanged:
@@ -205,3 +206,32 @@ async def test_a_sign_up_never_confirmed_is_forgotten_once_its_link_has_expired(
             return bool(emails == ["recent@example.org"])
 
         await eventually(forgotten)
+
+
+def support_from(address: str) -> SupportRequested:
+    return SupportRequested(organisation="Cyngor Tref Aberaeron", contact_name="Elin", contact_email=address,
+                            language="cy", need=Bilingual(cy="Help gyda ffurflen ar-lein"), urgency="low")  # fmt: skip
+
+
+async def test_stopping_an_email_that_follows_nothing_stops_every_such_email_to_the_address_but_not_its_sign_in_links(
+    notifier: Notifier,
+) -> None:
+    address = f"elin-{uuid.uuid4().hex[:6]}@aberaeron.example"
+    await notifier.publish(support_from(address))  # acknowledged at once: an email that belongs to no subscription
+    email = await eventually(lambda: first(notifier.smtp.to(address)))
+    url = str(email.message["List-Unsubscribe"]).strip("<>")
+    page = await notifier.client.get(url)
+    assert page.status_code == 200 and 'method="post"' in page.text  # not "you have unsubscribed" already
+    stopped = await notifier.client.post(url)
+    assert stopped.status_code == 200 and "Rydych wedi dad-danysgrifio" in stopped.text
+    assert "Rydych wedi dad-danysgrifio" in (await notifier.client.get(url)).text  # and it stays so
+
+    again = await notifier.publish(support_from(address))
+    await notifier.applied()
+    assert await notifier.deliveries(recipient=address, event_type=again.type) != []  # the first one only
+    assert len(await notifier.deliveries(recipient=address)) == 1
+    asked = await signin_request(
+        notifier, {"email": address, "link": "http://web.test/signin/secret", "language": "cy"}
+    )
+    assert asked["ok"] is True  # a sign-in link, asked for a moment ago, still goes
+    assert len(notifier.smtp.to(address)) == 2

@@ -1,8 +1,9 @@
-"""Answer the notifier's ``accounts.emailable`` requests: the addresses and languages of the people
-on the other side of a project's conversation (shared/replies/accounts.py), from the web's accounts.
+"""Answer ``accounts.emailable`` requests: the addresses and languages of the people on the other side
+of a project's conversation (the notifier), or of every active admin (the webhooks service, when an
+endpoint turns itself off); shared/replies/accounts.py, from the web's accounts.
 
 A queue group, so each web replica answers some. A request that fails is not answered, so the
-notifier holds its event and asks again, as it does while PostgreSQL is away."""
+asker holds its event (or alert) and asks again, as it does while PostgreSQL is away."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ async def run_responder(runtime: Runtime, health: Health) -> None:
         try:
             query = msgspec.json.decode(msg.data, type=AccountsQuery)
             async with runtime.pool.acquire() as conn:
-                found = await accounts.emailable(conn, query.partner_id, query.ids)
+                found = await accounts.emailable(conn, query.partner_id, query.ids, admins=query.admins)
             reply = msgspec.json.encode(AccountsAnswer(accounts=found))
         except (msgspec.ValidationError, msgspec.DecodeError):
             reply = msgspec.json.encode({"error": "not an accounts query"})

@@ -110,13 +110,17 @@ async def set_active(conn: Conn, account_id: uuid.UUID, active: bool) -> None:
             )
 
 
-async def emailable(conn: Conn, partner_id: uuid.UUID | None, ids: list[uuid.UUID]) -> list[EmailAccount]:
-    """The active accounts of a partner's own people, and the active accounts among ``ids``."""
+async def emailable(
+    conn: Conn, partner_id: uuid.UUID | None, ids: list[uuid.UUID], *, admins: bool = False
+) -> list[EmailAccount]:
+    """The active accounts of a partner's own people, the active accounts among ``ids``, and with
+    ``admins`` every active admin; each once."""
     rows = await conn.fetch(
         """SELECT id, email, language FROM accounts
-           WHERE active AND ((role = 'partner' AND partner_id = $1) OR id = ANY($2::uuid[]))
+           WHERE active AND ((role = 'partner' AND partner_id = $1) OR id = ANY($2::uuid[])
+                             OR ($3 AND role = 'admin'))
            ORDER BY email""",
-        partner_id, ids,
+        partner_id, ids, admins,
     )  # fmt: skip
     return [msgspec.convert(dict(row), EmailAccount) for row in rows]
 

@@ -7,7 +7,7 @@ webhook backlog never counts as the notifier's lag) and its own readiness.
 
 Background jobs (each can be switched off per process with ``Options.jobs``): the event consumer
 records one delivery per (event, endpoint) before acking; the sender sends them; the alerts job
-emails the admins of an endpoint that was disabled.
+emails every active admin (asked of the web) when an endpoint was disabled.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def background_jobs(options: Options) -> list[Job]:
         await run_sender(runtime, options, health)
 
     async def alerts(runtime: Runtime, health: Health) -> None:
-        await run_alerts(runtime, options.from_address, health, options.poll_seconds * 30)
+        await run_alerts(runtime, options.from_address, options.public_url, health, options.poll_seconds * 30)
 
     jobs = {"consumer": Job("consumer", consumer, uses_stream=True), "sender": Job("sender", sender),
             "alerts": Job("alerts", alerts)}  # fmt: skip

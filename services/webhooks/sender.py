@@ -191,7 +191,7 @@ async def _gone(conn: Conn, options: Options, row: asyncpg.Record, attempt: int,
     await store.record_attempt(conn, row["id"], attempt, "gone", answer.status, answer.latency_ms, _detail(answer))
     await store.mark_failed(conn, row["id"], answer.status, answer.latency_ms, GONE.en)
     if await store.disable(conn, row["endpoint_id"], GONE):
-        await alerts.add(conn, row["endpoint_id"], GONE, options.public_url)
+        await alerts.add(conn, row["endpoint_id"], GONE)
     GAVE_UP.inc()
     DISABLED.inc()
     log.warning("webhook endpoint disabled: 410 Gone", endpoint=str(row["endpoint_id"]))
@@ -218,7 +218,7 @@ async def _retry(
     if failing_for >= options.disable_after:
         why = failing_reason(options.disable_after.total_seconds() / 86400, reason)
         if await store.disable(conn, row["endpoint_id"], why):
-            await alerts.add(conn, row["endpoint_id"], why, options.public_url)
+            await alerts.add(conn, row["endpoint_id"], why)
             DISABLED.inc()
             log.warning("webhook endpoint disabled: failing for days", endpoint=str(row["endpoint_id"]))
 

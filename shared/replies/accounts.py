@@ -1,8 +1,9 @@
 """What the web answers about its accounts: the notifier asks for the addresses of the people on the
-other side of a project's conversation (core NATS request/reply, like ``contacts.emailable``).
+other side of a project's conversation, the webhooks service for every active admin when an endpoint
+turns itself off (core NATS request/reply, like ``contacts.emailable``).
 
 Accounts live in the web's schema, and addresses never travel in the stream (kept for ever), so the
-notifier asks when an email is due and keeps nothing. Outside the stream's subjects (``portfolio.>``),
+asker asks when an email is due and keeps nothing. Outside the stream's subjects (``portfolio.>``),
 so JetStream never stores nor answers such a request."""
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ ACCOUNTS_SUBJECT = "accounts.emailable"
 
 
 class AccountsQuery(msgspec.Struct, frozen=True, kw_only=True):
-    """The active accounts of a partner's own people (``partner_id``), and those named (``ids``)."""
+    """The active accounts of a partner's own people (``partner_id``), those named (``ids``), and with
+    ``admins`` every active admin."""
 
     partner_id: uuid.UUID | None = None
     ids: list[uuid.UUID] = []
+    admins: bool = False
 
 
 class EmailAccount(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Annotated
@@ -14,7 +16,7 @@ from services.portfolio.domain import Input
 from services.portfolio.measure_rules import Month, parse_month
 from shared.events import FundingKind, FundingSnapshot, FundingSource
 from shared.http import FieldError
-from shared.replies.portfolio import Funding
+from shared.replies.portfolio import FinancialYearShare, Funding
 
 Pounds = Annotated[str, msgspec.Meta(max_length=20, pattern=r"^[0-9][0-9,]*(\.[0-9]{1,2})?$")]
 """An amount in pounds, like 12500, 12,500 or 12500.50."""
@@ -87,6 +89,42 @@ def changed_fields(current: FundingSnapshot, changes: FundingChanges) -> dict[st
     return {k: v for k, v in fields.items() if getattr(current, k) != v}
 
 
+def financial_year_of(day: dt.date) -> int:
+    """The calendar year the financial year holding ``day`` starts in (UK public bodies: 1 April to 31 March)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_name(starts: int) -> str:
+    """2025 -> "2025-26" (1999 -> "1999-00"), as written in English and in Welsh."""
+    return f"{starts}-{(starts + 1) % 100:02d}"
+
+
+def spread_by_financial_year(amount_pence: int, first: dt.date, last: dt.date) -> list[FinancialYearShare]:
+    """``amount_pence`` over the days ``first`` to ``last`` (both included), split pro rata by the days
+    in each financial year, oldest first. The parts add up to the whole exactly: each year gets the
+    pence of its exact share rounded down, and the pence left over go one each to the years with
+    the largest fractions left (the earlier year first when two are equal)."""
+    assert amount_pence >= 0 and first <= last  # errors_of refused anything else
+    days: list[tuple[int, int]] = []
+    for year in range(financial_year_of(first), financial_year_of(last) + 1):
+        year_first, year_last = max(first, dt.date(year, 4, 1)), min(last, dt.date(year + 1, 3, 31))
+        days.append((year, (year_last - year_first).days + 1))
+    total = sum(d for _, d in days)
+    shares = [divmod(amount_pence * d, total) for _, d in days]
+    left = amount_pence - sum(whole for whole, _ in shares)
+    extra = set(sorted(range(len(days)), key=lambda i: (-shares[i][1], i))[:left])
+    return [FinancialYearShare(financial_year=financial_year_name(year), days=d,
+                               amount_pence=shares[i][0] + (1 if i in extra else 0))
+            for i, (year, d) in enumerate(days)]  # fmt: skip
+
+
+def last_day_of_month(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
 def reply(funding_id: uuid.UUID, snapshot: FundingSnapshot, version: int) -> Funding:
-    return Funding(id=funding_id, version=version, amount=pounds(snapshot.amount_pence),
+    """The record with its amount in pounds and spread over its financial years (its period runs from the
+    first day of ``starts_on``'s month to the last day of ``ends_on``'s)."""
+    shares = spread_by_financial_year(snapshot.amount_pence, snapshot.starts_on, last_day_of_month(snapshot.ends_on))
+    return Funding(id=funding_id, version=version, amount=pounds(snapshot.amount_pence), by_financial_year=shares,
                    **msgspec.structs.asdict(snapshot))  # fmt: skip

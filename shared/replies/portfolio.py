@@ -338,9 +338,23 @@ class Comment(msgspec.Struct, kw_only=True):
     """Until when its author may still change it."""
 
 
+class FinancialYearShare(msgspec.Struct, frozen=True, kw_only=True):
+    """The part of a funding record's amount that falls in one financial year (1 April to 31 March,
+    written "2025-26"): the amount spread over the record's period pro rata by days, in pence; a
+    record's parts always add up to its amount exactly."""
+
+    financial_year: str
+    """Like "2025-26": the year from 1 April 2025 to 31 March 2026."""
+    days: int
+    """How many of the period's days fall in this financial year."""
+    amount_pence: int
+
+
 class Funding(FundingSnapshot, frozen=True, kw_only=True):
-    """A funding record: its amount also in pounds as text ("12500.00"), its id and version (If-Match)."""
+    """A funding record: its amount also in pounds as text ("12500.00"), its id and version (If-Match),
+    and its amount spread over the financial years its period covers, oldest first."""
 
     id: uuid.UUID
     version: int
     amount: str
+    by_financial_year: list[FinancialYearShare]

@@ -18,6 +18,7 @@ async def test_staff_record_funding_in_pence_and_correct_it_at_the_version_they_
     assert created.status_code == 201, created.text
     record = created.json()
     assert record["amount_pence"] == 1250050 and record["amount"] == "12500.50" and record["published"] is False
+    assert record["by_financial_year"] == [{"financial_year": "2026-27", "days": 365, "amount_pence": 1250050}]
     [event] = await api.events("portfolio.funding.recorded")
     assert event["data"]["funding"]["amount_pence"] == 1250050
     changed = await api.client.patch(f"{url}/{record['id']}", json={"amount": "13000", "published": True},
@@ -28,6 +29,13 @@ async def test_staff_record_funding_in_pence_and_correct_it_at_the_version_they_
     stale = await api.client.patch(f"{url}/{record['id']}", json={"amount": "1"},
                                    headers={**api.as_("lead"), "If-Match": '"1"'})  # fmt: skip
     assert stale.status_code == 412
+    # Moved to the calendar year 2026: a quarter's days in 2025-26, the rest in 2026-27, to the penny.
+    moved = await api.client.patch(f"{url}/{record['id']}", json={"starts": "2026-01", "ends": "2026-12"},
+                                   headers={**api.as_("lead"), "If-Match": '"2"'})  # fmt: skip
+    assert moved.json()["by_financial_year"] == [
+        {"financial_year": "2025-26", "days": 90, "amount_pence": 320548},
+        {"financial_year": "2026-27", "days": 275, "amount_pence": 979452},
+    ]
 
 
 async def test_bad_funding_names_every_field_and_nothing_is_written(api: Api) -> None:

@@ -1,6 +1,7 @@
 """Funding on the pages, without JavaScript: a lead records funding (every bad field named), the
 project page lists it for staff and the project's partner, the public sees only what staff
-published, and /funding totals it by year, kind, challenge area and phase, in Welsh or English."""
+published, and /funding totals it by financial year (each record spread over its days), kind,
+challenge area and phase, in Welsh or English."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ import uuid
 
 from tests.stack import Stack
 from tests.web.pages_helpers import browser, create_partner, create_project, field_errors, words
+
+
+def table_rows(page: str, table_id: str) -> list[list[str]]:
+    """The text of each body row's cells of the table with this id."""
+    table = re.search(rf'<table[^>]*id="{table_id}".*?<tbody[^>]*>(.*?)</tbody>', page, re.S)
+    assert table, f"no table {table_id}"
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)]  # fmt: skip
 
 
 async def test_a_lead_records_funding_and_it_is_public_only_once_published(stack: Stack) -> None:
@@ -27,7 +36,7 @@ async def test_a_lead_records_funding_and_it_is_public_only_once_published(stack
         page = words(await lead.get(f"/projects/{project['slug']}", params={"lang": "cy"}))
         assert "Rhaglen Llywodraeth Cymru" in page and "£12,500" in page and "Gwelliant parhaus" in page
         totals = words(await lead.get("/funding", params={"lang": "en"}))
-        assert "Funding by year and kind" in totals and "Forms" in totals and "£12,500" in totals
+        assert "Funding by financial year and kind" in totals and "Forms" in totals and "£12,500" in totals
     async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
         assert "£12,500" in words(await ours.get(f"/projects/{project['slug']}", params={"lang": "en"}))
     async with browser(stack) as visitor:
@@ -43,3 +52,29 @@ async def test_a_lead_records_funding_and_it_is_public_only_once_published(stack
         assert published.status_code == 303 and "done=funding_published" in published.headers["location"]
     async with browser(stack) as visitor:
         assert "£12,500" in words(await visitor.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+
+
+async def test_funding_crossing_31_march_is_shared_between_financial_years_to_the_penny(stack: Stack) -> None:
+    """£1,000 for January to December 2031: 90 of its 365 days fall in 2030-31, 275 in 2031-32."""
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"])
+    async with browser(stack, "lead") as lead:
+        recorded = await lead.post(f"/projects/{project['id']}/funding/new", {
+            "source": "cdps", "amount": "1000", "starts-month": "1", "starts-year": "2031", "ends-month": "12",
+            "ends-year": "2031", "kind": "project"})  # fmt: skip
+        assert recorded.status_code == 303, recorded.text
+        again = await lead.post(f"/projects/{project['id']}/funding/new", {
+            "source": "partner", "amount": "500", "starts-month": "4", "starts-year": "2031", "ends-month": "3",
+            "ends-year": "2032", "kind": "continuous_improvement"})  # fmt: skip
+        assert again.status_code == 303, again.text
+        expected = [["2030-31", "£246.58", "£0", "£246.58"], ["2031-32", "£753.42", "£500", "£1,253.42"]]
+        for lang, heading in (("en", "Financial year"), ("cy", "Blwyddyn ariannol")):
+            page = words(await lead.get(f"/projects/{project['slug']}", params={"lang": lang}))
+            assert heading in page and table_rows(page, "funding-years") == expected
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
+        for lang, heading in (("en", "Funding by financial year and kind"),
+                              ("cy", "Cyllid fesul blwyddyn ariannol a math")):  # fmt: skip
+            totals = words(await ours.get("/funding", params={"lang": lang}))
+            # Its own records, and any other published one (none in these years).
+            years = [row for row in table_rows(totals, "funding-years") if row[0] in ("2030-31", "2031-32")]
+            assert heading in totals and years == expected

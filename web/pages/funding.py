@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel.numbers import format_decimal
 from litestar import Response, get, post
@@ -55,12 +55,44 @@ def rows_of(lang: Language, records: list[dict[str, Any]]) -> list[dict[str, Any
     } for r in records]  # fmt: skip
 
 
-async def project_funding(request: HxRequest, lang: Language, project: dict[str, Any]
-                          ) -> tuple[list[dict[str, Any]], str, str | None]:  # fmt: skip
-    """(the rows the viewer may see, their total, an error for the part of the page)."""
+def by_financial_year(records: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Pence by financial year ("2025-26") and kind, oldest year first: the sums of the parts the portfolio
+    spread each record into (it keeps the rule, services/portfolio/funding_rules.py; each record's parts
+    add up to its amount, so the years add up to the total)."""
+    years: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    for r in records:
+        for share in r["by_financial_year"]:
+            years[share["financial_year"]][r["kind"]] += share["amount_pence"]
+    return {year: years[year] for year in sorted(years)}
+
+
+def year_rows_of(lang: Language, records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """(financial year, each kind's money, the year's money), for a table with a column per kind."""
+    return [(year, *(money(lang, kinds[k]) for k in KINDS), money(lang, sum(kinds.values())))
+            for year, kinds in by_financial_year(records).items()]  # fmt: skip
+
+
+def kind_names(lang: Language) -> list[str]:
+    return [lang._(vocabulary.FUNDING_KINDS[k]) for k in KINDS]
+
+
+class ProjectFunding(NamedTuple):
+    rows: list[dict[str, Any]]
+    """The records the viewer may see."""
+    total: str
+    year_rows: list[tuple[str, ...]]
+    """Their money by financial year and kind (``year_rows_of``)."""
+    kind_names: list[str]
+    """The kinds' names, in the order of ``year_rows``' columns."""
+    error: str | None
+    """Why the part of the page could not be shown."""
+
+
+async def project_funding(request: HxRequest, lang: Language, project: dict[str, Any]) -> ProjectFunding:
     found, error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project['id']}/funding")
     records = found or []
-    return rows_of(lang, records), money(lang, sum(r["amount_pence"] for r in records)), error
+    return ProjectFunding(rows_of(lang, records), money(lang, sum(r["amount_pence"] for r in records)),
+                          year_rows_of(lang, records), kind_names(lang), error)  # fmt: skip
 
 
 def _month(month: str, year: str) -> str | None:
@@ -133,25 +165,25 @@ async def publish_funding(request: HxRequest, project_id: FromPath[uuid.UUID], f
 
 @get("/funding", guards=[signed_in_only])
 async def funding_totals(request: HxRequest, lang: PageLanguage) -> Template:
-    """Totals by year (of the period's start) and kind, as a chart with its table; and by challenge
-    area and by phase. Staff see every project; a partner its own (the portfolio scopes the records)."""
+    """Totals by financial year (1 April to 31 March: each record spread over its period's days) and
+    kind, as a chart with its table; and by challenge area and by phase. Staff see every project; a
+    partner its own (the portfolio scopes the records)."""
     _ = lang._
     found, error = await read_or_none(request, "portfolio", "/api/v1/funding")
     body, _projects_error = await read_or_none(request, "portfolio", "/api/v1/projects", {"limit": 200})
     projects = {str(p["id"]): p for p in body.get("items", [])} if isinstance(body, dict) else {}
     records = found or []
-    by_year: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    by_year = by_financial_year(records)
     by_area: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
     by_phase: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
     for r in records:
-        by_year[str(r["starts_on"])[:4]][r["kind"]] += r["amount_pence"]
         project = projects.get(str(r["project_id"]), {})
         for area in project.get("tags") or ["other-work"]:
             by_area[area][r["kind"]] += r["amount_pence"]
         by_phase[str(project.get("phase", "discovery"))][r["kind"]] += r["amount_pence"]
-    years = sorted(by_year)
-    kind_names = [_(vocabulary.FUNDING_KINDS[k]) for k in KINDS]
-    series = [(k, name, [round(by_year[y][k] / 100_000) for y in years]) for k, name in zip(KINDS, kind_names,
+    years = list(by_year)
+    kinds_named = kind_names(lang)
+    series = [(k, name, [round(by_year[y][k] / 100_000) for y in years]) for k, name in zip(KINDS, kinds_named,
                                                                                             strict=True)]  # fmt: skip
     area_names = {**{c: _(n) for c, n in labels.TAGS.items()}, "other-work": _(vocabulary.NO_CHALLENGE_AREA)}
     phase_names = {c: _(n) for c, n in labels.PHASES.items()}
@@ -161,11 +193,10 @@ async def funding_totals(request: HxRequest, lang: PageLanguage) -> Template:
                  money(lang, sum(totals[code].values()))) for code in names if code in totals]  # fmt: skip
 
     return await page(
-        request, "funding/totals.html", error=error, kind_names=kind_names, total=money(lang, sum(
+        request, "funding/totals.html", error=error, kind_names=kinds_named, total=money(lang, sum(
             r["amount_pence"] for r in records)),
         svg=charts.stacked_columns(years, series) if years else "",
-        year_rows=[(y, *(money(lang, by_year[y][k]) for k in KINDS), money(lang, sum(by_year[y].values())))
-                   for y in years],
+        year_rows=year_rows_of(lang, records),
         area_rows=table(by_area, area_names), phase_rows=table(by_phase, phase_names),
     )  # fmt: skip
 

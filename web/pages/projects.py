@@ -81,7 +81,7 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         request, "portfolio", f"/api/v1/projects/{project_id}/assessments"
     )
     measures, measures_error = await project_measures(request, lang, project)
-    funding, funding_total, funding_error = await project_funding(request, lang, project)
+    funding = await project_funding(request, lang, project)
     trail = await history_of(request, project) if may_read_history(account, project) else None
     day = today()
     stints = charts.stints(trail, day) if trail else []
@@ -90,7 +90,8 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         "milestones": milestones or [], "milestones_error": milestones_error,
         "measures": measures, "measures_error": measures_error, "may_record": may_record(account, project),
         "measure_trends": TRENDS, "measure_trend_tags": TREND_TAGS,
-        "funding": funding, "funding_total": funding_total, "funding_error": funding_error,
+        "funding": funding.rows, "funding_total": funding.total, "funding_error": funding.error,
+        "funding_years": funding.year_rows, "funding_kind_names": funding.kind_names,
         "engagements": engagements, "engagements_error": engagements_error, "history": trail,
         "people": await people_names(request), "stints": stints, "today": day,
         "assessments": found_assessments or [], "assessments_error": assessments_error,

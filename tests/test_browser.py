@@ -476,7 +476,8 @@ ADMIN_PAGES = [
     "/subscriptions/unsubscribe?{leave}", "/subscriptions/confirm?token=not-a-link", "/subscriptions/manage?{manage}",
     "/follow/projects/{project}", "/follow/partners/{partner}", "/follow/portfolio", "/account/subscriptions",
     "/roadmap", "/projects/{project}/milestones/new",
-    "/engagements/new?partner={partner}", "/engagements/{engagement}/edit", "/engagements/{engagement}/end",
+    "/engagements/new", "/engagements/new?partner={partner}", "/engagements/{engagement}/edit",
+    "/engagements/{engagement}/end",
     # assessments at the gates
     "/gates", "/assessments/{assessment}", "/assessments/new?project={project}", "/assessments/{assessment}/standards/1",
     "/assessments/{assessment}/check",

@@ -112,3 +112,37 @@ async def test_a_lead_links_the_partners_contacts_to_an_engagement(stack: Stack)
         assert recorded.status_code == 303, recorded.text
     [made] = (await api(stack, "GET", "/api/v1/engagements", params={"partner": partner["id"]})).json()
     assert made["contacts"] == [contact["id"]]
+
+
+async def test_without_javascript_a_fresh_form_asks_for_the_partner_first_then_offers_its_projects_and_contacts(
+    stack: Stack,
+) -> None:
+    partner = await create_partner(stack, "Conwy County Borough Council", "Cyngor Bwrdeistref Sirol Conwy")
+    ours = await create_project(stack, partner_id=partner["id"], title_en="Waste collection app")
+    theirs = await create_project(stack, partner_id=(await create_partner(stack))["id"], title_en="Not Conwy's")
+    added = await api(stack, "POST", f"/api/v1/partners/{partner['id']}/contacts", json={
+        "name": "Gethin Roberts", "email": f"gethin-{uuid.uuid4().hex[:6]}@example.org"})  # fmt: skip
+    contact = added.json()
+    async with browser(stack, "lead") as lead:
+        fresh = await lead.get("/engagements/new", params={"lang": "cy", "back": "/engagements"})
+        assert fresh.status_code == 200 and 'method="get" action="/engagements/new"' in fresh.text
+        assert 'name="summary_cy"' not in fresh.text and "Cynigir ei brosiectau a'i gysylltiadau nesaf" in words(fresh)
+        none = await lead.get("/engagements/new", params={"lang": "en", "partner": "", "back": "/engagements"})
+        assert none.status_code == 422 and field_errors(none.text) == ["partner"]
+        assert summary_links(none.text) == ["partner"] and "Choose the partner the engagement is with" in words(none)
+        # What "Continue" asks for: the same page, for the partner chosen.
+        form = await lead.get(
+            "/engagements/new", params={"lang": "cy", "partner": partner["id"], "back": "/engagements"}
+        )
+        assert "Gethin Roberts" in words(form) and 'name="contacts_shown"' in form.text
+        assert ours["id"] in form.text and theirs["id"] not in form.text  # only this partner's projects
+        assert 'name="back" value="/engagements"' in form.text
+        recorded = await lead.post("/engagements/new", [
+            ("partner_id", partner["id"]), ("kind", "advice"), ("summary_cy", "Cyngor ar gasglu gwastraff"),
+            ("summary_en", "Advice on waste collection"), ("started_on-day", "2"), ("started_on-month", "3"),
+            ("started_on-year", "2026"), ("project_id", ours["id"]), ("contacts_shown", "yes"),
+            ("contacts", contact["id"]), ("back", "/engagements"),
+        ], form="/engagements/new")  # fmt: skip
+        assert recorded.status_code == 303 and recorded.headers["location"].startswith("/engagements?done=")
+    [made] = (await api(stack, "GET", "/api/v1/engagements", params={"partner": partner["id"]})).json()
+    assert made["contacts"] == [contact["id"]] and made["project_id"] == ours["id"]

@@ -51,12 +51,13 @@ def done(back: str, what: str) -> str:
 
 async def engagement_form(
     request: HxRequest, lang: Language, values: dict[str, Any], errors: Errors, *, engagement: dict[str, Any] | None,
-    status: int = 200,
+    status: int = 200, choose_partner_first: bool = False,
 ) -> Template:  # fmt: skip
     _ = lang._
     partners, partners_error = await partners_by_id(request)
     partner = partners.get(values["partner_id"]) if values.get("partner_id") else None
-    params: dict[str, Any] = {"limit": 200} | ({"partner": values["partner_id"]} if engagement else {})
+    chosen = values["partner_id"] if _is_uuid(str(values.get("partner_id") or "")) else None
+    params: dict[str, Any] = {"limit": 200} | ({"partner": chosen} if chosen else {})
     found, _error = await read_or_none(request, "portfolio", "/api/v1/projects", params)
     projects = sorted((found or {}).get("items", []), key=lambda p: str(p.get(f"title_{lang.code}") or p["title_en"]))
 
@@ -65,10 +66,8 @@ async def engagement_form(
 
     ordered = sorted(partners.values(), key=lambda p: named(p, "name").lower())
     contacts: list[dict[str, Any]] = []
-    if values.get("partner_id") and _is_uuid(values["partner_id"]):
-        found_contacts, _error = await read_or_none(
-            request, "portfolio", f"/api/v1/partners/{values['partner_id']}/contacts"
-        )
+    if chosen:
+        found_contacts, _error = await read_or_none(request, "portfolio", f"/api/v1/partners/{chosen}/contacts")
         contacts = list(found_contacts or [])
     return await page(
         request, "engagements/form.html", status=status, values=values, errors=errors, engagement=engagement,
@@ -77,6 +76,7 @@ async def engagement_form(
         kind_options=[(code, _(name)) for code, name in labels.ENGAGEMENT_KINDS.items()],
         project_options=[("", _("No project"))] + [(str(p["id"]), named(p, "title")) for p in projects],
         contact_options=[(str(c["id"]), c["name"], c.get("role") or None) for c in contacts],
+        choose_partner_first=choose_partner_first,
     )  # fmt: skip
 
 
@@ -118,15 +118,22 @@ API_FIELDS = {"started_on": "started_on-day", "ended_on": "ended_on-day", "": "s
 
 @get("/engagements/new", guards=[staff_only])
 async def new_engagement_form(
-    request: HxRequest, lang: PageLanguage, partner: FromQuery[str] = "", project: FromQuery[str] = "",
+    request: HxRequest, lang: PageLanguage, partner: FromQuery[str | None] = None, project: FromQuery[str] = "",
     back: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
+    """The form for a partner (``?partner=``, from its page or a project's); without one, a page that
+    asks for the partner first, so the form can offer that partner's projects and contacts."""
+    chosen = partner if partner and _is_uuid(partner) else ""
     values: dict[str, Any] = {name: "" for name in FIELDS} | {
-        "partner_id": partner if _is_uuid(partner) else "", "project_id": project if _is_uuid(project) else "",
+        "partner_id": chosen, "project_id": project if _is_uuid(project) else "",
         "kind": "advice", "started_on": date_parts(today()), "ended_on": date_parts(None),
         "request_key": request_key(), "back": back if BACK.fullmatch(back) else "", "contacts": [],
     }  # fmt: skip
-    return await engagement_form(request, lang, values, Errors(), engagement=None)
+    errors = Errors()
+    if partner is not None and not chosen:  # "Continue" with no partner chosen
+        errors.add("partner", lang._("Choose the partner the engagement is with"))
+    return await engagement_form(request, lang, values, errors, engagement=None, status=422 if errors else 200,
+                                 choose_partner_first=not chosen)  # fmt: skip
 
 
 @post("/engagements/new", guards=[staff_only])

@@ -7,40 +7,22 @@ asker holds its event (or alert) and asks again, as it does while PostgreSQL is 
 
 from __future__ import annotations
 
-import contextlib
+from typing import TYPE_CHECKING
 
-import msgspec
-import nats.errors
-from nats.aio.msg import Msg
-
-from shared.logs import get_logger
 from shared.replies.accounts import ACCOUNTS_SUBJECT, AccountsAnswer, AccountsQuery
+from shared.responder import serve_requests
 from shared.service import Runtime
 from shared.supervision import Health
 from web import accounts
 
-log = get_logger(__name__)
+if TYPE_CHECKING:
+    from shared.db import Conn
+
+
+async def _answer(conn: Conn, query: AccountsQuery) -> AccountsAnswer:
+    return AccountsAnswer(accounts=await accounts.emailable(conn, query.partner_id, query.ids, admins=query.admins))
 
 
 async def run_responder(runtime: Runtime, health: Health) -> None:
-    async def answer(msg: Msg) -> None:
-        try:
-            query = msgspec.json.decode(msg.data, type=AccountsQuery)
-            async with runtime.pool.acquire() as conn:
-                found = await accounts.emailable(conn, query.partner_id, query.ids, admins=query.admins)
-            reply = msgspec.json.encode(AccountsAnswer(accounts=found))
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            reply = msgspec.json.encode({"error": "not an accounts query"})
-        except Exception as exc:  # PostgreSQL away: no answer, and the notifier holds its event
-            log.warning("accounts lookup failed", error=repr(exc))
-            return
-        with contextlib.suppress(nats.errors.Error):
-            await msg.respond(reply)
-        health.progress()
-
-    subscription = await runtime.nc.subscribe(runtime.settings.subject_for(ACCOUNTS_SUBJECT), queue="web", cb=answer)
-    try:
-        await runtime.stop.wait()
-    finally:
-        with contextlib.suppress(nats.errors.Error):
-            await subscription.unsubscribe()
+    await serve_requests(runtime, health, subject=ACCOUNTS_SUBJECT, queue="web", query_type=AccountsQuery,
+                         answer=_answer)  # fmt: skip

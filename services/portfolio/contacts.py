@@ -10,14 +10,11 @@ here, which every email sent to them is written in.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import msgspec
-import nats.errors
 from msgspec import UNSET, UnsetType
-from nats.aio.msg import Msg
 
 from services.portfolio import contact_store
 from services.portfolio.domain import Email, Input, Language, Name
@@ -26,6 +23,7 @@ from shared.events import Actor, ContactAdded, ContactChanged, ContactRemoved, C
 from shared.http import Stale
 from shared.logs import get_logger
 from shared.replies.portfolio import CONTACTS_SUBJECT, Contact, ContactsAnswer, ContactsQuery
+from shared.responder import serve_requests
 from shared.service import Runtime
 from shared.supervision import Health
 from shared.validation import DIRECTION_CONTROLS
@@ -123,30 +121,11 @@ async def remove_contact(
                            partner_id)  # fmt: skip
 
 
+async def _answer(conn: Conn, query: ContactsQuery) -> ContactsAnswer:
+    return ContactsAnswer(contacts=await contact_store.emailable(conn, query.partner_id))
+
+
 async def run_responder(runtime: Runtime, health: Health) -> None:
-    """Answer the notifier's ``contacts.emailable`` requests (a queue group: each replica
-    answers some). A request that fails is answered with nothing, so the asker waits and asks again."""
-
-    async def answer(msg: Msg) -> None:
-        try:
-            query = msgspec.json.decode(msg.data, type=ContactsQuery)
-            async with runtime.pool.acquire() as conn:
-                found = await contact_store.emailable(conn, query.partner_id)
-            reply = msgspec.json.encode(ContactsAnswer(contacts=found))
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            reply = msgspec.json.encode({"error": "not a contacts query"})
-        except Exception as exc:  # PostgreSQL away: no answer, and the notifier holds its event
-            log.warning("contacts lookup failed", error=repr(exc))
-            return
-        with contextlib.suppress(nats.errors.Error):
-            await msg.respond(reply)
-        health.progress()
-
-    subscription = await runtime.nc.subscribe(
-        runtime.settings.subject_for(CONTACTS_SUBJECT), queue="portfolio", cb=answer
-    )
-    try:
-        await runtime.stop.wait()
-    finally:
-        with contextlib.suppress(nats.errors.Error):
-            await subscription.unsubscribe()
+    """Answer the notifier's ``contacts.emailable`` requests (shared/responder.py)."""
+    await serve_requests(runtime, health, subject=CONTACTS_SUBJECT, queue="portfolio", query_type=ContactsQuery,
+                         answer=_answer)  # fmt: skip

@@ -78,3 +78,36 @@ async def test_funding_crossing_31_march_is_shared_between_financial_years_to_th
             # Its own records, and any other published one (none in these years).
             years = [row for row in table_rows(totals, "funding-years") if row[0] in ("2030-31", "2031-32")]
             assert heading in totals and years == expected
+
+
+async def test_a_lead_corrects_a_funding_record_at_the_version_they_opened(stack: Stack) -> None:
+    """A typing slip or a period that moved is corrected in the pages, as in the API: every bad field is
+    named and nothing is written; a record changed meanwhile is not overwritten; the partner may not."""
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"])
+    async with browser(stack, "lead") as lead:
+        recorded = await lead.post(f"/projects/{project['id']}/funding/new", {
+            "source": "cdps", "amount": "1000", "starts-month": "4", "starts-year": "2032", "ends-month": "3",
+            "ends-year": "2033", "kind": "project"})  # fmt: skip
+        assert recorded.status_code == 303, recorded.text
+        shown = (await lead.get(f"/projects/{project['slug']}", params={"lang": "en"})).text
+        [edit] = re.findall(r'href="(/projects/[0-9a-f-]+/funding/[0-9a-f-]+/edit)"', shown)
+        form = await lead.get(edit, params={"lang": "cy"})
+        assert "Cywiro'r cofnod cyllid" in words(form) and 'name="amount" type="text" value="1000"' in form.text
+        values = {"source": "cdps", "amount": "1000", "starts-month": "4", "starts-year": "2032", "ends-month": "3",
+                  "ends-year": "2033", "kind": "project", "version": "1"}  # fmt: skip
+        wrong = await lead.post(edit, {**values, "source": "", "ends-month": "14", "kind": ""}, params={"lang": "en"})
+        assert wrong.status_code == 422 and {"source", "ends-month", "kind"} <= set(field_errors(wrong.text))
+        backwards = await lead.post(edit, {**values, "ends-year": "2031"}, params={"lang": "en"})
+        assert backwards.status_code == 422 and "The period must not end before it starts" in words(backwards)
+        corrected = await lead.post(edit, {**values, "amount": "1,500", "ends-month": "9"}, params={"lang": "en"})
+        assert corrected.status_code == 303 and "done=funding_corrected" in corrected.headers["location"]
+        page = words(await lead.get(f"/projects/{project['slug']}", params={"done": "funding_corrected", "lang": "en"}))
+        assert "The funding record has been corrected." in page and "£1,500" in page and "September 2033" in page
+        stale = await lead.post(edit, {**values, "amount": "2000"}, params={"lang": "en"})
+        assert stale.status_code == 422 and "Someone else changed this funding record" in words(stale)
+        assert "£2,000" not in words(await lead.get(f"/projects/{project['slug']}", params={"lang": "en"}))
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
+        assert (await ours.get(edit)).status_code == 403
+        refused = await ours.post(edit, {**values, "version": "2"}, form=f"/projects/{project['slug']}")
+        assert refused.status_code == 403

@@ -10,12 +10,14 @@ from typing import Any, NamedTuple
 
 from babel.numbers import format_decimal
 from litestar import Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from shared import vocabulary
 from web import charts
 from web.context import Language, PageLanguage, signed_in_only, staff_only
+from web.i18n import N_
 from web.pages import labels
 from web.pages.common import (
     DATE_PART,
@@ -108,22 +110,14 @@ def form_options(lang: Language) -> dict[str, Any]:
             "kind_options": [(c, _(n), None) for c, n in vocabulary.FUNDING_KINDS.items()]}  # fmt: skip
 
 
-@get("/projects/{project_id:uuid}/funding/new", guards=[staff_only])
-async def new_funding_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID]) -> Template:
-    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    values = {"source": "", "amount": "", "kind": "", "published": "", "request_key": request_key()}
-    return await page(request, "funding/new.html", project=project, values=values, errors=Errors(),
-                      **form_options(lang))  # fmt: skip
+FIELDS = ("source", "amount", "kind", "published", "starts-month", "starts-year", "ends-month", "ends-year")
+API_FIELDS = {"starts": "starts-month", "ends": "ends-month", "": "amount"}
+CHANGED_MEANWHILE = N_("Someone else changed this funding record since you opened it: go back to the project to see it")
 
 
-@post("/projects/{project_id:uuid}/funding/new", guards=[staff_only])
-async def record_funding(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID]) -> Response[Any]:
+def _checked(lang: Language, values: dict[str, Any]) -> tuple[Errors, dict[str, Any]]:
+    """The form's errors (every bad field), and the record for the API when there are none."""
     _ = lang._
-    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    form = await request.form()
-    names = ("source", "amount", "kind", "published", "starts-month", "starts-year", "ends-month", "ends-year")
-    values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in names}
-    values["request_key"] = request_key_in(form) or request_key()
     errors = Errors()
     if values["source"] not in vocabulary.FUNDING_SOURCES:
         errors.add("source", _("Choose where the money comes from"))
@@ -138,16 +132,81 @@ async def record_funding(request: HxRequest, lang: PageLanguage, project_id: Fro
         errors.add("ends-month", _("Enter a real month and year, like 5 2026"))
     if values["kind"] not in vocabulary.FUNDING_KINDS:
         errors.add("kind", _("Choose the kind of funding"))
+    return errors, {"source": values["source"], "amount": amount, "starts": starts, "ends": ends,
+                    "kind": values["kind"], "published": values["published"] == "yes"}  # fmt: skip
+
+
+async def _form(request: HxRequest, lang: Language, project: dict[str, Any], values: dict[str, Any], errors: Errors,
+                funding_id: str | None = None, status: int = 200) -> Template:  # fmt: skip
+    """The form to record funding, or (``funding_id``) to correct a record at the version it was opened at."""
+    action = f"/projects/{project['id']}/funding/" + (f"{funding_id}/edit" if funding_id else "new")
+    return await page(request, "funding/new.html", status=status, project=project, values=values, errors=errors,
+                      action=action, correcting=funding_id is not None, **form_options(lang))  # fmt: skip
+
+
+@get("/projects/{project_id:uuid}/funding/new", guards=[staff_only])
+async def new_funding_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID]) -> Template:
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    values = {"source": "", "amount": "", "kind": "", "published": "", "request_key": request_key()}
+    return await _form(request, lang, project, values, Errors())
+
+
+@post("/projects/{project_id:uuid}/funding/new", guards=[staff_only])
+async def record_funding(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID]) -> Response[Any]:
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    form = await request.form()
+    values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in FIELDS}
+    values["request_key"] = request_key_in(form) or request_key()
+    errors, body = _checked(lang, values)
     if not errors:
-        body = {"source": values["source"], "amount": amount, "starts": starts, "ends": ends, "kind": values["kind"],
-                "published": values["published"] == "yes"}  # fmt: skip
         reply = await call(request, "portfolio", "POST", f"/api/v1/projects/{project_id}/funding", json=body,
                            key=values["request_key"])  # fmt: skip
         if reply.status == 201:
             return Redirect(f"{project_address(project)}?done=funding#funding", status_code=303)
-        errors = api_errors(request, reply, {"starts": "starts-month", "ends": "ends-month", "": "amount"})
-    return await page(request, "funding/new.html", status=422, project=project, values=values, errors=errors,
-                      **form_options(lang))  # fmt: skip
+        errors = api_errors(request, reply, API_FIELDS)
+    return await _form(request, lang, project, values, errors, status=422)
+
+
+async def _record(request: HxRequest, project_id: uuid.UUID, funding_id: uuid.UUID) -> dict[str, Any]:
+    found = await read(request, "portfolio", f"/api/v1/projects/{project_id}/funding")
+    record = next((r for r in found if r["id"] == str(funding_id)), None)
+    if record is None:
+        raise NotFoundException()
+    return dict(record)
+
+
+@get("/projects/{project_id:uuid}/funding/{funding_id:uuid}/edit", guards=[staff_only])
+async def correct_funding_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
+                               funding_id: FromPath[uuid.UUID]) -> Template:  # fmt: skip
+    """The record as it is, to correct any of its fields (a typing slip, a period that moved)."""
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    r = await _record(request, project_id, funding_id)
+    starts, ends = str(r["starts_on"]), str(r["ends_on"])
+    amount = r["amount"].removesuffix(".00")
+    values = {"source": r["source"], "amount": amount, "kind": r["kind"], "published": "yes" if r["published"] else "",
+              "starts-month": str(int(starts[5:7])), "starts-year": starts[:4], "ends-month": str(int(ends[5:7])),
+              "ends-year": ends[:4], "version": str(r["version"])}  # fmt: skip
+    return await _form(request, lang, project, values, Errors(), funding_id=str(funding_id))
+
+
+@post("/projects/{project_id:uuid}/funding/{funding_id:uuid}/edit", guards=[staff_only])
+async def correct_funding(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
+                          funding_id: FromPath[uuid.UUID]) -> Response[Any]:  # fmt: skip
+    """Correct the record at the version the form was opened at; changed meanwhile, the form says so."""
+    project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
+    form = await request.form()
+    values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in (*FIELDS, "version")}
+    errors, body = _checked(lang, values)
+    if not errors:
+        reply = await call(request, "portfolio", "PATCH", f"/api/v1/projects/{project_id}/funding/{funding_id}",
+                           json=body, version=parse_version(values["version"]) or 0)  # fmt: skip
+        if reply.ok:
+            return Redirect(f"{project_address(project)}?done=funding_corrected#funding", status_code=303)
+        if reply.status == 412:
+            errors.add("amount", lang._(CHANGED_MEANWHILE))
+        else:
+            errors = api_errors(request, reply, API_FIELDS)
+    return await _form(request, lang, project, values, errors, funding_id=str(funding_id), status=422)
 
 
 @post("/projects/{project_id:uuid}/funding/{funding_id:uuid}/publish", guards=[staff_only])
@@ -201,4 +260,4 @@ async def funding_totals(request: HxRequest, lang: PageLanguage) -> Template:
     )  # fmt: skip
 
 
-ROUTES = [new_funding_form, record_funding, publish_funding, funding_totals]
+ROUTES = [new_funding_form, record_funding, correct_funding_form, correct_funding, publish_funding, funding_totals]

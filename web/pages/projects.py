@@ -56,6 +56,7 @@ DONE = {
     "measure_upload": N_("The values in the file have been recorded."),
     "funding": N_("The funding has been recorded."),
     "funding_published": N_("The funding record's publication has been changed."),
+    "funding_corrected": N_("The funding record has been corrected."),
     "roadmap": N_("The project's place on the roadmap has been saved."),
     "comment": N_("Your comment has been posted."),
     "comment_edited": N_("Your comment has been changed."),

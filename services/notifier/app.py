@@ -63,6 +63,7 @@ def background_jobs(notifier: Parts) -> list[Job]:
                 apply_batch,
                 contacts=lookup(runtime.nc, runtime.settings),
                 accounts=account_lookup(runtime.nc, runtime.settings),
+                hold_for_welsh=runtime.settings.welsh_before_publishing == "required",
             ),
             health=health,
         ).run(runtime.stop)

@@ -4,7 +4,7 @@ the message is acked). Sending is the sender's job: a crash between the two lose
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -15,6 +15,7 @@ from services.notifier.domain import (
     TEMPLATE_FOR_EVENT,
     Follower,
     Reach,
+    lacks_welsh,
     other_side,
     reach_of,
     recipients,
@@ -43,15 +44,16 @@ CONSUMER = "notifier"
 
 
 async def apply_event(
-    conn: Conn, envelope: Envelope, *, contacts: ContactLookup | None = None, accounts: AccountLookup | None = None
-) -> None:
+    conn: Conn, envelope: Envelope, *, contacts: ContactLookup | None = None, accounts: AccountLookup | None = None,
+    hold_for_welsh: bool = False,
+) -> None:  # fmt: skip
     """One event: a batch of one (the consumer retries a failed batch one event at a time)."""
-    await apply_batch(conn, [envelope], contacts=contacts, accounts=accounts)
+    await apply_batch(conn, [envelope], contacts=contacts, accounts=accounts, hold_for_welsh=hold_for_welsh)
 
 
 async def apply_batch(
     conn: Conn, envelopes: list[Envelope], *, contacts: ContactLookup | None = None,
-    accounts: AccountLookup | None = None,
+    accounts: AccountLookup | None = None, hold_for_welsh: bool = False,
 ) -> None:  # fmt: skip
     """A fetched batch in a few statements whatever its size, so lag stays flat as the rate grows:
     each project's newest snapshot in one, the week's events in one, the followers of everything
@@ -59,7 +61,9 @@ async def apply_batch(
     items: few events have followers). Idempotent: deliveries are unique per (event, recipient) and
     digest items per (subscription, event), so a redelivered event records nothing new. ``contacts``
     finds a partner's contacts who get its project emails (``tells_partner_contacts`` says which events go
-    to them too)."""
+    to them too), ``accounts`` the people on the other side of a conversation (``other_side``).
+    ``hold_for_welsh`` (CDPS_WELSH_BEFORE_PUBLISHING=required): the emails of text written in English
+    only are held until a translation in the stream releases them (``store.release_translated``)."""
     known = [(envelope, envelope.payload()) for envelope in envelopes if envelope.type in CATALOGUE]
     if not known:
         return  # from a newer producer: nothing we know how to say about it
@@ -74,12 +78,17 @@ async def apply_batch(
     anyone = any(reach is not None for _, _, reach in reaches)
     followers = await store.followers_of_any(conn, projects, partners) if anyone else []
     for envelope, event, reach in reaches:
-        await _tell(conn, envelope, event, reach, followers, contacts, accounts)
+        held = hold_for_welsh and lacks_welsh(event)
+        await _tell(conn, envelope, event, reach, followers, contacts, accounts, held=held)
+    # After the batch's own emails: a translation may come in the batch of the text it translates.
+    for envelope, _ in known:
+        if envelope.type in store.TRANSLATIONS and await store.release_translated(conn, envelope):
+            log.info("held emails released with their Welsh", translation=envelope.type)
 
 
 async def _tell(
     conn: Conn, envelope: Envelope, event: object, reach: Reach | None, followers: list[Follower],
-    contacts: ContactLookup | None, accounts: AccountLookup | None,
+    contacts: ContactLookup | None, accounts: AccountLookup | None, *, held: bool = False,
 ) -> None:  # fmt: skip
     template = TEMPLATE_FOR_EVENT.get(envelope.type)
     if template is None:
@@ -106,6 +115,7 @@ async def _tell(
         "project": await store.names_of(conn, "project", reach.project_id),
     }
     await store.add_notice(conn, envelope.id, envelope.type, payload)
+    status: Literal["pending", "held"] = "held" if held else "pending"
     # A contact's recorded language is the language of every email they get, as a follower too.
     recorded = {c.email.strip().lower(): c for c in to_contacts}
     for follower in chosen:
@@ -116,7 +126,7 @@ async def _tell(
             await store.add_delivery(
                 conn, event_id=envelope.id, event_type=envelope.type, template=template,
                 recipient=follower.email, language=contact.language if contact else follower.language,
-                subscription_id=follower.id,
+                subscription_id=follower.id, status=status,
             )  # fmt: skip
     unfollowed = {address: contact.language for address, contact in recorded.items()}
     followed = {follower.email.strip().lower() for follower in chosen}
@@ -127,7 +137,7 @@ async def _tell(
     for address, language in unfollowed.items():  # those who follow nothing: their owner's record is enough
         await store.add_delivery(
             conn, event_id=envelope.id, event_type=envelope.type, template=template, recipient=address,
-            language=language, subscription_id=None,
+            language=language, subscription_id=None, status=status,
         )  # fmt: skip
 
 

@@ -14,7 +14,8 @@ from services.notifier.domain import ONE_OFF
 if TYPE_CHECKING:
     from shared.db import Conn
 
-Status = Literal["pending", "sent", "failed", "cancelled"]
+Status = Literal["pending", "held", "sent", "failed", "cancelled"]
+"""``held``: waiting for the Welsh of what it tells (CDPS_WELSH_BEFORE_PUBLISHING=required)."""
 Outcome = Literal["sent", "temporary", "permanent"]
 
 

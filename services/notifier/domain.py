@@ -140,6 +140,17 @@ def _account_id(lead_id: str | None) -> uuid.UUID | None:
         return None
 
 
+def lacks_welsh(event: object) -> bool:
+    """Whether the text people wrote for the event is in English only (an update, or a phase or
+    health change's reason): with CDPS_WELSH_BEFORE_PUBLISHING=required its emails are held until
+    the Welsh is filled in on Missing translations, for every reader alike."""
+    if isinstance(event, ProjectUpdatePosted):
+        return bool(event.body_en.strip()) and not event.body_cy.strip()
+    if isinstance(event, ProjectPhaseChanged | ProjectHealthChanged):
+        return bool(event.reason.en.strip()) and not event.reason.cy.strip()
+    return False
+
+
 def may_see(follower: Follower, reach: Reach) -> bool:
     """The same rule as the portfolio's reads: public records for everyone, partner-visible ones
     for staff and that partner's users, internal ones and staff-only events for staff."""

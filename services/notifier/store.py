@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from services.notifier.domain import Audience, Follower, Language, Rhythm, TargetKind
-from shared.events import PartnerSnapshot, ProjectSnapshot, SupportRequested, new_event_id
+from shared.events import Envelope, PartnerSnapshot, ProjectSnapshot, SupportRequested, new_event_id
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -153,7 +153,7 @@ DELIVERIES_CHANNEL = "cdps_deliveries"
 
 async def add_delivery(
     conn: Conn, *, event_id: uuid.UUID, event_type: str, template: str, recipient: str, language: Language,
-    subscription_id: uuid.UUID | None, status: Literal["pending", "sent", "failed"] = "pending",
+    subscription_id: uuid.UUID | None, status: Literal["pending", "held", "sent", "failed"] = "pending",
     subject: str | None = None,
 ) -> uuid.UUID | None:  # fmt: skip
     """The delivery's id, or None if this recipient already has one for the event (a redelivery) or
@@ -174,6 +174,57 @@ async def add_delivery(
         DELIVERIES_CHANNEL,
     )  # fmt: skip
     return delivery_id
+
+
+TRANSLATIONS = frozenset({"portfolio.project.update_translated", "portfolio.project.phase_reason_translated",
+                          "portfolio.project.updated"})  # fmt: skip
+"""The events that can give held emails their Welsh (``release_translated``)."""
+
+
+async def release_translated(conn: Conn, envelope: Envelope) -> int:
+    """Fill a translation into the held emails of the text it translates, and let them go; how many.
+
+    An update's translation names the update; a phase reason's names its phase change (the notice
+    has the event's id); a health reason is translated by editing the project, whose newest held
+    health change it completes (as the weeknote's kept events are, weeknotes/store.py)."""
+    data = envelope.data
+    if envelope.type == "portfolio.project.update_translated":
+        notices = await conn.fetch(
+            """UPDATE notices SET payload = jsonb_set(jsonb_set(payload, '{envelope,data,body_en}', to_jsonb($2::text)),
+                                                   '{envelope,data,body_cy}', to_jsonb($3::text))
+               WHERE type = 'portfolio.project.update_posted' AND payload #>> '{envelope,data,update_id}' = $1
+                 AND id IN (SELECT event_id FROM deliveries WHERE status = 'held')
+               RETURNING id""",
+            str(data["update_id"]), data["body_en"], data["body_cy"],
+        )  # fmt: skip
+    elif envelope.type == "portfolio.project.phase_reason_translated":
+        notices = await conn.fetch(
+            """UPDATE notices SET payload = jsonb_set(payload, '{envelope,data,reason}', $2::jsonb)
+               WHERE id = $1 AND id IN (SELECT event_id FROM deliveries WHERE status = 'held') RETURNING id""",
+            uuid.UUID(str(data["phase_change_id"])), data["reason"],
+        )  # fmt: skip
+    elif "health_reason" in data.get("changed", []):
+        notices = await conn.fetch(
+            """UPDATE notices SET payload = jsonb_set(payload, '{envelope,data,reason}', $2::jsonb)
+               WHERE id = (SELECT n.id FROM notices n
+                           WHERE n.type = 'portfolio.project.health_changed'
+                             AND n.payload #>> '{envelope,aggregate_id}' = $1
+                             AND n.id IN (SELECT event_id FROM deliveries WHERE status = 'held')
+                           ORDER BY n.created_at DESC LIMIT 1)
+               RETURNING id""",
+            str(envelope.aggregate_id), data["project"]["health_reason"],
+        )  # fmt: skip
+    else:
+        return 0
+    released: int = await conn.fetchval(
+        """WITH released AS (
+               UPDATE deliveries SET status = 'pending', next_attempt = now()
+               WHERE event_id = ANY($1::uuid[]) AND status = 'held' RETURNING 1
+           )
+           SELECT count(*) FROM released, pg_notify($2, '')""",
+        [row["id"] for row in notices], DELIVERIES_CHANNEL,
+    )  # fmt: skip
+    return released
 
 
 async def add_digest_item(conn: Conn, subscription_id: uuid.UUID, event_id: uuid.UUID) -> None:

@@ -112,7 +112,8 @@ ACTIONS = {
     "stop": N_("Stop the project"),
     "reopen": N_("Reopen the project"),
 }
-DELIVERY_STATUS = {"pending": N_("Waiting"), "sent": N_("Sent"), "failed": N_("Failed"), "retrying": N_("Retrying")}
+DELIVERY_STATUS = {"pending": N_("Waiting"), "held": N_("Waiting for its Welsh"), "sent": N_("Sent"),
+                   "failed": N_("Failed"), "retrying": N_("Retrying")}  # fmt: skip
 
 
 def name(gettext: Callable[..., str], table: dict[str, str], code: object, **values: object) -> str:

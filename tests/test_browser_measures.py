@@ -40,7 +40,7 @@ async def measured_project(stack: Stack, title: str) -> dict[str, Any]:
         "source": "welsh_government", "amount": "12,500", "starts": "2026-04", "ends": "2027-03",
         "kind": "continuous_improvement", "published": True})  # fmt: skip
     assert funding.status_code == 201, funding.text
-    return {**project, "measures": measures}
+    return {**project, "measures": measures, "funding": funding.json()}
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +51,10 @@ async def service(stack: Stack) -> dict[str, Any]:
 async def test_the_measure_performance_and_funding_pages_pass_axe_in_both_languages(
     stack: Stack, browser: Browser, service: dict[str, Any]
 ) -> None:
-    p, m = service["id"], service["measures"][0]["id"]
+    p, m, f = service["id"], service["measures"][0]["id"], service["funding"]["id"]
     paths = ["/measures", "/performance", "/funding", f"/projects/{service['slug']}", f"/projects/{p}/measures/new",
              f"/projects/{p}/measures/{m}/edit", f"/projects/{p}/measures/{m}/values", f"/projects/{p}/measures/upload",
-             f"/projects/{p}/measures/{m}/remove", f"/projects/{p}/funding/new"]  # fmt: skip
+             f"/projects/{p}/measures/{m}/remove", f"/projects/{p}/funding/new", f"/projects/{p}/funding/{f}/edit"]  # fmt: skip
     found: list[str] = []
     async with person(browser, stack, "lead") as context:
         page, problems = await open_page(context)

@@ -153,3 +153,26 @@ async def test_an_admins_script_changes_and_deactivates_an_account_through_the_a
         gone = await client.post(f"{path}/deactivate", headers=admin_token)
         assert gone.status_code == 200 and gone.json()["active"] is False
         assert (await client.get("/api/v1/support-requests/mine", headers=lead_token)).status_code == 401
+
+
+async def test_the_delivery_log_says_an_email_waiting_for_its_welsh_is_not_written_yet(stack: Stack) -> None:
+    address = f"aros-{uuid.uuid4().hex[:6]}@example.org"
+    notice = uuid.uuid4()
+    pool = await db.create_pool(stack.settings.database_url or "", "notifier", max_size=1)
+    try:  # as the consumer holds it under CDPS_WELSH_BEFORE_PUBLISHING=required: no subject until rendered
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO notices (id, type, payload) VALUES ($1, 'portfolio.project.health_changed', "
+                               "'{}'::jsonb)", notice)  # fmt: skip
+            await conn.execute(
+                "INSERT INTO deliveries (id, event_id, event_type, template, recipient, language, status) "
+                "VALUES ($1, $2, 'portfolio.project.health_changed', 'project_health_changed', $3, 'cy', 'held')",
+                uuid.uuid4(), notice, address,
+            )  # fmt: skip
+    finally:
+        await pool.close()
+    async with browser(stack, "admin") as admin:
+        for lang, status, unwritten in (("en", "Waiting for its Welsh", "Not written yet"),
+                                        ("cy", "Yn aros am ei Gymraeg", "Heb ei ysgrifennu eto")):  # fmt: skip
+            log = words(await admin.get("/admin/deliveries", params={"lang": lang}))
+            row = log[log.index(address) : log.index("</tr>", log.index(address))]
+            assert status in row and unwritten in row and "None" not in row, row

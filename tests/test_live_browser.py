@@ -3,9 +3,10 @@ watching the board, which follows without a reload and never hears of what the v
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from tests.stack import Stack
 from tests.test_browser import browser, open_page, person, word  # noqa: F401
@@ -58,3 +59,44 @@ async def test_the_visitors_board_shows_the_leads_move_to_alpha_without_a_reload
         page, _problems = await open_page(no_script)
         await page.goto(f"{stack.urls['web']}/?lang=en")
         await expect(page.locator(".app-board__column--alpha").get_by_role("link", name=title)).to_be_visible()
+
+
+async def test_a_form_opened_while_the_page_was_fetching_a_change_is_not_swapped_away(
+    stack: Stack,
+    browser: Browser,  # noqa: F811  (the fixture of tests.test_browser)
+) -> None:
+    """The page asks for the change before the lead opens the phase form, and the answer comes after
+    (held back here until the lead has typed, as a busy server would): it must not replace the form."""
+    project = await create_project(stack, title_en=f"Harbour permits {word()}")
+    page_url = f"{stack.urls['web']}/projects/{project['slug']}"
+    async with person(browser, stack, "lead") as lead_context:
+        lead, problems = await open_page(lead_context)
+        await lead.goto(f"{page_url}?lang=en")
+        asked, typed = asyncio.Event(), asyncio.Event()
+
+        async def held_back(route: Route) -> None:
+            asked.set()
+            await typed.wait()
+            await route.continue_()
+
+        await lead.route(page_url, held_back)  # the page's own address: only the live refresh asks for it now
+        await lead.evaluate("""() => { window.appLiveAnswered = new Promise((answered) => document.body.addEventListener(
+          'htmx:afterRequest', (event) => { if (event.detail.elt.hasAttribute('data-live')) answered(true) })) }""")
+        posted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/updates",
+                           json={"body_en": f"Fees agreed {word()}", "body_cy": f"Cytunwyd {word()}"})  # fmt: skip
+        assert posted.status_code == 201, posted.text
+        await asyncio.wait_for(asked.wait(), timeout=20)  # the page heard of the change and asked for it
+        panel = lead.locator("#action-panel")
+        try:
+            await lead.get_by_role("link", name="Change the phase").click()
+            await panel.get_by_label("Pause the project").check()
+            await panel.get_by_label("Reason in English").fill("Waiting for the harbour authority's budget")
+        finally:
+            typed.set()
+        assert await lead.evaluate("window.appLiveAnswered") is True  # the answer came, and htmx is done with it
+        await expect(panel.get_by_label("Reason in English")).to_have_value(
+            "Waiting for the harbour authority's budget"
+        )
+        await panel.get_by_role("button", name="Change the phase").click()
+        await expect(lead.get_by_text("The project's phase has been changed.")).to_be_visible()
+        assert problems == []

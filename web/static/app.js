@@ -28,12 +28,21 @@ document.body.addEventListener('input', (event) => {
   const form = event.target instanceof Element && event.target.closest('form')
   if (form) form.setAttribute('data-app-dirty', '')
 })
-document.body.addEventListener('htmx:beforeRequest', (event) => {
-  const elt = event.detail && event.detail.elt
-  if (!(elt instanceof Element) || !elt.hasAttribute('data-live')) return
+function busy (elt) {
   const target = document.querySelector(elt.getAttribute('hx-target') || '')
   const active = document.activeElement
-  const busy = target && (target.querySelector('form[data-app-dirty], #action-panel form') ||
-    (active instanceof Element && active.closest('form') && target.contains(active)))
-  if (busy) event.preventDefault()
+  return Boolean(target && (target.querySelector('form[data-app-dirty], #action-panel form') ||
+    (active instanceof Element && active.closest('form') && target.contains(active))))
+}
+function live (elt) {
+  return elt instanceof Element && elt.hasAttribute('data-live')
+}
+document.body.addEventListener('htmx:beforeRequest', (event) => {
+  const elt = event.detail && event.detail.elt
+  if (live(elt) && busy(elt)) event.preventDefault()
+})
+// Asked before the form was opened, answered after: the answer is dropped rather than swapped over it.
+document.body.addEventListener('htmx:beforeSwap', (event) => {
+  const elt = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt
+  if (live(elt) && busy(elt)) event.detail.shouldSwap = false
 })

@@ -99,6 +99,31 @@ async def test_admins_invite_people_and_read_the_delivery_log(stack: Stack) -> N
         assert (await lead.get("/admin/deliveries")).status_code == 403
 
 
+async def test_an_invitee_who_is_a_partners_contact_is_invited_in_the_contacts_language_unless_one_is_chosen(
+    stack: Stack, inbox: Inbox
+) -> None:
+    partner = await create_partner(stack)
+    stamp = dt.datetime.now().timestamp()
+    contact, chosen = f"contact-{stamp}@example.org", f"chosen-{stamp}@example.org"
+    for address in (contact, chosen):
+        added = await api(stack, "POST", f"/api/v1/partners/{partner['id']}/contacts",
+                          json={"name": "Gwenllian", "email": address.upper(), "language": "cy"})  # fmt: skip
+        assert added.status_code == 201, added.text
+    async with browser(stack, "admin") as admin:
+        form = await admin.get("/admin/accounts", params={"lang": "en"})
+        assert "the language recorded for them as a contact of their partner" in words(form)
+        radios = re.findall(r'<input[^>]*name="language"[^>]*>', form.text)
+        assert len(radios) == 3 and not any("checked" in radio for radio in radios), radios  # none chosen
+        for address, language in ((contact, None), (chosen, "en")):
+            answer = {"email": address, "name": "Gwenllian", "role": "partner", "partner_id": partner["id"]}
+            invited = await admin.post("/admin/accounts", answer | ({"language": language} if language else {}))
+            assert invited.status_code == 303, invited.text
+    [welsh] = await inbox.wait_for(contact)
+    [english] = await inbox.wait_for(chosen)
+    assert welsh["Subject"] == "Gwahoddiad i bortffolio catalydd CDPS"  # as recorded for the contact
+    assert english["Subject"] == "You are invited to the CDPS catalyst portfolio"  # the admin's choice wins
+
+
 async def test_an_invitation_is_emailed_in_the_invitees_language_and_its_link_signs_them_in(
     stack: Stack, inbox: Inbox
 ) -> None:

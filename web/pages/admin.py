@@ -17,7 +17,7 @@ from web import accounts, auth
 from web.context import Conn, Connection, Language, PageLanguage, SignedIn, admin_only
 from web.i18n import N_
 from web.pages import labels
-from web.pages.common import Down, Errors, HxRequest, call, page, partners_by_id, unavailable
+from web.pages.common import Down, Errors, HxRequest, call, page, partners_by_id, read_or_none, unavailable
 from web.pages.validation import EMAIL
 
 INVITE_FIELDS = ("email", "name", "role", "partner_id", "language")
@@ -43,7 +43,7 @@ async def accounts_page(request: HxRequest, lang: Language, conn: Conn, values: 
 async def list_accounts(
     request: HxRequest, lang: PageLanguage, conn: Connection, done: FromQuery[str] = "", unsent: FromQuery[str] = ""
 ) -> Template:
-    values = {name: "" for name in INVITE_FIELDS} | {"role": "lead", "language": "both"}
+    values = {name: "" for name in INVITE_FIELDS} | {"role": "lead"}
     return await accounts_page(request, lang, conn, values, Errors(), done=done[:254], unsent=unsent == "1")
 
 
@@ -76,7 +76,7 @@ async def invite(request: HxRequest, state: State, lang: PageLanguage, me: Signe
         except ValueError:
             errors.add("partner_id", _("Choose the partner they work for"))
     if values["language"] not in labels.LANGUAGE_CHOICES:
-        values["language"] = "both"
+        values["language"] = await _recorded_language(request, partner_id, values["email"])
     if not errors:
         try:
             account = await accounts.add_account(
@@ -90,6 +90,17 @@ async def invite(request: HxRequest, state: State, lang: PageLanguage, me: Signe
             query = urlencode({"done": account.email} | ({} if sent else {"unsent": "1"}))
             return Redirect(f"/admin/accounts?{query}", status_code=303)
     return await accounts_page(request, lang, conn, values, errors, status=422)
+
+
+async def _recorded_language(request: HxRequest, partner_id: uuid.UUID | None, email: str) -> str:
+    """No language chosen for an invitee: the one recorded for them as a contact of their partner (a
+    contact's language is used for every email sent to them), otherwise Welsh and English."""
+    if partner_id is None:
+        return "both"
+    contacts, _error = await read_or_none(request, "portfolio", f"/api/v1/partners/{partner_id}/contacts")
+    address = email.strip().lower()
+    found = [c["language"] for c in contacts or [] if str(c.get("email", "")).strip().lower() == address]
+    return found[0] if found and found[0] in labels.LANGUAGE_CHOICES else "both"
 
 
 ACCOUNT_DONE = {

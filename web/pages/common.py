@@ -156,6 +156,16 @@ async def read(request: HxRequest, service: Service, path: str, params: Any = No
     return reply.body
 
 
+async def read_one(request: HxRequest, path: str, item_id: uuid.UUID) -> dict[str, Any]:
+    """The item ``item_id`` of the portfolio's list at ``path`` (a project's measures or funding
+    records, which have no address of their own), or the not-found page."""
+    found = await read(request, "portfolio", path)
+    item = next((i for i in found if i["id"] == str(item_id)), None)
+    if item is None:
+        raise NotFoundException()
+    return dict(item)
+
+
 async def read_or_none(request: HxRequest, service: Service, path: str, params: Any = None) -> tuple[Any, str | None]:
     """(body, None), or (None, a message for the part of the page that needed it)."""
     try:

@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 
 from babel.numbers import format_decimal
 from litestar import Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -28,6 +27,7 @@ from web.pages.common import (
     page,
     parse_version,
     read,
+    read_one,
     read_or_none,
     request_key,
     request_key_in,
@@ -167,20 +167,12 @@ async def record_funding(request: HxRequest, lang: PageLanguage, project_id: Fro
     return await _form(request, lang, project, values, errors, status=422)
 
 
-async def _record(request: HxRequest, project_id: uuid.UUID, funding_id: uuid.UUID) -> dict[str, Any]:
-    found = await read(request, "portfolio", f"/api/v1/projects/{project_id}/funding")
-    record = next((r for r in found if r["id"] == str(funding_id)), None)
-    if record is None:
-        raise NotFoundException()
-    return dict(record)
-
-
 @get("/projects/{project_id:uuid}/funding/{funding_id:uuid}/edit", guards=[staff_only])
 async def correct_funding_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
                                funding_id: FromPath[uuid.UUID]) -> Template:  # fmt: skip
     """The record as it is, to correct any of its fields (a typing slip, a period that moved)."""
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    r = await _record(request, project_id, funding_id)
+    r = await read_one(request, f"/api/v1/projects/{project_id}/funding", funding_id)
     starts, ends = str(r["starts_on"]), str(r["ends_on"])
     amount = r["amount"].removesuffix(".00")
     values = {"source": r["source"], "amount": amount, "kind": r["kind"], "published": "yes" if r["published"] else "",

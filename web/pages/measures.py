@@ -16,7 +16,6 @@ from typing import Any
 
 from litestar import Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -33,6 +32,7 @@ from web.pages.common import (
     page,
     parse_version,
     read,
+    read_one,
     read_or_none,
     request_key,
     request_key_in,
@@ -125,19 +125,11 @@ async def add_measure(request: HxRequest, lang: PageLanguage, project_id: FromPa
     return await measure_form(request, lang, project, values, errors, status=422)
 
 
-async def _one(request: HxRequest, project_id: uuid.UUID, measure_id: uuid.UUID) -> dict[str, Any]:
-    found = await read(request, "portfolio", f"/api/v1/projects/{project_id}/measures")
-    measure = next((m for m in found if m["id"] == str(measure_id)), None)
-    if measure is None:
-        raise NotFoundException()
-    return dict(measure)
-
-
 @get("/projects/{project_id:uuid}/measures/{measure_id:uuid}/edit", guards=[staff_only])
 async def edit_measure_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
                             measure_id: FromPath[uuid.UUID]) -> Template:  # fmt: skip
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    measure = await _one(request, project_id, measure_id)
+    measure = await read_one(request, f"/api/v1/projects/{project_id}/measures", measure_id)
     name = bilingual.read(measure.get("name"))
     target = measure.get("target")
     values = {"measure_id": measure["id"], "version": str(measure["version"]), "catalogue": measure["catalogue"] or "",
@@ -152,7 +144,7 @@ async def edit_measure(request: HxRequest, lang: PageLanguage, project_id: FromP
     """A new target, publication or (for the project's own) name, at the version the form was opened at."""
     _ = lang._
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    measure = await _one(request, project_id, measure_id)
+    measure = await read_one(request, f"/api/v1/projects/{project_id}/measures", measure_id)
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in ("name_cy", "name_en", "target", "published", "version")}
     values |= {"measure_id": str(measure_id), "catalogue": measure["catalogue"] or "",
@@ -193,7 +185,7 @@ async def remove_measure_form(request: HxRequest, lang: PageLanguage, project_id
                               measure_id: FromPath[uuid.UUID]) -> Template:  # fmt: skip
     """Are you sure: the measure as it is now, why it is removed, and what becomes of its values."""
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    measure = await _one(request, project_id, measure_id)
+    measure = await read_one(request, f"/api/v1/projects/{project_id}/measures", measure_id)
     values = {"version": str(measure["version"]), "reason_cy": "", "reason_en": "", "request_key": request_key()}
     return await removal_form(request, lang, project, measure, values, Errors())
 
@@ -218,7 +210,7 @@ async def remove_measure(request: HxRequest, lang: PageLanguage, project_id: Fro
         errors.add("reason_cy", _(CHANGED_MEANWHILE))
     else:
         errors = api_errors(request, reply, REMOVAL_FIELDS)
-    measure = await _one(request, project_id, measure_id)  # removed meanwhile: 404
+    measure = await read_one(request, f"/api/v1/projects/{project_id}/measures", measure_id)  # removed meanwhile: 404
     return await removal_form(request, lang, project, measure, values, errors, status=422)
 
 
@@ -243,7 +235,7 @@ async def values_form(request: HxRequest, lang: Language, project: dict[str, Any
 async def record_value_form(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
                             measure_id: FromPath[uuid.UUID]) -> Template:  # fmt: skip
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    measure = await _one(request, project_id, measure_id)
+    measure = await read_one(request, f"/api/v1/projects/{project_id}/measures", measure_id)
     last_month = today().replace(day=1) - dt.timedelta(days=1)
     values = {"month-month": str(last_month.month), "month-year": str(last_month.year), "value": "",
               "request_key": request_key()}  # fmt: skip
@@ -255,7 +247,7 @@ async def record_value(request: HxRequest, lang: PageLanguage, project_id: FromP
                        measure_id: FromPath[uuid.UUID]) -> Response[Any]:  # fmt: skip
     _ = lang._
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    measure = await _one(request, project_id, measure_id)
+    measure = await read_one(request, f"/api/v1/projects/{project_id}/measures", measure_id)
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in ("month-month", "month-year", "value")}
     values["request_key"] = request_key_in(form) or request_key()

@@ -413,10 +413,11 @@ ActionState = Literal["open", "done", "dropped"]
 
 
 class PanelMember(msgspec.Struct, frozen=True, kw_only=True):
-    """Someone on an assessment's panel and their part in it ("Lead assessor"), as written."""
+    """Someone on an assessment's panel and their part in it ("Lead assessor" / "Prif aseswr"), the part
+    in English, Welsh or both (one string until version 3 of the assessment events)."""
 
     name: str
-    role: str
+    role: Bilingual = bilingual.EMPTY
 
 
 class StandardRating(msgspec.Struct, frozen=True, kw_only=True):
@@ -425,7 +426,8 @@ class StandardRating(msgspec.Struct, frozen=True, kw_only=True):
 
     standard: int
     rating: Rating | None = None
-    reason: str = ""
+    reason: Bilingual = bilingual.EMPTY
+    """Why it was not assessed, in English, Welsh or both (one string until version 3)."""
     evidence_en: str = ""
     evidence_cy: str = ""
     recommendations_en: str = ""
@@ -450,7 +452,8 @@ class AssessmentSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     """Derived from the ratings (any standard not met: not met), unless the panel overrode it;
     null while a standard is still unrated."""
     panel_outcome: GateOutcome | None
-    override_reason: str
+    override_reason: Bilingual
+    """Why the panel's outcome differs from the derived one, in English, Welsh or both (one string until version 3)."""
 
 
 class AssessmentDrafted(EventData, frozen=True, kw_only=True):
@@ -458,7 +461,7 @@ class AssessmentDrafted(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.assessment.drafted"
     aggregate: ClassVar[str] = "assessment"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     assessment: AssessmentSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -469,7 +472,7 @@ class AssessmentSubmitted(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.assessment.submitted"
     aggregate: ClassVar[str] = "assessment"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     assessment: AssessmentSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -480,7 +483,7 @@ class AssessmentPublished(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.assessment.published"
     aggregate: ClassVar[str] = "assessment"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     assessment: AssessmentSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -497,7 +500,8 @@ class ActionSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     owner: str
     due_on: dt.date
     state: ActionState
-    reason: str
+    reason: Bilingual
+    """Why it was dropped, in English, Welsh or both (one string until version 3 of the action events)."""
 
 
 class ActionAdded(EventData, frozen=True, kw_only=True):
@@ -505,7 +509,7 @@ class ActionAdded(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.action.added"
     aggregate: ClassVar[str] = "action"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     action: ActionSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -516,7 +520,7 @@ class ActionClosed(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.action.closed"
     aggregate: ClassVar[str] = "action"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     action: ActionSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
@@ -800,6 +804,25 @@ _BILINGUAL_SINCE: dict[str, tuple[int, tuple[str, ...]]] = {
 """By event type: the version from which text people wrote is ``Bilingual`` (its project's health
 reason, and the fields named) where it was one string, in whatever language it was typed in."""
 
+_ASSESSMENT_TEXT_SINCE = 3
+"""The version of the assessment and action events from which the text inside their snapshot is
+``Bilingual``: an assessment's override reason, each rating's not-assessed reason and each panel
+member's role; an action's dropped reason."""
+_ASSESSMENT_EVENTS = frozenset(cls.type for cls in (AssessmentDrafted, AssessmentSubmitted, AssessmentPublished))
+_ACTION_EVENTS = frozenset(cls.type for cls in (ActionAdded, ActionClosed))
+
+
+def _upcast_assessment_text(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 of an assessment or action event read as version 3 (see :data:`_ASSESSMENT_TEXT_SINCE`)."""
+    if event_type in _ACTION_EVENTS and isinstance(action := data.get("action"), dict):
+        return {**data, "action": {**action, "reason": bilingual.upcast(action.get("reason"))}}
+    if event_type in _ASSESSMENT_EVENTS and isinstance(assessment := data.get("assessment"), dict):
+        panel = [{**m, "role": bilingual.upcast(m.get("role"))} for m in assessment.get("panel") or []]
+        ratings = [{**r, "reason": bilingual.upcast(r.get("reason"))} for r in assessment.get("ratings") or []]
+        override = bilingual.upcast(assessment.get("override_reason"))
+        return {**data, "assessment": {**assessment, "panel": panel, "ratings": ratings, "override_reason": override}}
+    return data
+
 
 def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """An event's data in the shape its type has now, with that version.
@@ -809,7 +832,8 @@ def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, di
     project was in its first beta step, so ``beta`` reads as ``private_beta`` (a project that
     was really in public beta is moved on by a lead, and no gate is skipped by the guess). Text
     people wrote that was one string (a health or phase-change reason) becomes ``Bilingual``, the
-    string in the language ``shared.language`` tells it is in (:data:`_BILINGUAL_SINCE`).
+    string in the language ``shared.language`` tells it is in (:data:`_BILINGUAL_SINCE`); so does the
+    text nested in an assessment's or action's snapshot (:data:`_ASSESSMENT_TEXT_SINCE`).
     """
     if event_type in _BETA_SPLIT and version < 2:
         data = dict(data)
@@ -831,6 +855,8 @@ def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, di
             if field in data:
                 data[field] = bilingual.upcast(data[field])
         version = since
+    if (event_type in _ASSESSMENT_EVENTS or event_type in _ACTION_EVENTS) and version < _ASSESSMENT_TEXT_SINCE:
+        data, version = _upcast_assessment_text(event_type, data), _ASSESSMENT_TEXT_SINCE
     return version, data
 
 

@@ -15,10 +15,16 @@ from shared import bilingual
 from shared.bilingual import EMPTY, Bilingual
 from shared.events import (
     CATALOGUE,
+    ActionClosed,
+    ActionSnapshot,
     Actor,
+    AssessmentPublished,
+    AssessmentSnapshot,
     Envelope,
+    PanelMember,
     ProjectHealthChanged,
     ProjectPhaseChanged,
+    StandardRating,
     decode,
     decode_typed,
     encode,
@@ -44,13 +50,14 @@ def version_1_phase_change() -> Envelope:
 
 def test_project_events_are_at_version_3_and_the_events_that_carry_a_project_at_2() -> None:
     """Version 2 of the project events split beta in two; version 3 of them (2 of the events that carry
-    a project as it stood) made the text people wrote bilingual."""
+    a project as it stood) made the text people wrote bilingual; version 3 of the assessment and action
+    events made the text inside their snapshot bilingual too."""
     assert {t for t, cls in CATALOGUE.items() if cls.version == 3} == {
         "portfolio.project.created", "portfolio.project.updated", "portfolio.project.phase_changed",
         "portfolio.project.health_changed", "portfolio.project.update_posted",
-    }  # fmt: skip
+    } | {t for t in CATALOGUE if t.startswith(("portfolio.assessment.", "portfolio.action."))}  # fmt: skip
     assert {t for t, cls in CATALOGUE.items() if cls.version == 2} == {
-        t for t in CATALOGUE if t.startswith(("portfolio.assessment.", "portfolio.action.", "portfolio.milestone."))
+        t for t in CATALOGUE if t.startswith("portfolio.milestone.")
     } | {"portfolio.support.requested", "portfolio.support.triaged"}  # their need and reason, bilingual
     assert all(cls.version in (1, 2, 3) for cls in CATALOGUE.values())
 
@@ -168,3 +175,55 @@ def test_a_version_1_support_request_and_triage_read_their_text_into_the_languag
     assert version == 2 and read["need"] == {"en": "", "cy": need}  # written in Welsh, whatever the reply language
     version, read = upcast("portfolio.support.triaged", 1, {"outcome": "declined", "reason": "Out of scope"})
     assert version == 2 and read["reason"] == {"en": "Out of scope", "cy": ""}
+
+
+def version_2_assessment() -> Envelope:
+    """An assessment published while its override reason, not-assessed reasons and panel roles were
+    one string each, in whatever language they were typed in."""
+    assessment = AssessmentSnapshot(
+        project_id=uuid.uuid4(), from_phase="alpha", to_phase="private_beta", kind="formal_assessment",
+        held_on=dt.date(2026, 3, 2), standards_version="2024", status="published", outcome="met",
+        panel=[PanelMember(name="Siân Evans"), PanelMember(name="Rhys Morgan")],
+        ratings=[StandardRating(standard=1, rating="met"), StandardRating(standard=2, rating="not_assessed")],
+        summary_en="", summary_cy="", panel_outcome="met", override_reason=EMPTY,
+    )  # fmt: skip
+    current = make_envelope(AssessmentPublished(assessment=assessment, for_project=snapshot()),
+                            actor=Actor(id="lead-1", role="lead"), aggregate_id=uuid.uuid4(), aggregate_seq=3,
+                            partner_id=None)  # fmt: skip
+    data = msgspec.to_builtins(current.data)
+    old = data["assessment"]
+    old["panel"] = [{"name": "Siân Evans", "role": "Prif aseswr"}, {"name": "Rhys Morgan", "role": "User research"}]
+    old["ratings"][0]["reason"], old["ratings"][1]["reason"] = "", "The service has no users yet to research with."
+    old["override_reason"] = "Mae'r panel yn fodlon bod y risg wedi'i rheoli gyda'r cynllun newydd."
+    data["for_project"]["health_reason"] = {"en": "", "cy": ""}
+    return msgspec.structs.replace(current, version=2, data=data)
+
+
+def test_a_version_2_assessment_reads_its_reasons_and_panel_roles_as_bilingual() -> None:
+    """Each nested string is read into the language its text is in; the stored data is left as it was."""
+    old = version_2_assessment()
+    for read in (decode(encode(old)).payload(), old.payload(), decode_typed(encode(old))[1]):
+        assert isinstance(read, AssessmentPublished)
+        now = read.assessment
+        assert [m.role for m in now.panel] == [Bilingual(cy="Prif aseswr"), Bilingual(en="User research")]
+        assert [r.reason for r in now.ratings] == [
+            EMPTY,
+            Bilingual(en="The service has no users yet to research with."),
+        ]
+        assert now.override_reason == Bilingual(
+            cy="Mae'r panel yn fodlon bod y risg wedi'i rheoli gyda'r cynllun newydd."
+        )
+    assert decode(encode(old)).version == 3
+    assert old.data["assessment"]["panel"][0]["role"] == "Prif aseswr"
+
+
+def test_a_version_2_action_reads_its_dropped_reason_as_bilingual() -> None:
+    action = {"assessment_id": str(uuid.uuid4()), "project_id": str(uuid.uuid4()), "standard": 3, "text_en": "Test",
+              "text_cy": "", "owner": "Team", "due_on": "2026-06-01", "state": "dropped",
+              "reason": "Dewisodd y partner lwybr arall"}  # fmt: skip
+    version, read = upcast("portfolio.action.closed", 2, {"action": action, "for_project": {"slug": "x"}})
+    assert version == 3 and read["action"]["reason"] == {"en": "", "cy": "Dewisodd y partner lwybr arall"}
+    assert msgspec.convert(read["action"], ActionSnapshot).reason == Bilingual(cy="Dewisodd y partner lwybr arall")
+    assert action["reason"] == "Dewisodd y partner lwybr arall"
+    version, read = upcast(ActionClosed.type, 1, {"action": {**action, "reason": ""}, "for_project": {"slug": "x"}})
+    assert version == 3 and read["action"]["reason"] == {"en": "", "cy": ""}

@@ -11,6 +11,8 @@ import msgspec
 
 from services.portfolio.assessments import ActionRecord, AssessmentRecord
 from services.portfolio.store import VISIBLE, Missing
+from shared import bilingual
+from shared.bilingual import Bilingual
 from shared.events import ActionSnapshot, AssessmentSnapshot, GateOutcome
 from shared.identity import Identity
 
@@ -28,12 +30,13 @@ async def insert(
     values = msgspec.to_builtins(snapshot)
     await conn.execute(
         """INSERT INTO assessments (id, project_id, from_phase, to_phase, kind, held_on, standards_version, panel,
-                                    ratings, summary_en, summary_cy, status, outcome, panel_outcome, override_reason,
-                                    created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)""",
+                                    ratings, summary_en, summary_cy, status, outcome, panel_outcome, override_reason_en,
+                                    override_reason_cy, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
         assessment_id, snapshot.project_id, snapshot.from_phase, snapshot.to_phase, snapshot.kind, snapshot.held_on,
         snapshot.standards_version, values["panel"], values["ratings"], snapshot.summary_en, snapshot.summary_cy,
-        snapshot.status, snapshot.outcome, snapshot.panel_outcome, snapshot.override_reason, created_by,
+        snapshot.status, snapshot.outcome, snapshot.panel_outcome, snapshot.override_reason.en,
+        snapshot.override_reason.cy, created_by,
     )  # fmt: skip
     return await _one(conn, f"{_SELECT} WHERE a.id = $1", assessment_id)
 
@@ -50,8 +53,14 @@ async def update(
     unknown = fields.keys() - _COLUMNS
     if unknown:
         raise ValueError(f"not a column a change may set: {sorted(unknown)}")
-    values = [msgspec.to_builtins(v) if k in ("panel", "ratings") else v for k, v in fields.items()]
-    assignments = "".join(f"{name} = ${i}, " for i, name in enumerate(fields, start=2))
+    columns: dict[str, object] = {}
+    for name, value in fields.items():
+        if isinstance(value, Bilingual):  # the override reason: two columns (shared/bilingual.py)
+            columns |= dict(zip(bilingual.columns(name), (value.en, value.cy), strict=True))
+        else:
+            columns[name] = msgspec.to_builtins(value) if name in ("panel", "ratings") else value
+    values = list(columns.values())
+    assignments = "".join(f"{name} = ${i}, " for i, name in enumerate(columns, start=2))
     stamp = "published_at = now(), " if publishing else ""
     await conn.execute(
         f"UPDATE assessments SET {assignments}{stamp}version = version + 1, updated_at = now() WHERE id = $1",
@@ -110,7 +119,9 @@ async def _one(conn: Conn, query: str, *args: object) -> AssessmentRecord:
 
 
 def _record(row: asyncpg.Record) -> AssessmentRecord:
-    snapshot = msgspec.convert({k: row[k] for k in AssessmentSnapshot.__struct_fields__}, AssessmentSnapshot)
+    fields = {k: row[k] for k in AssessmentSnapshot.__struct_fields__ if k != "override_reason"}
+    reason = bilingual.from_row(row, "override_reason")
+    snapshot = msgspec.convert(fields | {"override_reason": {"en": reason.en, "cy": reason.cy}}, AssessmentSnapshot)
     return AssessmentRecord(
         id=row["id"], snapshot=snapshot, partner_id=row["partner_id"], version=row["version"],
         created_by=row["created_by"], created_at=row["created_at"], updated_at=row["updated_at"],
@@ -138,11 +149,12 @@ async def lock_action(conn: Conn, action_id: uuid.UUID) -> ActionRecord:
     return _action(row)
 
 
-async def close_action(conn: Conn, action_id: uuid.UUID, state: str, reason: str) -> ActionRecord:
+async def close_action(conn: Conn, action_id: uuid.UUID, state: str, reason: Bilingual) -> ActionRecord:
     row = await conn.fetchrow(
-        """UPDATE assessment_actions SET state = $2, reason = $3, closed_at = now(), version = version + 1
+        """UPDATE assessment_actions SET state = $2, reason_en = $3, reason_cy = $4, closed_at = now(),
+                                         version = version + 1
            WHERE id = $1 RETURNING *""",
-        action_id, state, reason,
+        action_id, state, reason.en, reason.cy,
     )  # fmt: skip
     return _action(row)
 
@@ -166,6 +178,8 @@ async def actions(
 def _action(row: asyncpg.Record | None) -> ActionRecord:
     if row is None:
         raise Missing()
-    snapshot = msgspec.convert({k: row[k] for k in ActionSnapshot.__struct_fields__}, ActionSnapshot)
+    fields = {k: row[k] for k in ActionSnapshot.__struct_fields__ if k != "reason"}
+    reason = bilingual.from_row(row, "reason")
+    snapshot = msgspec.convert(fields | {"reason": {"en": reason.en, "cy": reason.cy}}, ActionSnapshot)
     return ActionRecord(id=row["id"], snapshot=snapshot, version=row["version"], created_at=row["created_at"],
                         closed_at=row["closed_at"])  # fmt: skip

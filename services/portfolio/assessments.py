@@ -24,9 +24,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from services.portfolio.domain import NO_NUL, Body, Input, Name, Reason, Summary
+from services.portfolio.domain import NO_NUL, Body, Input, Name, Summary
 from services.portfolio.phases import PHASE_ORDER
-from shared import standards
+from shared import bilingual, standards
+from shared.bilingual import ShortText
 from shared.events import (
     ActionSnapshot,
     AssessmentKind,
@@ -50,7 +51,8 @@ StandardNumber = Annotated[int, msgspec.Meta(ge=1, le=99)]
 
 class PanelMemberInput(Input, kw_only=True):
     name: Name
-    role: Role = ""
+    role: ShortText = ""
+    """Their part ("Lead assessor" / "Prif aseswr"): ``{"en", "cy"}``, or one string whose language is told from it."""
 
 
 class RatingInput(Input, kw_only=True):
@@ -58,7 +60,8 @@ class RatingInput(Input, kw_only=True):
 
     standard: StandardNumber
     rating: Rating | None = None
-    reason: Reason = ""
+    reason: ShortText = ""
+    """Why it was not assessed: ``{"en", "cy"}``, or one string whose language is told from it."""
     evidence_en: Body = ""
     evidence_cy: Body = ""
     recommendations_en: Body = ""
@@ -78,7 +81,7 @@ class NewAssessment(Input, kw_only=True):
     summary_en: Summary = ""
     summary_cy: Summary = ""
     panel_outcome: GateOutcome | None = None
-    override_reason: Reason = ""
+    override_reason: ShortText = ""
 
 
 class AssessmentChanges(Input, kw_only=True):
@@ -90,7 +93,7 @@ class AssessmentChanges(Input, kw_only=True):
     summary_en: Summary | UnsetType = UNSET
     summary_cy: Summary | UnsetType = UNSET
     panel_outcome: GateOutcome | UnsetType | None = UNSET
-    override_reason: Reason | UnsetType = UNSET
+    override_reason: ShortText | UnsetType = UNSET
 
 
 class NewAction(Input, kw_only=True):
@@ -107,7 +110,7 @@ class NewAction(Input, kw_only=True):
 
 class ActionClosing(Input, kw_only=True):
     state: Literal["done", "dropped"]
-    reason: Reason = ""
+    reason: ShortText = ""
 
 
 RefusalCode = Literal[
@@ -201,7 +204,8 @@ def merged(current: Sequence[StandardRating], given: Sequence[RatingInput]) -> l
     """The ratings after a change: each standard given replaces that standard's rating whole."""
     by_number = {r.standard: r for r in current}
     for rating in given:
-        by_number[rating.standard] = StandardRating(**msgspec.structs.asdict(rating))
+        fields = msgspec.structs.asdict(rating) | {"reason": bilingual.given(rating.reason)}
+        by_number[rating.standard] = StandardRating(**fields)
     return [by_number[n] for n in sorted(by_number)]
 
 
@@ -242,7 +246,7 @@ def completeness_errors(assessment: AssessmentSnapshot) -> list[FieldError]:
         if rating is None or rating.rating is None:
             errors.append(FieldError(f"{field}.rating", f"Rate standard {standard.number}: {standard.title_en}",
                                      f"Rhowch radd i safon {standard.number}: {standard.title_cy}"))  # fmt: skip
-        elif rating.rating == "not_assessed" and not rating.reason.strip():
+        elif rating.rating == "not_assessed" and rating.reason.blank:
             errors.append(FieldError(f"{field}.reason", f"Say why standard {standard.number} was not assessed",
                                      f"Dywedwch pam na aseswyd safon {standard.number}"))  # fmt: skip
     if assessment.kind != "self_assessment" and not assessment.panel:
@@ -256,7 +260,7 @@ def override_errors(assessment: AssessmentSnapshot) -> list[FieldError]:
     """A panel outcome other than the derived one needs its reason recorded."""
     derived = derived_outcome(assessment.ratings, assessment.standards_version)
     overrides = assessment.panel_outcome is not None and assessment.panel_outcome != derived
-    if overrides and not assessment.override_reason.strip():
+    if overrides and assessment.override_reason.blank:
         return [FieldError("override_reason", "Say why the panel's outcome differs from the ratings",
                            "Dywedwch pam mae canlyniad y panel yn wahanol i'r graddau")]  # fmt: skip
     return []
@@ -316,7 +320,7 @@ def action_errors(assessment: AssessmentSnapshot, new: NewAction) -> list[FieldE
 
 
 def closing_errors(closing: ActionClosing) -> list[FieldError]:
-    if closing.state == "dropped" and not closing.reason.strip():
+    if closing.state == "dropped" and bilingual.given(closing.reason).blank:
         return [FieldError("reason", "Say why the action is dropped",
                            "Dywedwch pam mae'r cam gweithredu'n cael ei ollwng")]  # fmt: skip
     return []

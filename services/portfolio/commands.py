@@ -578,10 +578,10 @@ async def draft_assessment(
         snapshot = AssessmentSnapshot(
             project_id=project_id, from_phase=assessments.GATES[new.to_phase], to_phase=new.to_phase, kind=new.kind,
             held_on=new.held_on, standards_version=version,
-            panel=[PanelMember(name=m.name.strip(), role=m.role.strip()) for m in new.panel], ratings=ratings,
+            panel=[PanelMember(name=m.name.strip(), role=bilingual.given(m.role)) for m in new.panel], ratings=ratings,
             summary_en=new.summary_en, summary_cy=new.summary_cy, status="draft",
             outcome=assessments.outcome(ratings, new.panel_outcome, version), panel_outcome=new.panel_outcome,
-            override_reason=new.override_reason.strip(),
+            override_reason=bilingual.given(new.override_reason),
         )  # fmt: skip
         record = await assessment_store.insert(conn, uuid.uuid4(), snapshot, viewer.sub)
         position = await _assessment_event(conn, viewer, AssessmentDrafted, record)
@@ -616,11 +616,13 @@ async def edit_assessment(
         _refuse(assessments.input_errors(given, held_on, None, today, now.standards_version))
         fields = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not msgspec.UNSET}
         if "panel" in fields:
-            fields["panel"] = [PanelMember(name=m.name.strip(), role=m.role.strip()) for m in changes.panel or []]
+            fields["panel"] = [
+                PanelMember(name=m.name.strip(), role=bilingual.given(m.role)) for m in changes.panel or []
+            ]
         if "ratings" in fields:
             fields["ratings"] = assessments.merged(now.ratings, given)
-        if "override_reason" in fields:
-            fields["override_reason"] = str(fields["override_reason"]).strip()
+        if not isinstance(changes.override_reason, msgspec.UnsetType):
+            fields["override_reason"] = bilingual.given(changes.override_reason)
         after = msgspec.structs.replace(now, **fields)
         fields["outcome"] = assessments.outcome(after.ratings, after.panel_outcome, after.standards_version)
         changed = {k: v for k, v in fields.items() if getattr(now, k) != v}
@@ -679,7 +681,7 @@ async def add_action(
         action = ActionSnapshot(
             assessment_id=assessment_id, project_id=assessment.snapshot.project_id, standard=new.standard,
             text_en=new.text_en.strip(), text_cy=new.text_cy.strip(), owner=new.owner.strip(), due_on=due_on,
-            state="open", reason="",
+            state="open", reason=bilingual.EMPTY,
         )  # fmt: skip
         record = await assessment_store.insert_action(conn, uuid.uuid4(), action)
         project = await _project_of(conn, record.snapshot.project_id)
@@ -698,7 +700,7 @@ async def close_action(
         _check_version(current.version, expected_version)
         if current.snapshot.state != "open":
             raise AssessmentRefused(assessments.refusal("action_closed"))
-        record = await assessment_store.close_action(conn, action_id, closing.state, closing.reason.strip())
+        record = await assessment_store.close_action(conn, action_id, closing.state, bilingual.given(closing.reason))
         project = await _project_of(conn, record.snapshot.project_id)
         position = await _action_event(conn, viewer, ActionClosed(action=record.snapshot, for_project=project), record)
     return assessments.action_reply(record, today), position

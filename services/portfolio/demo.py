@@ -189,9 +189,10 @@ UPDATES = [
 STOP_REASON = ShortIn(en="Discovery found that an existing service meets the need: no new service will be built.",
                       cy="Canfu'r cam darganfod fod gwasanaeth sy'n bod eisoes yn diwallu'r angen: ni fydd "
                          "gwasanaeth newydd yn cael ei adeiladu.")  # fmt: skip
-PANEL = [PanelMemberInput(name="Siân Evans", role="Lead assessor"),
-         PanelMemberInput(name="Rhys Morgan", role="User research"),
-         PanelMemberInput(name="Carys Hughes", role="Technology")]  # fmt: skip
+PANEL = [PanelMemberInput(name="Siân Evans", role=ShortIn(en="Lead assessor", cy="Prif aseswr")),
+         PanelMemberInput(name="Rhys Morgan", role=ShortIn(en="User research", cy="Ymchwil defnyddwyr")),
+         PanelMemberInput(name="Carys Hughes", role=ShortIn(en="Technology"))]  # fmt: skip
+"""Each member's part in both languages, but one in English only: the report shows its note."""
 EVIDENCE: dict[str, tuple[str, str]] = {
     "met": ("The team showed this clearly, with examples from its research and its backlog.",
             "Dangosodd y tîm hyn yn glir, gydag enghreifftiau o'i ymchwil a'i ôl-groniad."),

@@ -297,7 +297,8 @@ class Action(msgspec.Struct, frozen=True, kw_only=True):
     owner: str
     due_on: dt.date
     state: ActionState
-    reason: str
+    reason: Bilingual
+    """Why it was dropped, in English, Welsh or both."""
     created_at: dt.datetime
     closed_at: dt.datetime | None
     overdue: bool

@@ -19,7 +19,7 @@ from services.notifier.domain import ONE_OFF, Lang
 from services.notifier.links import Links
 from services.notifier.rendering import EMAILS, Templates
 from services.notifier.sender import build_message
-from shared.bilingual import Bilingual
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import (
     Actor,
     AssessmentPublished,
@@ -93,9 +93,9 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         notice(AssessmentPublished(
             assessment=AssessmentSnapshot(
                 project_id=uuid.uuid4(), from_phase="alpha", to_phase="private_beta", kind="formal_assessment",
-                held_on=dt.date(2025, 3, 3), standards_version="2024", panel=[PanelMember(name="Ann", role="Lead")],
+                held_on=dt.date(2025, 3, 3), standards_version="2024", panel=[PanelMember(name="Ann", role=Bilingual(en="Lead"))],
                 ratings=[], summary_en="", summary_cy="", status="published", outcome="not_met", panel_outcome=None,
-                override_reason="",
+                override_reason=EMPTY,
             ), for_project=PROJECT,
         )),
         ["Safonau Gwasanaeth Digidol Cymru", "Alffa → Beta preifat", "Asesiad ffurfiol", "3 Mawrth 2025", "Heb ei fodloni",

@@ -19,6 +19,7 @@ from services.portfolio.assessments import (
 )
 from services.portfolio.assessments import RatingInput as Given
 from shared import standards
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import AssessmentSnapshot, GateOutcome, PanelMember, Rating, StandardRating
 
 VERSION = standards.CURRENT
@@ -28,16 +29,16 @@ rating_sets = st.dictionaries(st.sampled_from(standards.numbers()), rating_value
 
 
 def rated(by_number: dict[int, Rating | None]) -> list[StandardRating]:
-    return [StandardRating(standard=n, rating=r, reason="Out of scope" if r == "not_assessed" else "")
+    return [StandardRating(standard=n, rating=r, reason=Bilingual(en="Out of scope") if r == "not_assessed" else EMPTY)
             for n, r in sorted(by_number.items())]  # fmt: skip
 
 
 def assessment(ratings: list[StandardRating], **fields: object) -> AssessmentSnapshot:
     values: dict[str, object] = {
         "project_id": uuid.uuid4(), "from_phase": "alpha", "to_phase": "private_beta", "kind": "formal_assessment",
-        "held_on": dt.date(2026, 1, 5), "standards_version": VERSION, "panel": [PanelMember(name="A", role="")],
+        "held_on": dt.date(2026, 1, 5), "standards_version": VERSION, "panel": [PanelMember(name="A")],
         "ratings": ratings, "summary_en": "", "summary_cy": "", "status": "draft", "outcome": None,
-        "panel_outcome": None, "override_reason": "", **fields,
+        "panel_outcome": None, "override_reason": EMPTY, **fields,
     }  # fmt: skip
     return AssessmentSnapshot(**values)  # type: ignore[arg-type]
 
@@ -80,16 +81,23 @@ def test_the_panel_overrides_only_a_complete_assessment(
 
 
 @specification
-@given(rating_sets, st.sampled_from(["met", "not_met", None]), st.sampled_from(["", "  ", "Seen working"]))
+@given(
+    rating_sets,
+    st.sampled_from(["met", "not_met", None]),
+    st.sampled_from(
+        [EMPTY, Bilingual(en="  ", cy=" "), Bilingual(en="Seen working"), Bilingual(cy="Wedi'i weld yn gweithio")]
+    ),
+)
 def test_completeness_names_each_unrated_standard_and_an_unexplained_override(
-    by_number: dict[int, Rating | None], panel: GateOutcome | None, reason: str
+    by_number: dict[int, Rating | None], panel: GateOutcome | None, reason: Bilingual
 ) -> None:
+    """An override reason in either language explains it; blank in both does not."""
     snapshot = assessment(rated(by_number), panel_outcome=panel, override_reason=reason)
     fields = {e.field for e in completeness_errors(snapshot)}
     unrated = {f"ratings.{n}.rating" for n in standards.numbers() if by_number.get(n) is None}
     assert {f for f in fields if f.endswith(".rating")} == unrated
     overridden = panel is not None and panel != derived_outcome(snapshot.ratings, VERSION)
-    assert ("override_reason" in fields) == (overridden and not reason.strip())
+    assert ("override_reason" in fields) == (overridden and reason.blank)
 
 
 def test_a_standard_not_assessed_needs_a_reason_and_a_panel_needs_a_member_but_a_self_assessment_does_not() -> None:

@@ -78,7 +78,10 @@ async def test_any_standard_not_met_makes_the_gate_not_met_unless_the_panel_over
     assert changed.status_code == 200 and changed.json()["outcome"] == "met"
     refused = await act(api, changed.json(), "publish")
     assert refused.status_code == 422 and fields(refused) == {"override_reason"}
-    reason = "Standard 5 is met by the paper route the council keeps; the panel saw it work"
+    reason = {
+        "en": "Standard 5 is met by the paper route the council keeps; the panel saw it work",
+        "cy": "Mae safon 5 wedi'i bodloni gan y llwybr papur mae'r cyngor yn ei gadw; gwelodd y panel ef yn gweithio",
+    }
     changed = await api.client.patch(url, json={"override_reason": reason},
                                      headers={**api.as_("lead"), "If-Match": '"2"'})  # fmt: skip
     published = await act(api, changed.json(), "publish")
@@ -87,6 +90,7 @@ async def test_any_standard_not_met_makes_the_gate_not_met_unless_the_panel_over
     assert published.json()["published_at"] is not None
     [event] = await api.events("portfolio.assessment.published")
     assert event["data"]["assessment"]["override_reason"] == reason and event["aggregate_seq"] == 4
+    assert published.json()["override_reason"] == reason  # both languages, each in its own field
 
 
 async def test_publishing_an_incomplete_assessment_names_every_missing_rating_and_writes_nothing(api: Api) -> None:
@@ -278,12 +282,15 @@ async def test_an_action_is_done_or_dropped_with_a_reason_once(api: Api) -> None
                                     json={"standard": 2, "text_en": "Test in Welsh", "owner": "Siân"})).json()  # fmt: skip
     url = f"/api/v1/actions/{action['id']}/close"
     headers = {**api.as_("lead"), "If-Match": '"1"'}
-    no_reason = await api.client.post(url, json={"state": "dropped", "reason": " "}, headers=headers)
+    no_reason = await api.client.post(url, json={"state": "dropped", "reason": {"en": " ", "cy": ""}}, headers=headers)
     assert no_reason.status_code == 422 and fields(no_reason) == {"reason"}
+    assert all(e["message_en"] and e["message_cy"] for e in no_reason.json()["errors"])
     dropped = await api.client.post(url, json={"state": "dropped", "reason": "The partner chose another route"},
                                     headers=headers)  # fmt: skip
     assert dropped.status_code == 200 and dropped.json()["state"] == "dropped" and dropped.json()["closed_at"]
     again = await api.client.post(url, json={"state": "done"}, headers={**api.as_("lead"), "If-Match": '"2"'})
     assert again.status_code == 409 and again.json()["code"] == "action_closed"
     [event] = await api.events("portfolio.action.closed")
-    assert event["data"]["action"]["reason"] == "The partner chose another route" and event["aggregate_seq"] == 2
+    # a plain string's language is told from its text
+    assert event["data"]["action"]["reason"] == {"en": "The partner chose another route", "cy": ""}
+    assert event["aggregate_seq"] == 2

@@ -232,9 +232,9 @@ async def test_a_published_assessment_is_found_in_both_languages_by_those_who_ma
         return AssessmentPublished(
             assessment=AssessmentSnapshot(
                 project_id=uuid.uuid4(), from_phase="alpha", to_phase="private_beta", kind="peer_review",
-                held_on=TODAY, standards_version="2024", panel=[PanelMember(name="Ann Jones", role="Assessor")],
+                held_on=TODAY, standards_version="2024", panel=[PanelMember(name="Ann Jones", role=Bilingual(en="Assessor"))],
                 ratings=[], summary_en="Strong user research", summary_cy="Ymchwil defnyddwyr cryf",
-                status="published", outcome="met", panel_outcome=None, override_reason="",
+                status="published", outcome="met", panel_outcome=None, override_reason=EMPTY,
             ),
             for_project=snapshot(title_en=title, partner_id=partner_id, visibility=visibility),
         )  # fmt: skip
@@ -261,7 +261,7 @@ async def test_a_published_assessment_follows_its_project_when_the_project_is_wi
         assessment=AssessmentSnapshot(
             project_id=project_id, from_phase="discovery", to_phase="alpha", kind="peer_review", held_on=TODAY,
             standards_version="2024", panel=[], ratings=[], summary_en="Permits assessed", summary_cy="", status="published",
-            outcome="met", panel_outcome=None, override_reason="",
+            outcome="met", panel_outcome=None, override_reason=EMPTY,
         ), for_project=snapshot(title_en="Parking permits"),
     ))  # fmt: skip
     assert await search.titles({}, after=published, q="permits", kind="assessment") == [

@@ -31,7 +31,8 @@ async def assessed_project(stack: Stack) -> tuple[dict[str, Any], dict[str, Any]
     welsh_only = {"rating": "partly_met", "evidence_cy": "Dim ond yn Gymraeg", "recommendations_cy": "Profwch eto"}
     drafted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/assessments", json={
         "to_phase": "private_beta", "kind": "formal_assessment", "held_on": today,
-        "panel": [{"name": "Ann Jones", "role": "Lead assessor"}], "ratings": all_rated(s3=welsh_only),
+        "panel": [{"name": "Ann Jones", "role": {"en": "Lead assessor", "cy": "Prif aseswr"}},
+                  {"name": "Rhys Morgan", "role": {"en": "User research"}}], "ratings": all_rated(s3=welsh_only),
     })  # fmt: skip
     assert drafted.status_code == 201, drafted.text
     published = await api(stack, "POST", f"/api/v1/assessments/{drafted.json()['id']}/publish", version=1)
@@ -68,7 +69,11 @@ async def test_staff_read_the_whole_report_with_text_written_in_one_language_mar
     _project, assessment = await assessed_project(stack)
     async with browser(stack, "lead") as lead:
         text = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "en"}))
-        assert "Ann Jones, Lead assessor" in text and "Evidence 1" in text
+        assert "Ann Jones, <bdi>Lead assessor</bdi>" in text and "Evidence 1" in text
+        welsh = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "cy"}))
+        # a panel member's part in the reader's language, else the other marked with its lang and its note
+        assert "Ann Jones, <bdi>Prif aseswr</bdi>" in welsh
+        assert 'Rhys Morgan, <bdi lang="en">User research</bdi> <span class="app-muted">(' in welsh
         assert 'lang="cy">Dim ond yn Gymraeg<' in text and "Written in Welsh only" in text
         welsh = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "cy"}))
         assert "Dim ond yn Gymraeg" in welsh and "Yn Gymraeg yn unig" not in welsh  # nothing is missing in Welsh
@@ -212,4 +217,4 @@ async def test_a_lead_turns_a_recommendation_into_an_action_on_the_report_and_dr
         dropped = await lead.post(path, {**fields, "reason": "The partner chose a paper route"}, form=report)
         assert dropped.status_code == 303, dropped.text
         text = words(await lead.get(report, params={"lang": "en"}))
-        assert "Dropped: The partner chose a paper route" in text
+        assert "Dropped: <bdi>The partner chose a paper route</bdi>" in text

@@ -40,7 +40,7 @@ from web.pages.common import (
 
 GATES = ("alpha", "private_beta", "public_beta", "live")
 RATING_CHOICES = ("met", "partly_met", "not_met", "not_assessed")
-TEXTS = ("reason", "evidence_en", "evidence_cy", "recommendations_en", "recommendations_cy")
+TEXTS = ("reason_cy", "reason_en", "evidence_en", "evidence_cy", "recommendations_en", "recommendations_cy")
 
 
 def refused(reply: Reply) -> None:
@@ -73,6 +73,12 @@ def start_options(lang: Language, account: Any) -> dict[str, Any]:
                          for code in GATES],
         "kind_options": [(code, _(name), None) for code, name in kinds.items()],
     }  # fmt: skip
+
+
+def _both(field: str, text: Any) -> dict[str, str]:
+    """A bilingual text of the portfolio's reply as the form's two fields, ``field_cy`` and ``field_en``."""
+    text = text if isinstance(text, dict) else {}
+    return {f"{field}_cy": text.get("cy") or "", f"{field}_en": text.get("en") or ""}
 
 
 def panel_from(text: str) -> list[dict[str, str]]:
@@ -164,7 +170,8 @@ async def standard_form(
     if assessment["status"] == "published":
         return Redirect(f"/assessments/{assessment_id}", status_code=303)
     given: dict[str, Any] = next((r for r in assessment["ratings"] if r["standard"] == number), {})
-    values = {"rating": given.get("rating") or "", **{f: given.get(f, "") for f in TEXTS}}
+    values = {"rating": given.get("rating") or "", **{f: given.get(f, "") for f in TEXTS if not f.startswith("reason")},
+              **_both("reason", given.get("reason"))}  # fmt: skip
     return await standard_page(request, lang, assessment, version, number, values, Errors())
 
 
@@ -177,7 +184,8 @@ async def save_standard(
     numbered(assessment, number)
     values = {"rating": str(form.get("rating", "")), **{f: str(form.get(f, "")).strip() for f in TEXTS}}
     rating = {"standard": number, "rating": values["rating"] if values["rating"] in RATING_CHOICES else None,
-              **{f: values[f] for f in TEXTS}}  # fmt: skip
+              **{f: values[f] for f in TEXTS if not f.startswith("reason")},
+              "reason": {"en": values["reason_en"], "cy": values["reason_cy"]}}  # fmt: skip
     version = parse_version(str(form.get("version", ""))) or 0
     reply = await call(request, "portfolio", "PATCH", f"/api/v1/assessments/{assessment_id}",
                        json={"ratings": [rating]}, version=version)  # fmt: skip
@@ -187,7 +195,7 @@ async def save_standard(
         if following > len(standards.standards(assessment["standards_version"])) or form.get("to") == "check":
             return Redirect(f"/assessments/{assessment_id}/check", status_code=303)
         return Redirect(f"/assessments/{assessment_id}/standards/{following}", status_code=303)
-    errors = api_errors(request, reply, {"": "rating"})
+    errors = api_errors(request, reply, {"": "rating", f"ratings.{number}.reason": "reason_cy"})
     return await standard_page(request, lang, assessment, current, number, values, errors, status=reply.status)
 
 
@@ -217,13 +225,14 @@ async def check_form(
     assessment, version = await editable(request, assessment_id)
     if assessment["status"] == "published":
         return Redirect(f"/assessments/{assessment_id}", status_code=303)
-    values = {f: assessment.get(f) or "" for f in ("panel_outcome", "override_reason", "summary_en", "summary_cy")}
+    values = {f: assessment.get(f) or "" for f in ("panel_outcome", "summary_en", "summary_cy")}
+    values |= _both("override_reason", assessment.get("override_reason"))
     return await check_page(request, lang, account, assessment, version, values, Errors())
 
 
 def error_targets(assessment: dict[str, Any]) -> dict[str, str]:
     """Where each field the portfolio may name goes on the check page: a standard's row, or its own field."""
-    targets = {"panel": "panel", "override_reason": "override_reason", "": "action"}
+    targets = {"panel": "panel", "override_reason": "override_reason_cy", "": "action"}
     for standard in standards.standards(assessment["standards_version"]):
         for part in ("rating", "reason", "standard"):
             targets[f"ratings.{standard.number}.{part}"] = f"standard-{standard.number}"
@@ -239,10 +248,14 @@ async def finish(
     assessment, current = await editable(request, assessment_id)
     action = str(form.get("action", "draft"))
     version = parse_version(str(form.get("version", ""))) or 0
-    values = {f: str(form.get(f, "")).strip() for f in ("panel_outcome", "override_reason", "summary_en", "summary_cy")}
+    fields = ("panel_outcome", "override_reason_cy", "override_reason_en", "summary_en", "summary_cy")
+    values = {f: str(form.get(f, "")).strip() for f in fields}
     changes: dict[str, Any] = {"summary_en": values["summary_en"], "summary_cy": values["summary_cy"]}
     if is_staff(account):
-        changes |= {"panel_outcome": values["panel_outcome"] or None, "override_reason": values["override_reason"]}
+        changes |= {
+            "panel_outcome": values["panel_outcome"] or None,
+            "override_reason": {"en": values["override_reason_en"], "cy": values["override_reason_cy"]},
+        }
     reply = await call(request, "portfolio", "PATCH", f"/api/v1/assessments/{assessment_id}", json=changes,
                        version=version)  # fmt: skip
     refused(reply)

@@ -211,10 +211,13 @@ async def test_a_lead_turns_a_recommendation_into_an_action_on_the_report_and_dr
         assert "Test again in Welsh" in text and "Nia" in text and str(due.year) in text
         action = (await api(stack, "GET", f"/api/v1/assessments/{assessment['id']}/actions")).json()[0]
         path = f"/actions/{action['id']}/close"
-        fields = {"version": "1", "assessment": assessment["id"], "state": "dropped", "reason": ""}
+        fields = {"version": "1", "assessment": assessment["id"], "state": "dropped", "reason_cy": "", "reason_en": " "}
         refused = await lead.post(path, fields, form=report)
         assert refused.status_code == 422 and f"reason-{action['id']}" in summary_links(refused.text)
-        dropped = await lead.post(path, {**fields, "reason": "The partner chose a paper route"}, form=report)
+        welsh = "Dewisodd y partner lwybr papur"
+        dropped = await lead.post(path, {**fields, "reason_cy": welsh}, form=report)
         assert dropped.status_code == 303, dropped.text
-        text = words(await lead.get(report, params={"lang": "en"}))
-        assert "Dropped: <bdi>The partner chose a paper route</bdi>" in text
+        text = words(await lead.get(report, params={"lang": "en"}))  # written in Welsh only: marked so
+        assert f'Dropped: <bdi lang="cy">{welsh}</bdi> <span class="app-muted">(Written in Welsh only)' in text
+        text = words(await lead.get(report, params={"lang": "cy"}))
+        assert f": <bdi>{welsh}</bdi>" in text

@@ -250,10 +250,10 @@ async def deliver_in_turn(runtime: Runtime, options: Options, client: httpx.Asyn
                           health: Health) -> None:  # fmt: skip
     """Send a claimed delivery, then that endpoint's next ones while they are due: the next is
     claimed as soon as this one's outcome is written, with no wait for the main loop."""
-    for _ in range(CHAIN):
+    for turn in range(1, CHAIN + 1):
         await deliver(runtime, options, client, row, health)
-        if runtime.stop.is_set():
-            return
+        if runtime.stop.is_set() or turn == CHAIN:
+            return  # claim no more: a delivery claimed and not sent would wait out its lease
         try:
             async with runtime.pool.acquire() as conn:  # one statement: it commits its lease by itself
                 following = await store.claim_next(conn, lease_seconds=options.lease_seconds,

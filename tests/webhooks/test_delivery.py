@@ -14,6 +14,7 @@ import msgspec
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from services.webhooks.sender import CHAIN
 from shared.bilingual import Bilingual
 from shared.events import EngagementRecorded, ProjectCreated, SupportRequested, decode
 from shared.settings import Settings
@@ -318,6 +319,22 @@ async def test_an_endpoint_gets_no_more_than_its_rate_and_the_metrics_count_what
         for name in ("cdps_webhook_deliveries_total", "cdps_webhook_failures_total", "cdps_webhook_lag_seconds_count",
                      'cdps_consumer_lag{consumer="webhooks"}'):  # fmt: skip
             assert name in metrics, name
+
+
+async def test_an_endpoint_with_more_waiting_than_one_turn_sends_gets_the_rest_without_waiting_out_a_lease(
+    settings: Settings, receiver: Receiver
+) -> None:
+    """A sending turn ends after CHAIN deliveries to one endpoint; it used to claim the next one and
+    drop it, which then waited out its lease (here 65 s, longer than `settled` waits)."""
+    async with running(settings, timeout_seconds=30.0) as webhooks:
+        await webhooks.register(receiver.url())
+        receiver.hold_next()  # the first delivery waits, so all the others are recorded behind it
+        for n in range(CHAIN + 1):
+            await webhooks.publish(project(f"Project {n}"))
+        await webhooks.applied()
+        receiver.release()
+        await webhooks.settled()
+        assert len(receiver.accepted()) == CHAIN + 1
 
 
 async def test_a_refused_url_is_explained_in_welsh_in_the_welsh_message(settings: Settings) -> None:

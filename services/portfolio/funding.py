@@ -97,9 +97,12 @@ async def of_project(conn: Conn, project_id: uuid.UUID, viewer: Identity) -> lis
 
 
 async def visible(conn: Conn, viewer: Identity) -> list[Funding]:
+    """The records the totals count: a partner's are its own projects' only. Another partner's
+    published record stays on that project's page, but counted here it would make a partner's
+    "what we are funded" totals include money that is not theirs."""
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS} FROM funding_records f JOIN projects p ON p.id = f.project_id
-            WHERE {VISIBLE} ORDER BY f.starts_on, f.created_at""",
+            WHERE {VISIBLE} AND ($1 <> 'partner' OR p.partner_id = $2) ORDER BY f.starts_on, f.created_at""",
         viewer.role, viewer.partner_id,
     )  # fmt: skip
     return [funding_rules.reply(*_row(r)) for r in rows]

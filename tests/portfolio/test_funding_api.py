@@ -71,5 +71,8 @@ async def test_funding_is_seen_by_staff_its_partner_and_the_public_only_when_pub
     assert await seen(url, {}) == {shown["id"]} == await seen(url, theirs)
     assert await seen(url, ours) == {shown["id"], hidden["id"]} == await seen(url, api.as_("lead"))
     assert hidden["id"] not in await seen("/api/v1/funding", {})
+    # The totals: a partner counts its own projects' records only, not another's published one.
+    assert await seen("/api/v1/funding", ours) == {shown["id"], hidden["id"]}
+    assert await seen("/api/v1/funding", theirs) == set()
     assert (await api.client.post(url, json=body, headers=ours)).status_code == 403
     assert (await api.client.post(url, json=body)).status_code == 401

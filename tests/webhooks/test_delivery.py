@@ -334,7 +334,8 @@ async def test_an_endpoint_with_more_waiting_than_one_turn_sends_gets_the_rest_w
         await webhooks.applied()
         receiver.release()
         await webhooks.settled()
-        assert len(receiver.accepted()) == CHAIN + 1
+        # Each event once; the held one may be sent again with its webhook-id if holding it outlasted the timeout.
+        assert len({r.event()["id"] for r in receiver.accepted()}) == CHAIN + 1
 
 
 async def test_a_refused_url_is_explained_in_welsh_in_the_welsh_message(settings: Settings) -> None:

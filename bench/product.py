@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
-from bench.load import build_request, closed_loop, each_once, get_status, listening_process, pss_mb, rss_mb
+from bench.load import build_request, closed_loop, each_once, get_status, listening_process, poll_until, pss_mb, rss_mb
 from bench.servers import Process, Servers, Sink, service_env, start_services, stop_all
 from cdps.embedded import free_port
 from cdps.services import migrate_all
@@ -92,44 +92,42 @@ async def start(servers: Servers, root: Path) -> Product:
         sink.stop()
         raise
     product = Product(dsn=dsn, processes=processes, sink=sink, secret=secret)
-    await wait_indexed(product)
-    await wait_emailed(product)
+    await wait_emailed(product, await wait_indexed(product))
     return product
 
 
-async def wait_indexed(product: Product, within: float = 120) -> None:
-    """Until the search index has caught up with the stream (the demo's history is relayed first)."""
+async def wait_indexed(product: Product, within: float = 120) -> int:
+    """Until the search index has caught up with the stream (the demo's history is relayed first);
+    the stream position it caught up with."""
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(timeout=5) as client:
         while True:
             lag = (await client.get(f"{product.url('search')}/api/v1/search/lag")).json()
             if lag["stream_seq"] > 0 and lag["lag"] == 0:
-                return
+                return int(lag["stream_seq"])
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the search index did not catch up with the demo portfolio: {lag}")
             await asyncio.sleep(0.2)
 
 
-async def wait_emailed(product: Product, within: float = 120) -> None:
-    """Until the notifier has read the whole stream and sent every email due. The demo's history
-    owes emails of its own (86 today: assessments published, comments), and the lag measured
-    afterwards must be the product's, not the time to work through that backlog first."""
-    deadline = time.monotonic() + within
+async def wait_emailed(product: Product, stream_seq: int, within: float = 120) -> None:
+    """Until the notifier has read the stream up to `stream_seq` and sent every email due. The
+    demo's history owes emails of its own (86 today: assessments published, comments), and the lag
+    measured afterwards must be the product's, not the time to work through that backlog first."""
     conn = await asyncpg.connect(product.dsn)
+
+    async def all_sent() -> bool:
+        done: bool = await conn.fetchval(
+            """SELECT coalesce((SELECT stream_seq FROM notifier.consumer_state WHERE consumer = 'notifier'), 0) >= $1
+                   AND NOT EXISTS (SELECT FROM notifier.deliveries
+                                   WHERE status = 'pending' AND next_attempt <= now())""",
+            stream_seq,
+        )
+        return done
+
     try:
-        while True:
-            stream_seq = await conn.fetchval("SELECT max(stream_seq) FROM search.consumer_state")
-            behind = await conn.fetchval(
-                """SELECT coalesce((SELECT stream_seq FROM notifier.consumer_state WHERE consumer = 'notifier'), 0) < $1
-                       OR EXISTS (SELECT FROM notifier.deliveries
-                                  WHERE status = 'pending' AND next_attempt <= now())""",
-                stream_seq or 0,
-            )
-            if not behind:
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError("the notifier did not send the demo portfolio's emails in time")
-            await asyncio.sleep(0.2)
+        if not await poll_until(all_sent, within=within, interval=0.2):
+            raise RuntimeError("the notifier did not send the demo portfolio's emails in time")
     finally:
         await conn.close()
 

@@ -26,6 +26,8 @@ from web.pages.common import (
     HxRequest,
     Reply,
     api_errors,
+    bilingual_body,
+    bilingual_fields,
     call,
     date_parts,
     form_date_parts,
@@ -40,7 +42,8 @@ from web.pages.common import (
 
 GATES = ("alpha", "private_beta", "public_beta", "live")
 RATING_CHOICES = ("met", "partly_met", "not_met", "not_assessed")
-TEXTS = ("reason_cy", "reason_en", "evidence_en", "evidence_cy", "recommendations_en", "recommendations_cy")
+TEXTS = ("evidence_en", "evidence_cy", "recommendations_en", "recommendations_cy")
+REASON = ("reason_cy", "reason_en")  # why a standard was not assessed: one bilingual text
 
 
 def refused(reply: Reply) -> None:
@@ -73,12 +76,6 @@ def start_options(lang: Language, account: Any) -> dict[str, Any]:
                          for code in GATES],
         "kind_options": [(code, _(name), None) for code, name in kinds.items()],
     }  # fmt: skip
-
-
-def _both(field: str, text: Any) -> dict[str, str]:
-    """A bilingual text of the portfolio's reply as the form's two fields, ``field_cy`` and ``field_en``."""
-    text = text if isinstance(text, dict) else {}
-    return {f"{field}_cy": text.get("cy") or "", f"{field}_en": text.get("en") or ""}
 
 
 def panel_from(text: str) -> list[dict[str, str]]:
@@ -170,8 +167,8 @@ async def standard_form(
     if assessment["status"] == "published":
         return Redirect(f"/assessments/{assessment_id}", status_code=303)
     given: dict[str, Any] = next((r for r in assessment["ratings"] if r["standard"] == number), {})
-    values = {"rating": given.get("rating") or "", **{f: given.get(f, "") for f in TEXTS if not f.startswith("reason")},
-              **_both("reason", given.get("reason"))}  # fmt: skip
+    values = {"rating": given.get("rating") or "", **{f: given.get(f, "") for f in TEXTS},
+              **bilingual_fields("reason", given.get("reason"))}  # fmt: skip
     return await standard_page(request, lang, assessment, version, number, values, Errors())
 
 
@@ -182,10 +179,9 @@ async def save_standard(
     form = await request.form()
     assessment, current = await editable(request, assessment_id)
     numbered(assessment, number)
-    values = {"rating": str(form.get("rating", "")), **{f: str(form.get(f, "")).strip() for f in TEXTS}}
+    values = {"rating": str(form.get("rating", "")), **{f: str(form.get(f, "")).strip() for f in TEXTS + REASON}}
     rating = {"standard": number, "rating": values["rating"] if values["rating"] in RATING_CHOICES else None,
-              **{f: values[f] for f in TEXTS if not f.startswith("reason")},
-              "reason": {"en": values["reason_en"], "cy": values["reason_cy"]}}  # fmt: skip
+              **{f: values[f] for f in TEXTS}, "reason": bilingual_body(values, "reason")}  # fmt: skip
     version = parse_version(str(form.get("version", ""))) or 0
     reply = await call(request, "portfolio", "PATCH", f"/api/v1/assessments/{assessment_id}",
                        json={"ratings": [rating]}, version=version)  # fmt: skip
@@ -226,7 +222,7 @@ async def check_form(
     if assessment["status"] == "published":
         return Redirect(f"/assessments/{assessment_id}", status_code=303)
     values = {f: assessment.get(f) or "" for f in ("panel_outcome", "summary_en", "summary_cy")}
-    values |= _both("override_reason", assessment.get("override_reason"))
+    values |= bilingual_fields("override_reason", assessment.get("override_reason"))
     return await check_page(request, lang, account, assessment, version, values, Errors())
 
 
@@ -254,7 +250,7 @@ async def finish(
     if is_staff(account):
         changes |= {
             "panel_outcome": values["panel_outcome"] or None,
-            "override_reason": {"en": values["override_reason_en"], "cy": values["override_reason_cy"]},
+            "override_reason": bilingual_body(values, "override_reason"),
         }
     reply = await call(request, "portfolio", "PATCH", f"/api/v1/assessments/{assessment_id}", json=changes,
                        version=version)  # fmt: skip

@@ -116,7 +116,7 @@ async def close_action(request: HxRequest, lang: PageLanguage, action_id: FromPa
     """Done, or dropped with a reason."""
     form = await request.form()
     assessment_id = str(form.get("assessment", ""))
-    reason = {lang: str(form.get(f"reason_{lang}", "")).strip() for lang in ("en", "cy")}
+    reason = {code: str(form.get(f"reason_{code}", "")).strip() for code in ("en", "cy")}
     body = {"state": str(form.get("state", "")), "reason": reason}
     reply = await call(request, "portfolio", "POST", f"/api/v1/actions/{action_id}/close", json=body,
                        version=parse_version(str(form.get("version", ""))) or 0, key=request_key_in(form))  # fmt: skip

@@ -84,6 +84,17 @@ def request_key_in(form: Any) -> str | None:
     return text if REQUEST_KEY.match(text) else None
 
 
+def bilingual_body(values: dict[str, Any], field: str) -> dict[str, str]:
+    """A bilingual text's two form fields (``reason_cy``, ``reason_en``) as the API takes it."""
+    return {"en": values[f"{field}_en"], "cy": values[f"{field}_cy"]}
+
+
+def bilingual_fields(field: str, text: Any) -> dict[str, str]:
+    """A bilingual text of a service's reply as its two form fields, ``field_cy`` and ``field_en``."""
+    text = text if isinstance(text, dict) else {}
+    return {f"{field}_cy": text.get("cy") or "", f"{field}_en": text.get("en") or ""}
+
+
 def parse_version(text: str) -> int | None:
     """A record's version as a form or an ETag carries it; None for anything else."""
     return int(text) if VERSION.match(text) else None

@@ -28,6 +28,7 @@ from web.pages.common import (
     HxRequest,
     Reply,
     api_errors,
+    bilingual_body,
     call,
     date_parts,
     form_date_parts,
@@ -77,11 +78,6 @@ def initial_values(kind: str, project: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _text(values: dict[str, Any], field: str) -> dict[str, str]:
-    """A bilingual text's two form fields (``reason_cy``, ``reason_en``) as the API takes it."""
-    return {"en": values[f"{field}_en"], "cy": values[f"{field}_cy"]}
-
-
 def read_submission(lang: Language, kind: str, form: Any) -> Submission:
     """The form's values (kept to show again) and the API body, or errors found before calling."""
     _ = lang._
@@ -114,16 +110,16 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
         check(lang, values, validation.PHASE_CHANGE, errors)
         action, _sep, to_phase = values["action"].partition(":")
         body = {"kind": action, "effective": effective.isoformat() if effective else None,
-                "reason": _text(values, "reason"), "to_phase": to_phase or None,
+                "reason": bilingual_body(values, "reason"), "to_phase": to_phase or None,
                 "assessment": values["assessment"] or None, "assessment_url": values["assessment_url"] or None,
-                "gate_override_reason": _text(values, "gate_override_reason")}  # fmt: skip
+                "gate_override_reason": bilingual_body(values, "gate_override_reason")}  # fmt: skip
     elif kind == "health":
         values = {"health": text.get("health", ""), "reason_cy": text.get("reason_cy", ""),
                   "reason_en": text.get("reason_en", "")}  # fmt: skip
         if values["health"] not in labels.HEALTH:
             errors.add("health", _("Choose the project's health"))
         check(lang, values, validation.HEALTH_CHANGE, errors)
-        body = {"health": values["health"], "reason": _text(values, "reason")}
+        body = {"health": values["health"], "reason": bilingual_body(values, "reason")}
     else:
         values = {f: text.get(f, "") for f in ("body_en", "body_cy", "health", "health_reason_cy", "health_reason_en")}
         values["posted_on"] = form_date_parts(form, "posted_on")
@@ -133,7 +129,7 @@ def read_submission(lang: Language, kind: str, form: Any) -> Submission:
             errors.add("posted_on-day", _("Enter a real date"))
         check(lang, values, validation.UPDATE_HEALTH_REASON, errors)
         body = {"body_en": values["body_en"], "body_cy": values["body_cy"], "health": values["health"] or None,
-                "health_reason": _text(values, "health_reason"),
+                "health_reason": bilingual_body(values, "health_reason"),
                 "posted_on": posted_on.isoformat() if posted_on else None}  # fmt: skip
     return Submission(values, body, errors)
 
@@ -155,9 +151,10 @@ def changed_rows(lang: Language, kind: str, values: dict[str, Any], current: dic
         return [(_("Phase"), action_text(lang, values.get("action", "")), now)]
     reader: bilingual.Lang = "en" if lang.code == "en" else "cy"
     if kind == "health":
+        reason = bilingual.read(bilingual_body(values, "reason"))
         return [(_("Health"), labels.name(_, labels.HEALTH, values["health"]) if values["health"] else "",
                  labels.name(_, labels.HEALTH, current["health"])),
-                (_("Reason for the health"), bilingual.shown(bilingual.read(_text(values, "reason")), reader).text,
+                (_("Reason for the health"), bilingual.shown(reason, reader).text,
                  bilingual.shown(bilingual.read(current.get("health_reason")), reader).text)]  # fmt: skip
     if kind != "edit":
         return []

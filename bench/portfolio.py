@@ -490,8 +490,15 @@ async def client_ceiling(*, clients: int, seconds: float, work: Path) -> dict[st
                     if response.status_code == 200 and started >= measure_from:
                         done[0] += 1
 
-        await asyncio.gather(*(client_loop() for _ in range(clients)))
-        return {"client_ceiling_per_s": done[0] / (time.perf_counter() - measure_from)}
+        meter: list[CpuMeter] = []
+
+        async def at_measure_from() -> None:
+            await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+            meter.append(CpuMeter(lambda: [psutil.Process()]))
+
+        await asyncio.gather(at_measure_from(), *(client_loop() for _ in range(clients)))
+        elapsed = time.perf_counter() - measure_from
+        return {"client_ceiling_per_s": done[0] / elapsed, "client_ceiling_cpu": meter[0].cores()}
     finally:
         service.stop()
 
@@ -560,6 +567,10 @@ def table(result: dict[str, float], servers: Sequence[str], clients: int) -> str
                          f"{result[f'{server}_ratio']:.2f}"))  # fmt: skip
         if result.get(f"{server}_errors"):
             lines.append(f"  ({result[f'{server}_errors']:.0f} answers other than 200 under {server})")
+    rate, cores = result["client_ceiling_per_s"], result["client_ceiling_cpu"]
+    lines.append(f"{'load generator':<16} {rate:>7.0f} {'':>7} {'':>7} {'':>7} {'':>6} | {cores:>8.2f} {'':>17} "
+                 f"| {cores / rate * 1000 if rate else math.nan:>8.2f}")  # fmt: skip
+    lines.append("  (the clients alone, on a bare POST that does no work: the most they can send here)")
     return "\n".join(lines)
 
 

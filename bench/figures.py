@@ -79,7 +79,7 @@ def ceilings(report: Report, raw: dict[str, Any]) -> None:
     )
     report.ceiling("write_path", "write path: min(asyncpg at 32, awaited publish)", write_path, "rate")
     report.ceiling(
-        "phase_client", "load generator: the phase-change clients (32 httpx) on a bare POST, uvicorn",
+        "phase_client", "load generator: the phase-change clients (32) on a bare POST, uvicorn",
         _get(raw, "portfolio", "client_ceiling_per_s"), "rate",
     )  # fmt: skip
     for pct in ("p50", "p95", "p99"):

@@ -8,16 +8,19 @@ Not a test: a measurement. Each run
    PostgreSQL commits them: the most any API write that stores a row and its event could do here;
 3. starts the portfolio service as its own process on a fresh database (uvicorn exactly as
    ``cdps serve portfolio`` starts it, and granian with the same app for comparison), creates
-   projects, then drives **phase changes** with ``clients`` concurrent httpx clients: each client
-   cycles its own projects (advance to alpha, go back to discovery with a reason, ...), sending
-   If-Match with the ETag of its last answer, as the web front end does.
+   projects, then drives **phase changes** with ``clients`` concurrent clients (``bench.load.Connection``,
+   one keep-alive connection each): each client cycles its own projects (advance to alpha, go back to
+   discovery with a reason, ...), sending If-Match with the ETag of its last answer, as the web front
+   end does.
 
 It reports phase changes per second, latency percentiles, the ratio to the ceiling (the aim is at
 least 0.5), and the CPU each party used (in cores; the machine's core count bounds the sum), so a
 low ratio can be told apart from a load generator or a database that had no CPU left.
 
 ``python -m bench.portfolio`` starts embedded PostgreSQL (durable: fsync on, as in production) and
-NATS under a temporary folder unless DATABASE_URL / NATS_URL name servers to use, and prints a table.
+NATS under a temporary folder unless DATABASE_URL / NATS_URL name servers to use, and prints a table
+with the load generator's own ceiling (the same clients on a bare endpoint) last: about 40 s with
+``--seconds 5 --servers uvicorn``, what to run while working on the write path.
 ``--profile out/portfolio.svg`` records a py-spy profile of the service during each timed window
 (``out/portfolio-uvicorn.svg``, …): a flame graph, or collapsed stacks if the name ends in ``.txt``.
 """
@@ -46,6 +49,7 @@ import asyncpg
 import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
+from bench.load import Connection
 from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
 from cdps.services import migrate_all
 from shared import bus
@@ -57,6 +61,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ("uvicorn", "granian")
 PROJECTS_PER_CLIENT = 4
 WARMUP_SECONDS = 1.0
+JSON = {"Content-Type": "application/json"}
+PHASES = ("discovery", "alpha")
+"""The phases each project goes between: advance to alpha, go back to discovery."""
 # About the size of a phase change's event (the project's snapshot and the change), so the ceiling's
 # INSERT writes what the API's does.
 EVENT_PAYLOAD = {
@@ -326,6 +333,11 @@ async def create_projects(url: str, headers: dict[str, str], count: int) -> list
         return list(await asyncio.gather(*(create(i) for i in range(count))))
 
 
+def _host_port(url: str) -> tuple[str, int]:
+    host, _, port = url.removeprefix("http://").partition(":")
+    return host, int(port)
+
+
 def next_change(project: Tracked, today: str) -> dict[str, str]:
     if project.phase == "discovery":
         return {"kind": "advance", "effective": today}
@@ -336,36 +348,43 @@ async def drive_phase_changes(
     url: str, headers: dict[str, str], projects: list[Tracked], *, clients: int, seconds: float, service_pid: int,
     postgres: Finder, profile: Path | None = None,
 ) -> tuple[Drive, float, dict[str, float]]:  # fmt: skip
-    """``clients`` httpx clients, each with its own connection and its own projects, changing phases."""
+    """``clients`` clients, each with its own connection and its own projects, changing phases.
+
+    They are ``bench.load.Connection``s, not httpx: on two cores the load generator shares the CPU
+    with the service, and httpx spent about as much CPU per phase change as the service did."""
     today = dt.datetime.now(dt.UTC).date().isoformat()
     drive = Drive()
     start = time.perf_counter()
     measure_from = start + WARMUP_SECONDS
     until = measure_from + seconds
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    host, port = _host_port(url)
+    bodies = {phase: json.dumps(next_change(Tracked("", "", phase), today)).encode() for phase in PHASES}
 
     async def client_loop(mine: list[Tracked]) -> None:
-        async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+        connection = await Connection.open(host, port)
+        try:
             turn = 0
             while (started := time.perf_counter()) < until:
                 project = mine[turn % len(mine)]
                 turn += 1
-                response = await client.post(
-                    f"/api/v1/projects/{project.id}/phase", json=next_change(project, today),
-                    headers={"If-Match": project.etag},
+                response = await connection.request(
+                    "POST", f"/api/v1/projects/{project.id}/phase", {**headers, **JSON, "If-Match": project.etag},
+                    bodies[project.phase],
                 )  # fmt: skip
                 done = time.perf_counter()
-                if response.status_code == 200:
-                    project.etag = response.headers["etag"]
+                if response.status == 200:
+                    project.etag = response.headers[b"etag"].decode()
                     project.phase = "alpha" if project.phase == "discovery" else "discovery"
                     if started >= measure_from:
                         drive.latencies.append(done - started)
                     continue
-                drive.errors[response.status_code] = drive.errors.get(response.status_code, 0) + 1
-                fresh = await client.get(f"/api/v1/projects/{project.id}")  # resynchronise, then carry on
-                if fresh.status_code != 200:
-                    raise RuntimeError(f"cannot read project {project.id}: {fresh.status_code} {fresh.text[:500]}")
-                project.etag, project.phase = fresh.headers["etag"], fresh.json()["phase"]
+                drive.errors[response.status] = drive.errors.get(response.status, 0) + 1
+                fresh = await connection.request("GET", f"/api/v1/projects/{project.id}", headers)  # resynchronise
+                if fresh.status != 200:
+                    raise RuntimeError(f"cannot read project {project.id}: {fresh.status} {fresh.body[:500]!r}")
+                project.etag, project.phase = fresh.headers[b"etag"].decode(), json.loads(fresh.body)["phase"]
+        finally:
+            connection.close()
 
     meters: dict[str, CpuMeter] = {}
 
@@ -455,7 +474,7 @@ def _spawn_command(command: list[str], port: int, log: Path) -> Service:
 
 
 async def client_ceiling(*, clients: int, seconds: float, work: Path) -> dict[str, float]:
-    """The load generator's own ceiling: the same ``clients`` httpx clients, each on its own
+    """The load generator's own ceiling: the same ``clients`` clients, each on its own
     connection, POSTing the same JSON with If-Match to a bare endpoint (``bench/bare_app.py``
     ``/phase``, uvicorn, one worker) that does no work. Phase changes near this rate mean the client,
     not the service, was the limit."""
@@ -478,17 +497,19 @@ async def client_ceiling(*, clients: int, seconds: float, work: Path) -> dict[st
         done = [0]
         start = time.perf_counter()
         measure_from, until = start + WARMUP_SECONDS, start + WARMUP_SECONDS + seconds
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        body = json.dumps({"kind": "advance", "effective": today}).encode()
 
         async def client_loop() -> None:
-            async with httpx.AsyncClient(base_url=service.url, limits=limits, timeout=30) as client:
+            connection = await Connection.open("127.0.0.1", port)
+            try:
                 etag = '"1"'
                 while (started := time.perf_counter()) < until:
-                    response = await client.post("/phase", json={"kind": "advance", "effective": today},
-                                                 headers={"If-Match": etag})  # fmt: skip
-                    etag = response.headers.get("etag", etag)
-                    if response.status_code == 200 and started >= measure_from:
+                    response = await connection.request("POST", "/phase", {**JSON, "If-Match": etag}, body)
+                    etag = response.headers.get(b"etag", etag.encode()).decode()
+                    if response.status == 200 and started >= measure_from:
                         done[0] += 1
+            finally:
+                connection.close()
 
         meter: list[CpuMeter] = []
 

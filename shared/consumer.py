@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -39,6 +40,18 @@ log = get_logger(__name__)
 Handler = Callable[["Conn", Envelope], Awaitable[None]]
 BatchHandler = Callable[["Conn", list[Envelope]], Awaitable[None]]
 """Applies a whole batch in the consumer's transaction (a read model that writes in bulk)."""
+
+
+@dataclass(frozen=True)
+class InStreamOrder:
+    """A batch handler that is given each event's stream sequence too: for a read model that must
+    keep the stream's order although events can reach it out of it (see ``EventConsumer.on_acked``)."""
+
+    apply: Callable[[Conn, list[tuple[int, Envelope]]], Awaitable[None]]
+
+
+AckFloorListener = Callable[[int], Awaitable[None]]
+"""Told JetStream's ack floor (every message of the stream up to that sequence acked, by anyone)."""
 
 
 def one_at_a_time(handler: Handler) -> BatchHandler:
@@ -76,12 +89,16 @@ class EventConsumer:
         pool: asyncpg.Pool,
         js: JetStreamContext,
         settings: Settings,
-        handler: BatchHandler,
+        handler: BatchHandler | InStreamOrder,
         batch_size: int = 200,
         retry_base_seconds: float = 1.0,
         lock_key: str | None = None,
         health: Health | None = None,
+        on_acked: AckFloorListener | None = None,
     ):
+        """``on_acked`` hears JetStream's ack floor after each batch's acks are in. Events come out
+        of order after a crash (those a dead process fetched return when the ack wait runs out,
+        later ones come at once) and between replicas: the floor says which have all been applied."""
         self.name = name
         self._pool = pool
         self._js = js
@@ -93,6 +110,7 @@ class EventConsumer:
         self.health = health or Health(f"{name}-consumer")
         self._unknown_types: set[str] = set()
         self._waiting_checked = 0.0
+        self._on_acked = on_acked
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop``. NATS errors while binding propagate (the supervisor retries);
@@ -120,6 +138,8 @@ class EventConsumer:
                     self._holding(len(msgs))
                     await self._apply_until_done(msgs, stop)
                     self._holding(-len(msgs))
+                    if self._on_acked is not None:
+                        await self._tell_ack_floor(sub, self._on_acked)
                 if not stop.is_set():
                     await self._count_waiting(sub, caught_up=not msgs, stop=stop)
         finally:
@@ -139,6 +159,18 @@ class EventConsumer:
             return msgs
         except (TimeoutError, nats.errors.TimeoutError):
             return []
+
+    async def _tell_ack_floor(self, sub: JetStreamContext.PullSubscription, listener: AckFloorListener) -> None:
+        """Ask JetStream for the ack floor and pass it on. The batch's last ack was confirmed (``_ack``),
+        and JetStream handles a consumer's acks in order, so the floor includes all of this batch's.
+        A failure is only logged: the listener must also look for itself now and then."""
+        try:
+            info = await sub.consumer_info()
+        except nats.errors.Error as exc:
+            log.warning("ack floor not read", consumer=self.name, error=repr(exc))
+            return
+        if info.ack_floor is not None and info.ack_floor.stream_seq is not None:
+            await listener(info.ack_floor.stream_seq)
 
     def _holding(self, change: int) -> None:
         """Between JetStream's counts, what this consumer holds is work known to wait (readiness
@@ -195,8 +227,21 @@ class EventConsumer:
             for msg in msgs:
                 await self._apply_alone(msg)
             return
-        for msg in msgs:
+        for msg in msgs[:-1]:
             await msg.ack()
+        await self._ack_last(msgs[-1])
+
+    async def _ack_last(self, msg: Msg) -> None:
+        """Ack the batch's last message; confirmed by JetStream if someone listens for the ack floor.
+        An unconfirmed ack may still have been taken: if not, the message comes back and is applied
+        again (handlers are idempotent)."""
+        if self._on_acked is None:
+            await msg.ack()
+            return
+        try:
+            await msg.ack_sync(timeout=5)
+        except (nats.errors.Error, TimeoutError) as exc:
+            log.warning("ack not confirmed", consumer=self.name, error=repr(exc))
 
     async def _set_aside_unknown(self, msgs: list[Msg]) -> list[Msg]:
         """Dead-letter events of a type this code does not know, saying why; returns the others."""
@@ -231,7 +276,10 @@ class EventConsumer:
             if self._lock_key is not None:
                 # Lets a maintenance job (the search rebuild) hold batches back for a moment.
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_key)
-            await self._handler(conn, [decode(msg.data) for msg in msgs])
+            if isinstance(self._handler, InStreamOrder):
+                await self._handler.apply(conn, [(m.metadata.sequence.stream, decode(m.data)) for m in msgs])
+            else:
+                await self._handler(conn, [decode(msg.data) for msg in msgs])
             await self._record_position(conn, max(m.metadata.sequence.stream for m in msgs))
         APPLIED.labels(self.name).inc(len(msgs))
 

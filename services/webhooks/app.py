@@ -20,7 +20,7 @@ from litestar.openapi import OpenAPIConfig
 
 from services.webhooks.alerts import run_alerts
 from services.webhooks.config import Options
-from services.webhooks.consumer import CONSUMER, apply_batch
+from services.webhooks.consumer import CONSUMER, HANDLER, floor_keeper
 from services.webhooks.routes import ROUTES
 from services.webhooks.sender import run_sender
 from shared import db
@@ -39,8 +39,8 @@ MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("consum
 def background_jobs(options: Options) -> list[Job]:
     async def consumer(runtime: Runtime, health: Health) -> None:
         await EventConsumer(
-            name=CONSUMER, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=apply_batch,
-            health=health,
+            name=CONSUMER, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=HANDLER,
+            health=health, on_acked=floor_keeper(runtime.pool),
         ).run(runtime.stop)  # fmt: skip
 
     async def sender(runtime: Runtime, health: Health) -> None:

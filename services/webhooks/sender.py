@@ -26,6 +26,7 @@ from prometheus_client import Counter, Histogram
 
 from services.webhooks import alerts, store
 from services.webhooks.config import Options
+from services.webhooks.consumer import refresh_floor
 from services.webhooks.domain import (
     GONE,
     address_allowed,
@@ -316,6 +317,12 @@ async def run_sender(runtime: Runtime, options: Options, health: Health) -> None
             slots.release()
             if not in_flight:
                 health.progress()
+            if claimed is None:
+                try:
+                    await refresh_floor(runtime)
+                except DATABASE_UNAVAILABLE as exc:
+                    await pause(runtime.stop, health.failed(exc))
+                    continue
             # Due now but claimed by another replica: look again shortly, not at once.
             wait = options.poll_seconds if claimed is None else min(options.poll_seconds, max(claimed, 0.01))
             await wakeup.wait(runtime.stop, wait)

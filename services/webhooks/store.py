@@ -132,14 +132,33 @@ async def add_message(conn: Conn, envelope: Envelope, body: bytes) -> None:
     )  # fmt: skip
 
 
-async def add_deliveries(conn: Conn, rows: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str]]) -> None:
-    """(delivery id, endpoint id, event id, event type) each; one already recorded is left as it is."""
+async def add_deliveries(conn: Conn, rows: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str, int]]) -> None:
+    """(delivery id, endpoint id, event id, event type, stream sequence) each; one already recorded
+    is left as it is. The sender hears of them when the ack floor passes them (``raise_floor``)."""
     await conn.executemany(
-        """INSERT INTO deliveries (id, endpoint_id, event_id, event_type) VALUES ($1, $2, $3, $4)
+        """INSERT INTO deliveries (id, endpoint_id, event_id, event_type, stream_seq) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (endpoint_id, event_id) DO NOTHING""",
         rows,
     )
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def raise_floor(conn: Conn, stream_seq: int) -> None:
+    """Every event up to ``stream_seq`` has been applied: its deliveries may go (the sender is woken)."""
+    raised = await conn.fetchval(
+        """UPDATE applied_floor SET stream_seq = $1, updated_at = now() WHERE stream_seq < $1 RETURNING true""",
+        stream_seq,
+    )
+    if raised:
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def waiting_beyond_floor(conn: Conn) -> bool:
+    """Some delivery waits for the ack floor to pass it."""
+    waiting: bool = await conn.fetchval(
+        """SELECT EXISTS (SELECT FROM deliveries WHERE status = 'pending'
+                          AND stream_seq > (SELECT stream_seq FROM applied_floor))"""
+    )
+    return waiting
 
 
 # --- the sender's side --------------------------------------------------------------------------
@@ -151,16 +170,18 @@ async def claim_next(
     """The first waiting delivery of an endpoint, if it is due and the endpoint's rate allows: its
     endpoint's row is locked (SKIP LOCKED: replicas take different endpoints), the delivery is
     leased (not due again for ``lease_seconds`` once this commits) and the endpoint's next slot set.
-    An endpoint has one delivery in flight at a time, the oldest it has, so it gets them in order.
+    An endpoint has one delivery in flight at a time, the first in stream order, so it gets them in
+    order; and none beyond the ack floor (an earlier event may still be on its way to the consumer).
     With ``endpoint``, only that endpoint's (the sender goes on with an endpoint it has just sent to)."""
     row: asyncpg.Record | None = await conn.fetchrow(
         """WITH due AS (
                SELECT head.id, e.id AS endpoint_id FROM endpoints e
                CROSS JOIN LATERAL (
-                   SELECT d.id, d.next_attempt FROM deliveries d
-                   WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.position LIMIT 1
+                   SELECT d.id, d.next_attempt, d.stream_seq FROM deliveries d
+                   WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.stream_seq, d.position LIMIT 1
                ) head
                WHERE e.enabled AND e.next_send_at <= clock_timestamp() AND head.next_attempt <= clock_timestamp()
+                 AND head.stream_seq <= (SELECT stream_seq FROM applied_floor)
                  AND ($3::uuid IS NULL OR e.id = $3)
                ORDER BY head.next_attempt LIMIT 1
                FOR UPDATE OF e SKIP LOCKED
@@ -182,14 +203,15 @@ async def claim_next(
 
 
 async def seconds_until_due(conn: Conn) -> float | None:
-    """How long until some endpoint's first waiting delivery is due (None: nothing waits)."""
+    """How long until some endpoint's first waiting delivery is due (None: nothing waits, or what
+    waits is beyond the ack floor)."""
     value = await conn.fetchval(
         """SELECT extract(epoch FROM min(GREATEST(head.next_attempt, e.next_send_at)) - clock_timestamp())::float8
            FROM endpoints e CROSS JOIN LATERAL (
-               SELECT d.next_attempt FROM deliveries d
-               WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.position LIMIT 1
+               SELECT d.next_attempt, d.stream_seq FROM deliveries d
+               WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.stream_seq, d.position LIMIT 1
            ) head
-           WHERE e.enabled"""
+           WHERE e.enabled AND head.stream_seq <= (SELECT stream_seq FROM applied_floor)"""
     )
     return None if value is None else max(float(value), 0.0)
 

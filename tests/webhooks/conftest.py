@@ -189,7 +189,7 @@ class Webhooks:
         await eventually(nothing_pending, timeout=20)
 
     async def deliveries(self, endpoint_id: str) -> list[dict[str, Any]]:
-        rows = await self.pool.fetch("SELECT * FROM deliveries WHERE endpoint_id = $1 ORDER BY position",
+        rows = await self.pool.fetch("SELECT * FROM deliveries WHERE endpoint_id = $1 ORDER BY stream_seq, position",
                                      uuid.UUID(endpoint_id))  # fmt: skip
         return [dict(r) for r in rows]
 

@@ -221,3 +221,50 @@ async def test_a_lead_turns_a_recommendation_into_an_action_on_the_report_and_dr
         assert f'Dropped: <bdi lang="cy">{welsh}</bdi> <span class="app-muted">(Written in Welsh only)' in text
         text = words(await lead.get(report, params={"lang": "cy"}))
         assert f": <bdi>{welsh}</bdi>" in text
+
+
+def panel(*members: tuple[str, str, str]) -> dict[str, str]:
+    """The start form's panel rows: (name, role in Welsh, role in English) each."""
+    fields = {}
+    for number, (name, role_cy, role_en) in enumerate(members, start=1):
+        fields |= {f"panel-{number}-name": name, f"panel-{number}-role_cy": role_cy,
+                   f"panel-{number}-role_en": role_en}  # fmt: skip
+    return fields
+
+
+async def test_a_lead_names_the_panel_one_person_a_row_with_the_role_in_welsh_and_english(stack: Stack) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    project = await create_project(stack)
+    start = f"/assessments/new?project={project['id']}"
+    fields = {"project": project["id"], "to_phase": "alpha", "kind": "formal_assessment",
+              "held_on-day": str(today.day), "held_on-month": str(today.month), "held_on-year": str(today.year)}  # fmt: skip
+    async with browser(stack, "lead") as lead:
+        welsh = words(await lead.get(f"{start}&lang=cy"))
+        assert welsh.count('lang="cy"') >= 3 and "Aelod 3 o'r panel" in welsh and "Aelod 4 o'r panel" not in welsh
+        assert welsh.index('id="panel-1-role_cy"') < welsh.index('id="panel-1-role_en"')  # Welsh first
+        assert "Rôl yn Gymraeg" in welsh and "Rôl yn Saesneg" in welsh and "(Cymraeg)" not in welsh
+        # without JavaScript: another row, what was typed kept, nothing sent
+        more = await lead.post("/assessments/new", {**fields, **panel(("Siân Evans", "Prif aseswr", ""), ("", "", ""),
+                                                                      ("", "", "")), "add_member": "1"}, form=start)  # fmt: skip
+        assert more.status_code == 200 and 'id="panel-4-name"' in more.text and 'value="Prif aseswr"' in more.text
+        bad = panel(("Siân Evans", "r" * 2001, ""), ("", "", "User research"), ("n" * 201, "", ""), ("", "", ""),
+                    ("Ann\u202eJones", "", "Assessor"))  # fmt: skip
+        refused = await lead.post("/assessments/new", {**fields, **bad}, form=start, params={"lang": "cy"})
+        assert refused.status_code == 422
+        assert summary_links(refused.text) == ["panel-1-role_cy", "panel-2-name", "panel-3-name"]
+        text = words(refused)
+        assert "Rhaid i rôl aelod 1 o'r panel yn Gymraeg fod yn 2,000 nod neu lai" in text
+        assert "Rhowch enw aelod 2 o'r panel, neu cliriwch ei rôl" in text
+        assert "Rhaid i enw aelod 3 o'r panel fod yn 200 nod neu lai" in text
+        # what only the portfolio refuses is shown beside its row too: the fifth row is the second member sent
+        good = panel(("Siân Evans", "Prif aseswr", "Lead assessor"), ("", "", ""), ("", "", ""), ("", "", ""),
+                     ("Ann\u202eJones", "", "Assessor"))  # fmt: skip
+        refused = await lead.post("/assessments/new", {**fields, **good}, form=start, params={"lang": "en"})
+        assert refused.status_code == 422 and summary_links(refused.text) == ["panel-5-name"]
+        assert (await api(stack, "GET", f"/api/v1/projects/{project['id']}/assessments")).json() == []
+        good = panel(("Siân Evans", "Prif aseswr", "Lead assessor"), ("", "", ""), ("Rhys Morgan", "", "User research"))
+        started = await lead.post("/assessments/new", {**fields, **good}, form=start)
+        assert started.status_code == 303, started.text
+    [assessment] = (await api(stack, "GET", f"/api/v1/projects/{project['id']}/assessments")).json()
+    assert assessment["panel"] == [{"name": "Siân Evans", "role": {"en": "Lead assessor", "cy": "Prif aseswr"}},
+                                   {"name": "Rhys Morgan", "role": {"en": "User research", "cy": ""}}]  # fmt: skip

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from shared import standards
 from web.context import Language, PageLanguage, SignedIn, is_staff, signed_in_only
-from web.pages import labels
+from web.pages import labels, validation
 from web.pages.assessments import gate_name, report_groups
 from web.pages.common import (
     Errors,
@@ -78,14 +78,49 @@ def start_options(lang: Language, account: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def panel_from(text: str) -> list[dict[str, str]]:
-    """One member a line, "Name, role" (the role may be left out)."""
-    members = []
-    for line in text.splitlines():
-        name, _sep, role = line.partition(",")
-        if name.strip():
-            members.append({"name": name.strip(), "role": role.strip()})
-    return members
+PANEL_ROWS = 3
+"""The empty rows a fresh start form offers for the panel; "Add another person" adds one more (a plain
+submit, so it works without JavaScript)."""
+PANEL_MOST = 20  # the portfolio's limit (assessments.Panel)
+PANEL_FIELDS = ("name", "role_cy", "role_en")
+
+
+def panel_rows(form: Any) -> list[dict[str, str]]:
+    """The panel's rows as the form sent them: ``panel-1-name``, ``panel-1-role_cy``, ``panel-1-role_en``, ..."""
+    rows = []
+    for number in range(1, PANEL_MOST + 1):
+        if f"panel-{number}-name" not in form:
+            break
+        rows.append({f: str(form.get(f"panel-{number}-{f}", "")).strip() for f in PANEL_FIELDS})
+    return rows
+
+
+def panel_errors(lang: Language, rows: list[dict[str, str]], errors: Errors) -> None:
+    """Each row's over-long field, and a role given without the name of whose it is."""
+    for number, row in enumerate(rows, start=1):
+        if not row["name"] and (row["role_cy"] or row["role_en"]):
+            errors.add(f"panel-{number}-name", lang._("Enter the name of panel member %(number)d, or clear their role",
+                                                      number=number))  # fmt: skip
+        validation.check_row(lang, f"panel-{number}", number, row, validation.PANEL_MEMBER, errors)
+
+
+def panel_body(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The members to send (the rows with a name, Welsh and English role each in its language) and
+    the form field each of the portfolio's errors about them goes beside (``panel[0].role.cy``)."""
+    members: list[dict[str, Any]] = []
+    targets = {"panel": "panel-1-name"}
+    for number, row in enumerate(rows, start=1):
+        if not row["name"]:
+            continue
+        sent = f"panel[{len(members)}]"
+        members.append({"name": row["name"], "role": bilingual_body(row, "role")})
+        targets |= {f"{sent}.name": f"panel-{number}-name", f"{sent}.role": f"panel-{number}-role_cy",
+                    f"{sent}.role.cy": f"panel-{number}-role_cy", f"{sent}.role.en": f"panel-{number}-role_en"}  # fmt: skip
+    return members, targets
+
+
+def empty_rows(count: int) -> list[dict[str, str]]:
+    return [dict.fromkeys(PANEL_FIELDS, "") for _ in range(count)]
 
 
 @get("/assessments/new", guards=[signed_in_only])
@@ -95,9 +130,10 @@ async def start_form(
     found = await read(request, "portfolio", f"/api/v1/projects/{project}")
     following = {"discovery": "alpha", "alpha": "private_beta", "private_beta": "public_beta", "public_beta": "live"}
     kind = "formal_assessment" if is_staff(account) else "self_assessment"
-    values = {"to_phase": following.get(found["phase"], ""), "kind": kind, "held_on": date_parts(today()), "panel": ""}
+    values = {"to_phase": following.get(found["phase"], ""), "kind": kind, "held_on": date_parts(today()),
+              "panel": empty_rows(PANEL_ROWS)}  # fmt: skip
     return await page(request, "assessments/start.html", project=found, values=values, errors=Errors(),
-                      request_key=request_key(), **start_options(lang, account))  # fmt: skip
+                      request_key=request_key(), panel_most=PANEL_MOST, **start_options(lang, account))  # fmt: skip
 
 
 @post("/assessments/new", guards=[signed_in_only])
@@ -109,9 +145,14 @@ async def start(request: HxRequest, lang: PageLanguage, account: SignedIn) -> Re
     except ValueError:
         raise NotFoundException() from None
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
-    panel = str(form.get("panel", ""))
+    rows = panel_rows(form) or empty_rows(PANEL_ROWS)
     values = {"to_phase": str(form.get("to_phase", "")), "kind": str(form.get("kind", "")),
-              "held_on": form_date_parts(form, "held_on"), "panel": panel}  # fmt: skip
+              "held_on": form_date_parts(form, "held_on"), "panel": rows}  # fmt: skip
+    key = request_key_in(form) or request_key()
+    if "add_member" in form:  # another empty row for the panel, nothing sent yet
+        values["panel"] = rows + empty_rows(1 if len(rows) < PANEL_MOST else 0)
+        return await page(request, "assessments/start.html", project=project, values=values, errors=Errors(),
+                          request_key=key, panel_most=PANEL_MOST, **start_options(lang, account))  # fmt: skip
     errors = Errors()
     if values["to_phase"] not in GATES:
         errors.add("to_phase", _("Choose the gate the project is assessed at"))
@@ -120,17 +161,19 @@ async def start(request: HxRequest, lang: PageLanguage, account: SignedIn) -> Re
     held_on, _given = parse_date(form, "held_on")
     if held_on is None:
         errors.add("held_on-day", _("Enter the date of the assessment, like 27 3 2026"))
+    panel_errors(lang, rows, errors)
+    members, targets = panel_body(rows)
     if not errors:
         body = {"to_phase": values["to_phase"], "kind": values["kind"],
-                "held_on": held_on.isoformat() if held_on else None, "panel": panel_from(panel)}  # fmt: skip
+                "held_on": held_on.isoformat() if held_on else None, "panel": members}  # fmt: skip
         reply = await call(request, "portfolio", "POST", f"/api/v1/projects/{project_id}/assessments", json=body,
                            key=request_key_in(form))  # fmt: skip
         refused(reply)
         if reply.ok:
             return Redirect(f"/assessments/{reply.body['id']}/standards/1", status_code=303)
-        errors = api_errors(request, reply, {"held_on": "held_on-day"})
+        errors = api_errors(request, reply, {"held_on": "held_on-day", **targets})
     return await page(request, "assessments/start.html", status=422, project=project, values=values, errors=errors,
-                      request_key=request_key_in(form) or request_key(), **start_options(lang, account))  # fmt: skip
+                      request_key=key, panel_most=PANEL_MOST, **start_options(lang, account))  # fmt: skip
 
 
 # One standard a page --------------------------------------------------------------------------------

@@ -62,6 +62,18 @@ def check(lang: Language, values: Mapping[str, Any], fields: Sequence[Text], err
     return found
 
 
+def check_row(
+    lang: Language, prefix: str, number: int, values: Mapping[str, Any], fields: Sequence[Text], errors: Errors
+) -> Errors:
+    """The same for one numbered row of a form (a panel's members): each field's id is
+    ``prefix-name``, and ``%(number)d`` in a message is the row's number."""
+    for field in fields:
+        message = field.problem(str(values.get(field.name) or ""))
+        if message:
+            errors.add(f"{prefix}-{field.name}", lang._(message, max=f"{field.max_length:,}", number=number))
+    return errors
+
+
 SLUG_RULE = N_("Enter a short name of lower-case letters, numbers and hyphens")
 SUMMARY_CY = Text("summary_cy", 4000, N_("The summary in Welsh must be %(max)s characters or fewer"))
 SUMMARY_EN = Text("summary_en", 4000, N_("The summary in English must be %(max)s characters or fewer"))
@@ -137,3 +149,9 @@ CONTACT = (
          wrong_format=N_("Enter an email address in the correct format, like name@example.com"),
          missing=N_("Enter their email address")),
 )  # fmt: skip
+PANEL_MEMBER = (
+    Text("name", 200, N_("The name of panel member %(number)d must be %(max)s characters or fewer")),
+    Text("role_cy", 2000, N_("The role of panel member %(number)d in Welsh must be %(max)s characters or fewer")),
+    Text("role_en", 2000, N_("The role of panel member %(number)d in English must be %(max)s characters or fewer")),
+)
+"""One row of the assessment panel (a name is needed only where a role is given: the form says so)."""

@@ -12,6 +12,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 from litestar import Litestar
 from nats.js import JetStreamContext
 
+from shared.bilingual import EMPTY
 from shared.events import Actor, Envelope, ProjectCreated, ProjectSnapshot, Role, decode, make_envelope
 from shared.identity import Identity, sign
 from shared.settings import Settings
@@ -101,7 +102,7 @@ def snapshot(**overrides: Any) -> ProjectSnapshot:
     fields: dict[str, Any] = {
         "slug": "tax-returns", "partner_id": None, "title_en": "Digital tax returns", "title_cy": "Ffurflenni treth",
         "summary_en": "", "summary_cy": "", "lead_id": "lead-1", "phase": "discovery", "state": "active",
-        "health": "green", "health_reason": {"en": "", "cy": ""}, "tags": [], "visibility": "public", "start_date": None,
+        "health": "green", "health_reason": EMPTY, "tags": [], "visibility": "public", "start_date": None,
     }  # fmt: skip
     fields.update(overrides)
     return ProjectSnapshot(**fields)

@@ -10,7 +10,15 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, NamedTuple
 
-from services.search.domain import Changes, Document, Indexing, changes_for, indexing_for
+from services.search.domain import (
+    FOLLOW_THEIR_PROJECT,
+    UNTITLED,
+    Changes,
+    Document,
+    Indexing,
+    changes_for,
+    indexing_for,
+)
 from shared.events import CATALOGUE, Envelope, Header
 
 if TYPE_CHECKING:
@@ -25,11 +33,14 @@ COLUMNS = (
     ("partner_id", "uuid"), ("project_id", "uuid"), ("visibility", "text"), ("title_en", "text"), ("title_cy", "text"),
     ("body_en", "text"), ("body_cy", "text"), ("title_terms", "text"), ("body_terms", "text"),
     ("phase", "text"), ("health", "text"), ("state", "text"), ("tags", "text"), ("occurred_on", "date"),
+    ("partner_only", "bool"),
 )  # fmt: skip
 NAMES = [name for name, _ in COLUMNS]
 WELSH_TERMS = ("title_terms", "body_terms")
 """Values that are not columns: the Welsh terms (tsvector literals) the search vectors are made of."""
 STORED = [name for name in NAMES if name not in WELSH_TERMS] + ["title_tsv", "tsv"]
+_UNTITLED = ", ".join(f"'{kind}'" for kind in UNTITLED)
+"""The kinds without a title vector, as an SQL list (constants of ``domain``, never input)."""
 TAG_SEPARATOR = "\x1f"
 """The ASCII unit separator: tags are slugs and never contain it."""
 
@@ -52,7 +63,7 @@ def row(doc: Document) -> tuple[object, ...]:
     return (
         doc.id, doc.kind, doc.aggregate_id, doc.aggregate_seq, doc.slug, doc.partner_id, doc.project_id,
         doc.visibility, doc.title_en, doc.title_cy, doc.body_en, doc.body_cy, doc.title_terms, doc.body_terms,
-        doc.phase, doc.health, doc.state, doc.tags, doc.occurred_on,
+        doc.phase, doc.health, doc.state, doc.tags, doc.occurred_on, doc.partner_only,
     )  # fmt: skip
 
 
@@ -80,7 +91,8 @@ def _upsert(table: str) -> str:
 
     The search vectors are made here: PostgreSQL's English stems of the English text, and the Welsh
     terms the analyser worked out (``welsh.py``). ``title_tsv`` is the title alone (empty for an
-    update, matched on its own words), for ranking title matches first; ``tsv`` is everything.
+    update and the other ``UNTITLED`` kinds, matched on their own words), for ranking title matches
+    first; ``tsv`` is everything.
 
     Not INSERT ... ON CONFLICT DO UPDATE: that works out every row twice for every existing record,
     and most of a batch is existing projects. Batches are applied one at a time (the apply lock),
@@ -93,7 +105,7 @@ def _upsert(table: str) -> str:
     return f"""
 WITH v AS (
     SELECT {plain}, string_to_array(tags, E'\\x1f') AS tags, body_terms,
-           CASE WHEN kind = 'update' THEN ''::tsvector
+           CASE WHEN kind IN ({_UNTITLED}) THEN ''::tsvector
                 ELSE to_tsvector('english', title_en) || title_terms::tsvector END AS title_tsv
     FROM unnest({arrays}) AS v({", ".join(NAMES)})
 ), s AS (
@@ -136,9 +148,12 @@ async def _indexed_sequences(conn: Conn, tables: Tables, aggregate_ids: set[uuid
 
 
 async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
-    held = await _held(conn, tables, [doc for doc in changes.documents if doc.kind != "update"])
+    held = await _held(conn, tables, [doc for doc in changes.documents if doc.kind not in UNTITLED])
     moved = [doc.id for doc in changes.documents
              if doc.kind == "project" and doc.id in held and held[doc.id].audience != doc.audience]  # fmt: skip
+    if changes.removed:
+        await conn.execute(f"DELETE FROM {tables.documents} WHERE id = ANY($1::uuid[])", changes.removed)
+        await conn.execute(f"DELETE FROM {tables.title_words} WHERE document_id = ANY($1::uuid[])", changes.removed)
     if changes.documents:
         await conn.execute(_upsert(tables.documents), *_column_values(changes.documents))
     if changes.states:
@@ -155,28 +170,26 @@ async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
             WHERE {tables.aggregates}.aggregate_seq < EXCLUDED.aggregate_seq""",
         list(changes.sequences), list(changes.sequences.values()),
     )  # fmt: skip
-    # A project's updates and published assessments are seen by whoever may see the project: when
-    # a project's audience changes, they all follow; a newly written one takes the audience the
-    # index holds for its project now (its own event may carry an older snapshot, delivered late).
-    updates = [doc.id for doc in changes.documents if doc.kind in FOLLOW_THEIR_PROJECT]
-    if moved or updates:
+    # A project's updates, measures, phase changes and published assessments are seen by whoever may
+    # see the project (the public never reads those for the partner only: ``domain.audience``): when a
+    # project's audience changes, they all follow; a newly written one takes the audience the index
+    # holds for its project now (its own event may carry an older snapshot, delivered late).
+    followers = [doc.id for doc in changes.documents if doc.kind in FOLLOW_THEIR_PROJECT]
+    if moved or followers:
+        audience = "CASE WHEN u.partner_only AND p.visibility = 'public' THEN 'partner' ELSE p.visibility END"
         await conn.execute(
-            f"""UPDATE {tables.documents} u SET visibility = p.visibility, partner_id = p.partner_id
+            f"""UPDATE {tables.documents} u SET visibility = {audience}, partner_id = p.partner_id
                 FROM {tables.documents} p
                 WHERE p.id = u.project_id AND p.kind = 'project' AND u.kind = ANY($3::text[])
                   AND (u.project_id = ANY($1::uuid[]) OR u.id = ANY($2::uuid[]))
-                  AND (u.visibility <> p.visibility OR u.partner_id IS DISTINCT FROM p.partner_id)""",
-            moved, updates, list(FOLLOW_THEIR_PROJECT),
+                  AND (u.visibility <> {audience} OR u.partner_id IS DISTINCT FROM p.partner_id)""",
+            moved, followers, list(FOLLOW_THEIR_PROJECT),
         )  # fmt: skip
     # An update shows its project's title, whose words the project's own document brings.
     retitled = [doc for doc in changes.documents
-                if doc.kind != "update" and held.get(doc.id, _UNTITLED).titles != doc.titles]  # fmt: skip
+                if doc.kind not in UNTITLED and held.get(doc.id, _NOT_HELD).titles != doc.titles]  # fmt: skip
     if retitled:
         await _write_title_words(conn, tables, retitled)
-
-
-FOLLOW_THEIR_PROJECT = ("update", "assessment")
-"""Documents whose audience is their project's, whatever their own event said."""
 
 
 class _Held(NamedTuple):
@@ -186,7 +199,7 @@ class _Held(NamedTuple):
     titles: tuple[str, str]
 
 
-_UNTITLED = _Held(("", None), ("", ""))
+_NOT_HELD = _Held(("", None), ("", ""))
 
 
 async def _held(conn: Conn, tables: Tables, docs: list[Document]) -> dict[uuid.UUID, _Held]:

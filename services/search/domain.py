@@ -17,6 +17,11 @@ from shared.events import (
     EngagementUpdated,
     EventData,
     Header,
+    MeasureChanged,
+    MeasureDefined,
+    MeasureRemoved,
+    MeasureSnapshot,
+    MeasureValuesRecorded,
     PartnerRegistered,
     PartnerUpdated,
     ProjectCreated,
@@ -56,6 +61,12 @@ def welsh_terms(welsh: str, english: str) -> str:
 ENGAGEMENT_TITLES = {code: both_names(ENGAGEMENT_KINDS, code) for code in ENGAGEMENT_KINDS}
 ENGAGEMENT_TITLES["other"] = ("Engagement", "Ymgysylltiad")
 
+UNTITLED = ("update", "measure", "phase_change")
+"""Documents shown under their project's title and matched on their own words only (a search for
+the project's title finds the project, not each of its updates, measures and phase changes)."""
+FOLLOW_THEIR_PROJECT = ("update", "assessment", "measure", "phase_change")
+"""Documents whose audience is their project's, whatever their own event said."""
+
 
 class Document(msgspec.Struct, kw_only=True):
     id: uuid.UUID
@@ -75,11 +86,14 @@ class Document(msgspec.Struct, kw_only=True):
     health: str | None = None
     state: str | None = None
     tags: list[str] = []
+    partner_only: bool = False
+    """Read only by staff and the project's own partner, even when the project is public (an
+    unpublished measure, the reason for a phase change: its project's history)."""
 
     @property
     def title_terms(self) -> str:
         """An update is matched on its own words: the title it shows is its project's."""
-        return "" if self.kind == "update" else welsh_terms(self.title_cy, self.title_en)
+        return "" if self.kind in UNTITLED else welsh_terms(self.title_cy, self.title_en)
 
     @property
     def body_terms(self) -> str:
@@ -131,12 +145,53 @@ class Indexing(msgspec.Struct, kw_only=True):
     retexts: list[Retext] = []
     """For events that only change a document's text: its record's own (by ``aggregate_seq``, as a
     state is), or a standalone document's (a translated update: after the update, whatever the order)."""
+    removed: bool = False
+    """The event's record is gone (a removed measure): its document leaves the index."""
 
 
-def _with_goals(summary: str, project: ProjectSnapshot, lang: vocabulary.Lang) -> str:
-    """The summary, then the wellbeing goals the project serves, so a search for a goal finds it."""
+def _body(project: ProjectSnapshot, lang: vocabulary.Lang) -> str:
+    """The summary, then the wellbeing goals the project serves and why its health is what it is, so a
+    search for a goal or for the reason finds it."""
     goals = [vocabulary.name(vocabulary.WELLBEING_GOALS, g, lang) for g in project.wellbeing_goals]
-    return "\n".join([summary, *goals]) if goals else summary
+    reason = project.health_reason.en if lang == "en" else project.health_reason.cy
+    return "\n".join(text for text in (project.summary_en if lang == "en" else project.summary_cy, *goals, reason)
+                     if text)  # fmt: skip
+
+
+def audience(project: ProjectSnapshot, partner_only: bool) -> str:
+    """Who sees a document of a project: whoever sees the project, but a text for its partner and
+    staff only (``Document.partner_only``) never the public. The same rule, in SQL, is in the
+    consumer: a project's documents follow it when its audience changes."""
+    return "partner" if partner_only and project.visibility == "public" else project.visibility
+
+
+def untitled_document(
+    project: ProjectSnapshot, *, id: uuid.UUID, kind: str, aggregate_id: uuid.UUID, aggregate_seq: int,
+    occurred_on: dt.date, project_id: uuid.UUID, body_en: str, body_cy: str, partner_only: bool = False,
+) -> Document:  # fmt: skip
+    """A document of a project's that shows its project's title and is matched on its own text (``UNTITLED``)."""
+    return Document(
+        id=id, kind=kind, aggregate_id=aggregate_id, aggregate_seq=aggregate_seq,
+        visibility=audience(project, partner_only), occurred_on=occurred_on, slug=project.slug,
+        partner_id=project.partner_id, project_id=project_id, title_en=project.title_en, title_cy=project.title_cy,
+        body_en=body_en, body_cy=body_cy, phase=project.phase, health=project.health, tags=list(project.tags),
+        partner_only=partner_only,
+    )  # fmt: skip
+
+
+def measure_document(envelope: Header, measure: MeasureSnapshot, project: ProjectSnapshot) -> Document:
+    """A measure is found by its name (the catalogue's, or the project's own), by whoever may see it:
+    a published one as its project is, an unpublished one by staff and the project's partner only
+    (``services.portfolio.measure_store.VISIBLE``)."""
+    if measure.catalogue is None:
+        name_en, name_cy = measure.name.en, measure.name.cy
+    else:
+        name_en, name_cy = both_names(vocabulary.MEASURES, measure.catalogue)
+    return untitled_document(
+        project, id=envelope.aggregate_id, kind="measure", aggregate_id=envelope.aggregate_id,
+        aggregate_seq=envelope.aggregate_seq, occurred_on=envelope.occurred_at.date(), project_id=measure.project_id,
+        body_en=name_en, body_cy=name_cy, partner_only=not measure.published,
+    )  # fmt: skip
 
 
 def project_document(envelope: Header, project: ProjectSnapshot) -> Document:
@@ -145,7 +200,7 @@ def project_document(envelope: Header, project: ProjectSnapshot) -> Document:
         aggregate_seq=envelope.aggregate_seq, visibility=project.visibility,
         occurred_on=envelope.occurred_at.date(), slug=project.slug, partner_id=project.partner_id,
         project_id=envelope.aggregate_id, title_en=project.title_en, title_cy=project.title_cy,
-        body_en=_with_goals(project.summary_en, project, "en"), body_cy=_with_goals(project.summary_cy, project, "cy"),
+        body_en=_body(project, "en"), body_cy=_body(project, "cy"),
         phase=project.phase, health=project.health, state=project.state, tags=list(project.tags),
     )  # fmt: skip
 
@@ -162,22 +217,34 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             body_en=partner.website or "",
             state="active" if partner.active else "inactive",
         ))  # fmt: skip
+    if isinstance(event, ProjectPhaseChanged) and not event.reason.blank:
+        # The reason is read in the project's history: by staff and its partner. A translation of it
+        # (portfolio.project.phase_reason_translated) rewrites its text, as an update's does.
+        reason = untitled_document(
+            event.project, id=envelope.id, kind="phase_change", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            occurred_on=event.effective, project_id=envelope.aggregate_id, body_en=event.reason.en,
+            body_cy=event.reason.cy, partner_only=True,
+        )  # fmt: skip
+        return Indexing(record=project_document(envelope, event.project), extra=[reason])
     if isinstance(event, ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged
-                  | ProjectRoadmapPlaced | ProjectPhaseReasonTranslated):  # fmt: skip
+                  | ProjectRoadmapPlaced):  # fmt: skip
         return Indexing(record=project_document(envelope, event.project))
     if isinstance(event, ProjectUpdateTranslated):
         return Indexing(record=project_document(envelope, event.project),
                         retexts=[Retext(id=event.update_id, body_en=event.body_en, body_cy=event.body_cy)])  # fmt: skip
     if isinstance(event, ProjectUpdatePosted):
-        project = event.project
-        update = Document(
-            id=event.update_id, kind="update", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
-            visibility=project.visibility, occurred_on=event.posted_on, slug=project.slug,
-            partner_id=project.partner_id, project_id=envelope.aggregate_id, title_en=project.title_en,
-            title_cy=project.title_cy, body_en=event.body_en, body_cy=event.body_cy, phase=project.phase,
-            health=project.health, tags=list(project.tags),
+        update = untitled_document(
+            event.project, id=event.update_id, kind="update", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+            occurred_on=event.posted_on, project_id=envelope.aggregate_id, body_en=event.body_en, body_cy=event.body_cy,
         )  # fmt: skip
-        return Indexing(record=project_document(envelope, project), extra=[update])
+        return Indexing(record=project_document(envelope, event.project), extra=[update])
+    if isinstance(event, ProjectPhaseReasonTranslated):
+        translated = Retext(id=event.phase_change_id, body_en=event.reason.en, body_cy=event.reason.cy)
+        return Indexing(record=project_document(envelope, event.project), retexts=[translated])
+    if isinstance(event, MeasureDefined | MeasureChanged | MeasureValuesRecorded):
+        return Indexing(record=measure_document(envelope, event.measure, event.for_project))
+    if isinstance(event, MeasureRemoved):
+        return Indexing(removed=True)
     if isinstance(event, EngagementRecorded | EngagementUpdated | EngagementEnded):
         # Edited and ended engagements are found as they now stand (the newest sequence wins).
         engagement = event if isinstance(event, EngagementRecorded) else event.engagement
@@ -236,6 +303,8 @@ class Changes(msgspec.Struct, kw_only=True):
     """The newest aggregate_seq now applied, per record."""
     retexts: list[Retext] = []
     """Text-only changes of documents not rewritten in this batch."""
+    removed: list[uuid.UUID] = []
+    """Records whose newest event removed them (their documents leave the index)."""
 
 
 def changes_for(events: list[tuple[Header, Indexing]], indexed: dict[uuid.UUID, int]) -> Changes:
@@ -256,20 +325,24 @@ def changes_for(events: list[tuple[Header, Indexing]], indexed: dict[uuid.UUID, 
         if envelope.aggregate_seq > indexed.get(envelope.aggregate_id, 0):
             newer.setdefault(envelope.aggregate_id, {})[envelope.aggregate_seq] = indexing
     records: dict[uuid.UUID, Document] = {}
+    removed: list[uuid.UUID] = []
     states: dict[uuid.UUID, str] = {}
     sequences: dict[uuid.UUID, int] = {}
     for aggregate_id, by_seq in newer.items():
         record: Document | None = None
         state: str | None = None
         own: Retext | None = None
+        gone = False
         for seq in sorted(by_seq):
             indexing = by_seq[seq]
-            if indexing.record is not None:
-                record, state, own = indexing.record, None, None
+            if indexing.record is not None or indexing.removed:
+                record, state, own, gone = indexing.record, None, None, indexing.removed
             if indexing.state is not None:
                 state = indexing.state
             own = next((r for r in indexing.retexts if r.id == aggregate_id), own)
-        if record is not None:
+        if gone:
+            removed.append(aggregate_id)
+        elif record is not None:
             if own is not None:
                 record = msgspec.structs.replace(record, body_en=own.body_en, body_cy=own.body_cy)
             records[aggregate_id] = record if state is None else msgspec.structs.replace(record, state=state)
@@ -285,4 +358,4 @@ def changes_for(events: list[tuple[Header, Indexing]], indexed: dict[uuid.UUID, 
                                                          body_cy=retext.body_cy)  # fmt: skip
             del translated[doc_id]
     return Changes(documents=[*records.values(), *standalone.values()], states=states, sequences=sequences,
-                   retexts=list(translated.values()))  # fmt: skip
+                   retexts=list(translated.values()), removed=removed)  # fmt: skip

@@ -14,7 +14,9 @@ from typing import Literal
 
 import msgspec
 
-SearchKind = Literal["partner", "project", "update", "engagement", "support_request", "weeknote", "assessment"]
+SearchKind = Literal[
+    "partner", "project", "update", "engagement", "support_request", "weeknote", "assessment", "measure", "phase_change"
+]
 TotalRelation = Literal["eq", "gte"]
 
 

@@ -19,6 +19,9 @@ from shared.events import (
     Actor,
     Envelope,
     Header,
+    MeasureChanged,
+    MeasureRemoved,
+    MeasureSnapshot,
     ProjectUpdated,
     ProjectUpdatePosted,
     ProjectUpdateTranslated,
@@ -42,6 +45,8 @@ class Index:
 
     def apply(self, batch: Sequence[tuple[Header, Indexing]]) -> None:
         changes = changes_for(list(batch), self.sequences)
+        for record in changes.removed:
+            self.documents.pop(record, None)
         for doc in changes.documents:
             self.documents[doc.id] = doc
         for record, state in changes.states.items():
@@ -77,6 +82,35 @@ def test_the_newest_snapshot_of_each_record_wins_however_the_stream_is_cut(
         project: f"Revision {seq}" for project, seq in newest.items()
     }
     assert batched.sequences == newest
+
+
+def measure_event(measure: int, seq: int, removed: bool) -> tuple[Envelope, Indexing]:
+    snapshot_ = MeasureSnapshot(project_id=PROJECTS[0], catalogue=None, name=Bilingual(en=f"Name {seq}", cy="Enw"),
+                                unit="count", direction="up", target=None, published=True)  # fmt: skip
+    data: MeasureChanged | MeasureRemoved = (
+        MeasureRemoved(measure=snapshot_, reason=Bilingual(en="Gone"), for_project=snapshot()) if removed
+        else MeasureChanged(measure=snapshot_, changed=["name"], for_project=snapshot())
+    )  # fmt: skip
+    envelope = make_envelope(data, actor=LEAD, aggregate_id=PROJECTS[measure], aggregate_seq=seq, partner_id=None)
+    return envelope, indexing_for(envelope, data)
+
+
+@given(st.lists(st.tuples(st.integers(0, len(PROJECTS) - 1), st.integers(1, 8), st.booleans()), min_size=1,
+                max_size=30), st.lists(st.integers(0, 30), max_size=5))  # fmt: skip
+def test_a_removed_measure_stays_removed_however_the_stream_is_cut(
+    delivered: list[tuple[int, int, bool]], cuts: list[int]
+) -> None:
+    """A measure's newest event decides: its name as changed, or no document once it was removed,
+    whatever came before or is delivered late. (Each sequence is one event: a redelivery is the same.)"""
+    by_seq = {(measure, seq): removed for measure, seq, removed in delivered}
+    events = [measure_event(measure, seq, by_seq[measure, seq]) for measure, seq, _ in delivered]
+    index = Index()
+    for start, end in itertools.pairwise([0, *sorted(set(cuts)), len(events)]):
+        index.apply(events[start:end])
+    newest = {PROJECTS[m]: max(s for n, s in by_seq if n == m) for m, _ in by_seq}
+    assert {doc.id: doc.body_en for doc in index.documents.values()} == {
+        measure: f"Name {seq}" for measure, seq in newest.items() if not by_seq[PROJECTS.index(measure), seq]
+    }
 
 
 def test_a_triage_in_the_same_batch_as_the_request_amends_the_new_document() -> None:

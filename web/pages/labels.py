@@ -39,6 +39,8 @@ SEARCH_KINDS = {
     "support_request": N_("Support requests"),
     "weeknote": N_("Weeknotes"),
     "assessment": N_("Assessments"),
+    "measure": N_("Measures"),
+    "phase_change": N_("Phase changes"),
 }
 HIT_KINDS = {
     "project": N_("Project"),
@@ -48,6 +50,8 @@ HIT_KINDS = {
     "support_request": N_("Support request"),
     "weeknote": N_("Weeknote"),
     "assessment": N_("Assessment"),
+    "measure": N_("Measure"),
+    "phase_change": N_("Phase change"),
 }
 # What a page that lists engagements says after a form returned to it (?done=...).
 ENGAGEMENT_DONE = {

@@ -225,7 +225,7 @@ async def test_a_lead_turns_a_recommendation_into_an_action_on_the_report_and_dr
 
 def panel(*members: tuple[str, str, str]) -> dict[str, str]:
     """The start form's panel rows: (name, role in Welsh, role in English) each."""
-    fields = {}
+    fields: dict[str, str] = {}
     for number, (name, role_cy, role_en) in enumerate(members, start=1):
         fields |= {f"panel-{number}-name": name, f"panel-{number}-role_cy": role_cy,
                    f"panel-{number}-role_en": role_en}  # fmt: skip

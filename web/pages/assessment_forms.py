@@ -114,8 +114,9 @@ def panel_body(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], dict[s
             continue
         sent = f"panel[{len(members)}]"
         members.append({"name": row["name"], "role": bilingual_body(row, "role")})
-        targets |= {f"{sent}.name": f"panel-{number}-name", f"{sent}.role": f"panel-{number}-role_cy",
-                    f"{sent}.role.cy": f"panel-{number}-role_cy", f"{sent}.role.en": f"panel-{number}-role_en"}  # fmt: skip
+        row_id = f"panel-{number}"
+        targets |= {f"{sent}.name": f"{row_id}-name", f"{sent}.role": f"{row_id}-role_cy",
+                    f"{sent}.role.cy": f"{row_id}-role_cy", f"{sent}.role.en": f"{row_id}-role_en"}  # fmt: skip
     return members, targets
 
 

@@ -115,7 +115,7 @@ async def register(data: JSONBody[NewEndpoint], conn: Connection, identity: Call
     return await store.add_endpoint(
         conn, url=data.url, description=data.description, event_types=list(data.event_types),
         partner_id=data.partner_id, internal=data.internal, enabled=data.enabled, secret=new_secret(),
-        created_by=identity.sub, admin_email=identity.email,
+        created_by=identity.sub,
     )  # fmt: skip
 
 
@@ -130,7 +130,7 @@ async def endpoint(endpoint_id: FromPath[uuid.UUID], conn: Connection) -> Respon
 @patch("/api/v1/webhooks/{endpoint_id:uuid}", tags=["webhooks"], guards=[admin_only], opt=CHECKED)
 async def change(
     endpoint_id: FromPath[uuid.UUID], data: JSONBody[EndpointChanges], conn: Connection,
-    expected_version: ExpectedVersion, identity: Caller,
+    expected_version: ExpectedVersion,
 ) -> Response[Endpoint]:  # fmt: skip
     """Change what an endpoint gets, or enable or disable it (If-Match: its ETag). Enabling it again
     clears why it was disabled and sends what waited for it."""
@@ -141,8 +141,6 @@ async def change(
     }
     if changes.get("enabled") is True:
         changes |= {"disabled_reason_en": "", "disabled_reason_cy": "", "failing_since": None}
-    if identity.email:
-        changes["changed_by_email"] = identity.email
     async with conn.transaction():
         found = await store.get_endpoint(conn, endpoint_id, lock=True)
         if found is None:

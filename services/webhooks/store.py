@@ -66,13 +66,13 @@ def _endpoint(row: asyncpg.Record) -> Endpoint:
 
 async def add_endpoint(
     conn: Conn, *, url: str, description: str, event_types: list[str], partner_id: uuid.UUID | None,
-    internal: bool, enabled: bool, secret: str, created_by: str, admin_email: str | None,
+    internal: bool, enabled: bool, secret: str, created_by: str,
 ) -> EndpointWithSecret:  # fmt: skip
     row = await conn.fetchrow(
         f"""INSERT INTO endpoints (id, url, description, event_types, partner_id, internal, enabled, secret,
-                                   created_by, admin_email)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_ENDPOINT}""",
-        uuid.uuid4(), url, description, event_types, partner_id, internal, enabled, secret, created_by, admin_email,
+                                   created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {_ENDPOINT}""",
+        uuid.uuid4(), url, description, event_types, partner_id, internal, enabled, secret, created_by,
     )  # fmt: skip
     assert row is not None
     return msgspec.convert(_fields(row) | {"secret": secret}, EndpointWithSecret)

@@ -17,6 +17,9 @@ def configure_logging(settings: Settings, service: str) -> None:
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(message)s")
+    # httpx logs every request at INFO: the webhooks sender keeps each attempt in its delivery log
+    # and the web's gateway calls are the web's own requests, so a line each only buries what matters.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

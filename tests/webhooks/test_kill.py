@@ -114,3 +114,31 @@ async def test_each_event_is_received_once_across_a_kill_9_of_the_sender_and_a_r
     for event_id in sent[1:]:  # every other event once, and after the first: in order
         assert [r.status for r in receiver.requests if r.event()["id"] == event_id] == [200]
     assert [r.event()["id"] for r in receiver.accepted()][1:] == sent
+
+
+async def test_the_service_logs_no_line_per_request_it_sends(
+    served: Served, settings: Settings, receiver: Receiver
+) -> None:
+    url = await served.start()
+    async with httpx.AsyncClient(base_url=url) as client:
+        registered = await client.post("/api/v1/webhooks", json={"url": receiver.url(), "event_types": ["*"]},
+                                       headers=auth(settings, "admin", email="admin@cdps.example"))  # fmt: skip
+        assert registered.status_code == 201, registered.text
+    nc = await nats.connect(settings.nats_url or "")
+    try:
+        envelope = make_envelope(ProjectCreated(project=snapshot()), actor=LEAD, aggregate_id=uuid.uuid4(),
+                                 aggregate_seq=1, partner_id=None)  # fmt: skip
+        await nc.jetstream().publish(settings.subject_for(envelope.type), encode(envelope))
+    finally:
+        await nc.close()
+
+    async def delivered() -> bool:
+        return len(receiver.accepted()) == 1
+
+    await eventually(delivered, timeout=30)
+    [process] = served.processes
+    process.terminate()
+    process.wait(timeout=30)
+    logged = (served.logs / "webhooks-0.log").read_text()
+    assert "service started" in logged
+    assert "HTTP Request" not in logged  # the delivery log keeps each attempt; a line each is noise

@@ -16,7 +16,7 @@ import uuid_utils
 
 from shared import bilingual
 from shared.bilingual import Bilingual
-from shared.measures import Direction, Unit
+from shared.measures import Crossing, Direction, Unit
 
 Role = Literal["admin", "lead", "partner", "public", "system"]
 Phase = Literal["discovery", "alpha", "private_beta", "public_beta", "live", "retired"]
@@ -632,13 +632,16 @@ class MeasureValuesRecorded(EventData, frozen=True, kw_only=True):
 
     type: ClassVar[str] = "portfolio.measure.values_recorded"
     aggregate: ClassVar[str] = "measure"
+    version: ClassVar[int] = 2
     measure: MeasureSnapshot
     values: list[MonthValue]
     """The months recorded by this change, in order, as they now stand."""
     latest: MonthValue | None
     """The measure's newest month after the change."""
-    crossed_target: bool
-    """Its newest value now meets the target and the month before did not (weeknotes say so)."""
+    crossing: Crossing | None
+    """How its newest value moved against the target (``reached`` it, or ``fell_back`` from it) since the
+    newest value before the change; null when it did not cross it, or there is no target. Weeknotes say
+    so. Until version 2 a boolean ``crossed_target``, true when it reached the target."""
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
 
@@ -824,6 +827,13 @@ def _upcast_assessment_text(event_type: str, data: dict[str, Any]) -> dict[str, 
     return data
 
 
+def _upcast_crossing(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 of ``portfolio.measure.values_recorded`` read as version 2: ``crossed_target`` told of a
+    target reached only, so false reads as no crossing (a fall back was not recorded then)."""
+    crossed = bool(data.get("crossed_target"))
+    return {**{k: v for k, v in data.items() if k != "crossed_target"}, "crossing": "reached" if crossed else None}
+
+
 def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """An event's data in the shape its type has now, with that version.
 
@@ -833,7 +843,8 @@ def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, di
     was really in public beta is moved on by a lead, and no gate is skipped by the guess). Text
     people wrote that was one string (a health or phase-change reason) becomes ``Bilingual``, the
     string in the language ``shared.language`` tells it is in (:data:`_BILINGUAL_SINCE`); so does the
-    text nested in an assessment's or action's snapshot (:data:`_ASSESSMENT_TEXT_SINCE`).
+    text nested in an assessment's or action's snapshot (:data:`_ASSESSMENT_TEXT_SINCE`). A measure's
+    ``crossed_target`` became ``crossing`` (:func:`_upcast_crossing`).
     """
     if event_type in _BETA_SPLIT and version < 2:
         data = dict(data)
@@ -857,6 +868,8 @@ def upcast(event_type: str, version: int, data: dict[str, Any]) -> tuple[int, di
         version = since
     if (event_type in _ASSESSMENT_EVENTS or event_type in _ACTION_EVENTS) and version < _ASSESSMENT_TEXT_SINCE:
         data, version = _upcast_assessment_text(event_type, data), _ASSESSMENT_TEXT_SINCE
+    if event_type == MeasureValuesRecorded.type and version < MeasureValuesRecorded.version:
+        data, version = _upcast_crossing(data), MeasureValuesRecorded.version
     return version, data
 
 

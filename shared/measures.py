@@ -11,6 +11,10 @@ from typing import Literal, NamedTuple
 Unit = Literal["count", "percent", "pounds", "minutes", "days"]
 Direction = Literal["up", "down"]
 """Which way is better: a higher value (satisfaction) or a lower one (cost per transaction)."""
+Crossing = Literal["reached", "fell_back"]
+"""How a measure's newest value moved against its target: it now meets the target and did not
+(``reached``), or it met the target and now does not (``fell_back``: below it, or above it for a
+measure where lower is better)."""
 
 
 class Definition(NamedTuple):

@@ -21,6 +21,9 @@ from shared.events import (
     AssessmentPublished,
     AssessmentSnapshot,
     Envelope,
+    MeasureSnapshot,
+    MeasureValuesRecorded,
+    MonthValue,
     PanelMember,
     ProjectHealthChanged,
     ProjectPhaseChanged,
@@ -58,7 +61,9 @@ def test_project_events_are_at_version_3_and_the_events_that_carry_a_project_at_
     } | {t for t in CATALOGUE if t.startswith(("portfolio.assessment.", "portfolio.action."))}  # fmt: skip
     assert {t for t, cls in CATALOGUE.items() if cls.version == 2} == {
         t for t in CATALOGUE if t.startswith("portfolio.milestone.")
-    } | {"portfolio.support.requested", "portfolio.support.triaged"}  # their need and reason, bilingual
+    } | {"portfolio.support.requested", "portfolio.support.triaged"} | {  # their need and reason, bilingual
+        "portfolio.measure.values_recorded"  # which way its target was crossed
+    }
     assert all(cls.version in (1, 2, 3) for cls in CATALOGUE.values())
 
 
@@ -227,3 +232,22 @@ def test_a_version_2_action_reads_its_dropped_reason_as_bilingual() -> None:
     assert action["reason"] == "Dewisodd y partner lwybr arall"
     version, read = upcast(ActionClosed.type, 1, {"action": {**action, "reason": ""}, "for_project": {"slug": "x"}})
     assert version == 3 and read["action"]["reason"] == {"en": "", "cy": ""}
+
+
+def test_a_version_1_measure_crossing_reads_as_reached_or_as_no_crossing() -> None:
+    """Version 1 said only whether the newest value reached the target (``crossed_target``)."""
+    recorded = MeasureValuesRecorded(
+        measure=MeasureSnapshot(project_id=uuid.uuid4(), catalogue="user_satisfaction", name=EMPTY, unit="percent",
+                                direction="up", target=85, published=True),
+        values=[MonthValue(month=dt.date(2026, 10, 1), value=86)],
+        latest=MonthValue(month=dt.date(2026, 10, 1), value=86), crossing="reached", for_project=snapshot(),
+    )  # fmt: skip
+    current = make_envelope(recorded, actor=Actor(id="lead-1", role="lead"), aggregate_id=uuid.uuid4(),
+                            aggregate_seq=2, partner_id=None)  # fmt: skip
+    assert current.version == 2
+    for crossed, crossing in ((True, "reached"), (False, None)):
+        data = {**{k: v for k, v in current.data.items() if k != "crossing"}, "crossed_target": crossed}
+        old = msgspec.structs.replace(current, version=1, data=data)
+        for read in (decode(encode(old)).payload(), old.payload(), decode_typed(encode(old))[1]):
+            assert isinstance(read, MeasureValuesRecorded) and read.crossing == crossing
+        assert decode(encode(old)).version == 2 and "crossed_target" not in decode(encode(old)).data

@@ -1,6 +1,6 @@
 """Measures: what a project tracks each month, from the catalogue or its own. Pure: the inputs,
 their rules, and what a series of values says (is the target met, which way is it going, did the
-newest value just cross the target)."""
+newest value just cross the target, either way)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from shared import bilingual, measures, vocabulary
 from shared.bilingual import Bilingual, ShortIn
 from shared.events import MeasureSnapshot, MonthValue
 from shared.http import FieldError
-from shared.measures import Direction, Unit
+from shared.measures import Crossing, Direction, Unit
 from shared.replies.portfolio import Measure
 
 CatalogueCode = Literal[
@@ -191,13 +191,18 @@ def trend(values: Sequence[MonthValue], direction: Direction) -> Literal["better
     return "better" if (now > before) == (direction == "up") else "worse"
 
 
-def crossed(before: Sequence[MonthValue], after: Sequence[MonthValue], target: float | None,
-            direction: Direction) -> bool:  # fmt: skip
-    """The newest value now meets the target, and the measure's newest value before the change did not
-    (or there was none)."""
-    if target is None or not after or not meets(after[-1].value, target, direction):
-        return False
-    return not before or not meets(before[-1].value, target, direction)
+def crossing(before: Sequence[MonthValue], after: Sequence[MonthValue], target: float | None,
+             direction: Direction) -> Crossing | None:  # fmt: skip
+    """How the newest value stands against the target beside the measure's newest value before the
+    change: ``reached`` if it meets it now and did not (or there was none), ``fell_back`` if it met
+    it and does not now; None if it is on the same side, or there is no target."""
+    if target is None or not after:
+        return None
+    now = meets(after[-1].value, target, direction)
+    was = bool(before) and meets(before[-1].value, target, direction)
+    if now == was:
+        return None
+    return "reached" if now else "fell_back"
 
 
 def merged(current: Sequence[MonthValue], given: Sequence[MonthValue]) -> list[MonthValue]:

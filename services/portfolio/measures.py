@@ -137,7 +137,7 @@ async def _record(
     recorded = sorted({v.month: v for v in given}.values(), key=lambda v: v.month)
     event = MeasureValuesRecorded(
         measure=snapshot, values=recorded, latest=after[-1] if after else None, for_project=project.snapshot,
-        crossed_target=measure_rules.crossed(before, after, snapshot.target, snapshot.direction),
+        crossing=measure_rules.crossing(before, after, snapshot.target, snapshot.direction),
     )  # fmt: skip
     position = await _event(conn, viewer.actor, event, measure_id, version, project)
     return measure_rules.reply(measure_id, snapshot, version, after), position

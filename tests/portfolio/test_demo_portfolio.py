@@ -88,7 +88,7 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
             == 12
         )
         assert await conn.fetchval("SELECT count(*) FROM events WHERE type = 'portfolio.measure.values_recorded' "
-                                   "AND (data ->> 'crossed_target')::boolean") >= 0  # fmt: skip
+                                   "AND data ->> 'crossing' = 'reached'") >= 0  # fmt: skip
         kinds = {r["kind"] for r in await conn.fetch("SELECT DISTINCT kind FROM funding_records")}
         assert kinds == {"project", "continuous_improvement"}
         assert await conn.fetchval("SELECT count(DISTINCT project_id) FROM funding_records") == 40

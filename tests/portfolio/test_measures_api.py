@@ -65,13 +65,19 @@ async def test_a_lead_defines_measures_and_records_values_and_each_is_one_event(
     measure = msgspec.convert(crossed.json(), Measure)
     assert [v.value for v in measure.values] == [80, 83.5, 86] and measure.version == 3
     events = await api.events("portfolio.measure.values_recorded")
-    assert [e["data"]["crossed_target"] for e in events] == [False, True]
+    assert [e["data"]["crossing"] for e in events] == [None, "reached"]
     assert events[1]["aggregate_seq"] == 3 and events[1]["actor_role"] == "partner"
     assert [e["type"] for e in await api.events()][-4:-2] == ["portfolio.measure.defined"] * 2
     # a correction of a month already recorded keeps one value for it
     corrected = await api.client.post(url, json={"values": [{"month": months_ago(1), "value": 84}]},
                                       headers=api.as_("lead"))  # fmt: skip
     assert [v["value"] for v in corrected.json()["values"]] == [80, 84, 86]
+    # this month's value corrected below the target: it fell back from it
+    fell = await api.client.post(url, json={"values": [{"month": months_ago(0), "value": 84.5}]}, headers=ours)
+    assert fell.status_code == 200 and fell.json()["met"] is False
+    events = await api.events("portfolio.measure.values_recorded")
+    assert [e["data"]["crossing"] for e in events] == [None, "reached", None, "fell_back"]
+    assert {e["version"] for e in events} == {2}
 
 
 async def test_bad_input_names_every_field_in_both_languages_and_nothing_is_written(api: Api) -> None:
@@ -124,7 +130,7 @@ async def test_a_csv_upload_records_every_row_or_none_and_names_each_bad_line(ap
     accepted = await upload(api, project["id"], good, ours)
     assert accepted.status_code == 200 and accepted.json() == {"recorded": 3}
     events = await api.events("portfolio.measure.values_recorded")
-    assert len(events) == 2 and sorted(e["data"]["crossed_target"] for e in events) == [False, True]
+    assert len(events) == 2 and {e["data"]["crossing"] for e in events} == {None, "reached"}
 
 
 async def test_who_may_see_and_record_what(api: Api) -> None:

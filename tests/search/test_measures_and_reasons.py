@@ -107,7 +107,7 @@ async def test_an_unpublished_measure_is_found_by_staff_and_its_partner_only_unt
     # Recording values rewrites nothing the public may read.
     recorded = await search.publish(
         MeasureValuesRecorded(measure=measure(project.id), values=[MonthValue(month=dt.date(2026, 10, 1), value=3)],
-                              latest=MonthValue(month=dt.date(2026, 10, 1), value=3), crossed_target=False,
+                              latest=MonthValue(month=dt.date(2026, 10, 1), value=3), crossing=None,
                               for_project=project.snapshot),
         aggregate_id=measure_id, seq=2, partner_id=project.partner_id,
     )  # fmt: skip

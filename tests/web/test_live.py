@@ -92,7 +92,7 @@ def test_a_measure_reaches_the_public_once_published_and_an_engagement_never() -
         return MeasureValuesRecorded(
             measure=MeasureSnapshot(project_id=project_id, catalogue=None, name=Bilingual(en="Users", cy="Defnyddwyr"),
                                     unit="count", direction="up", target=None, published=published),
-            values=[], latest=None, crossed_target=False, for_project=public,
+            values=[], latest=None, crossing=None, for_project=public,
         )  # fmt: skip
 
     page = f"project:{project_id}"

@@ -70,3 +70,17 @@ def week_events() -> list[WeekEvent]:
             "slug": "nrw", "name_en": "Natural Resources Wales", "name_cy": "Cyfoeth Naturiol Cymru",
             "kind": "national_body", "website": None, "active": True}),
     ]  # fmt: skip
+
+
+def measure_event(n: int, value: float, crossing: str | None, catalogue: str = "user_satisfaction",
+                  direction: str = "up", unit: str = "percent", published: bool = True) -> WeekEvent:  # fmt: skip
+    """A measure of the forms project recorded this week, whose newest value is ``value`` (target 85)."""
+    return WeekEvent(
+        id=uuid.UUID(int=9000 + n), type="portfolio.measure.values_recorded", occurred_at=at(26), aggregate_id=FORMS,
+        public_now=True, data={
+            "measure": {"project_id": str(FORMS), "catalogue": catalogue, "name": {"en": "", "cy": ""},
+                        "unit": unit, "direction": direction, "target": 85.0, "published": published},
+            "values": [{"month": "2026-02-01", "value": value}], "latest": {"month": "2026-02-01", "value": value},
+            "crossing": crossing, "for_project": msgspec.to_builtins(forms()),
+        },
+    )  # fmt: skip

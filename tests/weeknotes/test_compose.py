@@ -14,7 +14,7 @@ from services.notifier.weeknotes.calendar import Schedule, publish_at, week_of, 
 from services.notifier.weeknotes.compose import WeekEvent, compose, summary
 from services.notifier.weeknotes.render import markdown
 from tests.helpers import SITE
-from tests.weeknotes.events import FORMS, WEEK, at, forms, week_events
+from tests.weeknotes.events import FORMS, WEEK, at, forms, measure_event, week_events
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -121,19 +121,27 @@ def test_a_published_assessment_is_told_in_its_projects_section_in_both_language
 
 
 def test_a_published_measure_that_crossed_its_target_is_told_in_its_projects_section() -> None:
-    crossed = WeekEvent(
-        id=uuid.UUID(int=9002), type="portfolio.measure.values_recorded", occurred_at=at(26), aggregate_id=FORMS,
-        public_now=True, data={
-            "measure": {"project_id": str(FORMS), "catalogue": "user_satisfaction", "name": {"en": "", "cy": ""},
-                        "unit": "percent", "direction": "up", "target": 85.0, "published": True},
-            "values": [{"month": "2026-02-01", "value": 86.5}], "latest": {"month": "2026-02-01", "value": 86.5},
-            "crossed_target": True, "for_project": msgspec.to_builtins(forms()),
-        },
-    )  # fmt: skip
-    note = compose(WEEK, [*week_events(), crossed])
+    note = compose(WEEK, [*week_events(), measure_event(2, 86.5, "reached")])
     [section] = [s for s in note.projects if s.project_id == FORMS]
     [item] = [i for i in section.items if i.kind == "measure"]
     assert item.text_en == "‘User satisfaction’ reached its target: 86.5%."
     assert item.text_cy == "Cyrhaeddodd y mesur ‘Bodlonrwydd defnyddwyr’ ei darged: 86.5%."
     assert "1 measure reached its target" in summary(note, "en")
     assert "1 mesur wedi cyrraedd ei darged" in summary(note, "cy")
+
+
+def test_a_measure_that_fell_back_from_its_target_is_told_too_whichever_way_is_better() -> None:
+    below = measure_event(3, 84.0, "fell_back")
+    above = measure_event(4, 4.2, "fell_back", catalogue="cost_per_transaction", direction="down", unit="pounds")
+    note = compose(WEEK, [*week_events(), below, above])
+    [section] = [s for s in note.projects if s.project_id == FORMS]
+    items = [(i.text_en, i.text_cy) for i in section.items if i.kind == "measure_fell_back"]
+    assert items == [
+        ("‘User satisfaction’ fell below its target: 84%.",
+         "Syrthiodd y mesur ‘Bodlonrwydd defnyddwyr’ o dan ei darged: 84%."),
+        ("‘Cost per transaction’ rose above its target: £4.20.",
+         "Cododd y mesur ‘Cost fesul trafodiad’ uwchlaw ei darged: £4.20."),
+    ]  # fmt: skip
+    assert "2 measures fell back from their targets" in summary(note, "en")
+    assert "2 mesur wedi llithro'n ôl o'i darged" in summary(note, "cy")
+    assert "reached" not in summary(note, "en")

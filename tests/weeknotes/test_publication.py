@@ -15,14 +15,14 @@ from services.notifier import store as notifier_store
 from services.notifier.app import MIGRATIONS
 from services.notifier.weeknotes import store
 from services.notifier.weeknotes.calendar import Schedule
-from services.notifier.weeknotes.compose import WeekEvent
+from services.notifier.weeknotes.compose import WeekEvent, summary
 from services.notifier.weeknotes.render import atom
 from services.notifier.weeknotes.scheduler import publish_due
 from shared.events import Envelope, ProjectSnapshot
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
 from tests.helpers import SITE, project_created
-from tests.weeknotes.events import CLOUD, FORMS, WEEK, week_events
+from tests.weeknotes.events import CLOUD, FORMS, WEEK, measure_event, week_events
 
 
 def as_envelope(event: WeekEvent) -> Envelope:
@@ -149,3 +149,21 @@ async def test_a_weeknote_held_for_its_welsh_is_published_once_its_texts_are_tra
     assert "Cytunwyd ar gynllun y parth glanio." in note.content_cy
     assert "Wedi pasio'r adolygiad gan gymheiriaid" in note.content_cy
     assert "Aros am fynediad i'r rhwydwaith" in note.content_cy and "yn unig" not in note.content_cy
+
+
+async def test_a_published_measure_is_kept_for_the_weeknote_when_it_crossed_its_target_either_way(
+    runtime: Runtime,
+) -> None:
+    """Reached or fell back, it is told; on the same side of its target, or not published, it is not."""
+    measures = [measure_event(1, 86, "reached"), measure_event(2, 84, "fell_back", catalogue="completion_rate"),
+                measure_event(3, 90, None, catalogue="digital_take_up"),
+                measure_event(4, 80, "fell_back", catalogue="users_served", published=False)]  # fmt: skip
+    async with runtime.pool.acquire() as conn:
+        await store.record_many(conn, [as_envelope(m) for m in measures])
+        _, note = await store.compose_week(conn, WEEK)
+    [section] = [s for s in note.projects if s.project_id == FORMS]
+    assert [i.text_en for i in section.items if i.kind.startswith("measure")] == [
+        "‘User satisfaction’ reached its target: 86%.", "‘Completion rate’ fell below its target: 84%.",
+    ]  # fmt: skip
+    assert "1 measure fell back from its target" in summary(note, "en")
+    assert "1 mesur wedi llithro'n ôl o'i darged" in summary(note, "cy")

@@ -53,7 +53,7 @@ class Item(msgspec.Struct, frozen=True, kw_only=True):
     """One line of the weeknote, already worded in both languages."""
 
     id: uuid.UUID
-    kind: Literal["created", "phase", "health", "update", "assessment", "measure"]
+    kind: Literal["created", "phase", "health", "update", "assessment", "measure", "measure_fell_back"]
     text_en: str
     text_cy: str
     said_en: str = ""
@@ -134,18 +134,32 @@ def _item(event: WeekEvent) -> Item | None:
                     text_cy=f"Aseswyd wrth y porth o'r cam {gate['cy'][0]} i'r cam {gate['cy'][1]}: "
                             f"{'wedi bodloni' if met else 'heb fodloni'}'r safonau.")  # fmt: skip
     if event.type == "portfolio.measure.values_recorded" and event.data.get("latest"):
-        measure, latest = data["measure"], data["latest"]
-        if measure.get("catalogue"):
-            name_en, name_cy = vocabulary.both_names(vocabulary.MEASURES, str(measure["catalogue"]))
-        else:
-            name_en, name_cy = str(measure["name"].get("en") or ""), str(measure["name"].get("cy") or "")
-        value = _measure_value(float(latest["value"]), str(measure["unit"]))
-        return Item(id=event.id, kind="measure", text_en=f"‘{name_en or name_cy}’ reached its target: {value}.",
-                    text_cy=f"Cyrhaeddodd y mesur ‘{name_cy or name_en}’ ei darged: {value}.")  # fmt: skip
+        return _measure_item(event)
     if event.type == "portfolio.project.update_posted":
         return Item(id=event.id, kind="update", text_en="Update:", text_cy="Diweddariad:",
                     **_said(data.get("body_en", ""), data.get("body_cy", "")))  # fmt: skip
     return None
+
+
+def _measure_item(event: WeekEvent) -> Item | None:
+    """A measure that reached its target, or fell back from it: below it, or above it where lower is better."""
+    measure, latest, crossing = event.data["measure"], event.data["latest"], event.data.get("crossing")
+    if measure.get("catalogue"):
+        name_en, name_cy = vocabulary.both_names(vocabulary.MEASURES, str(measure["catalogue"]))
+    else:
+        name_en, name_cy = str(measure["name"].get("en") or ""), str(measure["name"].get("cy") or "")
+    en, cy = name_en or name_cy, name_cy or name_en
+    value = _measure_value(float(latest["value"]), str(measure["unit"]))
+    if crossing == "reached":
+        return Item(id=event.id, kind="measure", text_en=f"‘{en}’ reached its target: {value}.",
+                    text_cy=f"Cyrhaeddodd y mesur ‘{cy}’ ei darged: {value}.")  # fmt: skip
+    if crossing != "fell_back":
+        return None
+    if measure.get("direction") == "down":
+        return Item(id=event.id, kind="measure_fell_back", text_en=f"‘{en}’ rose above its target: {value}.",
+                    text_cy=f"Cododd y mesur ‘{cy}’ uwchlaw ei darged: {value}.")  # fmt: skip
+    return Item(id=event.id, kind="measure_fell_back", text_en=f"‘{en}’ fell below its target: {value}.",
+                text_cy=f"Syrthiodd y mesur ‘{cy}’ o dan ei darged: {value}.")  # fmt: skip
 
 
 def _measure_value(value: float, unit: str) -> str:
@@ -202,6 +216,7 @@ def summary(note: Weeknote, lang: Language) -> str:
                    ("update", "update", "updates"), ("health", "health change", "health changes"),
                    ("assessment", "assessment published", "assessments published"),
                    ("measure", "measure reached its target", "measures reached their targets"),
+                   ("measure_fell_back", "measure fell back from its target", "measures fell back from their targets"),
                    ("engagements", "new engagement", "new engagements"), ("partners", "new partner", "new partners"),
                    ("support_requests", "request for support", "requests for support")]  # fmt: skip
         parts = [f"{c[key]} {one if c[key] == 1 else many}" for key, one, many in phrases if c.get(key)]
@@ -209,7 +224,7 @@ def summary(note: Weeknote, lang: Language) -> str:
     # Welsh: a noun after a numeral stays singular ("3 prosiect").
     welsh = [("phase", "prosiect wedi symud cam"), ("created", "prosiect newydd"), ("update", "diweddariad"),
              ("health", "newid iechyd"), ("assessment", "asesiad wedi'i gyhoeddi"),
-             ("measure", "mesur wedi cyrraedd ei darged"),
+             ("measure", "mesur wedi cyrraedd ei darged"), ("measure_fell_back", "mesur wedi llithro'n ôl o'i darged"),
              ("engagements", "ymgysylltiad newydd"), ("partners", "partner newydd"),
              ("support_requests", "cais am gymorth")]  # fmt: skip
     parts = [f"{c[key]} {noun}" for key, noun in welsh if c.get(key)]

@@ -30,9 +30,10 @@ WEEK_EVENT_TYPES = frozenset({
 
 
 def _kept(envelope: Envelope) -> bool:
-    """A weeknote tells of a measure only when its newest value crossed its target and staff published it."""
+    """A weeknote tells of a measure only when its newest value crossed its target (either way) and staff
+    published it."""
     if envelope.type == "portfolio.measure.values_recorded":
-        return bool(envelope.data.get("crossed_target")) and bool(envelope.data["measure"].get("published"))
+        return envelope.data.get("crossing") is not None and bool(envelope.data["measure"].get("published"))
     return envelope.type in WEEK_EVENT_TYPES
 
 

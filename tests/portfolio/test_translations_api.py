@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from services.portfolio import domain, phases
 from tests.portfolio.conftest import Api
+from tests.web.test_form_validation import string_limits
 
 
 def about(items: list[dict[str, Any]], project_id: str) -> list[tuple[str, str, str]]:
@@ -158,3 +160,20 @@ async def test_a_translator_fills_in_a_support_request_need_and_its_triage_reaso
     unknown = await api.client.post("/api/v1/translations", headers=api.as_("lead"), json={
         "kind": "support_request", "id": str(uuid.uuid4()), "field": "need", "lang": "cy", "text": "Testun"})  # fmt: skip
     assert unknown.status_code == 404
+
+
+TRANSLATED_FROM: dict[tuple[str, str], tuple[type, str]] = {
+    ("project", "title"): (domain.NewProject, "title_en"), ("project", "summary"): (domain.NewProject, "summary_en"),
+    ("project", "health_reason"): (domain.HealthChange, "reason_en"), ("update", "body"): (domain.NewUpdate, "body_en"),
+    ("phase_change", "reason"): (phases.Transition, "reason_en"),
+    ("support_request", "need"): (domain.NewSupportRequest, "need"),
+    ("support_request", "reason"): (domain.Triage, "reason_en"),
+}  # fmt: skip
+"""Each text a translator fills in, and the request field it was first written in."""
+
+
+def test_a_translation_may_be_as_long_as_the_text_it_translates_and_no_longer() -> None:
+    translated = {(kind, field): limit for kind, fields in domain.TRANSLATED.items() for field, limit in fields.items()}
+    assert translated.keys() == TRANSLATED_FROM.keys()
+    for text, (struct, field) in TRANSLATED_FROM.items():
+        assert translated[text] == string_limits(struct, field)[1], text

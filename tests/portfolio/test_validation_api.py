@@ -3,6 +3,7 @@ in Welsh and English (the portfolio's create endpoints, through its real API).""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -117,3 +118,45 @@ async def test_a_control_character_in_one_field_is_reported_with_the_other_bad_f
     assert response.status_code == 422, response.text
     assert sorted(e["field"] for e in response.json()["errors"]) == ["contact_email", "need", "organisation"]
     assert await count(api, "support_requests") == 0
+
+
+async def test_an_over_long_welsh_or_english_assessment_text_is_named_by_field_and_language(api: Api) -> None:
+    lead = api.as_("lead")
+    project = (await api.project()).json()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    long = "x" * 2001
+    response = await api.client.post(f"/api/v1/projects/{project['id']}/assessments", headers=lead, json={
+        "to_phase": "alpha", "kind": "formal_assessment", "held_on": today,
+        "panel": [{"name": "Ann Jones", "role": {"cy": long, "en": "Lead assessor"}}, {"name": "Rhys", "role": long}],
+        "ratings": [{"standard": 1, "rating": "not_assessed", "reason": {"en": long}}],
+        "panel_outcome": "met", "override_reason": {"cy": long, "en": "Fine"},
+    })  # fmt: skip
+    found = errors_of(response)
+    assert list(found) == ["panel[0].role.cy", "panel[1].role", "ratings[0].reason.en", "override_reason.cy"]
+    assert found["panel[0].role.cy"].message_en == "The role in Welsh must be 2,000 characters or fewer"
+    assert found["panel[0].role.cy"].message_cy == "Rhaid i'r rôl yn Gymraeg fod yn 2,000 nod neu lai"
+    assert found["override_reason.cy"].message_en == (
+        "The reason for overriding the outcome in Welsh must be 2,000 characters or fewer"
+    )
+    assert found["ratings[0].reason.en"].message_cy == "Rhaid i'r rheswm yn Saesneg fod yn 2,000 nod neu lai"
+    assert await api.events("portfolio.assessment.drafted") == []
+    drafted = await api.client.post(f"/api/v1/projects/{project['id']}/assessments", headers=lead, json={
+        "to_phase": "alpha", "kind": "peer_review", "held_on": today, "panel": [{"name": "Ann Jones"}],
+        "ratings": [{"standard": n, "rating": "partly_met"} for n in range(1, 13)]})  # fmt: skip
+    assessment = drafted.json()
+    changed = await api.client.patch(f"/api/v1/assessments/{assessment['id']}", headers={**lead, "If-Match": '"1"'},
+                                     json={"override_reason": {"en": long}})  # fmt: skip
+    assert list(errors_of(changed)) == ["override_reason.en"]
+    published = await api.client.post(f"/api/v1/assessments/{assessment['id']}/publish",
+                                      headers={**lead, "If-Match": '"1"'})  # fmt: skip
+    assert published.status_code == 200, published.text
+    action = await api.client.post(f"/api/v1/assessments/{assessment['id']}/actions", headers=lead,
+                                   json={"standard": 1, "text_cy": "Profi eto", "owner": "Nia"})  # fmt: skip
+    assert action.status_code == 201, action.text
+    closing = await api.client.post(f"/api/v1/actions/{action.json()['id']}/close",
+                                    headers={**lead, "If-Match": '"1"'},
+                                    json={"state": "dropped", "reason": {"cy": "Dim angen", "en": long}})  # fmt: skip
+    found = errors_of(closing)
+    assert list(found) == ["reason.en"]
+    assert found["reason.en"].message_en == "The reason in English must be 2,000 characters or fewer"
+    assert await api.events("portfolio.action.closed") == []

@@ -4,12 +4,13 @@ form's version or date fields are a form error, never a server error."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
 import pytest
 
-from services.portfolio import contacts, domain, phases
+from services.portfolio import assessments, contacts, domain, phases
 from tests.stack import Stack
 from tests.web.pages_helpers import api, browser, create_project, field_errors, summary_links, words
 from web.pages import validation
@@ -42,6 +43,44 @@ async def test_a_support_request_with_three_over_long_fields_and_a_bad_email_fla
         assert "Rhaid i'ch enw fod yn 200 nod neu lai" in text
         assert "Rhaid i'r disgrifiad o'r help sydd ei angen arnoch fod yn 5,000 nod neu lai" in text
         assert not any(fragment in text for fragment in LIBRARY_TEXT)
+
+
+async def test_the_assessment_forms_flag_every_over_long_welsh_or_english_text_at_once_and_send_nothing(
+    stack: Stack,
+) -> None:
+    project = await create_project(stack)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    drafted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/assessments", json={
+        "to_phase": "alpha", "kind": "peer_review", "held_on": today, "panel": [{"name": "Ann Jones"}],
+        "ratings": [{"standard": n, "rating": "partly_met"} for n in range(1, 13)]})  # fmt: skip
+    assessment = drafted.json()
+    base = f"/assessments/{assessment['id']}"
+    async with browser(stack, "lead") as lead:
+        standard = await lead.post(f"{base}/standards/1", {"version": "1", "rating": "not_assessed",
+                                                           "reason_cy": too_long(2000), "reason_en": too_long(2000),
+                                                           "evidence_en": too_long(10000)}, params={"lang": "cy"})  # fmt: skip
+        assert standard.status_code == 422
+        assert summary_links(standard.text) == ["reason_cy", "reason_en", "evidence_en"] == field_errors(standard.text)
+        assert "Rhaid i'r rheswm na chafodd ei asesu, yn Gymraeg, fod yn 2,000 nod neu lai" in words(standard)
+        check = await lead.post(f"{base}/check", {"version": "1", "panel_outcome": "met", "action": "draft",
+                                                  "override_reason_cy": too_long(2000),
+                                                  "override_reason_en": too_long(2000)}, params={"lang": "en"})  # fmt: skip
+        assert check.status_code == 422
+        assert summary_links(check.text) == ["override_reason_cy", "override_reason_en"]
+        assert "The panel's reason in English must be 2,000 characters or fewer" in words(check)
+        await lead.post(f"{base}/check", {"version": "1", "action": "publish"})
+        added = await lead.post(f"{base}/actions", {"standard": "1", "text_cy": "Profi eto", "owner": "Nia"}, form=base)
+        assert added.status_code == 303, added.text
+        [action] = (await api(stack, "GET", f"/api/v1/assessments/{assessment['id']}/actions")).json()
+        closing = {"version": "1", "assessment": assessment["id"], "state": "dropped", "reason_cy": "Dim angen",
+                   "reason_en": too_long(2000)}  # fmt: skip
+        refused = await lead.post(f"/actions/{action['id']}/close", closing, form=base, params={"lang": "en"})
+        assert refused.status_code == 422
+        assert summary_links(refused.text) == [f"reason-{action['id']}-en"] == field_errors(refused.text)
+        assert "The reason for dropping it, in English, must be 2,000 characters or fewer" in words(refused)
+        assert ">Dim angen</textarea>" in refused.text  # what was typed is kept
+    [action] = (await api(stack, "GET", f"/api/v1/assessments/{assessment['id']}/actions")).json()
+    assert action["state"] == "open"  # nothing half-written
 
 
 async def test_a_new_project_flags_every_bad_field_at_once(stack: Stack) -> None:
@@ -128,6 +167,12 @@ def string_limits(struct: type[Any], field: str) -> tuple[int, int]:
     (validation.TRIAGE_REASON, domain.Triage),
     (validation.NEW_PARTNER, domain.NewPartner), (validation.PARTNER_CHANGES, domain.PartnerChanges),
     (validation.CONTACT, contacts.NewContact), (validation.CONTACT, contacts.ContactChanges),
+    (validation.NOT_ASSESSED_REASON, assessments.RatingInput), (validation.STANDARD_TEXTS, assessments.RatingInput),
+    (validation.ASSESSMENT_SUMMARIES, assessments.AssessmentChanges),
+    (validation.OVERRIDE_REASON, assessments.AssessmentChanges),
+    (validation.DROPPED_REASON, assessments.ActionClosing),
+    # a panel row's name may be left empty (an empty row is not sent): its role's limits only
+    (validation.PANEL_MEMBER[1:], assessments.PanelMemberInput),
 ])  # fmt: skip
 def test_the_web_checks_the_same_lengths_as_the_portfolio(rules: tuple[validation.Text, ...], struct: type) -> None:
     for rule in rules:

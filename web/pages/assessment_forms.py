@@ -224,6 +224,9 @@ async def save_standard(
     assessment, current = await editable(request, assessment_id)
     numbered(assessment, number)
     values = {"rating": str(form.get("rating", "")), **{f: str(form.get(f, "")).strip() for f in TEXTS + REASON}}
+    errors = validation.check(lang, values, validation.NOT_ASSESSED_REASON + validation.STANDARD_TEXTS)
+    if errors:  # nothing is sent with a field too long (the portfolio would refuse it, each field named)
+        return await standard_page(request, lang, assessment, current, number, values, errors, status=422)
     rating = {"standard": number, "rating": values["rating"] if values["rating"] in RATING_CHOICES else None,
               **{f: values[f] for f in TEXTS}, "reason": bilingual_body(values, "reason")}  # fmt: skip
     version = parse_version(str(form.get("version", ""))) or 0
@@ -290,6 +293,10 @@ async def finish(
     version = parse_version(str(form.get("version", ""))) or 0
     fields = ("panel_outcome", "override_reason_cy", "override_reason_en", "summary_en", "summary_cy")
     values = {f: str(form.get(f, "")).strip() for f in fields}
+    rules = validation.ASSESSMENT_SUMMARIES + (validation.OVERRIDE_REASON if is_staff(account) else ())
+    errors = validation.check(lang, values, rules)
+    if errors:
+        return await check_page(request, lang, account, assessment, current, values, errors, status=422)
     changes: dict[str, Any] = {"summary_en": values["summary_en"], "summary_cy": values["summary_cy"]}
     if is_staff(account):
         changes |= {

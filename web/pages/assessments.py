@@ -19,11 +19,12 @@ from shared import standards
 from shared.welsh import Name
 from web.context import Language, PageLanguage, staff_only
 from web.i18n import N_, ONLY_IN
-from web.pages import labels
+from web.pages import labels, validation
 from web.pages.common import (
     Errors,
     HxRequest,
     api_errors,
+    bilingual_body,
     call,
     form_date_parts,
     page,
@@ -115,16 +116,23 @@ async def add_action(request: HxRequest, lang: PageLanguage, assessment_id: From
 async def close_action(request: HxRequest, lang: PageLanguage, action_id: FromPath[uuid.UUID]) -> Response[Any]:
     """Done, or dropped with a reason."""
     form = await request.form()
-    assessment_id = str(form.get("assessment", ""))
-    reason = {code: str(form.get(f"reason_{code}", "")).strip() for code in ("en", "cy")}
-    body = {"state": str(form.get("state", "")), "reason": reason}
-    reply = await call(request, "portfolio", "POST", f"/api/v1/actions/{action_id}/close", json=body,
-                       version=parse_version(str(form.get("version", ""))) or 0, key=request_key_in(form))  # fmt: skip
     try:
-        assessment = uuid.UUID(assessment_id)
+        assessment = uuid.UUID(str(form.get("assessment", "")))
     except ValueError:
         raise NotFoundException() from None
-    if reply.ok:
-        return Redirect(f"/assessments/{assessment}#actions", status_code=303)
-    errors = api_errors(request, reply, {"reason": f"reason-{action_id}", "": f"reason-{action_id}"})
-    return await report(request, lang, assessment, errors=errors, status=422)
+    values = {f"reason_{code}": str(form.get(f"reason_{code}", "")).strip() for code in ("cy", "en")}
+    values["state"] = str(form.get("state", ""))
+    # each language's field of this action's form (the report has one form for each open action)
+    welsh, english = f"reason-{action_id}", f"reason-{action_id}-en"
+    checked = validation.check(lang, values, validation.DROPPED_REASON)
+    errors = Errors({welsh if name.endswith("cy") else english: message for name, message in checked.items()})
+    if not errors:
+        body = {"state": values["state"], "reason": bilingual_body(values, "reason")}
+        version = parse_version(str(form.get("version", ""))) or 0
+        reply = await call(request, "portfolio", "POST", f"/api/v1/actions/{action_id}/close", json=body,
+                           version=version, key=request_key_in(form))  # fmt: skip
+        if reply.ok:
+            return Redirect(f"/assessments/{assessment}#actions", status_code=303)
+        errors = api_errors(request, reply, {"reason": welsh, "reason.cy": welsh, "reason.en": english, "": welsh})
+    return await report(request, lang, assessment, errors=errors, values={"closing": str(action_id), **values},
+                        status=422)  # fmt: skip

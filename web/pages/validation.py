@@ -155,3 +155,23 @@ PANEL_MEMBER = (
     Text("role_en", 2000, N_("The role of panel member %(number)d in English must be %(max)s characters or fewer")),
 )
 """One row of the assessment panel (a name is needed only where a role is given: the form says so)."""
+NOT_ASSESSED_REASON = (
+    Text("reason_cy", 2000, N_("The reason it was not assessed, in Welsh, must be %(max)s characters or fewer")),
+    Text("reason_en", 2000, N_("The reason it was not assessed, in English, must be %(max)s characters or fewer")),
+)
+STANDARD_TEXTS = (
+    Text("evidence_cy", 10000, N_("The evidence in Welsh must be %(max)s characters or fewer")),
+    Text("evidence_en", 10000, N_("The evidence in English must be %(max)s characters or fewer")),
+    Text("recommendations_cy", 10000, N_("The recommendations in Welsh must be %(max)s characters or fewer")),
+    Text("recommendations_en", 10000, N_("The recommendations in English must be %(max)s characters or fewer")),
+)
+"""A standard's page: its not-assessed reason, then these, in the form's order."""
+ASSESSMENT_SUMMARIES = (SUMMARY_CY, SUMMARY_EN)
+OVERRIDE_REASON = (
+    Text("override_reason_cy", 2000, N_("The panel's reason in Welsh must be %(max)s characters or fewer")),
+    Text("override_reason_en", 2000, N_("The panel's reason in English must be %(max)s characters or fewer")),
+)
+DROPPED_REASON = (
+    Text("reason_cy", 2000, N_("The reason for dropping it, in Welsh, must be %(max)s characters or fewer")),
+    Text("reason_en", 2000, N_("The reason for dropping it, in English, must be %(max)s characters or fewer")),
+)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import logging
 import re
 import time
 import uuid
@@ -192,6 +193,8 @@ async def run_sink(settings: Settings, smtp_port: int, http_port: int) -> None:
     import uvicorn
 
     store = MailStore(settings.data_dir / "mail")
+    # aiosmtpd logs each SMTP command at INFO: six lines a message buried `cdps run`'s own output.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SMTP(store), host="127.0.0.1", port=smtp_port)
     config: Any = uvicorn.Config(page(store), host="127.0.0.1", port=http_port, log_config=None)

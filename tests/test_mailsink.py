@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
@@ -150,3 +151,10 @@ async def test_reading_a_message_in_chromium_fetches_and_follows_none_of_its_lin
     finally:
         await context.close()
     assert Counter.hits == []  # not the link, its image or its prefetch
+
+
+async def test_the_sink_logs_no_line_per_smtp_command(sink: tuple[str, int], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    _, smtp_port = sink
+    await aiosmtplib.send(email("Dim sŵn / No noise"), hostname="127.0.0.1", port=smtp_port)
+    assert not [r for r in caplog.records if r.name.startswith("mail.log")]  # `make run` showed ~6 a message

@@ -1,7 +1,9 @@
-"""``Idempotency-Key`` on the API's POSTs: a client that lost the answer sends the request again
-and gets the first answer, with nothing written twice.
+"""``Idempotency-Key`` on the API's POSTs (and the PATCHes that opt in): a client that lost the
+answer sends the request again and gets the first answer, with nothing written twice.
 
-A handler opts in with :func:`idempotent` (above its ``@post``). A request that carries the header
+A handler opts in with :func:`idempotent` (above its ``@post`` or ``@patch``). A PATCH sent at a
+version (``If-Match``) and sent again with its key gets the first answer, not a 412 for the version
+the first one moved on (a correction form sent twice). A request that carries the header
 is then run inside one transaction on one pooled connection, which the handler's ``conn`` (see
 ``shared/requests.py``) is: the key is claimed first (a row in the service's ``idempotency_keys``,
 ``shared/schema.sql`` part ``idempotency``), then the handler runs (a command's own transaction is
@@ -53,6 +55,8 @@ HOUSEKEEPING_SECONDS = 300.0
 _KEY = re.compile(r'^"?([!#-~]{1,255})"?$')
 _KEY_PATTERN = '^"?[!#-~]{1,255}"?$'
 REPLAYED = (b"idempotent-replayed", b"true")
+METHODS = frozenset({"POST", "PATCH"})
+"""The methods whose handlers may opt in (GET, PUT and DELETE are idempotent already)."""
 
 DESCRIPTION = (
     "Any text of up to 255 visible ASCII characters (a UUID, say) that names this request. Sent again "
@@ -75,7 +79,8 @@ class IdempotentOperation(Operation):
 
 
 def idempotent(handler: HTTPRouteHandler) -> HTTPRouteHandler:
-    """Make a POST handler honour ``Idempotency-Key`` (and document it). Put it above ``@post``.
+    """Make a POST or PATCH handler honour ``Idempotency-Key`` (and document it). Put it above
+    ``@post`` or ``@patch``.
 
     The handler must write through its ``conn`` dependency only, so that its writes share the
     key's transaction.
@@ -210,7 +215,7 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw = _header(scope)
-        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or raw is None:
+        if scope["type"] != ScopeType.HTTP or scope["method"] not in METHODS or raw is None:
             await self.app(scope, receive, send)
             return
         key = key_in(raw)

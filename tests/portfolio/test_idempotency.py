@@ -183,3 +183,25 @@ async def test_every_post_of_the_api_documents_the_header(api: Api) -> None:
     for path, operation in posts.items():
         headers = [p for p in operation.get("parameters", []) if p["in"] == "header"]
         assert "Idempotency-Key" in [p["name"] for p in headers], path
+
+
+async def test_a_correction_at_a_version_repeated_with_its_key_gets_the_first_answer_not_a_412(api: Api) -> None:
+    """A PATCH that opts in (a funding record's correction): sent again with its key and its If-Match,
+    it is answered as the first was, though that moved the record on; without a key, it is a 412."""
+    project = (await api.project()).json()
+    lead = api.as_("lead", sub="lead-ann")
+    path = f"/api/v1/projects/{project['id']}/funding"
+    recorded = await api.client.post(path, json={"source": "cdps", "amount": "1000", "starts": "2032-04",
+                                                 "ends": "2033-03", "kind": "project"}, headers=lead)  # fmt: skip
+    assert recorded.status_code == 201, recorded.text
+    record = f"{path}/{recorded.json()['id']}"
+    key = str(uuid.uuid4())
+    sent = {"Idempotency-Key": key, "If-Match": '"1"'}
+    answers = [await api.client.patch(record, json={"amount": "1500"}, headers={**lead, **sent}) for _ in "12"]
+    assert [a.status_code for a in answers] == [200, 200], answers[1].text
+    assert answers[1].content == answers[0].content and answers[1].headers["idempotent-replayed"] == "true"
+    assert len(await api.events("portfolio.funding.changed")) == 1
+    other = await api.client.patch(record, json={"amount": "2000"}, headers={**lead, **sent})
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+    unkeyed = await api.client.patch(record, json={"amount": "1500"}, headers={**lead, "If-Match": '"1"'})
+    assert unkeyed.status_code == 412

@@ -72,3 +72,28 @@ async def test_a_triage_sent_twice_is_one_triage_and_both_sends_succeed(stack: S
 
     assert [a.status_code for a in answers] == [303, 303], answers[1].text
     assert answers[1].headers["location"] == "/support/requests?done=declined"
+
+
+async def test_a_funding_correction_sent_twice_is_one_correction_and_both_sends_succeed(stack: Stack) -> None:
+    """The correction is sent at the version the form was opened at: sent again (a double click, the
+    back button and send again), it is answered as the first was, not as a change made meanwhile."""
+    project = await create_project(stack)
+    async with browser(stack, "lead") as lead:
+        recorded = await lead.post(f"/projects/{project['id']}/funding/new", {
+            "source": "cdps", "amount": "1000", "starts-month": "4", "starts-year": "2032", "ends-month": "3",
+            "ends-year": "2033", "kind": "project", "request_key": str(uuid.uuid4())})  # fmt: skip
+        assert recorded.status_code == 303, recorded.text
+        [record] = (await api(stack, "GET", f"/api/v1/projects/{project['id']}/funding")).json()
+        edit = f"/projects/{project['id']}/funding/{record['id']}/edit"
+        form = (await lead.get(edit, params={"lang": "en"})).text
+        inputs = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form)
+        hidden = {name: value for name, value in inputs if name != "_csrf_token"}
+        assert set(hidden) >= {"version", "request_key"}, hidden
+        fields = {**hidden, "source": "cdps", "amount": "1500", "starts-month": "4", "starts-year": "2032",
+                  "ends-month": "9", "ends-year": "2033", "kind": "project"}  # fmt: skip
+        answers = [await lead.post(edit, fields, params={"lang": "en"}) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [303, 303], answers[1].text
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    [corrected] = (await api(stack, "GET", f"/api/v1/projects/{project['id']}/funding")).json()
+    assert (corrected["amount_pence"], corrected["version"]) == (150000, 2)  # corrected once

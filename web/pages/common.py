@@ -119,8 +119,8 @@ async def call(
     csv: str | None = None,
 ) -> Reply:  # fmt: skip
     """One call to a service as the signed-in person (or the public). 5xx and no answer raise Down.
-    ``key`` is the submitted form's ``request_key``, sent as the Idempotency-Key of a POST; ``csv``
-    is a CSV body sent instead of JSON (an upload)."""
+    ``key`` is the submitted form's ``request_key``, sent as the Idempotency-Key of a POST (or of a
+    PATCH that honours it); ``csv`` is a CSV body sent instead of JSON (an upload)."""
     settings = request.app.state.settings
     base = {
         "portfolio": settings.portfolio_url,

@@ -177,21 +177,26 @@ async def correct_funding_form(request: HxRequest, lang: PageLanguage, project_i
     amount = r["amount"].removesuffix(".00")
     values = {"source": r["source"], "amount": amount, "kind": r["kind"], "published": "yes" if r["published"] else "",
               "starts-month": str(int(starts[5:7])), "starts-year": starts[:4], "ends-month": str(int(ends[5:7])),
-              "ends-year": ends[:4], "version": str(r["version"])}  # fmt: skip
+              "ends-year": ends[:4], "version": str(r["version"]), "request_key": request_key()}  # fmt: skip
     return await _form(request, lang, project, values, Errors(), funding_id=str(funding_id))
 
 
 @post("/projects/{project_id:uuid}/funding/{funding_id:uuid}/edit", guards=[staff_only])
 async def correct_funding(request: HxRequest, lang: PageLanguage, project_id: FromPath[uuid.UUID],
                           funding_id: FromPath[uuid.UUID]) -> Response[Any]:  # fmt: skip
-    """Correct the record at the version the form was opened at; changed meanwhile, the form says so."""
+    """Correct the record at the version the form was opened at; changed meanwhile, the form says so.
+    Sent twice (the same ``request_key``), it is corrected once and both see the project."""
     project = await read(request, "portfolio", f"/api/v1/projects/{project_id}")
     form = await request.form()
     values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in (*FIELDS, "version")}
+    values["request_key"] = request_key_in(form) or request_key()
     errors, body = _checked(lang, values)
     if not errors:
-        reply = await call(request, "portfolio", "PATCH", f"/api/v1/projects/{project_id}/funding/{funding_id}",
-                           json=body, version=parse_version(values["version"]) or 0)  # fmt: skip
+        # Sent again with its request key (a double click, back and send again), the portfolio answers
+        # as it did the first time: not a 412 for the version the first send moved on.
+        path = f"/api/v1/projects/{project_id}/funding/{funding_id}"
+        reply = await call(request, "portfolio", "PATCH", path, json=body,
+                           version=parse_version(values["version"]) or 0, key=values["request_key"])  # fmt: skip
         if reply.ok:
             return Redirect(f"{project_address(project)}?done=funding_corrected#funding", status_code=303)
         if reply.status == 412:

@@ -41,6 +41,7 @@ class FundingController(Controller):
         return written(record, version=record.version, position=position, status=201,
                        location=f"/api/v1/projects/{project_id}/funding/{record.id}")  # fmt: skip
 
+    @idempotent
     @patch("/{project_id:uuid}/funding/{funding_id:uuid}", guards=[staff_only])
     async def change_funding(
         self, project_id: FromPath[uuid.UUID], funding_id: FromPath[uuid.UUID], data: JSONBody[FundingChanges],

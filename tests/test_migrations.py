@@ -166,3 +166,27 @@ async def test_projects_search_documents_and_weeknote_copies_in_beta_move_to_pri
         assert '"beta"' in event  # the history is not rewritten: it is read forward (shared/events.py)
     finally:
         await conn.close()
+
+
+async def test_weeknote_copies_of_a_measure_that_reached_its_target_read_as_its_crossing(database_url: str) -> None:
+    """Migration 1951: the notifier's copies of version 1 portfolio.measure.values_recorded (a boolean
+    crossed_target) say crossing "reached", as the stream's events are read forward."""
+    conn = await asyncpg.connect(database_url)
+    project_id = uuid.uuid4()
+    try:
+        await conn.execute(
+            """INSERT INTO notifier.week_events (event_id, week, type, occurred_at, aggregate_id, data)
+               VALUES (gen_random_uuid(), current_date, 'portfolio.measure.values_recorded', now(), $1,
+                       '{"crossed_target": true, "measure": {"published": true}, "latest": {"value": 86}}')""",
+            project_id,
+        )  # fmt: skip
+        await conn.execute("DELETE FROM notifier.schema_migrations WHERE version = 1951")
+    finally:
+        await conn.close()
+    await migrate_every_schema(database_url)
+    conn = await asyncpg.connect(database_url)
+    try:
+        copy = await conn.fetchval("SELECT data::text FROM notifier.week_events WHERE aggregate_id = $1", project_id)
+    finally:
+        await conn.close()
+    assert '"crossing": "reached"' in copy and "crossed_target" not in copy and '"value": 86' in copy

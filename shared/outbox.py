@@ -19,7 +19,9 @@ cannot skip it. Per-aggregate order holds because writers of one aggregate seria
 lock, so a later ``aggregate_seq`` always has a later position and a later commit.
 
 Several relays (one per portfolio replica) take a transaction-scoped advisory lock; only the
-holder publishes, so two relays never interleave one aggregate's events.
+holder publishes, so two relays never interleave one aggregate's events. Writers wake the relays
+with a NOTIFY in their statement, except inside an API request, which rings the service's doorbell
+once it has committed (``shared/wakeup.py``: notifying transactions commit one at a time).
 A relay killed between JetStream's ack and marking the row re-publishes on restart, and
 JetStream's duplicate window drops the copy: each event is stored in the stream exactly once.
 """
@@ -40,7 +42,7 @@ from shared.events import Actor, Envelope, encode
 from shared.logs import get_logger
 from shared.settings import Settings
 from shared.supervision import DEPENDENCY_ERRORS, Health, pause
-from shared.wakeup import Wakeup
+from shared.wakeup import Doorbell, Wakeup, notify_deferred
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -75,20 +77,30 @@ def _values(envelope: Envelope) -> tuple[object, ...]:
     )
 
 
+def _wake(n: int) -> tuple[str, tuple[str, ...]]:
+    """The NOTIFY that wakes the relays at commit, as a FROM item taking parameter ``$n``, and its
+    argument; nothing when the request rings the doorbell after it has committed instead
+    (``shared/wakeup.py``: a NOTIFY in the writer's transaction makes concurrent commits queue)."""
+    if notify_deferred():
+        return "", ()
+    return f", pg_notify(${n}, '')", (NOTIFY_CHANNEL,)
+
+
 async def append(conn: Conn, envelope: Envelope) -> int:
     """Write the event in the caller's transaction; returns its position (the outbox sequence)."""
     # The NOTIFY rides in the same statement (one round trip fewer per write); it is delivered
     # only at commit, so the relay never wakes for a transaction that rolls back.
+    notify, channel = _wake(11)
     position: int = await conn.fetchval(
         f"""
         WITH inserted AS (
             INSERT INTO events ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             RETURNING position
         )
-        SELECT position FROM inserted, pg_notify($11, '')
+        SELECT position FROM inserted{notify}
         """,
         *_values(envelope),
-        NOTIFY_CHANNEL,
+        *channel,
     )
     return position
 
@@ -105,17 +117,18 @@ async def append_with(conn: Conn, write: str, args: Sequence[object], envelope: 
     """
     n = len(args)
     values = ", ".join(f"${n + i}" for i in range(1, 11))
+    notify, channel = _wake(n + 11)
     row: asyncpg.Record | None = await conn.fetchrow(
         f"""
         WITH written AS ({write}),
         inserted AS (
             INSERT INTO events ({_COLUMNS}) SELECT {values} FROM written RETURNING position
         )
-        SELECT written.*, inserted.position AS outbox_position FROM written, inserted, pg_notify(${n + 11}, '')
+        SELECT written.*, inserted.position AS outbox_position FROM written, inserted{notify}
         """,
         *args,
         *_values(envelope),
-        NOTIFY_CHANNEL,
+        *channel,
     )
     return row
 
@@ -144,6 +157,7 @@ class Relay:
         schema: str,
         *,
         health: Health | None = None,
+        doorbell: Doorbell | None = None,
     ):
         self._pool = pool
         self._dsn = dsn
@@ -151,6 +165,7 @@ class Relay:
         self._settings = settings
         self._lock_key = f"cdps.outbox.{schema}"
         self.health = health or Health(f"{schema}-relay")
+        self._doorbell = doorbell
         self.idle = asyncio.Event()
         """Set while the relay waits for a NOTIFY or its poll, having published all it saw."""
 
@@ -165,7 +180,10 @@ class Relay:
 
     async def _publish_batch(self) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", self._lock_key):
+            publishing = await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", self._lock_key)
+            if self._doorbell is not None:  # while this relay publishes, this replica's writes need wake no other
+                self._doorbell.others_work = not publishing
+            if not publishing:
                 return 0  # another replica's relay is publishing; it will see our rows too
             rows = await conn.fetch(
                 "SELECT * FROM events WHERE published_at IS NULL ORDER BY position LIMIT $1",
@@ -234,12 +252,13 @@ class Relay:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish on every NOTIFY of a commit, and on a poll as well (see shared/wakeup.py).
+        """Publish on every NOTIFY of a commit or ring of the doorbell, and on a poll as well (see
+        shared/wakeup.py).
 
         No fault of NATS or PostgreSQL ends it: the rows stay unpublished and it tries again,
         backing off, logging once when it starts failing and once when it works again.
         """
-        wakeup = Wakeup(self._dsn, NOTIFY_CHANNEL)
+        wakeup = Wakeup(self._dsn, NOTIFY_CHANNEL, doorbell=self._doorbell)
         try:
             while not stop.is_set():
                 try:

@@ -19,8 +19,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import bus, db
 from shared.logs import get_logger
+from shared.outbox import NOTIFY_CHANNEL
 from shared.settings import ConfigError, ServiceName, Settings
 from shared.supervision import DEPENDENCY_ERRORS, Health, supervise
+from shared.wakeup import Doorbell
 
 log = get_logger(__name__)
 
@@ -43,6 +45,11 @@ class Runtime:
     ended: str | None = None
     """Why a background task ended the service, once one has."""
     _stream_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    doorbell: Doorbell = field(init=False)
+    """Wakes the outbox relays after the API's writes have committed (``shared/wakeup.py``)."""
+
+    def __post_init__(self) -> None:
+        self.doorbell = Doorbell(self.pool, NOTIFY_CHANNEL)
 
     async def ensure_stream(self) -> None:
         """Create or update the stream once per process (every replica does it at start)."""
@@ -119,6 +126,7 @@ async def stop_runtime(runtime: Runtime, tasks: Sequence[asyncio.Task[None]]) ->
         await asyncio.wait_for(runtime.nc.drain(), timeout=5)
     except (TimeoutError, nats.errors.Error):
         await runtime.nc.close()
+    await runtime.doorbell.close()
     await runtime.pool.close()
 
 

@@ -26,6 +26,7 @@ from shared.requests import REQUEST_CONTEXT
 from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
 from shared.supervision import Health
+from shared.wakeup import RingAfterCommit
 
 MIGRATIONS = db.Migrations(Path(__file__).parent / "migrations", shared=("outbox", "idempotency"))
 
@@ -62,7 +63,10 @@ ROUTES: list[ControllerRouterHandler] = [
 
 
 async def run_relay(runtime: Runtime, health: Health) -> None:
-    relay = Relay(runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="portfolio", health=health)
+    relay = Relay(
+        runtime.pool, runtime.dsn, runtime.js, runtime.settings, schema="portfolio", health=health,
+        doorbell=runtime.doorbell,
+    )  # fmt: skip
     await relay.run(runtime.stop)
 
 
@@ -78,6 +82,8 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING, CONTACTS])],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,
+        # The API's writes leave waking the relay until they have committed (shared/wakeup.py).
+        middleware=[RingAfterCommit],
         before_request=check_input,
         openapi_config=OpenAPIConfig(title="CDPS portfolio", version="1.0.0", path="/api/v1/schema"),
     )

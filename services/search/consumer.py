@@ -149,8 +149,6 @@ async def _indexed_sequences(conn: Conn, tables: Tables, aggregate_ids: set[uuid
 
 async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
     held = await _held(conn, tables, [doc for doc in changes.documents if doc.kind not in UNTITLED])
-    moved = [doc.id for doc in changes.documents
-             if doc.kind == "project" and doc.id in held and held[doc.id].audience != doc.audience]  # fmt: skip
     if changes.removed:
         await conn.execute(f"DELETE FROM {tables.documents} WHERE id = ANY($1::uuid[])", changes.removed)
         await conn.execute(f"DELETE FROM {tables.title_words} WHERE document_id = ANY($1::uuid[])", changes.removed)
@@ -171,21 +169,28 @@ async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
         list(changes.sequences), list(changes.sequences.values()),
     )  # fmt: skip
     # A project's updates, measures, phase changes and published assessments are seen by whoever may
-    # see the project (the public never reads those for the partner only: ``domain.audience``): when a
-    # project's audience changes, they all follow; a newly written one takes the audience the index
-    # holds for its project now (its own event may carry an older snapshot, delivered late).
+    # see the project (the public never reads those for the partner only: ``domain.audience``), and
+    # the untitled ones show its title: when a project's audience or title changes, they all follow; a
+    # newly written one takes the audience and title the index holds for its project now (its own
+    # event may carry an older snapshot, delivered late).
+    followed = [doc.id for doc in changes.documents
+                if doc.kind == "project" and doc.id in held and held[doc.id] != (doc.audience, doc.titles)]  # fmt: skip
     followers = [doc.id for doc in changes.documents if doc.kind in FOLLOW_THEIR_PROJECT]
-    if moved or followers:
+    if followed or followers:
         audience = "CASE WHEN u.partner_only AND p.visibility = 'public' THEN 'partner' ELSE p.visibility END"
+        untitled = "u.kind = ANY($4::text[])"
         await conn.execute(
-            f"""UPDATE {tables.documents} u SET visibility = {audience}, partner_id = p.partner_id
+            f"""UPDATE {tables.documents} u SET visibility = {audience}, partner_id = p.partner_id,
+                       title_en = CASE WHEN {untitled} THEN p.title_en ELSE u.title_en END,
+                       title_cy = CASE WHEN {untitled} THEN p.title_cy ELSE u.title_cy END
                 FROM {tables.documents} p
                 WHERE p.id = u.project_id AND p.kind = 'project' AND u.kind = ANY($3::text[])
                   AND (u.project_id = ANY($1::uuid[]) OR u.id = ANY($2::uuid[]))
-                  AND (u.visibility <> {audience} OR u.partner_id IS DISTINCT FROM p.partner_id)""",
-            moved, followers, list(FOLLOW_THEIR_PROJECT),
+                  AND (u.visibility <> {audience} OR u.partner_id IS DISTINCT FROM p.partner_id
+                       OR ({untitled} AND (u.title_en, u.title_cy) IS DISTINCT FROM (p.title_en, p.title_cy)))""",
+            followed, followers, list(FOLLOW_THEIR_PROJECT), list(UNTITLED),
         )  # fmt: skip
-    # An update shows its project's title, whose words the project's own document brings.
+    # A project's own document brings its title's words to the typo lexicon (not its untitled documents').
     retitled = [doc for doc in changes.documents
                 if doc.kind not in UNTITLED and held.get(doc.id, _NOT_HELD).titles != doc.titles]  # fmt: skip
     if retitled:

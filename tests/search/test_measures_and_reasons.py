@@ -26,6 +26,7 @@ from shared.events import (
     ProjectPhaseReasonTranslated,
     ProjectSnapshot,
     ProjectUpdated,
+    ProjectUpdatePosted,
 )
 from tests.helpers import snapshot
 from tests.search.conftest import Search
@@ -48,7 +49,7 @@ class Project:
         self.seq = 0
 
     async def publish(self, event: ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged
-                      | ProjectPhaseReasonTranslated) -> Envelope:  # fmt: skip
+                      | ProjectPhaseReasonTranslated | ProjectUpdatePosted) -> Envelope:  # fmt: skip
         self.seq += 1
         return await self.search.publish(event, aggregate_id=self.id, seq=self.seq, partner_id=self.partner_id)
 
@@ -232,3 +233,31 @@ async def test_a_rebuild_indexes_measures_and_reasons_as_the_live_consumer_did(s
     assert {r[0]: r[2] for r in live}[changed.id] == "partner"
     await reindex(search.runtime)
     assert [tuple(r) for r in await search.runtime.pool.fetch(rows, project.id)] == live
+
+
+async def test_a_projects_measures_updates_and_phase_changes_show_its_new_title_once_it_is_renamed(
+    search: Search,
+) -> None:
+    project = Project(search, title_en="Bus passes", title_cy="Tocynnau bws")
+    await project.publish(ProjectCreated(project=project.snapshot))
+    await search.publish(MeasureDefined(measure=measure(project.id, published=True), for_project=project.snapshot),
+                         aggregate_id=uuid.uuid4(), partner_id=project.partner_id)  # fmt: skip
+    await project.publish(ProjectUpdatePosted(project=project.snapshot, update_id=uuid.uuid4(),
+                                              posted_on=dt.date(2026, 11, 2), body_en="Online applications opened",
+                                              body_cy=""))  # fmt: skip
+    await project.publish(ProjectPhaseChanged(
+        project=project.snapshot, kind="pause", from_phase="discovery", to_phase="discovery", from_state="active",
+        to_state="paused", effective=dt.date(2026, 11, 3), reason=Bilingual(en="Online applications on hold"),
+    ))  # fmt: skip
+    renamed = msgspec.structs.replace(project.snapshot, title_en="Concessionary travel", title_cy="Teithio rhatach")
+    last = await project.publish(ProjectUpdated(project=renamed, changed=["title_en", "title_cy"]))
+    hits = (await search.query(search.as_("lead"), last, q="online applications"))["items"]
+    assert sorted((h["kind"], h["title_en"], h["title_cy"]) for h in hits) == [
+        (kind, "Concessionary travel", "Teithio rhatach") for kind in ("measure", "phase_change", "update")
+    ]
+    # A measure's event delivered late, with the old title in its snapshot, takes the title the project has now.
+    late = await search.publish(MeasureDefined(measure=measure(project.id, catalogue="users_served", published=True),
+                                               for_project=project.snapshot),
+                                aggregate_id=uuid.uuid4(), partner_id=project.partner_id)  # fmt: skip
+    [hit] = (await search.query(after=late, q="users served"))["items"]
+    assert hit["title_en"] == "Concessionary travel"

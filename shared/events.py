@@ -225,6 +225,26 @@ class ProjectPhaseReasonTranslated(EventData, frozen=True, kw_only=True):
     """The reason in both languages, after the translation."""
 
 
+class ProjectGateReasonTranslated(EventData, frozen=True, kw_only=True):
+    """The reason a lead gave for passing a gate without an assessment that met the standards, given
+    in one language, was given its other language (a translator filled it in). Like a phase change's
+    reason it is kept only in the phase change's event, which is never rewritten: its project's
+    history reads it from the newest of these that names the phase change. A type of its own, not
+    ``portfolio.project.phase_reason_translated``: what reads those puts their text in ``reason``."""
+
+    type: ClassVar[str] = "portfolio.project.gate_reason_translated"
+    aggregate: ClassVar[str] = "project"
+    project: ProjectSnapshot
+    phase_change_id: uuid.UUID
+    """The id of the ``portfolio.project.phase_changed`` event whose gate reason this is."""
+    phase_change_seq: int
+    """That event's ``aggregate_seq`` (its place in the project's history)."""
+    lang: Literal["cy", "en"]
+    """The language filled in."""
+    gate_override_reason: Bilingual
+    """The reason in both languages, after the translation."""
+
+
 class EngagementRecorded(EventData, frozen=True, kw_only=True):
     """CDPS recorded an engagement with a partner."""
 
@@ -489,6 +509,31 @@ class AssessmentPublished(EventData, frozen=True, kw_only=True):
     """The project as it stood (not a project event: the project keeps its own sequence)."""
 
 
+AssessmentText = Literal["summary", "override_reason", "evidence", "recommendations", "reason", "role"]
+"""An assessment's texts people write: its own (summary, override reason), a standard's (evidence,
+recommendations, why it was not assessed) and a panel member's (role)."""
+
+
+class AssessmentTranslated(EventData, frozen=True, kw_only=True):
+    """One of an assessment's texts, written in one language, was given its other language (a
+    translator filled it in): the assessment as it now stands. A published assessment is translated
+    too: the same words in the other language, not a change to what was decided. At version 3 from
+    its first, as the assessment events whose snapshot it carries."""
+
+    type: ClassVar[str] = "portfolio.assessment.translated"
+    aggregate: ClassVar[str] = "assessment"
+    version: ClassVar[int] = 3
+    assessment: AssessmentSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+    field: AssessmentText
+    part: int | None
+    """The standard's number (evidence, recommendations, reason) or the panel member's place, from 1
+    (role); null for the assessment's own texts."""
+    lang: Literal["cy", "en"]
+    """The language filled in."""
+
+
 class ActionSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     """An action that follows a recommendation, as it stands after the event."""
 
@@ -524,6 +569,22 @@ class ActionClosed(EventData, frozen=True, kw_only=True):
     action: ActionSnapshot
     for_project: ProjectSnapshot
     """The project as it stood (not a project event: the project keeps its own sequence)."""
+
+
+class ActionTranslated(EventData, frozen=True, kw_only=True):
+    """An action's text or its dropped reason, written in one language, was given its other language
+    (a translator filled it in): the action as it now stands. At version 3 from its first, as the
+    action events whose snapshot it carries."""
+
+    type: ClassVar[str] = "portfolio.action.translated"
+    aggregate: ClassVar[str] = "action"
+    version: ClassVar[int] = 3
+    action: ActionSnapshot
+    for_project: ProjectSnapshot
+    """The project as it stood (not a project event: the project keeps its own sequence)."""
+    field: Literal["text", "reason"]
+    lang: Literal["cy", "en"]
+    """The language filled in."""
 
 
 class MilestoneSnapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -756,6 +817,7 @@ CATALOGUE: dict[str, type[EventData]] = {
         ProjectRoadmapPlaced,
         ProjectUpdateTranslated,
         ProjectPhaseReasonTranslated,
+        ProjectGateReasonTranslated,
         EngagementRecorded,
         EngagementUpdated,
         EngagementEnded,
@@ -773,8 +835,10 @@ CATALOGUE: dict[str, type[EventData]] = {
         AssessmentDrafted,
         AssessmentSubmitted,
         AssessmentPublished,
+        AssessmentTranslated,
         ActionAdded,
         ActionClosed,
+        ActionTranslated,
         MilestoneAdded,
         MilestoneChanged,
         MilestoneCompleted,
@@ -794,8 +858,11 @@ _PROJECT_EVENTS = (ProjectCreated, ProjectUpdated, ProjectPhaseChanged, ProjectH
 _BETA_SPLIT = frozenset(cls.type for cls in _PROJECT_EVENTS)
 """The project events whose version 2 knows private and public beta where version 1 had one beta."""
 
-_FOR_PROJECT_EVENTS = (AssessmentDrafted, AssessmentSubmitted, AssessmentPublished, ActionAdded, ActionClosed,
-                       MilestoneAdded, MilestoneChanged, MilestoneCompleted, MilestoneRemoved)  # fmt: skip
+_FOR_PROJECT_EVENTS = (AssessmentDrafted, AssessmentSubmitted, AssessmentPublished, AssessmentTranslated, ActionAdded,
+                       ActionClosed, ActionTranslated, MilestoneAdded, MilestoneChanged, MilestoneCompleted,
+                       MilestoneRemoved)  # fmt: skip
+"""(The translations of assessments and actions began at version 3; they are read as their siblings
+are, so a snapshot of any version reads the same whichever event carries it.)"""
 _BILINGUAL_SINCE: dict[str, tuple[int, tuple[str, ...]]] = {
     **{cls.type: (3, ()) for cls in _PROJECT_EVENTS},
     ProjectPhaseChanged.type: (3, ("reason", "gate_override_reason")),
@@ -811,8 +878,10 @@ _ASSESSMENT_TEXT_SINCE = 3
 """The version of the assessment and action events from which the text inside their snapshot is
 ``Bilingual``: an assessment's override reason, each rating's not-assessed reason and each panel
 member's role; an action's dropped reason."""
-_ASSESSMENT_EVENTS = frozenset(cls.type for cls in (AssessmentDrafted, AssessmentSubmitted, AssessmentPublished))
-_ACTION_EVENTS = frozenset(cls.type for cls in (ActionAdded, ActionClosed))
+_ASSESSMENT_EVENTS = frozenset(
+    cls.type for cls in (AssessmentDrafted, AssessmentSubmitted, AssessmentPublished, AssessmentTranslated)
+)
+_ACTION_EVENTS = frozenset(cls.type for cls in (ActionAdded, ActionClosed, ActionTranslated))
 
 
 def _upcast_assessment_text(event_type: str, data: dict[str, Any]) -> dict[str, Any]:

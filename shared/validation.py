@@ -100,6 +100,7 @@ LABELS: dict[str, Label] = {
     "owner": Label("who owns the action", "perchennog y cam gweithredu"),
     "panel": Label("the panel", "y panel"),
     "panel_outcome": Label("the panel's outcome", "canlyniad y panel"),
+    "part": Label("the standard or panel member", "y safon neu aelod o'r panel"),
     "partner": Label("the partner", "y partner"),
     "partner_id": Label("the partner", "y partner"),
     "phase": Label("the phase", "y cam"),

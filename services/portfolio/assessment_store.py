@@ -118,12 +118,16 @@ async def _one(conn: Conn, query: str, *args: object) -> AssessmentRecord:
     return _record(row)
 
 
-def _record(row: asyncpg.Record) -> AssessmentRecord:
+def snapshot_of(row: asyncpg.Record) -> AssessmentSnapshot:
+    """The snapshot an ``assessments`` row holds."""
     fields = {k: row[k] for k in AssessmentSnapshot.__struct_fields__ if k != "override_reason"}
     reason = bilingual.from_row(row, "override_reason")
-    snapshot = msgspec.convert(fields | {"override_reason": {"en": reason.en, "cy": reason.cy}}, AssessmentSnapshot)
+    return msgspec.convert(fields | {"override_reason": {"en": reason.en, "cy": reason.cy}}, AssessmentSnapshot)
+
+
+def _record(row: asyncpg.Record) -> AssessmentRecord:
     return AssessmentRecord(
-        id=row["id"], snapshot=snapshot, partner_id=row["partner_id"], version=row["version"],
+        id=row["id"], snapshot=snapshot_of(row), partner_id=row["partner_id"], version=row["version"],
         created_by=row["created_by"], created_at=row["created_at"], updated_at=row["updated_at"],
         published_at=row["published_at"],
     )  # fmt: skip
@@ -156,6 +160,19 @@ async def close_action(conn: Conn, action_id: uuid.UUID, state: str, reason: Bil
            WHERE id = $1 RETURNING *""",
         action_id, state, reason.en, reason.cy,
     )  # fmt: skip
+    return _action(row)
+
+
+_ACTION_TEXTS = frozenset({"text_en", "text_cy", "reason_en", "reason_cy"})
+
+
+async def set_action_text(conn: Conn, action_id: uuid.UUID, column: str, text: str) -> ActionRecord:
+    """One language of an action's text or dropped reason (a translation), one more version."""
+    if column not in _ACTION_TEXTS:  # the column's name is put into the SQL: only these
+        raise ValueError(f"not an action's text: {column}")
+    row = await conn.fetchrow(
+        f"UPDATE assessment_actions SET {column} = $2, version = version + 1 WHERE id = $1 RETURNING *", action_id, text
+    )
     return _action(row)
 
 

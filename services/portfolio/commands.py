@@ -20,6 +20,7 @@ import msgspec
 
 from services.portfolio import (
     assessment_store,
+    assessment_texts,
     assessments,
     contact_store,
     domain,
@@ -65,11 +66,13 @@ from shared.events import (
     ActionAdded,
     ActionClosed,
     ActionSnapshot,
+    ActionTranslated,
     Actor,
     AssessmentDrafted,
     AssessmentPublished,
     AssessmentSnapshot,
     AssessmentSubmitted,
+    AssessmentTranslated,
     EngagementEnded,
     EngagementRecorded,
     EngagementSnapshot,
@@ -85,6 +88,7 @@ from shared.events import (
     PartnerUpdated,
     PersonAdded,
     ProjectCreated,
+    ProjectGateReasonTranslated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
     ProjectPhaseReasonTranslated,
@@ -364,17 +368,27 @@ async def translate(conn: Conn, actor: Actor, translation: Translation) -> int:
     async with conn.transaction():
         if translation.kind == "support_request":
             return await _translate_support(conn, actor, translation, text)
+        if translation.kind in ("assessment", "action"):
+            return await _translate_assessment_text(conn, actor, translation, text)
         if translation.kind == "phase_change":
-            found = await translation_store.phase_change(conn, translation.id)
+            field: translation_store.PhaseText = "reason" if translation.field == "reason" else "gate_override_reason"
+            found = await translation_store.phase_change(conn, translation.id, field)
             if found is None:
                 raise store.Missing()
             await store.lock_project(conn, found[0])
-            changed_project, seq, reason = await translation_store.phase_change(conn, translation.id) or found
+            changed_project, seq, now = await translation_store.phase_change(conn, translation.id, field) or found
             project = await store.update_project(conn, changed_project, {})
-            event: EventData = ProjectPhaseReasonTranslated(
-                project=project.snapshot, phase_change_id=translation.id, phase_change_seq=seq, lang=translation.lang,
-                reason=reason.with_text(translation.lang, text),
-            )  # fmt: skip
+            filled = now.with_text(translation.lang, text)
+            if field == "reason":
+                event: EventData = ProjectPhaseReasonTranslated(
+                    project=project.snapshot, phase_change_id=translation.id, phase_change_seq=seq,
+                    lang=translation.lang, reason=filled,
+                )  # fmt: skip
+            else:
+                event = ProjectGateReasonTranslated(
+                    project=project.snapshot, phase_change_id=translation.id, phase_change_seq=seq,
+                    lang=translation.lang, gate_override_reason=filled,
+                )  # fmt: skip
         elif translation.kind == "update":
             project_id = await translation_store.project_of_update(conn, translation.id)
             if project_id is None:
@@ -404,10 +418,42 @@ async def _translate_support(conn: Conn, actor: Actor, translation: Translation,
     current = await records.lock_support_request(conn, translation.id)
     field: Literal["need", "reason"] = "need" if translation.field == "need" else "reason"
     if (current.need if field == "need" else current.reason).blank:
-        _refuse([FieldError("field", "This record has no such text", "Nid oes testun o'r fath gan y cofnod hwn")])
+        _refuse([NO_SUCH_TEXT])
     support = await records.set_support_text(conn, translation.id, field, translation.lang, text)
     event = SupportTranslated(field=field, lang=translation.lang, need=support.need, reason=support.reason)
     return await _emit(conn, actor, event, aggregate_id=support.id, seq=support.version, partner_id=None)
+
+
+NO_SUCH_TEXT = FieldError("field", "This record has no such text", "Nid oes testun o'r fath gan y cofnod hwn")
+
+
+async def _translate_assessment_text(conn: Conn, actor: Actor, translation: Translation, text: str) -> int:
+    """An assessment's text (``portfolio.assessment.translated``) or an action's
+    (``portfolio.action.translated``): the row, one more version, and its event."""
+    if translation.kind == "action":
+        current = await assessment_store.lock_action(conn, translation.id)
+        field: assessment_texts.ActionText = "text" if translation.field == "text" else "reason"
+        if assessment_texts.action_text(current.snapshot, field).blank:
+            _refuse([NO_SUCH_TEXT])
+        action = await assessment_store.set_action_text(conn, translation.id, f"{field}_{translation.lang}", text)
+        project = await _project_of(conn, action.snapshot.project_id)
+        translated: EventData = ActionTranslated(action=action.snapshot, for_project=project, field=field,
+                                                 lang=translation.lang)  # fmt: skip
+        aggregate, seq = action.id, action.version
+    else:
+        record = await assessment_store.lock(conn, translation.id)
+        named = assessment_texts.ASSESSMENT_TEXTS[translation.field]
+        if assessment_texts.text_of(record.snapshot, named, translation.part).blank:
+            _refuse([NO_SUCH_TEXT])
+        after = assessment_texts.with_text(record.snapshot, named, translation.part, translation.lang, text)
+        changed = {k: getattr(after, k) for k in ("summary_en", "summary_cy", "override_reason", "ratings", "panel")
+                   if getattr(after, k) != getattr(record.snapshot, k)}  # fmt: skip
+        record = await assessment_store.update(conn, translation.id, changed)
+        project = await _project_of(conn, record.snapshot.project_id)
+        translated = AssessmentTranslated(assessment=record.snapshot, for_project=project, field=named,
+                                          part=translation.part, lang=translation.lang)  # fmt: skip
+        aggregate, seq = record.id, record.version
+    return await _emit(conn, actor, translated, aggregate_id=aggregate, seq=seq, partner_id=project.partner_id)
 
 
 # Engagements, support requests, people ---------------------------------------------------------

@@ -24,6 +24,7 @@ from shared.events import (
     PartnerKind,
     PartnerSnapshot,
     Phase,
+    ProjectGateReasonTranslated,
     ProjectPhaseChanged,
     ProjectPhaseReasonTranslated,
     ProjectSnapshot,
@@ -175,31 +176,56 @@ class NewUpdate(Input, kw_only=True):
     health_reason: ShortText = ""
 
 
+TranslatedKind = Literal["project", "update", "phase_change", "support_request", "assessment", "action"]
+TranslatedField = Literal[
+    "title", "summary", "health_reason", "body", "reason", "need", "gate_override_reason", "override_reason",
+    "evidence", "recommendations", "role", "text",
+]  # fmt: skip
+
+
 class Translation(Input, kw_only=True):
     """A translator fills in the language a text lacks: a project's title, summary or health reason, an
-    update's body, a phase change's reason (``id`` is the phase change's event id), or a support
-    request's need or triage reason."""
+    update's body, a phase change's reason or gate reason (``id`` is the phase change's event id), a
+    support request's need or triage reason, an assessment's summary, override reason, a standard's
+    evidence, recommendations or not-assessed reason, a panel member's role, an action's text or
+    dropped reason."""
 
-    kind: Literal["project", "update", "phase_change", "support_request"]
+    kind: TranslatedKind
     id: uuid.UUID
-    field: Literal["title", "summary", "health_reason", "body", "reason", "need"]
+    field: TranslatedField
+    part: Annotated[int, msgspec.Meta(ge=1, le=99)] | None = None
+    """Which standard (its number) or panel member (their place, from 1): for an assessment's
+    evidence, recommendations, reason or role, and only those."""
     lang: Literal["cy", "en"]
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=10000, pattern=r"^[^\x00]*\S[^\x00]*$")]
 
 
 TRANSLATED: dict[str, dict[str, int]] = {
     "project": {"title": 200, "summary": 4000, "health_reason": 2000}, "update": {"body": 10000},
-    "phase_change": {"reason": 2000}, "support_request": {"need": 5000, "reason": 2000},
+    "phase_change": {"reason": 2000, "gate_override_reason": 2000}, "support_request": {"need": 5000, "reason": 2000},
+    "assessment": {"summary": 4000, "override_reason": 2000, "evidence": 10000, "recommendations": 10000,
+                   "reason": 2000, "role": 2000},
+    "action": {"text": 10000, "reason": 2000},
 }  # fmt: skip
 """Each kind's texts a translator fills in, each with the length its own field takes (a translation
 is held to the limit of the text it translates: tests/portfolio/test_translations_api.py compares them)."""
+IN_PARTS = frozenset({"evidence", "recommendations", "reason", "role"})
+"""An assessment's texts that are a standard's or a panel member's: a translation says whose (``part``)."""
 
 
 def translation_errors(translation: Translation) -> list[FieldError]:
-    """The field is one of its record's, and the text is no longer than that field takes."""
+    """The field is one of its record's (with its part where it has parts), and the text is no longer
+    than that field takes."""
     limit = TRANSLATED[translation.kind].get(translation.field)
     if limit is None:
         return [FieldError("field", "This record has no such text", "Nid oes testun o'r fath gan y cofnod hwn")]
+    in_parts = translation.kind == "assessment" and translation.field in IN_PARTS
+    if in_parts and translation.part is None:
+        return [FieldError("part", "Say which standard or panel member the text is of",
+                           "Dywedwch pa safon neu aelod o'r panel y mae'r testun yn perthyn iddo")]  # fmt: skip
+    if not in_parts and translation.part is not None:
+        return [FieldError("part", "This text is its record's own: give no standard or panel member",
+                           "Testun y cofnod ei hun yw hwn: peidiwch â rhoi safon nac aelod o'r panel")]  # fmt: skip
     if len(translation.text.strip()) > limit:
         return [FieldError("text", f"The translation must be {limit:,} characters or fewer",
                            f"Rhaid i'r cyfieithiad fod yn {limit:,} nod neu lai")]  # fmt: skip
@@ -207,18 +233,27 @@ def translation_errors(translation: Translation) -> list[FieldError]:
 
 
 def translated_reasons(entries: list[HistoryEntry]) -> list[HistoryEntry]:
-    """A project's history with each phase change's reason as its newest translation left it
-    (``portfolio.project.phase_reason_translated``, which names the phase change by its place)."""
-    reasons = {
-        e.data["phase_change_seq"]: e.data["reason"] for e in entries if e.type == ProjectPhaseReasonTranslated.type
-    }
-    if not reasons:
+    """A project's history with each phase change's reason and gate reason as its newest translation
+    left them (``portfolio.project.phase_reason_translated``, ``portfolio.project.gate_reason_translated``,
+    which name the phase change by its place)."""
+    texts: dict[int, dict[str, object]] = {}
+    for e in entries:  # in the history's order: the newest translation is the last one kept
+        for translated, field in _PHASE_TEXT_TRANSLATIONS:
+            if e.type == translated and isinstance(seq := e.data["phase_change_seq"], int):
+                texts.setdefault(seq, {})[field] = e.data[field]
+    if not texts:
         return entries
     return [
-        msgspec.structs.replace(e, data={**e.data, "reason": reasons[e.seq]})
-        if e.type == ProjectPhaseChanged.type and e.seq in reasons else e
+        msgspec.structs.replace(e, data={**e.data, **texts[e.seq]})
+        if e.type == ProjectPhaseChanged.type and e.seq in texts else e
         for e in entries
     ]  # fmt: skip
+
+
+_PHASE_TEXT_TRANSLATIONS = (
+    (ProjectPhaseReasonTranslated.type, "reason"),
+    (ProjectGateReasonTranslated.type, "gate_override_reason"),
+)
 
 
 class ProjectRecord(msgspec.Struct, frozen=True, kw_only=True):

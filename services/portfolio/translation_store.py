@@ -2,22 +2,25 @@
 
 Text people write is kept in two columns, ``<field>_en`` and ``<field>_cy`` (``shared/bilingual.py``),
 so "written in one language only" is ``(x_en = '') <> (x_cy = '')``: no JSON to unpack, no detection.
-A phase change's reason is the exception: it is kept only in its event (the project's history), so
-its reason now is the newest ``portfolio.project.phase_reason_translated`` naming it, or its own.
+A phase change's reason and gate reason are the exception: they are kept only in its event (the
+project's history), so each now is the newest ``portfolio.project.phase_reason_translated`` (or
+``portfolio.project.gate_reason_translated``) naming it, or its own. An assessment's and an action's
+texts are in ``assessment_texts.py``.
 No rules and no events here: ``commands.translate`` decides and emits.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 import asyncpg
 import msgspec
 
+from services.portfolio import assessment_texts
 from shared import bilingual
 from shared.bilingual import Bilingual
-from shared.events import ProjectPhaseChanged, ProjectPhaseReasonTranslated, upcast
+from shared.events import ProjectGateReasonTranslated, ProjectPhaseChanged, ProjectPhaseReasonTranslated, upcast
 from shared.replies.portfolio import MissingText, Update
 
 if TYPE_CHECKING:
@@ -46,8 +49,11 @@ async def missing(conn: Conn) -> list[MissingText]:
     )
     rows = await conn.fetch(" UNION ALL ".join(parts) + " ORDER BY since, kind, field, id")
     found = [_missing(r) for r in rows]
-    found += [_missing_reason(r, reason, reason.missing) for r, reason in await _phase_reasons(conn) if reason.missing]
+    for field in get_args(PhaseText):
+        found += [_missing_reason(r, field, text, text.missing)
+                  for r, text in await _phase_reasons(conn, None, field) if text.missing]  # fmt: skip
     found += await _support_texts(conn)
+    found += await assessment_texts.missing(conn)
     return sorted(found, key=lambda text: (text.since, text.kind, text.field, text.id))
 
 
@@ -60,45 +66,55 @@ def _missing(r: asyncpg.Record) -> MissingText:
     )  # fmt: skip
 
 
-_PHASE_CHANGES = f"""
+PhaseText = Literal["reason", "gate_override_reason"]
+_TRANSLATIONS: dict[str, str] = {"reason": ProjectPhaseReasonTranslated.type,
+                                 "gate_override_reason": ProjectGateReasonTranslated.type}  # fmt: skip
+"""The event that translates each of a phase change's texts (its data holds the text by the field's name)."""
+
+
+def _phase_changes(field: PhaseText) -> str:
+    return f"""
     SELECT e.id, e.aggregate_id, e.aggregate_seq, e.version, e.data, e.occurred_at,
            p.slug, p.title_en, p.title_cy, p.partner_id,
-           (SELECT t.data -> 'reason' FROM events t
-            WHERE t.aggregate_id = e.aggregate_id AND t.type = '{ProjectPhaseReasonTranslated.type}'
+           (SELECT t.data -> '{field}' FROM events t
+            WHERE t.aggregate_id = e.aggregate_id AND t.type = '{_TRANSLATIONS[field]}'
               AND t.data ->> 'phase_change_id' = e.id::text
             ORDER BY t.aggregate_seq DESC LIMIT 1) AS translated
     FROM events e JOIN projects p ON p.id = e.aggregate_id
-    WHERE e.type = '{ProjectPhaseChanged.type}'"""
+    WHERE e.type = '{ProjectPhaseChanged.type}' AND ($1::uuid IS NULL OR e.id = $1)
+      AND e.data ->> '{field}' IS NOT NULL"""
 
 
-async def _phase_reasons(conn: Conn, event_id: uuid.UUID | None = None) -> list[tuple[asyncpg.Record, Bilingual]]:
-    """Every phase change that gave a reason, with its reason as it is now (its newest translation,
-    or its own); one phase change's when ``event_id`` is given."""
-    rows = await conn.fetch(
-        _PHASE_CHANGES + " AND ($1::uuid IS NULL OR e.id = $1) AND e.data ->> 'reason' IS NOT NULL", event_id
-    )
-    reasons = [(r, bilingual.read(r["translated"] or _own_reason(r))) for r in rows]
-    return [(r, reason) for r, reason in reasons if not reason.blank]
+async def _phase_reasons(
+    conn: Conn, event_id: uuid.UUID | None = None, field: PhaseText = "reason"
+) -> list[tuple[asyncpg.Record, Bilingual]]:
+    """Every phase change that gave ``field`` (its reason, or its reason to pass the gate), with the
+    text as it is now (its newest translation, or its own); one phase change's when ``event_id`` is given."""
+    rows = await conn.fetch(_phase_changes(field), event_id)
+    texts = [(r, bilingual.read(r["translated"] or _own_text(r, field))) for r in rows]
+    return [(r, text) for r, text in texts if not text.blank]
 
 
-def _own_reason(r: asyncpg.Record) -> object:
-    """The reason the phase change gave (read forward: one string until version 3)."""
-    return upcast(ProjectPhaseChanged.type, r["version"], r["data"])[1]["reason"]
+def _own_text(r: asyncpg.Record, field: PhaseText) -> object:
+    """The text the phase change gave (read forward: one string until version 3)."""
+    return upcast(ProjectPhaseChanged.type, r["version"], r["data"])[1][field]
 
 
-def _missing_reason(r: asyncpg.Record, reason: Bilingual, missing: bilingual.Lang) -> MissingText:
+def _missing_reason(r: asyncpg.Record, field: PhaseText, reason: Bilingual, missing: bilingual.Lang) -> MissingText:
     return MissingText(
-        kind="phase_change", id=r["id"], field="reason", text=reason, missing=missing, project_id=r["aggregate_id"],
+        kind="phase_change", id=r["id"], field=field, text=reason, missing=missing, project_id=r["aggregate_id"],
         project_slug=r["slug"], project_title=Bilingual(en=r["title_en"], cy=r["title_cy"]),
         partner_id=r["partner_id"], since=r["occurred_at"],
     )  # fmt: skip
 
 
-async def phase_change(conn: Conn, event_id: uuid.UUID) -> tuple[uuid.UUID, int, Bilingual] | None:
-    """A phase change that gave a reason: its project, its place in the project's history, and its
-    reason as it is now (None: no such phase change, or it gave no reason)."""
-    for r, reason in await _phase_reasons(conn, event_id):
-        return r["aggregate_id"], r["aggregate_seq"], reason
+async def phase_change(
+    conn: Conn, event_id: uuid.UUID, field: PhaseText = "reason"
+) -> tuple[uuid.UUID, int, Bilingual] | None:
+    """A phase change that gave ``field``: its project, its place in the project's history, and the
+    text as it is now (None: no such phase change, or it gave no such text)."""
+    for r, text in await _phase_reasons(conn, event_id, field):
+        return r["aggregate_id"], r["aggregate_seq"], text
     return None
 
 

@@ -37,11 +37,18 @@ from shared.events import (
 class MissingText(msgspec.Struct, frozen=True, kw_only=True):
     """A text people wrote that exists in one language only: what it is, where, since when."""
 
-    kind: Literal["project", "update", "phase_change", "support_request"]
-    """A project's own field, one of its updates, one of its phase changes, or a support request."""
+    kind: Literal["project", "update", "phase_change", "support_request", "assessment", "action"]
+    """A project's own field, one of its updates, one of its phase changes, a support request, an
+    assessment (its own texts, a standard's, a panel member's role) or an assessment's action."""
     id: uuid.UUID
-    """The project's, the update's or the support request's id, or the phase change's event id."""
-    field: Literal["title", "summary", "health_reason", "body", "reason", "need"]
+    """The project's, the update's, the support request's, the assessment's or the action's id, or
+    the phase change's event id."""
+    field: Literal[
+        "title", "summary", "health_reason", "body", "reason", "need", "gate_override_reason", "override_reason",
+        "evidence", "recommendations", "role", "text",
+    ]  # fmt: skip
+    part: int | None = None
+    """An assessment's standard (its number) or panel member (their place, from 1) whose text it is."""
     text: Bilingual
     missing: Literal["cy", "en"]
     project_id: uuid.UUID | None
@@ -51,9 +58,11 @@ class MissingText(msgspec.Struct, frozen=True, kw_only=True):
     partner_id: uuid.UUID | None
     since: dt.datetime
     """When the text was last written (the project's last change, the update's posting, the phase
-    change, or the support request's sending)."""
+    change, the support request's sending, the assessment's last change, the action's closing or adding)."""
     organisation: str = ""
     """A support request's organisation, as its sender wrote it (a support request is no partner's)."""
+    assessment_id: uuid.UUID | None = None
+    """An assessment's text, or an action's: the assessment (whose report shows it)."""
 
 
 class Partner(PartnerSnapshot, frozen=True, kw_only=True):

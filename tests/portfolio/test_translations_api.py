@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.portfolio import domain, phases
+from services.portfolio import assessments, domain, phases
 from tests.portfolio.conftest import Api
 from tests.web.test_form_validation import string_limits
 
@@ -163,6 +163,14 @@ async def test_a_translator_fills_in_a_support_request_need_and_its_triage_reaso
 
 
 TRANSLATED_FROM: dict[tuple[str, str], tuple[type, str]] = {
+    ("phase_change", "gate_override_reason"): (phases.Transition, "gate_override_reason_en"),
+    ("assessment", "summary"): (assessments.AssessmentChanges, "summary_en"),
+    ("assessment", "override_reason"): (assessments.AssessmentChanges, "override_reason_en"),
+    ("assessment", "evidence"): (assessments.RatingInput, "evidence_en"),
+    ("assessment", "recommendations"): (assessments.RatingInput, "recommendations_en"),
+    ("assessment", "reason"): (assessments.RatingInput, "reason_en"),
+    ("assessment", "role"): (assessments.PanelMemberInput, "role_en"),
+    ("action", "text"): (assessments.NewAction, "text_en"), ("action", "reason"): (assessments.ActionClosing, "reason_en"),
     ("project", "title"): (domain.NewProject, "title_en"), ("project", "summary"): (domain.NewProject, "summary_en"),
     ("project", "health_reason"): (domain.HealthChange, "reason_en"), ("update", "body"): (domain.NewUpdate, "body_en"),
     ("phase_change", "reason"): (phases.Transition, "reason_en"),
@@ -177,3 +185,119 @@ def test_a_translation_may_be_as_long_as_the_text_it_translates_and_no_longer() 
     assert translated.keys() == TRANSLATED_FROM.keys()
     for text, (struct, field) in TRANSLATED_FROM.items():
         assert translated[text] == string_limits(struct, field)[1], text
+
+
+def of_record(items: list[dict[str, Any]], record_id: str) -> list[tuple[str, str, int | None, str]]:
+    return sorted(((i["kind"], i["field"], i["part"], i["missing"]) for i in items if i["id"] == record_id),
+                  key=str)  # fmt: skip
+
+
+async def translate(
+    api: Api, kind: str, record_id: str, field: str, lang: str, text: str, part: int | None = None
+) -> Any:
+    return await api.client.post("/api/v1/translations", headers=api.as_("lead"), json={
+        "kind": kind, "id": record_id, "field": field, "lang": lang, "text": text,
+        **({} if part is None else {"part": part})})  # fmt: skip
+
+
+async def test_a_translator_fills_in_an_assessments_texts_in_place_each_an_event_published_or_not(api: Api) -> None:
+    lead = api.as_("lead")
+    project = (await api.project()).json()
+    both = {"evidence_en": "Seen", "evidence_cy": "Gwelwyd"}
+    ratings = [{"standard": n, "rating": "met", **both} for n in range(3, 13)] + [
+        {"standard": 1, "rating": "not_assessed", "reason": {"cy": "Dim amser"}, **both},
+        {"standard": 2, "rating": "partly_met", "evidence_en": "Tested with ten people",
+         "recommendations_cy": "Profwch gyda siaradwyr Cymraeg"},
+    ]  # fmt: skip
+    drafted = await api.client.post(f"/api/v1/projects/{project['id']}/assessments", headers=lead, json={
+        "to_phase": "alpha", "kind": "formal_assessment", "held_on": "2025-06-02", "summary_en": "A good start",
+        "panel": [{"name": "Ann Jones", "role": {"en": "Lead assessor"}},
+                  {"name": "Rhys", "role": {"en": "Researcher", "cy": "Ymchwilydd"}}],
+        "ratings": ratings, "panel_outcome": "not_met", "override_reason": {"en": "Too early to say"},
+    })  # fmt: skip
+    assert drafted.status_code == 201, drafted.text
+    assessment = drafted.json()
+    listed = (await api.client.get("/api/v1/translations", headers=lead)).json()
+    assert of_record(listed, assessment["id"]) == sorted([
+        ("assessment", "summary", None, "cy"), ("assessment", "override_reason", None, "cy"),
+        ("assessment", "reason", 1, "en"), ("assessment", "evidence", 2, "cy"),
+        ("assessment", "recommendations", 2, "en"), ("assessment", "role", 1, "cy"),
+    ], key=str)  # fmt: skip
+    [role] = [i for i in listed if i["id"] == assessment["id"] and i["field"] == "role"]
+    assert role["text"] == {"en": "Lead assessor", "cy": ""} and role["project_slug"] == project["slug"]
+
+    unnamed = await translate(api, "assessment", assessment["id"], "role", "cy", "Prif aseswr")
+    assert unnamed.status_code == 422 and [e["field"] for e in unnamed.json()["errors"]] == ["part"]
+    nobody = await translate(api, "assessment", assessment["id"], "role", "cy", "Prif aseswr", part=3)
+    assert nobody.status_code == 422 and [e["field"] for e in nobody.json()["errors"]] == ["field"]
+    filled = await translate(api, "assessment", assessment["id"], "role", "cy", " Prif aseswr ", part=1)
+    assert filled.status_code == 200, filled.text
+    for field, lang, text, part in (("evidence", "cy", "Profwyd gyda deg o bobl", 2), ("reason", "en", "No time", 1),
+                                    ("recommendations", "en", "Test with Welsh speakers", 2),
+                                    ("override_reason", "cy", "Rhy gynnar i ddweud", None)):  # fmt: skip
+        assert (await translate(api, "assessment", assessment["id"], field, lang, text, part)).status_code == 200
+    now = (await api.client.get(f"/api/v1/assessments/{assessment['id']}", headers=lead)).json()
+    assert now["panel"][0]["role"] == {"en": "Lead assessor", "cy": "Prif aseswr"} and now["version"] == 6
+    [two] = [r for r in now["ratings"] if r["standard"] == 2]
+    assert (two["evidence_cy"], two["recommendations_en"]) == ("Profwyd gyda deg o bobl", "Test with Welsh speakers")
+    assert now["override_reason"] == {"en": "Too early to say", "cy": "Rhy gynnar i ddweud"}
+    events = [e for e in await api.events("portfolio.assessment.translated")
+              if e["aggregate_id"] == uuid.UUID(assessment["id"])]  # fmt: skip
+    assert [(e["aggregate_seq"], e["data"]["field"], e["data"]["part"]) for e in events][:2] == [
+        (2, "role", 1), (3, "evidence", 2)]  # fmt: skip
+    assert events[-1]["data"]["assessment"] == {k: now[k] for k in events[-1]["data"]["assessment"]}
+
+    published = await api.client.post(f"/api/v1/assessments/{assessment['id']}/publish",
+                                      headers={**lead, "If-Match": '"6"'})  # fmt: skip
+    assert published.status_code == 200, published.text
+    summary = await translate(api, "assessment", assessment["id"], "summary", "cy", "Dechrau da")
+    assert summary.status_code == 200, summary.text  # the same words in Welsh: no change to what was decided
+    action = await api.client.post(f"/api/v1/assessments/{assessment['id']}/actions", headers=lead,
+                                   json={"standard": 2, "text_en": "Test with Welsh speakers", "owner": "Nia"})  # fmt: skip
+    assert action.status_code == 201, action.text
+    dropped = await api.client.post(f"/api/v1/actions/{action.json()['id']}/close", headers={**lead, "If-Match": '"1"'},
+                                    json={"state": "dropped", "reason": {"cy": "Wedi'i wneud mewn prosiect arall"}})  # fmt: skip
+    assert dropped.status_code == 200, dropped.text
+    listed = (await api.client.get("/api/v1/translations", headers=lead)).json()
+    assert of_record(listed, assessment["id"]) == []
+    action_id = action.json()["id"]
+    assert of_record(listed, action_id) == [("action", "reason", None, "en"), ("action", "text", None, "cy")]
+    assert (await translate(api, "action", action_id, "text", "cy", "Profi gyda siaradwyr Cymraeg")).status_code == 200
+    assert (await translate(api, "action", action_id, "reason", "en", "Done in another project")).status_code == 200
+    [closed] = (await api.client.get(f"/api/v1/assessments/{assessment['id']}/actions", headers=lead)).json()
+    assert closed["text_cy"] == "Profi gyda siaradwyr Cymraeg" and closed["version"] == 4
+    assert closed["reason"] == {"en": "Done in another project", "cy": "Wedi'i wneud mewn prosiect arall"}
+    translated = [
+        e for e in await api.events("portfolio.action.translated") if e["aggregate_id"] == uuid.UUID(action_id)
+    ]
+    assert [(e["aggregate_seq"], e["data"]["field"], e["data"]["lang"]) for e in translated] == [
+        (3, "text", "cy"), (4, "reason", "en")]  # fmt: skip
+    assert of_record((await api.client.get("/api/v1/translations", headers=lead)).json(), action_id) == []
+
+
+async def test_a_translator_fills_in_a_gate_reason_which_its_history_then_shows(api: Api) -> None:
+    lead = api.as_("lead")
+    project = (await api.project()).json()
+    headers = {**lead, "If-Match": '"1"'}
+    await api.client.post(f"/api/v1/projects/{project['id']}/phase", json={"kind": "advance", "effective": "2025-05-01"},
+                          headers=headers)  # fmt: skip
+    moved = await api.client.post(f"/api/v1/projects/{project['id']}/phase", headers={**lead, "If-Match": '"2"'},
+                                  json={"kind": "advance", "effective": "2025-06-01",
+                                        "gate_override_reason": {"en": "The minister asked for it"}})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    change = (await api.events("portfolio.project.phase_changed"))[-1]
+    listed = (await api.client.get("/api/v1/translations", headers=lead)).json()
+    assert of_record(listed, str(change["id"])) == [("phase_change", "gate_override_reason", None, "cy")]
+    filled = await translate(
+        api, "phase_change", str(change["id"]), "gate_override_reason", "cy", "Gofynnodd y gweinidog"
+    )
+    assert filled.status_code == 200, filled.text
+    [event] = [e for e in await api.events("portfolio.project.gate_reason_translated")
+               if e["aggregate_id"] == uuid.UUID(project["id"])]  # fmt: skip
+    assert event["data"]["phase_change_seq"] == 3 and event["aggregate_seq"] == 4
+    assert event["data"]["gate_override_reason"] == {"en": "The minister asked for it", "cy": "Gofynnodd y gweinidog"}
+    history = (await api.client.get(f"/api/v1/projects/{project['id']}/history", headers=lead)).json()
+    [shown] = [e for e in history if e["type"] == "portfolio.project.phase_changed" and e["seq"] == 3]
+    assert shown["data"]["gate_override_reason"]["cy"] == "Gofynnodd y gweinidog"
+    assert shown["data"]["reason"] == {"en": "", "cy": ""}  # its reason is its own: not the gate's
+    assert of_record((await api.client.get("/api/v1/translations", headers=lead)).json(), str(change["id"])) == []

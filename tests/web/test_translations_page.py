@@ -96,3 +96,56 @@ async def test_a_lead_fills_in_a_phase_change_reason_and_a_support_need_in_place
                                  headers=identity_headers(stack, "lead"))  # fmt: skip
         assert found.headers["x-index-caught-up"] == "true"
         assert request_id in [hit["id"] for hit in found.json()["items"]]
+
+
+async def test_a_lead_fills_in_an_assessments_panel_role_an_actions_text_and_a_gate_reason_in_place(
+    stack: Stack,
+) -> None:
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"])
+    ratings = [{"standard": n, "rating": "partly_met", "evidence_en": "Seen", "evidence_cy": "Gwelwyd"}
+               for n in range(1, 13)]  # fmt: skip
+    drafted = await api(stack, "POST", f"/api/v1/projects/{project['id']}/assessments", json={
+        "to_phase": "alpha", "kind": "peer_review", "held_on": "2025-06-02", "ratings": ratings,
+        "panel": [{"name": "Ann Jones", "role": {"en": "Lead assessor"}}]})  # fmt: skip
+    assessment = drafted.json()
+    published = await api(stack, "POST", f"/api/v1/assessments/{assessment['id']}/publish", version=1)
+    assert published.status_code == 200, published.text
+    added = await api(stack, "POST", f"/api/v1/assessments/{assessment['id']}/actions",
+                      json={"standard": 2, "text_en": "Test with Welsh speakers", "owner": "Nia"})  # fmt: skip
+    action = added.json()
+    await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=1,
+              json={"kind": "advance", "effective": "2025-07-01"})  # fmt: skip
+    moved = await api(stack, "POST", f"/api/v1/projects/{project['id']}/phase", version=2, json={
+        "kind": "advance", "effective": "2025-07-02", "gate_override_reason": {"cy": "Gofynnodd y gweinidog"}})  # fmt: skip
+    assert moved.status_code == 200, moved.text  # into private beta without an assessment of that gate
+
+    async with browser(stack, "lead") as lead:
+        listed = words(await lead.get("/translations", params={"lang": "cy", "kind": "assessment",
+                                                               "partner": partner["id"]}))  # fmt: skip
+        assert listed.count('name="text"') == 1 and "Asesiadau: Rôl (Aelod 1 o'r panel)" in listed
+        assert f'href="/assessments/{assessment["id"]}"' in listed and 'name="part" value="1"' in listed
+        actions = words(
+            await lead.get("/translations", params={"lang": "en", "kind": "action", "partner": partner["id"]})
+        )
+        assert "Actions: What is to be done" in actions and 'lang="en">Test with Welsh speakers</dd>' in actions
+        role = await lead.post("/translations", {"kind": "assessment", "id": assessment["id"], "field": "role",
+                                                 "part": "1", "lang": "cy", "text": "Prif aseswr"})  # fmt: skip
+        assert role.status_code == 303, role.text
+        assert f"#text-assessment-{assessment['id']}-role-1" in role.headers["location"]
+        text = await lead.post("/translations", {"kind": "action", "id": action["id"], "field": "text", "lang": "cy",
+                                                 "text": "Profi gyda siaradwyr Cymraeg"})  # fmt: skip
+        assert text.status_code == 303, text.text
+        gates = words(await lead.get("/translations", params={"lang": "en", "kind": "phase_change",
+                                                              "partner": partner["id"]}))  # fmt: skip
+        assert "Phase changes: Reason to go ahead without an assessment that met the standards" in gates
+        [event_id] = re.findall(
+            r'name="kind" value="phase_change"><input type="hidden" name="id" value="([^"]+)"', gates
+        )
+        gate = await lead.post("/translations", {"kind": "phase_change", "id": event_id, "field": "gate_override_reason",
+                                                 "lang": "en", "text": "The minister asked for it"})  # fmt: skip
+        assert gate.status_code == 303, gate.text
+        after = words(await lead.get("/translations", params={"partner": partner["id"]}))
+        assert 'name="text"' not in after
+        report = words(await lead.get(f"/assessments/{assessment['id']}", params={"lang": "cy"}))
+        assert "Ann Jones, <bdi>Prif aseswr</bdi>" in report and "Profi gyda siaradwyr Cymraeg" in report

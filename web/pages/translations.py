@@ -20,8 +20,8 @@ from web.context import PageLanguage, staff_only
 from web.pages.common import Down, Errors, HxRequest, api_errors, call, page, partners_by_id, read_or_none
 from web.pages.common import unavailable as service_down
 
-KINDS = ("project", "update", "phase_change", "support_request", "partner", "engagement")
-FILLED_IN_PLACE = ("project", "update", "phase_change", "support_request")
+KINDS = ("project", "update", "phase_change", "support_request", "assessment", "action", "partner", "engagement")
+FILLED_IN_PLACE = ("project", "update", "phase_change", "support_request", "assessment", "action")
 """The kinds whose text a translator fills in on this page; the others link to their own form."""
 
 
@@ -48,6 +48,8 @@ async def _rows(request: HxRequest) -> tuple[list[dict[str, Any]], dict[str, Any
     for text in texts or []:
         if text["kind"] == "support_request":  # no project's: named by its organisation, as its sender wrote it
             href, title = f"/support/requests/{text['id']}", {"en": text["organisation"], "cy": text["organisation"]}
+        elif text.get("assessment_id"):  # an assessment's text or its action's: shown on its report
+            href, title = f"/assessments/{text['assessment_id']}", text["project_title"]
         else:
             href, title = f"/projects/{text['project_slug']}", text["project_title"]
         rows.append({**text, "href": href, "name": {"title_en": title["en"], "title_cy": title["cy"]}})
@@ -76,7 +78,7 @@ async def _page(
     today = dt.datetime.now(dt.UTC).date()
     for row in rows:
         row["age"] = _age_days(row.get("since"), today)
-        row["key"] = f"text-{row['kind']}-{row['id']}-{row['field']}"
+        row["key"] = text_key(row["kind"], row["id"], row["field"], str(row.get("part") or ""))
     counts = {k: sum(row["kind"] == k for row in rows) for k in KINDS}
     shown = [r for r in rows if (not kind or r["kind"] == kind) and (not partner or str(r["partner_id"]) == partner)]
     return await page(
@@ -84,6 +86,11 @@ async def _page(
         partner=partner or "", problems=problems, errors=errors or Errors(), values=values or {},
         filled_in_place=FILLED_IN_PLACE, done=request.query_params.get("done") == "1", status=status,
     )  # fmt: skip
+
+
+def text_key(kind: str, record_id: str, field: str, part: str) -> str:
+    """The id of one text's box on the page (an assessment's standard or panel member is its part)."""
+    return f"text-{kind}-{record_id}-{field}" + (f"-{part}" if part else "")
 
 
 @get_route("/translations", guards=[staff_only])
@@ -98,13 +105,14 @@ async def missing_translations(
 async def translate(request: HxRequest, lang: PageLanguage) -> Response[Any]:
     """Fill in the missing language of one text; the portfolio records it as its project's event."""
     form = await request.form()
-    values = {name: str(form.get(name, "")) for name in ("kind", "id", "field", "lang", "text")}
-    key = f"text-{values['kind']}-{values['id']}-{values['field']}"
+    values = {name: str(form.get(name, "")) for name in ("kind", "id", "field", "lang", "text", "part")}
+    key = text_key(values["kind"], values["id"], values["field"], values["part"])
     errors = Errors()
     if not values["text"].strip():
         errors.add(key, lang._("Write the translation"))
     else:
-        body = {**values, "text": values["text"].strip()}
+        part = values.pop("part")  # a standard's number or a panel member's place, for an assessment's text
+        body = {**values, "text": values["text"].strip(), **({"part": int(part)} if part.isdecimal() else {})}
         try:
             reply = await call(request, "portfolio", "POST", "/api/v1/translations", json=body)
         except Down:

@@ -16,8 +16,9 @@ from shared.requests import Caller, Connection, staff_only
 @get("/api/v1/translations", tags=["translations"], guards=[staff_only])
 async def missing_translations(conn: Connection) -> list[MissingText]:
     """Every text written in one language only, oldest first: a project's, an update's, a phase
-    change's reason, a support request's need or triage reason (staff only: it includes projects the
-    public cannot see, and support requests)."""
+    change's reason or gate reason, a support request's need or triage reason, an assessment's (its
+    own, a standard's, a panel member's role) or an action's (staff only: it includes projects the
+    public cannot see, drafts, and support requests)."""
     return await translation_store.missing(conn)
 
 

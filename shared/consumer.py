@@ -54,6 +54,13 @@ AckFloorListener = Callable[[int], Awaitable[None]]
 """Told JetStream's ack floor (every message of the stream up to that sequence acked, by anyone)."""
 
 
+async def read_ack_floor(js: JetStreamContext, settings: Settings, consumer: str) -> int | None:
+    """The durable consumer's ack floor as JetStream has it now (None: it has none yet). NATS errors
+    propagate."""
+    info = await js.consumer_info(settings.stream_name, settings.durable_name(consumer))
+    return None if info.ack_floor is None else info.ack_floor.stream_seq
+
+
 def one_at_a_time(handler: Handler) -> BatchHandler:
     """A batch handler that applies each event in turn with ``handler``."""
 
@@ -139,7 +146,7 @@ class EventConsumer:
                     await self._apply_until_done(msgs, stop)
                     self._holding(-len(msgs))
                     if self._on_acked is not None:
-                        await self._tell_ack_floor(sub, self._on_acked)
+                        await self._tell_ack_floor(self._on_acked)
                 if not stop.is_set():
                     await self._count_waiting(sub, caught_up=not msgs, stop=stop)
         finally:
@@ -160,17 +167,17 @@ class EventConsumer:
         except (TimeoutError, nats.errors.TimeoutError):
             return []
 
-    async def _tell_ack_floor(self, sub: JetStreamContext.PullSubscription, listener: AckFloorListener) -> None:
-        """Ask JetStream for the ack floor and pass it on. The batch's last ack was confirmed (``_ack``),
-        and JetStream handles a consumer's acks in order, so the floor includes all of this batch's.
-        A failure is only logged: the listener must also look for itself now and then."""
+    async def _tell_ack_floor(self, listener: AckFloorListener) -> None:
+        """Ask JetStream for the ack floor and pass it on. The batch's last ack was confirmed
+        (``_ack_last``), and JetStream handles a consumer's acks in order, so the floor includes all
+        of this batch's. A failure is only logged: the listener must also look for itself now and then."""
         try:
-            info = await sub.consumer_info()
+            floor = await read_ack_floor(self._js, self._settings, self.name)
         except nats.errors.Error as exc:
             log.warning("ack floor not read", consumer=self.name, error=repr(exc))
             return
-        if info.ack_floor is not None and info.ack_floor.stream_seq is not None:
-            await listener(info.ack_floor.stream_seq)
+        if floor is not None:
+            await listener(floor)
 
     def _holding(self, change: int) -> None:
         """Between JetStream's counts, what this consumer holds is work known to wait (readiness

@@ -15,7 +15,7 @@ import nats.errors
 
 from services.webhooks import store
 from services.webhooks.domain import delivery_id, public_body, scope_of, wants
-from shared.consumer import AckFloorListener, InStreamOrder
+from shared.consumer import AckFloorListener, InStreamOrder, read_ack_floor
 from shared.db import DATABASE_UNAVAILABLE
 from shared.events import CATALOGUE, Envelope
 from shared.logs import get_logger
@@ -71,11 +71,10 @@ async def refresh_floor(runtime: Runtime) -> None:
     async with runtime.pool.acquire() as conn:
         if not await store.waiting_beyond_floor(conn):
             return
-        settings = runtime.settings
         try:
-            info = await runtime.js.consumer_info(settings.stream_name, settings.durable_name(CONSUMER))
+            floor = await read_ack_floor(runtime.js, runtime.settings, CONSUMER)
         except nats.errors.Error as exc:
             log.warning("ack floor not read", error=repr(exc))
             return
-        if info.ack_floor is not None:
-            await store.raise_floor(conn, info.ack_floor.stream_seq)
+        if floor is not None:
+            await store.raise_floor(conn, floor)

@@ -143,13 +143,18 @@ async def add_deliveries(conn: Conn, rows: list[tuple[uuid.UUID, uuid.UUID, uuid
 
 
 async def raise_floor(conn: Conn, stream_seq: int) -> None:
-    """Every event up to ``stream_seq`` has been applied: its deliveries may go (the sender is woken)."""
-    raised = await conn.fetchval(
-        """UPDATE applied_floor SET stream_seq = $1, updated_at = now() WHERE stream_seq < $1 RETURNING true""",
-        stream_seq,
-    )
-    if raised:
-        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    """Every event up to ``stream_seq`` has been applied: its deliveries may go. The sender is woken
+    only if the floor passed some waiting delivery (most batches record none: no endpoint wants them)."""
+    await conn.execute(
+        """WITH old AS (SELECT stream_seq FROM applied_floor),
+                raised AS (UPDATE applied_floor SET stream_seq = $1, updated_at = now() WHERE stream_seq < $1
+                           RETURNING true)
+           SELECT pg_notify($2, '') FROM old
+           WHERE EXISTS (SELECT FROM raised)
+             AND EXISTS (SELECT FROM deliveries d WHERE d.status = 'pending'
+                         AND d.stream_seq > old.stream_seq AND d.stream_seq <= $1)""",
+        stream_seq, CHANNEL,
+    )  # fmt: skip
 
 
 async def waiting_beyond_floor(conn: Conn) -> bool:

@@ -41,6 +41,10 @@ class Options:
     """When weeknotes are published (default Friday 16:00 London time); weekly digests go with them."""
     daily_digest_hour: int = 8
     """When daily digests go out (London time, on the hour)."""
+    welsh_hold: dt.timedelta = dt.timedelta(days=7)
+    """How long an email held for its Welsh (CDPS_WELSH_BEFORE_PUBLISHING=required) may wait: past it,
+    it goes with the text it has and the note "Yn Saesneg yn unig", so a text nobody translates does not
+    keep its email from anyone for ever."""
     jobs: tuple[Job, ...] = ALL_JOBS
     """Background jobs this process runs; a replica can be a sender only, or a consumer only."""
 

@@ -227,6 +227,20 @@ async def release_translated(conn: Conn, envelope: Envelope) -> int:
     return released
 
 
+async def release_overdue(conn: Conn, older_than: dt.timedelta) -> int:
+    """Let the emails held for their Welsh longer than ``older_than`` go as they are (their English-only
+    text marked as such); how many."""
+    released: int = await conn.fetchval(
+        """WITH released AS (
+               UPDATE deliveries SET status = 'pending', next_attempt = now()
+               WHERE status = 'held' AND created_at < now() - $1::interval RETURNING 1
+           )
+           SELECT count(*) FROM released, pg_notify($2, '')""",
+        older_than, DELIVERIES_CHANNEL,
+    )  # fmt: skip
+    return released
+
+
 async def add_digest_item(conn: Conn, subscription_id: uuid.UUID, event_id: uuid.UUID) -> None:
     await conn.execute(
         "INSERT INTO digest_items (subscription_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",

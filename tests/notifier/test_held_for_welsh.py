@@ -1,6 +1,8 @@
 """CDPS_WELSH_BEFORE_PUBLISHING=required holds emails as it holds weeknotes (issue 21): an email about
 text people wrote in English only waits, for every reader alike, until its Welsh is filled in on
-Missing translations; the translation's event completes the email and it goes, in both languages."""
+Missing translations; the translation's event completes the email and it goes, in both languages. One
+nobody translates goes after the hold (``Options.welsh_hold``) with its English marked, and every
+held email goes once the installation stops asking for Welsh first."""
 
 from __future__ import annotations
 
@@ -84,6 +86,38 @@ async def test_a_phase_changes_english_only_reason_holds_its_email_until_the_rea
     email = await eventually(lambda: first(holding.smtp.to(reader)))
     assert "Ni ddeallwyd anghenion y defnyddwyr" in email.text()
     assert "The users' needs" not in email.text()  # a Welsh reader's email, now wholly Welsh
+
+
+async def test_an_email_nobody_translates_goes_after_the_hold_with_its_english_only_text_marked(
+    settings: Settings, smtp: Smtp,
+) -> None:  # fmt: skip
+    required = msgspec.structs.replace(settings, welsh_before_publishing="required")
+    async with running(required, smtp, housekeeping_seconds=0.05) as holding:
+        reader = f"siwan-{uuid.uuid4().hex[:6]}@example.org"
+        await holding.follow(reader, language="cy")
+        held = await holding.publish(update(uuid.uuid4(), en="Collections move to Tuesdays"), aggregate_id=PROJECT)
+        await holding.applied()
+        assert await statuses(holding, held.id) == ["held"]  # within the week's hold
+
+        # A week and a day later, as far as the email knows.
+        await holding.pool.execute("UPDATE deliveries SET created_at = now() - interval '8 days' WHERE event_id = $1",
+                                   held.id)  # fmt: skip
+        email = await eventually(lambda: first(holding.smtp.to(reader)))
+        assert "Collections move to Tuesdays" in email.text() and "(Yn Saesneg yn unig)" in email.text()
+
+
+async def test_held_emails_go_once_the_installation_no_longer_asks_for_welsh_first(
+    settings: Settings, smtp: Smtp,
+) -> None:  # fmt: skip
+    reader = f"owain-{uuid.uuid4().hex[:6]}@example.org"
+    async with running(msgspec.structs.replace(settings, welsh_before_publishing="required"), smtp) as holding:
+        await holding.follow(reader, language="en")
+        held = await holding.publish(update(uuid.uuid4(), en="Bags are collected too"), aggregate_id=PROJECT)
+        await holding.applied()
+        assert await statuses(holding, held.id) == ["held"]
+    async with running(settings, smtp, housekeeping_seconds=0.05) as optional:
+        email = await eventually(lambda: first(optional.smtp.to(reader)))
+        assert "Bags are collected too" in email.text()
 
 
 @pytest.mark.parametrize(

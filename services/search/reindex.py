@@ -2,9 +2,9 @@
 
 The rebuild writes into fresh tables while the live index keeps serving queries and the live
 consumer keeps applying new events. The swap happens in one transaction that holds the live
-consumer's batch lock: it applies whatever the live consumer applied since the rebuild read the
-stream, then renames the tables. Queries wait for that transaction (milliseconds) and then read
-the new tables; none fails and none sees a half-built index.
+consumer's batch lock and every live table (``_lock_live_tables``): it applies whatever the live
+consumer applied since the rebuild read the stream, then renames the tables. Queries wait for that
+transaction (milliseconds) and then read the new tables; none fails and none sees a half-built index.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+import asyncpg
 import msgspec
 import nats.errors
 import nats.js.errors
@@ -44,6 +45,8 @@ SUFFIX = "_rebuild"
 REBUILD = Tables(SUFFIX)
 TABLES = ("documents", "aggregates", "title_terms", "title_words")
 FETCH = 1000
+LOCK_WAIT_MS = 200
+"""How long the swap waits for the queries holding a live table before it lets them all through."""
 BATCH = 50_000
 """Events per rebuild transaction. Large, because a batch keeps only each record's newest snapshot:
 a project changed ten times in a batch is written once. Measured on 1,000,000 events (10,000
@@ -74,6 +77,7 @@ async def reindex(runtime: Runtime, progress: Progress = lambda done, total: Non
                 await conn.execute(_rebuild_index(table, index))
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", APPLY_LOCK)
+            await _lock_live_tables(conn)
             live = await conn.fetchval("SELECT stream_seq FROM consumer_state WHERE consumer = $1", CONSUMER) or 0
             # What the live index applied while we rebuilt.
             stream = runtime.settings.stream_name
@@ -146,6 +150,30 @@ def _rebuild_index(table: str, index: Index) -> str:
         raise ValueError(f"unexpected index definition: {index.definition}")
     schema_table, _, rest = tail.partition(" ")
     return f"{head}{SUFFIX} ON {schema_table}{SUFFIX} {rest}"
+
+
+async def _lock_live_tables(conn: Conn) -> None:
+    """Take every live table before renaming any, without ever waiting long for one.
+
+    A query reads several of them in one statement (the typo correction: the lexicon, then the
+    documents). Renamed one at a time, the swap would hold ``documents`` while waiting for a query
+    that holds ``title_terms`` and waits for ``documents``: a deadlock, which PostgreSQL ends by
+    failing one of the two. So the swap waits at most LOCK_WAIT for the queries under way; if one
+    still holds a table it lets go of all of them (the savepoint), lets the queries through, and
+    tries again. Queries are milliseconds; the swap waits for them, never the other way round.
+    """
+    pause = 0.01
+    while True:
+        try:
+            async with conn.transaction():  # a savepoint: a timed-out attempt releases what it took
+                await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")
+                await conn.execute(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE")
+                await conn.execute("SET LOCAL lock_timeout = 0")
+                return
+        except asyncpg.LockNotAvailableError:
+            log.info("search index swap waits for queries under way", pause_s=pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 async def _swap(conn: Conn, indexes: list[tuple[str, Index]]) -> None:

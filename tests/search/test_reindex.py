@@ -114,3 +114,29 @@ async def test_an_index_made_by_another_analyser_is_rebuilt_when_the_service_sta
 
         assert await eventually(found, timeout=30) == 1
     assert await search.runtime.pool.fetchval("SELECT analyser FROM index_state") == welsh.VERSION
+
+
+async def test_the_swap_waits_for_a_query_reading_the_lexicon_and_the_documents_and_neither_fails(
+    search: Search,
+) -> None:
+    """A typo correction reads the lexicon, then the documents: a swap that renamed the documents
+    first and then waited for the lexicon would deadlock with it, and PostgreSQL would fail one."""
+    last = await search.publish(ProjectCreated(project=snapshot(title_en="Lighthouse keepers")))
+    await search.query(after=last)
+    async with search.runtime.pool.acquire() as reader:
+        query = reader.transaction()
+        await query.start()
+        await reader.fetchval("SELECT count(*) FROM title_terms")  # the query holds the lexicon ...
+        rebuilt = asyncio.create_task(reindex(search.runtime))
+
+        async def swap_waits_for_the_lexicon() -> bool:
+            return bool(await search.runtime.pool.fetchval(
+                """SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                                  WHERE NOT l.granted AND c.relname = 'title_terms')"""))  # fmt: skip
+
+        assert await eventually(swap_waits_for_the_lexicon, timeout=30)
+        # ... and now reads the documents, which a swap renaming them first would hold.
+        assert await reader.fetchval("SELECT count(*) FROM documents WHERE title_en = 'Lighthouse keepers'") == 1
+        await query.commit()
+    await asyncio.wait_for(rebuilt, timeout=60)
+    assert (await search.query(q="lighthouse"))["total"] == 1

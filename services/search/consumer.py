@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from services.search.domain import (
     FOLLOW_THEIR_PROJECT,
+    NAMED_BY_TEXT,
     UNTITLED,
     Changes,
     Document,
@@ -190,11 +191,14 @@ async def _write(conn: Conn, tables: Tables, changes: Changes) -> None:
                        OR ({untitled} AND (u.title_en, u.title_cy) IS DISTINCT FROM (p.title_en, p.title_cy)))""",
             followed, followers, list(FOLLOW_THEIR_PROJECT), list(UNTITLED),
         )  # fmt: skip
-    # A project's own document brings its title's words to the typo lexicon (not its untitled documents').
-    retitled = [doc for doc in changes.documents
-                if doc.kind not in UNTITLED and held.get(doc.id, _NOT_HELD).titles != doc.titles]  # fmt: skip
-    if retitled:
-        await _write_title_words(conn, tables, retitled)
+    # A record brings its title's words to the typo lexicon (a measure its name's; other untitled
+    # documents none). A measure's name is its text, which the held titles do not show: measures are
+    # few, so each one written rewrites its words.
+    renamed = [doc for doc in changes.documents
+               if doc.kind in NAMED_BY_TEXT
+               or (doc.kind not in UNTITLED and held.get(doc.id, _NOT_HELD).titles != doc.titles)]  # fmt: skip
+    if renamed:
+        await _write_lexicon_words(conn, tables, renamed)
 
 
 class _Held(NamedTuple):
@@ -217,9 +221,9 @@ async def _held(conn: Conn, tables: Tables, docs: list[Document]) -> dict[uuid.U
     return {r["id"]: _Held((r["visibility"], r["partner_id"]), (r["title_en"], r["title_cy"])) for r in rows}
 
 
-async def _write_title_words(conn: Conn, tables: Tables, docs: list[Document]) -> None:
+async def _write_lexicon_words(conn: Conn, tables: Tables, docs: list[Document]) -> None:
     """The typo lexicon: each record's title words (replacing its old ones), and the distinct pool."""
-    pairs = [(doc.id, word) for doc in docs for word in sorted(doc.title_words())]
+    pairs = [(doc.id, word) for doc in docs for word in sorted(doc.lexicon_words())]
     await conn.execute(f"DELETE FROM {tables.title_words} WHERE document_id = ANY($1::uuid[])", [d.id for d in docs])
     if pairs:
         ids, words = zip(*pairs, strict=True)

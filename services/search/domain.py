@@ -64,6 +64,9 @@ ENGAGEMENT_TITLES["other"] = ("Engagement", "Ymgysylltiad")
 UNTITLED = ("update", "measure", "phase_change")
 """Documents shown under their project's title and matched on their own words only (a search for
 the project's title finds the project, not each of its updates, measures and phase changes)."""
+NAMED_BY_TEXT = ("measure",)
+"""Untitled documents whose text is a name (short, chosen, and misspelt like a title): their words
+join the typo lexicon. An update's or a reason's prose would only add noise to it."""
 FOLLOW_THEIR_PROJECT = ("update", "assessment", "measure", "phase_change")
 """Documents whose audience is their project's, whatever their own event said."""
 
@@ -111,9 +114,15 @@ class Document(msgspec.Struct, kw_only=True):
     def titles(self) -> tuple[str, str]:
         return self.title_en, self.title_cy
 
-    def title_words(self) -> set[str]:
-        """The folded words of both titles, for the typo lexicon."""
-        words = (*_tokens(self.title_en), *_tokens(self.title_cy))
+    def lexicon_words(self) -> set[str]:
+        """The folded words the typo lexicon learns from this record: both titles, or a measure's name
+        (its text: a measure shows its project's title, but is looked for by its own name)."""
+        if self.kind in NAMED_BY_TEXT:
+            words = (*_tokens(self.body_en), *_tokens(self.body_cy))
+        elif self.kind in UNTITLED:
+            return set()
+        else:
+            words = (*_tokens(self.title_en), *_tokens(self.title_cy))
         return {word for word in words if len(word) >= MIN_TERM_LENGTH}
 
 

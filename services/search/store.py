@@ -259,7 +259,7 @@ async def correct(conn: Conn, text: str, viewer: Identity) -> str | None:
     """``text`` with each word that no title the caller may see contains replaced by the most similar
     word (trigrams) of a title the caller may see, or None if there is nothing to correct.
 
-    The lexicon (``title_terms``) holds the words of every title, whoever may see them; each word is
+    The lexicon (``title_terms``) holds the words of every title and measure name, whoever may see them; each word is
     checked against the caller's visible documents (``title_words``), so a correction never reveals,
     nor confirms by its absence, a word of a record the caller may not see.
     """

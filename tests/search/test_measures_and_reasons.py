@@ -261,3 +261,22 @@ async def test_a_projects_measures_updates_and_phase_changes_show_its_new_title_
                                 aggregate_id=uuid.uuid4(), partner_id=project.partner_id)  # fmt: skip
     [hit] = (await search.query(after=late, q="users served"))["items"]
     assert hit["title_en"] == "Concessionary travel"
+
+
+async def test_a_misspelt_measure_name_is_corrected_for_those_who_may_read_the_measure_only(search: Search) -> None:
+    project = Project(search, title_en="Harbour moorings")
+    await project.publish(ProjectCreated(project=project.snapshot))
+    name = Bilingual(en="Berthings allocated", cy="Angorfeydd a ddyrannwyd")
+    defined = await search.publish(
+        MeasureDefined(measure=measure(project.id, name=name), for_project=project.snapshot),
+        aggregate_id=uuid.uuid4(), partner_id=project.partner_id,
+    )  # fmt: skip
+    callers = {"public": {}, "partner": search.as_("partner", project.partner_id),
+               "other partner": search.as_("partner", uuid.uuid4()), "staff": search.as_("lead")}  # fmt: skip
+    corrected = {
+        who: (await search.query(headers, defined, q="berthngs"))["corrected"] for who, headers in callers.items()
+    }
+    # Those who may read the unpublished measure are offered its name; the others learn nothing of it.
+    assert corrected == {"public": None, "partner": "berthings", "other partner": None, "staff": "berthings"}
+    welsh = (await search.query(callers["staff"], defined, q="angorfeyd"))["corrected"]
+    assert welsh == "angorfeydd"

@@ -37,6 +37,7 @@ async def test_a_lead_records_funding_and_it_is_public_only_once_published(stack
         assert "Rhaglen Llywodraeth Cymru" in page and "£12,500" in page and "Gwelliant parhaus" in page
         totals = words(await lead.get("/funding", params={"lang": "en"}))
         assert "Funding by financial year and kind" in totals and "Forms" in totals and "£12,500" in totals
+        assert "The funding recorded for every project in the portfolio" in totals
     async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
         assert "£12,500" in words(await ours.get(f"/projects/{project['slug']}", params={"lang": "en"}))
     async with browser(stack) as visitor:
@@ -72,12 +73,14 @@ async def test_funding_crossing_31_march_is_shared_between_financial_years_to_th
             page = words(await lead.get(f"/projects/{project['slug']}", params={"lang": lang}))
             assert heading in page and table_rows(page, "funding-years") == expected
     async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
-        for lang, heading in (("en", "Funding by financial year and kind"),
-                              ("cy", "Cyllid fesul blwyddyn ariannol a math")):  # fmt: skip
+        for lang, heading, scope in (
+            ("en", "Funding by financial year and kind", "The funding recorded for your organisation's projects"),
+            ("cy", "Cyllid fesul blwyddyn ariannol a math", "Y cyllid a gofnodwyd ar gyfer prosiectau eich sefydliad"),
+        ):
             totals = words(await ours.get("/funding", params={"lang": lang}))
-            # Its own records, and any other published one (none in these years).
+            # Its own projects' records only: another partner's, even published, are not its money.
             years = [row for row in table_rows(totals, "funding-years") if row[0] in ("2030-31", "2031-32")]
-            assert heading in totals and years == expected
+            assert heading in totals and scope in totals and years == expected
 
 
 async def test_a_lead_corrects_a_funding_record_at_the_version_they_opened(stack: Stack) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -14,6 +15,7 @@ from babel.messages.pofile import read_po
 from tests.helpers import plain_text
 from tests.stack import Inbox, Stack
 from tests.web.pages_helpers import api, browser, create_partner, create_project, field_errors, summary_links, words
+from web.accounts import AccountRole
 
 ROOT = Path(__file__).parent.parent.parent
 CATALOGUE = ROOT / "web/translations/cy/LC_MESSAGES/messages.po"
@@ -244,3 +246,19 @@ async def test_a_lead_who_follows_from_the_support_queue_is_emailed_each_new_req
         [acknowledgement] = await inbox.wait_for(asker)
         assert acknowledgement["Subject"] == "We have your request for support"
         assert "Our allotment list is on paper." in plain_text(acknowledgement)
+
+
+async def test_the_search_type_filter_offers_only_the_kinds_its_reader_can_ever_find(stack: Stack) -> None:
+    partner = await create_partner(stack)
+
+    async def types(role: AccountRole | None, partner_id: uuid.UUID | None = None) -> set[str]:
+        async with browser(stack, role, partner_id=partner_id) as reader:
+            page = await reader.get("/search", params={"lang": "cy"})
+        kind = re.search(r'<select[^>]*name="kind"[^>]*>(.*?)</select>', page.text, re.S)
+        assert kind, "no Type filter"
+        return set(re.findall(r'<option value="(\w+)"', kind.group(1)))
+
+    public = {"project", "partner", "update", "assessment", "measure", "weeknote"}
+    assert await types(None) == public  # support requests, engagements and phase changes are never public
+    assert await types("partner", partner_id=uuid.UUID(partner["id"])) == public | {"engagement", "phase_change"}
+    assert await types("lead") == public | {"engagement", "phase_change", "support_request"}

@@ -13,7 +13,8 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from shared.replies.search import SearchResults
-from web.context import Language, PageLanguage
+from web.accounts import Account
+from web.context import Language, PageLanguage, Viewer, is_staff
 from web.pages import labels
 from web.pages.common import (
     READ_YOUR_WRITES_COOKIE,
@@ -31,6 +32,10 @@ from web.pages.common import (
 PAGE_SIZE = 20
 AFTER = re.compile(r"^[0-9a-f-]{36}:[0-9]{1,9}$")
 FILTERS = ("kind", "phase", "health", "tag", "partner")
+# What the search service ever shows each audience (services/search/domain.py gives each kind its
+# audience): a Type the reader can never get would be a filter that always finds nothing.
+PUBLIC_KINDS = ("project", "partner", "update", "assessment", "measure", "weeknote")
+PARTNER_KINDS = (*PUBLIC_KINDS, "engagement", "phase_change")
 DATES = ("from", "to")
 
 
@@ -49,7 +54,7 @@ def clean_filters(kind: str, phase: str, health: str, tag: str, partner: str) ->
 
 @get("/search")
 async def search(
-    request: HxRequest, lang: PageLanguage, q: FromQuery[str] = "", kind: FromQuery[str] = "",
+    request: HxRequest, lang: PageLanguage, account: Viewer, q: FromQuery[str] = "", kind: FromQuery[str] = "",
     phase: FromQuery[str] = "", health: FromQuery[str] = "", tag: FromQuery[str] = "", partner: FromQuery[str] = "",
     page_number: FromQuery[int] = 1,
     after: FromQuery[str] = "",
@@ -89,7 +94,7 @@ async def search(
         "facets": facet_links(lang, q, filters, msgspec.to_builtins(results.facets), partners), "error": error,
         "searching": searching, "partners": partners, "page_number": page_number,
         "pages": pagination(q, filters, page_number, results.total),
-        "filter_options": filter_options(lang, partners),
+        "filter_options": filter_options(lang, partners, kinds_for(account)),
     }  # fmt: skip
     fragment = is_htmx(request)
     return await page(request, "partials/results.html" if fragment else "search.html", oob=fragment, **context)
@@ -145,11 +150,20 @@ def facet_links(
     return found
 
 
-def filter_options(lang: Language, partners: dict[str, dict[str, Any]]) -> list[tuple[str, str, list[Any]]]:
+def kinds_for(account: Account | None) -> tuple[str, ...]:
+    """The kinds of record this reader can ever find."""
+    if is_staff(account):
+        return tuple(labels.SEARCH_KINDS)
+    return PARTNER_KINDS if account is not None and account.partner_id else PUBLIC_KINDS
+
+
+def filter_options(
+    lang: Language, partners: dict[str, dict[str, Any]], kinds: tuple[str, ...]
+) -> list[tuple[str, str, list[Any]]]:
     _ = lang._
     ordered = sorted(partners.values(), key=lambda p: str(p.get(f"name_{lang.code}") or p.get("name_en")))
     return [
-        ("kind", _("Type"), [("", _("Everything"))] + [(k, _(v)) for k, v in labels.SEARCH_KINDS.items()]),
+        ("kind", _("Type"), [("", _("Everything"))] + [(k, _(labels.SEARCH_KINDS[k])) for k in kinds]),
         ("phase", _("Phase"), [("", _("Any phase"))] + [(k, _(v)) for k, v in labels.PHASES.items()]),
         ("health", _("Health"), [("", _("Any health"))] + [(k, _(v)) for k, v in labels.HEALTH.items()]),
         ("tag", _("Challenge area"), [("", _("All challenge areas"))] + [(k, _(v)) for k, v in labels.TAGS.items()]),

@@ -98,6 +98,9 @@ def _run(settings: Settings, lock: RunLock) -> int:
     check_ports(settings)
     data = settings.data_dir
     env = dict(os.environ, CDPS_DATA_DIR=str(data), CDPS_SECRET_KEY=settings.secret_key)
+    # Whoever tries the product's webhooks has a receiver on this machine (http://127.0.0.1:…),
+    # which an installation refuses: on the development stack it may be called, unless set otherwise.
+    env.setdefault("CDPS_WEBHOOKS_ALLOW_PRIVATE", "true")
     children: list[subprocess.Popen[bytes]] = []
     postgres: EmbeddedPostgres | None = None
     nats: EmbeddedNats | EmbeddedNatsCluster | None = None

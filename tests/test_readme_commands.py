@@ -144,6 +144,10 @@ def test_the_readmes_commands_work_as_written_while_make_run_runs_and_say_in_one
     assert secret.startswith("cdps_")
     api = httpx.get(f"{running.web}/api/v1/projects", headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code == 200, api.text
+    # A newcomer tries webhooks with a receiver on this machine: `make run` lets them register it.
+    hook = {"url": f"http://127.0.0.1:{free_port()}/hook", "event_types": ["portfolio.project.*"]}
+    registered = httpx.post(f"{running.web}/api/v1/webhooks", json=hook, headers={"Authorization": f"Bearer {secret}"})
+    assert registered.status_code == 201, registered.text
 
     sign_in_through_the_mail_sink(running, added[0])
     every_emailed_link_opens_a_page(running)

@@ -223,8 +223,10 @@ def url_problems(url: str, *, allow_private: bool) -> list[tuple[str, str]]:
         return [("The URL must not have a fragment (#…)", "Ni ddylai'r URL gynnwys darn (#…)")]
     if parts.scheme == "http" and not (allow_private and is_loopback_host(host)):
         return [(
-            "The URL must start with https:// (http:// is allowed only on this machine, in development)",
-            "Rhaid i'r URL ddechrau gyda https:// (dim ond ar y peiriant hwn, wrth ddatblygu, y caniateir http://)",
+            "The URL must start with https:// (http:// is allowed only on this machine, in development,"
+            " with CDPS_WEBHOOKS_ALLOW_PRIVATE=true)",
+            "Rhaid i'r URL ddechrau gyda https:// (dim ond ar y peiriant hwn, wrth ddatblygu, gyda"
+            " CDPS_WEBHOOKS_ALLOW_PRIVATE=true, y caniateir http://)",
         )]  # fmt: skip
     return []
 

@@ -67,6 +67,13 @@ def options_of(state: State) -> Options:
     return options
 
 
+# Who registers an endpoint on this machine in development needs to know what allows it.
+PRIVATE_HINT = (
+    " (CDPS_WEBHOOKS_ALLOW_PRIVATE=true allows it, for development only)",
+    " (mae CDPS_WEBHOOKS_ALLOW_PRIVATE=true yn ei ganiatáu, wrth ddatblygu yn unig)",
+)
+
+
 async def field_checks(request: Request[Any, Any, Any], raw: Mapping[str, Any]) -> list[FieldError]:
     """What the body's types cannot say, checked with them (``shared/inputs.py``) so one 422 names
     every bad field: a URL that may not be called (its addresses are looked up now, and again at
@@ -80,9 +87,10 @@ async def field_checks(request: Request[Any, Any, Any], raw: Mapping[str, Any]) 
             try:
                 await checked_address(url, allow_private=options.allow_private, within=3.0)
             except Refused as exc:
+                en, cy = PRIVATE_HINT if exc.private else ("", "")
                 errors.append(FieldError(
-                    "url", f"The URL cannot be used: {exc}",
-                    f"Ni ellir defnyddio'r URL: {exc.cy}",
+                    "url", f"The URL cannot be used: {exc}{en}",
+                    f"Ni ellir defnyddio'r URL: {exc.cy}{cy}",
                 ))  # fmt: skip
     patterns = raw.get("event_types")
     for i, pattern in enumerate(patterns if isinstance(patterns, list) else []):

@@ -63,9 +63,11 @@ class Refused(Exception):
     """The endpoint's address may not be called (private, loopback, link-local), or has none: why,
     in English (``str``, as the delivery log keeps it) and in Welsh (``cy``, for the admin's form)."""
 
-    def __init__(self, en: str, cy: str):
+    def __init__(self, en: str, cy: str, *, private: bool = False):
         super().__init__(en)
         self.cy = cy
+        self.private = private
+        """The address is private (not missing): an installation setting could allow it."""
 
 
 async def checked_address(url: str, *, allow_private: bool, within: float) -> str:
@@ -77,7 +79,9 @@ async def checked_address(url: str, *, allow_private: bool, within: float) -> st
         literal = str(ipaddress.ip_address(host))
         if not address_allowed(literal, allow_private=allow_private):
             raise Refused(
-                f"{host} is a private, loopback or link-local address", f"mae {host} yn gyfeiriad preifat neu leol"
+                f"{host} is a private, loopback or link-local address",
+                f"mae {host} yn gyfeiriad preifat neu leol",
+                private=True,
             )
         return literal
     try:
@@ -97,6 +101,7 @@ async def checked_address(url: str, *, allow_private: bool, within: float) -> st
         raise Refused(
             f"{host} resolves to {refused[0]}, a private, loopback or link-local address",
             f"mae {host} yn arwain at {refused[0]}, cyfeiriad preifat neu leol",
+            private=True,
         )
     return addresses[0]
 

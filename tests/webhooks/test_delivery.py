@@ -348,4 +348,8 @@ async def test_a_refused_url_is_explained_in_welsh_in_the_welsh_message(settings
     [error] = response.json()["errors"]
     assert error["field"] == "url"
     assert "private, loopback" in error["message_en"]
-    assert error["message_cy"] == "Ni ellir defnyddio'r URL: mae 127.0.0.1 yn gyfeiriad preifat neu leol"
+    assert "CDPS_WEBHOOKS_ALLOW_PRIVATE=true allows it" in error["message_en"]  # what a developer may set
+    assert error["message_cy"] == (
+        "Ni ellir defnyddio'r URL: mae 127.0.0.1 yn gyfeiriad preifat neu leol"
+        " (mae CDPS_WEBHOOKS_ALLOW_PRIVATE=true yn ei ganiatáu, wrth ddatblygu yn unig)"
+    )

@@ -12,6 +12,8 @@ from services.search.welsh import analyser, tokenise, tsvector
 from shared import vocabulary
 from shared.events import (
     AssessmentPublished,
+    AssessmentSnapshot,
+    AssessmentTranslated,
     EngagementEnded,
     EngagementRecorded,
     EngagementUpdated,
@@ -25,6 +27,7 @@ from shared.events import (
     PartnerRegistered,
     PartnerUpdated,
     ProjectCreated,
+    ProjectGateReasonTranslated,
     ProjectHealthChanged,
     ProjectPhaseChanged,
     ProjectPhaseReasonTranslated,
@@ -214,6 +217,32 @@ def project_document(envelope: Header, project: ProjectSnapshot) -> Document:
     )  # fmt: skip
 
 
+def assessment_document(envelope: Header, now: AssessmentSnapshot, project: ProjectSnapshot) -> Document:
+    """A published assessment is found as its project is (same visibility): its gate, kind and outcome
+    in both languages, and its summary; never the panel's names."""
+    en = f"{name(PHASES, now.from_phase, 'en')} to {name(PHASES, now.to_phase, 'en').lower()}"
+    cy = f"{name(PHASES, now.from_phase, 'cy')} i {name(PHASES, now.to_phase, 'cy').lower()}"
+    outcome_en, outcome_cy = both_names(RATINGS, now.outcome or "")
+    kind_en, kind_cy = both_names(ASSESSMENT_KINDS, now.kind)
+    return Document(
+        id=envelope.aggregate_id, kind="assessment", aggregate_id=envelope.aggregate_id,
+        aggregate_seq=envelope.aggregate_seq, visibility=project.visibility, occurred_on=now.held_on,
+        slug=project.slug, partner_id=project.partner_id, project_id=now.project_id,
+        title_en=f"{project.title_en}: assessment, {en}", title_cy=f"{project.title_cy}: asesiad, {cy}",
+        body_en=f"{kind_en}. {outcome_en}. {now.summary_en}", body_cy=f"{kind_cy}. {outcome_cy}. {now.summary_cy}",
+        phase=project.phase, tags=list(project.tags),
+    )  # fmt: skip
+
+
+_GATE_REASONS = uuid.UUID("0b7d3c1e-6a54-4f0e-9d2b-7e1f5a8c3d60")
+
+
+def gate_reason_id(phase_change_id: uuid.UUID) -> uuid.UUID:
+    """The document of a phase change's reason to pass a gate: its own, beside the reason's (which has
+    the phase change's id), since each is translated by an event that carries only its own text."""
+    return uuid.uuid5(_GATE_REASONS, str(phase_change_id))
+
+
 def indexing_for(envelope: Header, event: EventData) -> Indexing:
     on = envelope.occurred_at.date()
     seq = envelope.aggregate_seq
@@ -226,15 +255,21 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             body_en=partner.website or "",
             state="active" if partner.active else "inactive",
         ))  # fmt: skip
-    if isinstance(event, ProjectPhaseChanged) and not event.reason.blank:
-        # The reason is read in the project's history: by staff and its partner. A translation of it
-        # (portfolio.project.phase_reason_translated) rewrites its text, as an update's does.
-        reason = untitled_document(
-            event.project, id=envelope.id, kind="phase_change", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
-            occurred_on=event.effective, project_id=envelope.aggregate_id, body_en=event.reason.en,
-            body_cy=event.reason.cy, partner_only=True,
-        )  # fmt: skip
-        return Indexing(record=project_document(envelope, event.project), extra=[reason])
+    if isinstance(event, ProjectPhaseChanged) and not (event.reason.blank and event.gate_override_reason.blank):
+        # The reason, and the reason to pass a gate without a met assessment, are read in the
+        # project's history: by staff and its partner. A translation of either
+        # (portfolio.project.phase_reason_translated, gate_reason_translated) rewrites its text, as an
+        # update's does.
+        texts = ((envelope.id, event.reason), (gate_reason_id(envelope.id), event.gate_override_reason))
+        reasons = [
+            untitled_document(
+                event.project, id=doc_id, kind="phase_change", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
+                occurred_on=event.effective, project_id=envelope.aggregate_id, body_en=reason.en, body_cy=reason.cy,
+                partner_only=True,
+            )
+            for doc_id, reason in texts if not reason.blank
+        ]  # fmt: skip
+        return Indexing(record=project_document(envelope, event.project), extra=reasons)
     if isinstance(event, ProjectCreated | ProjectUpdated | ProjectPhaseChanged | ProjectHealthChanged
                   | ProjectRoadmapPlaced):  # fmt: skip
         return Indexing(record=project_document(envelope, event.project))
@@ -249,6 +284,10 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
         return Indexing(record=project_document(envelope, event.project), extra=[update])
     if isinstance(event, ProjectPhaseReasonTranslated):
         translated = Retext(id=event.phase_change_id, body_en=event.reason.en, body_cy=event.reason.cy)
+        return Indexing(record=project_document(envelope, event.project), retexts=[translated])
+    if isinstance(event, ProjectGateReasonTranslated):
+        gate = event.gate_override_reason
+        translated = Retext(id=gate_reason_id(event.phase_change_id), body_en=gate.en, body_cy=gate.cy)
         return Indexing(record=project_document(envelope, event.project), retexts=[translated])
     if isinstance(event, MeasureDefined | MeasureChanged | MeasureValuesRecorded):
         return Indexing(record=measure_document(envelope, event.measure, event.for_project))
@@ -273,21 +312,11 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
             body_en=event.need.en, body_cy=event.need.cy,
             state="new",
         ))  # fmt: skip
-    if isinstance(event, AssessmentPublished):
-        # A published assessment is found as its project is (same visibility): its gate, kind and outcome
-        # in both languages, and its summary; never the panel's names.
-        now, project = event.assessment, event.for_project
-        en = f"{name(PHASES, now.from_phase, 'en')} to {name(PHASES, now.to_phase, 'en').lower()}"
-        cy = f"{name(PHASES, now.from_phase, 'cy')} i {name(PHASES, now.to_phase, 'cy').lower()}"
-        outcome_en, outcome_cy = both_names(RATINGS, now.outcome or "")
-        kind_en, kind_cy = both_names(ASSESSMENT_KINDS, now.kind)
-        return Indexing(record=Document(
-            id=envelope.aggregate_id, kind="assessment", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,
-            visibility=project.visibility, occurred_on=now.held_on, slug=project.slug, partner_id=project.partner_id,
-            project_id=now.project_id, title_en=f"{project.title_en}: assessment, {en}",
-            title_cy=f"{project.title_cy}: asesiad, {cy}", body_en=f"{kind_en}. {outcome_en}. {now.summary_en}",
-            body_cy=f"{kind_cy}. {outcome_cy}. {now.summary_cy}", phase=project.phase, tags=list(project.tags),
-        ))  # fmt: skip
+    if isinstance(event, AssessmentPublished) or (
+        isinstance(event, AssessmentTranslated) and event.assessment.status == "published"
+    ):
+        # A published assessment's translation is the assessment as it now stands: its document anew.
+        return Indexing(record=assessment_document(envelope, event.assessment, event.for_project))
     if isinstance(event, WeeknotePublished):
         return Indexing(record=Document(
             id=envelope.aggregate_id, kind="weeknote", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,

@@ -1,15 +1,23 @@
 """A text translated on the Missing translations page is found by the words of its new language, as
 the stream brings the translation: an update's body, a support request's need (translated, or moved
-to the language staff say it is in)."""
+to the language staff say it is in), a published assessment's summary, a phase change's reason to
+pass a gate."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-from shared.bilingual import Bilingual
+import msgspec
+
+from shared.bilingual import EMPTY, Bilingual
 from shared.events import (
+    AssessmentPublished,
+    AssessmentSnapshot,
+    AssessmentTranslated,
     ProjectCreated,
+    ProjectGateReasonTranslated,
+    ProjectPhaseChanged,
     ProjectUpdatePosted,
     ProjectUpdateTranslated,
     SupportNeedCorrected,
@@ -83,3 +91,59 @@ async def test_a_support_need_translated_or_moved_into_welsh_is_found_by_its_wel
         "items"
     ]  # radical forms: Welsh analysis
     assert hit["id"] == str(moved_id) and hit["title_en"] == "Cyngor Ceredigion"
+
+
+async def test_a_published_assessments_summary_translated_into_welsh_is_found_by_its_welsh_words(
+    search: Search,
+) -> None:  # fmt: skip
+    assessment_id, project = uuid.uuid4(), snapshot(title_en="Parking permits", title_cy="Trwyddedau parcio")
+    assessed = AssessmentSnapshot(
+        project_id=uuid.uuid4(), from_phase="alpha", to_phase="private_beta", kind="peer_review", held_on=TODAY,
+        standards_version="2024", panel=[], ratings=[], summary_en="The team showed how people apply for a badge",
+        summary_cy="", status="published", outcome="met", panel_outcome=None, override_reason=EMPTY,
+    )  # fmt: skip
+    published = await search.publish(AssessmentPublished(assessment=assessed, for_project=project),
+                                     aggregate_id=assessment_id)  # fmt: skip
+    assert await search.titles(q="bathodyn", kind="assessment", after=published) == []
+    welsh = msgspec.structs.replace(assessed, summary_cy="Dangosodd y tîm sut mae pobl yn gwneud cais am fathodyn")
+    translated = await search.publish(
+        AssessmentTranslated(assessment=welsh, for_project=project, field="summary", part=None, lang="cy"),
+        aggregate_id=assessment_id, seq=2,
+    )  # fmt: skip
+    for words in ("bathodyn", "fathodyn", "gwneud cais"):  # the radical and the mutated form
+        [hit] = (await search.query(q=words, kind="assessment", after=translated))["items"]
+        assert hit["id"] == str(assessment_id), words
+
+    # A draft is not in the index, translated or not.
+    draft_id = uuid.uuid4()
+    draft = msgspec.structs.replace(welsh, status="draft", outcome=None, summary_cy="Ymwelodd y panel â'r llyfrgell")
+    drafted = await search.publish(
+        AssessmentTranslated(assessment=draft, for_project=project, field="summary", part=None, lang="cy"),
+        aggregate_id=draft_id,
+    )  # fmt: skip
+    assert await search.titles(search.as_("lead"), q="llyfrgell", after=drafted) == []
+
+
+async def test_a_gate_reason_translated_into_welsh_is_found_by_its_welsh_words_for_its_history_readers(
+    search: Search,
+) -> None:  # fmt: skip
+    project_id, staff = uuid.uuid4(), search.as_("lead")
+    project = snapshot(title_en="Coastal paths", phase="private_beta")
+    await search.publish(ProjectCreated(project=project), aggregate_id=project_id)
+    advanced = await search.publish(ProjectPhaseChanged(
+        project=project, kind="advance", from_phase="alpha", to_phase="private_beta", from_state="active",
+        to_state="active", effective=TODAY, reason=EMPTY, gate="overridden",
+        gate_override_reason=Bilingual(en="Walkers need the new signs before winter"),
+    ), aggregate_id=project_id, seq=2)  # fmt: skip
+    [hit] = (await search.query(staff, q="signs winter", after=advanced))["items"]
+    assert (hit["kind"], hit["title_en"]) == ("phase_change", "Coastal paths")
+    assert await search.titles(staff, q="gaeaf") == []
+    translated = await search.publish(ProjectGateReasonTranslated(
+        project=project, phase_change_id=advanced.id, phase_change_seq=2, lang="cy",
+        gate_override_reason=Bilingual(en="Walkers need the new signs before winter",
+                                       cy="Mae angen yr arwyddion newydd ar gerddwyr cyn y gaeaf"),
+    ), aggregate_id=project_id, seq=3)  # fmt: skip
+    for words in ("gaeaf", "arwyddion newydd", "cerddwyr"):
+        [hit] = (await search.query(staff, q=words, after=translated))["items"]
+        assert (hit["kind"], hit["title_en"]) == ("phase_change", "Coastal paths"), words
+    assert await search.titles(q="gaeaf") == []  # read in the project's history: not by the public

@@ -191,8 +191,11 @@ STOP_REASON = ShortIn(en="Discovery found that an existing service meets the nee
                          "gwasanaeth newydd yn cael ei adeiladu.")  # fmt: skip
 PANEL = [PanelMemberInput(name="Siân Evans", role=ShortIn(en="Lead assessor", cy="Prif aseswr")),
          PanelMemberInput(name="Rhys Morgan", role=ShortIn(en="User research", cy="Ymchwil defnyddwyr")),
-         PanelMemberInput(name="Carys Hughes", role=ShortIn(en="Technology"))]  # fmt: skip
-"""Each member's part in both languages, but one in English only: the report shows its note."""
+         PanelMemberInput(name="Carys Hughes", role=ShortIn(en="Technology", cy="Technoleg"))]  # fmt: skip
+"""Each member's part in both languages."""
+DRAFTING_PANEL = [*PANEL[:2], PanelMemberInput(name="Carys Hughes", role=ShortIn(en="Technology"))]
+"""The panel of the assessment being drafted, the part of its newest member written in English only so
+far: its report shows the "Yn Saesneg yn unig" note, and Missing translations lists it."""
 EVIDENCE: dict[str, tuple[str, str]] = {
     "met": ("The team showed this clearly, with examples from its research and its backlog.",
             "Dangosodd y tîm hyn yn glir, gydag enghreifftiau o'i ymchwil a'i ôl-groniad."),
@@ -204,10 +207,10 @@ RECOMMENDATIONS = (
     "Make this part of every sprint and show the panel what changed at the next assessment.",
     "Gwnewch hyn yn rhan o bob sbrint a dangoswch i'r panel beth newidiodd yn yr asesiad nesaf.",
 )
+SUMMARY_CY = "Cyfarfu'r panel â'r tîm a pherchennog y gwasanaeth am hanner diwrnod."
 OVERRIDE_REASON = ShortIn(en="The partner's board asked for the public beta to open before the winter peak; the panel "
                              "reviews it again in eight weeks.")  # fmt: skip
 """Written in English only, as some text is: a Welsh page shows it with the "Yn Saesneg yn unig" note."""
-STUCK_REASON = "The gate was not met: the team is working through the panel's recommendations."
 OVERRIDDEN = PROJECTS[5][0]
 """The project that entered public beta on a lead's override, without a published assessment."""
 ENDS = [
@@ -443,10 +446,12 @@ async def _assessments_under_way(
         who = (Identity(sub=lead.id, role="lead") if kind == "formal_assessment"
                else Identity(sub=f"demo-team-{owner}", role="partner", partner_id=partner_ids[owner]))  # fmt: skip
         new = NewAssessment(to_phase=gate, kind=kind, held_on=today, ratings=half_rated,  # type: ignore[arg-type]
-                            panel=PANEL if kind == "formal_assessment" else [])  # fmt: skip
+                            panel=DRAFTING_PANEL if kind == "formal_assessment" else [])  # fmt: skip
         drafted, _ = await commands.draft_assessment(conn, who, project_id, new, today=today)
         if kind == "self_assessment":
-            rest = [RatingInput(standard=n, rating="partly_met", evidence_cy=EVIDENCE["partly_met"][1])
+            # The partner's team wrote its evidence in both languages, the last standard's in English only so far.
+            en, cy = EVIDENCE["partly_met"]
+            rest = [RatingInput(standard=n, rating="partly_met", evidence_en=en, evidence_cy="" if n == 12 else cy)
                     for n in range(7, 13)]  # fmt: skip
             changed, _ = await commands.edit_assessment(
                 conn, who, drafted.id, AssessmentChanges(ratings=rest), None, today
@@ -472,7 +477,8 @@ async def _project_with_history(
             if phase == "public_beta" and new.slug == OVERRIDDEN:
                 override = OVERRIDE_REASON  # the one project that went ahead on a lead's reason
             elif phase in GATES:
-                await _assess(conn, rng, project.id, phase, day - dt.timedelta(days=3), lead, met=True, today=today)
+                await _assess(conn, rng, project.id, phase, day - dt.timedelta(days=3), lead, met=True, today=today,
+                              english_only=new.slug == OVERRIDDEN)  # fmt: skip
             advance = phases.Transition(kind="advance", to_phase=phase, effective=day, gate_override_reason=override)
             await commands.change_phase(conn, lead, project.id, advance, None, today=day, gate_rule="require")
             times.append(day)
@@ -510,10 +516,11 @@ async def _project_with_history(
 
 async def _assess(
     conn: asyncpg.Connection, rng: random.Random, project_id: uuid.UUID, gate: Phase, day: dt.date, lead: Actor,
-    *, met: bool, today: dt.date,
+    *, met: bool, today: dt.date, english_only: bool = False,
 ) -> None:  # fmt: skip
     """A published assessment at the gate into ``gate``, held on ``day``: met (some standards partly
-    met), or not met on one or two standards."""
+    met), or not met on one or two standards. Its texts are in both languages; with ``english_only``
+    its summary is in English only (the overridden project's, whose lead writes in English)."""
     ratings = []
     failing = set(rng.sample(range(1, 13), rng.randint(1, 2))) if not met else set()
     for standard in standards.numbers():
@@ -525,7 +532,7 @@ async def _assess(
     kind: Any = "peer_review" if gate == "alpha" else "formal_assessment"
     new = NewAssessment(to_phase=gate, kind=kind, held_on=day, panel=PANEL, ratings=ratings,
                         summary_en="The panel met the team and the service owner for half a day.",
-                        summary_cy="Cyfarfu'r panel â'r tîm a pherchennog y gwasanaeth am hanner diwrnod.")  # fmt: skip
+                        summary_cy="" if english_only else SUMMARY_CY)  # fmt: skip
     who = Identity(sub=lead.id, role="lead")
     drafted, _ = await commands.draft_assessment(conn, who, project_id, new, today=day)
     await commands.publish_assessment(conn, who, drafted.id, None)

@@ -7,7 +7,9 @@ from collections import Counter
 
 import asyncpg
 
+from services.portfolio import assessment_texts
 from services.portfolio.demo import seed_demo
+from shared import db
 from shared.language import detect
 
 
@@ -15,6 +17,7 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
     today = dt.date(2026, 11, 20)
     assert await seed_demo(database_url, today=today) == 40
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "portfolio"})
+    await db.init_connection(conn)  # jsonb as the services read it
     try:
         assert await conn.fetchval("SELECT count(*) FROM partners") == 12
         contacts = await conn.fetch("SELECT language, project_emails FROM people WHERE kind = 'partner_contact'")
@@ -55,6 +58,11 @@ async def test_the_demo_portfolio_covers_every_phase_with_a_year_of_gapless_hist
         )
         assert any(r["en"] and r["cy"] for r in moves)  # a stop's reason, in both languages
         assert any(r["override_en"] and not r["override_cy"] for r in moves)  # a lead's override, English only
+        # Assessments and actions in both languages, but for a few texts in English only, which
+        # Welsh pages show with their note and Missing translations lists.
+        one_language = [(m.kind, m.field, m.missing) for m in await assessment_texts.missing(conn)]
+        assert sorted(one_language) == [("assessment", "evidence", "cy"), ("assessment", "role", "cy"),
+                                        ("assessment", "summary", "cy"), ("assessment", "summary", "cy")]  # fmt: skip
         unnamed = await conn.fetchval(  # every lead is a person with a name, so pages name them
             "SELECT count(*) FROM projects WHERE lead_id IS NULL OR lead_id NOT IN "
             "(SELECT id::text FROM people WHERE kind = 'lead')"

@@ -2,7 +2,7 @@
 text people wrote in English only waits, for every reader alike, until its Welsh is filled in on
 Missing translations; the translation's event completes the email and it goes, in both languages. One
 nobody translates goes after the hold (``Options.welsh_hold``) with its English marked, and every
-held email goes once the installation stops asking for Welsh first."""
+held email goes once the notifier starts without the installation asking for Welsh first."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ async def test_an_email_nobody_translates_goes_after_the_hold_with_its_english_o
         assert "Collections move to Tuesdays" in email.text() and "(Yn Saesneg yn unig)" in email.text()
 
 
-async def test_held_emails_go_once_the_installation_no_longer_asks_for_welsh_first(
+async def test_held_emails_go_once_the_notifier_starts_no_longer_asking_for_welsh_first(
     settings: Settings, smtp: Smtp,
 ) -> None:  # fmt: skip
     reader = f"owain-{uuid.uuid4().hex[:6]}@example.org"
@@ -115,7 +115,7 @@ async def test_held_emails_go_once_the_installation_no_longer_asks_for_welsh_fir
         held = await holding.publish(update(uuid.uuid4(), en="Bags are collected too"), aggregate_id=PROJECT)
         await holding.applied()
         assert await statuses(holding, held.id) == ["held"]
-    async with running(settings, smtp, housekeeping_seconds=0.05) as optional:
+    async with running(settings, smtp) as optional:  # the settings are read at start
         email = await eventually(lambda: first(optional.smtp.to(reader)))
         assert "Bags are collected too" in email.text()
 

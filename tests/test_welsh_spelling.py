@@ -41,6 +41,7 @@ ALLOWED = {
 _NOT_WORDS = re.compile(
     r"%\(\w+\)[sd]|%[sd]|\{\{.*?\}\}|\{%.*?%\}|\{\w+\}|<[^>]+>|https?://\S+|\S+@\S+|&\w+;"
     r"|\b[A-Z][a-z]+(?:-[A-Z][a-z]+)+\b|\S*\d\S*"  # header names (If-Match), codes and dates (U+202A, 2026-W13)
+    r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:=\S*)?"  # an installation setting and its value (CDPS_SMTP_RATE=5)
 )
 
 
@@ -150,3 +151,6 @@ ENGLISH = "The supplier is two weeks late with the contract."
 def test_a_misspelt_word_is_found_and_a_mutated_one_is_not() -> None:
     assert unknown_words("Rhowch eich cyfeiriad e-bsot") == {"bsot"}
     assert unknown_words("O Ddarganfod i Fyw, yng Nghaerdydd a Chymru") == set()
+    # An installation setting named in a Welsh message is a name, not English in the Welsh.
+    assert unknown_words("gyda CDPS_WEBHOOKS_ALLOW_PRIVATE=true, wrth ddatblygu") == set()
+    assert unknown_words("gyda private") == {"private"}

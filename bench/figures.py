@@ -172,7 +172,7 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
                       meets=(w.get(f"{page}_p95_ms") or math.inf) <= DASHBOARD_P95_AIM_MS if aim else None)  # fmt: skip
 
     idle, loaded = raw.get("rss_idle") or {}, raw.get("rss_load") or {}
-    for service in ("portfolio", "search", "notifier", "web"):
+    for service in ("portfolio", "search", "notifier", "webhooks", "web"):
         report.figure(f"rss_{service}_idle_mb", f"{service} memory, idle", idle.get(service), "memory",
                       ceiling=f"{server}_rss")  # fmt: skip
         report.figure(f"rss_{service}_load_mb", f"{service} memory, peak under load", loaded.get(service), "memory",
@@ -182,10 +182,12 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
         report.figure(f"rss_{part}_idle_mb", f"{label} memory, idle", footprint.get(f"{part}_mb"), "memory")
     total = footprint.get("total_mb")
     report.figure(
-        "rss_stack_idle_mb", "whole stack memory, idle (4 services, PostgreSQL, NATS)", total, "memory",
+        "rss_stack_idle_mb", "whole stack memory, idle (5 services, PostgreSQL, NATS)", total, "memory",
         aim=f"< {STACK_MEMORY_AIM_MB:.0f} MB on the embedded default",
         meets=total < STACK_MEMORY_AIM_MB if total else None,
-        note="PostgreSQL by proportional memory (shared buffers once), after serving the earlier stages",
+        note="proportional memory (pages shared between processes counted once), servers sized as `cdps run`'s"
+        + (f"; the services' resident memory summed: {footprint['services_rss_mb']:.0f} MB"
+           if footprint.get("services_rss_mb") else ""),
     )  # fmt: skip
 
 

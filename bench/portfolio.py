@@ -50,7 +50,7 @@ import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
 from bench.load import Connection
-from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
+from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port, shared_buffers_mb
 from cdps.services import migrate_all
 from shared import bus
 from shared.identity import Identity, sign
@@ -609,7 +609,10 @@ def main(argv: list[str] | None = None) -> int:
     admin_dsn, nats_url = os.environ.get("DATABASE_URL", ""), os.environ.get("NATS_URL", "")
     with tempfile.TemporaryDirectory(prefix="cdps-bench-servers-") as tmp:
         configure_logging(Settings(secret_key="-", data_dir=Path(tmp), log_level="WARNING"), "bench")  # the table only
-        postgres = EmbeddedPostgres(Path(tmp) / "postgres", durable=True) if not admin_dsn else None
+        postgres = (
+            EmbeddedPostgres(Path(tmp) / "postgres", durable=True, shared_buffers_mb=shared_buffers_mb())
+            if not admin_dsn else None
+        )  # fmt: skip
         nats = EmbeddedNats(Path(tmp) / "nats") if not nats_url else None
         try:
             admin_dsn = postgres.start() if postgres else admin_dsn

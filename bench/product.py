@@ -1,5 +1,5 @@
-"""The whole product for the benchmark: four service processes on the demo portfolio, an SMTP sink,
-and the web measurements (dashboard, project page, search fragment through the web service)."""
+"""The whole product for the benchmark: the five service processes on the demo portfolio, an SMTP
+sink, and the web measurements (dashboard, project page, search fragment through the web service)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from cdps.services import migrate_all
 from services.portfolio.demo import seed_demo
 from shared.identity import Identity, sign
 
-SERVICES = ("portfolio", "search", "notifier", "web")
+SERVICES = ("portfolio", "search", "notifier", "webhooks", "web")
 SMTP_RATE = 1000.0
 """The installation's email pacing in the benchmark (``CDPS_SMTP_RATE``). Production's 5/s is a
 courtesy to mail servers, not the machine's limit: above the offered load, the lag and the emails
@@ -53,16 +53,19 @@ class Product:
         return {name: rss_mb(psutil.Process(pid)) for name, pid in self.pids().items()}
 
     def footprint(self, servers: Servers) -> dict[str, float]:
-        """The whole stack's memory: the four services (resident), PostgreSQL (its processes'
-        proportional memory, shared buffers counted once) and NATS (resident), and their sum. The
-        servers are found by the port they listen on; one on another machine counts as missing."""
-        services = sum(self.rss().values())
-        found: dict[str, float] = {"services_mb": services}
+        """The whole stack's memory: the five services, PostgreSQL (its processes) and NATS, each by
+        proportional memory, and their sum; the services' resident memory beside it. Summed resident
+        memory would count each page the processes share (the interpreter, the libraries, PostgreSQL's
+        shared buffers) once per process. The servers are found by the port they listen on; one on
+        another machine counts as missing."""
+        processes = [psutil.Process(pid) for pid in self.pids().values()]
+        services = sum(pss_mb(process) for process in processes)
+        found: dict[str, float] = {"services_mb": services, "services_rss_mb": sum(map(rss_mb, processes))}
         for name, url in (("postgres", servers.admin_dsn), ("nats", servers.nats_url.split(",")[0])):
             port = urlsplit(url).port
             process = listening_process(port) if port else None
             if process is not None:
-                found[f"{name}_mb"] = pss_mb(process) if name == "postgres" else rss_mb(process)
+                found[f"{name}_mb"] = pss_mb(process)
         if {"postgres_mb", "nats_mb"} <= found.keys():
             found["total_mb"] = services + found["postgres_mb"] + found["nats_mb"]
         return found
@@ -72,8 +75,14 @@ class Product:
         self.sink.stop()
 
 
+async def start_on(servers: Servers, root: Path) -> Product:
+    """`servers` started, then the product on them (they stay up if it fails: stop them after)."""
+    servers.start()
+    return await start(servers, root)
+
+
 async def start(servers: Servers, root: Path) -> Product:
-    """A fresh database with the demo portfolio, then the four services, as `cdps run` would start them."""
+    """A fresh database with the demo portfolio, then the five services, as `cdps run` would start them."""
     dsn = await servers.create_database("bench_product")
     await migrate_all(dsn)
     await seed_demo(dsn)

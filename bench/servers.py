@@ -26,17 +26,24 @@ import nats.js.errors
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port
+from cdps.devstack import dev_postgres
+from cdps.embedded import EmbeddedNats, EmbeddedPostgres, die_with_parent, free_port, shared_buffers_mb
 from shared import bus
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class Servers:
-    """PostgreSQL and NATS for the run: embedded under `root`, or the ones the environment names."""
+    """PostgreSQL and NATS for the run: embedded under `root`, or the ones the environment names.
 
-    def __init__(self, root: Path):
+    Embedded, PostgreSQL gets a quarter of the machine's memory for its cache, as a server of its
+    own would (with the 128 MB default the search index does not stay in memory), unless
+    ``like_cdps_run``: then both servers are sized as `cdps run` starts them (the product stage,
+    whose idle memory is the embedded default's figure)."""
+
+    def __init__(self, root: Path, *, like_cdps_run: bool = False):
         self.root = root
+        self.like_cdps_run = like_cdps_run
         self._postgres: EmbeddedPostgres | None = None
         self._nats: EmbeddedNats | None = None
         self._corpus_nats: EmbeddedNats | None = None
@@ -47,7 +54,11 @@ class Servers:
 
     def start(self) -> None:
         if not self.admin_dsn:
-            self._postgres = EmbeddedPostgres(self.root / "postgres", durable=True)
+            pgdata = self.root / "postgres"
+            self._postgres = (
+                dev_postgres(pgdata) if self.like_cdps_run
+                else EmbeddedPostgres(pgdata, durable=True, shared_buffers_mb=shared_buffers_mb())
+            )  # fmt: skip
             self.admin_dsn = self._postgres.start()
         if not self.nats_url:
             self._nats = EmbeddedNats(self.root / "nats")
@@ -77,6 +88,12 @@ class Servers:
             self._nats.stop()
         if self._postgres is not None:
             self._postgres.stop()
+
+    async def release(self) -> None:
+        """Stop what we started; on servers of your own, drop what we made there."""
+        if not self.embedded:
+            await self.clean_up()
+        self.stop()
 
     @property
     def embedded(self) -> bool:

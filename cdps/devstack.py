@@ -1,7 +1,7 @@
 """`cdps run`: the whole product on one machine, for development and demos.
 
 Starts what is not configured (embedded PostgreSQL, embedded NATS, the mail sink), migrates,
-loads the demo portfolio the first time, then runs the four services as child processes. Ctrl-C
+loads the demo portfolio the first time, then runs the five services as child processes. Ctrl-C
 (or SIGTERM) stops the services first, then the servers: nothing is left running.
 """
 
@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 import asyncpg
 
@@ -27,10 +28,26 @@ from cdps.embedded import (
     port_is_free,
 )
 from cdps.runstate import RunLock, RunningStack
-from cdps.services import SERVICES, migrate_all
+from cdps.services import SERVICES
+from shared import db
 from shared.settings import ConfigError, Settings
 
 DATABASE = "cdps"
+LISTENERS_PER_SERVICE = 3
+"""The most LISTEN connections (shared/wakeup.py) one service opens beside its pool."""
+DEV_SHARED_BUFFERS_MB = 32
+"""`cdps run`'s PostgreSQL cache: the demo portfolio and a team's own data fit many times over, and
+the operating system caches the files behind it. Every page of the cache a server has read stays
+resident: a quarter of the memory (what `make bench` gives its servers) made the stack idle above
+400 MB."""
+
+
+def dev_postgres(pgdata: Path) -> EmbeddedPostgres:
+    """The PostgreSQL `cdps run` starts (and `make bench` measures the stack's memory on): as many
+    connections as the services' pools and listeners can open, and 20 for commands and a reindex
+    beside them. Each allowed connection costs shared memory the server keeps resident from start."""
+    connections = len(SERVICES) * (db.POOL_MAX_SIZE + LISTENERS_PER_SERVICE) + 20
+    return EmbeddedPostgres(pgdata, shared_buffers_mb=DEV_SHARED_BUFFERS_MB, max_connections=connections)
 
 
 async def ensure_database(admin_dsn: str) -> str:
@@ -124,7 +141,7 @@ def _run(settings: Settings, lock: RunLock) -> int:
 
     try:
         if settings.database_url is None:
-            postgres = EmbeddedPostgres(data / "postgres")
+            postgres = dev_postgres(data / "postgres")
             env["DATABASE_URL"] = asyncio.run(ensure_database(postgres.start()))
             print(f"PostgreSQL (embedded)  {env['DATABASE_URL']}")
         if settings.nats_url is None and settings.nats_cluster > 1:
@@ -142,7 +159,14 @@ def _run(settings: Settings, lock: RunLock) -> int:
             env["SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"
             spawn("mail-sink", "--smtp-port", str(smtp_port), "--http-port", str(settings.smtp_sink_port))
             print(f"Mail sink  {env['SMTP_URL']}  (read it at http://127.0.0.1:{settings.smtp_sink_port})")
-        asyncio.run(migrate_all(env["DATABASE_URL"]))
+        # In a child, as the seeding: the services' app modules (which hold their migrations) would
+        # stay in this process's memory for as long as the stack runs.
+        migrate = spawn("migrate")
+        if migrate.wait() != 0:
+            if stopping:
+                return 0
+            raise ConfigError(f"migrating failed (exit code {migrate.returncode}); see above")
+        children.remove(migrate)
         marker = data / "demo-loaded"
         if not marker.exists():
             seed = spawn("seed", "--demo")

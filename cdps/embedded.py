@@ -124,7 +124,8 @@ def _postgres_bin() -> Path:
 
 
 def shared_buffers_mb(cap_mb: int = 1024) -> int:
-    """A quarter of this machine's memory, at least PostgreSQL's default of 128 MB and at most ``cap_mb``."""
+    """A quarter of this machine's memory, at least PostgreSQL's default of 128 MB and at most ``cap_mb``:
+    PostgreSQL's own advice for a server of its own (capped: this one shares the machine)."""
     memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
     return max(128, min(cap_mb, memory_mb // 4))
 
@@ -134,13 +135,19 @@ class EmbeddedPostgres:
 
     SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 
-    def __init__(self, pgdata: Path, *, durable: bool = True, keeps_commits_when_crashed: bool = False):
+    def __init__(
+        self, pgdata: Path, *, durable: bool = True, keeps_commits_when_crashed: bool = False,
+        shared_buffers_mb: int | None = None, max_connections: int = 400,
+    ):  # fmt: skip
         """``durable=False``: fast and unsafe, for throwaway test data; with ``keeps_commits_when_crashed``
         each commit still reaches the operating system before it is answered, so a server stopped with
-        `pg_ctl stop -m immediate` (the process, not the machine) loses nothing it confirmed."""
+        `pg_ctl stop -m immediate` (the process, not the machine) loses nothing it confirmed.
+        ``shared_buffers_mb``: PostgreSQL's cache (None: its default of 128 MB)."""
         self.pgdata = pgdata.resolve()
         self.durable = durable
         self.keeps_commits_when_crashed = keeps_commits_when_crashed
+        self.shared_buffers_mb = shared_buffers_mb
+        self.max_connections = max_connections
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._user: pwd.struct_passwd | None = None
@@ -167,13 +174,10 @@ class EmbeddedPostgres:
         self._kill_orphan()
         self.port = self.port or free_port()  # a restart keeps its port, so that pools reconnect to it
         log = self.pgdata / "server.log"
-        options = ["-c", "max_connections=400", "-c", "unix_socket_directories="]
-        if self.durable:
-            # PostgreSQL's own advice for a server of its own: a quarter of the memory for its cache
-            # (capped here: this one shares the machine). The default of 128 MB keeps a large search
-            # index out of the cache (measured by make bench).
-            options += ["-c", f"shared_buffers={shared_buffers_mb()}MB"]
-        else:  # the test suite trades crash safety of its throwaway data for speed
+        options = ["-c", f"max_connections={self.max_connections}", "-c", "unix_socket_directories="]
+        if self.shared_buffers_mb is not None:
+            options += ["-c", f"shared_buffers={self.shared_buffers_mb}MB"]
+        if not self.durable:  # the test suite trades crash safety of its throwaway data for speed
             commit = "on" if self.keeps_commits_when_crashed else "off"
             options += ["-c", "fsync=off", "-c", f"synchronous_commit={commit}", "-c", "full_page_writes=off"]
         with log.open("ab") as out:

@@ -190,9 +190,14 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     del conn
 
 
+POOL_MAX_SIZE = 10
+"""The most connections one service process's pool opens (what sizes `cdps run`'s PostgreSQL)."""
+
+
 async def create_pool(
-    dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10, server_settings: dict[str, str] | None = None
-) -> asyncpg.Pool:
+    dsn: str, schema: str, *, min_size: int = 1, max_size: int = POOL_MAX_SIZE,
+    server_settings: dict[str, str] | None = None,
+) -> asyncpg.Pool:  # fmt: skip
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(
             dsn,

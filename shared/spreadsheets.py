@@ -12,8 +12,6 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-import xlsxwriter
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -41,6 +39,10 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[object
     """The same table as an Excel workbook of one sheet: a bold, frozen header row, every cell
     written as text (neutralised as in the CSV: no cell is ever read as a formula), columns sized
     to their contents."""
+    # Imported here: the library holds 7 MB in every process that imports it, and the services that
+    # can export (the portfolio, the web) are idle far more often than they export.
+    import xlsxwriter
+
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})  # fmt: skip

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import asyncpg
 
+from cdps.services import NAMES
+
 ROOT = Path(__file__).parent.parent
 
 CEILINGS = {
@@ -30,7 +32,7 @@ FIGURES = {
     "web_dashboard_rps", "web_dashboard_p95_ms", "web_project_page_rps", "web_project_page_p95_ms",
     "web_search_fragment_rps", "web_search_fragment_p95_ms", "rss_stack_idle_mb", "rss_postgres_idle_mb", "rss_nats_idle_mb", "rss_portfolio_idle_mb", "rss_portfolio_load_mb",
     "rss_search_idle_mb", "rss_search_load_mb", "rss_notifier_idle_mb", "rss_notifier_load_mb", "rss_web_idle_mb",
-    "rss_web_load_mb", "run_seconds", "webhook_deliveries_per_s", "lag_webhook_p50_ms", "lag_webhook_p99_ms",
+    "rss_web_load_mb", "rss_webhooks_idle_mb", "rss_webhooks_load_mb", "run_seconds", "webhook_deliveries_per_s", "lag_webhook_p50_ms", "lag_webhook_p99_ms",
 }  # fmt: skip
 
 
@@ -63,6 +65,7 @@ def test_a_quick_run_writes_a_well_formed_report(servers: tuple[str, str], tmp_p
         assert is_number(figure["value"]), f"figure {name} was not measured: {figure}"
         assert figure["ratio"] is None or is_number(figure["ratio"]), name
     assert report["details"]["asgi"]["faster"] in ("uvicorn", "granian")
+    assert set(report["details"]["raw"]["rss_idle"]) == set(NAMES), "the stack's memory counts every service"
 
     table = (tmp_path / "latest.md").read_text()
     assert "| figure | value | ceiling | ratio | aim |" in table

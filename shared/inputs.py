@@ -112,8 +112,8 @@ def check_document(document: Any) -> list[FieldError]:
 
 
 def check_body(media_type: str, body: bytes) -> list[FieldError]:
-    if not body or media_type.startswith("multipart/"):
-        return []  # none of our forms takes files; Litestar parses (and limits) multipart itself
+    if not body:
+        return []
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -149,14 +149,23 @@ async def check_input(request: Request[Any, Any, Any]) -> None:
         raise NotFoundException()
     errors = check_pairs(request.query_params.multi_items())
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        media_type = request.content_type[0]
-        body = await request.body()
-        if media_type == "application/json" and body:
-            errors += await json_problems(request, body, errors)
-        else:
-            errors += check_body(media_type, body)
+        errors += await body_problems(request, errors)
     if errors:
         raise Invalid(errors)
+
+
+async def body_problems(request: Request[Any, Any, Any], named: list[FieldError]) -> list[FieldError]:
+    media_type = request.content_type[0]
+    if media_type == "multipart/form-data":
+        # Its fields (a file's content is the handler's to judge), parsed once and kept for the
+        # handler. Not the raw body: a form the CSRF check parsed was streamed, not kept, and reading
+        # it again would wait for the client for ever.
+        form = await request.form()
+        return check_pairs((name, value) for name, value in form.multi_items() if isinstance(value, str))
+    body = await request.body()
+    if media_type == "application/json" and body:
+        return await json_problems(request, body, named)
+    return check_body(media_type, body)
 
 
 async def json_problems(request: Request[Any, Any, Any], body: bytes, named: list[FieldError]) -> list[FieldError]:

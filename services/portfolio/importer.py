@@ -30,7 +30,7 @@ class Rejected(Exception):
         bad = len({e.line for e in errors})
         rows = "row has" if bad == 1 else "rows have"
         self.message_en = f"{bad} {rows} problems; nothing was imported"
-        self.message_cy = f"Mae problemau gyda {bad} rhes; ni fewnforiwyd dim"
+        self.message_cy = f"Mae problemau mewn {bad} rhes; ni fewnforiwyd dim"
         super().__init__(self.message_en)
         self.errors = errors
 

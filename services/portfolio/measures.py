@@ -166,7 +166,7 @@ class UploadRejected(Invalid):
         lines = len({e.field.split(":", 1)[0] for e in errors})
         super().__init__(errors)
         self.message_en = f"{lines} {'row has' if lines == 1 else 'rows have'} problems; nothing was recorded"
-        self.message_cy = f"Mae problemau gyda {lines} rhes; ni chofnodwyd dim"
+        self.message_cy = f"Mae problemau mewn {lines} rhes; ni chofnodwyd dim"
 
 
 COLUMNS = ("measure", "month", "value")

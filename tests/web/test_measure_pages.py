@@ -9,6 +9,8 @@ import datetime as dt
 import re
 import uuid
 
+import httpx
+
 from tests.stack import Stack
 from tests.web.pages_helpers import api, browser, create_partner, create_project, field_errors, words
 
@@ -141,3 +143,31 @@ async def test_a_partner_or_the_public_can_neither_see_nor_use_the_remove_link(s
         assert (await visitor.post(form, attempt, form="/support")).status_code == 401
     kept = await api(stack, "GET", f"/api/v1/projects/{project['id']}/measures")
     assert [m["id"] for m in kept.json()] == [measure["id"]]
+
+
+async def test_a_csv_file_chosen_in_the_upload_form_is_read_as_the_browser_sends_it(stack: Stack) -> None:
+    """The form is multipart with the CSRF token among its fields, as a browser posts it: the check
+    of its fields must not read the body a second time (it waited for the client, which gave up)."""
+    partner = await create_partner(stack)
+    project = await create_project(stack, partner_id=partner["id"], phase="live")
+    defined = await api(
+        stack, "POST", f"/api/v1/projects/{project['id']}/measures", json={"catalogue": "digital_take_up"}
+    )
+    assert defined.status_code == 201, defined.text
+    (year, month) = months_ago(1)
+    form = f"/projects/{project['id']}/measures/upload"
+    async with browser(stack, "partner", partner_id=uuid.UUID(partner["id"])) as ours:
+
+        async def upload(rows: str, lang: str) -> httpx.Response:
+            token = await ours.csrf(form)
+            return await ours.client.post(form, params={"lang": lang}, data={"_csrf_token": token},
+                                          files={"file": ("values.csv", rows.encode(), "text/csv")})  # fmt: skip
+
+        refused = await upload(f"measure,month,value\ndigital_take_up,{year}-{month:02d},lots\n", "cy")
+        assert refused.status_code == 422
+        # The bad cell named in Welsh, its column as the file heads it; the count needs no mutation.
+        assert "<strong>llinell 2: value</strong>: Rhowch rif" in refused.text
+        assert "Mae problemau mewn 1 rhes; ni chofnodwyd dim" in refused.text
+        accepted = await upload(f"measure,month,value\ndigital_take_up,{year}-{month:02d},64%\n", "en")
+        assert accepted.status_code == 303 and "done=measure_upload" in accepted.headers["location"]
+        assert "64%" in words(await ours.get(f"/projects/{project['slug']}", params={"lang": "en"}))

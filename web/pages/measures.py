@@ -11,6 +11,7 @@ offer what the viewer may do.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -299,12 +300,23 @@ async def upload(request: HxRequest, lang: PageLanguage, project_id: FromPath[uu
         if reply.ok:
             return Redirect(f"{project_address(project)}?done=measure_upload#measures", status_code=303)
         body = reply.body if isinstance(reply.body, dict) else {}
-        problems = [(str(e.get("field", "")), str(e.get(f"message_{lang.code}") or e.get("message_en") or ""))
+        problems = [(row_field(lang, str(e.get("field", ""))),
+                     str(e.get(f"message_{lang.code}") or e.get("message_en") or ""))
                     for e in body.get("errors") or []]  # fmt: skip
         errors.add("file", str(body.get(f"message_{lang.code}") or body.get("message_en") or reply.status))
     found, _error = await read_or_none(request, "portfolio", f"/api/v1/projects/{project_id}/measures")
     return await page(request, "measures/upload.html", status=422, project=project, values=values, errors=errors,
                       problems=problems, measures=[view(lang, m) for m in found or []])  # fmt: skip
+
+
+ROW_FIELD = re.compile(r"line (\d+): (\w+)")
+"""How the portfolio names a bad cell of an upload: its line, and its column as the file heads it."""
+
+
+def row_field(lang: Language, field: str) -> str:
+    """A bad cell in the reader's language: "llinell 3: month" (the column keeps the file's own name)."""
+    cell = ROW_FIELD.fullmatch(field)
+    return lang._("line %(number)s: %(column)s", number=cell[1], column=cell[2]) if cell else field
 
 
 # The portfolio's measures, and the public performance page -----------------------------------------

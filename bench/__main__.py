@@ -132,12 +132,13 @@ async def measure(plan: Plan, servers: Servers, root: Path, report: Report) -> d
             ceilings.http(server, seconds=s, clients=plan.http_clients, logs=root / "logs"),
         )
 
-    # bench/portfolio.py also checks asyncpg on its own; the report reads phase changes against pg_32 above.
+    # Phase changes are read against pg_32 above (bench/portfolio.py alone measures asyncpg itself).
     raw["portfolio"] = await stages.run(
         "portfolio: phase changes",
         portfolio.run(
             servers.admin_dsn, servers.nats_url, seconds=s, clients=plan.api_clients,
             servers=("uvicorn",) if plan.quick else ("uvicorn", "granian"),
+            ceiling_per_s=(raw["pg_32"] or {}).get("tps"),
         ),
     )  # fmt: skip
 

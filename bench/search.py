@@ -71,7 +71,7 @@ def query_requests(port: int, secret: str) -> list[bytes]:
 async def build_corpus(servers: Servers, root: Path, *, size: Size) -> tuple[str, dict[str, float]]:
     """Publish the corpus, then rebuild the search index from it; returns the database and the figures."""
     dsn = await servers.create_database("bench_search")
-    nats_url = servers.corpus_nats_url()
+    nats_url = servers.loading_nats_url("nats-corpus")
     settings = Settings(
         database_url=dsn, nats_url=nats_url, secret_key="bench", data_dir=root, namespace=servers.namespace()
     )
@@ -87,7 +87,7 @@ async def build_corpus(servers: Servers, root: Path, *, size: Size) -> tuple[str
         documents = await runtime.pool.fetchval("SELECT count(*) FROM documents")
     finally:
         await stop_runtime(runtime, [])
-        servers.stop_corpus_nats()
+        servers.stop_loading_nats()
     return dsn, {
         "events": float(events), "publish_events_per_s": events / published, "rebuild_seconds": seconds,
         "rebuild_events_per_s": rebuilt / seconds, "documents": float(documents),
@@ -197,10 +197,14 @@ async def _position(conn: asyncpg.Connection) -> int:
 async def live_indexing(
     servers: Servers, root: Path, *, size: Size, smtp_port: int, within: float = 120
 ) -> dict[str, float]:
-    """Publish `size` events, then let a search service index them live."""
+    """Publish `size` events, then let a search service index them live (on the durable server:
+    its acks are what is measured, the loading is not)."""
     dsn = await servers.create_database("bench_live")
     space, secret = servers.namespace(), "bench-" + uuid.uuid4().hex
-    settings = Settings(database_url=dsn, nats_url=servers.nats_url, secret_key=secret, data_dir=root, namespace=space)
+    settings = Settings(
+        database_url=dsn, nats_url=servers.loading_nats_url("nats-live"), secret_key=secret, data_dir=root,
+        namespace=space,
+    )  # fmt: skip
     runtime = await start_runtime("search", settings, MIGRATIONS)
     try:
         # Published before the service starts, so the live rate is the consumer's, not the publisher's.
@@ -209,8 +213,8 @@ async def live_indexing(
     finally:
         await stop_runtime(runtime, [])
     env = service_env(
-        database_url=dsn, nats_url=servers.nats_url, secret=secret, data_dir=root / "live", space=space,
-        ports={"search": free_port()}, smtp_port=smtp_port,
+        database_url=dsn, nats_url=servers.loaded_nats_made_durable(), secret=secret, data_dir=root / "live",
+        space=space, ports={"search": free_port()}, smtp_port=smtp_port,
     )  # fmt: skip
     processes = await start_services(["search"], env, root / "logs")
     try:
@@ -232,6 +236,7 @@ async def live_indexing(
             await conn.close()
     finally:
         stop_all(processes.values())
+        servers.stop_loading_nats()
     return {
         "events": float(count),
         "index_events_per_s": (position - first) / live_seconds if live_seconds > 0 else float("nan"),

@@ -46,7 +46,7 @@ class Servers:
         self.like_cdps_run = like_cdps_run
         self._postgres: EmbeddedPostgres | None = None
         self._nats: EmbeddedNats | None = None
-        self._corpus_nats: EmbeddedNats | None = None
+        self._loading_nats: EmbeddedNats | None = None
         self.admin_dsn = os.environ.get("DATABASE_URL", "")
         self.nats_url = os.environ.get("NATS_URL", "")
         self.databases: list[str] = []
@@ -64,26 +64,36 @@ class Servers:
             self._nats = EmbeddedNats(self.root / "nats")
             self.nats_url = self._nats.start()
 
-    def corpus_nats_url(self) -> str:
-        """Where the search corpus is loaded: with embedded servers, a NATS of its own that leaves
-        fsync to its interval. The corpus is generated again at will and only read by what is measured
-        (the rebuild replays it with no acks, which never fsync), so a million fsyncs while loading it
-        would only cost minutes of the run. With NATS_URL set, that server."""
+    def loading_nats_url(self, name: str) -> str:
+        """Where a generated stream is loaded: with embedded servers, a NATS of its own (its store
+        under `root`/`name`) that leaves fsync to its interval. The stream is generated again at will,
+        so an fsync for each of its events while loading it would only cost minutes of the run. With
+        NATS_URL set, that server."""
         if self._nats is None:
             return self.nats_url
-        if self._corpus_nats is None:
-            self._corpus_nats = EmbeddedNats(self.root / "nats-corpus", durable=False)
-            self._corpus_nats.start()
-        return self._corpus_nats.url
+        if self._loading_nats is None:
+            self._loading_nats = EmbeddedNats(self.root / name, durable=False)
+            self._loading_nats.start()
+        return self._loading_nats.url
 
-    def stop_corpus_nats(self) -> None:
-        """The corpus is read once; its server (and the memory it holds) goes as soon as it is."""
-        if self._corpus_nats is not None:
-            self._corpus_nats.stop()
-            self._corpus_nats = None
+    def loaded_nats_made_durable(self) -> str:
+        """The loading server restarted on its store and ports with fsync before every ack, as
+        `cdps run`'s: what then reads and acks the stream is measured as on the durable server."""
+        loading = self._loading_nats
+        if loading is None:
+            return self.nats_url
+        loading.stop()
+        self._loading_nats = EmbeddedNats(loading.store, port=loading.port, monitor_port=loading.monitor_port)
+        return self._loading_nats.start()
+
+    def stop_loading_nats(self) -> None:
+        """A loaded stream is read once; its server (and the memory it holds) goes as soon as it is."""
+        if self._loading_nats is not None:
+            self._loading_nats.stop()
+            self._loading_nats = None
 
     def stop(self) -> None:
-        self.stop_corpus_nats()
+        self.stop_loading_nats()
         if self._nats is not None:
             self._nats.stop()
         if self._postgres is not None:

@@ -80,9 +80,10 @@ def _filtered(statement: Statement, query: Query, viewer: Identity) -> None:
         statement.where(visible)
     filters: list[tuple[Any, str]] = [
         (query.kind, "d.kind = {}"), (query.partner, "d.partner_id = {}"), (query.phase, "d.phase = {}"),
-        (query.health, "d.health = {}"), (query.tag, "{} = ANY (d.tags)"), (query.date_from, "d.occurred_on >= {}"),
-        (query.date_to, "d.occurred_on <= {}"),
+        (query.health, "d.health = {}"), (query.tag, "d.tags @> ARRAY[{}::text]"),
+        (query.date_from, "d.occurred_on >= {}"), (query.date_to, "d.occurred_on <= {}"),
     ]  # fmt: skip
+    # Written as the search index serves them (migration 2170): a tag as containment, not `= ANY`.
     for value, condition in filters:
         if value is not None:
             statement.where(condition.format(statement.param(value)))

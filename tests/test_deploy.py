@@ -17,6 +17,7 @@ of the package to install, it never skips.
 from __future__ import annotations
 
 import argparse
+import ast
 import functools
 import importlib
 import ipaddress
@@ -36,13 +37,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
+import msgspec
 import pytest
 import yaml
 
 from cdps import cli
 from cdps.services import NAMES
 from cdps.services import service as service_row
-from shared.settings import VARIABLES, ServiceName, load_settings
+from shared.settings import VARIABLES, ServiceName, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -378,7 +380,8 @@ def test_the_image_gets_every_file_of_every_package() -> None:
     assert not missing, f"files the image would lack (add them to a COPY): {sorted(missing)}"
 
 
-def test_containerfile_healthcheck_finds_the_port_of_the_service_it_runs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("service", NAMES)
+def test_containerfile_healthcheck_finds_the_port_of_the_service_it_runs(tmp_path: Path, service: str) -> None:
     (healthcheck,) = [args for keyword, args in instructions() if keyword == "HEALTHCHECK"]
     command = exec_form(healthcheck[healthcheck.index("CMD") + 3 :].strip())
     assert command[:2] == ["python", "-c"]
@@ -399,9 +402,9 @@ def test_containerfile_healthcheck_finds_the_port_of_the_service_it_runs(tmp_pat
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         cmdline = tmp_path / "cmdline"
-        cmdline.write_bytes(b"/usr/local/bin/python\0/usr/local/bin/cdps\0serve\0search\0")
+        cmdline.write_bytes(f"/usr/local/bin/python\0/usr/local/bin/cdps\0serve\0{service}\0".encode())
         probe = code.replace("/proc/1/cmdline", str(cmdline))
-        env = {"CDPS_SEARCH_PORT": str(server.server_port), "PATH": "/usr/bin:/bin"}
+        env = {f"CDPS_{service.upper()}_PORT": str(server.server_port), "PATH": "/usr/bin:/bin"}
 
         def run() -> int:
             return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, timeout=30).returncode
@@ -411,6 +414,10 @@ def test_containerfile_healthcheck_finds_the_port_of_the_service_it_runs(tmp_pat
         assert run() != 0
     finally:
         server.shutdown()
+    # With no port set, the service's own default (the image's services listen on theirs).
+    defaults = re.search(r"default = (\{[^}]*\})", code)
+    default_port = {field.name: field.default for field in msgspec.structs.fields(Settings)}[f"{service}_port"]
+    assert defaults and ast.literal_eval(defaults[1])[service] == default_port
 
 
 # ---------------------------------------------------------------------------------------------

@@ -160,7 +160,9 @@ async def ensure_durable_consumer(js: JetStreamContext, settings: Settings, cons
         deliver_policy=DeliverPolicy.ALL,
         max_deliver=-1,
         ack_wait=settings.ack_wait_seconds,
-        max_ack_pending=10_000,
+        # Room for a batch being applied and the next one fetched meanwhile (shared/consumer.py), at the
+        # largest batch size (the search indexer's 5,000), with the acks of the one before still on their way.
+        max_ack_pending=20_000,
         num_replicas=replicas or None,
     )
     await js.add_consumer(settings.stream_name, config)

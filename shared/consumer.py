@@ -1,10 +1,10 @@
 """A durable JetStream pull consumer that applies events to PostgreSQL, batch by batch.
 
 Each batch is applied in one transaction together with the consumer's stream position, then
-every message is acked explicitly. Handlers must be idempotent (they see redeliveries) and
-order-tolerant (ignore an ``aggregate_seq`` they have already passed). A message that keeps
-failing goes to the service's ``dead_letters`` table with the reason after ``MAX_DELIVER``
-attempts, and is acked so that it never blocks the stream.
+every message is acked explicitly; meanwhile the next batch is fetched and decoded. Handlers must
+be idempotent (they see redeliveries) and order-tolerant (ignore an ``aggregate_seq`` they have
+already passed). A message that keeps failing goes to the service's ``dead_letters`` table with
+the reason after ``MAX_DELIVER`` attempts, and is acked so that it never blocks the stream.
 
 The service's schema needs ``consumer_state`` and ``dead_letters``: the ``consumer`` part of shared/schema.sql.
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import asyncpg
 import msgspec
@@ -133,17 +133,23 @@ class EventConsumer:
 
     async def _consume(self, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
         stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        prefetch: asyncio.Future[_Batch] | None = None
         try:
             while not stop.is_set():
                 try:
-                    msgs = await self._fetch(sub, stopping)
+                    msgs, read = await self._fetch(sub, stopping, prefetch)
                 except nats.errors.Error as exc:  # NATS away, or the consumer's leader moving
                     await pause(stop, self.health.failed(exc))
                     continue
+                finally:
+                    prefetch = None
                 if msgs:
+                    # The next batch travels and is read while this one is written (while PostgreSQL works on
+                    # it): the fetch and the decoding then cost no time of their own.
+                    prefetch = asyncio.ensure_future(_fetch_and_read(sub, self._batch_size))
                     # A batch being applied is finished before shutdown: `stop` is checked only between batches.
                     self._holding(len(msgs))
-                    await self._apply_until_done(msgs, stop)
+                    await self._apply_until_done(msgs, read, stop, prefetch)
                     self._holding(-len(msgs))
                     if self._on_acked is not None:
                         await self._tell_ack_floor(self._on_acked)
@@ -151,21 +157,26 @@ class EventConsumer:
                     await self._count_waiting(sub, caught_up=not msgs, stop=stop)
         finally:
             stopping.cancel()
+            if prefetch is not None:
+                await _hand_back(prefetch)
 
-    async def _fetch(self, sub: JetStreamContext.PullSubscription, stopping: asyncio.Future[Any]) -> list[Msg]:
-        """The next batch, or nothing if none came within a second or the service is stopping."""
-        fetch: asyncio.Future[Any] = asyncio.ensure_future(sub.fetch(self._batch_size, timeout=1))
+    async def _fetch(
+        self,
+        sub: JetStreamContext.PullSubscription,
+        stopping: asyncio.Future[Any],
+        prefetch: asyncio.Future[_Batch] | None,
+    ) -> _Batch:
+        """The next batch (``prefetch``'s, if one is on its way), or nothing if none came within a
+        second or the service is stopping (then a batch already received is handed back)."""
+        fetch = prefetch or asyncio.ensure_future(_fetch_and_read(sub, self._batch_size))
         await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if not fetch.done():
-            fetch.cancel()  # anything it was about to receive stays unacked and is redelivered
-            with contextlib.suppress(asyncio.CancelledError, nats.errors.Error, TimeoutError):
-                await fetch
-            return []
+        if stopping.done():
+            await _hand_back(fetch)
+            return _NOTHING
         try:
-            msgs: list[Msg] = fetch.result()
-            return msgs
+            return fetch.result()
         except (TimeoutError, nats.errors.TimeoutError):
-            return []
+            return _NOTHING
 
     async def _tell_ack_floor(self, listener: AckFloorListener) -> None:
         """Ask JetStream for the ack floor and pass it on. The batch's last ack was confirmed
@@ -203,36 +214,40 @@ class EventConsumer:
         if caught_up and not info.num_pending:
             self.health.progress()
 
-    async def _apply_until_done(self, msgs: list[Msg], stop: asyncio.Event) -> None:
-        """Apply the batch, waiting out a PostgreSQL outage with the messages held: an outage is no
-        fault of theirs, so it must not use up their attempts and send good events to dead letters."""
+    async def _apply_until_done(
+        self, msgs: list[Msg], read: Read, stop: asyncio.Event, prefetch: asyncio.Future[_Batch]
+    ) -> None:
+        """Apply the batch, waiting out a PostgreSQL outage with the messages held, the next batch's
+        too once it is received: an outage is no fault of theirs, so it must not use up their attempts
+        and send good events to dead letters."""
         while msgs:
             try:
-                await self.apply(msgs)
+                await self.apply(msgs, read)
                 self.health.progress()
                 return
             except DATABASE_UNAVAILABLE as exc:
                 delay = self.health.failed(exc)
             msgs = [msg for msg in msgs if not msg.is_acked]  # those done before the outage stay done
             with contextlib.suppress(nats.errors.Error):  # keeps JetStream from redelivering them meanwhile
-                for msg in msgs:
+                for msg in msgs + _received(prefetch):
                     await msg.in_progress()
             await pause(stop, delay)
             if stop.is_set():
-                return  # unacked: redelivered to whoever runs next
+                await _give_back(msgs)  # then the batch fetched meanwhile: redelivered in order to whoever runs next
+                return
 
-    async def apply(self, msgs: list[Msg]) -> None:
-        msgs = await self._set_aside_unknown(msgs)
+    async def apply(self, msgs: list[Msg], read: Read) -> None:
+        msgs = await self._set_aside_unknown(msgs, read)
         if not msgs:
             return
         try:
-            await self._apply_together(msgs)
+            await self._apply_together(msgs, read)
         except DATABASE_UNAVAILABLE:
             raise
         except MESSAGE_ERRORS:
             # One bad message must not hold back the good ones: apply them one by one.
             for msg in msgs:
-                await self._apply_alone(msg)
+                await self._apply_alone(msg, read)
             return
         for msg in msgs[:-1]:
             await msg.ack()
@@ -250,12 +265,13 @@ class EventConsumer:
         except (nats.errors.Error, TimeoutError) as exc:
             log.warning("ack not confirmed", consumer=self.name, error=repr(exc))
 
-    async def _set_aside_unknown(self, msgs: list[Msg]) -> list[Msg]:
+    async def _set_aside_unknown(self, msgs: list[Msg], read: Read) -> list[Msg]:
         """Dead-letter events of a type this code does not know, saying why; returns the others."""
         known, unknown = [], []
         for msg in msgs:
             try:
-                event_type = _header(msg.data).type
+                seq = msg.metadata.sequence.stream
+                event_type = read[seq].type if seq in read else _header(msg.data).type
             except (msgspec.ValidationError, msgspec.DecodeError):
                 known.append(msg)  # malformed: the normal path retries, then dead-letters it with its reason
                 continue
@@ -278,21 +294,21 @@ class EventConsumer:
             await msg.ack()
         return known
 
-    async def _apply_together(self, msgs: list[Msg]) -> None:
+    async def _apply_together(self, msgs: list[Msg], read: Read) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             if self._lock_key is not None:
                 # Lets a maintenance job (the search rebuild) hold batches back for a moment.
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_key)
             if isinstance(self._handler, InStreamOrder):
-                await self._handler.apply(conn, [(m.metadata.sequence.stream, decode(m.data)) for m in msgs])
+                await self._handler.apply(conn, [(m.metadata.sequence.stream, _envelope(m, read)) for m in msgs])
             else:
-                await self._handler(conn, [decode(msg.data) for msg in msgs])
+                await self._handler(conn, [_envelope(msg, read) for msg in msgs])
             await self._record_position(conn, max(m.metadata.sequence.stream for m in msgs))
         APPLIED.labels(self.name).inc(len(msgs))
 
-    async def _apply_alone(self, msg: Msg) -> None:
+    async def _apply_alone(self, msg: Msg, read: Read) -> None:
         try:
-            await self._apply_together([msg])
+            await self._apply_together([msg], read)
         except DATABASE_UNAVAILABLE:
             raise
         except MESSAGE_ERRORS as exc:
@@ -333,6 +349,59 @@ class EventConsumer:
             self.name,
             stream_seq,
         )
+
+
+Read = Mapping[int, Envelope]
+"""A batch's events as read when it was fetched, by stream sequence."""
+
+
+class _Batch(NamedTuple):
+    msgs: list[Msg]
+    read: Read
+
+
+_NOTHING = _Batch([], {})
+
+
+async def _fetch_and_read(sub: JetStreamContext.PullSubscription, size: int) -> _Batch:
+    """The next batch, its events read. One that cannot be read is left out: it fails again where
+    it is applied, which retries it and dead-letters it with the reason."""
+    msgs: list[Msg] = await sub.fetch(size, timeout=1)
+    read = {}
+    for msg in msgs:
+        with contextlib.suppress(*MESSAGE_ERRORS):
+            read[msg.metadata.sequence.stream] = decode(msg.data)
+    return _Batch(msgs, read)
+
+
+def _envelope(msg: Msg, read: Read) -> Envelope:
+    seq = msg.metadata.sequence.stream
+    return read[seq] if seq in read else decode(msg.data)
+
+
+def _received(fetch: asyncio.Future[_Batch]) -> list[Msg]:
+    """What a fetch has received so far: nothing until it is done."""
+    if not fetch.done() or fetch.cancelled() or fetch.exception() is not None:
+        return []
+    return fetch.result().msgs
+
+
+async def _hand_back(fetch: asyncio.Future[_Batch]) -> None:
+    """Give up a fetch at shutdown. What it received is nak'ed, so JetStream redelivers it at once, before
+    later messages (left to run out its ack wait, it would come after them); what it was still about
+    to receive stays unacked and is redelivered when that runs out."""
+    if not fetch.done():
+        fetch.cancel()
+        with contextlib.suppress(asyncio.CancelledError, nats.errors.Error, TimeoutError):
+            await fetch
+    await _give_back(_received(fetch))
+
+
+async def _give_back(msgs: list[Msg]) -> None:
+    """Nak messages held at shutdown, in order: JetStream redelivers them at once, in that order."""
+    with contextlib.suppress(nats.errors.Error):  # NATS away: redelivered when the ack wait runs out
+        for msg in msgs:
+            await msg.nak()
 
 
 async def indexed_position(pool: asyncpg.Pool, consumer: str) -> int:

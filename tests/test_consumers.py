@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import msgspec
 import pytest
@@ -19,6 +20,9 @@ from shared.events import Envelope, encode
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
 from tests.helpers import eventually, project_created
+
+if TYPE_CHECKING:
+    from shared.db import Conn
 
 
 def created(aggregate_id: uuid.UUID, seq: int = 1, title: str = "Digital tax returns") -> Envelope:
@@ -112,3 +116,48 @@ async def test_a_poison_message_is_dead_lettered_with_its_reason_and_later_event
     info = await search.js.consumer_info(search.settings.stream_name, search.settings.durable_name("search"))
     assert info.num_ack_pending == 0 and info.num_pending == 0
     assert MAX_DELIVER > 1  # it was retried before being given up on
+
+
+async def test_a_batch_fetched_ahead_is_handed_back_at_stop_and_the_next_consumer_applies_all_once_in_order(
+    settings: Settings,
+) -> None:
+    # An ack wait far beyond the test's patience: what is handed back must come back at once, not when it runs out.
+    runtime = await start_runtime("search", msgspec.structs.replace(settings, ack_wait_seconds=600), SEARCH_MIGRATIONS)
+    applied: list[int] = []
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def record(conn: Conn, envelopes: list[Envelope]) -> None:
+        applied.extend(envelope.aggregate_seq for envelope in envelopes)
+        holding.set()
+        await release.wait()  # the first consumer's first batch: held while the next is fetched
+
+    def consumer(handler: BatchHandler) -> EventConsumer:
+        return EventConsumer(
+            name="search", pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=handler, batch_size=2
+        )
+
+    async def held_by_consumer() -> bool:
+        info = await runtime.js.consumer_info(runtime.settings.stream_name, runtime.settings.durable_name("search"))
+        return bool(info.num_ack_pending == 4)
+
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        aggregate = uuid.uuid4()
+        for seq in range(1, 7):
+            await publish(runtime, created(aggregate, seq=seq))
+        first_stop = asyncio.Event()
+        first = asyncio.create_task(consumer(record).run(first_stop))
+        tasks.append(first)
+        await holding.wait()
+        await eventually(held_by_consumer)  # the batch being applied, and the next one fetched meanwhile
+        first_stop.set()
+        release.set()
+        await first
+        assert applied == [1, 2]
+
+        tasks.append(asyncio.create_task(consumer(record).run(runtime.stop)))
+        await eventually(lambda: applied_up_to(runtime, "search", 6))
+        assert applied == [1, 2, 3, 4, 5, 6]
+    finally:
+        release.set()
+        await stop_runtime(runtime, tasks)

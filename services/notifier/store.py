@@ -216,27 +216,25 @@ async def release_translated(conn: Conn, envelope: Envelope) -> int:
         )  # fmt: skip
     else:
         return 0
-    released: int = await conn.fetchval(
-        """WITH released AS (
-               UPDATE deliveries SET status = 'pending', next_attempt = now()
-               WHERE event_id = ANY($1::uuid[]) AND status = 'held' RETURNING 1
-           )
-           SELECT count(*) FROM released, pg_notify($2, '')""",
-        [row["id"] for row in notices], DELIVERIES_CHANNEL,
-    )  # fmt: skip
-    return released
+    return await _release_held(conn, "event_id = ANY($2::uuid[])", [row["id"] for row in notices])
 
 
 async def release_overdue(conn: Conn, older_than: dt.timedelta) -> int:
     """Let the emails held for their Welsh longer than ``older_than`` go as they are (their English-only
     text marked as such); how many."""
+    return await _release_held(conn, "created_at < now() - $2::interval", older_than)
+
+
+async def _release_held(conn: Conn, which: str, value: object) -> int:
+    """Let the held deliveries ``which`` picks (a condition on ``$2``, ``value``) go, and wake the
+    sender; how many."""
     released: int = await conn.fetchval(
-        """WITH released AS (
-               UPDATE deliveries SET status = 'pending', next_attempt = now()
-               WHERE status = 'held' AND created_at < now() - $1::interval RETURNING 1
-           )
-           SELECT count(*) FROM released, pg_notify($2, '')""",
-        older_than, DELIVERIES_CHANNEL,
+        f"""WITH released AS (
+                UPDATE deliveries SET status = 'pending', next_attempt = now()
+                WHERE status = 'held' AND {which} RETURNING 1
+            )
+            SELECT count(*) FROM released, pg_notify($1, '')""",
+        DELIVERIES_CHANNEL, value,
     )  # fmt: skip
     return released
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from litestar import Litestar
@@ -9,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 
 from services.search.api import lag, search
 from services.search.consumer import CONSUMER, apply_events
-from services.search.reindex import APPLY_LOCK, rebuild_if_outdated
+from services.search.reindex import APPLY_LOCK, RARE_COLLECTIONS, rebuild_if_outdated
 from services.search.welsh import analyser
 from shared import db
 from shared.consumer import EventConsumer
@@ -46,6 +47,13 @@ REBUILD_IF_OUTDATED = Job("rebuild", lambda runtime, _health: rebuild_if_outdate
 
 def create_app(settings: Settings) -> Litestar:
     analyser()  # the Welsh dictionary is read once, before the first event or query needs it
+    # The live indexer, like the rebuild, keeps two batches of 5,000 events alive while it allocates
+    # millions of short-lived objects, and at the default threshold the cyclic garbage collector
+    # walks them again and again: half of the indexer's Python time on a batch (measured on 60,000
+    # events). Reference counting still frees everything at once; only the cycle search runs less
+    # often. Set for the whole process, here, before any job starts: the rebuild's own setting then
+    # restores this one.
+    gc.set_threshold(RARE_COLLECTIONS, *gc.get_threshold()[1:])
     return Litestar(
         route_handlers=[search, lag, *OPERATIONS],
         dependencies=REQUEST_CONTEXT,

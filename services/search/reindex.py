@@ -104,6 +104,11 @@ async def rebuild_if_outdated(runtime: Runtime) -> None:
             await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", REBUILD_LOCK)
 
 
+RARE_COLLECTIONS = 100_000
+"""Allocations between two young collections of the cyclic garbage collector while events are
+indexed (Python's default is 700)."""
+
+
 @contextlib.contextmanager
 def _rare_collections() -> Iterator[None]:
     """The replay keeps two large batches of events alive while it allocates millions of short-lived
@@ -111,7 +116,7 @@ def _rare_collections() -> Iterator[None]:
     again (a third of the rebuild's time, measured on 1,000,000 events). Reference counting still
     frees everything at once; only the cycle search runs less often."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(100_000, *thresholds[1:])
+    gc.set_threshold(RARE_COLLECTIONS, *thresholds[1:])
     try:
         yield
     finally:

@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 import asyncpg
 import msgspec
@@ -48,6 +48,28 @@ class InStreamOrder:
     keep the stream's order although events can reach it out of it (see ``EventConsumer.on_acked``)."""
 
     apply: Callable[[Conn, list[tuple[int, Envelope]]], Awaitable[None]]
+
+
+class Typed(Protocol):
+    """An event as a handler reads it: whatever else it is, it says its type."""
+
+    @property
+    def type(self) -> str: ...
+
+
+R = TypeVar("R", bound=Typed)
+
+
+@dataclass(frozen=True)
+class ReadAs(Generic[R]):
+    """A batch handler given each event as ``read`` makes it of the message's bytes, not as an
+    Envelope: for a read model that decodes straight into what it needs (the search index: typed
+    events and what they mean for it, worked out while the previous batch is written). ``read``
+    raises for a message it cannot read (which is then retried and dead-lettered with the reason)
+    and ``UnknownEvent`` for a type it does not know."""
+
+    read: Callable[[bytes], R]
+    apply: Callable[[Conn, list[R]], Awaitable[None]]
 
 
 AckFloorListener = Callable[[int], Awaitable[None]]
@@ -96,7 +118,7 @@ class EventConsumer:
         pool: asyncpg.Pool,
         js: JetStreamContext,
         settings: Settings,
-        handler: BatchHandler | InStreamOrder,
+        handler: BatchHandler | InStreamOrder | ReadAs[Any],
         batch_size: int = 200,
         retry_base_seconds: float = 1.0,
         lock_key: str | None = None,
@@ -111,6 +133,7 @@ class EventConsumer:
         self._js = js
         self._settings = settings
         self._handler = handler
+        self._read: Callable[[bytes], Typed] = handler.read if isinstance(handler, ReadAs) else decode
         self._batch_size = batch_size
         self._retry_base_seconds = retry_base_seconds
         self._lock_key = lock_key
@@ -146,7 +169,7 @@ class EventConsumer:
                 if msgs:
                     # The next batch travels and is read while this one is written (while PostgreSQL works on
                     # it): the fetch and the decoding then cost no time of their own.
-                    prefetch = asyncio.ensure_future(_fetch_and_read(sub, self._batch_size))
+                    prefetch = asyncio.ensure_future(_fetch_and_read(sub, self._batch_size, self._read))
                     # A batch being applied is finished before shutdown: `stop` is checked only between batches.
                     self._holding(len(msgs))
                     await self._apply_until_done(msgs, read, stop, prefetch)
@@ -168,7 +191,7 @@ class EventConsumer:
     ) -> _Batch:
         """The next batch (``prefetch``'s, if one is on its way), or nothing if none came within a
         second or the service is stopping (then a batch already received is handed back)."""
-        fetch = prefetch or asyncio.ensure_future(_fetch_and_read(sub, self._batch_size))
+        fetch = prefetch or asyncio.ensure_future(_fetch_and_read(sub, self._batch_size, self._read))
         await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if stopping.done():
             await _hand_back(fetch)
@@ -299,7 +322,9 @@ class EventConsumer:
             if self._lock_key is not None:
                 # Lets a maintenance job (the search rebuild) hold batches back for a moment.
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self._lock_key)
-            if isinstance(self._handler, InStreamOrder):
+            if isinstance(self._handler, ReadAs):
+                await self._handler.apply(conn, [_event(m, read, self._handler.read) for m in msgs])
+            elif isinstance(self._handler, InStreamOrder):
                 await self._handler.apply(conn, [(m.metadata.sequence.stream, _envelope(m, read)) for m in msgs])
             else:
                 await self._handler(conn, [_envelope(msg, read) for msg in msgs])
@@ -351,8 +376,8 @@ class EventConsumer:
         )
 
 
-Read = Mapping[int, Envelope]
-"""A batch's events as read when it was fetched, by stream sequence."""
+Read = Mapping[int, Typed]
+"""A batch's events as read when it was fetched (Envelopes, or as the handler reads them), by stream sequence."""
 
 
 class _Batch(NamedTuple):
@@ -363,20 +388,28 @@ class _Batch(NamedTuple):
 _NOTHING = _Batch([], {})
 
 
-async def _fetch_and_read(sub: JetStreamContext.PullSubscription, size: int) -> _Batch:
+async def _fetch_and_read(
+    sub: JetStreamContext.PullSubscription, size: int, reader: Callable[[bytes], Typed]
+) -> _Batch:
     """The next batch, its events read. One that cannot be read is left out: it fails again where
-    it is applied, which retries it and dead-letters it with the reason."""
+    it is applied, which retries it and dead-letters it with the reason (or, of a type this code
+    does not know, is set aside as such)."""
     msgs: list[Msg] = await sub.fetch(size, timeout=1)
     read = {}
     for msg in msgs:
-        with contextlib.suppress(*MESSAGE_ERRORS):
-            read[msg.metadata.sequence.stream] = decode(msg.data)
+        with contextlib.suppress(*MESSAGE_ERRORS, UnknownEvent):
+            read[msg.metadata.sequence.stream] = reader(msg.data)
     return _Batch(msgs, read)
 
 
 def _envelope(msg: Msg, read: Read) -> Envelope:
-    seq = msg.metadata.sequence.stream
-    return read[seq] if seq in read else decode(msg.data)
+    found = read.get(msg.metadata.sequence.stream)
+    return found if isinstance(found, Envelope) else decode(msg.data)
+
+
+def _event(msg: Msg, read: Read, reader: Callable[[bytes], Typed]) -> Typed:
+    found = read.get(msg.metadata.sequence.stream)
+    return found if found is not None else reader(msg.data)
 
 
 def _received(fetch: asyncio.Future[_Batch]) -> list[Msg]:

@@ -102,9 +102,9 @@ async def _true(value: bool) -> bool:
 BUGS = {
     # The indexer's handler raises what no one expected, on the first event it sees.
     "crashed: RuntimeError: a bug in the indexer": """
-        async def broken(conn, envelopes):
+        async def broken(conn, events):
             raise RuntimeError("a bug in the indexer")
-        app.apply_events = broken
+        app.apply_read = broken
     """,
     # The consumer's loop returns although the service is not stopping.
     "ended by itself": """

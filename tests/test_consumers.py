@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
@@ -13,9 +13,9 @@ import pytest
 from services.notifier.app import MIGRATIONS as NOTIFIER_MIGRATIONS
 from services.notifier.consumer import apply_event as notify
 from services.search.app import MIGRATIONS as SEARCH_MIGRATIONS
-from services.search.consumer import apply_events as index
+from services.search.consumer import HANDLER as index
 from shared.bus import MAX_DELIVER
-from shared.consumer import BatchHandler, EventConsumer, one_at_a_time
+from shared.consumer import BatchHandler, EventConsumer, ReadAs, one_at_a_time
 from shared.events import Envelope, encode
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
@@ -39,7 +39,7 @@ async def publish(runtime: Runtime, envelope: Envelope, *, msg_id: str | None = 
     )
 
 
-async def consuming(runtime: Runtime, name: str, handler: BatchHandler) -> asyncio.Task[None]:
+async def consuming(runtime: Runtime, name: str, handler: BatchHandler | ReadAs[Any]) -> asyncio.Task[None]:
     consumer = EventConsumer(
         name=name, pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=handler,
         retry_base_seconds=0.05,

@@ -9,11 +9,11 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from services.search.api import lag, search
-from services.search.consumer import CONSUMER, apply_events
+from services.search.consumer import CONSUMER, apply_read, read_indexed
 from services.search.reindex import APPLY_LOCK, RARE_COLLECTIONS, rebuild_if_outdated
 from services.search.welsh import analyser
 from shared import db
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, ReadAs
 from shared.http import EXCEPTION_HANDLERS
 from shared.inputs import check_input
 from shared.requests import REQUEST_CONTEXT
@@ -30,7 +30,7 @@ async def run_indexer(runtime: Runtime, health: Health) -> None:
         pool=runtime.pool,
         js=runtime.js,
         settings=runtime.settings,
-        handler=apply_events,
+        handler=ReadAs(read_indexed, apply_read),
         lock_key=APPLY_LOCK,
         # A batch is written in a few statements whatever its size and each record once per batch, so
         # larger batches catch up faster (measured by make bench: live indexing of 100,000 events);

@@ -8,6 +8,7 @@ enough that a rebuild from the start of the stream runs near the speed JetStream
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from services.search.domain import (
@@ -20,7 +21,8 @@ from services.search.domain import (
     changes_for,
     indexing_for,
 )
-from shared.events import CATALOGUE, Envelope, Header
+from shared.consumer import ReadAs
+from shared.events import Header, decode_typed
 
 if TYPE_CHECKING:
     from shared.db import Conn
@@ -126,14 +128,37 @@ def _column_values(docs: list[Document]) -> list[list[object]]:
     return columns
 
 
-async def apply_events(conn: Conn, envelopes: list[Envelope], tables: Tables = LIVE) -> None:
-    """The live consumer's batch handler (in its transaction). An event that cannot be read raises:
-    the consumer then retries the batch one event at a time and dead-letters the one that fails."""
-    known = [envelope for envelope in envelopes if envelope.type in CATALOGUE]  # newer producers' types: skipped
-    await apply_indexed(conn, [(envelope, indexing_for(envelope, envelope.payload())) for envelope in known], tables)
+class Indexed(NamedTuple):
+    """An event as the live consumer reads it: its header, and what it means for the index."""
+
+    header: Header
+    indexing: Indexing
+
+    @property
+    def type(self) -> str:
+        return self.header.type
 
 
-async def apply_indexed(conn: Conn, events: list[tuple[Header, Indexing]], tables: Tables = LIVE) -> None:
+def read_indexed(data: bytes) -> Indexed:
+    """A message read straight into its typed event (``decode_typed``: three times cheaper than an
+    Envelope's dictionaries converted afterwards), and what that means for the index. Run while the
+    consumer's previous batch is written. Raises for an event that cannot be read, and
+    ``UnknownEvent`` for a type this code does not know."""
+    header, event = decode_typed(data)
+    return Indexed(header, indexing_for(header, event))
+
+
+async def apply_read(conn: Conn, events: list[Indexed]) -> None:
+    """The live consumer's batch handler (in its transaction), given the events ``read_indexed`` read."""
+    await apply_indexed(conn, events)
+
+
+HANDLER = ReadAs(read_indexed, apply_read)
+"""The live consumer's handler: an event that cannot be read raises, and the consumer then retries
+the batch one event at a time and dead-letters the one that fails."""
+
+
+async def apply_indexed(conn: Conn, events: Sequence[tuple[Header, Indexing]], tables: Tables = LIVE) -> None:
     """Write what a batch of events means for the index (already worked out by ``indexing_for``)."""
     if events:
         indexed = await _indexed_sequences(conn, tables, {header.aggregate_id for header, _ in events})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Sequence
 
 import msgspec
 
@@ -345,7 +346,7 @@ class Changes(msgspec.Struct, kw_only=True):
     """Records whose newest event removed them (their documents leave the index)."""
 
 
-def changes_for(events: list[tuple[Header, Indexing]], indexed: dict[uuid.UUID, int]) -> Changes:
+def changes_for(events: Sequence[tuple[Header, Indexing]], indexed: dict[uuid.UUID, int]) -> Changes:
     """Fold a batch: per record, only events newer than ``indexed`` (what the index already holds)
     count, in aggregate_seq order, so duplicates and late arrivals change nothing; the newest
     snapshot wins and a later state-only or text-only event (a triage, a translation) amends it.

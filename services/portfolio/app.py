@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
-from services.portfolio import contacts
+from services.portfolio import contacts, store
 from services.portfolio.routes import comments, records
 from services.portfolio.routes.assessments import AssessmentsController
 from services.portfolio.routes.contacts import ContactsController
@@ -78,6 +79,8 @@ HOUSEKEEPING = idempotency.housekeeping_job()
 def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[*ROUTES, *OPERATIONS],
+        # The projects last changed here, so their next change needs no read first (store.Recent).
+        state=State({"recent_projects": store.Recent()}),
         dependencies=REQUEST_CONTEXT,
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING, CONTACTS])],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -11,6 +11,7 @@ else writes. Inside another transaction (an import, the demo loader) a command's
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
@@ -239,39 +240,66 @@ changing the same project (each attempt loses only to a change that committed)."
 async def _change_project(
     conn: Conn, actor: Actor, project_id: uuid.UUID, expected_version: int | None,
     decide: Callable[[ProjectRecord], Awaitable[tuple[dict[str, Any], Callable[[ProjectSnapshot], EventData]]]],
+    recent: store.Recent | None,
 ) -> tuple[Project, int]:  # fmt: skip
     """A change of the project's own row: read it, decide on what was read (the fields to set and the
-    event, made from the new snapshot), then write the row at the version read and its event in one
-    statement, with no lock held while deciding. Two round trips instead of a transaction's six.
+    event, made from the new snapshot), then write the row as read and its event in one statement,
+    with no lock held while deciding. Two round trips instead of a transaction's six, and one when
+    ``recent`` has the project at the version the caller sent: the change is decided on that, and
+    written on condition that the row is still the one kept.
 
-    If someone changed the project in between, the write finds another version and does nothing: a
+    If someone changed the project in between, the write finds another row and does nothing: a
     caller who sent the version it read (If-Match) gets 412, as it would have under a lock; otherwise
     the change is decided again on the newer project, as it would have been waiting for the lock.
+    A change decided on what ``recent`` kept that writes nothing, or that the rules refuse (they may
+    have judged an out-of-date project), is made again on the project as read, so every answer is
+    the one the project as stored gives.
     """
+    kept = recent.get(project_id) if recent is not None else None
+    if kept is not None and expected_version in (None, kept.project.version):
+        with contextlib.suppress(ApiError):
+            written = await _write_change(conn, actor, kept, decide, recent)
+            if written is not None:
+                return written
     for _ in range(WRITE_ATTEMPTS):
-        current = await store.read_project(conn, project_id)
-        _check_version(current.version, expected_version)
-        fields, event_for = await decide(current)
-        snapshot = msgspec.structs.replace(current.snapshot, **fields)
-        envelope = make_envelope(
-            event_for(snapshot), actor=actor, aggregate_id=current.id, aggregate_seq=current.version + 1,
-            partner_id=snapshot.partner_id,
-        )  # fmt: skip
-        written = await store.write_project(conn, current, fields, envelope)
+        current = await store.read_for_change(conn, project_id)
+        _check_version(current.project.version, expected_version)
+        written = await _write_change(conn, actor, current, decide, recent)
         if written is not None:
-            project, position = written
-            return project_reply(project), position
+            return written
         if expected_version is not None:
             raise Stale()
     raise Stale()
 
 
+async def _write_change(
+    conn: Conn, actor: Actor, current: store.Read,
+    decide: Callable[[ProjectRecord], Awaitable[tuple[dict[str, Any], Callable[[ProjectSnapshot], EventData]]]],
+    recent: store.Recent | None,
+) -> tuple[Project, int] | None:  # fmt: skip
+    """Decide on ``current`` and write, if the row is still the one read (else None)."""
+    fields, event_for = await decide(current.project)
+    snapshot = msgspec.structs.replace(current.project.snapshot, **fields)
+    envelope = make_envelope(
+        event_for(snapshot), actor=actor, aggregate_id=current.project.id,
+        aggregate_seq=current.project.version + 1, partner_id=snapshot.partner_id,
+    )  # fmt: skip
+    written = await store.write_project(conn, current, fields, envelope)
+    if written is None:
+        return None
+    read, position = written
+    if recent is not None:
+        recent.keep(read)
+    return project_reply(read.project), position
+
+
 async def change_phase(
     conn: Conn, actor: Actor, project_id: uuid.UUID, request: phases.Transition, expected_version: int | None,
-    today: dt.date, *, gate_rule: phases.GateRule,
+    today: dt.date, *, gate_rule: phases.GateRule, recent: store.Recent | None = None,
 ) -> tuple[Project, int]:  # fmt: skip
     """Move the project on, back, or change its state, if the phase rules accept it and, into private
-    beta, public beta or live, the gate rule lets it through (else 409)."""
+    beta, public beta or live, the gate rule lets it through (else 409). ``recent``: the projects
+    this process last changed (see ``_change_project``)."""
 
     async def decide(current: ProjectRecord) -> tuple[dict[str, Any], Callable[[ProjectSnapshot], EventData]]:
         outcome = phases.decide(domain.status_of(current), request, today)
@@ -295,11 +323,16 @@ async def change_phase(
 
         return {"phase": outcome.new_phase, "state": outcome.new_state}, event
 
-    return await _change_project(conn, actor, project_id, expected_version, decide)
+    return await _change_project(conn, actor, project_id, expected_version, decide, recent)
 
 
 async def change_health(
-    conn: Conn, actor: Actor, project_id: uuid.UUID, change: HealthChange, expected_version: int | None
+    conn: Conn,
+    actor: Actor,
+    project_id: uuid.UUID,
+    change: HealthChange,
+    expected_version: int | None,
+    recent: store.Recent | None = None,
 ) -> tuple[Project, int]:
     _refuse(domain.health_change_errors(change))
 
@@ -313,7 +346,7 @@ async def change_health(
 
         return {"health": change.health, "health_reason": reason}, event
 
-    return await _change_project(conn, actor, project_id, expected_version, decide)
+    return await _change_project(conn, actor, project_id, expected_version, decide, recent)
 
 
 async def place_on_roadmap(

@@ -121,17 +121,20 @@ class ProjectsController(Controller):
     ) -> Response[Project]:  # fmt: skip
         rule = state.runtime.settings.gate_rule
         project, position = await commands.change_phase(
-            conn, identity.actor, project_id, data, expected_version, today(), gate_rule=rule
-        )
+            conn, identity.actor, project_id, data, expected_version, today(), gate_rule=rule,
+            recent=state.recent_projects,
+        )  # fmt: skip
         return written(project, version=project.version, position=position)
 
     @idempotent
     @post("/{project_id:uuid}/health", status_code=200, guards=[staff_only])
     async def change_health(
         self, project_id: FromPath[uuid.UUID], data: JSONBody[HealthChange], identity: Caller, conn: Connection,
-        expected_version: ExpectedVersion,
+        expected_version: ExpectedVersion, state: State,
     ) -> Response[Project]:  # fmt: skip
-        project, position = await commands.change_health(conn, identity.actor, project_id, data, expected_version)
+        project, position = await commands.change_health(
+            conn, identity.actor, project_id, data, expected_version, recent=state.recent_projects
+        )
         return written(project, version=project.version, position=position)
 
     @idempotent

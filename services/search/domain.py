@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from services.search.welsh import analyser, tokenise, tsvector
+from services.search.welsh import analyser, tokenise
 from shared import vocabulary
 from shared.events import (
     AssessmentPublished,
@@ -57,8 +57,7 @@ _tokens = functools.lru_cache(maxsize=65_536)(tokenise)
 def welsh_terms(welsh: str, english: str) -> str:
     """The Welsh terms of a field (a tsvector literal): its Welsh text analysed as Welsh, and the
     Welsh place names of its English text."""
-    words = analyser()
-    return tsvector([*words.index_terms(welsh), *words.place_terms(english)])
+    return analyser().index_vector(welsh, english)
 
 
 # An engagement document is titled with its kind in both languages; "Other" says nothing as a title.
@@ -261,7 +260,9 @@ def indexing_for(envelope: Header, event: EventData) -> Indexing:
         # project's history: by staff and its partner. A translation of either
         # (portfolio.project.phase_reason_translated, gate_reason_translated) rewrites its text, as an
         # update's does.
-        texts = ((envelope.id, event.reason), (gate_reason_id(envelope.id), event.gate_override_reason))
+        texts = [(envelope.id, event.reason)]
+        if not event.gate_override_reason.blank:  # its id is a hash: worked out only when it is needed
+            texts.append((gate_reason_id(envelope.id), event.gate_override_reason))
         reasons = [
             untitled_document(
                 event.project, id=doc_id, kind="phase_change", aggregate_id=envelope.aggregate_id, aggregate_seq=seq,

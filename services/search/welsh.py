@@ -153,6 +153,8 @@ class Analyser:
         # Pure and called for every word of every document: each distinct word is worked out once.
         self.surface = functools.lru_cache(maxsize=200_000)(self._surface)
         self.derived = functools.lru_cache(maxsize=200_000)(self._derived)
+        self._quoted_index = functools.lru_cache(maxsize=200_000)(self._quoted_index_terms)
+        self._quoted_places = functools.lru_cache(maxsize=200_000)(self._quoted_place_terms)
 
     def _surface(self, word: str) -> str:
         """The term of a word as written: folded, unless its diacritics separate it from another word."""
@@ -194,6 +196,19 @@ class Analyser:
         """Terms of an English text: only its Welsh place names, analysed as Welsh (derived terms)."""
         places = self.lexicon.places
         return [term for word in words(text) if fold_word(word) in places for term in self.derived(word)]
+
+    def _quoted_index_terms(self, word: str) -> tuple[str, ...]:
+        return tuple(quote(term) for term in (self.surface(word), *self.derived(word)))
+
+    def _quoted_place_terms(self, word: str) -> tuple[str, ...]:
+        return tuple(quote(term) for term in self.derived(word)) if fold_word(word) in self.lexicon.places else ()
+
+    def index_vector(self, welsh: str, english: str) -> str:
+        """``tsvector(index_terms(welsh) + place_terms(english))``, a document field's Welsh terms,
+        with each word's quoted terms looked up at once: the indexer analyses every text it writes."""
+        quoted = [term for word in words(welsh) for term in self._quoted_index(word)]
+        quoted += [term for word in words(english) for term in self._quoted_places(word)]
+        return " ".join(dict.fromkeys(quoted))
 
     def query_words(self, text: str) -> list[str]:
         """The words a query needs: Welsh function words are left out, unless the query is nothing else."""

@@ -166,6 +166,15 @@ def test_literals_quote_every_term() -> None:
     assert analyser().query("blant") == ("('blant' | 'cy:blant' | 'cy:plant' | 'cy:plentyn')", "'blant'")
 
 
+def test_a_fields_welsh_vector_is_its_welsh_texts_terms_then_its_english_texts_place_names_each_once() -> None:
+    welsh, english = "Ysgolion yng Nghaerdydd a Chaerdydd, plant ysgol", "Schools in Cardiff and Powys, Cardiff"
+    vector = analyser().index_vector(welsh, english)
+    assert vector == tsvector([*analyser().index_terms(welsh), *analyser().place_terms(english)])
+    assert vector.startswith("'ysgolion' 'cy:ysgolion' 'cy:ysgol' 'yng' 'cy:yng' 'nghaerdydd' ")
+    assert "'cy:powys'" in vector
+    assert analyser().index_vector("", "") == ""
+
+
 # --- properties ---------------------------------------------------------------------------------------
 
 REAL_WORDS = [word for word in lexicon().folded if len(word) >= 4 and word.isalpha() and word.isascii()]
@@ -208,6 +217,12 @@ def test_every_plural_of_the_lexicon_and_its_singular_find_each_other(pair: tupl
 
 
 @FAST
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_a_fields_welsh_vector_is_the_tsvector_of_its_terms(welsh: str, english: str) -> None:
+    words = analyser()
+    assert words.index_vector(welsh, english) == tsvector([*words.index_terms(welsh), *words.place_terms(english)])
+
+
 @given(st.text(max_size=60))
 def test_english_text_gives_only_derived_terms_and_only_for_places(text: str) -> None:
     for term in english_document(text):

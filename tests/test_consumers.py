@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -160,4 +161,31 @@ async def test_a_batch_fetched_ahead_is_handed_back_at_stop_and_the_next_consume
         assert applied == [1, 2, 3, 4, 5, 6]
     finally:
         release.set()
+        await stop_runtime(runtime, tasks)
+
+
+async def test_a_batch_fetched_ahead_while_events_wait_is_whole_however_long_the_batch_before_it_takes(
+    settings: Settings,
+) -> None:
+    """The next batch is fetched while one is written, in the same process: a batch written in more
+    than the fetch's usual second (a busy machine) must not cut the next one short."""
+    runtime = await start_runtime("search", settings, SEARCH_MIGRATIONS)
+    sizes: list[int] = []
+
+    async def slow(conn: Conn, envelopes: list[Envelope]) -> None:
+        sizes.append(len(envelopes))
+        time.sleep(1.5)  # noqa: ASYNC251  # the whole process busy, as a large batch's Python work keeps it
+
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        aggregate = uuid.uuid4()
+        for seq in range(1, 101):
+            await publish(runtime, created(aggregate, seq=seq))
+        consumer = EventConsumer(
+            name="search", pool=runtime.pool, js=runtime.js, settings=runtime.settings, handler=slow, batch_size=25
+        )
+        tasks.append(asyncio.create_task(consumer.run(runtime.stop)))
+        await eventually(lambda: applied_up_to(runtime, "search", 100), timeout=60)
+        assert sizes == [25, 25, 25, 25]
+    finally:
         await stop_runtime(runtime, tasks)

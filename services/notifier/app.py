@@ -36,7 +36,7 @@ from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.inputs import check_input
 from shared.outbox import Relay
-from shared.requests import REQUEST_CONTEXT
+from shared.requests import REQUEST_CONTEXT, version_before_connection
 from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
 from shared.supervision import Health
@@ -112,6 +112,7 @@ def create_app(settings: Settings, options: Options | None = None) -> Litestar:
         route_handlers=ROUTES,
         state=State({"notifier": notifier}),
         dependencies={**REQUEST_CONTEXT, **DEPENDENCIES},
+        on_app_init=[version_before_connection],
         lifespan=[lifespan("notifier", settings, MIGRATIONS, background=background_jobs(notifier))],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,

@@ -23,7 +23,7 @@ from shared import db, idempotency
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.inputs import check_input
 from shared.outbox import Relay
-from shared.requests import REQUEST_CONTEXT
+from shared.requests import REQUEST_CONTEXT, version_before_connection
 from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
 from shared.supervision import Health
@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> Litestar:
         # The projects last changed here, so their next change needs no read first (store.Recent).
         state=State({"recent_projects": store.Recent()}),
         dependencies=REQUEST_CONTEXT,
+        on_app_init=[version_before_connection],
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING, CONTACTS])],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,

@@ -16,7 +16,7 @@ from shared import db
 from shared.consumer import EventConsumer, ReadAs
 from shared.http import EXCEPTION_HANDLERS
 from shared.inputs import check_input
-from shared.requests import REQUEST_CONTEXT
+from shared.requests import REQUEST_CONTEXT, version_before_connection
 from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
 from shared.supervision import Health
@@ -57,6 +57,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[search, lag, *OPERATIONS],
         dependencies=REQUEST_CONTEXT,
+        on_app_init=[version_before_connection],
         lifespan=[lifespan("search", settings, MIGRATIONS, background=[INDEXER, REBUILD_IF_OUTDATED])],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_input,

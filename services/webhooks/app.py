@@ -28,7 +28,7 @@ from shared.consumer import EventConsumer
 from shared.http import EXCEPTION_HANDLERS, JsonRequest
 from shared.idempotency import housekeeping_job
 from shared.inputs import check_input
-from shared.requests import REQUEST_CONTEXT
+from shared.requests import REQUEST_CONTEXT, version_before_connection
 from shared.service import OPERATIONS, Job, Runtime, lifespan
 from shared.settings import Settings
 from shared.supervision import Health
@@ -60,6 +60,7 @@ def create_app(settings: Settings, options: Options | None = None) -> Litestar:
         route_handlers=[*ROUTES, *OPERATIONS],
         state=State({"webhooks": options}),
         dependencies=REQUEST_CONTEXT,
+        on_app_init=[version_before_connection],
         lifespan=[lifespan("webhooks", settings, MIGRATIONS, background=background_jobs(options))],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonRequest,

@@ -183,9 +183,9 @@ class Read(msgspec.Struct, frozen=True):
 
 
 class Recent:
-    """The projects this process last read or wrote for a change, so that the next change of one
-    needs no read first (one round trip, not two): the web reads a project, then changes it; a lead
-    changes one project several times in a row. What is kept may be out of date (another replica
+    """The projects this process last read (a project's page) or wrote for a change, so that the next
+    change of one needs no read first (one round trip, not two): the web reads a project, then
+    changes it; a lead changes one project several times in a row. What is kept may be out of date (another replica
     changed the project, a transaction rolled back); a write on condition of its ``xmin`` then
     writes nothing, and the change is made again on the project as read."""
 
@@ -243,18 +243,34 @@ async def insert_update(
     return _update(row)
 
 
-async def get_project(conn: Conn, project_id: uuid.UUID, viewer: Identity) -> ProjectRecord:
+async def get_project(
+    conn: Conn, project_id: uuid.UUID, viewer: Identity, *, recent: Recent | None = None
+) -> ProjectRecord:
+    """The project if the viewer may see it (else Missing); kept in ``recent`` if given, as the
+    project a change may come for next (a lead reads a project, then changes it)."""
     row = await conn.fetchrow(
-        f"SELECT * FROM projects WHERE id = $3 AND {VISIBLE}", viewer.role, viewer.partner_id, project_id
-    )
-    return _project(row)
+        f"SELECT *, xmin AS row_xmin FROM projects WHERE id = $3 AND {VISIBLE}", viewer.role, viewer.partner_id,
+        project_id,
+    )  # fmt: skip
+    return _kept(row, recent)
 
 
-async def get_project_by_slug(conn: Conn, slug: str, viewer: Identity) -> ProjectRecord:
+async def get_project_by_slug(
+    conn: Conn, slug: str, viewer: Identity, *, recent: Recent | None = None
+) -> ProjectRecord:
     row = await conn.fetchrow(
-        f"SELECT * FROM projects WHERE slug = $3 AND {VISIBLE}", viewer.role, viewer.partner_id, slug
-    )
-    return _project(row)
+        f"SELECT *, xmin AS row_xmin FROM projects WHERE slug = $3 AND {VISIBLE}", viewer.role, viewer.partner_id,
+        slug,
+    )  # fmt: skip
+    return _kept(row, recent)
+
+
+def _kept(row: asyncpg.Record | None, recent: Recent | None) -> ProjectRecord:
+    project = _project(row)  # Missing for no such project, or one the viewer may not see
+    if recent is not None:
+        assert row is not None
+        recent.keep(Read(project, int(row["row_xmin"])))
+    return project
 
 
 async def read_project(conn: Conn, project_id: uuid.UUID) -> ProjectRecord:

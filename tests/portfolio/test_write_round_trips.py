@@ -27,6 +27,7 @@ from services.portfolio.domain import HealthChange, NewProject, ProjectRecord
 from shared import bilingual, db
 from shared.events import Actor, Health, ProjectSnapshot
 from shared.http import Stale
+from shared.identity import Identity
 from shared.settings import Settings
 from tests.helpers import callbacks_run
 
@@ -138,6 +139,28 @@ async def test_the_next_change_of_a_project_changed_here_is_one_statement(pool: 
         events = await conn.fetch("SELECT data FROM events WHERE aggregate_id = $1 ORDER BY aggregate_seq", project_id)
     assert [e["data"]["project"]["phase"] for e in events] == ["discovery", "alpha", "discovery", "discovery"]
     assert events[3]["data"]["from_health"] == "green"
+
+
+async def test_a_change_after_the_projects_page_was_read_is_one_statement(pool: asyncpg.Pool) -> None:
+    """The web shows a lead the project (by id or by its slug), then sends the change at its ETag."""
+    recent = store.Recent()
+    statements: list[str] = []
+    lead = Identity(sub=LEAD.id, role="lead")
+    async with pool.acquire() as conn:
+        project_id = await new_project(conn)
+        seen = await store.get_project(conn, project_id, lead, recent=recent)
+        conn.add_query_logger(lambda record: statements.append(record.query))
+        moved, _ = await commands.change_phase(conn, LEAD, project_id, ADVANCE, seen.version, TODAY,
+                                               gate_rule="require", recent=recent)  # fmt: skip
+        await callbacks_run()
+        assert (len(statements), moved.phase, moved.version) == (1, "alpha", 2), statements
+        by_slug = await store.get_project_by_slug(conn, moved.slug, lead, recent=recent)
+        await callbacks_run()
+        statements.clear()
+        await commands.change_phase(conn, LEAD, project_id, BACK, by_slug.version, TODAY, gate_rule="require",
+                                    recent=recent)  # fmt: skip
+        await callbacks_run()
+        assert len(statements) == 1, statements
 
 
 async def test_a_row_changed_since_it_was_kept_is_read_before_the_change(pool: asyncpg.Pool) -> None:

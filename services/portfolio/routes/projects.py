@@ -92,17 +92,18 @@ class ProjectsController(Controller):
 
     @get("/{project_id:uuid}")
     async def get_project(
-        self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection
+        self, project_id: FromPath[uuid.UUID], identity: Caller, conn: Connection, state: State
     ) -> Response[Project]:
-        project = await store.get_project(conn, project_id, identity)
+        project = await store.get_project(conn, project_id, identity, recent=state.recent_projects)
         return Response(await one_project(conn, project), headers={"ETag": etag(project.version)})
 
     @get("/by-slug/{slug:str}")
     async def get_project_by_slug(
-        self, slug: Annotated[str, Parameter(max_length=80, pattern=SLUG)], identity: Caller, conn: Connection
-    ) -> Response[Project]:
+        self, slug: Annotated[str, Parameter(max_length=80, pattern=SLUG)], identity: Caller, conn: Connection,
+        state: State,
+    ) -> Response[Project]:  # fmt: skip
         """The same answer as by id: a project's web address is its slug, which never changes."""
-        project = await store.get_project_by_slug(conn, slug, identity)
+        project = await store.get_project_by_slug(conn, slug, identity, recent=state.recent_projects)
         return Response(await one_project(conn, project), headers={"ETag": etag(project.version)})
 
     @patch("/{project_id:uuid}", guards=[staff_only])

@@ -47,8 +47,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two workers (pytest-xdist), each with servers of its own: most tests wait on servers, browsers
+# and subprocesses, so two keep both cores busy. Tests are handed out one at a time (worksteal), so
+# a module of slow ones (the OpenAPI contract runs) does not leave one worker running it alone.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: install
 	$(BIN)/python -m bench

@@ -1,4 +1,5 @@
-"""Test session: one embedded PostgreSQL and one NATS server, shared by every test.
+"""Test session: one embedded PostgreSQL and one NATS server, shared by every test of the session
+(under `make test`, each of the two pytest-xdist workers is a session with servers of its own).
 
 Tests are isolated from each other by database (each test gets a fresh copy of a migrated
 template database) and by NATS namespace (each test has its own stream, subjects and durable
@@ -21,7 +22,8 @@ from cdps.embedded import EmbeddedNats, EmbeddedPostgres
 from cdps.services import migrate_all
 from shared.settings import Settings
 
-TEMPLATE = "cdps_test_template"
+TEMPLATE = "cdps_test_template" + os.environ.get("PYTEST_XDIST_WORKER", "")
+"""A template of each worker's own: with DATABASE_URL set, the workers share one server."""
 OWN_BASETEMP = pytest.StashKey[Path]()
 
 

@@ -100,13 +100,14 @@ UNKNOWN = Counter(
 )
 LAG = Gauge("cdps_consumer_lag", "Messages of the stream this consumer has not yet acknowledged", ["consumer"])
 
+FETCH_SECONDS = 1.0
+"""How long a fetch waits for events on a quiet stream: the longest an event waits to be applied."""
 FETCH_AHEAD_SECONDS = 10.0
 """How long a fetch ahead may take to gather its batch while more events wait in the stream. A fetch
 ends at its timeout with what it has so far, and a fetch ahead shares the process with the batch
 being written: in one second it often had only part of a batch of 5,000 (24 batches for 100,000
 waiting events, some of 6, where 20 would do). With events waiting, a fetch ends as soon as it has
-its batch or the stream has no more, so waiting longer costs nothing; on a quiet stream a fetch
-waits a second, the longest an event waits to be applied."""
+its batch or the stream has no more, so waiting longer costs nothing."""
 WAITING_CHECK_SECONDS = 5.0
 """How often a busy consumer asks JetStream how much is left (an idle one asks after every empty fetch)."""
 
@@ -178,7 +179,7 @@ class EventConsumer:
                     # it): the fetch and the decoding then cost no time of their own.
                     waiting = msgs[-1].metadata.num_pending > 0
                     prefetch = asyncio.ensure_future(_fetch_and_read(
-                        sub, self._batch_size, self._read, within=FETCH_AHEAD_SECONDS if waiting else 1.0,
+                        sub, self._batch_size, self._read, within=FETCH_AHEAD_SECONDS if waiting else FETCH_SECONDS,
                     ))  # fmt: skip
                     # A batch being applied is finished before shutdown: `stop` is checked only between batches.
                     self._holding(len(msgs))
@@ -399,7 +400,11 @@ _NOTHING = _Batch([], {})
 
 
 async def _fetch_and_read(
-    sub: JetStreamContext.PullSubscription, size: int, reader: Callable[[bytes], Typed], *, within: float = 1.0
+    sub: JetStreamContext.PullSubscription,
+    size: int,
+    reader: Callable[[bytes], Typed],
+    *,
+    within: float = FETCH_SECONDS,
 ) -> _Batch:
     """The next batch, its events read. One that cannot be read is left out: it fails again where
     it is applied, which retries it and dead-letters it with the reason (or, of a type this code

@@ -16,7 +16,7 @@ from services.notifier.consumer import apply_event as notify
 from services.search.app import MIGRATIONS as SEARCH_MIGRATIONS
 from services.search.consumer import HANDLER as index
 from shared.bus import MAX_DELIVER
-from shared.consumer import BatchHandler, EventConsumer, ReadAs, one_at_a_time
+from shared.consumer import FETCH_SECONDS, BatchHandler, EventConsumer, ReadAs, one_at_a_time
 from shared.events import Envelope, encode
 from shared.service import Runtime, start_runtime, stop_runtime
 from shared.settings import Settings
@@ -174,7 +174,9 @@ async def test_a_batch_fetched_ahead_while_events_wait_is_whole_however_long_the
 
     async def slow(conn: Conn, envelopes: list[Envelope]) -> None:
         sizes.append(len(envelopes))
-        time.sleep(1.5)  # noqa: ASYNC251  # the whole process busy, as a large batch's Python work keeps it
+        # Not a wait for something to happen: the batch's work itself, holding the whole process (as a
+        # large batch's Python work does) for longer than a fetch waits on a quiet stream.
+        time.sleep(FETCH_SECONDS * 1.5)  # noqa: ASYNC251
 
     tasks: list[asyncio.Task[None]] = []
     try:

@@ -237,8 +237,10 @@ def asset(path: str) -> str:
 
 
 def template_engine() -> JinjaTemplateEngine:
-    # autoescape must be set explicitly: an Environment made by hand has it off.
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    # autoescape must be set explicitly: an Environment made by hand has it off. The templates ship
+    # with the code and change only with it, so they are not checked for changes on every use (that
+    # was a stat() of each template a page includes, 4% of the home page's time).
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, auto_reload=False)
     env.filters.update(name=welsh.Name, localised=localised, localised_note=localised_note, written=written,
                        localised_text=localised_text, long_date=long_date, date_time=date_time,
                        month_year=month_year)  # fmt: skip

@@ -4,6 +4,8 @@ the board, never shown to another class, and 304 for a repeat visit that already
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 
@@ -13,7 +15,11 @@ from tests.web.pages_helpers import api, browser, create_partner, create_project
 from tests.web.test_live import stream
 from web.accounts import Account, AccountRole
 from web.boardcache import BoardCache, viewer_class
+from web.context import Language
+from web.i18n import template_engine
 from web.live import ALL_VIEWS, EVERYONE, Change
+from web.pages.common import HxRequest
+from web.pages.dashboard import board, board_html
 
 
 def test_a_view_that_began_before_a_change_never_keeps_what_it_read() -> None:
@@ -115,3 +121,22 @@ async def test_a_repeat_visit_that_has_the_page_gets_304_and_a_changed_board_a_2
             return page.status_code == 200 and renamed in page.text
 
         assert await eventually(changed, timeout=15)
+
+
+def test_a_kept_board_is_rendered_once_in_the_language_it_is_kept_for() -> None:
+    project = {"id": str(uuid.uuid4()), "slug": "ferry", "title_en": "Ferry timetables", "title_cy": "Amserlenni fferi",
+               "phase": "alpha", "health": "green", "state": "active", "partner_id": None}  # fmt: skip
+    shown: dict[str, Any] = {
+        "projects_error": None,
+        "columns": board([project]),
+        "partners": {},
+        "figures": [],
+        "history_note": None,
+    }
+    app = SimpleNamespace(template_engine=template_engine())
+    request = cast("HxRequest", SimpleNamespace(app=app))
+    welsh = board_html(request, Language.of("cy"), None, shown)
+    assert "Amserlenni fferi" in welsh and "Sut mae&#39;r portffolio&#39;n symud" in welsh
+
+    app.template_engine = None  # a second view of the kept entry renders nothing
+    assert board_html(request, Language.of("cy"), None, shown) is welsh

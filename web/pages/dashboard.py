@@ -9,11 +9,13 @@ from typing import Any
 from litestar import get
 from litestar.params import FromQuery
 from litestar.response import Template
+from markupsafe import Markup
 
 from web import charts
 from web.accounts import Account
 from web.boardcache import cache_of, viewer_class
 from web.context import Language, PageLanguage, Viewer, is_staff
+from web.i18n import gettext_functions
 from web.pages import labels
 from web.pages.common import (
     Down,
@@ -29,6 +31,7 @@ from web.pages.common import (
 )  # fmt: skip
 
 MAX_PROJECTS = 200
+BOARD = "partials/board.html"
 _histories: OrderedDict[tuple[str, int], list[dict[str, Any]]] = OrderedDict()
 HISTORY_CACHE_SIZE = 2000
 
@@ -99,11 +102,27 @@ async def home(
         if cache is not None and shown["complete"]:
             cache.put(key, generation, shown)
     context = {**shown, "filters": {k: v or "" for k, v in filters.items()}, "people": await people_names(request),
-               "q": ""}  # fmt: skip
+               "q": "", "board_html": board_html(request, lang, account, shown)}  # fmt: skip
     context["filter_options"] = filter_options(lang, account, shown["partners"], shown["projects"], context["people"])
     fragment = is_htmx(request)
     name = "partials/portfolio.html" if fragment else "home.html"
     return await page(request, name, oob=fragment, revalidated=True, **context)
+
+
+def board_html(request: HxRequest, lang: Language, account: Account | None, shown: dict[str, Any]) -> Markup:
+    """The board and its charts as HTML, rendered once for each entry the board's cache keeps (half
+    the page's work, and the same for every viewer the entry is kept for: its class, language,
+    filters and day). Kept in the entry itself, so it is forgotten with it."""
+    if shown["projects_error"]:
+        return Markup()  # the page says the portfolio is unavailable instead
+    kept: Markup | None = shown.get("board_html")
+    if kept is None:
+        engine = request.app.template_engine
+        assert engine is not None  # the web is made with its templates (web/app.py)
+        template = engine.get_template(BOARD)
+        context = {"lang": lang.code, "account": account, "labels": labels, **gettext_functions(lang.code), **shown}
+        kept = shown["board_html"] = Markup(template.render(**context))
+    return kept
 
 
 async def board_data(request: HxRequest, lang: Language, filters: dict[str, str | None]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from bench.search import QUERY_TIMEOUT
 SEARCH_P95_AIM_MS = 20.0
 DASHBOARD_P95_AIM_MS = 50.0
 LAG_P99_LIMIT_MS = 250.0
+MAX_RATE_AIM = 500.0
 REBUILD_AIM = 0.5
 LIVE_AIM = 0.5
 RUN_LIMIT_SECONDS = 600.0
@@ -108,8 +109,12 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
     for pct in ("p50", "p95", "p99"):
         report.figure(f"lag_email_{pct}_ms", f"lag 201 → email handed to SMTP, {pct}", e.get(f"email_{pct}_ms"),
                       "latency", ceiling="lag_floor")  # fmt: skip
-    report.figure("max_rate_p99_under_250ms", "highest write rate with p99 to searchable < 250 ms",
-                  e.get("max_rate_p99_under_250ms"), "rate", ceiling="write_path")  # fmt: skip
+    tried = ", ".join(f"{step['target']:.0f}/s: {'ok' if step['ok'] else 'failed'}" for step in e.get("ramp", []))
+    best = e.get("max_rate_within_lag_limits")
+    report.figure("max_rate_within_lag_limits",
+                  "highest write rate with p99 201 → searchable < 100 ms and 201 → SMTP < 250 ms", best, "rate",
+                  ceiling="write_path", aim="≥ 500/s", meets=(best or 0) >= MAX_RATE_AIM,
+                  note=f"one write in ten on a followed project; {tried}" if tried else "")  # fmt: skip
     report.figure("emails_per_s", "emails handed to SMTP", e.get("emails_per_s"), "rate", ceiling="smtp",
                   note=f"paced at {SMTP_RATE:g}/s in the benchmark")  # fmt: skip
 

@@ -27,7 +27,7 @@ CEILINGS = {
 }  # fmt: skip
 FIGURES = {
     "phase_changes_per_s", "lag_searchable_p50_ms", "lag_searchable_p95_ms", "lag_searchable_p99_ms",
-    "lag_email_p50_ms", "lag_email_p95_ms", "lag_email_p99_ms", "max_rate_within_lag_limits", "emails_per_s",
+    "lag_email_p50_ms", "lag_email_p95_ms", "lag_email_p99_ms", "max_rate_within_lag_limits", "lag_email_at_rate_p99_ms", "emails_per_s",
     "search_p50_ms", "search_p95_ms", "search_p99_ms", "index_events_per_s", "rebuild_events_per_s",
     "web_dashboard_rps", "web_dashboard_p95_ms", "web_project_page_rps", "web_project_page_p95_ms",
     "web_search_fragment_rps", "web_search_fragment_p95_ms", "rss_stack_idle_mb", "rss_postgres_idle_mb", "rss_nats_idle_mb", "rss_portfolio_idle_mb", "rss_portfolio_load_mb",

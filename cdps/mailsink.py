@@ -186,7 +186,7 @@ def page(store: MailStore) -> Litestar:
             raise NotFoundException("no such message")
         return _page(_header(kept, "Subject") or "Message", render_message(kept))
 
-    return Litestar(route_handlers=[inbox, message])
+    return Litestar(route_handlers=[inbox, message], logging_config=None)  # shared/logs.py renders the records
 
 
 async def run_sink(settings: Settings, smtp_port: int, http_port: int) -> None:

@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         middleware=[auth.SecurityHeaders()],
         exception_handlers=pages.EXCEPTION_HANDLERS,
+        logging_config=None,  # every record is rendered by shared/logs.py
         before_request=before_request,
         # before_shutdown: the server stops; open live streams end first (cdps serve calls it).
         state=State(

@@ -115,6 +115,7 @@ def create_app(settings: Settings, options: Options | None = None) -> Litestar:
         on_app_init=[version_before_connection],
         lifespan=[lifespan("notifier", settings, MIGRATIONS, background=background_jobs(notifier))],
         exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=None,  # every record is rendered by shared/logs.py
         request_class=JsonRequest,
         before_request=check_input,
         openapi_config=OpenAPIConfig(title="CDPS notifier", version="1.0.0", path="/api/v1/schema"),

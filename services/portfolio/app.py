@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> Litestar:
         on_app_init=[version_before_connection],
         lifespan=[lifespan("portfolio", settings, MIGRATIONS, background=[RELAY, HOUSEKEEPING, CONTACTS])],
         exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=None,  # every record is rendered by shared/logs.py
         request_class=JsonRequest,
         # The API's writes leave waking the relay until they have committed (shared/wakeup.py).
         middleware=[RingAfterCommit],

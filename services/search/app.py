@@ -60,6 +60,7 @@ def create_app(settings: Settings) -> Litestar:
         on_app_init=[version_before_connection],
         lifespan=[lifespan("search", settings, MIGRATIONS, background=[INDEXER, REBUILD_IF_OUTDATED])],
         exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=None,  # every record is rendered by shared/logs.py
         before_request=check_input,
         openapi_config=OpenAPIConfig(title="CDPS search", version="1.0.0", path="/api/v1/schema"),
     )

@@ -63,6 +63,7 @@ def create_app(settings: Settings, options: Options | None = None) -> Litestar:
         on_app_init=[version_before_connection],
         lifespan=[lifespan("webhooks", settings, MIGRATIONS, background=background_jobs(options))],
         exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=None,  # every record is rendered by shared/logs.py
         request_class=JsonRequest,
         before_request=check_input,
         openapi_config=OpenAPIConfig(title="CDPS webhooks", version="1.0.0", path="/api/v1/schema"),

@@ -4,6 +4,9 @@ that can be told how to answer, and helpers to publish events and register endpo
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -11,6 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -20,6 +24,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
 
+from cdps.embedded import free_port
 from services.webhooks.app import create_app
 from services.webhooks.config import Options
 from shared.events import Actor, EventData, encode, make_envelope
@@ -209,3 +214,49 @@ async def running(settings: Settings, **options: Any) -> AsyncIterator[Webhooks]
 async def webhooks(settings: Settings) -> AsyncIterator[Webhooks]:
     async with running(settings) as started:
         yield started
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Served:
+    """`cdps serve webhooks` as a real process: started again after a kill, on the same port."""
+
+    env: dict[str, str]
+    port: int
+    logs: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    async def start(self) -> str:
+        with (self.logs / f"webhooks-{len(self.processes)}.log").open("wb") as log:
+            self.processes.append(subprocess.Popen([sys.executable, "-m", "cdps", "serve", "webhooks"], env=self.env,
+                                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+        url = f"http://127.0.0.1:{self.port}"
+
+        async def ready() -> bool:
+            try:
+                async with httpx.AsyncClient(timeout=2) as client:
+                    return (await client.get(f"{url}/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(ready, timeout=90)
+        return url
+
+
+@pytest.fixture
+def served(settings: Settings, tmp_path: Path) -> Iterator[Served]:
+    port = free_port()
+    env = dict(
+        os.environ, DATABASE_URL=settings.database_url or "", NATS_URL=settings.nats_url or "",
+        CDPS_NAMESPACE=settings.namespace, CDPS_SECRET_KEY=settings.secret_key, CDPS_DATA_DIR=str(tmp_path),
+        CDPS_LOG_FORMAT="json", CDPS_WEBHOOKS_PORT=str(port), CDPS_WEBHOOKS_ALLOW_PRIVATE="true",
+        CDPS_WEBHOOK_TIMEOUT_SECONDS="2", CDPS_WEBHOOK_RETRY_SECONDS="0.2", CDPS_ACK_WAIT_SECONDS="5",
+    )  # fmt: skip
+    server = Served(env, port, tmp_path)
+    yield server
+    for process in server.processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)

@@ -5,69 +5,16 @@ the receiver can drop the copy), through the receiver's 500s, and every other ev
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import nats
-import pytest
 
-from cdps.embedded import free_port
 from shared.events import ProjectCreated, encode, make_envelope
 from shared.settings import Settings
 from tests.helpers import auth, eventually, snapshot
-from tests.webhooks.conftest import LEAD, Receiver
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Served:
-    """`cdps serve webhooks` as a real process: started again after a kill, on the same port."""
-
-    env: dict[str, str]
-    port: int
-    logs: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    async def start(self) -> str:
-        with (self.logs / f"webhooks-{len(self.processes)}.log").open("wb") as log:
-            self.processes.append(subprocess.Popen([sys.executable, "-m", "cdps", "serve", "webhooks"], env=self.env,
-                                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
-        url = f"http://127.0.0.1:{self.port}"
-
-        async def ready() -> bool:
-            try:
-                async with httpx.AsyncClient(timeout=2) as client:
-                    return (await client.get(f"{url}/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await eventually(ready, timeout=90)
-        return url
-
-
-@pytest.fixture
-def served(settings: Settings, tmp_path: Path) -> Iterator[Served]:
-    port = free_port()
-    env = dict(
-        os.environ, DATABASE_URL=settings.database_url or "", NATS_URL=settings.nats_url or "",
-        CDPS_NAMESPACE=settings.namespace, CDPS_SECRET_KEY=settings.secret_key, CDPS_DATA_DIR=str(tmp_path),
-        CDPS_LOG_FORMAT="json", CDPS_WEBHOOKS_PORT=str(port), CDPS_WEBHOOKS_ALLOW_PRIVATE="true",
-        CDPS_WEBHOOK_TIMEOUT_SECONDS="2", CDPS_WEBHOOK_RETRY_SECONDS="0.2", CDPS_ACK_WAIT_SECONDS="5",
-    )  # fmt: skip
-    server = Served(env, port, tmp_path)
-    yield server
-    for process in server.processes:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
+from tests.webhooks.conftest import LEAD, Receiver, Served
 
 
 async def test_each_event_is_received_once_across_a_kill_9_of_the_sender_and_a_receivers_500s(

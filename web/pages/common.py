@@ -3,9 +3,12 @@ behalf of whoever is signed in, and GOV.UK form errors built from the services' 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,6 +51,18 @@ class Down(Exception):
     def __init__(self, service: Service):
         super().__init__(service)
         self.service = service
+
+
+@contextlib.asynccontextmanager
+async def concurrently() -> AsyncIterator[asyncio.TaskGroup]:
+    """A task group for a page's reads that do not wait for each other. The first failure is raised
+    as itself, not in an ExceptionGroup: a Down is still the page's "service unavailable", a 404
+    its not-found page (the other reads are cancelled)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            yield group
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 @dataclass

@@ -6,6 +6,7 @@ import inspect
 import math
 from typing import Any
 
+from bench.e2e import EMAIL_LIMIT_SECONDS, SEARCHABLE_LIMIT_SECONDS
 from bench.product import SMTP_RATE
 from bench.report import Report
 from bench.search import QUERY_TIMEOUT
@@ -14,7 +15,6 @@ SEARCH_P95_AIM_MS = 20.0
 DASHBOARD_P95_AIM_MS = 50.0
 LAG_P99_LIMIT_MS = 250.0
 MAX_RATE_AIM = 500.0
-EMAIL_P99_LIMIT_MS = 250.0
 REBUILD_AIM = 0.5
 LIVE_AIM = 0.5
 RUN_LIMIT_SECONDS = 600.0
@@ -111,15 +111,17 @@ def figures(report: Report, raw: dict[str, Any], server: str) -> None:
         report.figure(f"lag_email_{pct}_ms", f"lag 201 → email handed to SMTP, {pct}", e.get(f"email_{pct}_ms"),
                       "latency", ceiling="lag_floor")  # fmt: skip
     report.figure("lag_email_at_rate_p99_ms", f"lag 201 → email handed to SMTP, p99 at {e.get('email_rate', 0):g} "
-                  "writes/s", e.get("email_at_rate_p99_ms"), "latency", ceiling="lag_floor", aim="≤ 250 ms",
-                  meets=(e.get("email_at_rate_p99_ms") or math.inf) <= EMAIL_P99_LIMIT_MS,
+                  "writes/s", e.get("email_at_rate_p99_ms"), "latency", ceiling="lag_floor",
+                  aim=f"≤ {EMAIL_LIMIT_SECONDS * 1000:.0f} ms",
+                  meets=(e.get("email_at_rate_p99_ms") or math.inf) <= EMAIL_LIMIT_SECONDS * 1000,
                   note=f"{e.get('email_rate_achieved', 0):.0f}/s achieved, one write in ten on a followed project"
                   if e else "")  # fmt: skip
     tried = ", ".join(f"{step['target']:.0f}/s: {'ok' if step['ok'] else 'failed'}" for step in e.get("ramp", []))
     best = e.get("max_rate_within_lag_limits")
     report.figure("max_rate_within_lag_limits",
-                  "highest write rate with p99 201 → searchable < 100 ms and 201 → SMTP < 250 ms", best, "rate",
-                  ceiling="write_path", aim="≥ 500/s", meets=(best or 0) >= MAX_RATE_AIM,
+                  f"highest write rate with p99 201 → searchable < {SEARCHABLE_LIMIT_SECONDS * 1000:.0f} ms and "
+                  f"201 → SMTP < {EMAIL_LIMIT_SECONDS * 1000:.0f} ms", best, "rate",
+                  ceiling="write_path", aim=f"≥ {MAX_RATE_AIM:.0f}/s", meets=(best or 0) >= MAX_RATE_AIM,
                   note=f"one write in ten on a followed project; {tried}" if tried else "")  # fmt: skip
     report.figure("emails_per_s", "emails handed to SMTP", e.get("emails_per_s"), "rate", ceiling="smtp",
                   note=f"paced at {SMTP_RATE:g}/s in the benchmark")  # fmt: skip

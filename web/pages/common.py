@@ -233,6 +233,11 @@ def api_errors(request: HxRequest, reply: Reply, fields: dict[str, str] | None =
     return errors
 
 
+def page_context(lang: str, account: accounts.Account | None) -> dict[str, Any]:
+    """What every template is rendered with: the language and its words, who is signed in, the labels."""
+    return {"lang": lang, "account": account, "labels": labels, **gettext_functions(lang)}
+
+
 async def page(
     request: HxRequest, name: str, *, status: int = 200, revalidated: bool = False, **context: Any
 ) -> Template:
@@ -241,8 +246,7 @@ async def page(
     lang = language_of(request)
     account = await account_of(request)
     response = (RevalidatedTemplate if revalidated else Template)(
-        template_name=name, status_code=status,
-        context={"lang": lang, "account": account, "labels": labels, **gettext_functions(lang), **context},
+        template_name=name, status_code=status, context={**page_context(lang, account), **context},
     )  # fmt: skip
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True,

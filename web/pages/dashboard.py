@@ -15,7 +15,6 @@ from web import charts
 from web.accounts import Account
 from web.boardcache import cache_of, viewer_class
 from web.context import Language, PageLanguage, Viewer, is_staff
-from web.i18n import gettext_functions
 from web.pages import labels
 from web.pages.common import (
     Down,
@@ -23,6 +22,7 @@ from web.pages.common import (
     call,
     is_htmx,
     page,
+    page_context,
     partners_by_id,
     people_names,
     read_or_none,
@@ -120,8 +120,7 @@ def board_html(request: HxRequest, lang: Language, account: Account | None, show
         engine = request.app.template_engine
         assert engine is not None  # the web is made with its templates (web/app.py)
         template = engine.get_template(BOARD)
-        context = {"lang": lang.code, "account": account, "labels": labels, **gettext_functions(lang.code), **shown}
-        kept = shown["board_html"] = Markup(template.render(**context))
+        kept = shown["board_html"] = Markup(template.render(**page_context(lang.code, account), **shown))
     return kept
 
 

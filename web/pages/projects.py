@@ -86,15 +86,12 @@ async def project_context(request: HxRequest, lang: Language, account: Account |
         trail_read = group.create_task(history_of(request, project)) if trail_shown else None
         people_read = group.create_task(people_names(request))
         conversation_read = group.create_task(conversation.conversation_context(request, lang, account, project))
-    (partners, _), (updates, updates_error) = partners_read.result(), updates_read.result()
-    (milestones, milestones_error), (engagements, engagements_error) = (
-        milestones_read.result(),
-        engagements_read.result(),
-    )
-    (found_assessments, assessments_error), (measures, measures_error) = (
-        assessments_read.result(),
-        measures_read.result(),
-    )
+    partners, _ = partners_read.result()
+    updates, updates_error = updates_read.result()
+    milestones, milestones_error = milestones_read.result()
+    engagements, engagements_error = engagements_read.result()
+    found_assessments, assessments_error = assessments_read.result()
+    measures, measures_error = measures_read.result()
     funding, trail = funding_read.result(), trail_read.result() if trail_read is not None else None
     day = today()
     stints = charts.stints(trail, day) if trail else []
